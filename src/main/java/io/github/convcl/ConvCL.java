@@ -1,0 +1,295 @@
+// The runtime: opens a backend, makes tensors, runs convolutions with PyTorch's semantics.
+package io.github.convcl;
+
+import io.github.convcl.backend.Backend;
+import io.github.convcl.backend.BackendKind;
+import io.github.convcl.backend.BackendRequest;
+import io.github.convcl.backend.BackendSelector;
+import io.github.convcl.backend.DeviceFaultException;
+import io.github.convcl.jvm.JavaKernels;
+import io.github.convcl.plan.DeviceFacts;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Shapes;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A ConvCL runtime: owns one backend (an OpenCL device or the JVM) and everything allocated on it.
+ *
+ * <pre>{@code
+ * try (ConvCL cl = ConvCL.open()) {                       // best backend; CONVCL_BACKEND overrides
+ *     Tensor x = cl.tensor(input, 1, 3, 224, 224);
+ *     Tensor w = cl.tensor(weights, 64, 3, 7, 7);
+ *     Tensor y = cl.conv2d(x, w, null, o -> o.stride(2).padding(3));
+ *     float[] out = y.toArray();                         // (1, 64, 112, 112)
+ * }
+ * }</pre>
+ *
+ * All methods validate their arguments before any device work and throw an {@link IllegalArgumentException}
+ * naming the parameter and its values. The runtime is safe to share between threads.
+ */
+public final class ConvCL implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConvCL.class);
+
+    private final Backend backend;
+    private final DeviceFacts javaFacts = DeviceFacts.java();
+    private volatile FaultPolicy faultPolicy = FaultPolicy.FALLBACK_TO_JAVA;
+    private volatile boolean closed;
+
+    private ConvCL(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** Opens the backend chosen by {@code convcl.backend} / {@code CONVCL_BACKEND}, else the best available. */
+    public static ConvCL open() {
+        return open(BackendRequest.fromEnvironment(), BackendRequest.source());
+    }
+
+    /** Opens {@code auto}, {@code opencl-gpu[:device]}, {@code opencl-cpu[:device]} or {@code java}. */
+    public static ConvCL open(String backend) {
+        return open(BackendRequest.parse(backend), "requested through the API");
+    }
+
+    public static ConvCL open(BackendRequest request) {
+        return open(request, "requested through the API");
+    }
+
+    private static ConvCL open(BackendRequest request, String source) {
+        BackendSelector.Selection s = BackendSelector.select(request, BackendSelector.discover());
+        Backend b = s.chosen().open();
+        LOG.info("ConvCL {} backend on {} ({}, {}); not chosen: {}", b.kind().id(), b.device(), s.reason(), source,
+                s.notChosen().isEmpty() ? "none" : String.join("; ", s.notChosen()));
+        return new ConvCL(b);
+    }
+
+    /** A runtime on an already opened backend, which it then owns. */
+    public static ConvCL on(Backend backend) {
+        return new ConvCL(Objects.requireNonNull(backend, "backend"));
+    }
+
+    public BackendKind backendKind() {
+        return backend.kind();
+    }
+
+    public String device() {
+        return backend.device();
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public FaultPolicy faultPolicy() {
+        return faultPolicy;
+    }
+
+    public ConvCL faultPolicy(FaultPolicy policy) {
+        this.faultPolicy = Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** A tensor holding a copy of {@code data} in the given shape. */
+    public Tensor tensor(float[] data, int... shape) {
+        Objects.requireNonNull(data, "data");
+        return tensor(FloatBuffer.wrap(data), shape);
+    }
+
+    /** A tensor holding a copy of {@code data.remaining()} values in the given shape. */
+    public Tensor tensor(FloatBuffer data, int... shape) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(shape, "shape");
+        long n = Shapes.elements("tensor", shape);
+        if (data.remaining() != n) {
+            throw new IllegalArgumentException("data has " + data.remaining() + " values, shape " + Arrays.toString(shape) + " needs " + n);
+        }
+        Tensor t = empty(shape);
+        backend.write(t.buffer(), 0, data.duplicate());
+        return t;
+    }
+
+    /** An uninitialised tensor of the given shape. */
+    public Tensor empty(int... shape) {
+        Objects.requireNonNull(shape, "shape");
+        ensureOpen();
+        long n = Shapes.elements("tensor", shape);
+        checkAllocation("tensor", shape, n);
+        return new Tensor(this, shape, backend.allocate(n));
+    }
+
+    private void checkAllocation(String what, int[] shape, long n) {
+        long bytes = n * Float.BYTES;
+        if (bytes > backend.maxAllocationBytes()) {
+            throw new IllegalArgumentException(what + " shape " + Arrays.toString(shape) + " needs " + bytes
+                    + " bytes, more than the largest allocation of " + backend.device() + " (" + backend.maxAllocationBytes() + " bytes)");
+        }
+    }
+
+    /** Runs {@code spec} and returns a new output tensor; {@code bias} must be null exactly when the spec has none. */
+    public Tensor conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias) {
+        check(spec, input, weight, bias);
+        checkAllocation("output", spec.outputShape(), spec.outputElements());
+        Tensor out = empty(spec.outputShape());
+        try {
+            run(spec, input, weight, bias, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** Runs {@code spec} into an existing output tensor of {@code spec.outputShape()}. */
+    public void conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, Tensor output) {
+        check(spec, input, weight, bias);
+        Objects.requireNonNull(output, "output");
+        checkTensor("output", output, spec.outputShape());
+        run(spec, input, weight, bias, output);
+    }
+
+    public Tensor conv1d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        return derived(ConvSpec.conv(1), input, weight, bias, options);
+    }
+
+    public Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        return derived(ConvSpec.conv(2), input, weight, bias, options);
+    }
+
+    public Tensor conv3d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        return derived(ConvSpec.conv(3), input, weight, bias, options);
+    }
+
+    public Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        return derived(ConvSpec.convTranspose(1), input, weight, bias, options);
+    }
+
+    public Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        return derived(ConvSpec.convTranspose(2), input, weight, bias, options);
+    }
+
+    public Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        return derived(ConvSpec.convTranspose(3), input, weight, bias, options);
+    }
+
+    /** Derives the spec from the tensors' shapes, as PyTorch does, then runs it. */
+    private Tensor derived(ConvSpec.Builder b, Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(weight, "weight");
+        checkUsable("input", input);
+        checkUsable("weight", weight);
+        b.input(input.shape()).weightShape(weight.shape()).bias(bias != null);
+        if (options != null) {
+            options.accept(b);
+        }
+        return conv(b.build(), input, weight, bias);
+    }
+
+    private void check(ConvSpec spec, Tensor input, Tensor weight, Tensor bias) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(weight, "weight");
+        ensureOpen();
+        checkTensor("input", input, spec.inputShape());
+        checkTensor("weight", weight, spec.weightShape());
+        if (spec.hasBias()) {
+            if (bias == null) {
+                throw new IllegalArgumentException("bias is null but " + spec.op() + " was specified with bias=true (shape [" + spec.outChannels() + "])");
+            }
+            checkTensor("bias", bias, spec.biasShape());
+        } else if (bias != null) {
+            throw new IllegalArgumentException("bias of shape " + Arrays.toString(bias.shape()) + " was given but the spec has bias=false");
+        }
+    }
+
+    private void checkTensor(String name, Tensor t, int[] expected) {
+        checkUsable(name, t);
+        if (!Arrays.equals(t.shape(), expected)) {
+            throw new IllegalArgumentException(name + " shape " + Arrays.toString(t.shape()) + " does not match " + Arrays.toString(expected)
+                    + " expected by the spec");
+        }
+    }
+
+    void checkUsable(String name, Tensor t) {
+        ensureOpen();
+        if (t.owner() != this) {
+            throw new IllegalArgumentException(name + " tensor " + Arrays.toString(t.shape()) + " belongs to another runtime");
+        }
+        if (t.isClosed()) {
+            throw new IllegalArgumentException(name + " tensor " + Arrays.toString(t.shape()) + " is closed");
+        }
+    }
+
+    private void run(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, Tensor out) {
+        try {
+            backend.convolve(spec, input.buffer(), weight.buffer(), bias == null ? null : bias.buffer(), out.buffer());
+        } catch (DeviceFaultException e) {
+            if (faultPolicy == FaultPolicy.FAIL || backend.kind() == BackendKind.JAVA) {
+                throw e;
+            }
+            LOG.warn("{} failed on {} ({}); finishing {} on the Java backend", backend.algorithm(spec), backend.device(),
+                    e.getMessage(), spec.op());
+            float[] y = new float[Math.toIntExact(spec.outputElements())];
+            JavaKernels.run(Planner.plan(spec, javaFacts).algorithm(), spec, input.toArray(), weight.toArray(),
+                    bias == null ? null : bias.toArray(), y);
+            out.write(y);
+        }
+    }
+
+    /** End to end from and to Java arrays: uploads, runs, downloads, frees. {@code bias} may be null. */
+    public float[] convolve(ConvSpec spec, float[] input, float[] weight, float[] bias) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(weight, "weight");
+        checkLength("input", input, spec.inputElements());
+        checkLength("weight", weight, spec.weightElements());
+        if (spec.hasBias()) {
+            Objects.requireNonNull(bias, "bias");
+            checkLength("bias", bias, spec.outChannels());
+        }
+        try (Tensor x = tensor(input, spec.inputShape());
+             Tensor w = tensor(weight, spec.weightShape());
+             Tensor b = spec.hasBias() ? tensor(bias, spec.biasShape()) : null;
+             Tensor y = conv(spec, x, w, b)) {
+            return y.toArray();
+        }
+    }
+
+    private static void checkLength(String name, float[] a, long expected) {
+        if (a.length != expected) {
+            throw new IllegalArgumentException(name + " has " + a.length + " values, the spec needs " + expected);
+        }
+    }
+
+    /** The algorithm the backend uses for {@code spec}. */
+    public String algorithm(ConvSpec spec) {
+        return backend.algorithm(spec);
+    }
+
+    /** Waits for all submitted device work. */
+    public void finish() {
+        ensureOpen();
+        backend.finish();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalArgumentException("this ConvCL runtime is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            backend.close();
+        }
+    }
+}

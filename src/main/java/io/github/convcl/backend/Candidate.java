@@ -1,0 +1,36 @@
+// One backend the runtime could use, whether it can run, and if not, why.
+package io.github.convcl.backend;
+
+import java.util.function.Supplier;
+
+/**
+ * A backend on offer: its kind, the device it would run on, and either a way to open it or the reason it
+ * cannot run ({@code unavailabilityCause}, like Netty's {@code OpenSsl.unavailabilityCause()}).
+ */
+public record Candidate(BackendKind kind, String device, String unavailabilityCause, Supplier<Backend> opener) {
+
+    public static Candidate available(BackendKind kind, String device, Supplier<Backend> opener) {
+        return new Candidate(kind, device, null, opener);
+    }
+
+    public static Candidate unavailable(BackendKind kind, String cause) {
+        return new Candidate(kind, "none", cause, null);
+    }
+
+    public boolean isAvailable() {
+        return unavailabilityCause == null;
+    }
+
+    /** Opens the backend; only for available candidates. */
+    public Backend open() {
+        if (!isAvailable()) {
+            throw new BackendUnavailableException(kind.id() + " is unavailable: " + unavailabilityCause);
+        }
+        return opener.get();
+    }
+
+    @Override
+    public String toString() {
+        return kind.id() + " (" + (isAvailable() ? device : "unavailable: " + unavailabilityCause) + ")";
+    }
+}

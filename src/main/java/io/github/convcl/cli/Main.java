@@ -1,0 +1,33 @@
+// The convcl command line: one picocli subcommand per class.
+package io.github.convcl.cli;
+
+import io.github.convcl.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code convcl}. Exit status: 0 success, 1 a check failed, 2 usage error. */
+@Command(name = "convcl", mixinStandardHelpOptions = true, version = "convcl " + Version.VERSION,
+        description = "Neural-network convolutions on GPUs and CPUs through OpenCL, with a pure-Java fallback.",
+        subcommands = {DemoCommand.class, VerifyCommand.class, ShapeCommand.class, 
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit status (used by tests without exiting the JVM). */
+    public static int run(String... args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "convcl-cli-logback.xml");
+        }
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

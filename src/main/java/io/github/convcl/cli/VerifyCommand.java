@@ -1,0 +1,56 @@
+// convcl verify: runs a directory of golden cases on every backend and reports N passed, M failed.
+package io.github.convcl.cli;
+
+import io.github.convcl.ConvCL;
+import io.github.convcl.golden.GoldenCase;
+import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.golden.GoldenSuite;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Runs every golden case of DIR (cases.json, shared/README.md format) on every available backend, "
+                + "or on those named; ends with 'N passed, M failed'. Exit 1 if anything failed.")
+final class VerifyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "directory holding cases.json and its .npy files")
+    Path dir;
+
+    @Option(names = {"-b", "--backend"}, paramLabel = "B", description = "opencl-gpu[:dev], opencl-cpu[:dev] or java; repeatable")
+    List<String> backends;
+
+    @Option(names = {"-q", "--quiet"}, description = "print only failures and the closing line")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        List<GoldenCase> cases = GoldenSuite.load(dir);
+        int passed = 0;
+        int failed = 0;
+        for (Runtimes.Target t : Runtimes.targets(backends)) {
+            if (t.candidate() == null) {
+                System.out.println("FAIL [" + t.name() + "] backend unavailable: " + t.unavailable());
+                failed++;
+                continue;
+            }
+            try (ConvCL cl = t.open()) {
+                for (GoldenCase c : cases) {
+                    GoldenRunner.Result r = GoldenRunner.run(c, cl);
+                    if (r.passed()) {
+                        passed++;
+                    } else {
+                        failed++;
+                    }
+                    if (!quiet || !r.passed()) {
+                        System.out.printf("%s %-32s [%s] %s%n", r.passed() ? "PASS" : "FAIL", r.name(), t.name(), r.detail());
+                    }
+                }
+            }
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}

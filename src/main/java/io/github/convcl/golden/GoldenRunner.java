@@ -1,0 +1,95 @@
+// Runs golden cases on a runtime and judges them by the format's rules.
+package io.github.convcl.golden;
+
+import io.github.convcl.ConvCL;
+import io.github.convcl.spec.ConvSpec;
+import java.util.Arrays;
+
+/**
+ * Judges one case on one runtime. A case with {@code expect_error} passes only when the runtime refuses it
+ * with an IllegalArgumentException whose message contains that word (case-insensitive); any other case passes
+ * when {@code max|y - expected| <= tolerance * max(1, max|expected|)}.
+ */
+public final class GoldenRunner {
+    private GoldenRunner() {
+    }
+
+    /** The verdict on one case. */
+    public record Result(String name, boolean passed, String detail) {
+    }
+
+    public static Result run(GoldenCase c, ConvCL cl) {
+        String word = c.expectError();
+        try {
+            ConvSpec spec = c.spec();
+            Npy x = c.input();
+            Npy w = c.weight();
+            Npy b = c.bias();
+            float[] y = runArrays(cl, spec, x, w, b);
+            if (word != null) {
+                return new Result(c.name(), false, "expected an error containing '" + word + "', but it ran");
+            }
+            Npy e = c.expected();
+            if (!Arrays.equals(spec.outputShape(), e.shape())) {
+                return new Result(c.name(), false, "output shape " + Arrays.toString(spec.outputShape()) + " != expected " + Arrays.toString(e.shape()));
+            }
+            return compare(c.name(), y, e.data(), c.tolerance());
+        } catch (IllegalArgumentException ex) {
+            String msg = String.valueOf(ex.getMessage());
+            if (word != null && msg.toLowerCase(java.util.Locale.ROOT).contains(word.toLowerCase(java.util.Locale.ROOT))) {
+                return new Result(c.name(), true, "refused: " + msg);
+            }
+            return new Result(c.name(), false, (word == null ? "unexpected error: " : "error without '" + word + "': ") + msg);
+        } catch (Exception ex) {
+            return new Result(c.name(), false, ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        }
+    }
+
+    /** Checks the array shapes against the spec, then runs it through device tensors. */
+    static float[] runArrays(ConvCL cl, ConvSpec spec, Npy x, Npy w, Npy b) {
+        requireShape("input", x.shape(), spec.inputShape());
+        requireShape("weight", w.shape(), spec.weightShape());
+        if (b != null) {
+            requireShape("bias", b.shape(), spec.biasShape());
+        }
+        return cl.convolve(spec, x.data(), w.data(), b == null ? null : b.data());
+    }
+
+    private static void requireShape(String name, int[] actual, int[] expected) {
+        if (!Arrays.equals(actual, expected)) {
+            throw new IllegalArgumentException(name + " shape " + Arrays.toString(actual) + " does not match " + Arrays.toString(expected));
+        }
+    }
+
+    /** The format's tolerance rule, with the worst error in the detail. */
+    public static Result compare(String name, float[] y, float[] expected, double tolerance) {
+        if (y.length != expected.length) {
+            return new Result(name, false, "length " + y.length + " != expected " + expected.length);
+        }
+        double maxAbs = 0;
+        for (float v : expected) {
+            if (Float.isFinite(v)) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+        }
+        double limit = tolerance * Math.max(1, maxAbs);
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < y.length; i++) {
+            if (Float.compare(y[i], expected[i]) == 0) {
+                continue; // equal, including NaN with NaN and infinities of one sign
+            }
+            double err = Math.abs((double) y[i] - expected[i]);
+            if (Double.isNaN(err)) {
+                err = Double.POSITIVE_INFINITY;
+            }
+            if (err > worst) {
+                worst = err;
+                at = i;
+            }
+        }
+        boolean ok = worst <= limit;
+        return new Result(name, ok, String.format(java.util.Locale.ROOT, "max error %.3g (limit %.3g)%s", worst, limit,
+                ok || at < 0 ? "" : " at " + at + ": " + y[at] + " vs " + expected[at]));
+    }
+}

@@ -1,0 +1,83 @@
+// The pure-Java backend: always available, tensors in heap float arrays.
+package io.github.convcl.jvm;
+
+import io.github.convcl.backend.Backend;
+import io.github.convcl.backend.BackendKind;
+import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.plan.DeviceFacts;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Shapes;
+import java.nio.FloatBuffer;
+
+/** Runs every convolution on the JVM's cores; needs no native code. */
+public final class JavaBackend implements Backend {
+    private final DeviceFacts facts = DeviceFacts.java();
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.JAVA;
+    }
+
+    @Override
+    public String device() {
+        return "Java " + Runtime.version().feature() + ", " + Parallel.threads() + " threads";
+    }
+
+    @Override
+    public long maxAllocationBytes() {
+        return Shapes.MAX_ELEMENTS * Float.BYTES;
+    }
+
+    @Override
+    public DeviceBuffer allocate(long elements) {
+        return new HeapBuffer(elements);
+    }
+
+    @Override
+    public void write(DeviceBuffer dst, long offset, FloatBuffer src) {
+        src.get(((HeapBuffer) dst).data, Math.toIntExact(offset), src.remaining());
+    }
+
+    @Override
+    public void read(DeviceBuffer src, long offset, FloatBuffer dst) {
+        dst.put(((HeapBuffer) src).data, Math.toIntExact(offset), dst.remaining());
+    }
+
+    @Override
+    public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        JavaKernels.run(Planner.plan(spec, facts).algorithm(), spec, data(in), data(weight),
+                bias == null ? null : data(bias), data(out));
+    }
+
+    @Override
+    public String algorithm(ConvSpec spec) {
+        return Planner.plan(spec, facts).toString();
+    }
+
+    @Override
+    public void finish() {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** The array behind a buffer of this backend. */
+    public static float[] data(DeviceBuffer b) {
+        return ((HeapBuffer) b).data;
+    }
+
+    private static final class HeapBuffer extends DeviceBuffer {
+        final float[] data;
+
+        HeapBuffer(long elements) {
+            super(elements);
+            data = new float[Math.toIntExact(elements)];
+        }
+
+        @Override
+        protected void release() {
+        }
+    }
+}

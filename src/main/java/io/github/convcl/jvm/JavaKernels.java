@@ -1,0 +1,293 @@
+// The Java backend's convolution kernels on float arrays: im2col+GEMM, pointwise, depthwise, transposed.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+
+/**
+ * Convolution kernels on NC(D)(H)W float arrays. Work is split over (image, group, tile) tasks on
+ * {@link Parallel}'s pool; each worker reuses one workspace whose size is bounded by the column tile,
+ * so steady-state calls allocate nothing large.
+ */
+public final class JavaKernels {
+    private static final ThreadLocal<float[]> WORKSPACE = ThreadLocal.withInitial(() -> new float[0]);
+
+    private JavaKernels() {
+    }
+
+    /** Runs {@code algorithm} for {@code s}; {@code bias} may be null. */
+    public static void run(Algorithm algorithm, ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+        if (s.batch() == 0) {
+            return;
+        }
+        switch (algorithm) {
+            case JAVA_IM2COL_GEMM, JAVA_POINTWISE_GEMM -> gemmConv(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM);
+            case JAVA_DEPTHWISE -> depthwise(s, x, w, bias, y);
+            case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y);
+            default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
+        }
+    }
+
+    private static float[] workspace(int size) {
+        float[] ws = WORKSPACE.get();
+        if (ws.length < size) {
+            ws = new float[size];
+            WORKSPACE.set(ws);
+        }
+        return ws;
+    }
+
+    static int columnTile(int reduction, int columns) {
+        int nt = Thresholds.JAVA_COLUMN_TILE_BYTES / (4 * Math.max(1, reduction));
+        nt = Math.max(Thresholds.JAVA_MIN_COLUMN_TILE, Math.min(Thresholds.JAVA_MAX_COLUMN_TILE, nt));
+        nt = (nt + 15) & ~15;
+        return Math.min(nt, columns);
+    }
+
+    /** Splits {@code columns} into tiles so that there are at least {@code JAVA_TASKS_PER_CORE} tasks per core. */
+    private static int balancedTile(int tile, int columns, int otherTasks) {
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        while (tile > Thresholds.JAVA_MIN_COLUMN_TILE && (long) otherTasks * ((columns + tile - 1) / tile) < want) {
+            tile = Math.max(Thresholds.JAVA_MIN_COLUMN_TILE, tile / 2);
+        }
+        return tile;
+    }
+
+    private static void fillBias(float[] y, int off, int len, float v) {
+        java.util.Arrays.fill(y, off, off + len, v);
+    }
+
+    private static void gemmConv(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise) {
+        Geometry g = new Geometry(s);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int reduction = cinG * g.kVol;
+        int nt = balancedTile(columnTile(reduction, g.outVol), g.outVol, s.batch() * s.groups());
+        int tiles = (g.outVol + nt - 1) / nt;
+        int groups = s.groups();
+        Parallel.forEach(s.batch() * groups * tiles, t -> {
+            int n = t / (groups * tiles);
+            int grp = (t / tiles) % groups;
+            int p0 = (t % tiles) * nt;
+            int cols = Math.min(nt, g.outVol - p0);
+            int yOff = (n * s.outChannels() + grp * coutG) * g.outVol + p0;
+            for (int m = 0; m < coutG; m++) {
+                fillBias(y, yOff + m * g.outVol, cols, bias == null ? 0f : bias[grp * coutG + m]);
+            }
+            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            if (pointwise) {
+                Gemm.multiplyAdd(coutG, cols, reduction, w, grp * coutG * reduction, reduction, 1,
+                        x, xOff + p0, g.inVol, y, yOff, g.outVol);
+            } else {
+                float[] col = workspace(reduction * cols);
+                g.im2col(x, xOff, cinG, p0, cols, col);
+                Gemm.multiplyAdd(coutG, cols, reduction, w, grp * coutG * reduction, reduction, 1,
+                        col, 0, cols, y, yOff, g.outVol);
+            }
+        });
+    }
+
+    private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+        Geometry g = new Geometry(s);
+        int coutG = s.outPerGroup();
+        int cout = s.outChannels();
+        Parallel.forEach(s.batch() * cout, t -> {
+            int n = t / cout;
+            int co = t % cout;
+            int ci = co / coutG;
+            int yOff = t * g.outVol;
+            int xOff = (n * s.inChannels() + ci) * g.inVol;
+            fillBias(y, yOff, g.outVol, bias == null ? 0f : bias[co]);
+            int tap = 0;
+            for (int kz = 0; kz < g.k[0]; kz++) {
+                for (int ky = 0; ky < g.k[1]; ky++) {
+                    for (int kx = 0; kx < g.k[2]; kx++, tap++) {
+                        g.accumulateTap(x, xOff, w[co * g.kVol + tap], kz, ky, kx, y, yOff);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void transposed(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+        Geometry g = new Geometry(s);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int block = Math.min(coutG, Thresholds.JAVA_TRANSPOSED_CHANNEL_BLOCK);
+        int blocks = (coutG + block - 1) / block;
+        int groups = s.groups();
+        Parallel.forEach(s.batch() * groups * blocks, t -> {
+            int n = t / (groups * blocks);
+            int grp = (t / blocks) % groups;
+            int cb0 = (t % blocks) * block;
+            int channels = Math.min(block, coutG - cb0);
+            int rows = channels * g.kVol;
+            int yOff = (n * s.outChannels() + grp * coutG + cb0) * g.outVol;
+            for (int c = 0; c < channels; c++) {
+                fillBias(y, yOff + c * g.outVol, g.outVol, bias == null ? 0f : bias[grp * coutG + cb0 + c]);
+            }
+            int nt = columnTile(rows, g.inVol);
+            float[] cols = workspace(rows * nt);
+            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            int aOff = grp * cinG * coutG * g.kVol + cb0 * g.kVol;
+            for (int p0 = 0; p0 < g.inVol; p0 += nt) {
+                int width = Math.min(nt, g.inVol - p0);
+                java.util.Arrays.fill(cols, 0, rows * width, 0f);
+                Gemm.multiplyAdd(rows, width, cinG, w, aOff, 1, coutG * g.kVol, x, xOff + p0, g.inVol, cols, 0, width);
+                g.col2im(cols, channels, p0, width, y, yOff);
+            }
+        });
+    }
+
+    /** Sizes of one convolution extended to three spatial dimensions, with the index arithmetic on them. */
+    private static final class Geometry {
+        final int[] in;
+        final int[] out;
+        final int[] k;
+        final int[] st;
+        final int[] d;
+        final int[] p;
+        final int inVol;
+        final int outVol;
+        final int kVol;
+        final PaddingMode mode;
+
+        Geometry(ConvSpec s) {
+            in = ConvSpec.to3d(s.inputSize(), 1);
+            out = ConvSpec.to3d(s.outputSize(), 1);
+            k = ConvSpec.to3d(s.kernel(), 1);
+            st = ConvSpec.to3d(s.stride(), 1);
+            d = ConvSpec.to3d(s.dilation(), 1);
+            p = ConvSpec.to3d(s.padBefore(), 0);
+            inVol = in[0] * in[1] * in[2];
+            outVol = out[0] * out[1] * out[2];
+            kVol = k[0] * k[1] * k[2];
+            mode = s.paddingMode();
+        }
+
+        /** Writes rows (channel, kz, ky, kx) x columns [p0, p0+cols) of the unfolded input into {@code col}. */
+        void im2col(float[] x, int xOff, int channels, int p0, int cols, float[] col) {
+            int row = 0;
+            for (int c = 0; c < channels; c++) {
+                int cOff = xOff + c * inVol;
+                for (int kz = 0; kz < k[0]; kz++) {
+                    for (int ky = 0; ky < k[1]; ky++) {
+                        for (int kx = 0; kx < k[2]; kx++, row++) {
+                            unfoldRow(x, cOff, kz, ky, kx, p0, cols, col, row * cols);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void unfoldRow(float[] x, int cOff, int kz, int ky, int kx, int p0, int cols, float[] col, int dst) {
+            int ox = p0 % out[2];
+            int oy = (p0 / out[2]) % out[1];
+            int oz = p0 / (out[1] * out[2]);
+            int j = 0;
+            while (j < cols) {
+                int run = Math.min(cols - j, out[2] - ox);
+                int iz = mode.source(oz * st[0] - p[0] + kz * d[0], in[0]);
+                int iy = mode.source(oy * st[1] - p[1] + ky * d[1], in[1]);
+                if (iz < 0 || iy < 0) {
+                    java.util.Arrays.fill(col, dst + j, dst + j + run, 0f);
+                } else {
+                    int rowOff = cOff + (iz * in[1] + iy) * in[2];
+                    int shift = kx * d[2] - p[2];
+                    if (st[2] == 1 && mode == PaddingMode.ZEROS) {
+                        for (int r = 0; r < run; r++) {
+                            int ix = ox + r + shift;
+                            col[dst + j + r] = ix >= 0 && ix < in[2] ? x[rowOff + ix] : 0f;
+                        }
+                    } else {
+                        for (int r = 0; r < run; r++) {
+                            int ix = mode.source((ox + r) * st[2] + shift, in[2]);
+                            col[dst + j + r] = ix >= 0 ? x[rowOff + ix] : 0f;
+                        }
+                    }
+                }
+                j += run;
+                ox = 0;
+                if (++oy == out[1]) {
+                    oy = 0;
+                    oz++;
+                }
+            }
+        }
+
+        /** Adds rows (channel, kz, ky, kx) x input columns [p0, p0+cols) of {@code cols} into the output planes. */
+        void col2im(float[] cols, int channels, int p0, int width, float[] y, int yOff) {
+            int row = 0;
+            for (int c = 0; c < channels; c++) {
+                int plane = yOff + c * outVol;
+                for (int kz = 0; kz < k[0]; kz++) {
+                    for (int ky = 0; ky < k[1]; ky++) {
+                        for (int kx = 0; kx < k[2]; kx++, row++) {
+                            foldRow(cols, row * width, kz, ky, kx, p0, width, y, plane);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void foldRow(float[] cols, int src, int kz, int ky, int kx, int p0, int width, float[] y, int plane) {
+            int ix = p0 % in[2];
+            int iy = (p0 / in[2]) % in[1];
+            int iz = p0 / (in[1] * in[2]);
+            int j = 0;
+            while (j < width) {
+                int run = Math.min(width - j, in[2] - ix);
+                int oz = iz * st[0] - p[0] + kz * d[0];
+                int oy = iy * st[1] - p[1] + ky * d[1];
+                if (oz >= 0 && oz < out[0] && oy >= 0 && oy < out[1]) {
+                    int rowOff = plane + (oz * out[1] + oy) * out[2];
+                    int shift = kx * d[2] - p[2];
+                    for (int r = 0; r < run; r++) {
+                        int ox = (ix + r) * st[2] + shift;
+                        if (ox >= 0 && ox < out[2]) {
+                            y[rowOff + ox] += cols[src + j + r];
+                        }
+                    }
+                }
+                j += run;
+                ix = 0;
+                if (++iy == in[1]) {
+                    iy = 0;
+                    iz++;
+                }
+            }
+        }
+
+        /** Adds one kernel tap of a depthwise filter, zero padding, over a whole output plane. */
+        void accumulateTap(float[] x, int xOff, float wv, int kz, int ky, int kx, float[] y, int yOff) {
+            int shift = kx * d[2] - p[2];
+            int lo = shift >= 0 ? 0 : (-shift + st[2] - 1) / st[2];
+            int hi = in[2] - 1 - shift < 0 ? 0 : Math.min(out[2], (in[2] - 1 - shift) / st[2] + 1);
+            if (lo >= hi) {
+                return;
+            }
+            for (int oz = 0; oz < out[0]; oz++) {
+                int iz = oz * st[0] - p[0] + kz * d[0];
+                if (iz < 0 || iz >= in[0]) continue;
+                for (int oy = 0; oy < out[1]; oy++) {
+                    int iy = oy * st[1] - p[1] + ky * d[1];
+                    if (iy < 0 || iy >= in[1]) continue;
+                    int yRow = yOff + (oz * out[1] + oy) * out[2];
+                    int xRow = xOff + (iz * in[1] + iy) * in[2] + shift;
+                    if (st[2] == 1) {
+                        for (int ox = lo; ox < hi; ox++) {
+                            y[yRow + ox] += wv * x[xRow + ox];
+                        }
+                    } else {
+                        int sx = st[2];
+                        for (int ox = lo; ox < hi; ox++) {
+                            y[yRow + ox] += wv * x[xRow + ox * sx];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

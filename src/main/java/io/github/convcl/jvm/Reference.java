@@ -1,0 +1,126 @@
+// The float64 reference convolution: plain loops, obviously correct, used to check every backend.
+package io.github.convcl.jvm;
+
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+
+/**
+ * Computes a convolution in double precision with direct loops over PyTorch's definition.
+ * Slow on purpose: it is the yardstick for the fast backends, never a backend itself.
+ */
+public final class Reference {
+    private Reference() {
+    }
+
+    /** Output in NC(D)(H)W order; {@code bias} may be null. */
+    public static double[] convolve(ConvSpec s, float[] input, float[] weight, float[] bias) {
+        double[] out = new double[Math.toIntExact(s.outputElements())];
+        if (s.transposed()) {
+            transposed(s, input, weight, out);
+        } else {
+            direct(s, input, weight, out);
+        }
+        if (bias != null) {
+            int per = (int) (out.length / Math.max(1, (long) s.batch() * s.outChannels()));
+            for (int n = 0; n < s.batch(); n++) {
+                for (int c = 0; c < s.outChannels(); c++) {
+                    int base = (n * s.outChannels() + c) * per;
+                    for (int i = 0; i < per; i++) {
+                        out[base + i] += bias[c];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void direct(ConvSpec s, float[] x, float[] w, double[] y) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] d = ConvSpec.to3d(s.dilation(), 1);
+        int[] p = ConvSpec.to3d(s.padBefore(), 0);
+        PaddingMode mode = s.paddingMode();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int inVol = in[0] * in[1] * in[2];
+        int kVol = k[0] * k[1] * k[2];
+        int idx = 0;
+        for (int n = 0; n < s.batch(); n++) {
+            for (int co = 0; co < s.outChannels(); co++) {
+                int g = co / coutG;
+                for (int oz = 0; oz < out[0]; oz++) {
+                    for (int oy = 0; oy < out[1]; oy++) {
+                        for (int ox = 0; ox < out[2]; ox++) {
+                            double acc = 0;
+                            for (int ci = 0; ci < cinG; ci++) {
+                                int xBase = (n * s.inChannels() + g * cinG + ci) * inVol;
+                                int wBase = (co * cinG + ci) * kVol;
+                                for (int kz = 0; kz < k[0]; kz++) {
+                                    int iz = mode.source(oz * st[0] - p[0] + kz * d[0], in[0]);
+                                    if (iz < 0) continue;
+                                    for (int ky = 0; ky < k[1]; ky++) {
+                                        int iy = mode.source(oy * st[1] - p[1] + ky * d[1], in[1]);
+                                        if (iy < 0) continue;
+                                        for (int kx = 0; kx < k[2]; kx++) {
+                                            int ix = mode.source(ox * st[2] - p[2] + kx * d[2], in[2]);
+                                            if (ix < 0) continue;
+                                            acc += (double) x[xBase + (iz * in[1] + iy) * in[2] + ix]
+                                                    * w[wBase + (kz * k[1] + ky) * k[2] + kx];
+                                        }
+                                    }
+                                }
+                            }
+                            y[idx++] = acc;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void transposed(ConvSpec s, float[] x, float[] w, double[] y) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] d = ConvSpec.to3d(s.dilation(), 1);
+        int[] p = ConvSpec.to3d(s.padBefore(), 0);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int inVol = in[0] * in[1] * in[2];
+        int outVol = out[0] * out[1] * out[2];
+        int kVol = k[0] * k[1] * k[2];
+        for (int n = 0; n < s.batch(); n++) {
+            for (int ci = 0; ci < s.inChannels(); ci++) {
+                int g = ci / cinG;
+                for (int iz = 0; iz < in[0]; iz++) {
+                    for (int iy = 0; iy < in[1]; iy++) {
+                        for (int ix = 0; ix < in[2]; ix++) {
+                            double v = x[(n * s.inChannels() + ci) * inVol + (iz * in[1] + iy) * in[2] + ix];
+                            for (int cog = 0; cog < coutG; cog++) {
+                                int co = g * coutG + cog;
+                                int wBase = (ci * coutG + cog) * kVol;
+                                int yBase = (n * s.outChannels() + co) * outVol;
+                                for (int kz = 0; kz < k[0]; kz++) {
+                                    int oz = iz * st[0] - p[0] + kz * d[0];
+                                    if (oz < 0 || oz >= out[0]) continue;
+                                    for (int ky = 0; ky < k[1]; ky++) {
+                                        int oy = iy * st[1] - p[1] + ky * d[1];
+                                        if (oy < 0 || oy >= out[1]) continue;
+                                        for (int kx = 0; kx < k[2]; kx++) {
+                                            int ox = ix * st[2] - p[2] + kx * d[2];
+                                            if (ox < 0 || ox >= out[2]) continue;
+                                            y[yBase + (oz * out[1] + oy) * out[2] + ox] += v * w[wBase + (kz * k[1] + ky) * k[2] + kx];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

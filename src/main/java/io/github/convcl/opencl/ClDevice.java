@@ -1,0 +1,54 @@
+// The facts of one OpenCL device that ConvCL uses and the devices command prints.
+package io.github.convcl.opencl;
+
+import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.DeviceFacts;
+import org.jocl.cl_device_id;
+import org.jocl.cl_platform_id;
+
+/** One OpenCL device with its platform, read once through clGetDeviceInfo. */
+public record ClDevice(
+        int platformIndex, String platformName, String platformVendor, String platformVersion,
+        int deviceIndex, String name, String vendor, String deviceVersion, String driverVersion, String openClCVersion,
+        String type, int computeUnits, int maxClockMHz, long globalMemoryBytes, long maxAllocationBytes,
+        long localMemoryBytes, long maxWorkGroupSize, boolean fp64, boolean fp16, boolean subGroups,
+        Boolean kernelExecTimeout, String nvidiaComputeCapability, String extensions,
+        cl_platform_id platform, cl_device_id id) {
+
+    /** GPUs and accelerators are {@code opencl-gpu}; everything else {@code opencl-cpu}. */
+    public BackendKind kind() {
+        return type.contains("GPU") || type.contains("ACCELERATOR") ? BackendKind.OPENCL_GPU : BackendKind.OPENCL_CPU;
+    }
+
+    public boolean isNvidia() {
+        return vendor.toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
+    }
+
+    /** "name (platform)" for logs. */
+    public String label() {
+        return name + " (" + platformName + ", platform " + platformIndex + ")";
+    }
+
+    public DeviceFacts facts() {
+        return new DeviceFacts(kind(), vendor, name, computeUnits, localMemoryBytes, (int) Math.min(Integer.MAX_VALUE, maxWorkGroupSize));
+    }
+
+    /**
+     * Theoretical FP32 GFLOP/s where the lanes per compute unit are known: NVIDIA 128 per SM (sm_80+ has 64 on
+     * A100 only, so the figure is an upper bound there), AMD 64 per CU, CPUs 16 (AVX2 with two FMA units).
+     * Empty when unknown.
+     */
+    public java.util.OptionalDouble peakGflops() {
+        int lanes;
+        if (isNvidia()) {
+            lanes = 128;
+        } else if (vendor.toUpperCase(java.util.Locale.ROOT).contains("AMD") && kind() == BackendKind.OPENCL_GPU) {
+            lanes = 64;
+        } else if (kind() == BackendKind.OPENCL_CPU) {
+            lanes = 16;
+        } else {
+            return java.util.OptionalDouble.empty();
+        }
+        return java.util.OptionalDouble.of((double) computeUnits * lanes * 2 * maxClockMHz / 1000.0);
+    }
+}

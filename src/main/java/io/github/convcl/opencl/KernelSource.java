@@ -1,0 +1,38 @@
+// Reads the OpenCL C sources shipped in src/main/resources/kernels.
+package io.github.convcl.opencl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The kernel files shipped with the library, loaded once from the class path. */
+public final class KernelSource {
+    /** Every shipped kernel file (without .cl) and the kernels it defines. */
+    public static final Map<String, List<String>> FILES = Map.of(
+            "direct_conv", List.of("conv_direct", "conv_depthwise", "conv_transposed_gather"),
+            "implicit_gemm", List.of("conv_implicit_gemm"),
+            "probe", List.of("fma_peak", "copy", "empty"));
+
+    private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+
+    private KernelSource() {
+    }
+
+    /** The text of {@code kernels/NAME.cl}. */
+    public static String load(String name) {
+        return CACHE.computeIfAbsent(name, n -> {
+            try (InputStream in = KernelSource.class.getResourceAsStream("/kernels/" + n + ".cl")) {
+                if (in == null) {
+                    throw new IllegalStateException("kernel source kernels/" + n + ".cl is missing from the class path");
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}

@@ -1,0 +1,444 @@
+// The OpenCL backend: one device, one context, one in-order queue, programs built once and cached.
+package io.github.convcl.opencl;
+
+import static org.jocl.CL.*;
+
+import io.github.convcl.backend.Backend;
+import io.github.convcl.backend.BackendKind;
+import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.backend.DeviceFaultException;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.plan.Tuning;
+import io.github.convcl.spec.ConvSpec;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+import org.jocl.cl_queue_properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs convolutions on one OpenCL device. The backend owns its context, queue, programs, kernels and the
+ * buffers it allocates, and releases them all on {@link #close()}. Every kernel launch, with its argument
+ * setting, happens under one lock: a {@code cl_kernel} is never used by two threads at once.
+ */
+public final class OpenClBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenClBackend.class);
+
+    private final ClDevice device;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final Object lock = new Object();
+    private final Map<String, cl_program> programs = new HashMap<>();
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final List<ClBuffer> live = new ArrayList<>();
+    private final java.util.Optional<ProgramCache> diskCache = ProgramCache.fromEnvironment();
+    private final ClBuffer noBias;
+    private boolean closed;
+
+    public OpenClBackend(ClDevice device) {
+        this.device = device;
+        cl_context_properties props = new cl_context_properties();
+        props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
+        this.context = clCreateContext(props, 1, new cl_device_id[] {device.id()}, null, null, null);
+        ClCounters.created(ClCounters.Kind.CONTEXT);
+        cl_command_queue q;
+        try {
+            q = clCreateCommandQueueWithProperties(context, device.id(), new cl_queue_properties(), null);
+        } catch (CLException | UnsatisfiedLinkError e) {
+            releaseContext();
+            throw new DeviceFaultException("could not create a command queue on " + device.label(), e);
+        }
+        this.queue = q;
+        ClCounters.created(ClCounters.Kind.QUEUE);
+        this.noBias = (ClBuffer) allocate(1);
+    }
+
+    private void releaseContext() {
+        clReleaseContext(context);
+        ClCounters.released(ClCounters.Kind.CONTEXT);
+    }
+
+    public ClDevice clDevice() {
+        return device;
+    }
+
+    @Override
+    public BackendKind kind() {
+        return device.kind();
+    }
+
+    @Override
+    public String device() {
+        return device.label();
+    }
+
+    @Override
+    public long maxAllocationBytes() {
+        return device.maxAllocationBytes();
+    }
+
+    @Override
+    public DeviceBuffer allocate(long elements) {
+        long bytes = Math.max(1, elements) * Float.BYTES;
+        if (bytes > device.maxAllocationBytes()) {
+            throw new IllegalArgumentException("a tensor of " + elements + " floats (" + bytes + " bytes) exceeds the largest allocation of "
+                    + device.name() + ", " + device.maxAllocationBytes() + " bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
+        }
+        synchronized (lock) {
+            ensureOpen();
+            cl_mem mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            ClCounters.created(ClCounters.Kind.BUFFER);
+            ClBuffer b = new ClBuffer(elements, mem);
+            live.add(b);
+            return b;
+        }
+    }
+
+    @Override
+    public void write(DeviceBuffer dst, long offset, FloatBuffer src) {
+        int n = src.remaining();
+        if (n == 0) {
+            return;
+        }
+        synchronized (lock) {
+            ensureOpen();
+            try {
+                clEnqueueWriteBuffer(queue, ((ClBuffer) dst).mem, CL_TRUE, offset * Float.BYTES, (long) n * Float.BYTES, pointer(src), 0, null, null);
+            } catch (CLException e) {
+                throw new DeviceFaultException("writing " + n + " floats to " + device.name() + " failed: " + e.getMessage(), e);
+            }
+        }
+        src.position(src.position() + n);
+    }
+
+    @Override
+    public void read(DeviceBuffer src, long offset, FloatBuffer dst) {
+        int n = dst.remaining();
+        if (n == 0) {
+            return;
+        }
+        synchronized (lock) {
+            ensureOpen();
+            try {
+                clEnqueueReadBuffer(queue, ((ClBuffer) src).mem, CL_TRUE, offset * Float.BYTES, (long) n * Float.BYTES, pointer(dst), 0, null, null);
+            } catch (CLException e) {
+                throw new DeviceFaultException("reading " + n + " floats from " + device.name() + " failed: " + e.getMessage(), e);
+            }
+        }
+        dst.position(dst.position() + n);
+    }
+
+    private static Pointer pointer(FloatBuffer b) {
+        if (b.hasArray()) {
+            return Pointer.to(b.array()).withByteOffset((long) (b.arrayOffset() + b.position()) * Float.BYTES);
+        }
+        return Pointer.to(b.slice());
+    }
+
+    @Override
+    public String algorithm(ConvSpec spec) {
+        return Planner.plan(spec, device.facts()).toString();
+    }
+
+    /** The plan this backend runs for {@code spec}. */
+    public Plan plan(ConvSpec spec) {
+        return Planner.plan(spec, device.facts());
+    }
+
+    @Override
+    public void convolve(ConvSpec s, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        convolve(s, plan(s), in, weight, bias, out);
+    }
+
+    /** Runs {@code s} with a given plan (tests force algorithms this way). */
+    public void convolve(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        if (s.outputElements() == 0) {
+            return;
+        }
+        int[] in3 = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out3 = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k3 = ConvSpec.to3d(s.kernel(), 1);
+        int[] st3 = ConvSpec.to3d(s.stride(), 1);
+        int[] dl3 = ConvSpec.to3d(s.dilation(), 1);
+        int[] pd3 = ConvSpec.to3d(s.padBefore(), 0);
+        int total = Math.toIntExact(s.outputElements());
+        ClBuffer b = bias == null ? noBias : (ClBuffer) bias;
+        int hasBias = bias == null ? 0 : 1;
+        synchronized (lock) {
+            ensureOpen();
+            try {
+                Faults.check(Faults.Point.ALLOCATION);
+                switch (plan.algorithm()) {
+                    case CL_IMPLICIT_GEMM -> {
+                        Tuning t = plan.tuning();
+                        cl_kernel k = kernel("implicit_gemm", t.buildOptions(), "conv_implicit_gemm");
+                        Args a = new Args(k).mem(in).mem(weight).mem(b).mem(out)
+                                .i(s.batch()).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
+                                .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(s.paddingMode().ordinal()).i(hasBias);
+                        long cols = (long) s.batch() * (total / ((long) s.batch() * s.outChannels()));
+                        long gx = ceilDiv(cols, t.tn()) * (t.tn() / t.wn());
+                        long gy = ceilDiv(s.outPerGroup(), t.tm()) * (t.tm() / t.wm());
+                        launch(a.kernel, new long[] {gx, gy, s.groups()}, new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1});
+                    }
+                    case CL_DEPTHWISE -> {
+                        cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
+                        new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
+                                .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total);
+                        launch1d(k, total);
+                    }
+                    case CL_TRANSPOSED_GATHER -> {
+                        cl_kernel k = kernel("direct_conv", "", "conv_transposed_gather");
+                        new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total);
+                        launch1d(k, total);
+                    }
+                    case CL_DIRECT -> {
+                        cl_kernel k = kernel("direct_conv", "", "conv_direct");
+                        new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3)
+                                .i(s.paddingMode().ordinal()).i(hasBias).i(total);
+                        launch1d(k, total);
+                    }
+                    default -> throw new IllegalStateException("not an OpenCL algorithm: " + plan.algorithm());
+                }
+            } catch (CLException e) {
+                throw new DeviceFaultException(plan.algorithm().label() + " on " + device.name() + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    private void launch1d(cl_kernel k, int total) {
+        long local = 64;
+        launch(k, new long[] {ceilDiv(total, local) * local}, new long[] {local});
+    }
+
+    private void launch(cl_kernel k, long[] global, long[] local) {
+        Faults.check(Faults.Point.ENQUEUE);
+        clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+    }
+
+    /** Builds (once) and returns a kernel of this backend; call with the lock held. */
+    cl_kernel kernel(String file, String options, String name) {
+        String key = file + "|" + options + "|" + name;
+        cl_kernel k = kernels.get(key);
+        if (k == null) {
+            k = clCreateKernel(program(file, options), name, null);
+            ClCounters.created(ClCounters.Kind.KERNEL);
+            kernels.put(key, k);
+        }
+        return k;
+    }
+
+    /** Builds a kernel into this backend's cache outside a convolution, for probes and checks. */
+    public void withKernel(String file, String options, String name, java.util.function.Consumer<cl_kernel> body) {
+        synchronized (lock) {
+            ensureOpen();
+            body.accept(kernel(file, options, name));
+        }
+    }
+
+    public cl_command_queue queue() {
+        return queue;
+    }
+
+    public cl_context context() {
+        return context;
+    }
+
+    /** The cl_mem behind a buffer of this backend. */
+    public static cl_mem mem(DeviceBuffer b) {
+        return ((ClBuffer) b).mem;
+    }
+
+    private cl_program program(String file, String options) {
+        String key = file + "|" + options;
+        cl_program p = programs.get(key);
+        if (p != null) {
+            return p;
+        }
+        String source = KernelSource.load(file);
+        String opts = ("-cl-mad-enable " + options).trim();
+        String cacheKey = ProgramCache.key(source, opts, device);
+        long t0 = System.nanoTime();
+        p = diskCache.flatMap(c -> c.load(cacheKey)).map(bin -> fromBinary(bin, opts)).orElse(null);
+        boolean cached = p != null;
+        if (p == null) {
+            p = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
+            ClCounters.created(ClCounters.Kind.PROGRAM);
+            try {
+                Faults.check(Faults.Point.BUILD);
+                clBuildProgram(p, 1, new cl_device_id[] {device.id()}, opts, null, null);
+            } catch (CLException e) {
+                String log = buildLog(p);
+                clReleaseProgram(p);
+                ClCounters.released(ClCounters.Kind.PROGRAM);
+                throw new CLException("building kernels/" + file + ".cl with '" + opts + "' failed: " + e.getMessage()
+                        + (log.isBlank() ? "" : "\n" + log), e.getStatus());
+            }
+            cl_program built = p;
+            diskCache.ifPresent(c -> binary(built).ifPresent(bin -> c.store(cacheKey, bin)));
+        }
+        LOG.debug("Program {}.cl [{}] ready on {} in {} ms{}", file, opts, device.name(), (System.nanoTime() - t0) / 1_000_000,
+                cached ? " (from the program cache)" : "");
+        programs.put(key, p);
+        return p;
+    }
+
+    private cl_program fromBinary(byte[] binary, String opts) {
+        cl_program p = null;
+        try {
+            int[] status = new int[1];
+            p = clCreateProgramWithBinary(context, 1, new cl_device_id[] {device.id()}, new long[] {binary.length},
+                    new byte[][] {binary}, status, null);
+            ClCounters.created(ClCounters.Kind.PROGRAM);
+            clBuildProgram(p, 1, new cl_device_id[] {device.id()}, opts, null, null);
+            return p;
+        } catch (CLException e) {
+            LOG.warn("A cached program binary was refused by {} ({}); rebuilding from source", device.name(), e.getMessage());
+            if (p != null) {
+                clReleaseProgram(p);
+                ClCounters.released(ClCounters.Kind.PROGRAM);
+            }
+            return null;
+        }
+    }
+
+    private java.util.Optional<byte[]> binary(cl_program p) {
+        try {
+            long[] size = new long[1];
+            clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, Sizeof.size_t, Pointer.to(size), null);
+            if (size[0] <= 0) {
+                return java.util.Optional.empty();
+            }
+            byte[] bin = new byte[(int) size[0]];
+            Pointer[] ptrs = {Pointer.to(bin)};
+            clGetProgramInfo(p, CL_PROGRAM_BINARIES, Sizeof.POINTER, Pointer.to(ptrs), null);
+            return java.util.Optional.of(bin);
+        } catch (CLException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private String buildLog(cl_program p) {
+        try {
+            long[] size = new long[1];
+            clGetProgramBuildInfo(p, device.id(), CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] b = new byte[(int) size[0]];
+            clGetProgramBuildInfo(p, device.id(), CL_PROGRAM_BUILD_LOG, b.length, Pointer.to(b), null);
+            return OpenCl.cString(b);
+        } catch (CLException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void finish() {
+        synchronized (lock) {
+            ensureOpen();
+            clFinish(queue);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL backend on " + device.name() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        List<ClBuffer> buffers;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            try {
+                clFinish(queue);
+            } catch (CLException e) {
+                LOG.warn("clFinish on close failed: {}", e.getMessage());
+            }
+            buffers = new ArrayList<>(live);
+        }
+        for (ClBuffer b : buffers) {
+            b.close();
+        }
+        synchronized (lock) {
+            closed = true;
+            for (cl_kernel k : kernels.values()) {
+                clReleaseKernel(k);
+                ClCounters.released(ClCounters.Kind.KERNEL);
+            }
+            kernels.clear();
+            for (cl_program p : programs.values()) {
+                clReleaseProgram(p);
+                ClCounters.released(ClCounters.Kind.PROGRAM);
+            }
+            programs.clear();
+            clReleaseCommandQueue(queue);
+            ClCounters.released(ClCounters.Kind.QUEUE);
+            releaseContext();
+        }
+    }
+
+    /** Sets kernel arguments in order. */
+    private static final class Args {
+        final cl_kernel kernel;
+        int index;
+
+        Args(cl_kernel kernel) {
+            this.kernel = kernel;
+        }
+
+        Args mem(DeviceBuffer b) {
+            clSetKernelArg(kernel, index++, Sizeof.cl_mem, Pointer.to(((ClBuffer) b).mem));
+            return this;
+        }
+
+        Args i(int v) {
+            clSetKernelArg(kernel, index++, Sizeof.cl_int, Pointer.to(new int[] {v}));
+            return this;
+        }
+
+        Args i4(int[] v3) {
+            clSetKernelArg(kernel, index++, Sizeof.cl_int4, Pointer.to(new int[] {v3[0], v3[1], v3[2], 0}));
+            return this;
+        }
+    }
+
+    /** A cl_mem owned by this backend. */
+    private final class ClBuffer extends DeviceBuffer {
+        final cl_mem mem;
+
+        ClBuffer(long elements, cl_mem mem) {
+            super(elements);
+            this.mem = mem;
+        }
+
+        @Override
+        protected void release() {
+            synchronized (lock) {
+                live.remove(this);
+                clReleaseMemObject(mem);
+                ClCounters.released(ClCounters.Kind.BUFFER);
+            }
+        }
+    }
+}

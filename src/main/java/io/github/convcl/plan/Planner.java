@@ -1,0 +1,53 @@
+// The planner: a pure function from (spec, device facts) to a plan.
+package io.github.convcl.plan;
+
+import io.github.convcl.backend.BackendKind;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+
+/** Maps a convolution and a device to the algorithm and tile parameters that run it. Pure: no I/O, no state. */
+public final class Planner {
+    /** Default tiles for GPUs and for CPU OpenCL devices. */
+    public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 4, 4);
+    public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
+
+    private Planner() {
+    }
+
+    public static Plan plan(ConvSpec spec, DeviceFacts device) {
+        if (device.kind() == BackendKind.JAVA) {
+            return Plan.of(javaAlgorithm(spec));
+        }
+        return openClPlan(spec, device);
+    }
+
+    private static Algorithm javaAlgorithm(ConvSpec s) {
+        if (s.transposed()) {
+            return Algorithm.JAVA_TRANSPOSED_GEMM;
+        }
+        if (s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS && s.kernelVolume() > 1) {
+            return Algorithm.JAVA_DEPTHWISE;
+        }
+        if (s.isPointwise()) {
+            return Algorithm.JAVA_POINTWISE_GEMM;
+        }
+        return Algorithm.JAVA_IM2COL_GEMM;
+    }
+
+    private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
+        if (s.transposed()) {
+            return Plan.of(Algorithm.CL_TRANSPOSED_GATHER);
+        }
+        if (s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS) {
+            return Plan.of(Algorithm.CL_DEPTHWISE);
+        }
+        int reduction = s.inPerGroup() * s.kernelVolume();
+        if (reduction >= Thresholds.CL_GEMM_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_GEMM_MIN_OUT_PER_GROUP) {
+            Tuning t = device.kind() == BackendKind.OPENCL_GPU ? GPU_TILES : CPU_TILES;
+            if (t.workGroupSize() <= device.maxWorkGroupSize()) {
+                return new Plan(Algorithm.CL_IMPLICIT_GEMM, t);
+            }
+        }
+        return Plan.of(Algorithm.CL_DIRECT);
+    }
+}

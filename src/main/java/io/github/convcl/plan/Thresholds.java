@@ -1,0 +1,23 @@
+// Every size threshold the planner and the Java kernels use, in one place.
+package io.github.convcl.plan;
+
+/** Size thresholds and tile sizes, collected here so that no kernel hides a magic number. */
+public final class Thresholds {
+    private Thresholds() {
+    }
+
+    /** Java GEMM: target bytes of one im2col column tile (stays in L2). */
+    public static final int JAVA_COLUMN_TILE_BYTES = 192 * 1024;
+    /** Java GEMM: column tile bounds, in floats. */
+    public static final int JAVA_MIN_COLUMN_TILE = 64;
+    public static final int JAVA_MAX_COLUMN_TILE = 4096;
+    /** Java: tasks per core the work is split into, for balance. */
+    public static final int JAVA_TASKS_PER_CORE = 4;
+    /** Java transposed: output channels handled by one task. */
+    public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
+
+    /** OpenCL implicit GEMM pays off from this many multiply-adds per output (C_in/g * taps). */
+    public static final int CL_GEMM_MIN_REDUCTION = 16;
+    /** OpenCL implicit GEMM needs at least this many output channels per group to fill a tile. */
+    public static final int CL_GEMM_MIN_OUT_PER_GROUP = 8;
+}

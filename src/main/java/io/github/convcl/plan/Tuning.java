@@ -1,0 +1,25 @@
+// Tile and work-group parameters that an OpenCL kernel is built with (its -D macros).
+package io.github.convcl.plan;
+
+/**
+ * Kernel build parameters: a work-group computes a {@code TM x TN} tile of outputs (output channels x
+ * output positions), each work-item a {@code WM x WN} register block, stepping the reduction by {@code TK}.
+ */
+public record Tuning(int tm, int tn, int tk, int wm, int wn) {
+    public static final Tuning NONE = new Tuning(0, 0, 0, 0, 0);
+
+    /** The work-group size this tiling needs. */
+    public int workGroupSize() {
+        return (tm / wm) * (tn / wn);
+    }
+
+    /** The build options that define the macros. */
+    public String buildOptions() {
+        return "-DTM=" + tm + " -DTN=" + tn + " -DTK=" + tk + " -DWM=" + wm + " -DWN=" + wn;
+    }
+
+    @Override
+    public String toString() {
+        return this == NONE ? "" : tm + "x" + tn + "x" + tk + "/" + wm + "x" + wn;
+    }
+}
