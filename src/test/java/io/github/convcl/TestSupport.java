@@ -1,0 +1,59 @@
+// Shared test fixtures: where the golden cases live, whether OpenCL is required, float64 comparison.
+package io.github.convcl;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.convcl.backend.BackendUnavailableException;
+import io.github.convcl.golden.GoldenRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+public final class TestSupport {
+    /** Max |y - ref| relative to max(1, max|ref|) for float32 results against the float64 reference. */
+    public static final double TOLERANCE = 1e-4;
+
+    private TestSupport() {
+    }
+
+    /** The golden directory: -Dconvcl.golden, else ../shared/golden beside the project. */
+    public static Path goldenDir() {
+        Path p = Path.of(System.getProperty("convcl.golden", "../shared/golden"));
+        assumeTrue(Files.isRegularFile(p.resolve("cases.json")), "golden cases not found at " + p.toAbsolutePath());
+        return p;
+    }
+
+    /** True in CI, where OpenCL tests must run rather than be skipped. */
+    public static boolean openClRequired() {
+        return "1".equals(System.getenv("CONVCL_REQUIRE_OPENCL"));
+    }
+
+    /** Opens a backend; skips the test when it is absent, except that OpenCL CPU is required in CI. */
+    public static ConvCL openOrSkip(String backend) {
+        try {
+            return ConvCL.open(backend);
+        } catch (BackendUnavailableException e) {
+            if (openClRequired() && backend.startsWith("opencl-cpu")) {
+                fail("CONVCL_REQUIRE_OPENCL=1 but " + backend + " is unavailable: " + e.getMessage());
+            }
+            assumeTrue(false, backend + " unavailable: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    public static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    /** Fails with the worst error when {@code y} is not within {@link #TOLERANCE} of the reference. */
+    public static void assertClose(String what, float[] y, double[] reference) {
+        GoldenRunner.Result r = GoldenRunner.compare(what, y, toFloat(reference), TOLERANCE);
+        if (!r.passed()) {
+            fail(what + ": " + r.detail());
+        }
+    }
+}
