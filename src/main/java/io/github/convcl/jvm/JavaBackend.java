@@ -50,6 +50,16 @@ public final class JavaBackend implements Backend {
                 bias == null ? null : data(bias), data(out));
     }
 
+    /** Runs {@code spec} with a given plan (tests force algorithms this way). */
+    public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out));
+    }
+
+    /** The facts the planner decides on for this backend. */
+    public DeviceFacts facts() {
+        return facts;
+    }
+
     @Override
     public String algorithm(ConvSpec spec) {
         return Planner.plan(spec, facts).toString();

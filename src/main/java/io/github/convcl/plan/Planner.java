@@ -21,6 +21,43 @@ public final class Planner {
         return openClPlan(spec, device);
     }
 
+    /**
+     * Every plan that can run {@code spec} correctly on {@code device}, whether or not it is the fastest:
+     * what tests force and what a tuner searches (Arm Compute Library's validate(), as a list).
+     */
+    public static java.util.List<Plan> applicable(ConvSpec s, DeviceFacts device) {
+        java.util.List<Plan> plans = new java.util.ArrayList<>();
+        boolean depthwiseShaped = !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
+        if (device.kind() == BackendKind.JAVA) {
+            if (s.transposed()) {
+                plans.add(Plan.of(Algorithm.JAVA_TRANSPOSED_GEMM));
+                return plans;
+            }
+            plans.add(Plan.of(Algorithm.JAVA_IM2COL_GEMM));
+            if (s.isPointwise()) {
+                plans.add(Plan.of(Algorithm.JAVA_POINTWISE_GEMM));
+            }
+            if (depthwiseShaped) {
+                plans.add(Plan.of(Algorithm.JAVA_DEPTHWISE));
+            }
+            return plans;
+        }
+        if (s.transposed()) {
+            plans.add(Plan.of(Algorithm.CL_TRANSPOSED_GATHER));
+            return plans;
+        }
+        plans.add(Plan.of(Algorithm.CL_DIRECT));
+        for (Tuning t : java.util.List.of(GPU_TILES, CPU_TILES)) {
+            if (t.workGroupSize() <= device.maxWorkGroupSize()) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
+            }
+        }
+        if (depthwiseShaped) {
+            plans.add(Plan.of(Algorithm.CL_DEPTHWISE));
+        }
+        return plans;
+    }
+
     private static Algorithm javaAlgorithm(ConvSpec s) {
         if (s.transposed()) {
             return Algorithm.JAVA_TRANSPOSED_GEMM;
