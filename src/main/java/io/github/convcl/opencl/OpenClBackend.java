@@ -259,6 +259,11 @@ public final class OpenClBackend implements Backend {
         return queue;
     }
 
+    /** The lock every use of this backend's kernels and queue holds. */
+    Object lock() {
+        return lock;
+    }
+
     public cl_context context() {
         return context;
     }

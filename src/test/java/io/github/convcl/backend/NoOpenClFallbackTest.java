@@ -27,8 +27,8 @@ public class NoOpenClFallbackTest {
                 "-cp", System.getProperty("java.class.path"), "io.github.convcl.cli.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
         pb.environment().remove("CONVCL_BACKEND");
+        pb.environment().putAll(env);
         Path out = Files.createTempFile("convcl-out", ".txt");
         Path err = Files.createTempFile("convcl-err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());

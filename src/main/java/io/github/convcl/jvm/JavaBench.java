@@ -1,0 +1,75 @@
+// Check and rates of the Java backend for `convcl devices`.
+package io.github.convcl.jvm;
+
+import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.opencl.DeviceProbe;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The Java backend's counterpart of {@link DeviceProbe}: every applicable algorithm on small layers; GEMM and copy rates. */
+public final class JavaBench {
+    private JavaBench() {
+    }
+
+    public static List<DeviceProbe.Check> check() {
+        List<DeviceProbe.Check> checks = new ArrayList<>();
+        RandomSpecs data = new RandomSpecs(5, 1);
+        JavaBackend backend = new JavaBackend();
+        for (ConvSpec s : DeviceProbe.checkLayers()) {
+            float[] x = data.data(s.inputElements());
+            float[] w = data.data(s.weightElements());
+            float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
+            double[] r = Reference.convolve(s, x, w, b);
+            float[] ref = new float[r.length];
+            for (int i = 0; i < r.length; i++) {
+                ref[i] = (float) r[i];
+            }
+            for (Plan p : Planner.applicable(s, backend.facts())) {
+                float[] y = new float[ref.length];
+                JavaKernels.run(p.algorithm(), s, x, w, b, y);
+                String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
+                GoldenRunner.Result res = GoldenRunner.compare(what, y, ref, 1e-4);
+                checks.add(new DeviceProbe.Check(what, res.passed(), res.detail()));
+            }
+        }
+        return checks;
+    }
+
+    /** GEMM GFLOP/s (a 256-channel 1x1 convolution) and array copy GB/s. */
+    public record Rates(double gemmGflops, double copyGBs) {
+    }
+
+    public static Rates bench() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 256, 32, 32).outChannels(256).kernel(1).bias(false).build();
+        float[] x = new float[(int) s.inputElements()];
+        float[] w = new float[(int) s.weightElements()];
+        float[] y = new float[(int) s.outputElements()];
+        Arrays.fill(x, 1f);
+        Arrays.fill(w, 0.5f);
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 30; i++) {
+            long t0 = System.nanoTime();
+            JavaKernels.run(Planner.plan(s, DeviceFacts()).algorithm(), s, x, w, null, y);
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        double gemm = s.flops() / (double) best;
+        float[] a = new float[16 << 20];
+        float[] b = new float[16 << 20];
+        long copyBest = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            long t0 = System.nanoTime();
+            System.arraycopy(a, 0, b, 0, a.length);
+            copyBest = Math.min(copyBest, System.nanoTime() - t0);
+        }
+        return new Rates(gemm, 2.0 * a.length * 4 / copyBest);
+    }
+
+    private static io.github.convcl.plan.DeviceFacts DeviceFacts() {
+        return io.github.convcl.plan.DeviceFacts.java();
+    }
+}

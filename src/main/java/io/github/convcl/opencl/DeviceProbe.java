@@ -1,0 +1,248 @@
+// Per-device measurements and checks for `convcl devices`: kernel builds, small convolutions, peak rates.
+package io.github.convcl.opencl;
+
+import static org.jocl.CL.*;
+
+import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.plan.Tuning;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Padding;
+import io.github.convcl.spec.PaddingMode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/** Builds, checks and measures one OpenCL device through an open backend. */
+public final class DeviceProbe {
+    private final OpenClBackend backend;
+
+    public DeviceProbe(OpenClBackend backend) {
+        this.backend = backend;
+    }
+
+    /** One pass/fail line of {@code --check}. */
+    public record Check(String what, boolean passed, String detail) {
+    }
+
+    /** CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE of the implicit-GEMM kernel; builds it. */
+    public long preferredWorkGroupMultiple() {
+        long[] v = new long[1];
+        backend.withKernel("probe", "", "copy", k ->
+                clGetKernelWorkGroupInfo(k, backend.clDevice().id(), CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, Sizeof.size_t, Pointer.to(v), null));
+        return v[0];
+    }
+
+    /** Small layers of every kind the kernels serve. */
+    public static List<ConvSpec> checkLayers() {
+        return List.of(
+                ConvSpec.conv(1).input(2, 3, 17).outChannels(4).kernel(3).padding(1).build(),
+                ConvSpec.conv(2).input(2, 8, 9, 11).outChannels(16).kernel(3).padding(1).build(),
+                ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(32).kernel(1).bias(false).build(),
+                ConvSpec.conv(2).input(1, 8, 13, 13).outChannels(8).kernel(3).stride(2).dilation(2).padding(2).groups(4).build(),
+                ConvSpec.conv(2).input(1, 6, 10, 10).outChannels(12).kernel(3).padding(1).groups(6).build(),
+                ConvSpec.conv(2).input(1, 3, 8, 8).outChannels(4).kernel(3).padding(Padding.same()).paddingMode(PaddingMode.REFLECT).build(),
+                ConvSpec.conv(3).input(1, 4, 5, 6, 7).outChannels(8).kernel(3).padding(1).build(),
+                ConvSpec.convTranspose(1).input(1, 4, 9).outChannels(3).kernel(3).stride(2).padding(1).outputPadding(1).build(),
+                ConvSpec.convTranspose(2).input(1, 8, 6, 6).outChannels(4).kernel(4).stride(2).padding(1).build(),
+                ConvSpec.convTranspose(3).input(1, 4, 3, 4, 5).outChannels(2).kernel(2).stride(2).build());
+    }
+
+    /** Builds every shipped kernel file (each tuning of the tiled one) and runs every applicable plan on small layers. */
+    public List<Check> check() {
+        List<Check> checks = new ArrayList<>();
+        List<String[]> builds = new ArrayList<>();
+        for (var e : KernelSource.FILES.entrySet()) {
+            if (e.getKey().equals("implicit_gemm")) {
+                for (Tuning t : List.of(Planner.GPU_TILES, Planner.CPU_TILES)) {
+                    builds.add(new String[] {e.getKey(), t.buildOptions(), e.getValue().get(0)});
+                }
+            } else {
+                for (String k : e.getValue()) {
+                    builds.add(new String[] {e.getKey(), "", k});
+                }
+            }
+        }
+        for (String[] b : builds) {
+            String what = "build " + b[0] + ".cl:" + b[2] + (b[1].isEmpty() ? "" : " [" + b[1] + "]");
+            try {
+                backend.withKernel(b[0], b[1], b[2], k -> { });
+                checks.add(new Check(what, true, "built"));
+            } catch (RuntimeException e) {
+                checks.add(new Check(what, false, OpenCl.firstLine(e.getMessage())));
+            }
+        }
+        RandomSpecs data = new RandomSpecs(5, 1);
+        for (ConvSpec s : checkLayers()) {
+            float[] x = data.data(s.inputElements());
+            float[] w = data.data(s.weightElements());
+            float[] bias = s.hasBias() ? data.data(s.outChannels()) : null;
+            float[] ref = new float[0];
+            double[] r = Reference.convolve(s, x, w, bias);
+            ref = new float[r.length];
+            for (int i = 0; i < r.length; i++) {
+                ref[i] = (float) r[i];
+            }
+            for (Plan p : Planner.applicable(s, backend.clDevice().facts())) {
+                String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
+                try {
+                    float[] y = run(s, p, x, w, bias);
+                    GoldenRunner.Result res = GoldenRunner.compare(what, y, ref, 1e-4);
+                    checks.add(new Check(what, res.passed(), res.detail()));
+                } catch (RuntimeException e) {
+                    checks.add(new Check(what, false, OpenCl.firstLine(e.getMessage())));
+                }
+            }
+        }
+        return checks;
+    }
+
+    private float[] run(ConvSpec s, Plan p, float[] x, float[] w, float[] bias) {
+        try (DeviceBuffer bx = backend.allocate(x.length); DeviceBuffer bw = backend.allocate(w.length);
+             DeviceBuffer bb = bias == null ? null : backend.allocate(bias.length); DeviceBuffer by = backend.allocate(s.outputElements())) {
+            backend.write(bx, 0, FloatBuffer.wrap(x));
+            backend.write(bw, 0, FloatBuffer.wrap(w));
+            if (bb != null) {
+                backend.write(bb, 0, FloatBuffer.wrap(bias));
+            }
+            backend.convolve(s, p, bx, bw, bb, by);
+            float[] y = new float[Math.toIntExact(s.outputElements())];
+            backend.read(by, 0, FloatBuffer.wrap(y));
+            return y;
+        }
+    }
+
+    /** Measured rates of one device, with theoretical figures where they can be derived. */
+    public record Rates(double fmaGflops, Double peakGflops, double copyGBs, double hostToDeviceGBs, double deviceToHostGBs,
+                        double launchMicros) {
+    }
+
+    /** Runs the four measurements; {@code step} is called after each (for a progress bar). */
+    public Rates bench(Runnable step) {
+        double fma = fmaGflops();
+        step.run();
+        long bytes = Math.min(256L << 20, backend.clDevice().maxAllocationBytes() / 2);
+        if (!backend.kind().equals(io.github.convcl.backend.BackendKind.OPENCL_GPU)) {
+            bytes = Math.min(bytes, 64L << 20);
+        }
+        double copy = copyGBs(bytes);
+        step.run();
+        double[] transfer = transferGBs(bytes);
+        step.run();
+        double launch = launchMicros();
+        step.run();
+        var peak = backend.clDevice().peakGflops();
+        return new Rates(fma, peak.isPresent() ? peak.getAsDouble() : null, copy, transfer[0], transfer[1], launch);
+    }
+
+    private double fmaGflops() {
+        ClDevice d = backend.clDevice();
+        long items = (long) d.computeUnits() * (d.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU ? 4096 : 256);
+        int iterations = d.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU ? 1024 : 256;
+        double best = 0;
+        try (DeviceBuffer out = backend.allocate(items)) {
+            for (int rep = 0; rep < 4; rep++) {
+                long[] ns = new long[1];
+                backend.withKernel("probe", "", "fma_peak", k -> {
+                    clSetKernelArg(k, 0, Sizeof.cl_mem, Pointer.to(OpenClBackend.mem(out)));
+                    clSetKernelArg(k, 1, Sizeof.cl_int, Pointer.to(new int[] {iterations}));
+                    clSetKernelArg(k, 2, Sizeof.cl_float, Pointer.to(new float[] {0.999f}));
+                    clSetKernelArg(k, 3, Sizeof.cl_float, Pointer.to(new float[] {0.001f}));
+                    long t0 = System.nanoTime();
+                    clEnqueueNDRangeKernel(backend.queue(), k, 1, null, new long[] {items}, new long[] {64}, 0, null, null);
+                    clFinish(backend.queue());
+                    ns[0] = System.nanoTime() - t0;
+                });
+                if (rep > 0) {
+                    best = Math.max(best, items * (double) iterations * 128 / ns[0]);
+                }
+            }
+        }
+        return best;
+    }
+
+    private double copyGBs(long bytes) {
+        int n4 = (int) (bytes / 16);
+        double best = 0;
+        try (DeviceBuffer a = backend.allocate(bytes / 4); DeviceBuffer b = backend.allocate(bytes / 4)) {
+            for (int rep = 0; rep < 5; rep++) {
+                long[] ns = new long[1];
+                backend.withKernel("probe", "", "copy", k -> {
+                    clSetKernelArg(k, 0, Sizeof.cl_mem, Pointer.to(OpenClBackend.mem(a)));
+                    clSetKernelArg(k, 1, Sizeof.cl_mem, Pointer.to(OpenClBackend.mem(b)));
+                    clSetKernelArg(k, 2, Sizeof.cl_int, Pointer.to(new int[] {n4}));
+                    long global = ((n4 + 255L) / 256) * 256;
+                    long t0 = System.nanoTime();
+                    clEnqueueNDRangeKernel(backend.queue(), k, 1, null, new long[] {global}, new long[] {256}, 0, null, null);
+                    clFinish(backend.queue());
+                    ns[0] = System.nanoTime() - t0;
+                });
+                if (rep > 0) {
+                    best = Math.max(best, 2.0 * n4 * 16 / ns[0]);
+                }
+            }
+        }
+        return best;
+    }
+
+    private double[] transferGBs(long bytes) {
+        ByteBuffer host = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        double up = 0;
+        double down = 0;
+        try (DeviceBuffer a = backend.allocate(bytes / 4)) {
+            cl_mem mem = OpenClBackend.mem(a);
+            for (int rep = 0; rep < 4; rep++) {
+                long t0 = System.nanoTime();
+                synchronized (backend.lock()) {
+                    clEnqueueWriteBuffer(backend.queue(), mem, CL_TRUE, 0, bytes, Pointer.to(host), 0, null, null);
+                }
+                long t1 = System.nanoTime();
+                synchronized (backend.lock()) {
+                    clEnqueueReadBuffer(backend.queue(), mem, CL_TRUE, 0, bytes, Pointer.to(host), 0, null, null);
+                }
+                long t2 = System.nanoTime();
+                if (rep > 0) {
+                    up = Math.max(up, (double) bytes / (t1 - t0));
+                    down = Math.max(down, (double) bytes / (t2 - t1));
+                }
+            }
+        }
+        return new double[] {up, down};
+    }
+
+    private double launchMicros() {
+        long[] samples = new long[200];
+        try (DeviceBuffer out = backend.allocate(1)) {
+            backend.withKernel("probe", "", "empty", k -> {
+                clSetKernelArg(k, 0, Sizeof.cl_mem, Pointer.to(OpenClBackend.mem(out)));
+                for (int i = -20; i < samples.length; i++) {
+                    long t0 = System.nanoTime();
+                    clEnqueueNDRangeKernel(backend.queue(), k, 1, null, new long[] {1}, null, 0, null, null);
+                    clFinish(backend.queue());
+                    if (i >= 0) {
+                        samples[i] = System.nanoTime() - t0;
+                    }
+                }
+            });
+        }
+        Arrays.sort(samples);
+        return samples[samples.length / 2] / 1000.0;
+    }
+
+    /** True for a CLException, for callers that report rather than rethrow. */
+    public static boolean isDeviceError(Throwable t) {
+        return t instanceof CLException;
+    }
+}
