@@ -34,6 +34,61 @@ public final class Reference {
         return out;
     }
 
+    /** One output element (flat NC(D)(H)W index) in double precision; for spot checks of large layers. */
+    public static double at(ConvSpec s, float[] x, float[] w, float[] bias, long index) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] d = ConvSpec.to3d(s.dilation(), 1);
+        int[] p = ConvSpec.to3d(s.padBefore(), 0);
+        int ox = (int) (index % out[2]);
+        long r = index / out[2];
+        int oy = (int) (r % out[1]);
+        r /= out[1];
+        int oz = (int) (r % out[0]);
+        r /= out[0];
+        int co = (int) (r % s.outChannels());
+        int n = (int) (r / s.outChannels());
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int g = co / coutG;
+        long inVol = (long) in[0] * in[1] * in[2];
+        int kVol = k[0] * k[1] * k[2];
+        double acc = bias == null ? 0 : bias[co];
+        int[] o = {oz, oy, ox};
+        for (int kz = 0; kz < k[0]; kz++) {
+            for (int ky = 0; ky < k[1]; ky++) {
+                for (int kx = 0; kx < k[2]; kx++) {
+                    int[] tap = {kz, ky, kx};
+                    int[] i = new int[3];
+                    boolean inside = true;
+                    for (int dim = 0; dim < 3 && inside; dim++) {
+                        if (s.transposed()) {
+                            int t = o[dim] + p[dim] - tap[dim] * d[dim];
+                            inside = t >= 0 && t % st[dim] == 0 && t / st[dim] < in[dim];
+                            i[dim] = t / Math.max(1, st[dim]);
+                        } else {
+                            i[dim] = s.paddingMode().source(o[dim] * st[dim] - p[dim] + tap[dim] * d[dim], in[dim]);
+                            inside = i[dim] >= 0;
+                        }
+                    }
+                    if (!inside) {
+                        continue;
+                    }
+                    long pos = ((long) i[0] * in[1] + i[1]) * in[2] + i[2];
+                    int t = (kz * k[1] + ky) * k[2] + kx;
+                    for (int c = 0; c < cinG; c++) {
+                        int ci = g * cinG + c;
+                        double wv = s.transposed() ? w[(ci * coutG + co % coutG) * kVol + t] : w[(co * cinG + c) * kVol + t];
+                        acc += (double) x[(int) ((n * (long) s.inChannels() + ci) * inVol + pos)] * wv;
+                    }
+                }
+            }
+        }
+        return acc;
+    }
+
     private static void direct(ConvSpec s, float[] x, float[] w, double[] y) {
         int[] in = ConvSpec.to3d(s.inputSize(), 1);
         int[] out = ConvSpec.to3d(s.outputSize(), 1);

@@ -1,0 +1,237 @@
+// convcl bench: times the suite's layers on one backend, device-resident and end to end, against a reference.
+package io.github.convcl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.convcl.ConvCL;
+import io.github.convcl.Tensor;
+import io.github.convcl.golden.GoldenSuite;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.CpuInfo;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.opencl.OpenClBackend;
+import io.github.convcl.spec.ConvSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Times every layer of a benchmark suite: median of device-resident runs after warm-up, GFLOP/s, "
+                + "percent of peak and the algorithm, plus the end-to-end time from and to Java arrays.",
+                "Each layer's result is first checked against the float64 reference on a sample of outputs."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--suite", required = true, paramLabel = "FILE", description = "suite.json (shared/bench/suite.json)")
+    Path suite;
+
+    @Option(names = {"-b", "--backend"}, description = "auto (default), opencl-gpu[:dev], opencl-cpu[:dev] or java")
+    String backend;
+
+    @Option(names = "--batch", defaultValue = "cpu", description = "gpu or cpu: which batch of the suite")
+    String batch;
+
+    @Option(names = "--layers", split = ",", description = "only these layers")
+    List<String> only;
+
+    @Option(names = "--compare", paramLabel = "TORCH.json", description = "the JSON bench_torch.py wrote, measured in the same run")
+    Path compare;
+
+    @Option(names = "--json", paramLabel = "OUT", description = "write the results as JSON")
+    Path jsonOut;
+
+    @Option(names = "--chart", paramLabel = "OUT.png", description = "draw a bar chart of GFLOP/s per layer")
+    Path chart;
+
+    @Option(names = "--repeats", defaultValue = "20", description = "timed runs per layer (median)")
+    int repeats;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed runs per layer first")
+    int warmup;
+
+    @Option(names = "--samples", defaultValue = "64", description = "outputs checked against the float64 reference per layer")
+    int samples;
+
+    record Row(String name, ConvSpec spec, String algorithm, double ms, double endToEndMs, double gflops, Double percentOfPeak,
+               Double referenceMs, boolean checked, String check) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (repeats < 1 || warmup < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be >= 1 and --warmup >= 0");
+        }
+        List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
+        if (only != null && !only.isEmpty()) {
+            layers.removeIf(l -> !only.contains(l.name()));
+        }
+        JsonNode reference = compare == null ? null : GoldenSuite.json().readTree(compare.toFile());
+        List<Row> rows = new ArrayList<>();
+        boolean failed = false;
+        try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend)) {
+            OptionalDouble peak = cl.backend() instanceof OpenClBackend o ? o.clDevice().peakGflops() : CpuInfo.read().peakGflops();
+            System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
+                    ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) : ""));
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("bench").setInitialMax(layers.size())
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                for (Suite.Layer l : layers) {
+                    bar.setExtraMessage(l.name());
+                    Row r = run(cl, l, peak, reference);
+                    failed |= !r.checked();
+                    rows.add(r);
+                    bar.step();
+                }
+            }
+            print(rows, reference);
+            if (jsonOut != null) {
+                writeJson(cl, rows, reference);
+            }
+            if (chart != null) {
+                drawChart(cl, rows, reference);
+            }
+        }
+        return failed ? 1 : 0;
+    }
+
+    private Row run(ConvCL cl, Suite.Layer l, OptionalDouble peak, JsonNode reference) {
+        ConvSpec s = l.spec();
+        RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
+        float[] x = data.data(s.inputElements());
+        float[] w = data.data(s.weightElements());
+        float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
+        double ms;
+        String check;
+        boolean ok;
+        try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
+             Tensor tb = b == null ? null : cl.tensor(b, s.biasShape()); Tensor ty = cl.empty(s.outputShape())) {
+            cl.conv(s, tx, tw, tb, ty);
+            cl.finish();
+            float[] y = ty.toArray();
+            double worst = 0;
+            double scale = 1;
+            Random pick = new Random(1);
+            for (int i = 0; i < samples && y.length > 0; i++) {
+                long idx = (long) (pick.nextDouble() * y.length);
+                double ref = Reference.at(s, x, w, b, idx);
+                worst = Math.max(worst, Math.abs(ref - y[(int) idx]));
+                scale = Math.max(scale, Math.abs(ref));
+            }
+            ok = worst <= 1e-4 * scale;
+            check = String.format(Locale.ROOT, "%s (%d samples, max error %.2g)", ok ? "ok" : "FAIL", samples, worst);
+            for (int i = 0; i < warmup; i++) {
+                cl.conv(s, tx, tw, tb, ty);
+            }
+            cl.finish();
+            double[] t = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                long t0 = System.nanoTime();
+                cl.conv(s, tx, tw, tb, ty);
+                cl.finish();
+                t[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            ms = median(t);
+        }
+        int e2eRuns = Math.max(3, Math.min(repeats, 5));
+        double[] e2e = new double[e2eRuns];
+        for (int i = 0; i < e2eRuns; i++) {
+            long t0 = System.nanoTime();
+            cl.convolve(s, x, w, b);
+            e2e[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        double gflops = s.flops() / ms / 1e6;
+        Double ref = null;
+        if (reference != null && reference.path("layers").has(l.name())) {
+            ref = reference.path("layers").path(l.name()).path("ms").asDouble();
+        }
+        return new Row(l.name(), s, cl.algorithm(s), ms, median(e2e), gflops,
+                peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok, check);
+    }
+
+    private static double median(double[] a) {
+        double[] c = a.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
+    /** The geometric mean of ConvCL time / reference time over rows that have a reference. */
+    static double geomean(List<Row> rows) {
+        double sum = 0;
+        int n = 0;
+        for (Row r : rows) {
+            if (r.referenceMs() != null && r.referenceMs() > 0) {
+                sum += Math.log(r.ms() / r.referenceMs());
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : Math.exp(sum / n);
+    }
+
+    private void print(List<Row> rows, JsonNode reference) {
+        System.out.printf("%-15s %4s %10s %10s %9s %7s %10s %7s  %-26s %s%n", "layer", "N", "ms", "e2e ms", "GFLOP/s", "%peak",
+                "ref ms", "ratio", "algorithm", "check");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "%-15s %4d %10.3f %10.3f %9.1f %7s %10s %7s  %-26s %s%n", r.name(), r.spec().batch(), r.ms(),
+                    r.endToEndMs(), r.gflops(), r.percentOfPeak() == null ? "n/a" : String.format(Locale.ROOT, "%.1f", r.percentOfPeak()),
+                    r.referenceMs() == null ? "" : String.format(Locale.ROOT, "%.3f", r.referenceMs()),
+                    r.referenceMs() == null ? "" : String.format(Locale.ROOT, "%.2f", r.ms() / r.referenceMs()), r.algorithm(), r.check());
+        }
+        if (reference != null) {
+            System.out.printf(Locale.ROOT, "geometric mean of ConvCL / %s time over %d layers: %.3f%n",
+                    reference.path("device").asText("reference"), rows.stream().filter(r -> r.referenceMs() != null).count(), geomean(rows));
+        }
+    }
+
+    private void writeJson(ConvCL cl, List<Row> rows, JsonNode reference) throws java.io.IOException {
+        ObjectNode root = GoldenSuite.json().createObjectNode();
+        root.put("backend", cl.backendKind().id());
+        root.put("device", cl.device());
+        root.put("batch", batch);
+        root.put("repeats", repeats);
+        ObjectNode layers = root.putObject("layers");
+        for (Row r : rows) {
+            ObjectNode n = layers.putObject(r.name());
+            n.put("batch", r.spec().batch());
+            n.put("ms", r.ms());
+            n.put("end_to_end_ms", r.endToEndMs());
+            n.put("gflops", r.gflops());
+            if (r.percentOfPeak() != null) {
+                n.put("percent_of_peak", r.percentOfPeak());
+            }
+            n.put("algorithm", r.algorithm());
+            n.put("check", r.check());
+            if (r.referenceMs() != null) {
+                n.put("reference_ms", r.referenceMs());
+                n.put("ratio", r.ms() / r.referenceMs());
+            }
+        }
+        if (reference != null) {
+            root.put("reference", reference.path("device").asText());
+            root.put("geomean_ratio", geomean(rows));
+        }
+        GoldenSuite.json().writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
+    }
+
+    private void drawChart(ConvCL cl, List<Row> rows, JsonNode reference) throws java.io.IOException {
+        CategoryChart c = new CategoryChartBuilder().width(1400).height(600).title("ConvCL " + cl.backendKind().id() + " (" + batch + " batch)")
+                .xAxisTitle("layer").yAxisTitle("GFLOP/s").build();
+        c.getStyler().setXAxisLabelRotation(45);
+        List<String> names = rows.stream().map(Row::name).toList();
+        c.addSeries("ConvCL", names, rows.stream().map(Row::gflops).toList());
+        if (reference != null) {
+            List<Double> ref = rows.stream().map(r -> r.referenceMs() == null ? 0.0 : r.spec().flops() / r.referenceMs() / 1e6).toList();
+            c.addSeries(reference.path("device").asText("reference"), names, ref);
+        }
+        BitmapEncoder.saveBitmap(c, chart.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}
