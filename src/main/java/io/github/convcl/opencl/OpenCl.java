@@ -83,7 +83,31 @@ public final class OpenCl {
         if (devices.isEmpty()) {
             return new Probe(List.of(), "no OpenCL device on " + platforms.length + " platform(s) " + problems, platforms.length);
         }
+        warnAboutSignalHandlers(devices);
         return new Probe(List.copyOf(devices), null, platforms.length);
+    }
+
+    /**
+     * PoCL loads LLVM, which installs its own SIGSEGV/SIGBUS/SIGILL handlers over the JVM's; the JVM uses those
+     * signals itself (safepoints, implicit null checks), and two threads faulting at once then kill the process
+     * without an hs_err file (measured here: 1 run in 8 of a two-thread benchmark). Preloading the JDK's
+     * libjsig.so (signal chaining) keeps the JVM's handlers first; say so once when it is missing.
+     */
+    private static void warnAboutSignalHandlers(List<ClDevice> devices) {
+        boolean pocl = devices.stream().anyMatch(d -> d.platformName().contains("Portable Computing Language"));
+        if (!pocl) {
+            return;
+        }
+        try {
+            String maps = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"));
+            if (!maps.contains("libjsig")) {
+                org.slf4j.LoggerFactory.getLogger(OpenCl.class).warn("PoCL's LLVM replaces the JVM's signal handlers, which can crash "
+                        + "the JVM; start it with LD_PRELOAD={}/lib/libjsig.so (the ./convcl launcher and the tests do)",
+                        System.getProperty("java.home"));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: nothing to check
+        }
     }
 
     private static ClDevice describe(int pi, cl_platform_id platform, int di, cl_device_id d) {
