@@ -60,6 +60,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed runs per layer first")
     int warmup;
 
+    @Option(names = "--warmup-ms", defaultValue = "1000", description = "keep warming up until this much time has passed (JIT)")
+    int warmupMs;
+
     @Option(names = "--samples", defaultValue = "64", description = "outputs checked against the float64 reference per layer")
     int samples;
 
@@ -129,10 +132,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             ok = worst <= 1e-4 * scale;
             check = String.format(Locale.ROOT, "%s (%d samples, max error %.2g)", ok ? "ok" : "FAIL", samples, worst);
-            for (int i = 0; i < warmup; i++) {
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < warmup || System.nanoTime() - warmStart < warmupMs * 1_000_000L; i++) {
                 cl.conv(s, tx, tw, tb, ty);
+                cl.finish();
             }
-            cl.finish();
             double[] t = new double[repeats];
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();

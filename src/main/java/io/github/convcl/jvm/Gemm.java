@@ -1,70 +1,145 @@
-// The Java matrix product C += A x B: the Vector API kernel where the JVM offers it, else a plain loop.
+// The Java matrix product on packed panels: C += A x B, Vector API tiles where the JVM offers them.
 package io.github.convcl.jvm;
 
 /**
- * {@code C[M x N] += A[M x K] * B[K x N]}. A is addressed as {@code a[aOff + i*aRow + k*aCol]} so that a
- * transposed weight block needs no copy; B and C are row-major with leading dimensions {@code ldb}, {@code ldc}.
- *
- * <p>With {@code jdk.incubator.vector} resolved (JVM flag {@code --add-modules jdk.incubator.vector}) the
- * register-tiled {@link VectorGemm} runs; otherwise a plain loop whose inner step is a contiguous fused
- * multiply-add over a row of B, which HotSpot's superword pass vectorises. {@code -Dconvcl.vector=false}
- * forces the plain loop.
+ * {@code C[M x N] += A[M x K] * B[K x N]} on packed operands, the layout of BLIS-style GEMMs:
+ * <ul>
+ * <li>A in panels of {@code mr} rows (6 or 4), each panel K x mr contiguous, rows past M zero:
+ *     {@code pa[(i/mr)*K*mr + k*mr + i%mr]} ({@link #packA}).</li>
+ * <li>B in panels of {@link #NR} = 16 columns, each K x 16 contiguous, columns past N zero:
+ *     {@code pb[(j/16)*K*16 + k*16 + j%16]} (written directly by im2col, or by {@link #packB}).</li>
+ * </ul>
+ * With {@code jdk.incubator.vector} resolved (JVM flag {@code --add-modules jdk.incubator.vector}) each
+ * mr x 16 tile of C is held in AVX registers ({@link VectorGemm}); otherwise a plain loop runs the same tiles.
+ * {@code -Dconvcl.vector=false} forces the plain loop.
  */
 final class Gemm {
-    /** True when the Vector API kernel is in use. */
+    /** True when the Vector API tiles are in use. */
     static final boolean VECTOR = CpuInfo.vectorApiUsable() && !"false".equals(System.getProperty("convcl.vector"));
-    /** Columns of C kept hot in L1 by the plain loop. */
-    static final int COLUMN_BLOCK = 512;
-    /** Reduction block of the plain loop. */
-    static final int REDUCTION_BLOCK = 128;
+    /** Columns per B panel and per C tile. */
+    static final int NR = 16;
+    /** Reduction block: a 16-column panel slice of B (KC x 16 floats, 16 KiB) stays in L1 across row panels. */
+    static final int KC = 256;
 
     private Gemm() {
     }
 
-    static void multiplyAdd(int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
-                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
-        if (VECTOR) {
-            VectorGemm.multiplyAdd(m, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc);
-        } else {
-            plain(m, n, k, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc);
-        }
+    /** Rows per A panel for M rows: 6 (twelve accumulators) unless 4 wastes less on padding rows. */
+    static int rowPanel(int m) {
+        int pad6 = (m + 5) / 6 * 6;
+        int pad4 = (m + 3) / 4 * 4;
+        return pad4 * 5 < pad6 * 4 ? 4 : 6;
     }
 
-    /** The portable kernel: one row of C at a time, a vectorisable fused multiply-add over columns. */
-    static void plain(int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
-                      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
-        for (int k0 = 0; k0 < k; k0 += REDUCTION_BLOCK) {
-            int kb = Math.min(REDUCTION_BLOCK, k - k0);
-            for (int j0 = 0; j0 < n; j0 += COLUMN_BLOCK) {
-                int nb = Math.min(COLUMN_BLOCK, n - j0);
-                for (int i = 0; i < m; i++) {
-                    int ci = cOff + i * ldc + j0;
-                    int ai = aOff + i * aRow + k0 * aCol;
-                    for (int kk = 0; kk < kb; kk++) {
-                        axpy(a[ai + kk * aCol], b, bOff + (k0 + kk) * ldb + j0, c, ci, nb);
+    static int packedASize(int m, int k, int mr) {
+        return (m + mr - 1) / mr * mr * k;
+    }
+
+    static int packedBSize(int n, int k) {
+        return (n + NR - 1) / NR * NR * k;
+    }
+
+    /** Packs A (element (i,k) at {@code a[aOff + i*aRow + k*aCol]}) into panels of {@code mr} rows. */
+    static void packA(int m, int k, float[] a, int aOff, int aRow, int aCol, int mr, float[] pa, int paOff) {
+        for (int i0 = 0; i0 < m; i0 += mr) {
+            int base = paOff + i0 * k;
+            int rows = Math.min(mr, m - i0);
+            for (int r = 0; r < mr; r++) {
+                int src = aOff + (i0 + r) * aRow;
+                if (r < rows) {
+                    for (int kk = 0; kk < k; kk++) {
+                        pa[base + kk * mr + r] = a[src + kk * aCol];
+                    }
+                } else {
+                    for (int kk = 0; kk < k; kk++) {
+                        pa[base + kk * mr + r] = 0f;
                     }
                 }
             }
         }
     }
 
-    private static void axpy(float av, float[] b, int bi, float[] c, int ci, int n) {
-        for (int j = 0; j < n; j++) {
-            c[ci + j] += av * b[bi + j];
+    /** Packs columns [j0, j0+n) of row-major B (leading dimension ldb) into 16-column panels. */
+    static void packB(int n, int k, float[] b, int bOff, int ldb, float[] pb, int pbOff) {
+        for (int j = 0; j < n; j += NR) {
+            int cols = Math.min(NR, n - j);
+            int base = pbOff + j * k;
+            for (int kk = 0; kk < k; kk++) {
+                int dst = base + kk * NR;
+                System.arraycopy(b, bOff + kk * ldb + j, pb, dst, cols);
+                if (cols < NR) {
+                    java.util.Arrays.fill(pb, dst + cols, dst + NR, 0f);
+                }
+            }
         }
     }
 
-    /** Scalar edge kernel for the columns the vector tiles leave. */
-    static void scalar(int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
-                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float acc = c[cOff + i * ldc + j];
-                for (int kk = 0; kk < k; kk++) {
-                    acc = Math.fma(a[aOff + i * aRow + kk * aCol], b[bOff + kk * ldb + j], acc);
+    /** {@code C += A x B} with both operands packed; C row-major at {@code cOff} with leading dimension {@code ldc}. */
+    static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
+                               float[] c, int cOff, int ldc) {
+        float[] edge = null;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kb = Math.min(KC, k - k0);
+            for (int j = 0; j < n; j += NR) {
+                int cols = Math.min(NR, n - j);
+                int bIdx = pbOff + j * k + k0 * NR;
+                for (int i = 0; i < m; i += mr) {
+                    int rows = Math.min(mr, m - i);
+                    int aIdx = paOff + i * k + k0 * mr;
+                    int ci = cOff + i * ldc + j;
+                    if (rows == mr && cols == NR) {
+                        tile(mr, kb, pa, aIdx, pb, bIdx, c, ci, ldc);
+                    } else {
+                        // A partial tile runs on a scratch copy of C so the full-width kernel never writes past it.
+                        if (edge == null) {
+                            edge = new float[6 * NR];
+                        }
+                        for (int r = 0; r < mr; r++) {
+                            for (int q = 0; q < NR; q++) {
+                                edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
+                            }
+                        }
+                        tile(mr, kb, pa, aIdx, pb, bIdx, edge, 0, NR);
+                        for (int r = 0; r < rows; r++) {
+                            System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
+                        }
+                    }
                 }
-                c[cOff + i * ldc + j] = acc;
             }
+        }
+    }
+
+    private static void tile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc) {
+        if (VECTOR) {
+            if (mr == 6) {
+                VectorGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
+            } else {
+                VectorGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
+            }
+        } else {
+            plainTile(mr, k, pa, aIdx, pb, bIdx, c, ci, ldc);
+        }
+    }
+
+    /** The portable tile: an mr x 16 accumulator block, each step a 16-wide multiply-add per row. */
+    static void plainTile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc) {
+        float[] acc = new float[6 * NR];
+        for (int r = 0; r < mr; r++) {
+            System.arraycopy(c, ci + r * ldc, acc, r * NR, NR);
+        }
+        for (int kk = 0; kk < k; kk++) {
+            int b0 = bIdx + kk * NR;
+            int a0 = aIdx + kk * mr;
+            for (int r = 0; r < mr; r++) {
+                float av = pa[a0 + r];
+                int o = r * NR;
+                for (int q = 0; q < NR; q++) {
+                    acc[o + q] += av * pb[b0 + q];
+                }
+            }
+        }
+        for (int r = 0; r < mr; r++) {
+            System.arraycopy(acc, r * NR, c, ci + r * ldc, NR);
         }
     }
 }

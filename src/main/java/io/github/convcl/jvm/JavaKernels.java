@@ -12,7 +12,8 @@ import io.github.convcl.spec.PaddingMode;
  * so steady-state calls allocate nothing large.
  */
 public final class JavaKernels {
-    private static final ThreadLocal<float[]> WORKSPACE = ThreadLocal.withInitial(() -> new float[0]);
+    /** Per-thread scratch, grown on demand and kept: [0] packed B or column tiles, [1] one unfolded row, [2] packed A. */
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private JavaKernels() {
     }
@@ -30,13 +31,12 @@ public final class JavaKernels {
         }
     }
 
-    private static float[] workspace(int size) {
-        float[] ws = WORKSPACE.get();
-        if (ws.length < size) {
-            ws = new float[size];
-            WORKSPACE.set(ws);
+    private static float[] workspace(int slot, int size) {
+        float[][] ws = WORKSPACE.get();
+        if (ws[slot].length < size) {
+            ws[slot] = new float[size];
         }
-        return ws;
+        return ws[slot];
     }
 
     static int columnTile(int reduction, int columns) {
@@ -64,9 +64,15 @@ public final class JavaKernels {
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int reduction = cinG * g.kVol;
-        int nt = balancedTile(columnTile(reduction, g.outVol), g.outVol, s.batch() * s.groups());
-        int tiles = (g.outVol + nt - 1) / nt;
         int groups = s.groups();
+        int mr = Gemm.rowPanel(coutG);
+        int aSize = Gemm.packedASize(coutG, reduction, mr);
+        float[] pa = workspace(2, aSize * groups);
+        for (int grp = 0; grp < groups; grp++) {
+            Gemm.packA(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, pa, grp * aSize);
+        }
+        int nt = balancedTile(columnTile(reduction, g.outVol), g.outVol, s.batch() * groups);
+        int tiles = (g.outVol + nt - 1) / nt;
         Parallel.forEach(s.batch() * groups * tiles, t -> {
             int n = t / (groups * tiles);
             int grp = (t / tiles) % groups;
@@ -77,15 +83,13 @@ public final class JavaKernels {
                 fillBias(y, yOff + m * g.outVol, cols, bias == null ? 0f : bias[grp * coutG + m]);
             }
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            float[] pb = workspace(0, Gemm.packedBSize(cols, reduction));
             if (pointwise) {
-                Gemm.multiplyAdd(coutG, cols, reduction, w, grp * coutG * reduction, reduction, 1,
-                        x, xOff + p0, g.inVol, y, yOff, g.outVol);
+                Gemm.packB(cols, reduction, x, xOff + p0, g.inVol, pb, 0);
             } else {
-                float[] col = workspace(reduction * cols);
-                g.im2col(x, xOff, cinG, p0, cols, col);
-                Gemm.multiplyAdd(coutG, cols, reduction, w, grp * coutG * reduction, reduction, 1,
-                        col, 0, cols, y, yOff, g.outVol);
+                g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, workspace(1, cols));
             }
+            Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, y, yOff, g.outVol);
         });
     }
 
@@ -118,24 +122,36 @@ public final class JavaKernels {
         int block = Math.min(coutG, Thresholds.JAVA_TRANSPOSED_CHANNEL_BLOCK);
         int blocks = (coutG + block - 1) / block;
         int groups = s.groups();
+        int mr = Gemm.rowPanel(block * g.kVol);
+        int aSize = Gemm.packedASize(block * g.kVol, cinG, mr);
+        float[] pa = workspace(2, aSize * groups * blocks);
+        for (int grp = 0; grp < groups; grp++) {
+            for (int cb = 0; cb < blocks; cb++) {
+                int rows = Math.min(block, coutG - cb * block) * g.kVol;
+                // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
+                Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr,
+                        pa, (grp * blocks + cb) * aSize);
+            }
+        }
         Parallel.forEach(s.batch() * groups * blocks, t -> {
             int n = t / (groups * blocks);
             int grp = (t / blocks) % groups;
-            int cb0 = (t % blocks) * block;
-            int channels = Math.min(block, coutG - cb0);
+            int cb = t % blocks;
+            int channels = Math.min(block, coutG - cb * block);
             int rows = channels * g.kVol;
-            int yOff = (n * s.outChannels() + grp * coutG + cb0) * g.outVol;
+            int yOff = (n * s.outChannels() + grp * coutG + cb * block) * g.outVol;
             for (int c = 0; c < channels; c++) {
-                fillBias(y, yOff + c * g.outVol, g.outVol, bias == null ? 0f : bias[grp * coutG + cb0 + c]);
+                fillBias(y, yOff + c * g.outVol, g.outVol, bias == null ? 0f : bias[grp * coutG + cb * block + c]);
             }
-            int nt = columnTile(rows, g.inVol);
-            float[] cols = workspace(rows * nt);
+            int nt = columnTile(Math.max(rows, cinG), g.inVol);
+            float[] cols = workspace(1, rows * nt);
+            float[] pb = workspace(0, Gemm.packedBSize(nt, cinG));
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
-            int aOff = grp * cinG * coutG * g.kVol + cb0 * g.kVol;
             for (int p0 = 0; p0 < g.inVol; p0 += nt) {
                 int width = Math.min(nt, g.inVol - p0);
                 java.util.Arrays.fill(cols, 0, rows * width, 0f);
-                Gemm.multiplyAdd(rows, width, cinG, w, aOff, 1, coutG * g.kVol, x, xOff + p0, g.inVol, cols, 0, width);
+                Gemm.packB(width, cinG, x, xOff + p0, g.inVol, pb, 0);
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, cols, 0, width);
                 g.col2im(cols, channels, p0, width, y, yOff);
             }
         });
@@ -165,6 +181,33 @@ public final class JavaKernels {
             outVol = out[0] * out[1] * out[2];
             kVol = k[0] * k[1] * k[2];
             mode = s.paddingMode();
+        }
+
+        /**
+         * Writes rows (channel, kz, ky, kx) x columns [p0, p0+cols) of the unfolded input in the packed B layout of
+         * {@link Gemm} (16-column panels, {@code reduction} rows each), through {@code row}, one unfolded row.
+         */
+        void im2colPacked(float[] x, int xOff, int channels, int p0, int cols, float[] pb, int reduction, float[] row) {
+            int r = 0;
+            int nr = Gemm.NR;
+            for (int c = 0; c < channels; c++) {
+                int cOff = xOff + c * inVol;
+                for (int kz = 0; kz < k[0]; kz++) {
+                    for (int ky = 0; ky < k[1]; ky++) {
+                        for (int kx = 0; kx < k[2]; kx++, r++) {
+                            unfoldRow(x, cOff, kz, ky, kx, p0, cols, row, 0);
+                            for (int j = 0; j < cols; j += nr) {
+                                int dst = j * reduction + r * nr;
+                                int len = Math.min(nr, cols - j);
+                                System.arraycopy(row, j, pb, dst, len);
+                                if (len < nr) {
+                                    java.util.Arrays.fill(pb, dst + len, dst + nr, 0f);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         /** Writes rows (channel, kz, ky, kx) x columns [p0, p0+cols) of the unfolded input into {@code col}. */
@@ -197,9 +240,16 @@ public final class JavaKernels {
                     int rowOff = cOff + (iz * in[1] + iy) * in[2];
                     int shift = kx * d[2] - p[2];
                     if (st[2] == 1 && mode == PaddingMode.ZEROS) {
-                        for (int r = 0; r < run; r++) {
-                            int ix = ox + r + shift;
-                            col[dst + j + r] = ix >= 0 && ix < in[2] ? x[rowOff + ix] : 0f;
+                        // ix = ox + r + shift is inside [0, in) for r in [lo, hi): copy that, zero the rest.
+                        int lo = Math.min(run, Math.max(0, -(ox + shift)));
+                        int hi = Math.max(lo, Math.min(run, in[2] - (ox + shift)));
+                        int at = dst + j;
+                        if (lo > 0) {
+                            java.util.Arrays.fill(col, at, at + lo, 0f);
+                        }
+                        System.arraycopy(x, rowOff + ox + lo + shift, col, at + lo, hi - lo);
+                        if (hi < run) {
+                            java.util.Arrays.fill(col, at + hi, at + run, 0f);
                         }
                     } else {
                         for (int r = 0; r < run; r++) {

@@ -7,9 +7,9 @@ public final class Thresholds {
     }
 
     /** Java GEMM: target bytes of one im2col column tile (stays in L2). */
-    public static final int JAVA_COLUMN_TILE_BYTES = 192 * 1024;
+    public static final int JAVA_COLUMN_TILE_BYTES = 256 * 1024;
     /** Java GEMM: column tile bounds, in floats. */
-    public static final int JAVA_MIN_COLUMN_TILE = 64;
+    public static final int JAVA_MIN_COLUMN_TILE = 32;
     public static final int JAVA_MAX_COLUMN_TILE = 4096;
     /** Java: tasks per core the work is split into, for balance. */
     public static final int JAVA_TASKS_PER_CORE = 4;

@@ -1,0 +1,105 @@
+// JMH micro-benchmarks of the Java kernels: GEMM (vector and plain), im2col, depthwise. Not run by `mvn test`.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.spec.ConvSpec;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Run with {@code java -cp "$(cat target/jmh.cp):target/classes:target/test-classes" org.openjdk.jmh.Main GemmBenchmark}
+ * (see README). The GEMM benchmarks are single-threaded; the layer benchmarks use every core.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class GemmBenchmark {
+    /** M x N x K of the product: resnet3x3's per-tile shape and a 1x1 layer's. */
+    @Param({"64x96x576", "256x96x256"})
+    String shape;
+
+    int m;
+    int n;
+    int k;
+    float[] a;
+    float[] b;
+    float[] c;
+    int mr;
+    float[] pa;
+    float[] pb;
+    ConvSpec resnet;
+    float[] x;
+    float[] w;
+    float[] y;
+    ConvSpec depthwise;
+    float[] dx;
+    float[] dw;
+    float[] dy;
+
+    @Setup
+    public void setup() {
+        int[] s = Arrays.stream(shape.split("x")).mapToInt(Integer::parseInt).toArray();
+        m = s[0];
+        n = s[1];
+        k = s[2];
+        a = new float[m * k];
+        b = new float[k * n];
+        c = new float[m * n];
+        Arrays.fill(a, 0.5f);
+        Arrays.fill(b, 0.25f);
+        mr = Gemm.rowPanel(m);
+        pa = new float[Gemm.packedASize(m, k, mr)];
+        pb = new float[Gemm.packedBSize(n, k)];
+        Gemm.packA(m, k, a, 0, k, 1, mr, pa, 0);
+        Gemm.packB(n, k, b, 0, n, pb, 0);
+        resnet = ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).padding(1).bias(false).build();
+        x = new float[(int) resnet.inputElements()];
+        w = new float[(int) resnet.weightElements()];
+        y = new float[(int) resnet.outputElements()];
+        depthwise = ConvSpec.conv(2).input(1, 128, 56, 56).outChannels(128).kernel(3).padding(1).groups(128).bias(false).build();
+        dx = new float[(int) depthwise.inputElements()];
+        dw = new float[(int) depthwise.weightElements()];
+        dy = new float[(int) depthwise.outputElements()];
+    }
+
+    /** The packed product alone (Vector API tiles, or plain ones with -jvmArgsAppend -Dconvcl.vector=false). */
+    @Benchmark
+    public float[] gemmPacked() {
+        Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, c, 0, n);
+        return c;
+    }
+
+    /** Packing both operands, the overhead the product pays per tile. */
+    @Benchmark
+    public float[] packBoth() {
+        Gemm.packA(m, k, a, 0, k, 1, mr, pa, 0);
+        Gemm.packB(n, k, b, 0, n, pb, 0);
+        return pb;
+    }
+
+    @Benchmark
+    public float[] resnet3x3Layer() {
+        JavaKernels.run(Algorithm.JAVA_IM2COL_GEMM, resnet, x, w, null, y);
+        return y;
+    }
+
+    @Benchmark
+    public float[] depthwise3x3Layer() {
+        JavaKernels.run(Algorithm.JAVA_DEPTHWISE, depthwise, dx, dw, null, dy);
+        return dy;
+    }
+}
