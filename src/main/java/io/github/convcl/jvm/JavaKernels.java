@@ -247,7 +247,9 @@ public final class JavaKernels {
                         if (lo > 0) {
                             java.util.Arrays.fill(col, at, at + lo, 0f);
                         }
-                        System.arraycopy(x, rowOff + ox + lo + shift, col, at + lo, hi - lo);
+                        if (hi > lo) {
+                            System.arraycopy(x, rowOff + ox + lo + shift, col, at + lo, hi - lo);
+                        }
                         if (hi < run) {
                             java.util.Arrays.fill(col, at + hi, at + run, 0f);
                         }
