@@ -1,0 +1,148 @@
+// convcl fuzz: random convolutions of every kind on every backend against the float64 reference.
+package io.github.convcl.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.convcl.ConvCL;
+import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.golden.GoldenSuite;
+import io.github.convcl.golden.Npy;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Padding;
+import io.github.convcl.spec.PaddingMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "fuzz", mixinStandardHelpOptions = true,
+        description = {"Differential fuzzing: random valid convolutions (1D/2D/3D, transposed, grouped, depthwise with "
+                + "multiplier, dilated, strided, padded, every padding mode, batch 0 to 4) on every available backend, or "
+                + "those named, against the float64 reference.",
+                "Prints the seed, then 'N passed, M failed'. Failing cases are written in the golden format to --out, "
+                + "so that 'convcl verify DIR' replays them. Exit 1 if anything failed."})
+final class FuzzCommand implements Callable<Integer> {
+    @Option(names = "--cases", defaultValue = "500", description = "random layers to draw")
+    int cases;
+
+    @Option(names = "--seed", description = "random seed (default: time)")
+    Long seed;
+
+    @Option(names = {"-b", "--backend"}, paramLabel = "B", description = "repeatable; default every available backend")
+    List<String> backends;
+
+    @Option(names = "--out", defaultValue = "fuzz-failures", description = "where failing cases are written")
+    Path out;
+
+    @Option(names = "--max-flops", defaultValue = "3000000", description = "upper bound on each layer's FLOPs")
+    long maxFlops;
+
+    @Override
+    public Integer call() throws Exception {
+        long s = seed == null ? System.nanoTime() : seed;
+        System.out.println("seed " + s);
+        List<Runtimes.Target> targets = Runtimes.targets(backends);
+        List<ConvCL> runtimes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        int passed = 0;
+        int failed = 0;
+        try {
+            for (Runtimes.Target t : targets) {
+                if (t.candidate() == null) {
+                    System.out.println("FAIL [" + t.name() + "] backend unavailable: " + t.unavailable());
+                    failed++;
+                } else {
+                    runtimes.add(t.open());
+                    names.add(t.name());
+                }
+            }
+            RandomSpecs random = new RandomSpecs(s, maxFlops);
+            for (int i = 0; i < cases; i++) {
+                ConvSpec spec = random.next();
+                float[] x = random.data(spec.inputElements());
+                float[] w = random.data(spec.weightElements());
+                float[] b = spec.hasBias() ? random.data(spec.outChannels()) : null;
+                double[] ref = Reference.convolve(spec, x, w, b);
+                float[] expected = new float[ref.length];
+                for (int j = 0; j < ref.length; j++) {
+                    expected[j] = (float) ref[j];
+                }
+                for (int r = 0; r < runtimes.size(); r++) {
+                    String name = "fuzz_" + s + "_" + i;
+                    GoldenRunner.Result res;
+                    try {
+                        res = GoldenRunner.compare(name, runtimes.get(r).convolve(spec, x, w, b), expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
+                    } catch (RuntimeException e) {
+                        res = new GoldenRunner.Result(name, false, e.toString());
+                    }
+                    if (res.passed()) {
+                        passed++;
+                    } else {
+                        failed++;
+                        System.out.printf("FAIL %s [%s] %s: %s%n", name, names.get(r), spec, res.detail());
+                        write(name, spec, x, w, b, expected);
+                    }
+                }
+            }
+        } finally {
+            runtimes.forEach(ConvCL::close);
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    void write(String name, ConvSpec s, float[] x, float[] w, float[] b, float[] expected) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(out);
+        Npy.write(out.resolve(name + ".input.npy"), s.inputShape(), x);
+        Npy.write(out.resolve(name + ".weight.npy"), s.weightShape(), w);
+        Npy.write(out.resolve(name + ".expected.npy"), s.outputShape(), expected);
+        if (b != null) {
+            Npy.write(out.resolve(name + ".bias.npy"), s.biasShape(), b);
+        }
+        GoldenSuite.append(out, toJson(name, s, b != null));
+    }
+
+    /** The spec as a golden case entry (format 1). */
+    static ObjectNode toJson(String name, ConvSpec s, boolean bias) {
+        ObjectNode c = GoldenSuite.json().createObjectNode();
+        c.put("name", name);
+        c.put("op", s.op());
+        ints(c, "input_shape", s.inputShape());
+        c.put("out_channels", s.outChannels());
+        ints(c, "kernel_size", s.kernel());
+        ints(c, "stride", s.stride());
+        ints(c, "dilation", s.dilation());
+        c.put("groups", s.groups());
+        if (s.padding().kind() == Padding.Kind.EXPLICIT) {
+            ints(c, "padding", s.padBefore());
+        } else {
+            c.put("padding", s.padding().kind().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (s.transposed()) {
+            ints(c, "output_padding", s.outputPadding());
+        }
+        if (s.paddingMode() != PaddingMode.ZEROS) {
+            c.put("padding_mode", s.paddingMode().torchName());
+        }
+        c.put("input", name + ".input.npy");
+        c.put("weight", name + ".weight.npy");
+        if (bias) {
+            c.put("bias", name + ".bias.npy");
+        } else {
+            c.put("bias", false);
+        }
+        c.put("expected", name + ".expected.npy");
+        ints(c, "output_shape", s.outputShape());
+        return c;
+    }
+
+    private static void ints(ObjectNode c, String key, int[] v) {
+        var a = c.putArray(key);
+        for (int x : v) {
+            a.add(x);
+        }
+    }
+}

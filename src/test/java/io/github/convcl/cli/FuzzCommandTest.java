@@ -1,0 +1,62 @@
+// convcl fuzz: thousands of random layers on Java and PoCL; a failing case is written so verify replays it.
+package io.github.convcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.convcl.TestSupport;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.spec.ConvSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FuzzCommandTest {
+    /** Cases per backend; CI runs them on Java and PoCL, 2,400 in all. */
+    static final int CASES = 1200;
+
+    @Test
+    void randomLayersAgreeWithTheReferenceOnJavaAndOpenCl(@TempDir Path out) {
+        List<String> args = new ArrayList<>(List.of("fuzz", "--cases", Integer.toString(CASES), "--seed", "20261122",
+                "--out", out.toString(), "-b", "java"));
+        int backends = 1;
+        if (TestSupport.openClRequired() || io.github.convcl.opencl.OpenCl.probe().devices().stream()
+                .anyMatch(d -> d.kind() == io.github.convcl.backend.BackendKind.OPENCL_CPU)) {
+            args.addAll(List.of("-b", "opencl-cpu"));
+            backends++;
+        }
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertTrue(r.out().startsWith("seed 20261122"), r.out());
+        assertTrue(r.out().contains((CASES * backends) + " passed, 0 failed"), r.out());
+        assertEquals(0, r.exit());
+    }
+
+    @Test
+    void aWrittenCaseReplaysWithVerify(@TempDir Path dir) throws Exception {
+        RandomSpecs random = new RandomSpecs(11, 200_000);
+        for (int i = 0; i < 20; i++) {
+            ConvSpec s = random.next();
+            float[] x = random.data(s.inputElements());
+            float[] w = random.data(s.weightElements());
+            float[] b = s.hasBias() ? random.data(s.outChannels()) : null;
+            double[] ref = Reference.convolve(s, x, w, b);
+            FuzzCommand f = new FuzzCommand();
+            f.out = dir;
+            f.write("case" + i, s, x, w, b, TestSupport.toFloat(ref));
+        }
+        CliRun r = CliRun.of("verify", dir.toString(), "-b", "java");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("20 passed, 0 failed"), r.out());
+        // A wrong expectation is caught: verify is not a rubber stamp.
+        ConvSpec s = ConvSpec.conv(1).input(1, 1, 5).outChannels(1).kernel(2).bias(false).build();
+        FuzzCommand f = new FuzzCommand();
+        f.out = dir;
+        f.write("wrong", s, new float[] {1, 2, 3, 4, 5}, new float[] {1, 1}, null, new float[] {3, 5, 7, 10});
+        CliRun bad = CliRun.of("verify", dir.toString(), "-b", "java");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.out().contains("20 passed, 1 failed"), bad.out());
+    }
+}
