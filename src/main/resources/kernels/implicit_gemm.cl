@@ -11,7 +11,8 @@
 // Constraints: TM % WM == 0, TN % WN == 0, the work-group size (TM/WM)*(TN/WN) is a multiple of TN
 // and divides TM*TK and TK*TN.
 //
-// Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups), local (TN/WN, TM/WM, 1).
+// Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups), local (TN/WN, TM/WM, 1);
+// a long layer is split into several launches over column ranges starting at col_base (a multiple of TN).
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in direct_conv.cl.
 
 #define WG_SIZE ((TM / WM) * (TN / WN))
@@ -30,7 +31,7 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
                         __global float* y,
                         const int batch, const int cin, const int cout, const int cin_g, const int cout_g,
                         const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                        const int4 pd, const int mode, const int has_bias) {
+                        const int4 pd, const int mode, const int has_bias, const int col_base) {
     __local float As[TK][TM];
     __local float Bs[TK][TN + 1];
 
@@ -39,7 +40,7 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
     const int lid = ty * (TN / WN) + tx;
     const int g = get_group_id(2);
     const int m0 = get_group_id(1) * TM;
-    const int n0 = get_group_id(0) * TN;
+    const int n0 = col_base + get_group_id(0) * TN;
 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
     const int in_vol = in_sz.x * in_sz.y * in_sz.z;

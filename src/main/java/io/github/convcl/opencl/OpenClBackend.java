@@ -47,6 +47,11 @@ public final class OpenClBackend implements Backend {
     private final List<ClBuffer> live = new ArrayList<>();
     private final java.util.Optional<ProgramCache> diskCache = ProgramCache.fromEnvironment();
     private final ClBuffer noBias;
+    /**
+     * The most FLOPs one kernel launch may carry, so that no launch trips a display driver's watchdog (a few seconds):
+     * 2^34 is about 0.5 s on the H100 and under 5 s on a slow GPU. {@code -Dconvcl.maxLaunchFlops} overrides it.
+     */
+    private final long maxLaunchFlops = Long.getLong("convcl.maxLaunchFlops", 1L << 34);
     private boolean closed;
 
     public OpenClBackend(ClDevice device) {
@@ -189,29 +194,35 @@ public final class OpenClBackend implements Backend {
                         Args a = new Args(k).mem(in).mem(weight).mem(b).mem(out)
                                 .i(s.batch()).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
                                 .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(s.paddingMode().ordinal()).i(hasBias);
-                        long cols = (long) s.batch() * (total / ((long) s.batch() * s.outChannels()));
-                        long gx = ceilDiv(cols, t.tn()) * (t.tn() / t.wn());
+                        long cols = total / s.outChannels();
                         long gy = ceilDiv(s.outPerGroup(), t.tm()) * (t.tm() / t.wm());
-                        launch(a.kernel, new long[] {gx, gy, s.groups()}, new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1});
+                        long flopsPerColumn = 2L * s.outChannels() * s.inPerGroup() * s.kernelVolume();
+                        long step = Math.max(t.tn(), maxLaunchFlops / Math.max(1, flopsPerColumn) / t.tn() * t.tn());
+                        int colBaseArg = a.index;
+                        for (long c0 = 0; c0 < cols; c0 += step) {
+                            a.at(colBaseArg).i((int) c0);
+                            long gx = ceilDiv(Math.min(step, cols - c0), t.tn()) * (t.tn() / t.wn());
+                            launch(a.kernel, null, new long[] {gx, gy, s.groups()}, new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1});
+                        }
                     }
                     case CL_DEPTHWISE -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
                                 .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total);
-                        launch1d(k, total);
+                        launch1d(k, total, s);
                     }
                     case CL_TRANSPOSED_GATHER -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_transposed_gather");
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                                 .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total);
-                        launch1d(k, total);
+                        launch1d(k, total, s);
                     }
                     case CL_DIRECT -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_direct");
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                                 .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3)
                                 .i(s.paddingMode().ordinal()).i(hasBias).i(total);
-                        launch1d(k, total);
+                        launch1d(k, total, s);
                     }
                     default -> throw new IllegalStateException("not an OpenCL algorithm: " + plan.algorithm());
                 }
@@ -225,14 +236,20 @@ public final class OpenClBackend implements Backend {
         return (a + b - 1) / b;
     }
 
-    private void launch1d(cl_kernel k, int total) {
+    /** One work-item per output element, in launches of at most {@link #maxLaunchFlops} each (global offsets). */
+    private void launch1d(cl_kernel k, int total, ConvSpec s) {
         long local = 64;
-        launch(k, new long[] {ceilDiv(total, local) * local}, new long[] {local});
+        long flopsPerItem = Math.max(1, s.flops() / Math.max(1, total));
+        long step = Math.max(local, maxLaunchFlops / flopsPerItem / local * local);
+        long padded = ceilDiv(total, local) * local;
+        for (long o = 0; o < padded; o += step) {
+            launch(k, new long[] {o}, new long[] {Math.min(step, padded - o)}, new long[] {local});
+        }
     }
 
-    private void launch(cl_kernel k, long[] global, long[] local) {
+    private void launch(cl_kernel k, long[] offset, long[] global, long[] local) {
         Faults.check(Faults.Point.ENQUEUE);
-        clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+        clEnqueueNDRangeKernel(queue, k, global.length, offset, global, local, 0, null, null);
     }
 
     /** Builds (once) and returns a kernel of this backend; call with the lock held. */
@@ -279,6 +296,7 @@ public final class OpenClBackend implements Backend {
         if (p != null) {
             return p;
         }
+        Faults.check(Faults.Point.BUILD);
         String source = KernelSource.load(file);
         String opts = ("-cl-mad-enable " + options).trim();
         String cacheKey = ProgramCache.key(source, opts, device);
@@ -289,7 +307,6 @@ public final class OpenClBackend implements Backend {
             p = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
             ClCounters.created(ClCounters.Kind.PROGRAM);
             try {
-                Faults.check(Faults.Point.BUILD);
                 clBuildProgram(p, 1, new cl_device_id[] {device.id()}, opts, null, null);
             } catch (CLException e) {
                 String log = buildLog(p);
@@ -407,6 +424,12 @@ public final class OpenClBackend implements Backend {
     private static final class Args {
         final cl_kernel kernel;
         int index;
+
+        /** Moves the next argument position to {@code i} (to reset a trailing argument between launches). */
+        Args at(int i) {
+            index = i;
+            return this;
+        }
 
         Args(cl_kernel kernel) {
             this.kernel = kernel;

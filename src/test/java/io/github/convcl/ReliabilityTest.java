@@ -1,0 +1,187 @@
+// Reliability: injected device faults, oversize tensors, corrupt cache entries, split launches, leak soak.
+package io.github.convcl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.convcl.backend.DeviceFaultException;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.opencl.ClCounters;
+import io.github.convcl.opencl.Faults;
+import io.github.convcl.opencl.OpenClBackend;
+import io.github.convcl.opencl.ProgramCache;
+import io.github.convcl.spec.ConvSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
+
+class ReliabilityTest {
+    /** Mixed convolutions of the leak soak. */
+    static final int SOAK_CONVOLUTIONS = 10_000;
+    /** Runtimes opened and closed during the soak. */
+    static final int SOAK_RUNTIMES = 40;
+    /** Bounds on growth over the soak, generous for a shared CI machine but far below a per-call leak. */
+    static final long MAX_HEAP_GROWTH = 64L << 20;
+    static final long MAX_RSS_GROWTH = 256L << 20;
+
+    static final ConvSpec LAYER = ConvSpec.conv(2).input(2, 8, 12, 12).outChannels(16).kernel(3).padding(1).build();
+
+    @AfterEach
+    void disarm() {
+        Faults.clear();
+    }
+
+    private static float[][] data(ConvSpec s, long seed) {
+        RandomSpecs r = new RandomSpecs(seed, 1);
+        return new float[][] {r.data(s.inputElements()), r.data(s.weightElements()), s.hasBias() ? r.data(s.outChannels()) : null};
+    }
+
+    @ParameterizedTest
+    @EnumSource(Faults.Point.class)
+    void injectedFaultsFinishOnJavaWithOneWarningOrThrow(Faults.Point point) {
+        float[][] d = data(LAYER, 1);
+        double[] ref = Reference.convolve(LAYER, d[0], d[1], d[2]);
+        Logger log = (Logger) LoggerFactory.getLogger(ConvCL.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            Map<ClCounters.Kind, Long> before = ClCounters.snapshot();
+            Faults.arm(point, 1);
+            TestSupport.assertClose("fallback after " + point, cl.convolve(LAYER, d[0], d[1], d[2]), ref);
+            List<ILoggingEvent> warns = events.list.stream().filter(e -> e.getLevel().toString().equals("WARN")).toList();
+            assertEquals(1, warns.size(), warns.toString());
+            assertTrue(warns.get(0).getFormattedMessage().contains("injected fault at " + point), warns.get(0).getFormattedMessage());
+
+            cl.faultPolicy(FaultPolicy.FAIL);
+            Faults.arm(point, 1);
+            DeviceFaultException e = assertThrows(DeviceFaultException.class, () -> cl.convolve(LAYER, d[0], d[1], d[2]));
+            assertTrue(e.getMessage().contains("injected fault"), e.getMessage());
+            // The runtime stays usable, and nothing leaked.
+            TestSupport.assertClose("after " + point, cl.convolve(LAYER, d[0], d[1], d[2]), ref);
+            Map<ClCounters.Kind, Long> after = ClCounters.snapshot();
+            assertEquals(before.get(ClCounters.Kind.BUFFER), after.get(ClCounters.Kind.BUFFER));
+        } finally {
+            log.detachAppender(events);
+        }
+    }
+
+    @Test
+    void aTensorLargerThanTheDeviceAllocationIsRefusedOnTheHost() {
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            long max = ((OpenClBackend) cl.backend()).clDevice().maxAllocationBytes();
+            int floats = (int) Math.min(Integer.MAX_VALUE - 64, max / 4 + 1024);
+            Map<ClCounters.Kind, Long> before = ClCounters.snapshot();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cl.empty(floats));
+            assertTrue(e.getMessage().contains("largest allocation"), e.getMessage());
+            assertEquals(before, ClCounters.snapshot());
+        }
+    }
+
+    @Test
+    void aCorruptProgramCacheEntryIsRebuiltNotLoaded(@TempDir Path dir) throws Exception {
+        float[][] d = data(LAYER, 2);
+        double[] ref = Reference.convolve(LAYER, d[0], d[1], d[2]);
+        System.setProperty("convcl.cache.dir", dir.toString());
+        try {
+            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+                TestSupport.assertClose("fresh", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
+            }
+            List<Path> entries;
+            try (Stream<Path> files = Files.list(dir)) {
+                entries = files.filter(f -> f.toString().endsWith(".clbin")).toList();
+            }
+            assertTrue(!entries.isEmpty(), "the build was cached");
+            for (Path f : entries) {
+                byte[] bytes = Files.readAllBytes(f);
+                bytes[bytes.length / 2] ^= 0x5a;
+                Files.write(f, bytes);
+                assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isEmpty());
+                Files.write(f, bytes);
+            }
+            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+                TestSupport.assertClose("after corruption", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
+            }
+            for (Path f : entries) {
+                assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isPresent(), "rebuilt " + f);
+            }
+        } finally {
+            System.clearProperty("convcl.cache.dir");
+        }
+    }
+
+    @Test
+    void longLayersSplitIntoShortLaunchesGiveTheSameResult() {
+        System.setProperty("convcl.maxLaunchFlops", "20000");
+        try (ConvCL split = TestSupport.openOrSkip("opencl-cpu")) {
+            RandomSpecs r = new RandomSpecs(8, 2_000_000);
+            for (int i = 0; i < 40; i++) {
+                ConvSpec s = r.next();
+                float[][] d = data(s, i);
+                TestSupport.assertClose("split " + s, split.convolve(s, d[0], d[1], d[2]), Reference.convolve(s, d[0], d[1], d[2]));
+            }
+        } finally {
+            System.clearProperty("convcl.maxLaunchFlops");
+        }
+    }
+
+    @Test
+    void leakSoakReturnsEveryCounterToItsBaseline() {
+        Map<ClCounters.Kind, Long> baseline = ClCounters.snapshot();
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long heap0 = rt.totalMemory() - rt.freeMemory();
+        long rss0 = rss();
+        RandomSpecs random = new RandomSpecs(77, 20_000);
+        List<ConvSpec> specs = Stream.generate(random::next).limit(50).toList();
+        int done = 0;
+        int perRuntime = SOAK_CONVOLUTIONS / SOAK_RUNTIMES;
+        for (int r = 0; r < SOAK_RUNTIMES; r++) {
+            try (ConvCL cl = r % 4 == 3 ? ConvCL.open("java") : TestSupport.openOrSkip("opencl-cpu")) {
+                for (int i = 0; i < perRuntime; i++, done++) {
+                    ConvSpec s = specs.get(done % specs.size());
+                    float[][] d = data(s, done % 7);
+                    float[] y = cl.convolve(s, d[0], d[1], d[2]);
+                    assertEquals(s.outputElements(), y.length);
+                }
+                // Tensors left open are released when their runtime closes.
+                cl.tensor(new float[16], 4, 4);
+            }
+        }
+        assertEquals(SOAK_CONVOLUTIONS, done);
+        assertEquals(baseline, ClCounters.snapshot(), "live OpenCL objects after the soak");
+        System.gc();
+        long heapGrowth = rt.totalMemory() - rt.freeMemory() - heap0;
+        long rssGrowth = rss() - rss0;
+        System.out.printf("leak soak: %d convolutions, %d runtimes; heap growth %.1f MiB, RSS growth %.1f MiB%n",
+                done, SOAK_RUNTIMES, heapGrowth / 1048576.0, rssGrowth / 1048576.0);
+        assertTrue(heapGrowth < MAX_HEAP_GROWTH, "heap grew by " + heapGrowth);
+        assertTrue(rssGrowth < MAX_RSS_GROWTH, "RSS grew by " + rssGrowth);
+    }
+
+    static long rss() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+}
