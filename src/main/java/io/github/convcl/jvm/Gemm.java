@@ -109,6 +109,59 @@ final class Gemm {
         }
     }
 
+    /**
+     * {@code C[M x n] += A x B} where B row k, columns [0, n), is {@code x[base + offs[k] + j]}: the rows of an
+     * implicit im2col over a padded input. Each 16-column slice of a reduction block is first copied into
+     * {@code scratch} (at least KC x 16 floats) so that the tiles read it from L1. Reads up to 15 floats past the
+     * last valid column of a row; the caller leaves that much slack.
+     */
+    static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
+                               float[] c, int cOff, int ldc, float[] scratch) {
+        float[] edge = null;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kb = Math.min(KC, k - k0);
+            for (int j = 0; j < n; j += NR) {
+                int cols = Math.min(NR, n - j);
+                gatherPanel(kb, x, base + j, offs, k0, scratch);
+                for (int i = 0; i < m; i += mr) {
+                    int rows = Math.min(mr, m - i);
+                    int aIdx = paOff + i * k + k0 * mr;
+                    int ci = cOff + i * ldc + j;
+                    if (rows == mr && cols == NR) {
+                        tile(mr, kb, pa, aIdx, scratch, 0, c, ci, ldc);
+                    } else {
+                        if (edge == null) {
+                            edge = new float[6 * NR];
+                        }
+                        for (int r = 0; r < mr; r++) {
+                            for (int q = 0; q < NR; q++) {
+                                edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
+                            }
+                        }
+                        tile(mr, kb, pa, aIdx, scratch, 0, edge, 0, NR);
+                        for (int r = 0; r < rows; r++) {
+                            System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void gatherPanel(int kb, float[] x, int base, int[] offs, int k0, float[] panel) {
+        if (VECTOR) {
+            VectorGemm.gather16(kb, x, base, offs, k0, panel);
+            return;
+        }
+        for (int kk = 0; kk < kb; kk++) {
+            int src = base + offs[k0 + kk];
+            int dst = kk * NR;
+            for (int q = 0; q < NR; q++) {
+                panel[dst + q] = x[src + q];
+            }
+        }
+    }
+
     private static void tile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc) {
         if (VECTOR) {
             if (mr == 6) {

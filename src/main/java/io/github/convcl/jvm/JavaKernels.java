@@ -12,8 +12,13 @@ import io.github.convcl.spec.PaddingMode;
  * so steady-state calls allocate nothing large.
  */
 public final class JavaKernels {
-    /** Per-thread scratch, grown on demand and kept: [0] packed B or column tiles, [1] one unfolded row, [2] packed A. */
-    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[3][0]);
+    /**
+     * Per-thread scratch, grown on demand and kept: [0] packed B or column tiles, [1] one unfolded row, [2] packed A,
+     * [3] the padded input of the direct GEMM (on the calling thread).
+     */
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[4][0]);
+    /** Floats past the padded input that a 16-wide tile may read for columns it discards. */
+    private static final int DIRECT_SLACK = 32;
 
     private JavaKernels() {
     }
@@ -26,6 +31,7 @@ public final class JavaKernels {
         switch (algorithm) {
             case JAVA_IM2COL_GEMM, JAVA_POINTWISE_GEMM -> gemmConv(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM);
             case JAVA_DEPTHWISE -> depthwise(s, x, w, bias, y);
+            case JAVA_DIRECT_GEMM -> directGemm(s, x, w, bias, y);
             case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y);
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
@@ -90,6 +96,89 @@ public final class JavaKernels {
                 g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, workspace(1, cols));
             }
             Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, y, yOff, g.outVol);
+        });
+    }
+
+    /**
+     * Stride-1 convolution without im2col: the input is copied once into a padded buffer (applying the padding mode),
+     * and each row of the unfolded matrix is read in place at a fixed offset from the output row's base.
+     */
+    private static void directGemm(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+        Geometry g = new Geometry(s);
+        int[] before = ConvSpec.to3d(s.padBefore(), 0);
+        int[] after = ConvSpec.to3d(s.padAfter(), 0);
+        int dp = g.in[0] + before[0] + after[0];
+        int hp = g.in[1] + before[1] + after[1];
+        int wp = g.in[2] + before[2] + after[2];
+        int plane = dp * hp * wp;
+        int cin = s.inChannels();
+        float[] xp = workspace(3, s.batch() * cin * plane + DIRECT_SLACK);
+        Parallel.forEach(s.batch() * cin, t -> g.pad(x, t * g.inVol, xp, t * plane, before, dp, hp, wp));
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int reduction = cinG * g.kVol;
+        int groups = s.groups();
+        int mr = Gemm.rowPanel(coutG);
+        int aSize = Gemm.packedASize(coutG, reduction, mr);
+        float[] pa = workspace(2, aSize * groups);
+        for (int grp = 0; grp < groups; grp++) {
+            Gemm.packA(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, pa, grp * aSize);
+        }
+        int[] offs = new int[reduction];
+        int r = 0;
+        for (int c = 0; c < cinG; c++) {
+            for (int kz = 0; kz < g.k[0]; kz++) {
+                for (int ky = 0; ky < g.k[1]; ky++) {
+                    for (int kx = 0; kx < g.k[2]; kx++) {
+                        offs[r++] = c * plane + (kz * g.d[0] * hp + ky * g.d[1]) * wp + kx * g.d[2];
+                    }
+                }
+            }
+        }
+        // Outputs are computed in padded coordinates: position (oy, ox) of a z-plane sits at P = oy*wp + ox, so the
+        // plane is one run of columns (wp - width per row are computed and discarded) split into chunks, and no
+        // tile is cut at a row end.
+        int width = g.out[2];
+        int height = g.out[1];
+        int extent = (height - 1) * wp + width;
+        int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * g.out[0] * ((extent + chunk - 1) / chunk) < want) {
+            chunk = (chunk + 1) / 2;
+        }
+        int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+        int chunks = (extent + span - 1) / span;
+        int planes = g.out[0];
+        Parallel.forEach(s.batch() * groups * planes * chunks, t -> {
+            int n = t / (groups * planes * chunks);
+            int grp = (t / (planes * chunks)) % groups;
+            int oz = (t / chunks) % planes;
+            int p0 = (t % chunks) * span;
+            int len = Math.min(span, extent - p0);
+            float[] acc = workspace(1, coutG * len);
+            java.util.Arrays.fill(acc, 0, coutG * len, 0f);
+            int xBase = (n * cin + grp * cinG) * plane + oz * hp * wp + p0;
+            Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp, xBase, offs, acc, 0, len,
+                    workspace(0, Gemm.KC * Gemm.NR));
+            int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
+            for (int m = 0; m < coutG; m++) {
+                float b = bias == null ? 0f : bias[grp * coutG + m];
+                int dstBase = yPlane + m * g.outVol;
+                int srcBase = m * len;
+                int p = p0;
+                while (p < p0 + len) {
+                    int oy = p / wp;
+                    int ox = p % wp;
+                    int run = Math.min(p0 + len, oy * wp + wp) - p;
+                    int valid = Math.max(0, Math.min(run, width - ox));
+                    int src = srcBase + p - p0;
+                    int dst = dstBase + oy * width + ox;
+                    for (int q = 0; q < valid; q++) {
+                        y[dst + q] = acc[src + q] + b;
+                    }
+                    p += run;
+                }
+            }
         });
     }
 
@@ -308,6 +397,31 @@ public final class JavaKernels {
                 if (++iy == in[1]) {
                     iy = 0;
                     iz++;
+                }
+            }
+        }
+
+        /** Copies one input plane into a padded plane of dp x hp x wp, applying the padding mode. */
+        void pad(float[] x, int src, float[] xp, int dst, int[] before, int dp, int hp, int wp) {
+            for (int zp = 0; zp < dp; zp++) {
+                int iz = mode.source(zp - before[0], in[0]);
+                for (int yp = 0; yp < hp; yp++) {
+                    int iy = mode.source(yp - before[1], in[1]);
+                    int row = dst + (zp * hp + yp) * wp;
+                    if (iz < 0 || iy < 0) {
+                        java.util.Arrays.fill(xp, row, row + wp, 0f);
+                        continue;
+                    }
+                    int srcRow = src + (iz * in[1] + iy) * in[2];
+                    for (int xq = 0; xq < before[2]; xq++) {
+                        int ix = mode.source(xq - before[2], in[2]);
+                        xp[row + xq] = ix < 0 ? 0f : x[srcRow + ix];
+                    }
+                    System.arraycopy(x, srcRow, xp, row + before[2], in[2]);
+                    for (int xq = before[2] + in[2]; xq < wp; xq++) {
+                        int ix = mode.source(xq - before[2], in[2]);
+                        xp[row + xq] = ix < 0 ? 0f : x[srcRow + ix];
+                    }
                 }
             }
         }

@@ -103,4 +103,13 @@ final class VectorGemm {
         c30.intoArray(c, ci + 3 * ldc);
         c31.intoArray(c, ci + 3 * ldc + L);
     }
+
+    /** Copies 16 floats from {@code x[base + offs[k0 + kk]]} to {@code panel[kk * 16]} for kk in [0, kb). */
+    static void gather16(int kb, float[] x, int base, int[] offs, int k0, float[] panel) {
+        for (int kk = 0; kk < kb; kk++) {
+            int src = base + offs[k0 + kk];
+            FloatVector.fromArray(S, x, src).intoArray(panel, kk * 16);
+            FloatVector.fromArray(S, x, src + L).intoArray(panel, kk * 16 + L);
+        }
+    }
 }

@@ -32,6 +32,10 @@ public class GemmBenchmark {
     @Param({"64x96x576", "256x96x256"})
     String shape;
 
+    /** Rows per A panel: 6 or 4 (0 lets {@link Gemm#rowPanel} choose). */
+    @Param({"0"})
+    int rowPanel;
+
     int m;
     int n;
     int k;
@@ -61,7 +65,7 @@ public class GemmBenchmark {
         c = new float[m * n];
         Arrays.fill(a, 0.5f);
         Arrays.fill(b, 0.25f);
-        mr = Gemm.rowPanel(m);
+        mr = rowPanel == 0 ? Gemm.rowPanel(m) : rowPanel;
         pa = new float[Gemm.packedASize(m, k, mr)];
         pb = new float[Gemm.packedBSize(n, k)];
         Gemm.packA(m, k, a, 0, k, 1, mr, pa, 0);

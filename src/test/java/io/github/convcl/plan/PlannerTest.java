@@ -21,6 +21,10 @@ class PlannerTest {
         return ConvSpec.conv(2).input(2, 64, 56, 56).outChannels(64).kernel(3).padding(1).build();
     }
 
+    static ConvSpec resnet3x3s2() {
+        return ConvSpec.conv(2).input(2, 128, 56, 56).outChannels(128).kernel(3).stride(2).padding(1).build();
+    }
+
     static ConvSpec pointwise() {
         return ConvSpec.conv(2).input(2, 128, 56, 56).outChannels(128).kernel(1).build();
     }
@@ -47,10 +51,11 @@ class PlannerTest {
 
     static Stream<Arguments> table() {
         return Stream.of(
-                Arguments.of(resnet3x3(), JAVA, Algorithm.JAVA_IM2COL_GEMM, Tuning.NONE),
+                Arguments.of(resnet3x3(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(resnet3x3s2(), JAVA, Algorithm.JAVA_IM2COL_GEMM, Tuning.NONE),
                 Arguments.of(pointwise(), JAVA, Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(depthwise(), JAVA, Algorithm.JAVA_DEPTHWISE, Tuning.NONE),
-                Arguments.of(depthwiseReflect(), JAVA, Algorithm.JAVA_IM2COL_GEMM, Tuning.NONE),
+                Arguments.of(depthwiseReflect(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(transposed(), JAVA, Algorithm.JAVA_TRANSPOSED_GEMM, Tuning.NONE),
                 Arguments.of(resnet3x3(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(pointwise(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
