@@ -184,6 +184,10 @@ public final class JavaKernels {
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
         Geometry g = new Geometry(s);
+        if (Gemm.VECTOR && g.st[0] == 1 && g.st[1] == 1 && g.st[2] == 1) {
+            depthwiseVector(s, g, x, w, bias, y);
+            return;
+        }
         int coutG = s.outPerGroup();
         int cout = s.outChannels();
         Parallel.forEach(s.batch() * cout, t -> {
@@ -198,6 +202,51 @@ public final class JavaKernels {
                 for (int ky = 0; ky < g.k[1]; ky++) {
                     for (int kx = 0; kx < g.k[2]; kx++, tap++) {
                         g.accumulateTap(x, xOff, w[co * g.kVol + tap], kz, ky, kx, y, yOff);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Stride-1 depthwise on padded planes, eight outputs per vector step (positions in padded coordinates). */
+    private static void depthwiseVector(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
+        int[] before = ConvSpec.to3d(s.padBefore(), 0);
+        int[] after = ConvSpec.to3d(s.padAfter(), 0);
+        int dp = g.in[0] + before[0] + after[0];
+        int hp = g.in[1] + before[1] + after[1];
+        int wp = g.in[2] + before[2] + after[2];
+        int plane = dp * hp * wp;
+        int cin = s.inChannels();
+        float[] xp = workspace(3, s.batch() * cin * plane + DIRECT_SLACK);
+        Parallel.forEach(s.batch() * cin, t -> g.pad(x, t * g.inVol, xp, t * plane, before, dp, hp, wp));
+        int[] offs = new int[g.kVol];
+        int r = 0;
+        for (int kz = 0; kz < g.k[0]; kz++) {
+            for (int ky = 0; ky < g.k[1]; ky++) {
+                for (int kx = 0; kx < g.k[2]; kx++) {
+                    offs[r++] = (kz * g.d[0] * hp + ky * g.d[1]) * wp + kx * g.d[2];
+                }
+            }
+        }
+        int coutG = s.outPerGroup();
+        int cout = s.outChannels();
+        int width = g.out[2];
+        int height = g.out[1];
+        int extent = (height - 1) * wp + width;
+        Parallel.forEach(s.batch() * cout, t -> {
+            int n = t / cout;
+            int co = t % cout;
+            int ci = co / coutG;
+            float b = bias == null ? 0f : bias[co];
+            float[] acc = workspace(1, extent);
+            for (int oz = 0; oz < g.out[0]; oz++) {
+                VectorGemm.depthwiseSpan(xp, (n * cin + ci) * plane + oz * hp * wp, offs, w, co * g.kVol, acc, extent);
+                int dst = t * g.outVol + oz * height * width;
+                for (int oy = 0; oy < height; oy++) {
+                    int src = oy * wp;
+                    int d = dst + oy * width;
+                    for (int q = 0; q < width; q++) {
+                        y[d + q] = acc[src + q] + b;
                     }
                 }
             }

@@ -112,4 +112,27 @@ final class VectorGemm {
             FloatVector.fromArray(S, x, src + L).intoArray(panel, kk * 16 + L);
         }
     }
+
+    /**
+     * One filter over a run of positions: {@code out[p] = sum_t w[wOff + t] * x[base + p + offs[t]]} for p in [0, len),
+     * eight positions per step (depthwise convolution on a padded plane).
+     */
+    static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
+        int taps = offs.length;
+        int p = 0;
+        for (; p + L <= len; p += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int t = 0; t < taps; t++) {
+                acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, x, base + p + offs[t]), acc);
+            }
+            acc.intoArray(out, p);
+        }
+        for (; p < len; p++) {
+            float acc = 0f;
+            for (int t = 0; t < taps; t++) {
+                acc = Math.fma(w[wOff + t], x[base + p + offs[t]], acc);
+            }
+            out[p] = acc;
+        }
+    }
 }

@@ -35,6 +35,14 @@ class FuzzCommandTest {
     }
 
     @Test
+    void thePlainJavaKernelsAgreeToo() throws Exception {
+        // A JVM without jdk.incubator.vector runs the portable tiles instead of the Vector API ones.
+        var f = io.github.convcl.backend.NoOpenClFallbackTest.fork(java.util.Map.of(), "fuzz", "--cases", "300", "--seed", "9", "-b", "java");
+        assertEquals(0, f.exit(), f.stdout() + f.stderr());
+        assertTrue(f.stdout().contains("300 passed, 0 failed"), f.stdout());
+    }
+
+    @Test
     void aWrittenCaseReplaysWithVerify(@TempDir Path dir) throws Exception {
         RandomSpecs random = new RandomSpecs(11, 200_000);
         for (int i = 0; i < 20; i++) {
