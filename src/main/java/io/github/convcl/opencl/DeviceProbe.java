@@ -65,7 +65,10 @@ public final class DeviceProbe {
         List<Check> checks = new ArrayList<>();
         List<String[]> builds = new ArrayList<>();
         for (var e : KernelSource.FILES.entrySet()) {
-            if (e.getKey().equals("implicit_gemm")) {
+            if (e.getKey().equals("cpu_tile")) {
+                builds.add(new String[] {e.getKey(), "-DCO=8", "conv_pad"});
+                builds.add(new String[] {e.getKey(), "-DCO=8", "conv_cpu_tile"});
+            } else if (e.getKey().equals("implicit_gemm")) {
                 for (Tuning t : List.of(Planner.GPU_TILES, Planner.CPU_TILES)) {
                     builds.add(new String[] {e.getKey(), t.buildOptions(), e.getValue().get(0)});
                 }

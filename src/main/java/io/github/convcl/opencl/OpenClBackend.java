@@ -47,6 +47,7 @@ public final class OpenClBackend implements Backend {
     private final List<ClBuffer> live = new ArrayList<>();
     private final java.util.Optional<ProgramCache> diskCache = ProgramCache.fromEnvironment();
     private final ClBuffer noBias;
+    private ClBuffer workspace;
     /**
      * The most FLOPs one kernel launch may carry, so that no launch trips a display driver's watchdog (a few seconds):
      * 2^34 is about 0.5 s on the H100 and under 5 s on a slow GPU. {@code -Dconvcl.maxLaunchFlops} overrides it.
@@ -205,6 +206,29 @@ public final class OpenClBackend implements Backend {
                             launch(a.kernel, null, new long[] {gx, gy, s.groups()}, new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1});
                         }
                     }
+                    case CL_CPU_TILE -> {
+                        int[] before = ConvSpec.to3d(s.padBefore(), 0);
+                        int[] after = ConvSpec.to3d(s.padAfter(), 0);
+                        int[] pp = {in3[0] + before[0] + after[0], in3[1] + before[1] + after[1], in3[2] + before[2] + after[2]};
+                        long padded = (long) s.batch() * s.inChannels() * pp[0] * pp[1] * pp[2];
+                        ClBuffer xp = padWorkspace(padded + 8L * st3[2] + 64);
+                        String opts = "-DCO=" + plan.tuning().tm();
+                        cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
+                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i(s.paddingMode().ordinal()).i((int) padded);
+                        launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
+                        cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile");
+                        new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(pp).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias);
+                        int co = plan.tuning().tm();
+                        long rows = (long) out3[0] * out3[1];
+                        long planes = (long) s.batch() * s.groups() * ceilDiv(s.outPerGroup(), co);
+                        long perRow = 2L * ceilDiv(out3[2], 8) * 8 * co * s.inPerGroup() * s.kernelVolume();
+                        long step = Math.max(1, maxLaunchFlops / Math.max(1, perRow * planes));
+                        for (long r0 = 0; r0 < rows; r0 += step) {
+                            launch(k, new long[] {0, r0, 0}, new long[] {ceilDiv(out3[2], 8), Math.min(step, rows - r0), planes},
+                                    new long[] {1, 1, 1});
+                        }
+                    }
                     case CL_DEPTHWISE -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
@@ -230,6 +254,17 @@ public final class OpenClBackend implements Backend {
                 throw new DeviceFaultException(plan.algorithm().label() + " on " + device.name() + " failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** A scratch buffer of at least {@code floats}, owned by this backend and reused between calls; lock held. */
+    private ClBuffer padWorkspace(long floats) {
+        if (workspace == null || workspace.elements() < floats) {
+            if (workspace != null) {
+                workspace.close();
+            }
+            workspace = (ClBuffer) allocate(floats);
+        }
+        return workspace;
     }
 
     private static long ceilDiv(long a, long b) {

@@ -19,6 +19,8 @@ public enum Algorithm {
     CL_TRANSPOSED_GATHER("transposed gather"),
     /** OpenCL: implicit GEMM with register and local-memory tiles. */
     CL_IMPLICIT_GEMM("implicit gemm"),
+    /** OpenCL on CPUs: padded input, each work-item CO output channels x 8 positions in float8 registers. */
+    CL_CPU_TILE("cpu tile"),
     /** OpenCL: depthwise direct kernel, each work-item a row segment of one channel. */
     CL_DEPTHWISE("depthwise");
 

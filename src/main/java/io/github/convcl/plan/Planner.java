@@ -10,6 +10,10 @@ public final class Planner {
     /** Default tiles for GPUs and for CPU OpenCL devices. */
     public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 4, 4);
     public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
+    /** The CPU tile kernel: {@code tm} output channels per work-item (its CO macro), 8 positions. */
+    public static final Tuning CPU_TILE_8 = new Tuning(8, 8, 1, 8, 8);
+    public static final Tuning CPU_TILE_4 = new Tuning(4, 8, 1, 4, 8);
+    public static final Tuning CPU_TILE_1 = new Tuning(1, 8, 1, 1, 8);
 
     private Planner() {
     }
@@ -50,6 +54,9 @@ public final class Planner {
             return plans;
         }
         plans.add(Plan.of(Algorithm.CL_DIRECT));
+        plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_8));
+        plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_4));
+        plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_1));
         for (Tuning t : java.util.List.of(GPU_TILES, CPU_TILES)) {
             if (t.workGroupSize() <= device.maxWorkGroupSize()) {
                 plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
@@ -89,6 +96,9 @@ public final class Planner {
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
         if (s.transposed()) {
             return Plan.of(Algorithm.CL_TRANSPOSED_GATHER);
+        }
+        if (device.kind() == BackendKind.OPENCL_CPU) {
+            return new Plan(Algorithm.CL_CPU_TILE, s.outPerGroup() >= 8 ? CPU_TILE_8 : s.outPerGroup() >= 4 ? CPU_TILE_4 : CPU_TILE_1);
         }
         if (s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS) {
             return Plan.of(Algorithm.CL_DEPTHWISE);

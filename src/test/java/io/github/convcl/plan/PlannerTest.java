@@ -59,12 +59,17 @@ class PlannerTest {
                 Arguments.of(transposed(), JAVA, Algorithm.JAVA_TRANSPOSED_GEMM, Tuning.NONE),
                 Arguments.of(resnet3x3(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(pointwise(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
-                Arguments.of(resnet3x3(), POCL, Algorithm.CL_IMPLICIT_GEMM, Planner.CPU_TILES),
+                Arguments.of(resnet3x3(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_8),
+                Arguments.of(depthwise(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1),
+                Arguments.of(depthwiseReflect(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1),
+                Arguments.of(ConvSpec.conv(2).input(1, 8, 9, 9).outChannels(12).kernel(3).groups(2).build(), POCL,
+                        Algorithm.CL_CPU_TILE, Planner.CPU_TILE_4),
+                Arguments.of(transposed(), POCL, Algorithm.CL_TRANSPOSED_GATHER, Tuning.NONE),
                 Arguments.of(resnet3x3(), SMALL_WG, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(depthwise(), GPU, Algorithm.CL_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), GPU, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(transposed(), GPU, Algorithm.CL_TRANSPOSED_GATHER, Tuning.NONE),
-                Arguments.of(tinyReduction(), POCL, Algorithm.CL_DIRECT, Tuning.NONE),
+                Arguments.of(tinyReduction(), GPU, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(fewOutputs(), GPU, Algorithm.CL_DIRECT, Tuning.NONE));
     }
 

@@ -1,0 +1,103 @@
+// CPU-shaped convolution for OpenCL CPU devices (PoCL): explicit float8 vectors, no local memory, no barriers.
+//
+// Macros (set by the host from the planner's Tuning):
+//   CO   output channels per work-item (one float8 accumulator each), 4 or 8
+// Each work-item computes CO output channels x 8 consecutive output positions of one output row, reading a
+// padded copy of the input (made by conv_pad) so the inner loop has no bounds checks; any stride, dilation
+// and padding mode (the mode is applied by conv_pad).
+//
+// conv_pad        xp[n][c][zp][yp][xp] = x at the mode-mapped source, or 0. One work-item per padded element.
+// conv_cpu_tile   global (G, out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1); work-item i of
+//                 dimension 0 walks blocks i, i+G, ... of 8 positions along the row (G = 1 walks the whole row,
+//                 which keeps PoCL's per-work-group overhead off small rows).
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in direct_conv.cl.
+
+inline int pad_source(int c, int size, int mode) {
+    if (c >= 0 && c < size) return c;
+    if (mode == 1) return c < 0 ? -c : 2 * (size - 1) - c;
+    if (mode == 2) return c < 0 ? 0 : size - 1;
+    if (mode == 3) { int m = c % size; return m < 0 ? m + size : m; }
+    return -1;
+}
+
+__kernel void conv_pad(__global const float* x, __global float* xp, const int4 in_sz, const int4 pp, const int4 before,
+                       const int mode, const int total) {
+    const int gid = get_global_id(0);
+    if (gid >= total) return;
+    const int px = gid % pp.z;
+    int r = gid / pp.z;
+    const int py = r % pp.y; r /= pp.y;
+    const int pz = r % pp.x;
+    const int plane = r / pp.x;
+    const int iz = pad_source(pz - before.x, in_sz.x, mode);
+    const int iy = pad_source(py - before.y, in_sz.y, mode);
+    const int ix = pad_source(px - before.z, in_sz.z, mode);
+    xp[gid] = (iz < 0 || iy < 0 || ix < 0) ? 0.0f
+            : x[(size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z + ix];
+}
+
+__kernel void conv_cpu_tile(__global const float* xp, __global const float* w, __global const float* bias,
+                            __global float* y,
+                            const int cin, const int cout, const int cin_g, const int cout_g,
+                            const int4 pp, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
+                            const int has_bias) {
+    const int row = get_global_id(1);
+    const int oy = row % out_sz.y;
+    const int oz = row / out_sz.y;
+    const int co_blocks = (cout_g + CO - 1) / CO;
+    const int groups = cout / cout_g;
+    int r = get_global_id(2);
+    const int cb = r % co_blocks; r /= co_blocks;
+    const int g = r % groups;
+    const int n = r / groups;
+    const int co0 = g * cout_g + cb * CO;
+    const int plane = pp.x * pp.y * pp.z;
+    const int k_vol = k.x * k.y * k.z;
+    const int sx = st.z;
+
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    for (int ox0 = get_global_id(0) * 8; ox0 < out_sz.z; ox0 += 8 * get_global_size(0)) {
+    float8 acc[CO];
+    for (int c = 0; c < CO; c++) acc[c] = (float8)(0.0f);
+
+    __global const float* xg = xp + ((size_t)n * cin + (size_t)g * cin_g) * plane;
+    for (int ci = 0; ci < cin_g; ci++) {
+        __global const float* xc = xg + (size_t)ci * plane;
+        for (int kz = 0; kz < k.x; kz++) {
+            for (int ky = 0; ky < k.y; ky++) {
+                __global const float* xr = xc + ((oz * st.x + kz * dl.x) * pp.y + oy * st.y + ky * dl.y) * pp.z + ox0 * sx;
+                const int tap0 = (kz * k.y + ky) * k.z;
+                for (int kx = 0; kx < k.z; kx++) {
+                    __global const float* xs = xr + kx * dl.z;
+                    float8 xv;
+                    if (sx == 1) {
+                        xv = vload8(0, xs);
+                    } else {
+                        xv = (float8)(xs[0], xs[sx], xs[2 * sx], xs[3 * sx], xs[4 * sx], xs[5 * sx], xs[6 * sx], xs[7 * sx]);
+                    }
+                    __global const float* wt = w + ((size_t)co0 * cin_g + ci) * k_vol + tap0 + kx;
+                    for (int c = 0; c < CO; c++) {
+                        const float wv = (cb * CO + c < cout_g) ? wt[(size_t)c * cin_g * k_vol] : 0.0f;
+                        acc[c] = fma((float8)(wv), xv, acc[c]);
+                    }
+                }
+            }
+        }
+    }
+
+    const int valid = min(8, out_sz.z - ox0);
+    for (int c = 0; c < CO; c++) {
+        if (cb * CO + c >= cout_g) break;
+        const int co = co0 + c;
+        float8 v = acc[c] + (float8)(has_bias ? bias[co] : 0.0f);
+        __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z + ox0;
+        if (valid == 8) {
+            vstore8(v, 0, yr);
+        } else {
+            float tmp[8];
+            vstore8(v, 0, tmp);
+            for (int q = 0; q < valid; q++) yr[q] = tmp[q];
+        }
+    }
+    }
+}
