@@ -10,6 +10,11 @@
 // conv_cpu_tile   global (G, out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1); work-item i of
 //                 dimension 0 walks blocks i, i+G, ... of 8 positions along the row (G = 1 walks the whole row,
 //                 which keeps PoCL's per-work-group overhead off small rows).
+// conv_cpu_tile_transposed
+//                 transposed convolution without atomics: a work-item takes CO output channels x 8 outputs of one
+//                 row whose x has one residue rx modulo the stride, so every kernel tap that reaches them reads 8
+//                 consecutive inputs (the sub-pixel view); the input is zero-padded in x by conv_pad first.
+//                 global (sx * ceil(ceil(out_w / sx) / 8), out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1).
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in direct_conv.cl.
 
 inline int pad_source(int c, int size, int mode) {
@@ -99,5 +104,72 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
             for (int q = 0; q < valid; q++) yr[q] = tmp[q];
         }
     }
+    }
+}
+
+// pad_x: zeros added before x in the padded input; lift: a multiple of the stride that keeps tap offsets positive.
+__kernel void conv_cpu_tile_transposed(__global const float* xp, __global const float* w, __global const float* bias,
+                                       __global float* y,
+                                       const int cin, const int cout, const int cin_g, const int cout_g,
+                                       const int4 in_sz, const int pw, const int pad_x, const int4 out_sz,
+                                       const int4 k, const int4 st, const int4 dl, const int4 pd, const int lift,
+                                       const int has_bias) {
+    const int sx = st.z;
+    const int rx = get_global_id(0) % sx;
+    const int j0 = (get_global_id(0) / sx) * 8;
+    const int row = get_global_id(1);
+    const int oy = row % out_sz.y;
+    const int oz = row / out_sz.y;
+    const int co_blocks = (cout_g + CO - 1) / CO;
+    const int groups = cout / cout_g;
+    int r = get_global_id(2);
+    const int cb = r % co_blocks; r /= co_blocks;
+    const int g = r % groups;
+    const int n = r / groups;
+    const int cog0 = cb * CO;
+    if (rx + sx * j0 >= out_sz.z) return;
+    const int k_vol = k.x * k.y * k.z;
+    const int plane = in_sz.x * in_sz.y * pw;
+
+    float8 acc[CO];
+    for (int c = 0; c < CO; c++) acc[c] = (float8)(0.0f);
+
+    for (int kz = 0; kz < k.x; kz++) {
+        const int tz = oz + pd.x - kz * dl.x;
+        if (tz < 0 || tz % st.x != 0 || tz / st.x >= in_sz.x) continue;
+        const int iz = tz / st.x;
+        for (int ky = 0; ky < k.y; ky++) {
+            const int ty = oy + pd.y - ky * dl.y;
+            if (ty < 0 || ty % st.y != 0 || ty / st.y >= in_sz.y) continue;
+            const int iy = ty / st.y;
+            for (int kx = 0; kx < k.z; kx++) {
+                const int tx = rx + pd.z - kx * dl.z + lift * sx;
+                if (tx % sx != 0) continue;
+                const int ix = tx / sx - lift + j0 + pad_x;
+                const int tap = (kz * k.y + ky) * k.z + kx;
+                for (int c = 0; c < cin_g; c++) {
+                    const int ci = g * cin_g + c;
+                    const float8 xv = vload8(0, xp + ((size_t)n * cin + ci) * plane + (iz * in_sz.y + iy) * pw + ix);
+                    __global const float* wt = w + ((size_t)ci * cout_g + cog0) * k_vol + tap;
+                    for (int q = 0; q < CO; q++) {
+                        const float wv = (cog0 + q < cout_g) ? wt[(size_t)q * k_vol] : 0.0f;
+                        acc[q] = fma((float8)(wv), xv, acc[q]);
+                    }
+                }
+            }
+        }
+    }
+
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    for (int q = 0; q < CO; q++) {
+        if (cog0 + q >= cout_g) break;
+        const int co = g * cout_g + cog0 + q;
+        float tmp[8];
+        vstore8(acc[q] + (float8)(has_bias ? bias[co] : 0.0f), 0, tmp);
+        __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+        for (int e = 0; e < 8; e++) {
+            const int ox = rx + sx * (j0 + e);
+            if (ox < out_sz.z) yr[ox] = tmp[e];
+        }
     }
 }

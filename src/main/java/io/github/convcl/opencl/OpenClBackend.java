@@ -229,6 +229,32 @@ public final class OpenClBackend implements Backend {
                                     new long[] {1, 1, 1});
                         }
                     }
+                    case CL_CPU_TILE_TRANSPOSED -> {
+                        int sx = st3[2];
+                        int lift = (dl3[2] * (k3[2] - 1) + sx - 1) / sx + 1;
+                        int padX = lift;
+                        int perResidue = (int) ceilDiv(out3[2], sx);
+                        int pw = padX + Math.max(in3[2], (sx - 1 + pd3[2]) / sx + perResidue + 9);
+                        int[] pp = {in3[0], in3[1], pw};
+                        long padded = (long) s.batch() * s.inChannels() * pp[0] * pp[1] * pp[2];
+                        ClBuffer xp = padWorkspace(padded + 64);
+                        String opts = "-DCO=" + plan.tuning().tm();
+                        cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
+                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(new int[] {0, 0, padX}).i(0).i((int) padded);
+                        launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
+                        cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile_transposed");
+                        new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(in3).i(pw).i(padX).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(lift).i(hasBias);
+                        int co = plan.tuning().tm();
+                        long rows = (long) out3[0] * out3[1];
+                        long planes = (long) s.batch() * s.groups() * ceilDiv(s.outPerGroup(), co);
+                        long gx = sx * ceilDiv(perResidue, 8);
+                        long perRow = Math.max(1, s.flops() / Math.max(1, rows));
+                        long step = Math.max(1, maxLaunchFlops / perRow);
+                        for (long r0 = 0; r0 < rows; r0 += step) {
+                            launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, rows - r0), planes}, new long[] {1, 1, 1});
+                        }
+                    }
                     case CL_DEPTHWISE -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())

@@ -21,6 +21,8 @@ public enum Algorithm {
     CL_IMPLICIT_GEMM("implicit gemm"),
     /** OpenCL on CPUs: padded input, each work-item CO output channels x 8 positions in float8 registers. */
     CL_CPU_TILE("cpu tile"),
+    /** OpenCL on CPUs: transposed convolution by output residue class, float8 x CO register tiles, no atomics. */
+    CL_CPU_TILE_TRANSPOSED("cpu tile transposed"),
     /** OpenCL: depthwise direct kernel, each work-item a row segment of one channel. */
     CL_DEPTHWISE("depthwise");
 

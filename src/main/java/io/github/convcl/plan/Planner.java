@@ -51,6 +51,9 @@ public final class Planner {
         }
         if (s.transposed()) {
             plans.add(Plan.of(Algorithm.CL_TRANSPOSED_GATHER));
+            for (Tuning t : java.util.List.of(CPU_TILE_8, CPU_TILE_4, CPU_TILE_1)) {
+                plans.add(new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, t));
+            }
             return plans;
         }
         plans.add(Plan.of(Algorithm.CL_DIRECT));
@@ -93,12 +96,19 @@ public final class Planner {
         return Algorithm.JAVA_IM2COL_GEMM;
     }
 
+    private static Tuning cpuTile(ConvSpec s) {
+        return s.outPerGroup() >= 8 ? CPU_TILE_8 : s.outPerGroup() >= 4 ? CPU_TILE_4 : CPU_TILE_1;
+    }
+
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
+        if (s.transposed() && device.kind() == BackendKind.OPENCL_CPU) {
+            return new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, cpuTile(s));
+        }
         if (s.transposed()) {
             return Plan.of(Algorithm.CL_TRANSPOSED_GATHER);
         }
         if (device.kind() == BackendKind.OPENCL_CPU) {
-            return new Plan(Algorithm.CL_CPU_TILE, s.outPerGroup() >= 8 ? CPU_TILE_8 : s.outPerGroup() >= 4 ? CPU_TILE_4 : CPU_TILE_1);
+            return new Plan(Algorithm.CL_CPU_TILE, cpuTile(s));
         }
         if (s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS) {
             return Plan.of(Algorithm.CL_DEPTHWISE);

@@ -64,7 +64,7 @@ class PlannerTest {
                 Arguments.of(depthwiseReflect(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1),
                 Arguments.of(ConvSpec.conv(2).input(1, 8, 9, 9).outChannels(12).kernel(3).groups(2).build(), POCL,
                         Algorithm.CL_CPU_TILE, Planner.CPU_TILE_4),
-                Arguments.of(transposed(), POCL, Algorithm.CL_TRANSPOSED_GATHER, Tuning.NONE),
+                Arguments.of(transposed(), POCL, Algorithm.CL_CPU_TILE_TRANSPOSED, Planner.CPU_TILE_8),
                 Arguments.of(resnet3x3(), SMALL_WG, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(depthwise(), GPU, Algorithm.CL_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), GPU, Algorithm.CL_DIRECT, Tuning.NONE),
