@@ -56,6 +56,7 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
     const int g = r % groups;
     const int n = r / groups;
     const int co0 = g * cout_g + cb * CO;
+    const int c_last = min(CO, cout_g - cb * CO) - 1;
     const int plane = pp.x * pp.y * pp.z;
     const int k_vol = k.x * k.y * k.z;
     const int sx = st.z;
@@ -82,7 +83,8 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
                     }
                     __global const float* wt = w + ((size_t)co0 * cin_g + ci) * k_vol + tap0 + kx;
                     for (int c = 0; c < CO; c++) {
-                        const float wv = (cb * CO + c < cout_g) ? wt[(size_t)c * cin_g * k_vol] : 0.0f;
+                        // Channels past cout_g repeat the last valid filter; their results are never stored.
+                        const float wv = wt[(size_t)min(c, c_last) * cin_g * k_vol];
                         acc[c] = fma((float8)(wv), xv, acc[c]);
                     }
                 }
@@ -127,6 +129,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     const int g = r % groups;
     const int n = r / groups;
     const int cog0 = cb * CO;
+    const int c_last = min(CO, cout_g - cog0) - 1;
     if (rx + sx * j0 >= out_sz.z) return;
     const int k_vol = k.x * k.y * k.z;
     const int plane = in_sz.x * in_sz.y * pw;
@@ -152,7 +155,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
                     const float8 xv = vload8(0, xp + ((size_t)n * cin + ci) * plane + (iz * in_sz.y + iy) * pw + ix);
                     __global const float* wt = w + ((size_t)ci * cout_g + cog0) * k_vol + tap;
                     for (int q = 0; q < CO; q++) {
-                        const float wv = (cog0 + q < cout_g) ? wt[(size_t)q * k_vol] : 0.0f;
+                        const float wv = wt[(size_t)min(q, c_last) * k_vol];
                         acc[q] = fma((float8)(wv), xv, acc[q]);
                     }
                 }
