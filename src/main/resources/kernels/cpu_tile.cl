@@ -1,8 +1,9 @@
 // CPU-shaped convolution for OpenCL CPU devices (PoCL): explicit float8 vectors, no local memory, no barriers.
 //
 // Macros (set by the host from the planner's Tuning):
-//   CO   output channels per work-item (one float8 accumulator each), 4 or 8
-// Each work-item computes CO output channels x 8 consecutive output positions of one output row, reading a
+//   CO   output channels per work-item, 1, 4 or 8
+//   VN   float8 vectors of consecutive output positions per work-item, 1 or 2 (CO x VN accumulators)
+// Each work-item computes CO output channels x 8*VN consecutive output positions of one output row, reading a
 // padded copy of the input (made by conv_pad) so the inner loop has no bounds checks; any stride, dilation
 // and padding mode (the mode is applied by conv_pad).
 //
@@ -60,11 +61,11 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
     const int plane = pp.x * pp.y * pp.z;
     const int k_vol = k.x * k.y * k.z;
     const int sx = st.z;
-
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
-    for (int ox0 = get_global_id(0) * 8; ox0 < out_sz.z; ox0 += 8 * get_global_size(0)) {
-    float8 acc[CO];
-    for (int c = 0; c < CO; c++) acc[c] = (float8)(0.0f);
+    const int ox0 = get_global_id(0) * 8 * VN;
+
+    float8 acc[CO * VN];
+    for (int c = 0; c < CO * VN; c++) acc[c] = (float8)(0.0f);
 
     __global const float* xg = xp + ((size_t)n * cin + (size_t)g * cin_g) * plane;
     for (int ci = 0; ci < cin_g; ci++) {
@@ -75,37 +76,41 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
                 const int tap0 = (kz * k.y + ky) * k.z;
                 for (int kx = 0; kx < k.z; kx++) {
                     __global const float* xs = xr + kx * dl.z;
-                    float8 xv;
-                    if (sx == 1) {
-                        xv = vload8(0, xs);
-                    } else {
-                        xv = (float8)(xs[0], xs[sx], xs[2 * sx], xs[3 * sx], xs[4 * sx], xs[5 * sx], xs[6 * sx], xs[7 * sx]);
+                    float8 xv[VN];
+                    for (int v = 0; v < VN; v++) {
+                        __global const float* xq = xs + v * 8 * sx;
+                        xv[v] = sx == 1 ? vload8(0, xq)
+                                : (float8)(xq[0], xq[sx], xq[2 * sx], xq[3 * sx], xq[4 * sx], xq[5 * sx], xq[6 * sx], xq[7 * sx]);
                     }
                     __global const float* wt = w + ((size_t)co0 * cin_g + ci) * k_vol + tap0 + kx;
                     for (int c = 0; c < CO; c++) {
                         // Channels past cout_g repeat the last valid filter; their results are never stored.
-                        const float wv = wt[(size_t)min(c, c_last) * cin_g * k_vol];
-                        acc[c] = fma((float8)(wv), xv, acc[c]);
+                        const float8 wv = (float8)(wt[(size_t)min(c, c_last) * cin_g * k_vol]);
+                        for (int v = 0; v < VN; v++) acc[c * VN + v] = fma(wv, xv[v], acc[c * VN + v]);
                     }
                 }
             }
         }
     }
 
-    const int valid = min(8, out_sz.z - ox0);
     for (int c = 0; c < CO; c++) {
         if (cb * CO + c >= cout_g) break;
         const int co = co0 + c;
-        float8 v = acc[c] + (float8)(has_bias ? bias[co] : 0.0f);
-        __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z + ox0;
-        if (valid == 8) {
-            vstore8(v, 0, yr);
-        } else {
-            float tmp[8];
-            vstore8(v, 0, tmp);
-            for (int q = 0; q < valid; q++) yr[q] = tmp[q];
+        const float8 b = (float8)(has_bias ? bias[co] : 0.0f);
+        __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+        for (int v = 0; v < VN; v++) {
+            const int o = ox0 + v * 8;
+            const int valid = min(8, out_sz.z - o);
+            if (valid <= 0) break;
+            const float8 val = acc[c * VN + v] + b;
+            if (valid == 8) {
+                vstore8(val, 0, yr + o);
+            } else {
+                float tmp[8];
+                vstore8(val, 0, tmp);
+                for (int q = 0; q < valid; q++) yr[o + q] = tmp[q];
+            }
         }
-    }
     }
 }
 

@@ -66,9 +66,9 @@ public final class DeviceProbe {
         List<String[]> builds = new ArrayList<>();
         for (var e : KernelSource.FILES.entrySet()) {
             if (e.getKey().equals("cpu_tile")) {
-                builds.add(new String[] {e.getKey(), "-DCO=8", "conv_pad"});
-                builds.add(new String[] {e.getKey(), "-DCO=8", "conv_cpu_tile"});
-                builds.add(new String[] {e.getKey(), "-DCO=8", "conv_cpu_tile_transposed"});
+                builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_pad"});
+                builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile"});
+                builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile_transposed"});
             } else if (e.getKey().equals("implicit_gemm")) {
                 for (Tuning t : List.of(Planner.GPU_TILES, Planner.CPU_TILES)) {
                     builds.add(new String[] {e.getKey(), t.buildOptions(), e.getValue().get(0)});

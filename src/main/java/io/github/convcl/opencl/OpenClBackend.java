@@ -211,8 +211,9 @@ public final class OpenClBackend implements Backend {
                         int[] after = ConvSpec.to3d(s.padAfter(), 0);
                         int[] pp = {in3[0] + before[0] + after[0], in3[1] + before[1] + after[1], in3[2] + before[2] + after[2]};
                         long padded = (long) s.batch() * s.inChannels() * pp[0] * pp[1] * pp[2];
-                        ClBuffer xp = padWorkspace(padded + 8L * st3[2] + 64);
-                        String opts = "-DCO=" + plan.tuning().tm();
+                        int vn = plan.tuning().tn() / 8;
+                        ClBuffer xp = padWorkspace(padded + 8L * vn * st3[2] + 64);
+                        String opts = plan.tuning().cpuTileOptions();
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
                         new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i(s.paddingMode().ordinal()).i((int) padded);
                         launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
@@ -225,7 +226,7 @@ public final class OpenClBackend implements Backend {
                         long perRow = 2L * ceilDiv(out3[2], 8) * 8 * co * s.inPerGroup() * s.kernelVolume();
                         long step = Math.max(1, maxLaunchFlops / Math.max(1, perRow * planes));
                         for (long r0 = 0; r0 < rows; r0 += step) {
-                            launch(k, new long[] {0, r0, 0}, new long[] {ceilDiv(out3[2], 8), Math.min(step, rows - r0), planes},
+                            launch(k, new long[] {0, r0, 0}, new long[] {ceilDiv(out3[2], 8L * vn), Math.min(step, rows - r0), planes},
                                     new long[] {1, 1, 1});
                         }
                     }
@@ -238,7 +239,7 @@ public final class OpenClBackend implements Backend {
                         int[] pp = {in3[0], in3[1], pw};
                         long padded = (long) s.batch() * s.inChannels() * pp[0] * pp[1] * pp[2];
                         ClBuffer xp = padWorkspace(padded + 64);
-                        String opts = "-DCO=" + plan.tuning().tm();
+                        String opts = plan.tuning().cpuTileOptions();
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
                         new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(new int[] {0, 0, padX}).i(0).i((int) padded);
                         launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});

@@ -18,6 +18,11 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
         return "-DTM=" + tm + " -DTN=" + tn + " -DTK=" + tk + " -DWM=" + wm + " -DWN=" + wn;
     }
 
+    /** Build options of the CPU tile kernels: CO output channels ({@code tm}) x 8*VN positions ({@code tn}). */
+    public String cpuTileOptions() {
+        return "-DCO=" + tm + " -DVN=" + Math.max(1, tn / 8);
+    }
+
     @Override
     public String toString() {
         return this == NONE ? "" : tm + "x" + tn + "x" + tk + "/" + wm + "x" + wn;
