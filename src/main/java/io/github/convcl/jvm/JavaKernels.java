@@ -135,6 +135,10 @@ public final class JavaKernels {
                 }
             }
         }
+        if (g.st[0] != 1 || g.st[1] != 1 || g.st[2] != 1) {
+            stridedDirect(s, g, xp, plane, hp, wp, pa, aSize, mr, offs, bias, y);
+            return;
+        }
         // Outputs are computed in padded coordinates: position (oy, ox) of a z-plane sits at P = oy*wp + ox, so the
         // plane is one run of columns (wp - width per row are computed and discarded) split into chunks, and no
         // tile is cut at a row end.
@@ -180,6 +184,51 @@ public final class JavaKernels {
                 }
             }
         });
+    }
+
+    /** Strided direct GEMM: output positions of a tile gathered from the padded input through a position table. */
+    private static void stridedDirect(ConvSpec s, Geometry g, float[] xp, int plane, int hp, int wp, float[] pa, int aSize,
+                                      int mr, int[] offs, float[] bias, float[] y) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int reduction = cinG * g.kVol;
+        int groups = s.groups();
+        int nt = balancedTile(Thresholds.JAVA_DIRECT_SPAN, g.outVol, s.batch() * groups);
+        nt = Math.min(g.outVol, (nt + Gemm.NR - 1) / Gemm.NR * Gemm.NR);
+        int tile = nt;
+        int tiles = (g.outVol + tile - 1) / tile;
+        Parallel.forEach(s.batch() * groups * tiles, t -> {
+            int n = t / (groups * tiles);
+            int grp = (t / tiles) % groups;
+            int p0 = (t % tiles) * tile;
+            int cols = Math.min(tile, g.outVol - p0);
+            int yOff = (n * s.outChannels() + grp * coutG) * g.outVol + p0;
+            for (int m = 0; m < coutG; m++) {
+                fillBias(y, yOff + m * g.outVol, cols, bias == null ? 0f : bias[grp * coutG + m]);
+            }
+            int xBase = (n * s.inChannels() + grp * cinG) * plane;
+            int[] pos = positions(cols + Gemm.NR);
+            for (int q = 0; q < cols + Gemm.NR; q++) {
+                int p = p0 + Math.min(q, cols - 1);
+                int ox = p % g.out[2];
+                int oy = (p / g.out[2]) % g.out[1];
+                int oz = p / (g.out[1] * g.out[2]);
+                pos[q] = xBase + ((oz * g.st[0]) * hp + oy * g.st[1]) * wp + ox * g.st[2];
+            }
+            Gemm.multiplyGathered(coutG, cols, reduction, mr, pa, grp * aSize, xp, offs, pos, y, yOff, g.outVol,
+                    workspace(0, Gemm.KC * Gemm.NR));
+        });
+    }
+
+    private static final ThreadLocal<int[]> POSITIONS = ThreadLocal.withInitial(() -> new int[0]);
+
+    private static int[] positions(int size) {
+        int[] p = POSITIONS.get();
+        if (p.length < size) {
+            p = new int[size];
+            POSITIONS.set(p);
+        }
+        return p;
     }
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {

@@ -5,7 +5,10 @@ package io.github.convcl.plan;
 public enum Algorithm {
     /** Java: im2col of a column tile, then a blocked matrix product. Handles every convolution. */
     JAVA_IM2COL_GEMM("im2col+gemm"),
-    /** Java: stride 1: the input copied once with its padding, the unfolded rows read in place (no im2col). */
+    /**
+     * Java: the input copied once with its padding; the unfolded rows read in place (stride 1) or gathered
+     * through a table of output positions (strided), per 16-column panel, no im2col.
+     */
     JAVA_DIRECT_GEMM("direct gemm"),
     /** Java: 1x1, stride 1, no padding: the input is already the right-hand matrix. */
     JAVA_POINTWISE_GEMM("pointwise gemm"),

@@ -42,9 +42,7 @@ public final class Planner {
                 return plans;
             }
             plans.add(Plan.of(Algorithm.JAVA_IM2COL_GEMM));
-            if (unitStride(s)) {
-                plans.add(Plan.of(Algorithm.JAVA_DIRECT_GEMM));
-            }
+            plans.add(Plan.of(Algorithm.JAVA_DIRECT_GEMM));
             if (s.isPointwise()) {
                 plans.add(Plan.of(Algorithm.JAVA_POINTWISE_GEMM));
             }
@@ -75,15 +73,6 @@ public final class Planner {
         return plans;
     }
 
-    private static boolean unitStride(ConvSpec s) {
-        for (int v : s.stride()) {
-            if (v != 1) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static Algorithm javaAlgorithm(ConvSpec s) {
         if (s.transposed()) {
             return Algorithm.JAVA_TRANSPOSED_GEMM;
@@ -94,10 +83,7 @@ public final class Planner {
         if (s.isPointwise()) {
             return Algorithm.JAVA_POINTWISE_GEMM;
         }
-        if (unitStride(s)) {
-            return Algorithm.JAVA_DIRECT_GEMM;
-        }
-        return Algorithm.JAVA_IM2COL_GEMM;
+        return Algorithm.JAVA_DIRECT_GEMM;
     }
 
     private static Tuning cpuTile(ConvSpec s) {

@@ -52,7 +52,7 @@ class PlannerTest {
     static Stream<Arguments> table() {
         return Stream.of(
                 Arguments.of(resnet3x3(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
-                Arguments.of(resnet3x3s2(), JAVA, Algorithm.JAVA_IM2COL_GEMM, Tuning.NONE),
+                Arguments.of(resnet3x3s2(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(pointwise(), JAVA, Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(depthwise(), JAVA, Algorithm.JAVA_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
