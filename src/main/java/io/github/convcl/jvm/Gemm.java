@@ -31,8 +31,32 @@ final class Gemm {
         return pad4 * 5 < pad6 * 4 ? 4 : 6;
     }
 
+    /**
+     * Rows covered by 6-row panels when {@code mr} is 6: all of M (the last panel padded) unless M mod 6 is 4 or 2,
+     * where the tail is one or two 4-row panels instead, so no rows are padded and no tile takes the edge path.
+     */
+    static int sixRows(int m) {
+        int r = m % 6;
+        if (r == 4) {
+            return m - 4;
+        }
+        if (r == 2 && m >= 8) {
+            return m - 8;
+        }
+        return (m + 5) / 6 * 6;
+    }
+
+    /** Height of the A panel that starts at row {@code i}: 4 everywhere for mr 4; 6, then 4 for the tail, for mr 6. */
+    static int height(int m, int mr, int i) {
+        return mr == 4 || i >= sixRows(m) ? 4 : 6;
+    }
+
     static int packedASize(int m, int k, int mr) {
-        return (m + mr - 1) / mr * mr * k;
+        if (mr == 4) {
+            return (m + 3) / 4 * 4 * k;
+        }
+        int six = sixRows(m);
+        return (six >= m ? six : six + (m - six + 3) / 4 * 4) * k;
     }
 
     static int packedBSize(int n, int k) {
@@ -41,18 +65,19 @@ final class Gemm {
 
     /** Packs A (element (i,k) at {@code a[aOff + i*aRow + k*aCol]}) into panels of {@code mr} rows. */
     static void packA(int m, int k, float[] a, int aOff, int aRow, int aCol, int mr, float[] pa, int paOff) {
-        for (int i0 = 0; i0 < m; i0 += mr) {
+        for (int i0 = 0, h; i0 < m; i0 += h) {
+            h = height(m, mr, i0);
             int base = paOff + i0 * k;
-            int rows = Math.min(mr, m - i0);
-            for (int r = 0; r < mr; r++) {
+            int rows = Math.min(h, m - i0);
+            for (int r = 0; r < h; r++) {
                 int src = aOff + (i0 + r) * aRow;
                 if (r < rows) {
                     for (int kk = 0; kk < k; kk++) {
-                        pa[base + kk * mr + r] = a[src + kk * aCol];
+                        pa[base + kk * h + r] = a[src + kk * aCol];
                     }
                 } else {
                     for (int kk = 0; kk < k; kk++) {
-                        pa[base + kk * mr + r] = 0f;
+                        pa[base + kk * h + r] = 0f;
                     }
                 }
             }
@@ -83,23 +108,24 @@ final class Gemm {
             for (int j = 0; j < n; j += NR) {
                 int cols = Math.min(NR, n - j);
                 int bIdx = pbOff + j * k + k0 * NR;
-                for (int i = 0; i < m; i += mr) {
-                    int rows = Math.min(mr, m - i);
-                    int aIdx = paOff + i * k + k0 * mr;
+                for (int i = 0, h; i < m; i += h) {
+                    h = height(m, mr, i);
+                    int rows = Math.min(h, m - i);
+                    int aIdx = paOff + i * k + k0 * h;
                     int ci = cOff + i * ldc + j;
-                    if (rows == mr && cols == NR) {
-                        tile(mr, kb, pa, aIdx, pb, bIdx, c, ci, ldc);
+                    if (rows == h && cols == NR) {
+                        tile(h, kb, pa, aIdx, pb, bIdx, c, ci, ldc);
                     } else {
                         // A partial tile runs on a scratch copy of C so the full-width kernel never writes past it.
                         if (edge == null) {
                             edge = new float[6 * NR];
                         }
-                        for (int r = 0; r < mr; r++) {
+                        for (int r = 0; r < h; r++) {
                             for (int q = 0; q < NR; q++) {
                                 edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
                             }
                         }
-                        tile(mr, kb, pa, aIdx, pb, bIdx, edge, 0, NR);
+                        tile(h, kb, pa, aIdx, pb, bIdx, edge, 0, NR);
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
                         }
@@ -123,22 +149,23 @@ final class Gemm {
             for (int j = 0; j < n; j += NR) {
                 int cols = Math.min(NR, n - j);
                 gatherPanel(kb, x, base + j, offs, k0, scratch);
-                for (int i = 0; i < m; i += mr) {
-                    int rows = Math.min(mr, m - i);
-                    int aIdx = paOff + i * k + k0 * mr;
+                for (int i = 0, h; i < m; i += h) {
+                    h = height(m, mr, i);
+                    int rows = Math.min(h, m - i);
+                    int aIdx = paOff + i * k + k0 * h;
                     int ci = cOff + i * ldc + j;
-                    if (rows == mr && cols == NR) {
-                        tile(mr, kb, pa, aIdx, scratch, 0, c, ci, ldc);
+                    if (rows == h && cols == NR) {
+                        tile(h, kb, pa, aIdx, scratch, 0, c, ci, ldc);
                     } else {
                         if (edge == null) {
                             edge = new float[6 * NR];
                         }
-                        for (int r = 0; r < mr; r++) {
+                        for (int r = 0; r < h; r++) {
                             for (int q = 0; q < NR; q++) {
                                 edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
                             }
                         }
-                        tile(mr, kb, pa, aIdx, scratch, 0, edge, 0, NR);
+                        tile(h, kb, pa, aIdx, scratch, 0, edge, 0, NR);
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
                         }
@@ -170,22 +197,23 @@ final class Gemm {
                         }
                     }
                 }
-                for (int i = 0; i < m; i += mr) {
-                    int rows = Math.min(mr, m - i);
-                    int aIdx = paOff + i * k + k0 * mr;
+                for (int i = 0, h; i < m; i += h) {
+                    h = height(m, mr, i);
+                    int rows = Math.min(h, m - i);
+                    int aIdx = paOff + i * k + k0 * h;
                     int ci = cOff + i * ldc + j;
-                    if (rows == mr && cols == NR) {
-                        tile(mr, kb, pa, aIdx, scratch, 0, c, ci, ldc);
+                    if (rows == h && cols == NR) {
+                        tile(h, kb, pa, aIdx, scratch, 0, c, ci, ldc);
                     } else {
                         if (edge == null) {
                             edge = new float[6 * NR];
                         }
-                        for (int r = 0; r < mr; r++) {
+                        for (int r = 0; r < h; r++) {
                             for (int q = 0; q < NR; q++) {
                                 edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
                             }
                         }
-                        tile(mr, kb, pa, aIdx, scratch, 0, edge, 0, NR);
+                        tile(h, kb, pa, aIdx, scratch, 0, edge, 0, NR);
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
                         }

@@ -95,8 +95,16 @@ public class GemmBenchmark {
         return pb;
     }
 
+    /** resnet3x3 at batch 1 with the planner's algorithm (direct GEMM). */
     @Benchmark
     public float[] resnet3x3Layer() {
+        JavaKernels.run(Algorithm.JAVA_DIRECT_GEMM, resnet, x, w, null, y);
+        return y;
+    }
+
+    /** The same layer through explicit im2col, for comparison. */
+    @Benchmark
+    public float[] resnet3x3Im2col() {
         JavaKernels.run(Algorithm.JAVA_IM2COL_GEMM, resnet, x, w, null, y);
         return y;
     }
