@@ -175,54 +175,6 @@ final class Gemm {
         }
     }
 
-    /**
-     * {@code C[M x n] += A x B} where B row k, column j, is {@code x[offs[k] + pos[j]]}: an implicit im2col of a
-     * strided convolution over a padded input, gathered per 16-column panel into {@code scratch}. {@code pos} holds
-     * at least n rounded up to 16 entries (the tail repeats a valid position).
-     */
-    static void multiplyGathered(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int[] offs, int[] pos,
-                                 float[] c, int cOff, int ldc, float[] scratch) {
-        float[] edge = null;
-        for (int k0 = 0; k0 < k; k0 += KC) {
-            int kb = Math.min(KC, k - k0);
-            for (int j = 0; j < n; j += NR) {
-                int cols = Math.min(NR, n - j);
-                if (VECTOR) {
-                    VectorGemm.gatherStrided(kb, x, offs, k0, pos, j, scratch);
-                } else {
-                    for (int kk = 0; kk < kb; kk++) {
-                        int base = offs[k0 + kk];
-                        for (int q = 0; q < NR; q++) {
-                            scratch[kk * NR + q] = x[base + pos[j + q]];
-                        }
-                    }
-                }
-                for (int i = 0, h; i < m; i += h) {
-                    h = height(m, mr, i);
-                    int rows = Math.min(h, m - i);
-                    int aIdx = paOff + i * k + k0 * h;
-                    int ci = cOff + i * ldc + j;
-                    if (rows == h && cols == NR) {
-                        tile(h, kb, pa, aIdx, scratch, 0, c, ci, ldc);
-                    } else {
-                        if (edge == null) {
-                            edge = new float[6 * NR];
-                        }
-                        for (int r = 0; r < h; r++) {
-                            for (int q = 0; q < NR; q++) {
-                                edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
-                            }
-                        }
-                        tile(h, kb, pa, aIdx, scratch, 0, edge, 0, NR);
-                        for (int r = 0; r < rows; r++) {
-                            System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     private static void gatherPanel(int kb, float[] x, int base, int[] offs, int k0, float[] panel) {
         if (VECTOR) {
             VectorGemm.gather16(kb, x, base, offs, k0, panel);

@@ -110,10 +110,45 @@ public final class JavaKernels {
         int dp = g.in[0] + before[0] + after[0];
         int hp = g.in[1] + before[1] + after[1];
         int wp = g.in[2] + before[2] + after[2];
-        int plane = dp * hp * wp;
+        // A strided convolution becomes a stride-1 one over phase planes (space to depth): padded position
+        // o*s + k*d lies in phase (k*d mod s) at phase coordinate o + floor(k*d / s).
+        int[] st = g.st;
+        int dq = (dp + st[0] - 1) / st[0];
+        int hq = (hp + st[1] - 1) / st[1];
+        int wq = (wp + st[2] - 1) / st[2];
+        int phaseVol = dq * hq * wq;
+        int plane = st[0] * st[1] * st[2] * phaseVol;
         int cin = s.inChannels();
         float[] xp = workspace(3, s.batch() * cin * plane + DIRECT_SLACK);
-        Parallel.forEach(s.batch() * cin, t -> g.pad(x, t * g.inVol, xp, t * plane, before, dp, hp, wp));
+        boolean strided = st[0] * st[1] * st[2] != 1;
+        Parallel.forEach(s.batch() * cin, t -> {
+            if (!strided) {
+                g.pad(x, t * g.inVol, xp, t * plane, before, dp, hp, wp);
+                return;
+            }
+            float[] padded = workspace(1, dp * hp * wp);
+            g.pad(x, t * g.inVol, padded, 0, before, dp, hp, wp);
+            int dst = t * plane;
+            for (int pz = 0; pz < st[0]; pz++) {
+                for (int py = 0; py < st[1]; py++) {
+                    for (int px = 0; px < st[2]; px++, dst += phaseVol) {
+                        for (int zq = 0; zq < dq; zq++) {
+                            int z = zq * st[0] + pz;
+                            for (int yq = 0; yq < hq; yq++) {
+                                int yy = yq * st[1] + py;
+                                int row = dst + (zq * hq + yq) * wq;
+                                boolean inside = z < dp && yy < hp;
+                                int src = (z * hp + yy) * wp + px;
+                                for (int xq = 0; xq < wq; xq++) {
+                                    int xx = xq * st[2] + px;
+                                    xp[row + xq] = inside && xx < wp ? padded[src + xq * st[2]] : 0f;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int reduction = cinG * g.kVol;
@@ -130,21 +165,21 @@ public final class JavaKernels {
             for (int kz = 0; kz < g.k[0]; kz++) {
                 for (int ky = 0; ky < g.k[1]; ky++) {
                     for (int kx = 0; kx < g.k[2]; kx++) {
-                        offs[r++] = c * plane + (kz * g.d[0] * hp + ky * g.d[1]) * wp + kx * g.d[2];
+                        int tz = kz * g.d[0];
+                        int ty = ky * g.d[1];
+                        int tx = kx * g.d[2];
+                        int phase = ((tz % st[0]) * st[1] + ty % st[1]) * st[2] + tx % st[2];
+                        offs[r++] = c * plane + phase * phaseVol + ((tz / st[0]) * hq + ty / st[1]) * wq + tx / st[2];
                     }
                 }
             }
         }
-        if (g.st[0] != 1 || g.st[1] != 1 || g.st[2] != 1) {
-            stridedDirect(s, g, xp, plane, hp, wp, pa, aSize, mr, offs, bias, y);
-            return;
-        }
-        // Outputs are computed in padded coordinates: position (oy, ox) of a z-plane sits at P = oy*wp + ox, so the
-        // plane is one run of columns (wp - width per row are computed and discarded) split into chunks, and no
+        // Outputs are computed in phase-plane coordinates: position (oy, ox) of a z-plane sits at P = oy*wq + ox, so
+        // the plane is one run of columns (wq - width per row are computed and discarded) split into chunks, and no
         // tile is cut at a row end.
         int width = g.out[2];
         int height = g.out[1];
-        int extent = (height - 1) * wp + width;
+        int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
         while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * g.out[0] * ((extent + chunk - 1) / chunk) < want) {
@@ -161,7 +196,7 @@ public final class JavaKernels {
             int len = Math.min(span, extent - p0);
             float[] acc = workspace(1, coutG * len);
             java.util.Arrays.fill(acc, 0, coutG * len, 0f);
-            int xBase = (n * cin + grp * cinG) * plane + oz * hp * wp + p0;
+            int xBase = (n * cin + grp * cinG) * plane + oz * hq * wq + p0;
             Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp, xBase, offs, acc, 0, len,
                     workspace(0, Gemm.KC * Gemm.NR));
             int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
@@ -171,9 +206,9 @@ public final class JavaKernels {
                 int srcBase = m * len;
                 int p = p0;
                 while (p < p0 + len) {
-                    int oy = p / wp;
-                    int ox = p % wp;
-                    int run = Math.min(p0 + len, oy * wp + wp) - p;
+                    int oy = p / wq;
+                    int ox = p % wq;
+                    int run = Math.min(p0 + len, oy * wq + wq) - p;
                     int valid = Math.max(0, Math.min(run, width - ox));
                     int src = srcBase + p - p0;
                     int dst = dstBase + oy * width + ox;
@@ -184,51 +219,6 @@ public final class JavaKernels {
                 }
             }
         });
-    }
-
-    /** Strided direct GEMM: output positions of a tile gathered from the padded input through a position table. */
-    private static void stridedDirect(ConvSpec s, Geometry g, float[] xp, int plane, int hp, int wp, float[] pa, int aSize,
-                                      int mr, int[] offs, float[] bias, float[] y) {
-        int cinG = s.inPerGroup();
-        int coutG = s.outPerGroup();
-        int reduction = cinG * g.kVol;
-        int groups = s.groups();
-        int nt = balancedTile(Thresholds.JAVA_DIRECT_SPAN, g.outVol, s.batch() * groups);
-        nt = Math.min(g.outVol, (nt + Gemm.NR - 1) / Gemm.NR * Gemm.NR);
-        int tile = nt;
-        int tiles = (g.outVol + tile - 1) / tile;
-        Parallel.forEach(s.batch() * groups * tiles, t -> {
-            int n = t / (groups * tiles);
-            int grp = (t / tiles) % groups;
-            int p0 = (t % tiles) * tile;
-            int cols = Math.min(tile, g.outVol - p0);
-            int yOff = (n * s.outChannels() + grp * coutG) * g.outVol + p0;
-            for (int m = 0; m < coutG; m++) {
-                fillBias(y, yOff + m * g.outVol, cols, bias == null ? 0f : bias[grp * coutG + m]);
-            }
-            int xBase = (n * s.inChannels() + grp * cinG) * plane;
-            int[] pos = positions(cols + Gemm.NR);
-            for (int q = 0; q < cols + Gemm.NR; q++) {
-                int p = p0 + Math.min(q, cols - 1);
-                int ox = p % g.out[2];
-                int oy = (p / g.out[2]) % g.out[1];
-                int oz = p / (g.out[1] * g.out[2]);
-                pos[q] = xBase + ((oz * g.st[0]) * hp + oy * g.st[1]) * wp + ox * g.st[2];
-            }
-            Gemm.multiplyGathered(coutG, cols, reduction, mr, pa, grp * aSize, xp, offs, pos, y, yOff, g.outVol,
-                    workspace(0, Gemm.KC * Gemm.NR));
-        });
-    }
-
-    private static final ThreadLocal<int[]> POSITIONS = ThreadLocal.withInitial(() -> new int[0]);
-
-    private static int[] positions(int size) {
-        int[] p = POSITIONS.get();
-        if (p.length < size) {
-            p = new int[size];
-            POSITIONS.set(p);
-        }
-        return p;
     }
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {

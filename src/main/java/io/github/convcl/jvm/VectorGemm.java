@@ -135,13 +135,4 @@ final class VectorGemm {
             out[p] = acc;
         }
     }
-
-    /** {@code panel[kk*16 + q] = x[offs[k0 + kk] + pos[j + q]]} for kk in [0, kb), q in [0, 16): two 8-lane gathers a row. */
-    static void gatherStrided(int kb, float[] x, int[] offs, int k0, int[] pos, int j, float[] panel) {
-        for (int kk = 0; kk < kb; kk++) {
-            int base = offs[k0 + kk];
-            FloatVector.fromArray(S, x, base, pos, j).intoArray(panel, kk * 16);
-            FloatVector.fromArray(S, x, base, pos, j + L).intoArray(panel, kk * 16 + L);
-        }
-    }
 }
