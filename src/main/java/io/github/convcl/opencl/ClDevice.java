@@ -29,6 +29,7 @@ public record ClDevice(
         return name + " (" + platformName + ", platform " + platformIndex + ")";
     }
 
+    /** The planner's view of this device, without tuned plans. */
     public DeviceFacts facts() {
         return new DeviceFacts(kind(), vendor, name, computeUnits, localMemoryBytes, (int) Math.min(Integer.MAX_VALUE, maxWorkGroupSize));
     }

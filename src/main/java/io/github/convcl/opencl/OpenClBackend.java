@@ -39,6 +39,7 @@ public final class OpenClBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(OpenClBackend.class);
 
     private final ClDevice device;
+    private volatile io.github.convcl.plan.DeviceFacts facts;
     private final cl_context context;
     private final cl_command_queue queue;
     private final Object lock = new Object();
@@ -71,6 +72,7 @@ public final class OpenClBackend implements Backend {
         this.queue = q;
         ClCounters.created(ClCounters.Kind.QUEUE);
         this.noBias = (ClBuffer) allocate(1);
+        this.facts = device.facts().withTuned(io.github.convcl.plan.TuningTable.lookup(device.name(), device.driverVersion()));
     }
 
     private void releaseContext() {
@@ -157,12 +159,22 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public String algorithm(ConvSpec spec) {
-        return Planner.plan(spec, device.facts()).toString();
+        return Planner.plan(spec, facts).toString();
     }
 
     /** The plan this backend runs for {@code spec}. */
     public Plan plan(ConvSpec spec) {
-        return Planner.plan(spec, device.facts());
+        return Planner.plan(spec, facts);
+    }
+
+    /** The planner's facts for this device, with its tuned plans. */
+    public io.github.convcl.plan.DeviceFacts facts() {
+        return facts;
+    }
+
+    /** Replaces the tuned plans (after `convcl tune`). */
+    public void tuned(java.util.Map<String, Plan> plans) {
+        this.facts = device.facts().withTuned(plans);
     }
 
     @Override

@@ -10,6 +10,9 @@ public final class Planner {
     /** Default tiles for GPUs and for CPU OpenCL devices. */
     public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 4, 4);
     public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
+    /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
+    public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
+            new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8));
     /**
      * The CPU tile kernels: {@code tm} output channels per work-item (CO), {@code tn} positions (VN = tn/8).
      * Measured on PoCL 3.1 (2 EPYC cores): VN=2 ran slower than VN=1 (resnet3x3 19.4 against 29.0 GFLOP/s),
@@ -62,8 +65,8 @@ public final class Planner {
         plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_8));
         plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_4));
         plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_1));
-        for (Tuning t : java.util.List.of(GPU_TILES, CPU_TILES)) {
-            if (t.workGroupSize() <= device.maxWorkGroupSize()) {
+        for (Tuning t : GEMM_TILE_CANDIDATES) {
+            if (t.isValidGemmTiling() && t.workGroupSize() <= device.maxWorkGroupSize()) {
                 plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
             }
         }
@@ -90,7 +93,29 @@ public final class Planner {
         return s.outPerGroup() >= 8 ? CPU_TILE_8 : s.outPerGroup() >= 4 ? CPU_TILE_4 : CPU_TILE_1;
     }
 
+    /** The layer classes tuning is stored by: transposed, depthwise, grouped, pointwise, dense. */
+    public static String layerClass(ConvSpec s) {
+        if (s.transposed()) {
+            return "transposed";
+        }
+        if (s.inPerGroup() == 1) {
+            return "depthwise";
+        }
+        if (s.groups() > 1) {
+            return "grouped";
+        }
+        return s.isPointwise() ? "pointwise" : "dense";
+    }
+
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
+        Plan tuned = device.tuned().get(layerClass(s));
+        if (tuned != null && applicable(s, device).contains(tuned)) {
+            return tuned;
+        }
+        return defaultOpenClPlan(s, device);
+    }
+
+    private static Plan defaultOpenClPlan(ConvSpec s, DeviceFacts device) {
         if (s.transposed() && device.kind() == BackendKind.OPENCL_CPU) {
             return new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, cpuTile(s));
         }

@@ -13,6 +13,15 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
         return (tm / wm) * (tn / wn);
     }
 
+    /** The constraints implicit_gemm.cl states: whole register blocks, and loads that divide evenly among work-items. */
+    public boolean isValidGemmTiling() {
+        if (tm <= 0 || tn <= 0 || tk <= 0 || wm <= 0 || wn <= 0 || tm % wm != 0 || tn % wn != 0) {
+            return false;
+        }
+        int wg = workGroupSize();
+        return wg % tn == 0 && (tm * tk) % wg == 0 && (tk * tn) % wg == 0;
+    }
+
     /** The build options that define the macros. */
     public String buildOptions() {
         return "-DTM=" + tm + " -DTN=" + tn + " -DTK=" + tk + " -DWM=" + wm + " -DWN=" + wn;

@@ -73,6 +73,29 @@ class PlannerTest {
                 Arguments.of(fewOutputs(), GPU, Algorithm.CL_DIRECT, Tuning.NONE));
     }
 
+    @org.junit.jupiter.api.Test
+    void everyGemmTilingMeetsTheKernelsConstraints() {
+        for (Tuning t : Planner.GEMM_TILE_CANDIDATES) {
+            org.junit.jupiter.api.Assertions.assertTrue(t.isValidGemmTiling(), t.toString());
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(new Tuning(64, 64, 16, 4, 3).isValidGemmTiling());
+        org.junit.jupiter.api.Assertions.assertFalse(new Tuning(64, 32, 4, 2, 2).isValidGemmTiling());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTunedPlanIsUsedOnlyWhereItApplies() {
+        Plan tuned = new Plan(Algorithm.CL_IMPLICIT_GEMM, new Tuning(128, 64, 8, 8, 4));
+        DeviceFacts gpu = GPU.withTuned(java.util.Map.of("dense", tuned, "transposed", tuned));
+        assertEquals(tuned, Planner.plan(resnet3x3(), gpu));
+        assertEquals(Planner.plan(pointwise(), GPU), Planner.plan(pointwise(), gpu));
+        // An implicit GEMM cannot run a transposed layer: the tuned entry is ignored.
+        assertEquals(Algorithm.CL_TRANSPOSED_GATHER, Planner.plan(transposed(), gpu).algorithm());
+        assertEquals("dense", Planner.layerClass(resnet3x3()));
+        assertEquals("pointwise", Planner.layerClass(pointwise()));
+        assertEquals("depthwise", Planner.layerClass(depthwise()));
+        assertEquals("transposed", Planner.layerClass(transposed()));
+    }
+
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("table")
     void eachShapeGetsItsPlan(ConvSpec spec, DeviceFacts device, Algorithm algorithm, Tuning tuning) {

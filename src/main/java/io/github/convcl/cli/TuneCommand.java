@@ -1,0 +1,179 @@
+// convcl tune: times every applicable plan per layer class on one OpenCL device and stores the fastest.
+package io.github.convcl.cli;
+
+import io.github.convcl.ConvCL;
+import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.opencl.OpenClBackend;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.plan.TuningTable;
+import io.github.convcl.spec.ConvSpec;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"Times every applicable algorithm and tile setting for each layer class (dense, pointwise, grouped, "
+                + "depthwise, transposed) of a suite on one OpenCL device, and stores the fastest per class in the "
+                + "per-user tuning file, keyed by device name and driver version.",
+                "Each candidate's output is spot-checked against the float64 reference; one that disagrees is never chosen."})
+final class TuneCommand implements Callable<Integer> {
+    @Option(names = "--suite", required = true, paramLabel = "FILE")
+    Path suite;
+
+    @Option(names = {"-b", "--backend"}, description = "opencl-gpu[:dev] or opencl-cpu[:dev] (default: auto)")
+    String backend;
+
+    @Option(names = "--batch", defaultValue = "cpu", description = "gpu or cpu: which batch of the suite")
+    String batch;
+
+    @Option(names = "--layers", split = ",", description = "only these layers")
+    List<String> only;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "timed runs per candidate (median)")
+    int repeats;
+
+    @Option(names = "--file", description = "tuning file to update (default: the per-user file)")
+    Path file;
+
+    @Option(names = "--dry-run", description = "measure and print, write nothing")
+    boolean dryRun;
+
+    /** A candidate slower than this many times the best so far on a layer is not timed further. */
+    static final double GIVE_UP = 4.0;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
+        if (only != null && !only.isEmpty()) {
+            layers.removeIf(l -> !only.contains(l.name()));
+        }
+        try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend)) {
+            if (!(cl.backend() instanceof OpenClBackend ocl)) {
+                System.out.println("the Java backend has nothing to tune: its kernels take no tile parameters");
+                return 0;
+            }
+            var base = ocl.clDevice().facts();
+            Map<String, Map<Plan, Double>> byClass = new LinkedHashMap<>();
+            Map<String, Integer> layersPerClass = new LinkedHashMap<>();
+            Map<String, Plan> defaults = new LinkedHashMap<>();
+            long steps = layers.stream().mapToLong(l -> Planner.applicable(l.spec(), base).size()).sum();
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                for (Suite.Layer l : layers) {
+                    ConvSpec s = l.spec();
+                    String cls = Planner.layerClass(s);
+                    defaults.putIfAbsent(cls, Planner.plan(s, base));
+                    layersPerClass.merge(cls, 1, Integer::sum);
+                    Map<Plan, Double> times = byClass.computeIfAbsent(cls, c -> new LinkedHashMap<>());
+                    Map<Plan, Double> layerTimes = timeLayer(ocl, l, Planner.applicable(s, base), bar);
+                    // A plan must run every layer of its class: keep the intersection, summing times.
+                    if (times.isEmpty() && layersPerClass.get(cls) == 1) {
+                        times.putAll(layerTimes);
+                    } else {
+                        times.keySet().retainAll(layerTimes.keySet());
+                        times.replaceAll((p, t) -> t + layerTimes.get(p));
+                    }
+                }
+            }
+            String key = TuningTable.key(ocl.clDevice().name(), ocl.clDevice().driverVersion());
+            Path target = file != null ? file : TuningTable.userFile();
+            TuningTable table = TuningTable.read(target);
+            System.out.println("device: " + key);
+            System.out.printf("%-11s %7s  %-34s %10s  %-34s %10s%n", "class", "layers", "best plan", "ms", "default plan", "ms");
+            for (var e : byClass.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue;
+                }
+                Plan best = e.getValue().entrySet().stream().min(Map.Entry.comparingByValue()).get().getKey();
+                Plan def = defaults.get(e.getKey());
+                Double defMs = e.getValue().get(def);
+                System.out.printf(Locale.ROOT, "%-11s %7d  %-34s %10.3f  %-34s %10s%n", e.getKey(), layersPerClass.get(e.getKey()), best,
+                        e.getValue().get(best), def, defMs == null ? "n/a" : String.format(Locale.ROOT, "%.3f", defMs));
+                table.put(key, e.getKey(), best);
+            }
+            if (!dryRun) {
+                table.write(target);
+                ocl.tuned(table.plans(key));
+                System.out.println("written to " + target);
+            }
+        }
+        return 0;
+    }
+
+    /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
+    private Map<Plan, Double> timeLayer(OpenClBackend b, Suite.Layer l, List<Plan> candidates, ProgressBar bar) {
+        ConvSpec s = l.spec();
+        RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
+        float[] x = data.data(s.inputElements());
+        float[] w = data.data(s.weightElements());
+        float[] bias = s.hasBias() ? data.data(s.outChannels()) : null;
+        Map<Plan, Double> result = new LinkedHashMap<>();
+        double best = Double.MAX_VALUE;
+        try (DeviceBuffer bx = b.allocate(x.length); DeviceBuffer bw = b.allocate(w.length);
+             DeviceBuffer bb = bias == null ? null : b.allocate(bias.length); DeviceBuffer by = b.allocate(s.outputElements())) {
+            b.write(bx, 0, FloatBuffer.wrap(x));
+            b.write(bw, 0, FloatBuffer.wrap(w));
+            if (bb != null) {
+                b.write(bb, 0, FloatBuffer.wrap(bias));
+            }
+            for (Plan p : candidates) {
+                bar.setExtraMessage(l.name() + " " + p);
+                try {
+                    long t0 = System.nanoTime();
+                    b.convolve(s, p, bx, bw, bb, by);
+                    b.finish();
+                    double first = (System.nanoTime() - t0) / 1e6;
+                    if (!spotCheck(b, s, by, x, w, bias)) {
+                        bar.step();
+                        continue;
+                    }
+                    double[] t = new double[first > GIVE_UP * best ? 1 : repeats];
+                    t[0] = first;
+                    for (int i = t.length == 1 ? 1 : 0; i < t.length; i++) {
+                        long r0 = System.nanoTime();
+                        b.convolve(s, p, bx, bw, bb, by);
+                        b.finish();
+                        t[i] = (System.nanoTime() - r0) / 1e6;
+                    }
+                    Arrays.sort(t);
+                    double ms = t[t.length / 2];
+                    result.put(p, ms);
+                    best = Math.min(best, ms);
+                } catch (RuntimeException e) {
+                    // a plan the device cannot run is simply not a candidate
+                }
+                bar.step();
+            }
+        }
+        return result;
+    }
+
+    private static boolean spotCheck(OpenClBackend b, ConvSpec s, DeviceBuffer by, float[] x, float[] w, float[] bias) {
+        float[] y = new float[Math.toIntExact(s.outputElements())];
+        b.read(by, 0, FloatBuffer.wrap(y));
+        Random pick = new Random(3);
+        for (int i = 0; i < 16 && y.length > 0; i++) {
+            int idx = pick.nextInt(y.length);
+            double ref = Reference.at(s, x, w, bias, idx);
+            if (!(Math.abs(ref - y[idx]) <= 1e-4 * Math.max(1, Math.abs(ref)) * 10)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
