@@ -23,7 +23,20 @@ public final class Main implements Runnable {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "convcl-cli-logback.xml");
         }
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+                    // Bad values are a usage error (2); a backend that cannot run is a failure (1); both without a trace.
+                    if (ex instanceof IllegalArgumentException) {
+                        cmd.getErr().println("error: " + ex.getMessage());
+                        return 2;
+                    }
+                    if (ex instanceof io.github.convcl.backend.BackendUnavailableException) {
+                        cmd.getErr().println("error: " + ex.getMessage());
+                        return 1;
+                    }
+                    throw ex;
+                })
+                .execute(args);
     }
 
     @Override

@@ -1,0 +1,68 @@
+// convcl bench and convcl tune on a small suite: tables, JSON, chart, comparison, tuning file.
+package io.github.convcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.convcl.TestSupport;
+import io.github.convcl.backend.BackendKind;
+import io.github.convcl.opencl.OpenCl;
+import io.github.convcl.plan.TuningTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchTuneCommandTest {
+    static final String SUITE = """
+            {"format": 1, "layers": [
+             {"name": "small3x3", "op": "conv2d", "batch": {"gpu": 2, "cpu": 1}, "in_channels": 8, "out_channels": 16,
+              "spatial": [12, 12], "kernel_size": [3, 3], "stride": [1, 1], "padding": [1, 1], "dilation": [1, 1], "groups": 1, "bias": false},
+             {"name": "smallT", "op": "conv_transpose2d", "batch": {"gpu": 2, "cpu": 1}, "in_channels": 8, "out_channels": 4,
+              "spatial": [6, 6], "kernel_size": [4, 4], "stride": [2, 2], "padding": [1, 1], "dilation": [1, 1], "groups": 1,
+              "output_padding": [0, 0], "bias": false}]}
+            """;
+    static final String TORCH = """
+            {"device": "cpu x1 threads", "torch": "test", "tf32": false,
+             "layers": {"small3x3": {"batch": 1, "ms": 0.5, "gflops": 1.0}, "smallT": {"batch": 1, "ms": 0.25, "gflops": 1.0}}}
+            """;
+
+    @Test
+    void benchPrintsTheTableWritesJsonAndChart(@TempDir Path dir) throws Exception {
+        Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
+        Path torch = Files.writeString(dir.resolve("torch.json"), TORCH);
+        Path json = dir.resolve("out.json");
+        Path png = dir.resolve("chart.png");
+        CliRun r = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--repeats", "3", "--warmup-ms", "0",
+                "--compare", torch.toString(), "--json", json.toString(), "--chart", png.toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("small3x3") && r.out().contains("smallT"), r.out());
+        assertTrue(r.out().contains("geometric mean of ConvCL / cpu x1 threads time over 2 layers"), r.out());
+        JsonNode out = new ObjectMapper().readTree(json.toFile());
+        JsonNode layer = out.get("layers").get("small3x3");
+        assertTrue(layer.get("ms").asDouble() > 0 && layer.get("end_to_end_ms").asDouble() > 0, layer.toString());
+        assertEquals(layer.get("ms").asDouble() / 0.5, layer.get("ratio").asDouble(), 1e-9);
+        assertTrue(layer.get("check").asText().startsWith("ok"), layer.toString());
+        assertTrue(out.get("geomean_ratio").asDouble() > 0);
+        assertTrue(Files.size(png) > 1000, "chart written");
+    }
+
+    @Test
+    void tuneStoresOnePlanPerLayerClass(@TempDir Path dir) throws Exception {
+        boolean cpu = OpenCl.probe().devices().stream().anyMatch(d -> d.kind() == BackendKind.OPENCL_CPU);
+        if (!cpu && !TestSupport.openClRequired()) {
+            org.junit.jupiter.api.Assumptions.abort("no OpenCL CPU device");
+        }
+        Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
+        Path file = dir.resolve("tuning.json");
+        CliRun r = CliRun.of("tune", "--suite", suite.toString(), "-b", "opencl-cpu", "--repeats", "2", "--file", file.toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("dense") && r.out().contains("transposed"), r.out());
+        TuningTable t = TuningTable.read(file);
+        var device = OpenCl.probe().devices().stream().filter(d -> d.kind() == BackendKind.OPENCL_CPU).findFirst().orElseThrow();
+        var plans = t.plans(TuningTable.key(device.name(), device.driverVersion()));
+        assertEquals(java.util.Set.of("dense", "transposed"), plans.keySet());
+    }
+}
