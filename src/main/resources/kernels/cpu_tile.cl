@@ -16,15 +16,7 @@
 //                 row whose x has one residue rx modulo the stride, so every kernel tap that reaches them reads 8
 //                 consecutive inputs (the sub-pixel view); the input is zero-padded in x by conv_pad first.
 //                 global (sx * ceil(ceil(out_w / sx) / 8), out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1).
-// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in direct_conv.cl.
-
-inline int pad_source(int c, int size, int mode) {
-    if (c >= 0 && c < size) return c;
-    if (mode == 1) return c < 0 ? -c : 2 * (size - 1) - c;
-    if (mode == 2) return c < 0 ? 0 : size - 1;
-    if (mode == 3) { int m = c % size; return m < 0 ? m + size : m; }
-    return -1;
-}
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 __kernel void conv_pad(__global const float* x, __global float* xp, const int4 in_sz, const int4 pp, const int4 before,
                        const int mode, const int total) {
@@ -35,9 +27,9 @@ __kernel void conv_pad(__global const float* x, __global float* xp, const int4 i
     const int py = r % pp.y; r /= pp.y;
     const int pz = r % pp.x;
     const int plane = r / pp.x;
-    const int iz = pad_source(pz - before.x, in_sz.x, mode);
-    const int iy = pad_source(py - before.y, in_sz.y, mode);
-    const int ix = pad_source(px - before.z, in_sz.z, mode);
+    const int iz = source_index(pz - before.x, in_sz.x, mode);
+    const int iy = source_index(py - before.y, in_sz.y, mode);
+    const int ix = source_index(px - before.z, in_sz.z, mode);
     xp[gid] = (iz < 0 || iy < 0 || ix < 0) ? 0.0f
             : x[(size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z + ix];
 }

@@ -10,14 +10,6 @@
 // conv_transposed_gather  transposed convolution as a gather: each output element sums the inputs whose
 //                         scattered taps land on it, so no two work-items write the same place (no atomics).
 
-inline int source_index(int c, int size, int mode) {
-    if (c >= 0 && c < size) return c;
-    if (mode == 1) return c < 0 ? -c : 2 * (size - 1) - c;
-    if (mode == 2) return c < 0 ? 0 : size - 1;
-    if (mode == 3) { int m = c % size; return m < 0 ? m + size : m; }
-    return -1;
-}
-
 __kernel void conv_direct(__global const float* x, __global const float* w, __global const float* bias,
                           __global float* y,
                           const int cin, const int cout, const int cin_g, const int cout_g,

@@ -13,18 +13,10 @@
 //
 // Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups), local (TN/WN, TM/WM, 1);
 // a long layer is split into several launches over column ranges starting at col_base (a multiple of TN).
-// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in direct_conv.cl.
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 #define WG_SIZE ((TM / WM) * (TN / WN))
 #define CSTEP (TN / WN)
-
-inline int gemm_source_index(int c, int size, int mode) {
-    if (c >= 0 && c < size) return c;
-    if (mode == 1) return c < 0 ? -c : 2 * (size - 1) - c;
-    if (mode == 2) return c < 0 ? 0 : size - 1;
-    if (mode == 3) { int m = c % size; return m < 0 ? m + size : m; }
-    return -1;
-}
 
 __kernel __attribute__((reqd_work_group_size(TN / WN, TM / WM, 1)))
 void conv_implicit_gemm(__global const float* x, __global const float* w, __global const float* bias,
@@ -85,9 +77,9 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
                 const int kz = t / k_hw;
                 const int ky = (t / k.z) % k.y;
                 const int kx = t % k.z;
-                const int iz = gemm_source_index(iz0 + kz * dl.x, in_sz.x, mode);
-                const int iy = gemm_source_index(iy0 + ky * dl.y, in_sz.y, mode);
-                const int ix = gemm_source_index(ix0 + kx * dl.z, in_sz.z, mode);
+                const int iz = source_index(iz0 + kz * dl.x, in_sz.x, mode);
+                const int iy = source_index(iy0 + ky * dl.y, in_sz.y, mode);
+                const int ix = source_index(ix0 + kx * dl.z, in_sz.z, mode);
                 if (iz >= 0 && iy >= 0 && ix >= 0) {
                     v = xn[(size_t)ci * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
                 }

@@ -44,13 +44,6 @@ final class Suite {
     }
 
     private static int[] ints(JsonNode n) {
-        if (n.isNumber()) {
-            return new int[] {n.asInt()};
-        }
-        int[] v = new int[n.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = n.get(i).asInt();
-        }
-        return v;
+        return io.github.convcl.golden.GoldenCase.ints(n);
     }
 }

@@ -93,6 +93,11 @@ public record GoldenCase(Path dir, JsonNode json) {
         if (n == null || n.isNull()) {
             throw new IllegalArgumentException("case " + name() + " has no " + key);
         }
+        return ints(n);
+    }
+
+    /** A JSON list of integers, or one integer as a list of one (PyTorch accepts both). */
+    public static int[] ints(JsonNode n) {
         if (n.isNumber()) {
             return new int[] {n.asInt()};
         }

@@ -102,35 +102,11 @@ final class Gemm {
     /** {@code C += A x B} with both operands packed; C row-major at {@code cOff} with leading dimension {@code ldc}. */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                float[] c, int cOff, int ldc) {
-        float[] edge = null;
+        float[] edge = new float[6 * NR];
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
-                int cols = Math.min(NR, n - j);
-                int bIdx = pbOff + j * k + k0 * NR;
-                for (int i = 0, h; i < m; i += h) {
-                    h = height(m, mr, i);
-                    int rows = Math.min(h, m - i);
-                    int aIdx = paOff + i * k + k0 * h;
-                    int ci = cOff + i * ldc + j;
-                    if (rows == h && cols == NR) {
-                        tile(h, kb, pa, aIdx, pb, bIdx, c, ci, ldc);
-                    } else {
-                        // A partial tile runs on a scratch copy of C so the full-width kernel never writes past it.
-                        if (edge == null) {
-                            edge = new float[6 * NR];
-                        }
-                        for (int r = 0; r < h; r++) {
-                            for (int q = 0; q < NR; q++) {
-                                edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
-                            }
-                        }
-                        tile(h, kb, pa, aIdx, pb, bIdx, edge, 0, NR);
-                        for (int r = 0; r < rows; r++) {
-                            System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
-                        }
-                    }
-                }
+                panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge);
             }
         }
     }
@@ -143,34 +119,40 @@ final class Gemm {
      */
     static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                                float[] c, int cOff, int ldc, float[] scratch) {
-        float[] edge = null;
+        float[] edge = new float[6 * NR];
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
-                int cols = Math.min(NR, n - j);
                 gatherPanel(kb, x, base + j, offs, k0, scratch);
-                for (int i = 0, h; i < m; i += h) {
-                    h = height(m, mr, i);
-                    int rows = Math.min(h, m - i);
-                    int aIdx = paOff + i * k + k0 * h;
-                    int ci = cOff + i * ldc + j;
-                    if (rows == h && cols == NR) {
-                        tile(h, kb, pa, aIdx, scratch, 0, c, ci, ldc);
-                    } else {
-                        if (edge == null) {
-                            edge = new float[6 * NR];
-                        }
-                        for (int r = 0; r < h; r++) {
-                            for (int q = 0; q < NR; q++) {
-                                edge[r * NR + q] = r < rows && q < cols ? c[ci + r * ldc + q] : 0f;
-                            }
-                        }
-                        tile(h, kb, pa, aIdx, scratch, 0, edge, 0, NR);
-                        for (int r = 0; r < rows; r++) {
-                            System.arraycopy(edge, r * NR, c, ci + r * ldc, cols);
-                        }
-                    }
+                panelColumn(m, k, mr, k0, kb, pa, paOff, scratch, 0, c, cOff + j, ldc, Math.min(NR, n - j), edge);
+            }
+        }
+    }
+
+    /**
+     * Every row panel of A against one 16-column slice of B (reduction block [k0, k0+kb)) into C at {@code ci}.
+     * A partial tile (fewer rows or columns) runs on {@code edge}, a scratch copy of C, so that the full-width
+     * kernel never writes past the valid block.
+     */
+    private static void panelColumn(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
+                                    float[] c, int ci, int ldc, int cols, float[] edge) {
+        for (int i = 0, h; i < m; i += h) {
+            h = height(m, mr, i);
+            int rows = Math.min(h, m - i);
+            int aIdx = paOff + i * k + k0 * h;
+            int at = ci + i * ldc;
+            if (rows == h && cols == NR) {
+                tile(h, kb, pa, aIdx, pb, bIdx, c, at, ldc);
+                continue;
+            }
+            for (int r = 0; r < h; r++) {
+                for (int q = 0; q < NR; q++) {
+                    edge[r * NR + q] = r < rows && q < cols ? c[at + r * ldc + q] : 0f;
                 }
+            }
+            tile(h, kb, pa, aIdx, pb, bIdx, edge, 0, NR);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(edge, r * NR, c, at + r * ldc, cols);
             }
         }
     }

@@ -61,6 +61,15 @@ public final class JavaKernels {
         return tile;
     }
 
+    /** The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}. */
+    private static float[] packWeights(float[] w, int groups, int coutG, int reduction, int mr, int aSize) {
+        float[] pa = workspace(2, aSize * groups);
+        for (int grp = 0; grp < groups; grp++) {
+            Gemm.packA(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, pa, grp * aSize);
+        }
+        return pa;
+    }
+
     private static void fillBias(float[] y, int off, int len, float v) {
         java.util.Arrays.fill(y, off, off + len, v);
     }
@@ -73,10 +82,7 @@ public final class JavaKernels {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = workspace(2, aSize * groups);
-        for (int grp = 0; grp < groups; grp++) {
-            Gemm.packA(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, pa, grp * aSize);
-        }
+        float[] pa = packWeights(w, groups, coutG, reduction, mr, aSize);
         int nt = balancedTile(columnTile(reduction, g.outVol), g.outVol, s.batch() * groups);
         int tiles = (g.outVol + nt - 1) / nt;
         Parallel.forEach(s.batch() * groups * tiles, t -> {
@@ -155,10 +161,7 @@ public final class JavaKernels {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = workspace(2, aSize * groups);
-        for (int grp = 0; grp < groups; grp++) {
-            Gemm.packA(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, pa, grp * aSize);
-        }
+        float[] pa = packWeights(w, groups, coutG, reduction, mr, aSize);
         int[] offs = new int[reduction];
         int r = 0;
         for (int c = 0; c < cinG; c++) {

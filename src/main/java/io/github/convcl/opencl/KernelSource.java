@@ -23,17 +23,24 @@ public final class KernelSource {
     private KernelSource() {
     }
 
-    /** The text of {@code kernels/NAME.cl}. */
+    /** The program source of {@code kernels/NAME.cl}: {@code kernels/common.cl} followed by the file. */
     public static String load(String name) {
-        return CACHE.computeIfAbsent(name, n -> {
-            try (InputStream in = KernelSource.class.getResourceAsStream("/kernels/" + n + ".cl")) {
-                if (in == null) {
-                    throw new IllegalStateException("kernel source kernels/" + n + ".cl is missing from the class path");
-                }
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        String source = CACHE.get(name);
+        if (source == null) {
+            source = read("common") + "\n" + read(name);
+            CACHE.putIfAbsent(name, source);
+        }
+        return source;
+    }
+
+    private static String read(String name) {
+        try (InputStream in = KernelSource.class.getResourceAsStream("/kernels/" + name + ".cl")) {
+            if (in == null) {
+                throw new IllegalStateException("kernel source kernels/" + name + ".cl is missing from the class path");
             }
-        });
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
