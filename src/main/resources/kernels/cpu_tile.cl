@@ -8,6 +8,7 @@
 // and padding mode (the mode is applied by conv_pad).
 //
 // conv_pad        xp[n][c][zp][yp][xp] = x at the mode-mapped source, or 0. One work-item per padded element.
+// conv_weights_blocked  the weights with the CO filters of each block adjacent (read by conv_cpu_tile).
 // conv_cpu_tile   global (G, out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1); work-item i of
 //                 dimension 0 walks blocks i, i+G, ... of 8 positions along the row (G = 1 walks the whole row,
 //                 which keeps PoCL's per-work-group overhead off small rows).
@@ -34,7 +35,24 @@ __kernel void conv_pad(__global const float* x, __global float* xp, const int4 i
             : x[(size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z + ix];
 }
 
-__kernel void conv_cpu_tile(__global const float* xp, __global const float* w, __global const float* bias,
+// Weights reordered so the CO filters of a block are adjacent for every (ci, tap):
+// wb[((g * co_blocks + cb) * cin_g + ci) * k_vol + tap][c] = w[g * cout_g + cb * CO + c][ci][tap], zero past cout_g.
+__kernel void conv_weights_blocked(__global const float* w, __global float* wb, const int cout, const int cin_g,
+                                   const int cout_g, const int k_vol, const int total) {
+    const int gid = get_global_id(0);
+    if (gid >= total) return;
+    const int c = gid % CO;
+    int r = gid / CO;
+    const int tap = r % k_vol; r /= k_vol;
+    const int ci = r % cin_g; r /= cin_g;
+    const int co_blocks = (cout_g + CO - 1) / CO;
+    const int cb = r % co_blocks;
+    const int g = r / co_blocks;
+    const int cog = cb * CO + c;
+    wb[gid] = cog < cout_g ? w[((size_t)(g * cout_g + cog) * cin_g + ci) * k_vol + tap] : 0.0f;
+}
+
+__kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, __global const float* bias,
                             __global float* y,
                             const int cin, const int cout, const int cin_g, const int cout_g,
                             const int4 pp, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
@@ -49,7 +67,6 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
     const int g = r % groups;
     const int n = r / groups;
     const int co0 = g * cout_g + cb * CO;
-    const int c_last = min(CO, cout_g - cb * CO) - 1;
     const int plane = pp.x * pp.y * pp.z;
     const int k_vol = k.x * k.y * k.z;
     const int sx = st.z;
@@ -74,10 +91,9 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* w, _
                         xv[v] = sx == 1 ? vload8(0, xq)
                                 : (float8)(xq[0], xq[sx], xq[2 * sx], xq[3 * sx], xq[4 * sx], xq[5 * sx], xq[6 * sx], xq[7 * sx]);
                     }
-                    __global const float* wt = w + ((size_t)co0 * cin_g + ci) * k_vol + tap0 + kx;
+                    __global const float* wt = wb + ((((size_t)g * co_blocks + cb) * cin_g + ci) * k_vol + tap0 + kx) * CO;
                     for (int c = 0; c < CO; c++) {
-                        // Channels past cout_g repeat the last valid filter; their results are never stored.
-                        const float8 wv = (float8)(wt[(size_t)min(c, c_last) * cin_g * k_vol]);
+                        const float8 wv = (float8)(wt[c]);
                         for (int v = 0; v < VN; v++) acc[c * VN + v] = fma(wv, xv[v], acc[c * VN + v]);
                     }
                 }

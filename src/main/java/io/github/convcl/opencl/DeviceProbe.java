@@ -67,6 +67,7 @@ public final class DeviceProbe {
         for (var e : KernelSource.FILES.entrySet()) {
             if (e.getKey().equals("cpu_tile")) {
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_pad"});
+                builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_weights_blocked"});
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile"});
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile_transposed"});
             } else if (e.getKey().equals("implicit_gemm")) {

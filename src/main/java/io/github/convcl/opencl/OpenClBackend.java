@@ -49,6 +49,7 @@ public final class OpenClBackend implements Backend {
     private final java.util.Optional<ProgramCache> diskCache = ProgramCache.fromEnvironment();
     private final ClBuffer noBias;
     private ClBuffer workspace;
+    private ClBuffer weightScratch;
     /**
      * The most FLOPs one kernel launch may carry, so that no launch trips a display driver's watchdog (a few seconds):
      * 2^34 is about 0.5 s on the H100 and under 5 s on a slow GPU. {@code -Dconvcl.maxLaunchFlops} overrides it.
@@ -229,10 +230,16 @@ public final class OpenClBackend implements Backend {
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
                         new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i(s.paddingMode().ordinal()).i((int) padded);
                         launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
-                        cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile");
-                        new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
-                                .i(s.outPerGroup()).i4(pp).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias);
                         int co = plan.tuning().tm();
+                        int blocked = (int) (s.groups() * ceilDiv(s.outPerGroup(), co) * s.inPerGroup() * s.kernelVolume() * co);
+                        ClBuffer wb = weightWorkspace(blocked);
+                        cl_kernel reorder = kernel("cpu_tile", opts, "conv_weights_blocked");
+                        new Args(reorder).mem(weight).mem(wb).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
+                                .i(s.kernelVolume()).i(blocked);
+                        launch(reorder, null, new long[] {ceilDiv(blocked, 64) * 64}, new long[] {64});
+                        cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile");
+                        new Args(k).mem(xp).mem(wb).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(pp).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias);
                         long rows = (long) out3[0] * out3[1];
                         long planes = (long) s.batch() * s.groups() * ceilDiv(s.outPerGroup(), co);
                         long perRow = 2L * ceilDiv(out3[2], 8) * 8 * co * s.inPerGroup() * s.kernelVolume();
@@ -297,13 +304,24 @@ public final class OpenClBackend implements Backend {
 
     /** A scratch buffer of at least {@code floats}, owned by this backend and reused between calls; lock held. */
     private ClBuffer padWorkspace(long floats) {
-        if (workspace == null || workspace.elements() < floats) {
-            if (workspace != null) {
-                workspace.close();
-            }
-            workspace = (ClBuffer) allocate(floats);
-        }
+        workspace = grown(workspace, floats);
         return workspace;
+    }
+
+    /** The scratch buffer for reordered weights; lock held. */
+    private ClBuffer weightWorkspace(long floats) {
+        weightScratch = grown(weightScratch, floats);
+        return weightScratch;
+    }
+
+    private ClBuffer grown(ClBuffer b, long floats) {
+        if (b != null && b.elements() >= floats) {
+            return b;
+        }
+        if (b != null) {
+            b.close();
+        }
+        return (ClBuffer) allocate(floats);
     }
 
     private static long ceilDiv(long a, long b) {
