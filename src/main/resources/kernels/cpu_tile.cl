@@ -4,11 +4,14 @@
 //   CO   output channels per work-item, 1, 4 or 8
 //   VN   float8 vectors of consecutive output positions per work-item, 1 or 2 (CO x VN accumulators)
 // Each work-item computes CO output channels x 8*VN consecutive output positions of one output row, reading a
-// padded copy of the input (made by conv_pad) so the inner loop has no bounds checks; any stride, dilation
-// and padding mode (the mode is applied by conv_pad).
+// padded copy of the input (made by conv_pad) so the inner loop has no bounds checks; any dilation and padding
+// mode (applied by conv_pad); a stride s is turned into stride 1 by splitting the padded input into s phase planes
+// per dimension (space to depth), so every read is a contiguous vload8.
 //
-// conv_pad        xp[n][c][zp][yp][xp] = x at the mode-mapped source, or 0. One work-item per padded element.
+// conv_pad        xp[n][c][phase][zq][yq][xq] = x at the mode-mapped source of padded position q*s + phase, or 0.
 // conv_weights_blocked  the weights with the CO filters of each block adjacent (read by conv_cpu_tile).
+// conv_cpu_tile also takes tap_offs[k_vol]: for tap (kz, ky, kx) with t = k*d, the offset of phase (t mod s)
+// plus ((tz/sz)*qq.y + ty/sy)*qq.z + tx/sx, computed on the host.
 // conv_cpu_tile   global (G, out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1); work-item i of
 //                 dimension 0 walks blocks i, i+G, ... of 8 positions along the row (G = 1 walks the whole row,
 //                 which keeps PoCL's per-work-group overhead off small rows).
@@ -20,20 +23,46 @@
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 __kernel void conv_pad(__global const float* x, __global float* xp, const int4 in_sz, const int4 pp, const int4 before,
-                       const int mode, const int total) {
+                       const int4 st, const int4 qq, const int mode, const int total) {
+    // Writes the padded input (pp = padded size) split into st.x*st.y*st.z phase planes of size qq each.
     const int gid = get_global_id(0);
     if (gid >= total) return;
-    const int px = gid % pp.z;
-    int r = gid / pp.z;
-    const int py = r % pp.y; r /= pp.y;
-    const int pz = r % pp.x;
-    const int plane = r / pp.x;
-    const int iz = source_index(pz - before.x, in_sz.x, mode);
-    const int iy = source_index(py - before.y, in_sz.y, mode);
-    const int ix = source_index(px - before.z, in_sz.z, mode);
-    xp[gid] = (iz < 0 || iy < 0 || ix < 0) ? 0.0f
-            : x[(size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z + ix];
+    const int xq = gid % qq.z;
+    int r = gid / qq.z;
+    const int yq = r % qq.y; r /= qq.y;
+    const int zq = r % qq.x; r /= qq.x;
+    const int phases = st.x * st.y * st.z;
+    const int phase = r % phases;
+    const int plane = r / phases;
+    const int px = phase % st.z;
+    const int py = (phase / st.z) % st.y;
+    const int pz = phase / (st.z * st.y);
+    const int z = zq * st.x + pz;
+    const int y = yq * st.y + py;
+    const int xx = xq * st.z + px;
+    float v = 0.0f;
+    if (z < pp.x && y < pp.y && xx < pp.z) {
+        const int iz = source_index(z - before.x, in_sz.x, mode);
+        const int iy = source_index(y - before.y, in_sz.y, mode);
+        const int ix = source_index(xx - before.z, in_sz.z, mode);
+        if (iz >= 0 && iy >= 0 && ix >= 0) {
+            v = x[(size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z + ix];
+        }
+    }
+    xp[gid] = v;
 }
+
+// acc[c*VN + v] += w[c] * x[8v .. 8v+7] for the CO filters of a block: one tap of conv_cpu_tile.
+#define ACCUMULATE(XS, WT) do { \
+        __global const float* xs_ = (XS); \
+        __global const float* wt_ = (WT); \
+        float8 xv_[VN]; \
+        for (int v_ = 0; v_ < VN; v_++) xv_[v_] = vload8(v_, xs_); \
+        for (int c_ = 0; c_ < CO; c_++) { \
+            const float8 wv_ = (float8)(wt_[c_]); \
+            for (int v_ = 0; v_ < VN; v_++) acc[c_ * VN + v_] = fma(wv_, xv_[v_], acc[c_ * VN + v_]); \
+        } \
+    } while (0)
 
 // Weights reordered so the CO filters of a block are adjacent for every (ci, tap):
 // wb[((g * co_blocks + cb) * cin_g + ci) * k_vol + tap][c] = w[g * cout_g + cb * CO + c][ci][tap], zero past cout_g.
@@ -55,8 +84,8 @@ __kernel void conv_weights_blocked(__global const float* w, __global float* wb, 
 __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, __global const float* bias,
                             __global float* y,
                             const int cin, const int cout, const int cin_g, const int cout_g,
-                            const int4 pp, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                            const int has_bias) {
+                            const int4 qq, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
+                            const int has_bias, __global const int* tap_offs) {
     const int row = get_global_id(1);
     const int oy = row % out_sz.y;
     const int oz = row / out_sz.y;
@@ -67,11 +96,13 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     const int g = r % groups;
     const int n = r / groups;
     const int co0 = g * cout_g + cb * CO;
-    const int plane = pp.x * pp.y * pp.z;
+    const int phase_vol = qq.x * qq.y * qq.z;
+    const int plane = st.x * st.y * st.z * phase_vol;
     const int k_vol = k.x * k.y * k.z;
-    const int sx = st.z;
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
     const int ox0 = get_global_id(0) * 8 * VN;
+    const int row_base = (oz * qq.y + oy) * qq.z + ox0;
+    const int unit_stride = st.x == 1 && st.y == 1 && st.z == 1;
 
     float8 acc[CO * VN];
     for (int c = 0; c < CO * VN; c++) acc[c] = (float8)(0.0f);
@@ -79,24 +110,22 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     __global const float* xg = xp + ((size_t)n * cin + (size_t)g * cin_g) * plane;
     for (int ci = 0; ci < cin_g; ci++) {
         __global const float* xc = xg + (size_t)ci * plane;
-        for (int kz = 0; kz < k.x; kz++) {
-            for (int ky = 0; ky < k.y; ky++) {
-                __global const float* xr = xc + ((oz * st.x + kz * dl.x) * pp.y + oy * st.y + ky * dl.y) * pp.z + ox0 * sx;
-                const int tap0 = (kz * k.y + ky) * k.z;
-                for (int kx = 0; kx < k.z; kx++) {
-                    __global const float* xs = xr + kx * dl.z;
-                    float8 xv[VN];
-                    for (int v = 0; v < VN; v++) {
-                        __global const float* xq = xs + v * 8 * sx;
-                        xv[v] = sx == 1 ? vload8(0, xq)
-                                : (float8)(xq[0], xq[sx], xq[2 * sx], xq[3 * sx], xq[4 * sx], xq[5 * sx], xq[6 * sx], xq[7 * sx]);
-                    }
-                    __global const float* wt = wb + ((((size_t)g * co_blocks + cb) * cin_g + ci) * k_vol + tap0 + kx) * CO;
-                    for (int c = 0; c < CO; c++) {
-                        const float8 wv = (float8)(wt[c]);
-                        for (int v = 0; v < VN; v++) acc[c * VN + v] = fma(wv, xv[v], acc[c * VN + v]);
+        __global const float* wc = wb + (((size_t)g * co_blocks + cb) * cin_g + ci) * k_vol * CO;
+        if (unit_stride) {
+            // Stride 1: one phase plane; walk the taps with plain pointer steps.
+            for (int kz = 0; kz < k.x; kz++) {
+                for (int ky = 0; ky < k.y; ky++) {
+                    __global const float* xr = xc + row_base + (kz * dl.x * qq.y + ky * dl.y) * qq.z;
+                    __global const float* wr = wc + (kz * k.y + ky) * k.z * CO;
+                    for (int kx = 0; kx < k.z; kx++) {
+                        ACCUMULATE(xr + kx * dl.z, wr + kx * CO);
                     }
                 }
+            }
+        } else {
+            // tap_offs[t]: the tap's phase plane and offset in it (host-computed, no divisions here).
+            for (int t = 0; t < k_vol; t++) {
+                ACCUMULATE(xc + row_base + tap_offs[t], wc + t * CO);
             }
         }
     }

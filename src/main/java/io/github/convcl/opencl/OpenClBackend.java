@@ -50,6 +50,7 @@ public final class OpenClBackend implements Backend {
     private final ClBuffer noBias;
     private ClBuffer workspace;
     private ClBuffer weightScratch;
+    private ClBuffer tapScratch;
     /**
      * The most FLOPs one kernel launch may carry, so that no launch trips a display driver's watchdog (a few seconds):
      * 2^34 is about 0.5 s on the H100 and under 5 s on a slow GPU. {@code -Dconvcl.maxLaunchFlops} overrides it.
@@ -223,12 +224,14 @@ public final class OpenClBackend implements Backend {
                         int[] before = ConvSpec.to3d(s.padBefore(), 0);
                         int[] after = ConvSpec.to3d(s.padAfter(), 0);
                         int[] pp = {in3[0] + before[0] + after[0], in3[1] + before[1] + after[1], in3[2] + before[2] + after[2]};
-                        long padded = (long) s.batch() * s.inChannels() * pp[0] * pp[1] * pp[2];
+                        // Strides become phase planes (space to depth): qq is one phase plane's size.
+                        int[] qq = {(int) ceilDiv(pp[0], st3[0]), (int) ceilDiv(pp[1], st3[1]), (int) ceilDiv(pp[2], st3[2])};
+                        long padded = (long) s.batch() * s.inChannels() * st3[0] * st3[1] * st3[2] * qq[0] * qq[1] * qq[2];
                         int vn = plan.tuning().tn() / 8;
-                        ClBuffer xp = padWorkspace(padded + 8L * vn * st3[2] + 64);
+                        ClBuffer xp = padWorkspace(padded + 64L * vn);
                         String opts = plan.tuning().cpuTileOptions();
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
-                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i(s.paddingMode().ordinal()).i((int) padded);
+                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i4(st3).i4(qq).i(s.paddingMode().ordinal()).i((int) padded);
                         launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
                         int co = plan.tuning().tm();
                         int blocked = (int) (s.groups() * ceilDiv(s.outPerGroup(), co) * s.inPerGroup() * s.kernelVolume() * co);
@@ -239,7 +242,7 @@ public final class OpenClBackend implements Backend {
                         launch(reorder, null, new long[] {ceilDiv(blocked, 64) * 64}, new long[] {64});
                         cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile");
                         new Args(k).mem(xp).mem(wb).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
-                                .i(s.outPerGroup()).i4(pp).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias);
+                                .i(s.outPerGroup()).i4(qq).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias).mem(tapOffsets(k3, st3, dl3, qq));
                         long rows = (long) out3[0] * out3[1];
                         long planes = (long) s.batch() * s.groups() * ceilDiv(s.outPerGroup(), co);
                         long perRow = 2L * ceilDiv(out3[2], 8) * 8 * co * s.inPerGroup() * s.kernelVolume();
@@ -260,7 +263,8 @@ public final class OpenClBackend implements Backend {
                         ClBuffer xp = padWorkspace(padded + 64);
                         String opts = plan.tuning().cpuTileOptions();
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
-                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(new int[] {0, 0, padX}).i(0).i((int) padded);
+                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(new int[] {0, 0, padX}).i4(new int[] {1, 1, 1}).i4(pp)
+                                .i(0).i((int) padded);
                         launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
                         cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile_transposed");
                         new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
@@ -306,6 +310,27 @@ public final class OpenClBackend implements Backend {
     private ClBuffer padWorkspace(long floats) {
         workspace = grown(workspace, floats);
         return workspace;
+    }
+
+    /** Uploads the per-tap offsets into the phase planes that conv_cpu_tile reads (see cpu_tile.cl); lock held. */
+    private ClBuffer tapOffsets(int[] k, int[] st, int[] dl, int[] qq) {
+        int[] offs = new int[k[0] * k[1] * k[2]];
+        int phaseVol = qq[0] * qq[1] * qq[2];
+        int t = 0;
+        for (int kz = 0; kz < k[0]; kz++) {
+            for (int ky = 0; ky < k[1]; ky++) {
+                for (int kx = 0; kx < k[2]; kx++, t++) {
+                    int tz = kz * dl[0];
+                    int ty = ky * dl[1];
+                    int tx = kx * dl[2];
+                    int phase = ((tz % st[0]) * st[1] + ty % st[1]) * st[2] + tx % st[2];
+                    offs[t] = phase * phaseVol + ((tz / st[0]) * qq[1] + ty / st[1]) * qq[2] + tx / st[2];
+                }
+            }
+        }
+        tapScratch = grown(tapScratch, offs.length);
+        clEnqueueWriteBuffer(queue, tapScratch.mem, CL_TRUE, 0, (long) offs.length * Sizeof.cl_int, Pointer.to(offs), 0, null, null);
+        return tapScratch;
     }
 
     /** The scratch buffer for reordered weights; lock held. */
