@@ -106,55 +106,24 @@ public final class JavaKernels {
     }
 
     /**
-     * Stride-1 convolution without im2col: the input is copied once into a padded buffer (applying the padding mode),
-     * and each row of the unfolded matrix is read in place at a fixed offset from the output row's base.
+     * Convolution without im2col: each image is copied once into a padded buffer (applying the padding mode; a
+     * stride becomes phase planes, see {@link Geometry#padPhases}), and each row of the unfolded matrix is read in
+     * place at a fixed offset from the output position's base. Workspace: one padded image.
      */
     private static void directGemm(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
         Geometry g = new Geometry(s);
         int[] before = ConvSpec.to3d(s.padBefore(), 0);
         int[] after = ConvSpec.to3d(s.padAfter(), 0);
-        int dp = g.in[0] + before[0] + after[0];
-        int hp = g.in[1] + before[1] + after[1];
-        int wp = g.in[2] + before[2] + after[2];
+        int[] padded = {g.in[0] + before[0] + after[0], g.in[1] + before[1] + after[1], g.in[2] + before[2] + after[2]};
         // A strided convolution becomes a stride-1 one over phase planes (space to depth): padded position
         // o*s + k*d lies in phase (k*d mod s) at phase coordinate o + floor(k*d / s).
         int[] st = g.st;
-        int dq = (dp + st[0] - 1) / st[0];
-        int hq = (hp + st[1] - 1) / st[1];
-        int wq = (wp + st[2] - 1) / st[2];
+        int dq = (padded[0] + st[0] - 1) / st[0];
+        int hq = (padded[1] + st[1] - 1) / st[1];
+        int wq = (padded[2] + st[2] - 1) / st[2];
         int phaseVol = dq * hq * wq;
         int plane = st[0] * st[1] * st[2] * phaseVol;
         int cin = s.inChannels();
-        float[] xp = workspace(3, s.batch() * cin * plane + DIRECT_SLACK);
-        boolean strided = st[0] * st[1] * st[2] != 1;
-        Parallel.forEach(s.batch() * cin, t -> {
-            if (!strided) {
-                g.pad(x, t * g.inVol, xp, t * plane, before, dp, hp, wp);
-                return;
-            }
-            float[] padded = workspace(1, dp * hp * wp);
-            g.pad(x, t * g.inVol, padded, 0, before, dp, hp, wp);
-            int dst = t * plane;
-            for (int pz = 0; pz < st[0]; pz++) {
-                for (int py = 0; py < st[1]; py++) {
-                    for (int px = 0; px < st[2]; px++, dst += phaseVol) {
-                        for (int zq = 0; zq < dq; zq++) {
-                            int z = zq * st[0] + pz;
-                            for (int yq = 0; yq < hq; yq++) {
-                                int yy = yq * st[1] + py;
-                                int row = dst + (zq * hq + yq) * wq;
-                                boolean inside = z < dp && yy < hp;
-                                int src = (z * hp + yy) * wp + px;
-                                for (int xq = 0; xq < wq; xq++) {
-                                    int xx = xq * st[2] + px;
-                                    xp[row + xq] = inside && xx < wp ? padded[src + xq * st[2]] : 0f;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int reduction = cinG * g.kVol;
@@ -182,46 +151,49 @@ public final class JavaKernels {
         // tile is cut at a row end.
         int width = g.out[2];
         int height = g.out[1];
+        int planes = g.out[0];
         int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
-        while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * g.out[0] * ((extent + chunk - 1) / chunk) < want) {
+        while (chunk > 4 * Gemm.NR && (long) groups * planes * ((extent + chunk - 1) / chunk) < want) {
             chunk = (chunk + 1) / 2;
         }
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
-        int planes = g.out[0];
-        Parallel.forEach(s.batch() * groups * planes * chunks, t -> {
-            int n = t / (groups * planes * chunks);
-            int grp = (t / (planes * chunks)) % groups;
-            int oz = (t / chunks) % planes;
-            int p0 = (t % chunks) * span;
-            int len = Math.min(span, extent - p0);
-            float[] acc = workspace(1, coutG * len);
-            java.util.Arrays.fill(acc, 0, coutG * len, 0f);
-            int xBase = (n * cin + grp * cinG) * plane + oz * hq * wq + p0;
-            Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp, xBase, offs, acc, 0, len,
-                    workspace(0, Gemm.KC * Gemm.NR));
-            int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
-            for (int m = 0; m < coutG; m++) {
-                float b = bias == null ? 0f : bias[grp * coutG + m];
-                int dstBase = yPlane + m * g.outVol;
-                int srcBase = m * len;
-                int p = p0;
-                while (p < p0 + len) {
-                    int oy = p / wq;
-                    int ox = p % wq;
-                    int run = Math.min(p0 + len, oy * wq + wq) - p;
-                    int valid = Math.max(0, Math.min(run, width - ox));
-                    int src = srcBase + p - p0;
-                    int dst = dstBase + oy * width + ox;
-                    for (int q = 0; q < valid; q++) {
-                        y[dst + q] = acc[src + q] + b;
+        float[] xp = workspace(3, cin * plane + DIRECT_SLACK);
+        for (int image = 0; image < s.batch(); image++) {
+            int n = image;
+            Parallel.forEach(cin, c -> g.padPhases(x, (n * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
+            Parallel.forEach(groups * planes * chunks, t -> {
+                int grp = t / (planes * chunks);
+                int oz = (t / chunks) % planes;
+                int p0 = (t % chunks) * span;
+                int len = Math.min(span, extent - p0);
+                float[] acc = workspace(1, coutG * len);
+                java.util.Arrays.fill(acc, 0, coutG * len, 0f);
+                Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp, grp * cinG * plane + oz * hq * wq + p0, offs,
+                        acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
+                int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
+                for (int m = 0; m < coutG; m++) {
+                    float b = bias == null ? 0f : bias[grp * coutG + m];
+                    int dstBase = yPlane + m * g.outVol;
+                    int srcBase = m * len;
+                    int p = p0;
+                    while (p < p0 + len) {
+                        int oy = p / wq;
+                        int ox = p % wq;
+                        int run = Math.min(p0 + len, oy * wq + wq) - p;
+                        int valid = Math.max(0, Math.min(run, width - ox));
+                        int src = srcBase + p - p0;
+                        int dst = dstBase + oy * width + ox;
+                        for (int q = 0; q < valid; q++) {
+                            y[dst + q] = acc[src + q] + b;
+                        }
+                        p += run;
                     }
-                    p += run;
                 }
-            }
-        });
+            });
+        }
     }
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
@@ -259,8 +231,7 @@ public final class JavaKernels {
         int wp = g.in[2] + before[2] + after[2];
         int plane = dp * hp * wp;
         int cin = s.inChannels();
-        float[] xp = workspace(3, s.batch() * cin * plane + DIRECT_SLACK);
-        Parallel.forEach(s.batch() * cin, t -> g.pad(x, t * g.inVol, xp, t * plane, before, dp, hp, wp));
+        float[] xp = workspace(3, cin * plane + DIRECT_SLACK);
         int[] offs = new int[g.kVol];
         int r = 0;
         for (int kz = 0; kz < g.k[0]; kz++) {
@@ -275,24 +246,27 @@ public final class JavaKernels {
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wp + width;
-        Parallel.forEach(s.batch() * cout, t -> {
-            int n = t / cout;
-            int co = t % cout;
-            int ci = co / coutG;
-            float b = bias == null ? 0f : bias[co];
-            float[] acc = workspace(1, extent);
-            for (int oz = 0; oz < g.out[0]; oz++) {
-                VectorGemm.depthwiseSpan(xp, (n * cin + ci) * plane + oz * hp * wp, offs, w, co * g.kVol, acc, extent);
-                int dst = t * g.outVol + oz * height * width;
-                for (int oy = 0; oy < height; oy++) {
-                    int src = oy * wp;
-                    int d = dst + oy * width;
-                    for (int q = 0; q < width; q++) {
-                        y[d + q] = acc[src + q] + b;
+        for (int image = 0; image < s.batch(); image++) {
+            int n = image;
+            Parallel.forEach(cin, c -> g.pad(x, (n * cin + c) * g.inVol, xp, c * plane, before, dp, hp, wp));
+            Parallel.forEach(cout, co -> {
+                int t = n * cout + co;
+                int ci = co / coutG;
+                float b = bias == null ? 0f : bias[co];
+                float[] acc = workspace(1, extent);
+                for (int oz = 0; oz < g.out[0]; oz++) {
+                    VectorGemm.depthwiseSpan(xp, ci * plane + oz * hp * wp, offs, w, co * g.kVol, acc, extent);
+                    int dst = t * g.outVol + oz * height * width;
+                    for (int oy = 0; oy < height; oy++) {
+                        int src = oy * wp;
+                        int d = dst + oy * width;
+                        for (int q = 0; q < width; q++) {
+                            y[d + q] = acc[src + q] + b;
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
     }
 
     private static void transposed(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
@@ -512,6 +486,41 @@ public final class JavaKernels {
                     for (int xq = before[2] + in[2]; xq < wp; xq++) {
                         int ix = mode.source(xq - before[2], in[2]);
                         xp[row + xq] = ix < 0 ? 0f : x[srcRow + ix];
+                    }
+                }
+            }
+        }
+
+        /**
+         * Copies one input plane, padded to {@code padded} (applying the padding mode), as phase planes of
+         * dq x hq x wq: phase (pz, py, px) holds padded positions (zq*sz + pz, yq*sy + py, xq*sx + px). With
+         * stride 1 that is the padded plane itself.
+         */
+        void padPhases(float[] x, int src, float[] xp, int dst, int[] before, int[] padded, int dq, int hq, int wq) {
+            if (st[0] * st[1] * st[2] == 1) {
+                pad(x, src, xp, dst, before, padded[0], padded[1], padded[2]);
+                return;
+            }
+            int hp = padded[1];
+            int wp = padded[2];
+            float[] full = workspace(1, padded[0] * hp * wp);
+            pad(x, src, full, 0, before, padded[0], hp, wp);
+            int phaseVol = dq * hq * wq;
+            for (int pz = 0; pz < st[0]; pz++) {
+                for (int py = 0; py < st[1]; py++) {
+                    for (int px = 0; px < st[2]; px++, dst += phaseVol) {
+                        for (int zq = 0; zq < dq; zq++) {
+                            int z = zq * st[0] + pz;
+                            for (int yq = 0; yq < hq; yq++) {
+                                int yy = yq * st[1] + py;
+                                int row = dst + (zq * hq + yq) * wq;
+                                boolean inside = z < padded[0] && yy < hp;
+                                int from = (z * hp + yy) * wp + px;
+                                for (int xq = 0; xq < wq; xq++) {
+                                    xp[row + xq] = inside && xq * st[2] + px < wp ? full[from + xq * st[2]] : 0f;
+                                }
+                            }
+                        }
                     }
                 }
             }

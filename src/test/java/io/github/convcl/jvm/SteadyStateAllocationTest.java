@@ -1,0 +1,57 @@
+// Steady-state Java convolutions reuse their workspaces: per call they allocate a few KiB, not their buffers.
+package io.github.convcl.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.convcl.plan.DeviceFacts;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SteadyStateAllocationTest {
+    /** Bytes one steady-state call may allocate on all threads together: task objects and small tables. */
+    static final long MAX_BYTES_PER_CALL = 256 * 1024;
+
+    static long allocatedByAllThreads() {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] ids = bean.getAllThreadIds();
+        long sum = 0;
+        for (long a : bean.getThreadAllocatedBytes(ids)) {
+            sum += Math.max(0, a);
+        }
+        return sum;
+    }
+
+    @Test
+    void workspacesAreReusedBetweenCalls() {
+        List<ConvSpec> layers = List.of(
+                ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).padding(1).bias(false).build(),
+                ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).stride(2).padding(1).build(),
+                ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(128).kernel(1).build(),
+                ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(64).kernel(3).padding(1).groups(64).build(),
+                ConvSpec.convTranspose(2).input(1, 64, 16, 16).outChannels(32).kernel(4).stride(2).padding(1).build(),
+                ConvSpec.conv(3).input(1, 8, 12, 12, 12).outChannels(16).kernel(3).padding(1).build());
+        for (ConvSpec s : layers) {
+            float[] x = new float[(int) s.inputElements()];
+            float[] w = new float[(int) s.weightElements()];
+            float[] b = s.hasBias() ? new float[s.outChannels()] : null;
+            float[] y = new float[(int) s.outputElements()];
+            var algorithm = Planner.plan(s, DeviceFacts.java()).algorithm();
+            // Until the JIT has compiled the kernels (interpreted Vector API code allocates per operation).
+            long warmEnd = System.nanoTime() + 2_000_000_000L;
+            for (int i = 0; i < 300 && System.nanoTime() < warmEnd; i++) {
+                JavaKernels.run(algorithm, s, x, w, b, y);
+            }
+            int calls = 20;
+            long before = allocatedByAllThreads();
+            for (int i = 0; i < calls; i++) {
+                JavaKernels.run(algorithm, s, x, w, b, y);
+            }
+            long perCall = (allocatedByAllThreads() - before) / calls;
+            long buffers = 4L * (x.length + y.length);
+            assertTrue(perCall < MAX_BYTES_PER_CALL, s + " allocated " + perCall + " bytes per call (its tensors: " + buffers + ")");
+        }
+    }
+}
