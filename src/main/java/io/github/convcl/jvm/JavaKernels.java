@@ -61,6 +61,12 @@ public final class JavaKernels {
         return tile;
     }
 
+    /** Images padded together: as many as fit {@link Thresholds#JAVA_PADDED_WORKSPACE_BYTES}, at least one. */
+    private static int imagesPerBlock(int batch, long floatsPerImage) {
+        long fit = Thresholds.JAVA_PADDED_WORKSPACE_BYTES / Math.max(1, floatsPerImage * Float.BYTES);
+        return (int) Math.max(1, Math.min(batch, fit));
+    }
+
     /** The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}. */
     private static float[] packWeights(float[] w, int groups, int coutG, int reduction, int mr, int aSize) {
         float[] pa = workspace(2, aSize * groups);
@@ -155,23 +161,29 @@ public final class JavaKernels {
         int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
-        while (chunk > 4 * Gemm.NR && (long) groups * planes * ((extent + chunk - 1) / chunk) < want) {
+        while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * planes * ((extent + chunk - 1) / chunk) < want) {
             chunk = (chunk + 1) / 2;
         }
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
-        float[] xp = workspace(3, cin * plane + DIRECT_SLACK);
-        for (int image = 0; image < s.batch(); image++) {
-            int n = image;
-            Parallel.forEach(cin, c -> g.padPhases(x, (n * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
-            Parallel.forEach(groups * planes * chunks, t -> {
-                int grp = t / (planes * chunks);
+        // Images are padded in blocks that fit the workspace budget: all of a small batch at once (more tasks to
+        // share out), one image at a time for large ones.
+        int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
+        float[] xp = workspace(3, perBlock * cin * plane + DIRECT_SLACK);
+        for (int first = 0; first < s.batch(); first += perBlock) {
+            int n0 = first;
+            int count = Math.min(perBlock, s.batch() - first);
+            Parallel.forEach(count * cin, c -> g.padPhases(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
+            Parallel.forEach(count * groups * planes * chunks, t -> {
+                int n = n0 + t / (groups * planes * chunks);
+                int grp = (t / (planes * chunks)) % groups;
                 int oz = (t / chunks) % planes;
                 int p0 = (t % chunks) * span;
                 int len = Math.min(span, extent - p0);
                 float[] acc = workspace(1, coutG * len);
                 java.util.Arrays.fill(acc, 0, coutG * len, 0f);
-                Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp, grp * cinG * plane + oz * hq * wq + p0, offs,
+                Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp,
+                        ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs,
                         acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
                 int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
                 for (int m = 0; m < coutG; m++) {
@@ -231,7 +243,8 @@ public final class JavaKernels {
         int wp = g.in[2] + before[2] + after[2];
         int plane = dp * hp * wp;
         int cin = s.inChannels();
-        float[] xp = workspace(3, cin * plane + DIRECT_SLACK);
+        int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
+        float[] xp = workspace(3, perBlock * cin * plane + DIRECT_SLACK);
         int[] offs = new int[g.kVol];
         int r = 0;
         for (int kz = 0; kz < g.k[0]; kz++) {
@@ -246,12 +259,14 @@ public final class JavaKernels {
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wp + width;
-        for (int image = 0; image < s.batch(); image++) {
-            int n = image;
-            Parallel.forEach(cin, c -> g.pad(x, (n * cin + c) * g.inVol, xp, c * plane, before, dp, hp, wp));
-            Parallel.forEach(cout, co -> {
-                int t = n * cout + co;
-                int ci = co / coutG;
+        for (int first = 0; first < s.batch(); first += perBlock) {
+            int n0 = first;
+            int count = Math.min(perBlock, s.batch() - first);
+            Parallel.forEach(count * cin, c -> g.pad(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, dp, hp, wp));
+            Parallel.forEach(count * cout, i -> {
+                int co = i % cout;
+                int t = n0 * cout + i;
+                int ci = (i / cout) * cin + co / coutG;
                 float b = bias == null ? 0f : bias[co];
                 float[] acc = workspace(1, extent);
                 for (int oz = 0; oz < g.out[0]; oz++) {

@@ -115,22 +115,24 @@ final class VectorGemm {
 
     /**
      * One filter over a run of positions: {@code out[p] = sum_t w[wOff + t] * x[base + p + offs[t]]} for p in [0, len),
-     * eight positions per step (depthwise convolution on a padded plane). Taps are the outer loop so no vector
-     * is carried across an uncounted loop (which the JIT would box, allocating per step).
+     * eight positions per step, the taps summed in a register (depthwise convolution on a padded plane).
      */
     static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
-        java.util.Arrays.fill(out, 0, len, 0f);
-        int main = len - len % L;
-        for (int t = 0; t < offs.length; t++) {
-            FloatVector wv = FloatVector.broadcast(S, w[wOff + t]);
-            float ws = w[wOff + t];
-            int src = base + offs[t];
-            for (int p = 0; p < main; p += L) {
-                wv.fma(FloatVector.fromArray(S, x, src + p), FloatVector.fromArray(S, out, p)).intoArray(out, p);
+        int taps = offs.length;
+        int p = 0;
+        for (; p + L <= len; p += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int t = 0; t < taps; t++) {
+                acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, x, base + p + offs[t]), acc);
             }
-            for (int p = main; p < len; p++) {
-                out[p] = Math.fma(ws, x[src + p], out[p]);
+            acc.intoArray(out, p);
+        }
+        for (; p < len; p++) {
+            float acc = 0f;
+            for (int t = 0; t < taps; t++) {
+                acc = Math.fma(w[wOff + t], x[base + p + offs[t]], acc);
             }
+            out[p] = acc;
         }
     }
 }
