@@ -100,9 +100,10 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     const int plane = st.x * st.y * st.z * phase_vol;
     const int k_vol = k.x * k.y * k.z;
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
-    const int ox0 = get_global_id(0) * 8 * VN;
-    const int row_base = (oz * qq.y + oy) * qq.z + ox0;
     const int unit_stride = st.x == 1 && st.y == 1 && st.z == 1;
+    // Work-item i of dimension 0 takes blocks i, i + G, ... of 8*VN positions (G = global size; G = 1 walks the row).
+    for (int ox0 = get_global_id(0) * 8 * VN; ox0 < out_sz.z; ox0 += 8 * VN * get_global_size(0)) {
+    const int row_base = (oz * qq.y + oy) * qq.z + ox0;
 
     float8 acc[CO * VN];
     for (int c = 0; c < CO * VN; c++) acc[c] = (float8)(0.0f);
@@ -148,6 +149,7 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
                 for (int q = 0; q < valid; q++) yr[o + q] = tmp[q];
             }
         }
+    }
     }
 }
 

@@ -248,8 +248,9 @@ public final class OpenClBackend implements Backend {
                         long perRow = 2L * ceilDiv(out3[2], 8) * 8 * co * s.inPerGroup() * s.kernelVolume();
                         long step = Math.max(1, maxLaunchFlops / Math.max(1, perRow * planes));
                         for (long r0 = 0; r0 < rows; r0 += step) {
-                            launch(k, new long[] {0, r0, 0}, new long[] {ceilDiv(out3[2], 8L * vn), Math.min(step, rows - r0), planes},
-                                    new long[] {1, 1, 1});
+                            // One block per work-item, or a whole row when a block of one channel is too little work.
+                            long gx = co == 1 ? 1 : ceilDiv(out3[2], 8L * vn);
+                            launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, rows - r0), planes}, new long[] {1, 1, 1});
                         }
                     }
                     case CL_CPU_TILE_TRANSPOSED -> {
