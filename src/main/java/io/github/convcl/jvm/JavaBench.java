@@ -54,7 +54,7 @@ public final class JavaBench {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 30; i++) {
             long t0 = System.nanoTime();
-            JavaKernels.run(Planner.plan(s, DeviceFacts()).algorithm(), s, x, w, null, y);
+            JavaKernels.run(Planner.plan(s, io.github.convcl.plan.DeviceFacts.java()).algorithm(), s, x, w, null, y);
             best = Math.min(best, System.nanoTime() - t0);
         }
         double gemm = s.flops() / (double) best;
@@ -67,9 +67,5 @@ public final class JavaBench {
             copyBest = Math.min(copyBest, System.nanoTime() - t0);
         }
         return new Rates(gemm, 2.0 * a.length * 4 / copyBest);
-    }
-
-    private static io.github.convcl.plan.DeviceFacts DeviceFacts() {
-        return io.github.convcl.plan.DeviceFacts.java();
     }
 }
