@@ -161,11 +161,22 @@ public final class JavaKernels {
         int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
-        while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * planes * ((extent + chunk - 1) / chunk) < want) {
+        // Few output positions but many output channels (deep layers on small images): split the channels before
+        // the positions, so that each task still reuses its weight rows over a long run of columns.
+        long positionTasks = (long) s.batch() * groups * planes * ((extent + chunk - 1) / chunk);
+        int mBlocks = 1;
+        if (positionTasks < want && mr == 6) {
+            mBlocks = (int) Math.max(1, Math.min((want + positionTasks - 1) / positionTasks, coutG / Thresholds.JAVA_MIN_CHANNEL_BLOCK));
+        }
+        int channelBlock = (coutG + mBlocks - 1) / mBlocks;
+        channelBlock = (channelBlock + 5) / 6 * 6; // whole 6-row panels, so each block keeps the full matrix's panel plan
+        int blocks = (coutG + channelBlock - 1) / channelBlock;
+        while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * planes * blocks * ((extent + chunk - 1) / chunk) < want) {
             chunk = (chunk + 1) / 2;
         }
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
+        int mb = channelBlock;
         // Images are padded in blocks that fit the workspace budget: all of a small batch at once (more tasks to
         // share out), one image at a time for large ones.
         int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
@@ -174,20 +185,22 @@ public final class JavaKernels {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
             Parallel.forEach(count * cin, c -> g.padPhases(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
-            Parallel.forEach(count * groups * planes * chunks, t -> {
-                int n = n0 + t / (groups * planes * chunks);
-                int grp = (t / (planes * chunks)) % groups;
+            Parallel.forEach(count * groups * blocks * planes * chunks, t -> {
+                int n = n0 + t / (groups * blocks * planes * chunks);
+                int grp = (t / (blocks * planes * chunks)) % groups;
+                int m0 = ((t / (planes * chunks)) % blocks) * mb;
+                int rows = Math.min(mb, coutG - m0);
                 int oz = (t / chunks) % planes;
                 int p0 = (t % chunks) * span;
                 int len = Math.min(span, extent - p0);
-                float[] acc = workspace(1, coutG * len);
-                java.util.Arrays.fill(acc, 0, coutG * len, 0f);
-                Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, xp,
+                float[] acc = workspace(1, rows * len);
+                java.util.Arrays.fill(acc, 0, rows * len, 0f);
+                Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp,
                         ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs,
                         acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
-                int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
-                for (int m = 0; m < coutG; m++) {
-                    float b = bias == null ? 0f : bias[grp * coutG + m];
+                int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                for (int m = 0; m < rows; m++) {
+                    float b = bias == null ? 0f : bias[grp * coutG + m0 + m];
                     int dstBase = yPlane + m * g.outVol;
                     int srcBase = m * len;
                     int p = p0;

@@ -15,6 +15,8 @@ public final class Thresholds {
     public static final int JAVA_TASKS_PER_CORE = 4;
     /** Java direct GEMM and depthwise: the padded copy of the input holds at most this many bytes (but one image). */
     public static final long JAVA_PADDED_WORKSPACE_BYTES = 64L << 20;
+    /** Java direct GEMM: the fewest output channels a task takes when channels are split between tasks. */
+    public static final int JAVA_MIN_CHANNEL_BLOCK = 48;
     /** Java direct GEMM: columns (output positions in padded rows) one task computes at a time. */
     public static final int JAVA_DIRECT_SPAN = 512;
     /** Java transposed: output channels handled by one task. */

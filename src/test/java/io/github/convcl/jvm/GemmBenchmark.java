@@ -49,6 +49,10 @@ public class GemmBenchmark {
     float[] x;
     float[] w;
     float[] y;
+    ConvSpec deep;
+    float[] dx2;
+    float[] dw2;
+    float[] dy2;
     ConvSpec depthwise;
     float[] dx;
     float[] dw;
@@ -74,6 +78,10 @@ public class GemmBenchmark {
         x = new float[(int) resnet.inputElements()];
         w = new float[(int) resnet.weightElements()];
         y = new float[(int) resnet.outputElements()];
+        deep = ConvSpec.conv(2).input(2, 256, 14, 14).outChannels(256).kernel(3).padding(1).bias(false).build();
+        dx2 = new float[(int) deep.inputElements()];
+        dw2 = new float[(int) deep.weightElements()];
+        dy2 = new float[(int) deep.outputElements()];
         depthwise = ConvSpec.conv(2).input(1, 128, 56, 56).outChannels(128).kernel(3).padding(1).groups(128).bias(false).build();
         dx = new float[(int) depthwise.inputElements()];
         dw = new float[(int) depthwise.weightElements()];
@@ -100,6 +108,13 @@ public class GemmBenchmark {
     public float[] resnet3x3Layer() {
         JavaKernels.run(Algorithm.JAVA_DIRECT_GEMM, resnet, x, w, null, y);
         return y;
+    }
+
+    /** deep3x3 of the suite (2 x 256 x 14 x 14, 3x3, 256 out): many channels, few positions. */
+    @Benchmark
+    public float[] deep3x3Layer() {
+        JavaKernels.run(Algorithm.JAVA_DIRECT_GEMM, deep, dx2, dw2, null, dy2);
+        return dy2;
     }
 
     /** The same layer through explicit im2col, for comparison. */
