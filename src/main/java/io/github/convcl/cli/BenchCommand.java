@@ -240,7 +240,7 @@ final class BenchCommand implements Callable<Integer> {
         c.addSeries("ConvCL", names, rows.stream().map(Row::gflops).toList());
         if (reference != null) {
             List<Double> ref = rows.stream().map(r -> r.referenceMs() == null ? 0.0 : r.spec().flops() / r.referenceMs() / 1e6).toList();
-            c.addSeries(reference.path("device").asText("reference"), names, ref);
+            c.addSeries("reference: " + reference.path("device").asText("?") + (reference.has("torch") ? ", torch " + reference.path("torch").asText() : ""), names, ref);
         }
         BitmapEncoder.saveBitmap(c, chart.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
