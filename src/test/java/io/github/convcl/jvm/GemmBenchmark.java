@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBenchmark {
     /** M x N x K of the product: resnet3x3's per-tile shape and a 1x1 layer's. */
-    @Param({"64x96x576", "256x96x256"})
+    @Param({"64x96x576", "256x96x256", "256x64x2304"})
     String shape;
 
     /** Rows per A panel: 6 or 4 (0 lets {@link Gemm#rowPanel} choose). */
