@@ -8,7 +8,8 @@
 // mode (applied by conv_pad); a stride s is turned into stride 1 by splitting the padded input into s phase planes
 // per dimension (space to depth), so every read is a contiguous vload8.
 //
-// conv_pad        xp[n][c][phase][zq][yq][xq] = x at the mode-mapped source of padded position q*s + phase, or 0.
+// conv_pad        xp[n][c][phase][zq][yq][xq] = x at the mode-mapped source of padded position q*s + phase, or 0;
+//                 one work-item per (n, c, phase, zq, yq) row.
 // conv_weights_blocked  the weights with the CO filters of each block adjacent (read by conv_cpu_tile).
 // conv_cpu_tile also takes tap_offs[k_vol]: for tap (kz, ky, kx) with t = k*d, the offset of phase (t mod s)
 // plus ((tz/sz)*qq.y + ty/sy)*qq.z + tx/sx, computed on the host.
@@ -23,13 +24,13 @@
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 __kernel void conv_pad(__global const float* x, __global float* xp, const int4 in_sz, const int4 pp, const int4 before,
-                       const int4 st, const int4 qq, const int mode, const int total) {
-    // Writes the padded input (pp = padded size) split into st.x*st.y*st.z phase planes of size qq each.
+                       const int4 st, const int4 qq, const int mode, const int rows) {
+    // Writes the padded input (pp = padded size) split into st.x*st.y*st.z phase planes of size qq each; one
+    // work-item per phase-plane row (a per-element work-item costs PoCL more than the copy itself).
     const int gid = get_global_id(0);
-    if (gid >= total) return;
-    const int xq = gid % qq.z;
-    int r = gid / qq.z;
-    const int yq = r % qq.y; r /= qq.y;
+    if (gid >= rows) return;
+    const int yq = gid % qq.y;
+    int r = gid / qq.y;
     const int zq = r % qq.x; r /= qq.x;
     const int phases = st.x * st.y * st.z;
     const int phase = r % phases;
@@ -39,17 +40,19 @@ __kernel void conv_pad(__global const float* x, __global float* xp, const int4 i
     const int pz = phase / (st.z * st.y);
     const int z = zq * st.x + pz;
     const int y = yq * st.y + py;
-    const int xx = xq * st.z + px;
-    float v = 0.0f;
-    if (z < pp.x && y < pp.y && xx < pp.z) {
-        const int iz = source_index(z - before.x, in_sz.x, mode);
-        const int iy = source_index(y - before.y, in_sz.y, mode);
-        const int ix = source_index(xx - before.z, in_sz.z, mode);
-        if (iz >= 0 && iy >= 0 && ix >= 0) {
-            v = x[(size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z + ix];
-        }
+    __global float* dst = xp + (size_t)gid * qq.z;
+    const int iz = z < pp.x ? source_index(z - before.x, in_sz.x, mode) : -1;
+    const int iy = y < pp.y ? source_index(y - before.y, in_sz.y, mode) : -1;
+    if (iz < 0 || iy < 0) {
+        for (int xq = 0; xq < qq.z; xq++) dst[xq] = 0.0f;
+        return;
     }
-    xp[gid] = v;
+    __global const float* src = x + (size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + (iz * in_sz.y + iy) * in_sz.z;
+    for (int xq = 0; xq < qq.z; xq++) {
+        const int xx = xq * st.z + px;
+        const int ix = xx < pp.z ? source_index(xx - before.z, in_sz.z, mode) : -1;
+        dst[xq] = ix < 0 ? 0.0f : src[ix];
+    }
 }
 
 // acc[c*VN + v] += w[c] * x[8v .. 8v+7] for the CO filters of a block: one tap of conv_cpu_tile.
@@ -68,17 +71,22 @@ __kernel void conv_pad(__global const float* x, __global float* xp, const int4 i
 // wb[((g * co_blocks + cb) * cin_g + ci) * k_vol + tap][c] = w[g * cout_g + cb * CO + c][ci][tap], zero past cout_g.
 __kernel void conv_weights_blocked(__global const float* w, __global float* wb, const int cout, const int cin_g,
                                    const int cout_g, const int k_vol, const int total) {
+    // One work-item per (g, cb, ci): its k_vol x CO block of wb.
     const int gid = get_global_id(0);
     if (gid >= total) return;
-    const int c = gid % CO;
-    int r = gid / CO;
-    const int tap = r % k_vol; r /= k_vol;
-    const int ci = r % cin_g; r /= cin_g;
+    const int ci = gid % cin_g;
+    const int r = gid / cin_g;
     const int co_blocks = (cout_g + CO - 1) / CO;
     const int cb = r % co_blocks;
     const int g = r / co_blocks;
-    const int cog = cb * CO + c;
-    wb[gid] = cog < cout_g ? w[((size_t)(g * cout_g + cog) * cin_g + ci) * k_vol + tap] : 0.0f;
+    __global float* dst = wb + (size_t)gid * k_vol * CO;
+    for (int c = 0; c < CO; c++) {
+        const int cog = cb * CO + c;
+        __global const float* src = w + ((size_t)(g * cout_g + min(cog, cout_g - 1)) * cin_g + ci) * k_vol;
+        for (int tap = 0; tap < k_vol; tap++) {
+            dst[tap * CO + c] = cog < cout_g ? src[tap] : 0.0f;
+        }
+    }
 }
 
 __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, __global const float* bias,

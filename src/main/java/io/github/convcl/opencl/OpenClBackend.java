@@ -231,15 +231,17 @@ public final class OpenClBackend implements Backend {
                         ClBuffer xp = padWorkspace(padded + 64L * vn);
                         String opts = plan.tuning().cpuTileOptions();
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
-                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i4(st3).i4(qq).i(s.paddingMode().ordinal()).i((int) padded);
-                        launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
+                        long padRows = padded / qq[2];
+                        new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(before).i4(st3).i4(qq).i(s.paddingMode().ordinal()).i((int) padRows);
+                        launch(pad, null, new long[] {ceilDiv(padRows, 8) * 8}, new long[] {8});
                         int co = plan.tuning().tm();
                         int blocked = (int) (s.groups() * ceilDiv(s.outPerGroup(), co) * s.inPerGroup() * s.kernelVolume() * co);
                         ClBuffer wb = weightWorkspace(blocked);
                         cl_kernel reorder = kernel("cpu_tile", opts, "conv_weights_blocked");
+                        int blockRows = blocked / (s.kernelVolume() * co);
                         new Args(reorder).mem(weight).mem(wb).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
-                                .i(s.kernelVolume()).i(blocked);
-                        launch(reorder, null, new long[] {ceilDiv(blocked, 64) * 64}, new long[] {64});
+                                .i(s.kernelVolume()).i(blockRows);
+                        launch(reorder, null, new long[] {ceilDiv(blockRows, 8) * 8}, new long[] {8});
                         cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile");
                         new Args(k).mem(xp).mem(wb).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                                 .i(s.outPerGroup()).i4(qq).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias).mem(tapOffsets(k3, st3, dl3, qq));
@@ -264,9 +266,10 @@ public final class OpenClBackend implements Backend {
                         ClBuffer xp = padWorkspace(padded + 64);
                         String opts = plan.tuning().cpuTileOptions();
                         cl_kernel pad = kernel("cpu_tile", opts, "conv_pad");
+                        long padRows = padded / pw;
                         new Args(pad).mem(in).mem(xp).i4(in3).i4(pp).i4(new int[] {0, 0, padX}).i4(new int[] {1, 1, 1}).i4(pp)
-                                .i(0).i((int) padded);
-                        launch(pad, null, new long[] {ceilDiv(padded, 64) * 64}, new long[] {64});
+                                .i(0).i((int) padRows);
+                        launch(pad, null, new long[] {ceilDiv(padRows, 8) * 8}, new long[] {8});
                         cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile_transposed");
                         new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                                 .i(s.outPerGroup()).i4(in3).i(pw).i(padX).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(lift).i(hasBias);
