@@ -13,6 +13,7 @@
 //
 // Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups), local (TN/WN, TM/WM, 1);
 // a long layer is split into several launches over column ranges starting at col_base (a multiple of TN).
+// ktab[k] = (ci, kz*dl.x, ky*dl.y, kx*dl.z) for each reduction index k, computed on the host.
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 #define WG_SIZE ((TM / WM) * (TN / WN))
@@ -23,7 +24,8 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
                         __global float* y,
                         const int batch, const int cin, const int cout, const int cin_g, const int cout_g,
                         const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                        const int4 pd, const int mode, const int has_bias, const int col_base) {
+                        const int4 pd, const int mode, const int has_bias, const int col_base,
+                        __global const int4* ktab) {
     __local float As[TK][TM];
     __local float Bs[TK][TN + 1];
 
@@ -72,16 +74,13 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
             const int kidx = k0 + kk;
             float v = 0.0f;
             if (lvalid && kidx < K) {
-                const int ci = kidx / k_vol;
-                const int t = kidx - ci * k_vol;
-                const int kz = t / k_hw;
-                const int ky = (t / k.z) % k.y;
-                const int kx = t % k.z;
-                const int iz = source_index(iz0 + kz * dl.x, in_sz.x, mode);
-                const int iy = source_index(iy0 + ky * dl.y, in_sz.y, mode);
-                const int ix = source_index(ix0 + kx * dl.z, in_sz.z, mode);
+                // ktab[kidx] = (ci, kz*dl.x, ky*dl.y, kx*dl.z), made on the host: no integer division per load.
+                const int4 kt = ktab[kidx];
+                const int iz = source_index(iz0 + kt.y, in_sz.x, mode);
+                const int iy = source_index(iy0 + kt.z, in_sz.y, mode);
+                const int ix = source_index(ix0 + kt.w, in_sz.z, mode);
                 if (iz >= 0 && iy >= 0 && ix >= 0) {
-                    v = xn[(size_t)ci * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
+                    v = xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
                 }
             }
             Bs[kk][lj] = v;

@@ -51,6 +51,7 @@ public final class OpenClBackend implements Backend {
     private ClBuffer workspace;
     private ClBuffer weightScratch;
     private ClBuffer tapScratch;
+    private ClBuffer tableScratch;
     /**
      * The most FLOPs one kernel launch may carry, so that no launch trips a display driver's watchdog (a few seconds):
      * 2^34 is about 0.5 s on the H100 and under 5 s on a slow GPU. {@code -Dconvcl.maxLaunchFlops} overrides it.
@@ -214,6 +215,7 @@ public final class OpenClBackend implements Backend {
                         long flopsPerColumn = 2L * s.outChannels() * s.inPerGroup() * s.kernelVolume();
                         long step = Math.max(t.tn(), maxLaunchFlops / Math.max(1, flopsPerColumn) / t.tn() * t.tn());
                         int colBaseArg = a.index;
+                        a.i(0).mem(reductionTable(s.inPerGroup(), k3, dl3));
                         for (long c0 = 0; c0 < cols; c0 += step) {
                             a.at(colBaseArg).i((int) c0);
                             long gx = ceilDiv(Math.min(step, cols - c0), t.tn()) * (t.tn() / t.wn());
@@ -314,6 +316,28 @@ public final class OpenClBackend implements Backend {
     private ClBuffer padWorkspace(long floats) {
         workspace = grown(workspace, floats);
         return workspace;
+    }
+
+    /** Uploads implicit_gemm.cl's ktab: (ci, kz*dz, ky*dy, kx*dx) per reduction index; lock held. */
+    private ClBuffer reductionTable(int cinG, int[] k, int[] dl) {
+        int taps = k[0] * k[1] * k[2];
+        int[] table = new int[4 * cinG * taps];
+        int i = 0;
+        for (int c = 0; c < cinG; c++) {
+            for (int kz = 0; kz < k[0]; kz++) {
+                for (int ky = 0; ky < k[1]; ky++) {
+                    for (int kx = 0; kx < k[2]; kx++) {
+                        table[i++] = c;
+                        table[i++] = kz * dl[0];
+                        table[i++] = ky * dl[1];
+                        table[i++] = kx * dl[2];
+                    }
+                }
+            }
+        }
+        tableScratch = grown(tableScratch, table.length);
+        clEnqueueWriteBuffer(queue, tableScratch.mem, CL_TRUE, 0, (long) table.length * Sizeof.cl_int, Pointer.to(table), 0, null, null);
+        return tableScratch;
     }
 
     /** Uploads the per-tap offsets into the phase planes that conv_cpu_tile reads (see cpu_tile.cl); lock held. */
