@@ -60,11 +60,26 @@ public final class ConvCL implements AutoCloseable {
     }
 
     private static ConvCL open(BackendRequest request, String source) {
-        BackendSelector.Selection s = BackendSelector.select(request, BackendSelector.discover());
-        Backend b = s.chosen().open();
-        LOG.info("ConvCL {} backend on {} ({}, {}); not chosen: {}", b.kind().id(), b.device(), s.reason(), source,
-                s.notChosen().isEmpty() ? "none" : String.join("; ", s.notChosen()));
-        return new ConvCL(b);
+        java.util.List<io.github.convcl.backend.Candidate> candidates = new java.util.ArrayList<>(BackendSelector.discover());
+        while (true) {
+            BackendSelector.Selection s = BackendSelector.select(request, candidates);
+            Backend b;
+            try {
+                b = s.chosen().open();
+            } catch (RuntimeException | LinkageError e) {
+                if (!request.isAuto()) {
+                    throw new io.github.convcl.backend.BackendUnavailableException("backend " + request + " could not be opened: " + e.getMessage(), e);
+                }
+                // A device that is listed but cannot be opened is a reason, like a missing driver: take the next one.
+                LOG.warn("ConvCL could not open {} ({}); trying the next backend", s.chosen(), e.getMessage());
+                int at = candidates.indexOf(s.chosen());
+                candidates.set(at, io.github.convcl.backend.Candidate.unavailable(s.chosen().kind(), "could not be opened: " + e.getMessage()));
+                continue;
+            }
+            LOG.info("ConvCL {} backend on {} ({}, {}); not chosen: {}", b.kind().id(), b.device(), s.reason(), source,
+                    s.notChosen().isEmpty() ? "none" : String.join("; ", s.notChosen()));
+            return new ConvCL(b);
+        }
     }
 
     /** A runtime on an already opened backend, which it then owns. */

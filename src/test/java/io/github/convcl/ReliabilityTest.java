@@ -50,7 +50,7 @@ class ReliabilityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Faults.Point.class)
+    @EnumSource(value = Faults.Point.class, names = {"BUILD", "ENQUEUE", "ALLOCATION"})
     void injectedFaultsFinishOnJavaWithOneWarningOrThrow(Faults.Point point) {
         float[][] d = data(LAYER, 1);
         double[] ref = Reference.convolve(LAYER, d[0], d[1], d[2]);
@@ -91,6 +91,27 @@ class ReliabilityTest {
             log.detachAppender(events);
         }
         assertEquals(baseline, ClCounters.snapshot(), "live OpenCL objects after close");
+    }
+
+    @Test
+    void aDeviceThatCannotBeOpenedIsSkippedByAutoAndReportedWhenForced() {
+        boolean cpu = io.github.convcl.opencl.OpenCl.probe().devices().stream()
+                .anyMatch(d -> d.kind() == io.github.convcl.backend.BackendKind.OPENCL_CPU);
+        if (!cpu && !TestSupport.openClRequired()) {
+            org.junit.jupiter.api.Assumptions.abort("no OpenCL CPU device");
+        }
+        Map<ClCounters.Kind, Long> baseline = ClCounters.snapshot();
+        Faults.arm(Faults.Point.CONTEXT, 1);
+        var e = assertThrows(io.github.convcl.backend.BackendUnavailableException.class, () -> ConvCL.open("opencl-cpu"));
+        assertTrue(e.getMessage().contains("could not be opened"), e.getMessage());
+        // Auto: every OpenCL device fails to open, so the runtime ends on Java and still computes.
+        Faults.arm(Faults.Point.CONTEXT, 16);
+        try (ConvCL cl = ConvCL.open("auto")) {
+            assertEquals(io.github.convcl.backend.BackendKind.JAVA, cl.backendKind());
+            float[][] d = data(LAYER, 3);
+            TestSupport.assertClose("on java", cl.convolve(LAYER, d[0], d[1], d[2]), Reference.convolve(LAYER, d[0], d[1], d[2]));
+        }
+        assertEquals(baseline, ClCounters.snapshot());
     }
 
     @Test

@@ -18,7 +18,9 @@ public final class Faults {
         /** clEnqueueNDRangeKernel fails with CL_OUT_OF_RESOURCES. */
         ENQUEUE(CL.CL_OUT_OF_RESOURCES),
         /** A buffer fails at first use with CL_MEM_OBJECT_ALLOCATION_FAILURE. */
-        ALLOCATION(CL.CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        ALLOCATION(CL.CL_MEM_OBJECT_ALLOCATION_FAILURE),
+        /** clCreateContext fails with CL_DEVICE_NOT_AVAILABLE (a driver that lists a device it cannot open). */
+        CONTEXT(CL.CL_DEVICE_NOT_AVAILABLE);
 
         final int status;
 

@@ -63,7 +63,12 @@ public final class OpenClBackend implements Backend {
         this.device = device;
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
-        this.context = clCreateContext(props, 1, new cl_device_id[] {device.id()}, null, null, null);
+        try {
+            Faults.check(Faults.Point.CONTEXT);
+            this.context = clCreateContext(props, 1, new cl_device_id[] {device.id()}, null, null, null);
+        } catch (CLException e) {
+            throw new DeviceFaultException("could not create an OpenCL context on " + device.label() + ": " + e.getMessage(), e);
+        }
         ClCounters.created(ClCounters.Kind.CONTEXT);
         cl_command_queue q;
         try {
@@ -74,7 +79,14 @@ public final class OpenClBackend implements Backend {
         }
         this.queue = q;
         ClCounters.created(ClCounters.Kind.QUEUE);
-        this.noBias = (ClBuffer) allocate(1);
+        try {
+            this.noBias = (ClBuffer) allocate(1);
+        } catch (RuntimeException e) {
+            clReleaseCommandQueue(queue);
+            ClCounters.released(ClCounters.Kind.QUEUE);
+            releaseContext();
+            throw new DeviceFaultException("could not allocate on " + device.label() + ": " + e.getMessage(), e);
+        }
         this.facts = device.facts().withTuned(io.github.convcl.plan.TuningTable.lookup(device.name(), device.driverVersion()));
     }
 
