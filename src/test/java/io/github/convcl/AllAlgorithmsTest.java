@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.github.convcl.backend.Backend;
-import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.golden.GoldenCase;
 import io.github.convcl.golden.GoldenRunner;
 import io.github.convcl.golden.GoldenSuite;
@@ -13,12 +12,8 @@ import io.github.convcl.golden.Npy;
 import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.Reference;
-import io.github.convcl.opencl.OpenClBackend;
-import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Plan;
-import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -49,27 +44,8 @@ class AllAlgorithmsTest {
         backends.forEach(Backend::close);
     }
 
-    private static DeviceFacts facts(Backend b) {
-        return b instanceof OpenClBackend cl ? cl.clDevice().facts() : ((JavaBackend) b).facts();
-    }
-
     private static float[] run(Backend b, Plan plan, ConvSpec s, float[] x, float[] w, float[] bias) {
-        try (DeviceBuffer bx = b.allocate(x.length); DeviceBuffer bw = b.allocate(w.length);
-             DeviceBuffer bb = bias == null ? null : b.allocate(bias.length); DeviceBuffer by = b.allocate(s.outputElements())) {
-            b.write(bx, 0, FloatBuffer.wrap(x));
-            b.write(bw, 0, FloatBuffer.wrap(w));
-            if (bias != null) {
-                b.write(bb, 0, FloatBuffer.wrap(bias));
-            }
-            if (b instanceof OpenClBackend cl) {
-                cl.convolve(s, plan, bx, bw, bb, by);
-            } else {
-                ((JavaBackend) b).convolve(s, plan, bx, bw, bb, by);
-            }
-            float[] y = new float[Math.toIntExact(s.outputElements())];
-            b.read(by, 0, FloatBuffer.wrap(y));
-            return y;
-        }
+        return b.convolveArrays(s, plan, x, w, bias);
     }
 
     @TestFactory
@@ -85,7 +61,7 @@ class AllAlgorithmsTest {
             Npy bias = c.bias();
             Npy expected = c.expected();
             for (Backend b : backends) {
-                for (Plan p : Planner.applicable(s, facts(b))) {
+                for (Plan p : b.applicablePlans(s)) {
                     tests.add(dynamicTest(c.name() + " [" + b.kind().id() + " " + p + "]", () -> {
                         float[] y = run(b, p, s, x.data(), w.data(), bias == null ? null : bias.data());
                         GoldenRunner.Result r = GoldenRunner.compare(c.name(), y, expected.data(), c.tolerance());
@@ -108,7 +84,7 @@ class AllAlgorithmsTest {
             float[] bias = s.hasBias() ? random.data(s.outChannels()) : null;
             double[] ref = Reference.convolve(s, x, w, bias);
             for (Backend b : backends) {
-                for (Plan p : Planner.applicable(s, facts(b))) {
+                for (Plan p : b.applicablePlans(s)) {
                     tests.add(dynamicTest(s + " [" + b.kind().id() + " " + p + "]",
                             () -> TestSupport.assertClose(s.toString(), run(b, p, s, x, w, bias), ref)));
                 }

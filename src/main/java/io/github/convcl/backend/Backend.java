@@ -32,6 +32,28 @@ public interface Backend extends AutoCloseable {
     /** The algorithm this backend would use for {@code spec}, for reports. */
     String algorithm(ConvSpec spec);
 
+    /** Every plan that can run {@code spec} here (the planner's choice among them), for tests, tuning and verify. */
+    java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec);
+
+    /** Runs {@code spec} with a given plan, one of {@link #applicablePlans}. */
+    void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out);
+
+    /** Uploads, runs {@code plan}, downloads and frees: for checks, not for speed. {@code bias} may be null. */
+    default float[] convolveArrays(ConvSpec spec, io.github.convcl.plan.Plan plan, float[] x, float[] w, float[] bias) {
+        try (DeviceBuffer bx = allocate(x.length); DeviceBuffer bw = allocate(w.length);
+             DeviceBuffer bb = bias == null ? null : allocate(bias.length); DeviceBuffer by = allocate(spec.outputElements())) {
+            write(bx, 0, java.nio.FloatBuffer.wrap(x));
+            write(bw, 0, java.nio.FloatBuffer.wrap(w));
+            if (bb != null) {
+                write(bb, 0, java.nio.FloatBuffer.wrap(bias));
+            }
+            convolve(spec, plan, bx, bw, bb, by);
+            float[] y = new float[Math.toIntExact(spec.outputElements())];
+            read(by, 0, java.nio.FloatBuffer.wrap(y));
+            return y;
+        }
+    }
+
     /** Blocks until all submitted work is done. */
     void finish();
 

@@ -25,6 +25,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "print only failures and the closing line")
     boolean quiet;
 
+    @Option(names = "--all-plans", description = "also run every case that must run with every algorithm and tiling the "
+            + "backend offers for it, not only the planner's choice (each counts as a case)")
+    boolean allPlans;
+
     @Override
     public Integer call() throws Exception {
         List<GoldenCase> cases = GoldenSuite.load(dir);
@@ -38,14 +42,20 @@ final class VerifyCommand implements Callable<Integer> {
             }
             try (ConvCL cl = t.open()) {
                 for (GoldenCase c : cases) {
-                    GoldenRunner.Result r = GoldenRunner.run(c, cl);
-                    if (r.passed()) {
-                        passed++;
-                    } else {
-                        failed++;
+                    List<GoldenRunner.Result> results = new java.util.ArrayList<>();
+                    results.add(GoldenRunner.run(c, cl));
+                    if (allPlans && c.expectError() == null) {
+                        results.addAll(GoldenRunner.runEveryPlan(c, cl.backend()));
                     }
-                    if (!quiet || !r.passed()) {
-                        System.out.printf("%s %-32s [%s] %s%n", r.passed() ? "PASS" : "FAIL", r.name(), t.name(), r.detail());
+                    for (GoldenRunner.Result r : results) {
+                        if (r.passed()) {
+                            passed++;
+                        } else {
+                            failed++;
+                        }
+                        if (!quiet || !r.passed()) {
+                            System.out.printf("%s %-32s [%s] %s%n", r.passed() ? "PASS" : "FAIL", r.name(), t.name(), r.detail());
+                        }
                     }
                 }
             }

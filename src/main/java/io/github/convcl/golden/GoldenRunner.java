@@ -45,6 +45,35 @@ public final class GoldenRunner {
         }
     }
 
+    /**
+     * Runs a case (one that must run) with every plan the backend offers for it, bypassing the planner:
+     * one result per plan, named "case [plan]".
+     */
+    public static java.util.List<Result> runEveryPlan(GoldenCase c, io.github.convcl.backend.Backend backend) {
+        java.util.List<Result> results = new java.util.ArrayList<>();
+        try {
+            ConvSpec spec = c.spec();
+            Npy x = c.input();
+            Npy w = c.weight();
+            Npy b = c.bias();
+            Npy e = c.expected();
+            requireShape("input", x.shape(), spec.inputShape());
+            requireShape("weight", w.shape(), spec.weightShape());
+            for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec)) {
+                String name = c.name() + " [" + p + "]";
+                try {
+                    float[] y = backend.convolveArrays(spec, p, x.data(), w.data(), b == null ? null : b.data());
+                    results.add(compare(name, y, e.data(), c.tolerance()));
+                } catch (RuntimeException ex) {
+                    results.add(new Result(name, false, ex.toString()));
+                }
+            }
+        } catch (Exception ex) {
+            results.add(new Result(c.name(), false, ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+        }
+        return results;
+    }
+
     /** Checks the array shapes against the spec, then runs it through device tensors. */
     static float[] runArrays(ConvCL cl, ConvSpec spec, Npy x, Npy w, Npy b) {
         requireShape("input", x.shape(), spec.inputShape());

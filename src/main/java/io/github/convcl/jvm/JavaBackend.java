@@ -50,7 +50,12 @@ public final class JavaBackend implements Backend {
                 bias == null ? null : data(bias), data(out));
     }
 
-    /** Runs {@code spec} with a given plan (tests force algorithms this way). */
+    @Override
+    public java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec) {
+        return Planner.applicable(spec, facts);
+    }
+
+    @Override
     public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
         JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out));
     }

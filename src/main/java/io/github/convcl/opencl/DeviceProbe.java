@@ -103,7 +103,7 @@ public final class DeviceProbe {
             for (Plan p : Planner.applicable(s, backend.clDevice().facts())) {
                 String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
                 try {
-                    float[] y = run(s, p, x, w, bias);
+                    float[] y = backend.convolveArrays(s, p, x, w, bias);
                     GoldenRunner.Result res = GoldenRunner.compare(what, y, ref, 1e-4);
                     checks.add(new Check(what, res.passed(), res.detail()));
                 } catch (RuntimeException e) {
@@ -112,21 +112,6 @@ public final class DeviceProbe {
             }
         }
         return checks;
-    }
-
-    private float[] run(ConvSpec s, Plan p, float[] x, float[] w, float[] bias) {
-        try (DeviceBuffer bx = backend.allocate(x.length); DeviceBuffer bw = backend.allocate(w.length);
-             DeviceBuffer bb = bias == null ? null : backend.allocate(bias.length); DeviceBuffer by = backend.allocate(s.outputElements())) {
-            backend.write(bx, 0, FloatBuffer.wrap(x));
-            backend.write(bw, 0, FloatBuffer.wrap(w));
-            if (bb != null) {
-                backend.write(bb, 0, FloatBuffer.wrap(bias));
-            }
-            backend.convolve(s, p, bx, bw, bb, by);
-            float[] y = new float[Math.toIntExact(s.outputElements())];
-            backend.read(by, 0, FloatBuffer.wrap(y));
-            return y;
-        }
     }
 
     /** Measured rates of one device, with theoretical figures where they can be derived. */

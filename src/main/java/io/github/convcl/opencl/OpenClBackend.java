@@ -197,7 +197,12 @@ public final class OpenClBackend implements Backend {
         convolve(s, plan(s), in, weight, bias, out);
     }
 
-    /** Runs {@code s} with a given plan (tests force algorithms this way). */
+    @Override
+    public List<Plan> applicablePlans(ConvSpec spec) {
+        return Planner.applicable(spec, device.facts());
+    }
+
+    @Override
     public void convolve(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
         if (s.outputElements() == 0) {
             return;
