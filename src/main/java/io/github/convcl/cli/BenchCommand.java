@@ -25,6 +25,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,17 +34,8 @@ import picocli.CommandLine.Option;
                 + "percent of peak and the algorithm, plus the end-to-end time from and to Java arrays.",
                 "Each layer's result is first checked against the float64 reference on a sample of outputs."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--suite", required = true, paramLabel = "FILE", description = "suite.json (shared/bench/suite.json)")
-    Path suite;
-
-    @Option(names = {"-b", "--backend"}, description = "auto (default), opencl-gpu[:dev], opencl-cpu[:dev] or java")
-    String backend;
-
-    @Option(names = "--batch", defaultValue = "cpu", description = "gpu or cpu: which batch of the suite")
-    String batch;
-
-    @Option(names = "--layers", split = ",", description = "only these layers")
-    List<String> only;
+    @CommandLine.Mixin
+    SuiteOptions select;
 
     @Option(names = "--compare", paramLabel = "TORCH.json", description = "the JSON bench_torch.py wrote, measured in the same run")
     Path compare;
@@ -79,14 +71,11 @@ final class BenchCommand implements Callable<Integer> {
         if (repeats < 1 || warmup < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be >= 1 and --warmup >= 0");
         }
-        List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
-        if (only != null && !only.isEmpty()) {
-            layers.removeIf(l -> !only.contains(l.name()));
-        }
+        List<Suite.Layer> layers = select.layers();
         JsonNode reference = compare == null ? null : GoldenSuite.json().readTree(compare.toFile());
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
-        try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend)) {
+        try (ConvCL cl = select.open()) {
             OptionalDouble peak = cl.backend() instanceof OpenClBackend o ? o.clDevice().peakGflops() : CpuInfo.read().peakGflops();
             System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
                     ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) : ""));
@@ -206,7 +195,7 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode root = GoldenSuite.json().createObjectNode();
         root.put("backend", cl.backendKind().id());
         root.put("device", cl.device());
-        root.put("batch", batch);
+        root.put("batch", select.batch);
         root.put("repeats", repeats);
         ObjectNode layers = root.putObject("layers");
         for (Row r : rows) {
@@ -233,7 +222,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void drawChart(ConvCL cl, List<Row> rows, JsonNode reference) throws java.io.IOException {
-        CategoryChart c = new CategoryChartBuilder().width(1400).height(600).title("ConvCL " + cl.backendKind().id() + " (" + batch + " batch)")
+        CategoryChart c = new CategoryChartBuilder().width(1400).height(600).title("ConvCL " + cl.backendKind().id() + " (" + select.batch + " batch)")
                 .xAxisTitle("layer").yAxisTitle("GFLOP/s").build();
         c.getStyler().setXAxisLabelRotation(45);
         List<String> names = rows.stream().map(Row::name).toList();

@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,17 +33,8 @@ import picocli.CommandLine.Option;
                 + "per-user tuning file, keyed by device name and driver version.",
                 "Each candidate's output is spot-checked against the float64 reference; one that disagrees is never chosen."})
 final class TuneCommand implements Callable<Integer> {
-    @Option(names = "--suite", required = true, paramLabel = "FILE")
-    Path suite;
-
-    @Option(names = {"-b", "--backend"}, description = "opencl-gpu[:dev] or opencl-cpu[:dev] (default: auto)")
-    String backend;
-
-    @Option(names = "--batch", defaultValue = "cpu", description = "gpu or cpu: which batch of the suite")
-    String batch;
-
-    @Option(names = "--layers", split = ",", description = "only these layers")
-    List<String> only;
+    @CommandLine.Mixin
+    SuiteOptions select;
 
     @Option(names = "--repeats", defaultValue = "5", description = "timed runs per candidate (median)")
     int repeats;
@@ -58,11 +50,8 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
-        if (only != null && !only.isEmpty()) {
-            layers.removeIf(l -> !only.contains(l.name()));
-        }
-        try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend)) {
+        List<Suite.Layer> layers = select.layers();
+        try (ConvCL cl = select.open()) {
             if (!(cl.backend() instanceof OpenClBackend ocl)) {
                 System.out.println("the Java backend has nothing to tune: its kernels take no tile parameters");
                 return 0;

@@ -1,0 +1,38 @@
+// The options that pick a suite's layers and a backend, shared by bench and tune.
+package io.github.convcl.cli;
+
+import io.github.convcl.ConvCL;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** A picocli mixin: {@code --suite FILE [-b B] [--batch gpu|cpu] [--layers a,b]}. */
+final class SuiteOptions {
+    @Option(names = "--suite", required = true, paramLabel = "FILE", description = "suite.json (shared/bench/suite.json)")
+    Path suite;
+
+    @Option(names = {"-b", "--backend"}, description = "auto (default), opencl-gpu[:dev], opencl-cpu[:dev] or java")
+    String backend;
+
+    @Option(names = "--batch", defaultValue = "cpu", description = "gpu or cpu: which batch of the suite")
+    String batch;
+
+    @Option(names = "--layers", split = ",", description = "only these layers")
+    List<String> only;
+
+    /** The suite's layers at the chosen batch, filtered by --layers. */
+    List<Suite.Layer> layers() throws IOException {
+        List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
+        if (only != null && !only.isEmpty()) {
+            layers.removeIf(l -> !only.contains(l.name()));
+        }
+        return layers;
+    }
+
+    /** The runtime on the chosen backend. */
+    ConvCL open() {
+        return backend == null ? ConvCL.open() : ConvCL.open(backend);
+    }
+}
