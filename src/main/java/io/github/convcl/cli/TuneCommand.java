@@ -12,7 +12,6 @@ import io.github.convcl.plan.TuningTable;
 import io.github.convcl.spec.ConvSpec;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

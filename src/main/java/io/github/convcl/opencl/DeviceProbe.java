@@ -15,14 +15,12 @@ import io.github.convcl.spec.Padding;
 import io.github.convcl.spec.PaddingMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
-import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 /** Builds, checks and measures one OpenCL device through an open backend. */
