@@ -12,7 +12,16 @@ import java.nio.FloatBuffer;
 
 /** Runs every convolution on the JVM's cores; needs no native code. */
 public final class JavaBackend implements Backend {
+    private static final java.util.concurrent.atomic.AtomicBoolean ADVISED = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final DeviceFacts facts = DeviceFacts.java();
+
+    public JavaBackend() {
+        if (!Gemm.VECTOR && !CpuInfo.vectorApiUsable() && ADVISED.compareAndSet(false, true)) {
+            org.slf4j.LoggerFactory.getLogger(JavaBackend.class).warn("The JDK's Vector API is not resolved, so the Java kernels "
+                    + "run their portable form (about 20x slower on dense layers); start the JVM with --add-modules jdk.incubator.vector");
+        }
+    }
 
     @Override
     public BackendKind kind() {
