@@ -392,21 +392,6 @@ public final class JavaKernels {
             }
         }
 
-        /** Writes rows (channel, kz, ky, kx) x columns [p0, p0+cols) of the unfolded input into {@code col}. */
-        void im2col(float[] x, int xOff, int channels, int p0, int cols, float[] col) {
-            int row = 0;
-            for (int c = 0; c < channels; c++) {
-                int cOff = xOff + c * inVol;
-                for (int kz = 0; kz < k[0]; kz++) {
-                    for (int ky = 0; ky < k[1]; ky++) {
-                        for (int kx = 0; kx < k[2]; kx++, row++) {
-                            unfoldRow(x, cOff, kz, ky, kx, p0, cols, col, row * cols);
-                        }
-                    }
-                }
-            }
-        }
-
         private void unfoldRow(float[] x, int cOff, int kz, int ky, int kx, int p0, int cols, float[] col, int dst) {
             int ox = p0 % out[2];
             int oy = (p0 / out[2]) % out[1];
