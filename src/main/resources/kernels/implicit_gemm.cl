@@ -1,33 +1,125 @@
 // Implicit-GEMM convolution: out[co][col] = sum_k W[co][k] * unfold(x)[k][col] per group, without
-// materialising the unfolded input. Rows are output channels of a group, columns are (n, z, y, x)
-// output positions of the whole batch, and the reduction runs over (ci, kz, ky, kx).
+// materialising the unfolded input. Rows are output channels of a group, columns are output positions of the
+// whole batch, and the reduction runs over (ci, tap). Two inner products share the tiling and the loaders:
+// conv_implicit_gemm (FP32 FMAs, a register block per work-item) and conv_implicit_gemm_mma (NVIDIA tensor cores,
+// mma.sync m16n8k8 on TF32 fragments, a warp tile per warp).
 //
-// Macros (all required, set by the host from the planner's Tuning):
+// Macros (set by the host from the planner's Tuning):
 //   TM  output channels per work-group tile
-//   TN  output positions per work-group tile
-//   TK  reduction step held in local memory
-//   WM  output channels per work-item (register block rows)
-//   WN  output positions per work-item (register block columns)
-// Constraints: TM % WM == 0, TN % WN == 0, the work-group size (TM/WM)*(TN/WN) is a multiple of TN
-// and divides TM*TK and TK*TN.
+//   TN  output columns per work-group tile
+//   TK  reduction step held in local memory (a multiple of 8 for MMA)
+//   WM  FMA: output channels per work-item; MMA: rows per warp (a multiple of 16)
+//   WN  FMA: output columns per work-item; MMA: columns per warp (a multiple of 8)
+//   MMA           optional: build conv_implicit_gemm_mma instead of conv_implicit_gemm; the value is the number of
+//                 TF32 products per multiply: 1 (TF32 precision) or 3 (3xTF32: hi*hi + hi*lo + lo*hi, FP32 accuracy)
+//   MMA_EMULATE   optional, with MMA: compute each m16n8k8 product in OpenCL C through local memory, with the same
+//                 fragment layout as the hardware (for devices without tensor cores: tests of the data flow).
+//                 Without it the product is inline PTX, which only NVIDIA's compiler (sm_80 and later) accepts.
+// Constraints: TM % WM == 0, TN % WN == 0; the work-group size ((TM/WM)*(TN/WN) for FMA, 32*(TM/WM)*(TN/WN) for
+// MMA) is a multiple of TN and divides TM*TK and TK*TN.
 //
-// Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups), local (TN/WN, TM/WM, 1);
-// a long layer is split into several launches over column ranges starting at col_base (a multiple of TN).
-// ktab[k] = (ci, kz*dl.x, ky*dl.y, kx*dl.z) for each reduction index k, computed on the host.
+// Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups) with local (TN/WN, TM/WM, 1) for FMA;
+// global (ceil(cols/TN) * WG, ceil(cout_g/TM), groups) with local (WG, 1, 1) for MMA. A long layer is split into
+// launches over column ranges starting at col_base (a multiple of TN).
+//
+// Columns: column c in [0, cols) is (n, q) with q a position of the grid q_sz; its output position is
+// o = q*omul + ores (no output where o >= out_sz) and its input base i0 = q*imul - ipad. For reduction index k,
+// ktab[k] = (ci, dz, dy, dx) reads input channel ci at i0 + d, and the weight is w[g*wgs + row*wrow + woff(k)] with
+// woff(k) = k when kw_direct, else kwoff[k].
+//   Convolution: q_sz = out_sz, omul = 1, ores = 0, imul = stride, ipad = padding, d = tap*dilation.
+//   Transposed convolution, one launch per output residue class r (0 <= r < stride): q_sz = ceil(out_sz/stride),
+//   omul = stride, ores = r, imul = 1, ipad = 0, only the taps with (r + pad - tap*dil) % stride == 0, with
+//   d = (r + pad - tap*dil) / stride: a dense convolution per class, no atomics, no multiplications by zero.
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
+
+#define KERNEL_ARGS \
+    __global const float* x, __global const float* w, __global const float* bias, __global float* y, \
+    const int cin, const int cout, const int cin_g, const int cout_g, \
+    const int4 in_sz, const int4 out_sz, const int4 q_sz, const int4 omul, const int4 ores, const int4 imul, \
+    const int4 ipad, const int mode, const int has_bias, const int K, const int wrow, const int wgs, \
+    const int kw_direct, const int cols, const int col_base, __global const int4* ktab, __global const int* kwoff
+
+// Decodes column col: 0 when it is past the end or outside the output; else its image n, output position
+// index out_p and input base.
+inline int decode_column(int col, int cols, int4 q_sz, int4 out_sz, int4 omul, int4 ores, int4 imul, int4 ipad,
+                         int* n, int* out_p, int4* base) {
+    if (col >= cols) return 0;
+    const int qvol = q_sz.x * q_sz.y * q_sz.z;
+    const int nn = col / qvol;
+    const int q = col - nn * qvol;
+    const int qx = q % q_sz.z;
+    const int qy = (q / q_sz.z) % q_sz.y;
+    const int qz = q / (q_sz.z * q_sz.y);
+    const int oz = qz * omul.x + ores.x;
+    const int oy = qy * omul.y + ores.y;
+    const int ox = qx * omul.z + ores.z;
+    if (oz >= out_sz.x || oy >= out_sz.y || ox >= out_sz.z) return 0;
+    *n = nn;
+    *out_p = (oz * out_sz.y + oy) * out_sz.z + ox;
+    *base = (int4)(qz * imul.x - ipad.x, qy * imul.y - ipad.y, qx * imul.z - ipad.z, 0);
+    return 1;
+}
+
+// Weights of rows [m0, m0+TM) and reduction indices [k0, k0+TK) into As[kk*pitch + m], zeros outside.
+inline void load_a_tile(__local float* As, const int pitch, __global const float* wg, __global const int* kwoff,
+                        const int kw_direct, const int wrow, const int m0, const int cout_g, const int k0,
+                        const int K, const int lid, const int wg_size) {
+    for (int idx = lid; idx < TM * TK; idx += wg_size) {
+        const int m = idx / TK;
+        const int kk = idx % TK;
+        const int row = m0 + m;
+        const int kidx = k0 + kk;
+        float v = 0.0f;
+        if (row < cout_g && kidx < K) {
+            v = wg[(size_t)row * wrow + (kw_direct ? kidx : kwoff[kidx])];
+        }
+        As[kk * pitch + m] = v;
+    }
+}
+
+// The unfolded input of this work-item's column lj for reduction indices [k0, k0+TK) into Bs[kk*pitch + lj].
+// ktab[k] = (ci, dz, dy, dx), made on the host: no integer division per load.
+inline void load_b_tile(__local float* Bs, const int pitch, __global const float* xn, __global const int4* ktab,
+                        const int lvalid, const int4 base, const int4 in_sz, const int in_vol, const int mode,
+                        const int lj, const int k0, const int K, const int lid, const int wg_size) {
+    for (int kk = lid / TN; kk < TK; kk += wg_size / TN) {
+        const int kidx = k0 + kk;
+        float v = 0.0f;
+        if (lvalid && kidx < K) {
+            const int4 kt = ktab[kidx];
+            const int iz = source_index(base.x + kt.y, in_sz.x, mode);
+            const int iy = source_index(base.y + kt.z, in_sz.y, mode);
+            const int ix = source_index(base.z + kt.w, in_sz.z, mode);
+            if (iz >= 0 && iy >= 0 && ix >= 0) {
+                v = xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
+            }
+        }
+        Bs[kk * pitch + lj] = v;
+    }
+}
+
+// Writes acc + bias at (row, col) of group g, when both are real outputs.
+inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
+                         const int row, const int col, const int g, const int cout, const int cout_g, const int cols,
+                         const int4 q_sz, const int4 out_sz, const int4 omul, const int4 ores, const int4 imul,
+                         const int4 ipad) {
+    int n, p;
+    int4 base;
+    if (row >= cout_g || !decode_column(col, cols, q_sz, out_sz, omul, ores, imul, ipad, &n, &p, &base)) return;
+    const int co = g * cout_g + row;
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    y[((size_t)n * cout + co) * out_vol + p] = acc + (has_bias ? bias[co] : 0.0f);
+}
+
+#ifndef MMA
 
 #define WG_SIZE ((TM / WM) * (TN / WN))
 #define CSTEP (TN / WN)
 
 __kernel __attribute__((reqd_work_group_size(TN / WN, TM / WM, 1)))
-void conv_implicit_gemm(__global const float* x, __global const float* w, __global const float* bias,
-                        __global float* y,
-                        const int batch, const int cin, const int cout, const int cin_g, const int cout_g,
-                        const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                        const int4 pd, const int mode, const int has_bias, const int col_base,
-                        __global const int4* ktab) {
-    __local float As[TK][TM];
-    __local float Bs[TK][TN + 1];
+void conv_implicit_gemm(KERNEL_ARGS) {
+    __local float As[TK * TM];
+    __local float Bs[TK * (TN + 1)];
 
     const int tx = get_local_id(0);
     const int ty = get_local_id(1);
@@ -35,62 +127,29 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
     const int g = get_group_id(2);
     const int m0 = get_group_id(1) * TM;
     const int n0 = col_base + get_group_id(0) * TN;
-
-    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
     const int in_vol = in_sz.x * in_sz.y * in_sz.z;
-    const int k_hw = k.y * k.z;
-    const int k_vol = k.x * k_hw;
-    const int K = cin_g * k_vol;
-    const int cols = batch * out_vol;
 
     // The column this work-item loads into Bs is fixed: decode it once.
     const int lj = lid % TN;
-    const int lcol = n0 + lj;
-    const int lvalid = lcol < cols;
-    const int ln = lvalid ? lcol / out_vol : 0;
-    const int lp = lvalid ? lcol % out_vol : 0;
-    const int lox = lp % out_sz.z;
-    const int loy = (lp / out_sz.z) % out_sz.y;
-    const int loz = lp / (out_sz.z * out_sz.y);
-    const int iz0 = loz * st.x - pd.x;
-    const int iy0 = loy * st.y - pd.y;
-    const int ix0 = lox * st.z - pd.z;
+    int ln = 0, lp = 0;
+    int4 lbase = (int4)(0);
+    const int lvalid = decode_column(n0 + lj, cols, q_sz, out_sz, omul, ores, imul, ipad, &ln, &lp, &lbase);
     __global const float* xn = x + ((size_t)ln * cin + (size_t)g * cin_g) * in_vol;
-    __global const float* wg = w + (size_t)g * cout_g * K;
+    __global const float* wg = w + (size_t)g * wgs;
 
     float acc[WM][WN];
     for (int i = 0; i < WM; i++)
         for (int j = 0; j < WN; j++) acc[i][j] = 0.0f;
 
     for (int k0 = 0; k0 < K; k0 += TK) {
-        for (int idx = lid; idx < TM * TK; idx += WG_SIZE) {
-            const int m = idx / TK;
-            const int kk = idx % TK;
-            const int row = m0 + m;
-            const int kidx = k0 + kk;
-            As[kk][m] = (row < cout_g && kidx < K) ? wg[(size_t)row * K + kidx] : 0.0f;
-        }
-        for (int kk = lid / TN; kk < TK; kk += WG_SIZE / TN) {
-            const int kidx = k0 + kk;
-            float v = 0.0f;
-            if (lvalid && kidx < K) {
-                // ktab[kidx] = (ci, kz*dl.x, ky*dl.y, kx*dl.z), made on the host: no integer division per load.
-                const int4 kt = ktab[kidx];
-                const int iz = source_index(iz0 + kt.y, in_sz.x, mode);
-                const int iy = source_index(iy0 + kt.z, in_sz.y, mode);
-                const int ix = source_index(ix0 + kt.w, in_sz.z, mode);
-                if (iz >= 0 && iy >= 0 && ix >= 0) {
-                    v = xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
-                }
-            }
-            Bs[kk][lj] = v;
-        }
+        load_a_tile(As, TM, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, WG_SIZE);
+        load_b_tile(Bs, TN + 1, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, WG_SIZE);
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < TK; kk++) {
             float a[WM];
             float b[WN];
-            for (int i = 0; i < WM; i++) a[i] = As[kk][ty * WM + i];
-            for (int j = 0; j < WN; j++) b[j] = Bs[kk][tx + j * CSTEP];
+            for (int i = 0; i < WM; i++) a[i] = As[kk * TM + ty * WM + i];
+            for (int j = 0; j < WN; j++) b[j] = Bs[kk * (TN + 1) + tx + j * CSTEP];
             for (int i = 0; i < WM; i++)
                 for (int j = 0; j < WN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
         }
@@ -98,15 +157,158 @@ void conv_implicit_gemm(__global const float* x, __global const float* w, __glob
     }
 
     for (int j = 0; j < WN; j++) {
-        const int col = n0 + tx + j * CSTEP;
-        if (col >= cols) continue;
-        const int n = col / out_vol;
-        const int p = col % out_vol;
         for (int i = 0; i < WM; i++) {
-            const int row = m0 + ty * WM + i;
-            if (row >= cout_g) continue;
-            const int co = g * cout_g + row;
-            y[((size_t)n * cout + co) * out_vol + p] = acc[i][j] + (has_bias ? bias[co] : 0.0f);
+            store_output(y, bias, has_bias, acc[i][j], m0 + ty * WM + i, n0 + tx + j * CSTEP, g, cout, cout_g, cols,
+                         q_sz, out_sz, omul, ores, imul, ipad);
         }
     }
 }
+
+#else
+
+#define WARPS_M (TM / WM)
+#define WARPS_N (TN / WN)
+#define MI (WM / 16)
+#define NI (WN / 8)
+#define MMA_WG (32 * WARPS_M * WARPS_N)
+// Row pitches of the local tiles: +8 floats puts the four k-rows a fragment load touches in different banks.
+#define APITCH (TM + 8)
+#define BPITCH (TN + 8)
+
+// v rounded to TF32 (10 explicit mantissa bits), round to nearest with ties away from zero, as cvt.rna.tf32.f32.
+inline uint tf32_round(const float v) {
+    uint u = as_uint(v);
+    if ((u & 0x7f800000u) == 0x7f800000u) {
+        return (u & 0x007fffffu) != 0 ? (u | 0x00400000u) : u;
+    }
+    return (u + 0x1000u) & 0xffffe000u;
+}
+
+// The TF32 remainder v - tf32(v), itself in TF32 (zero for infinities and NaN, whose high part carries them).
+inline uint tf32_rest(const float v, const uint hi) {
+    if ((as_uint(v) & 0x7f800000u) == 0x7f800000u) return 0u;
+    return tf32_round(v - as_float(hi));
+}
+
+#ifdef MMA_EMULATE
+// One m16n8k8 product d += a*b over a warp's fragments, through this warp's 192 floats of local memory.
+// Fragment layout (lane = 4*g + t): a0 = A[g][t], a1 = A[g+8][t], a2 = A[g][t+4], a3 = A[g+8][t+4];
+// b0 = B[t][g], b1 = B[t+4][g]; d_q = D[g + 8*(q/2)][2*t + q%2].
+inline void mma_m16n8k8(float* d, const uint* a, const uint* b, __local float* s, const int lane) {
+    const int g = lane >> 2;
+    const int t = lane & 3;
+    s[g * 8 + t] = as_float(a[0]);
+    s[(g + 8) * 8 + t] = as_float(a[1]);
+    s[g * 8 + t + 4] = as_float(a[2]);
+    s[(g + 8) * 8 + t + 4] = as_float(a[3]);
+    s[128 + t * 8 + g] = as_float(b[0]);
+    s[128 + (t + 4) * 8 + g] = as_float(b[1]);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int q = 0; q < 4; q++) {
+        const int r = g + (q >> 1) * 8;
+        const int c = t * 2 + (q & 1);
+        float sum = d[q];
+        for (int k = 0; k < 8; k++) sum = fma(s[r * 8 + k], s[128 + k * 8 + c], sum);
+        d[q] = sum;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+#define MMA_TF32(d, a, b) mma_m16n8k8(d, a, b, mscratch, lane)
+#else
+#define MMA_TF32(d, a, b)                                                                            \
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "                               \
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"                             \
+                 : "+f"((d)[0]), "+f"((d)[1]), "+f"((d)[2]), "+f"((d)[3])                            \
+                 : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
+#endif
+
+__kernel __attribute__((reqd_work_group_size(MMA_WG, 1, 1)))
+void conv_implicit_gemm_mma(KERNEL_ARGS) {
+    __local float As[TK * APITCH];
+    __local float Bs[TK * BPITCH];
+    const int lid = get_local_id(0);
+    const int warp = lid / 32;
+    const int lane = lid % 32;
+#ifdef MMA_EMULATE
+    __local float mscratch_all[WARPS_M * WARPS_N * 192];
+    __local float* mscratch = mscratch_all + warp * 192;
+#endif
+    const int wr = (warp / WARPS_N) * WM;
+    const int wc = (warp % WARPS_N) * WN;
+    const int gq = lane >> 2;
+    const int tq = lane & 3;
+    const int g = get_group_id(2);
+    const int m0 = get_group_id(1) * TM;
+    const int n0 = col_base + get_group_id(0) * TN;
+    const int in_vol = in_sz.x * in_sz.y * in_sz.z;
+
+    const int lj = lid % TN;
+    int ln = 0, lp = 0;
+    int4 lbase = (int4)(0);
+    const int lvalid = decode_column(n0 + lj, cols, q_sz, out_sz, omul, ores, imul, ipad, &ln, &lp, &lbase);
+    __global const float* xn = x + ((size_t)ln * cin + (size_t)g * cin_g) * in_vol;
+    __global const float* wg = w + (size_t)g * wgs;
+
+    float acc[MI][NI][4];
+    for (int i = 0; i < MI; i++)
+        for (int j = 0; j < NI; j++)
+            for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
+
+    for (int k0 = 0; k0 < K; k0 += TK) {
+        load_a_tile(As, APITCH, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, MMA_WG);
+        load_b_tile(Bs, BPITCH, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, MMA_WG);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int ks = 0; ks < TK; ks += 8) {
+            uint ah[MI][4];
+            uint bh[NI][2];
+#if MMA == 3
+            uint al[MI][4];
+            uint bl[NI][2];
+#endif
+            for (int i = 0; i < MI; i++) {
+                const int r = wr + i * 16 + gq;
+                const float v[4] = {As[(ks + tq) * APITCH + r], As[(ks + tq) * APITCH + r + 8],
+                                    As[(ks + tq + 4) * APITCH + r], As[(ks + tq + 4) * APITCH + r + 8]};
+                for (int e = 0; e < 4; e++) {
+                    ah[i][e] = tf32_round(v[e]);
+#if MMA == 3
+                    al[i][e] = tf32_rest(v[e], ah[i][e]);
+#endif
+                }
+            }
+            for (int j = 0; j < NI; j++) {
+                const int c = wc + j * 8 + gq;
+                const float v[2] = {Bs[(ks + tq) * BPITCH + c], Bs[(ks + tq + 4) * BPITCH + c]};
+                for (int e = 0; e < 2; e++) {
+                    bh[j][e] = tf32_round(v[e]);
+#if MMA == 3
+                    bl[j][e] = tf32_rest(v[e], bh[j][e]);
+#endif
+                }
+            }
+            for (int i = 0; i < MI; i++) {
+                for (int j = 0; j < NI; j++) {
+#if MMA == 3
+                    MMA_TF32(acc[i][j], al[i], bh[j]);
+                    MMA_TF32(acc[i][j], ah[i], bl[j]);
+#endif
+                    MMA_TF32(acc[i][j], ah[i], bh[j]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    for (int i = 0; i < MI; i++) {
+        for (int j = 0; j < NI; j++) {
+            for (int q = 0; q < 4; q++) {
+                const int row = m0 + wr + i * 16 + gq + (q >> 1) * 8;
+                const int col = n0 + wc + j * 8 + tq * 2 + (q & 1);
+                store_output(y, bias, has_bias, acc[i][j][q], row, col, g, cout, cout_g, cols, q_sz, out_sz, omul,
+                             ores, imul, ipad);
+            }
+        }
+    }
+}
+
+#endif

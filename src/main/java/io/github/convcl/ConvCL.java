@@ -10,6 +10,7 @@ import io.github.convcl.jvm.JavaKernels;
 import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Precision;
 import io.github.convcl.spec.Shapes;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -39,6 +40,7 @@ public final class ConvCL implements AutoCloseable {
     private final Backend backend;
     private final DeviceFacts javaFacts = DeviceFacts.java();
     private volatile FaultPolicy faultPolicy = FaultPolicy.FALLBACK_TO_JAVA;
+    private volatile Precision precision = defaultPrecision();
     private volatile boolean closed;
 
     private ConvCL(Backend backend) {
@@ -106,6 +108,28 @@ public final class ConvCL implements AutoCloseable {
     public ConvCL faultPolicy(FaultPolicy policy) {
         this.faultPolicy = Objects.requireNonNull(policy, "policy");
         return this;
+    }
+
+    /** The precision of calls that do not choose one (see {@link Precision}); {@link Precision#FP32} by default. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Sets the precision of calls that do not choose one, like PyTorch's {@code allow_tf32}. */
+    public ConvCL precision(Precision p) {
+        this.precision = Objects.requireNonNull(p, "precision");
+        return this;
+    }
+
+    /** {@code convcl.precision} (system property) or {@code CONVCL_PRECISION} (environment), else FP32. */
+    private static Precision defaultPrecision() {
+        String v = System.getProperty("convcl.precision", System.getenv("CONVCL_PRECISION"));
+        return v == null || v.isBlank() ? Precision.FP32 : Precision.parse(v.trim());
+    }
+
+    /** {@code spec} with this runtime's precision when the call chose none. */
+    private ConvSpec resolved(ConvSpec spec) {
+        return spec.precisionSet() || precision == Precision.FP32 ? spec : spec.withPrecision(precision);
     }
 
     public boolean isClosed() {
@@ -242,7 +266,8 @@ public final class ConvCL implements AutoCloseable {
         }
     }
 
-    private void run(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, Tensor out) {
+    private void run(ConvSpec requested, Tensor input, Tensor weight, Tensor bias, Tensor out) {
+        ConvSpec spec = resolved(requested);
         try {
             backend.convolve(spec, input.buffer(), weight.buffer(), bias == null ? null : bias.buffer(), out.buffer());
         } catch (DeviceFaultException e) {
@@ -283,9 +308,14 @@ public final class ConvCL implements AutoCloseable {
         }
     }
 
+    /** The plan (algorithm, micro-kernel, tiling) the backend runs for {@code spec} at this runtime's precision. */
+    public io.github.convcl.plan.Plan plan(ConvSpec spec) {
+        return backend.plan(resolved(spec));
+    }
+
     /** The algorithm the backend uses for {@code spec}. */
     public String algorithm(ConvSpec spec) {
-        return backend.algorithm(spec);
+        return backend.algorithm(resolved(spec));
     }
 
     /** Waits for all submitted device work. */

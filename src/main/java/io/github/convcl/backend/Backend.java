@@ -32,6 +32,9 @@ public interface Backend extends AutoCloseable {
     /** The algorithm this backend would use for {@code spec}, for reports. */
     String algorithm(ConvSpec spec);
 
+    /** The plan this backend runs for {@code spec}: algorithm, micro-kernel and tiling. */
+    io.github.convcl.plan.Plan plan(ConvSpec spec);
+
     /** Every plan that can run {@code spec} here (the planner's choice among them), for tests, tuning and verify. */
     java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec);
 

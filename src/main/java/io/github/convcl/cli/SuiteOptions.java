@@ -22,17 +22,30 @@ final class SuiteOptions {
     @Option(names = "--layers", split = ",", description = "only these layers")
     List<String> only;
 
-    /** The suite's layers at the chosen batch, filtered by --layers. */
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 (default) or tf32 (tensor cores may round inputs to TF32)")
+    String precision;
+
+    /** The suite's layers at the chosen batch, filtered by --layers, with TF32 precision when it was chosen. */
     List<Suite.Layer> layers() throws IOException {
         List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
         if (only != null && !only.isEmpty()) {
             layers.removeIf(l -> !only.contains(l.name()));
         }
+        io.github.convcl.spec.Precision p = precision();
+        if (p != io.github.convcl.spec.Precision.FP32) {
+            layers.replaceAll(l -> new Suite.Layer(l.name(), l.spec().withPrecision(p), l.why()));
+        }
         return layers;
     }
 
-    /** The runtime on the chosen backend. */
+    /** The chosen precision. */
+    io.github.convcl.spec.Precision precision() {
+        return io.github.convcl.spec.Precision.parse(precision);
+    }
+
+    /** The runtime on the chosen backend, at the chosen precision. */
     ConvCL open() {
-        return backend == null ? ConvCL.open() : ConvCL.open(backend);
+        io.github.convcl.spec.Precision p = precision();
+        return (backend == null ? ConvCL.open() : ConvCL.open(backend)).precision(p);
     }
 }

@@ -29,8 +29,13 @@ final class VerifyCommand implements Callable<Integer> {
             + "backend offers for it, not only the planner's choice (each counts as a case)")
     boolean allPlans;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 (default) or tf32: the runtime's precision; "
+            + "tf32 cases are judged by the TF32 bound (see README, Precision)")
+    String precision;
+
     @Override
     public Integer call() throws Exception {
+        io.github.convcl.spec.Precision prec = io.github.convcl.spec.Precision.parse(precision);
         List<GoldenCase> cases = GoldenSuite.load(dir);
         int passed = 0;
         int failed = 0;
@@ -40,12 +45,12 @@ final class VerifyCommand implements Callable<Integer> {
                 failed++;
                 continue;
             }
-            try (ConvCL cl = t.open()) {
+            try (ConvCL cl = t.open().precision(prec)) {
                 for (GoldenCase c : cases) {
                     List<GoldenRunner.Result> results = new java.util.ArrayList<>();
                     results.add(GoldenRunner.run(c, cl));
                     if (allPlans && c.expectError() == null) {
-                        results.addAll(GoldenRunner.runEveryPlan(c, cl.backend()));
+                        results.addAll(GoldenRunner.runEveryPlan(c, cl.backend(), prec));
                     }
                     for (GoldenRunner.Result r : results) {
                         if (r.passed()) {

@@ -2,13 +2,16 @@
 package io.github.convcl.golden;
 
 import io.github.convcl.ConvCL;
+import io.github.convcl.jvm.Reference;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Precision;
 import java.util.Arrays;
 
 /**
  * Judges one case on one runtime. A case with {@code expect_error} passes only when the runtime refuses it
  * with an IllegalArgumentException whose message contains that word (case-insensitive); any other case passes
- * when {@code max|y - expected| <= tolerance * max(1, max|expected|)}.
+ * when {@code max|y - expected| <= tolerance * max(1, max|expected|)}. Under TF32 precision each output may
+ * also be off by {@link Precision#TF32_RELATIVE_BOUND} times the sum of its absolute products {@code sum|w*x|}.
  */
 public final class GoldenRunner {
     private GoldenRunner() {
@@ -33,6 +36,9 @@ public final class GoldenRunner {
             if (!Arrays.equals(spec.outputShape(), e.shape())) {
                 return new Result(c.name(), false, "output shape " + Arrays.toString(spec.outputShape()) + " != expected " + Arrays.toString(e.shape()));
             }
+            if (cl.precision() == Precision.TF32 && !spec.precisionSet()) {
+                return compareTf32(c.name(), y, e.data(), magnitude(spec, x, w), c.tolerance());
+            }
             return compare(c.name(), y, e.data(), c.tolerance());
         } catch (IllegalArgumentException ex) {
             String msg = String.valueOf(ex.getMessage());
@@ -50,20 +56,27 @@ public final class GoldenRunner {
      * one result per plan, named "case [plan]".
      */
     public static java.util.List<Result> runEveryPlan(GoldenCase c, io.github.convcl.backend.Backend backend) {
+        return runEveryPlan(c, backend, Precision.FP32);
+    }
+
+    /** {@link #runEveryPlan(GoldenCase, io.github.convcl.backend.Backend)} at a precision, judged by its rule. */
+    public static java.util.List<Result> runEveryPlan(GoldenCase c, io.github.convcl.backend.Backend backend, Precision precision) {
         java.util.List<Result> results = new java.util.ArrayList<>();
         try {
-            ConvSpec spec = c.spec();
+            ConvSpec spec = c.spec().precisionSet() ? c.spec() : c.spec().withPrecision(precision);
             Npy x = c.input();
             Npy w = c.weight();
             Npy b = c.bias();
             Npy e = c.expected();
             requireShape("input", x.shape(), spec.inputShape());
             requireShape("weight", w.shape(), spec.weightShape());
+            double[] magnitude = spec.precision() == Precision.TF32 ? magnitude(spec, x, w) : null;
             for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec)) {
                 String name = c.name() + " [" + p + "]";
                 try {
                     float[] y = backend.convolveArrays(spec, p, x.data(), w.data(), b == null ? null : b.data());
-                    results.add(compare(name, y, e.data(), c.tolerance()));
+                    results.add(magnitude == null ? compare(name, y, e.data(), c.tolerance())
+                            : compareTf32(name, y, e.data(), magnitude, c.tolerance()));
                 } catch (RuntimeException ex) {
                     results.add(new Result(name, false, ex.toString()));
                 }
@@ -88,6 +101,58 @@ public final class GoldenRunner {
         if (!Arrays.equals(actual, expected)) {
             throw new IllegalArgumentException(name + " shape " + Arrays.toString(actual) + " does not match " + Arrays.toString(expected));
         }
+    }
+
+    /** Per output, the sum of its absolute products {@code sum|w*x|}: the scale of TF32's rounding error. */
+    public static double[] magnitude(ConvSpec spec, Npy x, Npy w) {
+        return Reference.convolve(spec, abs(x.data()), abs(w.data()), null);
+    }
+
+    private static float[] abs(float[] a) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = Math.abs(a[i]);
+        }
+        return r;
+    }
+
+    /**
+     * The TF32 rule: {@code |y - expected| <= tolerance * max(1, max|expected|) + TF32_RELATIVE_BOUND * magnitude}
+     * per output; the detail gives the worst error and the worst error relative to the magnitude.
+     */
+    public static Result compareTf32(String name, float[] y, float[] expected, double[] magnitude, double tolerance) {
+        if (y.length != expected.length || magnitude.length != y.length) {
+            return new Result(name, false, "length " + y.length + " != expected " + expected.length);
+        }
+        double maxAbs = 0;
+        for (float v : expected) {
+            if (Float.isFinite(v)) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+        }
+        double base = tolerance * Math.max(1, maxAbs);
+        double worst = 0;
+        double worstRelative = 0;
+        int bad = -1;
+        for (int i = 0; i < y.length; i++) {
+            if (Float.compare(y[i], expected[i]) == 0) {
+                continue;
+            }
+            double err = Math.abs((double) y[i] - expected[i]);
+            if (Double.isNaN(err)) {
+                err = Double.POSITIVE_INFINITY;
+            }
+            worst = Math.max(worst, err);
+            if (magnitude[i] > 0) {
+                worstRelative = Math.max(worstRelative, err / magnitude[i]);
+            }
+            if (err > base + Precision.TF32_RELATIVE_BOUND * magnitude[i] && bad < 0) {
+                bad = i;
+            }
+        }
+        boolean ok = bad < 0;
+        return new Result(name, ok, String.format(java.util.Locale.ROOT, "tf32: max error %.3g, max error / sum|w*x| %.3g (limit %.3g + %.1g * sum|w*x|)%s",
+                worst, worstRelative, base, Precision.TF32_RELATIVE_BOUND, ok ? "" : " at " + bad + ": " + y[bad] + " vs " + expected[bad]));
     }
 
     /** The format's tolerance rule, with the worst error in the detail. */

@@ -60,6 +60,11 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
+    public io.github.convcl.plan.Plan plan(ConvSpec spec) {
+        return Planner.plan(spec, facts);
+    }
+
+    @Override
     public java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec) {
         return Planner.applicable(spec, facts);
     }

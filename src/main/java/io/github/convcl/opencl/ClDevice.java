@@ -31,7 +31,40 @@ public record ClDevice(
 
     /** The planner's view of this device, without tuned plans. */
     public DeviceFacts facts() {
-        return new DeviceFacts(kind(), vendor, name, computeUnits, localMemoryBytes, (int) Math.min(Integer.MAX_VALUE, maxWorkGroupSize));
+        return new DeviceFacts(kind(), vendor, name, computeUnits, localMemoryBytes, (int) Math.min(Integer.MAX_VALUE, maxWorkGroupSize),
+                computeCapability(), tensorCores(), java.util.Map.of());
+    }
+
+    /** NVIDIA's compute capability as major*10 + minor (90 for the H100); 0 when the device does not report one. */
+    public int computeCapability() {
+        if (nvidiaComputeCapability == null) {
+            return 0;
+        }
+        String[] parts = nvidiaComputeCapability.trim().split("\\.");
+        try {
+            return Integer.parseInt(parts[0]) * 10 + (parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Native tensor cores on NVIDIA GPUs of compute capability 8.0 or later; the emulated kernels (for tests) on CPU
+     * devices; none elsewhere. {@code -Dconvcl.tensorCores=off} turns both off; {@code =native} claims native
+     * tensor cores on any device (to check that a compiler refusing the PTX falls back).
+     */
+    public DeviceFacts.TensorCores tensorCores() {
+        String setting = System.getProperty("convcl.tensorCores", "auto");
+        if ("off".equalsIgnoreCase(setting)) {
+            return DeviceFacts.TensorCores.NONE;
+        }
+        if ("native".equalsIgnoreCase(setting)) {
+            return DeviceFacts.TensorCores.NATIVE;
+        }
+        if (isNvidia() && kind() == BackendKind.OPENCL_GPU && computeCapability() >= 80) {
+            return DeviceFacts.TensorCores.NATIVE;
+        }
+        return kind() == BackendKind.OPENCL_CPU ? DeviceFacts.TensorCores.EMULATED : DeviceFacts.TensorCores.NONE;
     }
 
     /**

@@ -50,8 +50,17 @@ public final class OpenClBackend implements Backend {
     private final ClBuffer noBias;
     private ClBuffer workspace;
     private ClBuffer weightScratch;
-    private ClBuffer tapScratch;
-    private ClBuffer tableScratch;
+    /** Small int tables on the device by content, least recently used first; entries are released when evicted. */
+    private final java.util.LinkedHashMap<TableKey, ClBuffer> tables = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TableKey, ClBuffer> eldest) {
+            if (size() > TABLE_CACHE) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
     /**
      * The most FLOPs one kernel launch may carry, so that no launch trips a display driver's watchdog (a few seconds):
      * 2^34 is about 0.5 s on the H100 and under 5 s on a slow GPU. {@code -Dconvcl.maxLaunchFlops} overrides it.
@@ -177,7 +186,7 @@ public final class OpenClBackend implements Backend {
         return Planner.plan(spec, facts).toString();
     }
 
-    /** The plan this backend runs for {@code spec}. */
+    @Override
     public Plan plan(ConvSpec spec) {
         return Planner.plan(spec, facts);
     }
@@ -189,17 +198,49 @@ public final class OpenClBackend implements Backend {
 
     /** Replaces the tuned plans (after `convcl tune`). */
     public void tuned(java.util.Map<String, Plan> plans) {
-        this.facts = device.facts().withTuned(plans);
+        this.facts = facts.withTuned(plans);
     }
 
     @Override
     public void convolve(ConvSpec s, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
-        convolve(s, plan(s), in, weight, bias, out);
+        Plan p = plan(s);
+        if (p.algorithm().isTensorCore()) {
+            try {
+                convolve(s, p, in, weight, bias, out);
+                return;
+            } catch (DeviceFaultException e) {
+                if (!(e.getCause() instanceof BuildException)) {
+                    throw e;
+                }
+                refuseTensorCores(e.getCause().getMessage());
+            }
+            p = plan(s);
+        }
+        convolve(s, p, in, weight, bias, out);
+    }
+
+    /** The compiler refused the inline PTX: one WARN, then the planner offers only the FP32 kernels on this device. */
+    private void refuseTensorCores(String why) {
+        synchronized (lock) {
+            if (facts.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.NONE) {
+                return;
+            }
+            facts = facts.withTensorCores(io.github.convcl.plan.DeviceFacts.TensorCores.NONE);
+        }
+        String first = why.lines().findFirst().orElse(why);
+        LOG.warn("{} refused the tensor-core (inline PTX) kernels; using the FP32 kernels on it from now on: {}", device.name(), first);
+    }
+
+    /** A program that did not build: the compiler's refusal, with its log. */
+    static final class BuildException extends CLException {
+        BuildException(String message, int status) {
+            super(message, status);
+        }
     }
 
     @Override
     public List<Plan> applicablePlans(ConvSpec spec) {
-        return Planner.applicable(spec, device.facts());
+        return Planner.applicable(spec, facts);
     }
 
     @Override
@@ -221,24 +262,8 @@ public final class OpenClBackend implements Backend {
             try {
                 Faults.check(Faults.Point.ALLOCATION);
                 switch (plan.algorithm()) {
-                    case CL_IMPLICIT_GEMM -> {
-                        Tuning t = plan.tuning();
-                        cl_kernel k = kernel("implicit_gemm", t.buildOptions(), "conv_implicit_gemm");
-                        Args a = new Args(k).mem(in).mem(weight).mem(b).mem(out)
-                                .i(s.batch()).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
-                                .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(s.paddingMode().ordinal()).i(hasBias);
-                        long cols = total / s.outChannels();
-                        long gy = ceilDiv(s.outPerGroup(), t.tm()) * (t.tm() / t.wm());
-                        long flopsPerColumn = 2L * s.outChannels() * s.inPerGroup() * s.kernelVolume();
-                        long step = Math.max(t.tn(), maxLaunchFlops / Math.max(1, flopsPerColumn) / t.tn() * t.tn());
-                        int colBaseArg = a.index;
-                        a.i(0).mem(reductionTable(s.inPerGroup(), k3, dl3));
-                        for (long c0 = 0; c0 < cols; c0 += step) {
-                            a.at(colBaseArg).i((int) c0);
-                            long gx = ceilDiv(Math.min(step, cols - c0), t.tn()) * (t.tn() / t.wn());
-                            launch(a.kernel, null, new long[] {gx, gy, s.groups()}, new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1});
-                        }
-                    }
+                    case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32 ->
+                            implicitGemm(s, plan, in, weight, b, out, hasBias, in3, out3, k3, st3, dl3, pd3);
                     case CL_CPU_TILE -> {
                         int[] before = ConvSpec.to3d(s.padBefore(), 0);
                         int[] after = ConvSpec.to3d(s.padAfter(), 0);
@@ -335,26 +360,162 @@ public final class OpenClBackend implements Backend {
         return workspace;
     }
 
-    /** Uploads implicit_gemm.cl's ktab: (ci, kz*dz, ky*dy, kx*dx) per reduction index; lock held. */
-    private ClBuffer reductionTable(int cinG, int[] k, int[] dl) {
-        int taps = k[0] * k[1] * k[2];
-        int[] table = new int[4 * cinG * taps];
-        int i = 0;
-        for (int c = 0; c < cinG; c++) {
-            for (int kz = 0; kz < k[0]; kz++) {
-                for (int ky = 0; ky < k[1]; ky++) {
-                    for (int kx = 0; kx < k[2]; kx++) {
-                        table[i++] = c;
-                        table[i++] = kz * dl[0];
-                        table[i++] = ky * dl[1];
-                        table[i++] = kx * dl[2];
+    /**
+     * Runs implicit_gemm.cl: one launch sequence for a convolution, one per output residue class for a transposed
+     * convolution (see the file's header for the column mapping); lock held.
+     */
+    private void implicitGemm(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, ClBuffer b, DeviceBuffer out, int hasBias,
+                              int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
+        Tuning t = plan.tuning();
+        boolean mma = plan.algorithm().isTensorCore();
+        cl_kernel k = mma
+                ? kernel("implicit_gemm", t.buildOptions() + " -DMMA=" + plan.algorithm().tf32Products() + mmaOptions(), "conv_implicit_gemm_mma")
+                : kernel("implicit_gemm", t.buildOptions(), "conv_implicit_gemm");
+        int kvol = s.kernelVolume();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        long wgs = (long) coutG * cinG * kvol;
+        long gy = mma ? ceilDiv(coutG, t.tm()) : ceilDiv(coutG, t.tm()) * (t.tm() / t.wm());
+        long[] local = mma ? new long[] {t.mmaWorkGroupSize(), 1, 1} : new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1};
+        long itemsPerTile = mma ? t.mmaWorkGroupSize() : t.tn() / t.wn();
+        for (GemmClass c : gemmClasses(s, in3, out3, k3, st3, dl3, pd3)) {
+            int reduction = c.ktab.length / 4;
+            long cols = (long) s.batch() * c.q[0] * c.q[1] * c.q[2];
+            Args a = new Args(k).mem(in).mem(weight).mem(b).mem(out)
+                    .i(s.inChannels()).i(s.outChannels()).i(cinG).i(coutG)
+                    .i4(in3).i4(out3).i4(c.q).i4(c.omul).i4(c.ores).i4(c.imul).i4(c.ipad)
+                    .i(s.paddingMode().ordinal()).i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
+                    .i(s.transposed() ? 0 : 1).i(Math.toIntExact(cols));
+            int colBaseArg = a.index;
+            a.i(0).mem(table(c.ktab)).mem(table(c.kwoff));
+            long flopsPerColumn = 2L * s.outChannels() * Math.max(1, reduction);
+            long step = Math.max(t.tn(), maxLaunchFlops / flopsPerColumn / t.tn() * t.tn());
+            for (long c0 = 0; c0 < cols; c0 += step) {
+                a.at(colBaseArg).i((int) c0);
+                long gx = ceilDiv(Math.min(step, cols - c0), t.tn()) * itemsPerTile;
+                launch(a.kernel, null, new long[] {gx, gy, s.groups()}, local);
+            }
+        }
+    }
+
+    /** Build options of the tensor-core kernel on this device: emulated on CPUs, the device's architecture on NVIDIA. */
+    private String mmaOptions() {
+        if (facts.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.NATIVE && device.isNvidia()) {
+            int cc = device.computeCapability();
+            return " -cl-nv-arch sm_" + cc;
+        }
+        return facts.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.NATIVE ? "" : " -DMMA_EMULATE";
+    }
+
+    /**
+     * The column mapping and reduction tables of implicit_gemm.cl. ktab holds (ci, dz, dy, dx) per reduction index
+     * and kwoff its weight offset within a row; a transposed convolution gets one class per output residue.
+     */
+    private record GemmClass(int[] q, int[] omul, int[] ores, int[] imul, int[] ipad, int wrow, int[] ktab, int[] kwoff) {
+    }
+
+    static java.util.List<GemmClass> gemmClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
+        int kvol = s.kernelVolume();
+        int cinG = s.inPerGroup();
+        java.util.List<GemmClass> classes = new ArrayList<>();
+        if (!s.transposed()) {
+            int[] ktab = new int[4 * cinG * kvol];
+            int[] kwoff = new int[cinG * kvol];
+            int i = 0;
+            for (int c = 0; c < cinG; c++) {
+                for (int kz = 0; kz < k3[0]; kz++) {
+                    for (int ky = 0; ky < k3[1]; ky++) {
+                        for (int kx = 0; kx < k3[2]; kx++) {
+                            kwoff[i / 4] = i / 4;
+                            ktab[i++] = c;
+                            ktab[i++] = kz * dl3[0];
+                            ktab[i++] = ky * dl3[1];
+                            ktab[i++] = kx * dl3[2];
+                        }
                     }
                 }
             }
+            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, ktab, kwoff));
+            return classes;
         }
-        tableScratch = grown(tableScratch, table.length);
-        clEnqueueWriteBuffer(queue, tableScratch.mem, CL_TRUE, 0, (long) table.length * Sizeof.cl_int, Pointer.to(table), 0, null, null);
-        return tableScratch;
+        int[] q = new int[3];
+        for (int d = 0; d < 3; d++) {
+            q[d] = (int) ceilDiv(out3[d], st3[d]);
+        }
+        int coutG = s.outPerGroup();
+        for (int rz = 0; rz < st3[0]; rz++) {
+            for (int ry = 0; ry < st3[1]; ry++) {
+                for (int rx = 0; rx < st3[2]; rx++) {
+                    int[] r = {rz, ry, rx};
+                    if (rz >= out3[0] || ry >= out3[1] || rx >= out3[2]) {
+                        continue;
+                    }
+                    java.util.List<int[]> taps = new ArrayList<>();
+                    for (int kz = 0; kz < k3[0]; kz++) {
+                        for (int ky = 0; ky < k3[1]; ky++) {
+                            for (int kx = 0; kx < k3[2]; kx++) {
+                                int[] kk = {kz, ky, kx};
+                                int[] off = new int[3];
+                                boolean hits = true;
+                                for (int d = 0; d < 3 && hits; d++) {
+                                    int num = r[d] + pd3[d] - kk[d] * dl3[d];
+                                    hits = Math.floorMod(num, st3[d]) == 0;
+                                    off[d] = Math.floorDiv(num, st3[d]);
+                                }
+                                if (hits) {
+                                    taps.add(new int[] {(kz * k3[1] + ky) * k3[2] + kx, off[0], off[1], off[2]});
+                                }
+                            }
+                        }
+                    }
+                    int[] ktab = new int[4 * cinG * taps.size()];
+                    int[] kwoff = new int[cinG * taps.size()];
+                    int i = 0;
+                    for (int c = 0; c < cinG; c++) {
+                        for (int[] tap : taps) {
+                            kwoff[i / 4] = c * coutG * kvol + tap[0];
+                            ktab[i++] = c;
+                            ktab[i++] = tap[1];
+                            ktab[i++] = tap[2];
+                            ktab[i++] = tap[3];
+                        }
+                    }
+                    classes.add(new GemmClass(q, st3, r, new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, ktab, kwoff));
+                }
+            }
+        }
+        return classes;
+    }
+
+    /**
+     * A device copy of a small int table (reduction and tap tables), uploaded once per distinct content and kept
+     * (at most {@link #TABLE_CACHE} of them), so that a steady stream of calls never waits on a blocking write; lock held.
+     */
+    private ClBuffer table(int[] values) {
+        TableKey key = new TableKey(values.length == 0 ? new int[1] : values);
+        ClBuffer cached = tables.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        ClBuffer buf = (ClBuffer) allocate(key.values.length);
+        clEnqueueWriteBuffer(queue, buf.mem, CL_TRUE, 0, (long) key.values.length * Sizeof.cl_int, Pointer.to(key.values), 0, null, null);
+        tables.put(key, buf);
+        return buf;
+    }
+
+    private static final int TABLE_CACHE = 64;
+
+    /** An int table compared by content. */
+    private record TableKey(int[] values) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TableKey k && java.util.Arrays.equals(values, k.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(values);
+        }
     }
 
     /** Uploads the per-tap offsets into the phase planes that conv_cpu_tile reads (see cpu_tile.cl); lock held. */
@@ -373,9 +534,7 @@ public final class OpenClBackend implements Backend {
                 }
             }
         }
-        tapScratch = grown(tapScratch, offs.length);
-        clEnqueueWriteBuffer(queue, tapScratch.mem, CL_TRUE, 0, (long) offs.length * Sizeof.cl_int, Pointer.to(offs), 0, null, null);
-        return tapScratch;
+        return table(offs);
     }
 
     /** The scratch buffer for reordered weights; lock held. */
@@ -474,7 +633,7 @@ public final class OpenClBackend implements Backend {
                 String log = buildLog(p);
                 clReleaseProgram(p);
                 ClCounters.released(ClCounters.Kind.PROGRAM);
-                throw new CLException("building kernels/" + file + ".cl with '" + opts + "' failed: " + e.getMessage()
+                throw new BuildException("building kernels/" + file + ".cl with '" + opts + "' failed: " + e.getMessage()
                         + (log.isBlank() ? "" : "\n" + log), e.getStatus());
             }
             cl_program built = p;

@@ -20,8 +20,12 @@ public enum Algorithm {
     CL_DIRECT("direct"),
     /** OpenCL: transposed convolution as a gather per output element, no atomics. */
     CL_TRANSPOSED_GATHER("transposed gather"),
-    /** OpenCL: implicit GEMM with register and local-memory tiles. */
+    /** OpenCL: implicit GEMM with register and local-memory tiles, FP32 FMAs; convolution and (per residue class) transposed. */
     CL_IMPLICIT_GEMM("implicit gemm"),
+    /** OpenCL on NVIDIA tensor cores: the implicit GEMM with mma.sync on TF32 fragments, one product (TF32 precision). */
+    CL_IMPLICIT_GEMM_TF32("implicit gemm", "mma tf32"),
+    /** OpenCL on NVIDIA tensor cores: 3xTF32 (hi*hi + hi*lo + lo*hi), FP32 accuracy. */
+    CL_IMPLICIT_GEMM_3XTF32("implicit gemm", "mma 3xtf32"),
     /** OpenCL on CPUs: padded input, each work-item CO output channels x 8 positions in float8 registers. */
     CL_CPU_TILE("cpu tile"),
     /** OpenCL on CPUs: transposed convolution by output residue class, float8 x CO register tiles, no atomics. */
@@ -30,13 +34,34 @@ public enum Algorithm {
     CL_DEPTHWISE("depthwise");
 
     private final String label;
+    private final String microKernel;
 
     Algorithm(String label) {
+        this(label, "fma");
+    }
+
+    Algorithm(String label, String microKernel) {
         this.label = label;
+        this.microKernel = microKernel;
     }
 
     /** A short name for tables. */
     public String label() {
-        return label;
+        return isTensorCore() ? label + " " + microKernel : label;
+    }
+
+    /** The inner product: {@code fma} (FP32 multiply-adds), {@code mma tf32} or {@code mma 3xtf32} (tensor cores). */
+    public String microKernel() {
+        return microKernel;
+    }
+
+    /** True for the tensor-core kernels. */
+    public boolean isTensorCore() {
+        return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_3XTF32;
+    }
+
+    /** TF32 products per multiply-add of the tensor-core kernels: 1 or 3; 0 for the others. */
+    public int tf32Products() {
+        return this == CL_IMPLICIT_GEMM_TF32 ? 1 : this == CL_IMPLICIT_GEMM_3XTF32 ? 3 : 0;
     }
 }

@@ -3,12 +3,28 @@ package io.github.convcl.plan;
 
 import io.github.convcl.backend.BackendKind;
 
-/** The facts about a device the planner decides on, with the plans `convcl tune` measured best for it, per layer class. */
+/**
+ * The facts about a device the planner decides on, with the plans `convcl tune` measured best for it, per layer
+ * class. {@code computeCapability} is NVIDIA's (major*10 + minor, 0 when unknown or not NVIDIA).
+ */
 public record DeviceFacts(BackendKind kind, String vendor, String name, int computeUnits, long localMemoryBytes, int maxWorkGroupSize,
-                          java.util.Map<String, Plan> tuned) {
+                          int computeCapability, TensorCores tensorCores, java.util.Map<String, Plan> tuned) {
+
+    /** How a device runs the tensor-core kernels. */
+    public enum TensorCores {
+        /** Never: the planner offers no tensor-core plan. */
+        NONE,
+        /**
+         * Through OpenCL C that reproduces mma.sync's fragment layout in local memory: offered to tests and
+         * {@code verify --all-plans} on CPU devices, never chosen by the planner.
+         */
+        EMULATED,
+        /** Inline PTX mma.sync on an NVIDIA GPU of compute capability 8.0 or later. */
+        NATIVE
+    }
 
     public DeviceFacts(BackendKind kind, String vendor, String name, int computeUnits, long localMemoryBytes, int maxWorkGroupSize) {
-        this(kind, vendor, name, computeUnits, localMemoryBytes, maxWorkGroupSize, java.util.Map.of());
+        this(kind, vendor, name, computeUnits, localMemoryBytes, maxWorkGroupSize, 0, TensorCores.NONE, java.util.Map.of());
     }
 
     /** The facts of the pure-Java backend on this JVM. */
@@ -18,6 +34,18 @@ public record DeviceFacts(BackendKind kind, String vendor, String name, int comp
 
     /** The same device with tuned plans per layer class (see {@link Planner#layerClass}). */
     public DeviceFacts withTuned(java.util.Map<String, Plan> plans) {
-        return new DeviceFacts(kind, vendor, name, computeUnits, localMemoryBytes, maxWorkGroupSize, java.util.Map.copyOf(plans));
+        return new DeviceFacts(kind, vendor, name, computeUnits, localMemoryBytes, maxWorkGroupSize, computeCapability, tensorCores,
+                java.util.Map.copyOf(plans));
+    }
+
+    /** The same device with another tensor-core support (a refused PTX build turns NATIVE into NONE). */
+    public DeviceFacts withTensorCores(TensorCores t) {
+        return new DeviceFacts(kind, vendor, name, computeUnits, localMemoryBytes, maxWorkGroupSize, computeCapability, t, tuned);
+    }
+
+    /** An NVIDIA GPU's facts with its compute capability, tensor cores from 8.0 on. */
+    public static DeviceFacts nvidia(String name, int computeUnits, long localMemoryBytes, int maxWorkGroupSize, int computeCapability) {
+        return new DeviceFacts(BackendKind.OPENCL_GPU, "NVIDIA Corporation", name, computeUnits, localMemoryBytes, maxWorkGroupSize,
+                computeCapability, computeCapability >= 80 ? TensorCores.NATIVE : TensorCores.NONE, java.util.Map.of());
     }
 }

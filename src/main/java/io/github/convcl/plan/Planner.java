@@ -4,6 +4,7 @@ package io.github.convcl.plan;
 import io.github.convcl.backend.BackendKind;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
+import io.github.convcl.spec.Precision;
 
 /** Maps a convolution and a device to the algorithm and tile parameters that run it. Pure: no I/O, no state. */
 public final class Planner {
@@ -13,6 +14,14 @@ public final class Planner {
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
             new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8));
+    /**
+     * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
+     * default, 4 warps of 64x32 (4x4 m16n8k8 products each). Not yet measured on an H100: `convcl tune` there picks.
+     */
+    public static final Tuning MMA_TILES = new Tuning(128, 64, 16, 64, 32);
+    public static final java.util.List<Tuning> MMA_TILE_CANDIDATES = java.util.List.of(MMA_TILES,
+            new Tuning(64, 64, 16, 32, 32), new Tuning(128, 128, 16, 64, 64), new Tuning(128, 128, 32, 32, 64),
+            new Tuning(256, 128, 16, 64, 64));
     /**
      * The CPU tile kernels: {@code tm} output channels per work-item (CO), {@code tn} positions (VN = tn/8).
      * Measured on PoCL 3.1 (2 EPYC cores): VN=2 ran slower than VN=1 (resnet3x3 19.4 against 29.0 GFLOP/s),
@@ -59,15 +68,25 @@ public final class Planner {
             for (Tuning t : java.util.List.of(CPU_TILE_8, CPU_TILE_4, CPU_TILE_1)) {
                 plans.add(new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, t));
             }
-            return plans;
+        } else {
+            plans.add(Plan.of(Algorithm.CL_DIRECT));
+            plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_8));
+            plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_4));
+            plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_1));
         }
-        plans.add(Plan.of(Algorithm.CL_DIRECT));
-        plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_8));
-        plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_4));
-        plans.add(new Plan(Algorithm.CL_CPU_TILE, CPU_TILE_1));
         for (Tuning t : GEMM_TILE_CANDIDATES) {
             if (t.isValidGemmTiling() && t.workGroupSize() <= device.maxWorkGroupSize()) {
                 plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
+            }
+        }
+        if (device.tensorCores() != DeviceFacts.TensorCores.NONE) {
+            for (Tuning t : MMA_TILE_CANDIDATES) {
+                if (t.isValidMmaTiling() && t.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
+                    plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
+                    if (s.precision() == Precision.TF32) {
+                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, t));
+                    }
+                }
             }
         }
         if (depthwiseShaped) {
@@ -93,18 +112,33 @@ public final class Planner {
         return s.outPerGroup() >= 8 ? CPU_TILE_8 : s.outPerGroup() >= 4 ? CPU_TILE_4 : CPU_TILE_1;
     }
 
-    /** The layer classes tuning is stored by: transposed, depthwise, grouped, pointwise, dense. */
+    /**
+     * The layer classes tuning is stored by: transposed, depthwise, grouped, pointwise, dense; with
+     * {@code :tf32} appended for TF32 precision, whose best plan may differ.
+     */
     public static String layerClass(ConvSpec s) {
+        String shape;
         if (s.transposed()) {
-            return "transposed";
+            shape = "transposed";
+        } else if (s.inPerGroup() == 1) {
+            shape = "depthwise";
+        } else if (s.groups() > 1) {
+            shape = "grouped";
+        } else {
+            shape = s.isPointwise() ? "pointwise" : "dense";
         }
-        if (s.inPerGroup() == 1) {
-            return "depthwise";
+        return s.precision() == Precision.TF32 ? shape + ":tf32" : shape;
+    }
+
+    /** Multiply-adds per output of one implicit-GEMM column: per residue class for a transposed layer. */
+    static int gemmReduction(ConvSpec s) {
+        long r = (long) s.inPerGroup() * s.kernelVolume();
+        if (s.transposed()) {
+            for (int st : s.stride()) {
+                r /= st;
+            }
         }
-        if (s.groups() > 1) {
-            return "grouped";
-        }
-        return s.isPointwise() ? "pointwise" : "dense";
+        return (int) Math.min(Integer.MAX_VALUE, r);
     }
 
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
@@ -119,22 +153,24 @@ public final class Planner {
         if (s.transposed() && device.kind() == BackendKind.OPENCL_CPU) {
             return new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, cpuTile(s));
         }
-        if (s.transposed()) {
-            return Plan.of(Algorithm.CL_TRANSPOSED_GATHER);
-        }
         if (device.kind() == BackendKind.OPENCL_CPU) {
             return new Plan(Algorithm.CL_CPU_TILE, cpuTile(s));
         }
-        if (s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS) {
+        if (!s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS) {
             return Plan.of(Algorithm.CL_DEPTHWISE);
         }
-        int reduction = s.inPerGroup() * s.kernelVolume();
+        int reduction = gemmReduction(s);
+        if (device.tensorCores() == DeviceFacts.TensorCores.NATIVE && s.groups() == 1
+                && reduction >= Thresholds.CL_MMA_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_MMA_MIN_OUT_CHANNELS
+                && MMA_TILES.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
+            return new Plan(s.precision() == Precision.TF32 ? Algorithm.CL_IMPLICIT_GEMM_TF32 : Algorithm.CL_IMPLICIT_GEMM_3XTF32, MMA_TILES);
+        }
         if (reduction >= Thresholds.CL_GEMM_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_GEMM_MIN_OUT_PER_GROUP) {
             Tuning t = device.kind() == BackendKind.OPENCL_GPU ? GPU_TILES : CPU_TILES;
             if (t.workGroupSize() <= device.maxWorkGroupSize()) {
                 return new Plan(Algorithm.CL_IMPLICIT_GEMM, t);
             }
         }
-        return Plan.of(Algorithm.CL_DIRECT);
+        return Plan.of(s.transposed() ? Algorithm.CL_TRANSPOSED_GATHER : Algorithm.CL_DIRECT);
     }
 }

@@ -26,4 +26,8 @@ public final class Thresholds {
     public static final int CL_GEMM_MIN_REDUCTION = 16;
     /** OpenCL implicit GEMM needs at least this many output channels per group to fill a tile. */
     public static final int CL_GEMM_MIN_OUT_PER_GROUP = 8;
+    /** Tensor cores: at least two k8 steps of reduction per output (C_in * taps, per residue class when transposed). */
+    public static final int CL_MMA_MIN_REDUCTION = 16;
+    /** Tensor cores: at least one m16 fragment of output channels. */
+    public static final int CL_MMA_MIN_OUT_CHANNELS = 16;
 }

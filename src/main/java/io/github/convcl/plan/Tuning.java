@@ -22,6 +22,24 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
         return wg % tn == 0 && (tm * tk) % wg == 0 && (tk * tn) % wg == 0;
     }
 
+    /** The work-group size of the tensor-core kernel: one warp of 32 per WM x WN warp tile. */
+    public int mmaWorkGroupSize() {
+        return 32 * (tm / wm) * (tn / wn);
+    }
+
+    /**
+     * The constraints of implicit_gemm.cl's MMA kernel: warp tiles of whole m16n8k8 products (WM % 16, WN % 8),
+     * a reduction step of whole k8 steps, and loads that divide evenly among the work-items.
+     */
+    public boolean isValidMmaTiling() {
+        if (tm <= 0 || tn <= 0 || tk <= 0 || wm <= 0 || wn <= 0 || tm % wm != 0 || tn % wn != 0
+                || wm % 16 != 0 || wn % 8 != 0 || tk % 8 != 0) {
+            return false;
+        }
+        int wg = mmaWorkGroupSize();
+        return wg % tn == 0 && (tm * tk) % wg == 0 && (tk * tn) % wg == 0;
+    }
+
     /** The build options that define the macros. */
     public String buildOptions() {
         return "-DTM=" + tm + " -DTN=" + tn + " -DTK=" + tk + " -DWM=" + wm + " -DWN=" + wn;

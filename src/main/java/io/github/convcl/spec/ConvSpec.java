@@ -38,6 +38,7 @@ public final class ConvSpec {
     private final PaddingMode paddingMode;
     private final boolean bias;
     private final int[] outputSize;
+    private final Precision precision;
 
     private ConvSpec(Builder b, int[] padBefore, int[] padAfter, int[] outputPadding, int[] outputSize) {
         this.rank = b.rank;
@@ -57,6 +58,7 @@ public final class ConvSpec {
         this.paddingMode = b.paddingMode;
         this.bias = b.bias;
         this.outputSize = outputSize;
+        this.precision = b.precision;
     }
 
     /** A builder for a convolution with {@code rank} spatial dimensions. */
@@ -98,6 +100,7 @@ public final class ConvSpec {
         b.groups = groups;
         b.bias = bias;
         b.paddingMode = paddingMode;
+        b.precision = precision;
         return b;
     }
 
@@ -124,6 +127,10 @@ public final class ConvSpec {
     public int[] outputPadding() { return outputPadding.clone(); }
     public PaddingMode paddingMode() { return paddingMode; }
     public boolean hasBias() { return bias; }
+    /** The precision asked for with {@link Builder#precision}, or {@link Precision#FP32} when none was. */
+    public Precision precision() { return precision == null ? Precision.FP32 : precision; }
+    /** True when the call chose a precision; otherwise the runtime's setting applies. */
+    public boolean precisionSet() { return precision != null; }
     public int[] outputSize() { return outputSize.clone(); }
 
     /** Input channels per group. */
@@ -207,6 +214,11 @@ public final class ConvSpec {
         return e;
     }
 
+    /** The same spec with another precision. */
+    public ConvSpec withPrecision(Precision p) {
+        return toBuilder().precision(p).build();
+    }
+
     /** The same spec with another batch size. */
     public ConvSpec withBatch(int n) {
         return toBuilder().batch(n).build();
@@ -229,7 +241,7 @@ public final class ConvSpec {
                 && Arrays.equals(inputSize, s.inputSize) && Arrays.equals(kernel, s.kernel)
                 && Arrays.equals(stride, s.stride) && Arrays.equals(dilation, s.dilation)
                 && Arrays.equals(padBefore, s.padBefore) && Arrays.equals(padAfter, s.padAfter)
-                && Arrays.equals(outputPadding, s.outputPadding);
+                && Arrays.equals(outputPadding, s.outputPadding) && precision == s.precision;
     }
 
     @Override
@@ -252,6 +264,9 @@ public final class ConvSpec {
         }
         if (paddingMode != PaddingMode.ZEROS) {
             sb.append(", padding_mode=").append(paddingMode.torchName());
+        }
+        if (precision != null) {
+            sb.append(", precision=").append(precision.id());
         }
         return sb.append(", bias=").append(bias).append(')').toString();
     }
@@ -282,6 +297,7 @@ public final class ConvSpec {
         private int groups = 1;
         private boolean bias = true;
         private PaddingMode paddingMode = PaddingMode.ZEROS;
+        private Precision precision;
 
         private Builder(int rank, boolean transposed) {
             if (rank < 1 || rank > 3) {
@@ -340,6 +356,8 @@ public final class ConvSpec {
         public Builder groups(int g) { this.groups = g; return this; }
         public Builder bias(boolean b) { this.bias = b; return this; }
         public Builder paddingMode(PaddingMode m) { this.paddingMode = Objects.requireNonNull(m, "padding_mode"); return this; }
+        /** The precision of this call (see {@link Precision}); unset, the runtime's setting applies. */
+        public Builder precision(Precision p) { this.precision = Objects.requireNonNull(p, "precision"); return this; }
 
         private int[] filled(int v) {
             int[] a = new int[rank];

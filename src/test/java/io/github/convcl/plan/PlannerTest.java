@@ -16,7 +16,27 @@ class PlannerTest {
     static final DeviceFacts GPU = new DeviceFacts(BackendKind.OPENCL_GPU, "NVIDIA Corporation", "NVIDIA H100 80GB HBM3", 132, 49152, 1024);
     static final DeviceFacts POCL = new DeviceFacts(BackendKind.OPENCL_CPU, "AuthenticAMD", "pthread-haswell-AMD EPYC", 2, 524288, 4096);
     static final DeviceFacts SMALL_WG = new DeviceFacts(BackendKind.OPENCL_GPU, "Tiny", "tiny", 1, 16384, 64);
+    /** NVIDIA devices as ClDevice reports them: compute capability 9.0 and 8.0 have tensor cores for TF32, 7.0 not. */
+    static final DeviceFacts H100 = DeviceFacts.nvidia("NVIDIA H100 80GB HBM3", 132, 49152, 1024, 90);
+    static final DeviceFacts A100 = DeviceFacts.nvidia("NVIDIA A100-SXM4-40GB", 108, 49152, 1024, 80);
+    static final DeviceFacts V100 = DeviceFacts.nvidia("Tesla V100-SXM2-16GB", 80, 49152, 1024, 70);
+    static final DeviceFacts POCL_EMULATED = POCL.withTensorCores(DeviceFacts.TensorCores.EMULATED);
 
+    static ConvSpec tf32(ConvSpec s) {
+        return s.withPrecision(io.github.convcl.spec.Precision.TF32);
+    }
+
+    static ConvSpec conv3d() {
+        return ConvSpec.conv(3).input(1, 64, 8, 28, 28).outChannels(64).kernel(3).padding(1).build();
+    }
+
+    static ConvSpec dilated() {
+        return ConvSpec.conv(2).input(2, 64, 28, 28).outChannels(64).kernel(3).padding(2).dilation(2).build();
+    }
+
+    static ConvSpec grouped() {
+        return ConvSpec.conv(2).input(2, 128, 28, 28).outChannels(128).kernel(3).padding(1).groups(4).build();
+    }
     static ConvSpec resnet3x3() {
         return ConvSpec.conv(2).input(2, 64, 56, 56).outChannels(64).kernel(3).padding(1).build();
     }
@@ -68,7 +88,30 @@ class PlannerTest {
                 Arguments.of(resnet3x3(), SMALL_WG, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(depthwise(), GPU, Algorithm.CL_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), GPU, Algorithm.CL_DIRECT, Tuning.NONE),
-                Arguments.of(transposed(), GPU, Algorithm.CL_TRANSPOSED_GATHER, Tuning.NONE),
+                Arguments.of(transposed(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                Arguments.of(ConvSpec.convTranspose(2).input(1, 4, 9, 9).outChannels(8).kernel(2).stride(2).build(), GPU,
+                        Algorithm.CL_TRANSPOSED_GATHER, Tuning.NONE),
+                // Tensor cores: 3xTF32 for FP32, one TF32 product when the call allows TF32; dense, strided,
+                // dilated, 1x1, transposed and 3D alike. Depthwise, grouped and tiny layers keep their kernels.
+                Arguments.of(resnet3x3(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(tf32(resnet3x3()), H100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
+                Arguments.of(resnet3x3s2(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(dilated(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(pointwise(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(tf32(pointwise()), H100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
+                Arguments.of(transposed(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(tf32(transposed()), H100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
+                Arguments.of(conv3d(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(tf32(conv3d()), A100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
+                Arguments.of(depthwise(), H100, Algorithm.CL_DEPTHWISE, Tuning.NONE),
+                Arguments.of(tf32(depthwise()), H100, Algorithm.CL_DEPTHWISE, Tuning.NONE),
+                Arguments.of(grouped(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                Arguments.of(fewOutputs(), H100, Algorithm.CL_DIRECT, Tuning.NONE),
+                Arguments.of(tf32(resnet3x3()), V100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                Arguments.of(resnet3x3(), V100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                Arguments.of(tf32(resnet3x3()), POCL_EMULATED, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_8),
+                Arguments.of(tf32(transposed()), POCL_EMULATED, Algorithm.CL_CPU_TILE_TRANSPOSED, Planner.CPU_TILE_8),
+                Arguments.of(tf32(resnet3x3()), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(tinyReduction(), GPU, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(fewOutputs(), GPU, Algorithm.CL_DIRECT, Tuning.NONE));
     }
@@ -88,12 +131,61 @@ class PlannerTest {
         DeviceFacts gpu = GPU.withTuned(java.util.Map.of("dense", tuned, "transposed", tuned));
         assertEquals(tuned, Planner.plan(resnet3x3(), gpu));
         assertEquals(Planner.plan(pointwise(), GPU), Planner.plan(pointwise(), gpu));
-        // An implicit GEMM cannot run a transposed layer: the tuned entry is ignored.
-        assertEquals(Algorithm.CL_TRANSPOSED_GATHER, Planner.plan(transposed(), gpu).algorithm());
+        // A tile the device's work-group limit refuses is ignored.
+        Plan big = new Plan(Algorithm.CL_IMPLICIT_GEMM, new Tuning(128, 128, 8, 8, 8));
+        assertEquals(Planner.plan(resnet3x3(), SMALL_WG), Planner.plan(resnet3x3(), SMALL_WG.withTuned(java.util.Map.of("dense", big))));
+        // A TF32 plan tuned for TF32 calls never runs an FP32 call, and vice versa the classes are apart.
+        Plan tf32Plan = new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES);
+        DeviceFacts h100 = H100.withTuned(java.util.Map.of("dense", tf32Plan, "dense:tf32", tf32Plan));
+        assertEquals(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.plan(resnet3x3(), h100).algorithm());
+        assertEquals(tf32Plan, Planner.plan(tf32(resnet3x3()), h100));
+        // Tensor-core plans tuned on a device that loses them (a refused PTX build) are ignored.
+        Plan mma = new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES);
+        DeviceFacts refused = H100.withTuned(java.util.Map.of("dense", mma)).withTensorCores(DeviceFacts.TensorCores.NONE);
+        assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(resnet3x3(), refused).algorithm());
+        assertEquals("dense:tf32", Planner.layerClass(tf32(resnet3x3())));
         assertEquals("dense", Planner.layerClass(resnet3x3()));
         assertEquals("pointwise", Planner.layerClass(pointwise()));
         assertEquals("depthwise", Planner.layerClass(depthwise()));
         assertEquals("transposed", Planner.layerClass(transposed()));
+    }
+
+    @org.junit.jupiter.api.Test
+    void everyMmaTilingMeetsTheKernelsConstraints() {
+        for (Tuning t : Planner.MMA_TILE_CANDIDATES) {
+            org.junit.jupiter.api.Assertions.assertTrue(t.isValidMmaTiling(), t.toString());
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(new Tuning(64, 64, 16, 24, 32).isValidMmaTiling(), "WM not a multiple of 16");
+        org.junit.jupiter.api.Assertions.assertFalse(new Tuning(64, 64, 12, 32, 32).isValidMmaTiling(), "TK not a multiple of 8");
+        org.junit.jupiter.api.Assertions.assertFalse(new Tuning(64, 256, 16, 64, 64).isValidMmaTiling(), "128 work-items cannot load 256 columns");
+    }
+
+    /** The planner never emits PTX where there are no native tensor cores, whatever the shape and precision. */
+    @org.junit.jupiter.api.Test
+    void noTensorCorePlanWithoutNativeTensorCores() {
+        java.util.List<ConvSpec> specs = java.util.List.of(resnet3x3(), resnet3x3s2(), pointwise(), depthwise(), transposed(), conv3d(),
+                dilated(), grouped(), tinyReduction(), fewOutputs());
+        for (DeviceFacts d : java.util.List.of(JAVA, GPU, POCL, POCL_EMULATED, SMALL_WG, V100)) {
+            for (ConvSpec s : specs) {
+                for (ConvSpec p : java.util.List.of(s, tf32(s))) {
+                    org.junit.jupiter.api.Assertions.assertFalse(Planner.plan(p, d).algorithm().isTensorCore(), p + " on " + d.name());
+                }
+            }
+        }
+    }
+
+    /** Tests and tuners see the emulated tensor-core plans; TF32 plans only for calls that allow TF32. */
+    @org.junit.jupiter.api.Test
+    void applicablePlansFollowPrecisionAndSupport() {
+        java.util.function.Function<java.util.List<Plan>, Long> tf32Plans = ps -> ps.stream().filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_TF32).count();
+        java.util.function.Function<java.util.List<Plan>, Long> x3Plans = ps -> ps.stream().filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32).count();
+        assertEquals(0L, tf32Plans.apply(Planner.applicable(resnet3x3(), H100)));
+        assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), x3Plans.apply(Planner.applicable(resnet3x3(), H100)));
+        assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), tf32Plans.apply(Planner.applicable(tf32(resnet3x3()), H100)));
+        assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), x3Plans.apply(Planner.applicable(transposed(), POCL_EMULATED)));
+        assertEquals(0L, x3Plans.apply(Planner.applicable(tf32(resnet3x3()), POCL)));
+        assertEquals(0L, x3Plans.apply(Planner.applicable(tf32(resnet3x3()), V100)));
+        assertEquals(0L, x3Plans.apply(Planner.applicable(resnet3x3(), JAVA)));
     }
 
     @ParameterizedTest(name = "{0} on {1}")

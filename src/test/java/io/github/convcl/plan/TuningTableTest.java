@@ -36,7 +36,13 @@ class TuningTableTest {
         assertEquals(new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, Planner.CPU_TILE_8), pocl.get("transposed"));
         assertEquals(new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1), pocl.get("depthwise"));
         Map<String, Plan> h100 = TuningTable.lookup("NVIDIA H100 80GB HBM3", "580.159");
-        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES), h100.get("dense"));
+        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES), h100.get("dense"));
+        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES), h100.get("dense:tf32"));
+        assertEquals(Plan.of(Algorithm.CL_DEPTHWISE), h100.get("depthwise"));
+        // The shipped H100 entries are what the planner picks there untuned (and so agree with its table).
+        io.github.convcl.plan.DeviceFacts facts = io.github.convcl.plan.DeviceFacts.nvidia("NVIDIA H100 80GB HBM3", 132, 49152, 1024, 90);
+        io.github.convcl.spec.ConvSpec dense = io.github.convcl.spec.ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).padding(1).build();
+        assertEquals(Planner.plan(dense, facts), h100.get(Planner.layerClass(dense)));
         assertTrue(TuningTable.lookup("Some Other GPU", "1").isEmpty());
     }
 }

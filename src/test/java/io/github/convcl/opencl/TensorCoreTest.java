@@ -1,0 +1,188 @@
+// The tensor-core kernels and the precision setting: TF32 within its documented bound, 3xTF32 at FP32 accuracy,
+// the planner's choice per precision, and the fallback when a compiler refuses the PTX.
+package io.github.convcl.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.convcl.ConvCL;
+import io.github.convcl.TestSupport;
+import io.github.convcl.backend.Backend;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.DeviceFacts;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Precision;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs on the CPU OpenCL device (PoCL in CI), where the tensor-core kernels run emulated: the same tiling, loaders,
+ * TF32 rounding and fragment layout as on NVIDIA, with each m16n8k8 product computed in OpenCL C. A test table of
+ * layers checks each mode against the float64 reference.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TensorCoreTest {
+    /** 3xTF32 must be as accurate as FP32: error within this fraction of sum|w*x| (FP32 itself reaches about 1e-7). */
+    static final double THREE_TF32_RELATIVE = 1e-5;
+    /** TF32 rounds: on these random layers some output must be off by more than FP32 ever is. */
+    static final double TF32_VISIBLE_RELATIVE = 1e-5;
+
+    private final ConvCL cl = TestSupport.openOrSkip("opencl-cpu");
+
+    @AfterAll
+    void close() {
+        cl.close();
+    }
+
+    static Stream<Arguments> layers() {
+        return Stream.of(
+                Arguments.of("dense 3x3", ConvSpec.conv(2).input(2, 24, 10, 11).outChannels(40).kernel(3).padding(1).build()),
+                Arguments.of("strided 3x3", ConvSpec.conv(2).input(1, 16, 13, 12).outChannels(32).kernel(3).stride(2).padding(1).build()),
+                Arguments.of("dilated 3x3", ConvSpec.conv(2).input(1, 16, 12, 12).outChannels(20).kernel(3).dilation(2).padding(2).build()),
+                Arguments.of("1x1", ConvSpec.conv(2).input(2, 48, 7, 9).outChannels(36).kernel(1).build()),
+                Arguments.of("conv1d", ConvSpec.conv(1).input(2, 20, 30).outChannels(24).kernel(5).padding(2).build()),
+                Arguments.of("3d", ConvSpec.conv(3).input(1, 8, 5, 6, 7).outChannels(24).kernel(3).padding(1).build()),
+                Arguments.of("transposed s2", ConvSpec.convTranspose(2).input(1, 32, 6, 7).outChannels(24).kernel(4).stride(2).padding(1).build()),
+                Arguments.of("transposed 3d", ConvSpec.convTranspose(3).input(1, 16, 3, 4, 4).outChannels(16).kernel(2).stride(2).build()),
+                Arguments.of("reflect pad", ConvSpec.conv(2).input(1, 16, 9, 9).outChannels(16).kernel(3).padding(1)
+                        .paddingMode(io.github.convcl.spec.PaddingMode.REFLECT).build()));
+    }
+
+    /** max over outputs of |y - ref| / sum|w*x|. */
+    private static double relativeToMagnitude(ConvSpec s, float[] y, float[] x, float[] w, float[] b) {
+        double[] ref = Reference.convolve(s, x, w, b);
+        double[] mag = Reference.convolve(s, abs(x), abs(w), null);
+        double worst = 0;
+        for (int i = 0; i < y.length; i++) {
+            worst = Math.max(worst, Math.abs(y[i] - ref[i]) / Math.max(mag[i], 1e-30));
+        }
+        return worst;
+    }
+
+    private static float[] abs(float[] a) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = Math.abs(a[i]);
+        }
+        return r;
+    }
+
+    private static float[][] data(ConvSpec s, long seed) {
+        RandomSpecs r = new RandomSpecs(seed, 1);
+        return new float[][] {r.data(s.inputElements()), r.data(s.weightElements()), s.hasBias() ? r.data(s.outChannels()) : null};
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layers")
+    void tf32StaysWithinItsBoundAndVisiblyRounds(String name, ConvSpec spec) {
+        ConvSpec s = spec.withPrecision(Precision.TF32);
+        float[][] d = data(s, name.hashCode());
+        Backend b = cl.backend();
+        for (Plan p : List.of(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES), new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILE_CANDIDATES.get(1)))) {
+            assertTrue(b.applicablePlans(s).contains(p), p + " offered for " + s);
+            float[] y = b.convolveArrays(s, p, d[0], d[1], d[2]);
+            double rel = relativeToMagnitude(s, y, d[0], d[1], d[2]);
+            assertTrue(rel <= Precision.TF32_RELATIVE_BOUND, name + " " + p + ": error / sum|w*x| = " + rel);
+            assertTrue(rel > TF32_VISIBLE_RELATIVE, name + " " + p + ": error / sum|w*x| = " + rel + ", so the inputs were not rounded to TF32");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layers")
+    void threeTf32KeepsFp32Accuracy(String name, ConvSpec s) {
+        float[][] d = data(s, name.hashCode() + 1);
+        Plan p = new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES);
+        float[] y = cl.backend().convolveArrays(s, p, d[0], d[1], d[2]);
+        double rel = relativeToMagnitude(s, y, d[0], d[1], d[2]);
+        assertTrue(rel <= THREE_TF32_RELATIVE, name + ": error / sum|w*x| = " + rel);
+        TestSupport.assertClose(name, y, Reference.convolve(s, d[0], d[1], d[2]));
+    }
+
+    @Test
+    void tf32PlansAreOfferedOnlyToCallsThatAllowTf32() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(16).kernel(3).build();
+        assertFalse(cl.backend().applicablePlans(s).stream().anyMatch(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_TF32));
+        assertTrue(cl.backend().applicablePlans(s.withPrecision(Precision.TF32)).stream().anyMatch(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_TF32));
+    }
+
+    @Test
+    void precisionPerRuntimeAndPerCall() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(16).kernel(3).build();
+        float[][] d = data(s, 7);
+        double[] ref = Reference.convolve(s, d[0], d[1], d[2]);
+        try (ConvCL java = ConvCL.open("java")) {
+            assertEquals(Precision.FP32, java.precision());
+            java.precision(Precision.TF32);
+            // No tensor cores here: TF32 calls compute FP32, which meets the TF32 bound a fortiori.
+            TestSupport.assertClose("java tf32", java.convolve(s, d[0], d[1], d[2]), ref);
+            assertEquals(Algorithm.JAVA_DIRECT_GEMM, java.plan(s).algorithm());
+        }
+        cl.precision(Precision.TF32);
+        try {
+            assertFalse(cl.plan(s).algorithm().isTensorCore(), "the planner never picks (emulated) tensor cores on " + cl.device());
+            TestSupport.assertClose("opencl-cpu tf32", cl.convolve(s, d[0], d[1], d[2]), ref);
+            // A call's own precision wins over the runtime's.
+            assertEquals(Precision.FP32, s.withPrecision(Precision.FP32).precision());
+            assertTrue(s.withPrecision(Precision.FP32).precisionSet());
+            assertFalse(s.precisionSet());
+        } finally {
+            cl.precision(Precision.FP32);
+        }
+        assertEquals(Precision.TF32, Precision.parse("TF32"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16"));
+        assertTrue(e.getMessage().contains("precision=fp16"), e.getMessage());
+        assertTrue(s.withPrecision(Precision.TF32).toString().contains("precision=tf32"));
+        assertFalse(s.equals(s.withPrecision(Precision.TF32)));
+    }
+
+    /**
+     * A device that claims native tensor cores but whose compiler refuses the inline PTX (PoCL here): the first call
+     * logs one WARN, finishes on the FP32 kernels, and the planner stops offering tensor cores; nothing leaks.
+     */
+    @Test
+    void aCompilerThatRefusesThePtxFallsBackWithOneWarning() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 32, 12, 12).outChannels(32).kernel(3).padding(1).build();
+        float[][] d = data(s, 11);
+        double[] ref = Reference.convolve(s, d[0], d[1], d[2]);
+        Logger log = (Logger) LoggerFactory.getLogger(OpenClBackend.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        Map<ClCounters.Kind, Long> baseline = ClCounters.snapshot();
+        System.setProperty("convcl.tensorCores", "native");
+        try (ConvCL native_ = TestSupport.openOrSkip("opencl-cpu")) {
+            OpenClBackend b = (OpenClBackend) native_.backend();
+            assertEquals(DeviceFacts.TensorCores.NATIVE, b.facts().tensorCores());
+            b.tuned(Map.of("dense", new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES)));
+            assertTrue(native_.plan(s).algorithm().isTensorCore());
+            for (int i = 0; i < 3; i++) {
+                TestSupport.assertClose("after the refused build", native_.convolve(s, d[0], d[1], d[2]), ref);
+            }
+            List<ILoggingEvent> warns = events.list.stream().filter(e -> e.getLevel().toString().equals("WARN")).toList();
+            assertEquals(1, warns.size(), warns.toString());
+            assertTrue(warns.get(0).getFormattedMessage().contains("refused the tensor-core"), warns.get(0).getFormattedMessage());
+            assertEquals(DeviceFacts.TensorCores.NONE, b.facts().tensorCores());
+            assertFalse(native_.plan(s).algorithm().isTensorCore());
+        } finally {
+            System.clearProperty("convcl.tensorCores");
+            log.detachAppender(events);
+        }
+        assertEquals(baseline, ClCounters.snapshot(), "live OpenCL objects after close");
+    }
+}
