@@ -138,25 +138,34 @@ void conv_implicit_gemm(KERNEL_ARGS) {
     __global const float* wg = w + (size_t)g * wgs;
 
     float acc[WM][WN];
+    #pragma unroll
     for (int i = 0; i < WM; i++)
+        #pragma unroll
         for (int j = 0; j < WN; j++) acc[i][j] = 0.0f;
 
     for (int k0 = 0; k0 < K; k0 += TK) {
         load_a_tile(As, TM, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, WG_SIZE);
         load_b_tile(Bs, TN + 1, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, WG_SIZE);
         barrier(CLK_LOCAL_MEM_FENCE);
+#pragma unroll
         for (int kk = 0; kk < TK; kk++) {
             float a[WM];
             float b[WN];
+            #pragma unroll
             for (int i = 0; i < WM; i++) a[i] = As[kk * TM + ty * WM + i];
+            #pragma unroll
             for (int j = 0; j < WN; j++) b[j] = Bs[kk * (TN + 1) + tx + j * CSTEP];
+            #pragma unroll
             for (int i = 0; i < WM; i++)
+                #pragma unroll
                 for (int j = 0; j < WN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
+    #pragma unroll
     for (int j = 0; j < WN; j++) {
+        #pragma unroll
         for (int i = 0; i < WM; i++) {
             store_output(y, bias, has_bias, acc[i][j], m0 + ty * WM + i, n0 + tx + j * CSTEP, g, cout, cout_g, cols,
                          q_sz, out_sz, omul, ores, imul, ipad);
@@ -250,14 +259,18 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     __global const float* wg = w + (size_t)g * wgs;
 
     float acc[MI][NI][4];
+    #pragma unroll
     for (int i = 0; i < MI; i++)
+        #pragma unroll
         for (int j = 0; j < NI; j++)
+            #pragma unroll
             for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
 
     for (int k0 = 0; k0 < K; k0 += TK) {
         load_a_tile(As, APITCH, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, MMA_WG);
         load_b_tile(Bs, BPITCH, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, MMA_WG);
         barrier(CLK_LOCAL_MEM_FENCE);
+        #pragma unroll
         for (int ks = 0; ks < TK; ks += 8) {
             uint ah[MI][4];
             uint bh[NI][2];
@@ -265,10 +278,12 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
             uint al[MI][4];
             uint bl[NI][2];
 #endif
+            #pragma unroll
             for (int i = 0; i < MI; i++) {
                 const int r = wr + i * 16 + gq;
                 const float v[4] = {As[(ks + tq) * APITCH + r], As[(ks + tq) * APITCH + r + 8],
                                     As[(ks + tq + 4) * APITCH + r], As[(ks + tq + 4) * APITCH + r + 8]};
+                #pragma unroll
                 for (int e = 0; e < 4; e++) {
                     ah[i][e] = tf32_round(v[e]);
 #if MMA == 3
@@ -276,9 +291,11 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
+            #pragma unroll
             for (int j = 0; j < NI; j++) {
                 const int c = wc + j * 8 + gq;
                 const float v[2] = {Bs[(ks + tq) * BPITCH + c], Bs[(ks + tq + 4) * BPITCH + c]};
+                #pragma unroll
                 for (int e = 0; e < 2; e++) {
                     bh[j][e] = tf32_round(v[e]);
 #if MMA == 3
@@ -286,7 +303,9 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
+            #pragma unroll
             for (int i = 0; i < MI; i++) {
+                #pragma unroll
                 for (int j = 0; j < NI; j++) {
 #if MMA == 3
                     MMA_TF32(acc[i][j], al[i], bh[j]);
@@ -299,8 +318,11 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
+    #pragma unroll
     for (int i = 0; i < MI; i++) {
+        #pragma unroll
         for (int j = 0; j < NI; j++) {
+            #pragma unroll
             for (int q = 0; q < 4; q++) {
                 const int row = m0 + wr + i * 16 + gq + (q >> 1) * 8;
                 const int col = n0 + wc + j * 8 + tq * 2 + (q & 1);

@@ -69,8 +69,14 @@ public final class DeviceProbe {
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile"});
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile_transposed"});
             } else if (e.getKey().equals("implicit_gemm")) {
-                for (Tuning t : List.of(Planner.GPU_TILES, Planner.CPU_TILES)) {
-                    builds.add(new String[] {e.getKey(), t.buildOptions(), e.getValue().get(0)});
+                List<Plan> gemms = new ArrayList<>(List.of(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                        new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM, Planner.CPU_TILES)));
+                if (backend.facts().tensorCores() != io.github.convcl.plan.DeviceFacts.TensorCores.NONE) {
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES));
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES));
+                }
+                for (Plan p : gemms) {
+                    builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p), OpenClBackend.gemmKernelName(p)});
                 }
             } else {
                 for (String k : e.getValue()) {
@@ -98,7 +104,7 @@ public final class DeviceProbe {
             for (int i = 0; i < r.length; i++) {
                 ref[i] = (float) r[i];
             }
-            for (Plan p : Planner.applicable(s, backend.clDevice().facts())) {
+            for (Plan p : Planner.applicable(s, backend.facts())) {
                 String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
                 try {
                     float[] y = backend.convolveArrays(s, p, x, w, bias);

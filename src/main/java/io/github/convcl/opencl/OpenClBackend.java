@@ -368,9 +368,7 @@ public final class OpenClBackend implements Backend {
                               int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
         Tuning t = plan.tuning();
         boolean mma = plan.algorithm().isTensorCore();
-        cl_kernel k = mma
-                ? kernel("implicit_gemm", t.buildOptions() + " -DMMA=" + plan.algorithm().tf32Products() + mmaOptions(), "conv_implicit_gemm_mma")
-                : kernel("implicit_gemm", t.buildOptions(), "conv_implicit_gemm");
+        cl_kernel k = kernel("implicit_gemm", gemmBuildOptions(plan), gemmKernelName(plan));
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -396,6 +394,17 @@ public final class OpenClBackend implements Backend {
                 launch(a.kernel, null, new long[] {gx, gy, s.groups()}, local);
             }
         }
+    }
+
+    /** The build options of implicit_gemm.cl for a plan on this device. */
+    public String gemmBuildOptions(Plan plan) {
+        String tiles = plan.tuning().buildOptions();
+        return plan.algorithm().isTensorCore() ? tiles + " -DMMA=" + plan.algorithm().tf32Products() + mmaOptions() : tiles;
+    }
+
+    /** The kernel of implicit_gemm.cl a plan runs. */
+    public static String gemmKernelName(Plan plan) {
+        return plan.algorithm().isTensorCore() ? "conv_implicit_gemm_mma" : "conv_implicit_gemm";
     }
 
     /** Build options of the tensor-core kernel on this device: emulated on CPUs, the device's architecture on NVIDIA. */

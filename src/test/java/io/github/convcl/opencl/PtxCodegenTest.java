@@ -1,0 +1,96 @@
+// Compiles implicit_gemm.cl for NVIDIA (PTX) with the clang that PoCL depends on: the tensor-core kernel's inline
+// PTX must assemble into exactly the mma.sync instructions its tiling implies, and no kernel may keep its
+// accumulators on the stack. A static check of the GPU code, on machines without a GPU.
+package io.github.convcl.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.convcl.TestSupport;
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.plan.Tuning;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PtxCodegenTest {
+    /** PoCL 3.1 (Debian 12) depends on clang-15, whose NVPTX back end knows sm_80 (the first with TF32 mma). */
+    static final String CLANG = System.getProperty("convcl.clang", "clang-15");
+
+    @TempDir
+    Path dir;
+
+    static Stream<Plan> plans() {
+        List<Plan> plans = new ArrayList<>();
+        for (Tuning t : Planner.MMA_TILE_CANDIDATES) {
+            plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
+            plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, t));
+        }
+        for (Tuning t : Planner.GEMM_TILE_CANDIDATES) {
+            plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
+        }
+        return plans.stream();
+    }
+
+    private static boolean clangAvailable() {
+        try {
+            Process p = new ProcessBuilder(CLANG, "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("plans")
+    void compilesToPtxWithTheExpectedInstructionsAndNoStack(Plan plan) throws Exception {
+        boolean clang = clangAvailable();
+        if (!clang && TestSupport.openClRequired()) {
+            throw new AssertionError(CLANG + " (a dependency of PoCL) is missing, so the PTX check cannot run");
+        }
+        assumeTrue(clang, CLANG + " not found");
+        Path src = dir.resolve("implicit_gemm.cl");
+        Files.writeString(src, KernelSource.load("implicit_gemm"));
+        Path ptx = dir.resolve("out.ptx");
+        List<String> cmd = new ArrayList<>(List.of(CLANG, "-target", "nvptx64-nvidia-nvcl", "-x", "cl", "-cl-std=CL1.2",
+                "-Xclang", "-finclude-default-header", "-O2", "-cl-mad-enable", "-S", "-Xclang", "-target-cpu", "-Xclang", "sm_80",
+                // NVIDIA's OpenCL compiler takes the GNU keyword asm; clang's OpenCL mode knows only __asm__.
+                "-Dasm=__asm__", "-o", ptx.toString()));
+        Tuning t = plan.tuning();
+        cmd.addAll(List.of(t.buildOptions().split(" ")));
+        if (plan.algorithm().isTensorCore()) {
+            cmd.add("-DMMA=" + plan.algorithm().tf32Products());
+        }
+        cmd.add(src.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "clang timed out");
+        assertEquals(0, p.exitValue(), "clang failed:\n" + log);
+        String code = Files.readString(ptx);
+        long mma = code.lines().filter(l -> l.contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")).count();
+        if (plan.algorithm().isTensorCore()) {
+            long perStep = (long) (t.wm() / 16) * (t.wn() / 8) * plan.algorithm().tf32Products();
+            assertEquals(perStep * (t.tk() / 8), mma, "mma.sync instructions in the unrolled reduction step");
+            assertTrue(code.contains(".entry conv_implicit_gemm_mma"), "kernel entry");
+        } else {
+            assertEquals(0, mma);
+            // Without libclc, clang leaves OpenCL's fma() as a call to the mangled builtin; NVIDIA's compiler inlines it.
+            long fma = code.lines().map(String::trim).filter(l -> l.startsWith("fma.rn") || l.equals("_Z3fmafff,")).count();
+            assertTrue(fma >= (long) t.wm() * t.wn() * t.tk(), "expected the unrolled " + t.wm() + "x" + t.wn() + "x" + t.tk()
+                    + " FMAs, found " + fma);
+        }
+        long stack = code.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
+        assertEquals(0, stack, "accumulators or fragments spilled to the stack (local memory)");
+    }
+}
