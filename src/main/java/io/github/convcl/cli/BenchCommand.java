@@ -182,6 +182,11 @@ final class BenchCommand implements Callable<Integer> {
         return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
+    /** The rows of dense layers: groups = 1 (convolution or transposed). */
+    static List<Row> dense(List<Row> rows) {
+        return rows.stream().filter(r -> r.spec().groups() == 1).toList();
+    }
+
     /** The geometric mean of ConvCL time / reference time over rows that have a reference. */
     static double geomean(List<Row> rows) {
         double sum = 0;
@@ -206,8 +211,12 @@ final class BenchCommand implements Callable<Integer> {
                     r.microKernel(), r.algorithm(), r.check());
         }
         if (reference != null) {
+            String ref = reference.path("device").asText("reference") + (reference.path("tf32").asBoolean(false) ? " (tf32)" : "");
             System.out.printf(Locale.ROOT, "geometric mean of ConvCL / %s time over %d layers: %.3f%n",
-                    reference.path("device").asText("reference"), rows.stream().filter(r -> r.referenceMs() != null).count(), geomean(rows));
+                    ref, rows.stream().filter(r -> r.referenceMs() != null).count(), geomean(rows));
+            List<Row> dense = dense(rows);
+            System.out.printf(Locale.ROOT, "geometric mean over the %d dense layers (groups = 1): %.3f%n",
+                    dense.stream().filter(r -> r.referenceMs() != null).count(), geomean(dense));
         }
     }
 
@@ -216,6 +225,7 @@ final class BenchCommand implements Callable<Integer> {
         root.put("backend", cl.backendKind().id());
         root.put("device", cl.device());
         root.put("batch", select.batch);
+        root.put("precision", select.precision().id());
         root.put("repeats", repeats);
         ObjectNode layers = root.putObject("layers");
         for (Row r : rows) {
@@ -239,6 +249,7 @@ final class BenchCommand implements Callable<Integer> {
         if (reference != null) {
             root.put("reference", reference.path("device").asText());
             root.put("geomean_ratio", geomean(rows));
+            root.put("geomean_ratio_dense", geomean(dense(rows)));
         }
         GoldenSuite.json().writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
     }
