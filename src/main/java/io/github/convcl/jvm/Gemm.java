@@ -84,6 +84,40 @@ final class Gemm {
         }
     }
 
+    /** The first row of each A panel for M rows (heights as {@link #height}), then M. */
+    static int[] panelStarts(int m, int mr) {
+        int n = 0;
+        for (int i = 0; i < m; i += height(m, mr, i)) {
+            n++;
+        }
+        int[] starts = new int[n + 1];
+        for (int i = 0, p = 0; i < m; i += height(m, mr, i)) {
+            starts[p++] = i;
+        }
+        starts[n] = m;
+        return starts;
+    }
+
+    /**
+     * Packs the one A panel that starts at row {@code i0}, as {@link #packA} lays it out: reads its rows side by side
+     * and writes the panel in order, so that panels can be packed in parallel.
+     */
+    static void packPanel(int m, int k, float[] a, int aOff, int aRow, int aCol, int mr, int i0, float[] pa, int paOff) {
+        int h = height(m, mr, i0);
+        int rows = Math.min(h, m - i0);
+        int base = paOff + i0 * k;
+        for (int kk = 0; kk < k; kk++) {
+            int dst = base + kk * h;
+            int src = aOff + i0 * aRow + kk * aCol;
+            for (int r = 0; r < rows; r++) {
+                pa[dst + r] = a[src + r * aRow];
+            }
+            for (int r = rows; r < h; r++) {
+                pa[dst + r] = 0f;
+            }
+        }
+    }
+
     /** Packs columns [j0, j0+n) of row-major B (leading dimension ldb) into 16-column panels. */
     static void packB(int n, int k, float[] b, int bOff, int ldb, float[] pb, int pbOff) {
         for (int j = 0; j < n; j += NR) {

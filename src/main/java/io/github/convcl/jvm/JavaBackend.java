@@ -45,6 +45,7 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void write(DeviceBuffer dst, long offset, FloatBuffer src) {
+        ((HeapBuffer) dst).written();
         src.get(((HeapBuffer) dst).data, Math.toIntExact(offset), src.remaining());
     }
 
@@ -55,8 +56,9 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        ((HeapBuffer) out).written();
         JavaKernels.run(Planner.plan(spec, facts).algorithm(), spec, data(in), data(weight),
-                bias == null ? null : data(bias), data(out));
+                bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
     }
 
     @Override
@@ -71,7 +73,8 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
-        JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out));
+        ((HeapBuffer) out).written();
+        JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
     }
 
     /** The facts the planner decides on for this backend. */
@@ -97,12 +100,47 @@ public final class JavaBackend implements Backend {
         return ((HeapBuffer) b).data;
     }
 
-    private static final class HeapBuffer extends DeviceBuffer {
+    /** A heap array; it keeps its packed form as weights (see {@link PackCache}) until it is written. */
+    private static final class HeapBuffer extends DeviceBuffer implements PackCache {
         final float[] data;
+        private volatile long version;
+        private volatile Packed packed;
+
+        private record Packed(String key, long version, float[] panels) {
+        }
 
         HeapBuffer(long elements) {
             super(elements);
             data = new float[Math.toIntExact(elements)];
+        }
+
+        /** Marks the contents changed: called before every write and before the buffer is a convolution's output. */
+        void written() {
+            version++;
+        }
+
+        @Override
+        public float[] recycle(int size) {
+            Packed p = packed;
+            return p != null && p.version != version && p.panels.length >= size ? p.panels : null;
+        }
+
+        @Override
+        public long version() {
+            return version;
+        }
+
+        @Override
+        public float[] get(String key) {
+            Packed p = packed;
+            return p != null && p.version == version && p.key.equals(key) ? p.panels : null;
+        }
+
+        @Override
+        public void put(String key, long at, float[] panels) {
+            if (at == version) {
+                packed = new Packed(key, at, panels);
+            }
         }
 
         @Override

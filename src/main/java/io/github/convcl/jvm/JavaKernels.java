@@ -20,19 +20,27 @@ public final class JavaKernels {
     /** Floats past the padded input that a 16-wide tile may read for columns it discards. */
     private static final int DIRECT_SLACK = 32;
 
+    static volatile int EXP_MODE = 0;
+    static volatile int EXP_WANT = 0;
+
     private JavaKernels() {
     }
 
     /** Runs {@code algorithm} for {@code s}; {@code bias} may be null. */
     public static void run(Algorithm algorithm, ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+        run(algorithm, s, x, w, bias, y, null);
+    }
+
+    /** As {@link #run(Algorithm, ConvSpec, float[], float[], float[], float[])}, reusing packed weights from {@code cache}. */
+    static void run(Algorithm algorithm, ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
         if (s.batch() == 0) {
             return;
         }
         switch (algorithm) {
-            case JAVA_IM2COL_GEMM, JAVA_POINTWISE_GEMM -> gemmConv(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM);
+            case JAVA_IM2COL_GEMM, JAVA_POINTWISE_GEMM -> gemmConv(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache);
             case JAVA_DEPTHWISE -> depthwise(s, x, w, bias, y);
-            case JAVA_DIRECT_GEMM -> directGemm(s, x, w, bias, y);
-            case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y);
+            case JAVA_DIRECT_GEMM -> directGemm(s, x, w, bias, y, cache);
+            case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y, cache);
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
     }
@@ -67,12 +75,38 @@ public final class JavaKernels {
         return (int) Math.max(1, Math.min(batch, fit));
     }
 
-    /** The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}. */
-    private static float[] packWeights(float[] w, int groups, int coutG, int reduction, int mr, int aSize) {
-        float[] pa = workspace(2, aSize * groups);
-        for (int grp = 0; grp < groups; grp++) {
-            Gemm.packA(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, pa, grp * aSize);
+    /**
+     * The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}: from
+     * {@code cache} when it holds them for this geometry, else packed in parallel (and kept there).
+     */
+    private static float[] packWeights(PackCache cache, float[] w, int groups, int coutG, int reduction, int mr, int aSize) {
+        String key = "gemm g" + groups + " m" + coutG + " k" + reduction + " mr" + mr;
+        return packed(cache, key, aSize * groups, pa -> {
+            int[] starts = Gemm.panelStarts(coutG, mr);
+            int panels = starts.length - 1;
+            Parallel.forEach(groups * panels, t -> Gemm.packPanel(coutG, reduction, w, (t / panels) * coutG * reduction, reduction, 1, mr,
+                    starts[t % panels], pa, (t / panels) * aSize));
+        });
+    }
+
+    /** Packed panels of {@code size} floats under {@code key}: cached, or packed by {@code pack} into a reused array. */
+    private static float[] packed(PackCache cache, String key, int size, java.util.function.Consumer<float[]> pack) {
+        if (cache == null) {
+            float[] pa = workspace(2, size);
+            pack.accept(pa);
+            return pa;
         }
+        float[] hit = cache.get(key);
+        if (hit != null) {
+            return hit;
+        }
+        long version = cache.version();
+        float[] pa = cache.recycle(size);
+        if (pa == null) {
+            pa = new float[size];
+        }
+        pack.accept(pa);
+        cache.put(key, version, pa);
         return pa;
     }
 
@@ -80,7 +114,7 @@ public final class JavaKernels {
         java.util.Arrays.fill(y, off, off + len, v);
     }
 
-    private static void gemmConv(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise) {
+    private static void gemmConv(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise, PackCache cache) {
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -88,7 +122,7 @@ public final class JavaKernels {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = packWeights(w, groups, coutG, reduction, mr, aSize);
+        float[] pa = packWeights(cache, w, groups, coutG, reduction, mr, aSize);
         int nt = balancedTile(columnTile(reduction, g.outVol), g.outVol, s.batch() * groups);
         int tiles = (g.outVol + nt - 1) / nt;
         Parallel.forEach(s.batch() * groups * tiles, t -> {
@@ -116,7 +150,7 @@ public final class JavaKernels {
      * stride becomes phase planes, see {@link Geometry#padPhases}), and each row of the unfolded matrix is read in
      * place at a fixed offset from the output position's base. Workspace: one padded image.
      */
-    private static void directGemm(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+    private static void directGemm(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
         Geometry g = new Geometry(s);
         int[] before = ConvSpec.to3d(s.padBefore(), 0);
         int[] after = ConvSpec.to3d(s.padAfter(), 0);
@@ -136,7 +170,7 @@ public final class JavaKernels {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = packWeights(w, groups, coutG, reduction, mr, aSize);
+        float[] pa = packWeights(cache, w, groups, coutG, reduction, mr, aSize);
         int[] offs = new int[reduction];
         int r = 0;
         for (int c = 0; c < cinG; c++) {
@@ -165,12 +199,15 @@ public final class JavaKernels {
         // the positions, so that each task still reuses its weight rows over a long run of columns.
         long positionTasks = (long) s.batch() * groups * planes * ((extent + chunk - 1) / chunk);
         int mBlocks = 1;
-        if (positionTasks < want && mr == 6) {
+        want = EXP_WANT > 0 ? EXP_WANT : want;
+        if (positionTasks < (EXP_MODE == 1 ? Parallel.threads() : want) && mr == 6) {
             mBlocks = (int) Math.max(1, Math.min((want + positionTasks - 1) / positionTasks, coutG / Thresholds.JAVA_MIN_CHANNEL_BLOCK));
         }
         int channelBlock = (coutG + mBlocks - 1) / mBlocks;
         channelBlock = (channelBlock + 5) / 6 * 6; // whole 6-row panels, so each block keeps the full matrix's panel plan
         int blocks = (coutG + channelBlock - 1) / channelBlock;
+        // The accumulator block (channels x columns) stays in L2 beside the weights' reduction block.
+        chunk = Math.min(chunk, Math.max(4 * Gemm.NR, Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / channelBlock));
         while (chunk > 4 * Gemm.NR && (long) s.batch() * groups * planes * blocks * ((extent + chunk - 1) / chunk) < want) {
             chunk = (chunk + 1) / 2;
         }
@@ -297,7 +334,7 @@ public final class JavaKernels {
         }
     }
 
-    private static void transposed(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+    private static void transposed(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -306,15 +343,14 @@ public final class JavaKernels {
         int groups = s.groups();
         int mr = Gemm.rowPanel(block * g.kVol);
         int aSize = Gemm.packedASize(block * g.kVol, cinG, mr);
-        float[] pa = workspace(2, aSize * groups * blocks);
-        for (int grp = 0; grp < groups; grp++) {
-            for (int cb = 0; cb < blocks; cb++) {
-                int rows = Math.min(block, coutG - cb * block) * g.kVol;
-                // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
-                Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr,
-                        pa, (grp * blocks + cb) * aSize);
-            }
-        }
+        String key = "transposed g" + groups + " b" + block + " m" + coutG + " k" + cinG + " t" + g.kVol + " mr" + mr;
+        float[] pa = packed(cache, key, aSize * groups * blocks, packs -> Parallel.forEach(groups * blocks, t -> {
+            int grp = t / blocks;
+            int cb = t % blocks;
+            int rows = Math.min(block, coutG - cb * block) * g.kVol;
+            // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
+            Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
+        }));
         Parallel.forEach(s.batch() * groups * blocks, t -> {
             int n = t / (groups * blocks);
             int grp = (t / blocks) % groups;
@@ -516,27 +552,55 @@ public final class JavaKernels {
             }
             int hp = padded[1];
             int wp = padded[2];
-            float[] full = workspace(1, padded[0] * hp * wp);
-            pad(x, src, full, 0, before, padded[0], hp, wp);
+            int sx = st[2];
             int phaseVol = dq * hq * wq;
             for (int pz = 0; pz < st[0]; pz++) {
                 for (int py = 0; py < st[1]; py++) {
-                    for (int px = 0; px < st[2]; px++, dst += phaseVol) {
+                    for (int px = 0; px < sx; px++, dst += phaseVol) {
+                        // Phase column xq is padded column xq*sx + px, input column xq*sx + px - before: read in place
+                        // for xq in [lo, hi), through the padding mode outside.
+                        int lo = Math.max(0, Math.min(wq, ceilDiv(before[2] - px, sx)));
+                        int hi = Math.max(lo, Math.min(wq, ceilDiv(before[2] + in[2] - px, sx)));
                         for (int zq = 0; zq < dq; zq++) {
                             int z = zq * st[0] + pz;
+                            int iz = z < padded[0] ? mode.source(z - before[0], in[0]) : -1;
                             for (int yq = 0; yq < hq; yq++) {
                                 int yy = yq * st[1] + py;
+                                int iy = yy < hp ? mode.source(yy - before[1], in[1]) : -1;
                                 int row = dst + (zq * hq + yq) * wq;
-                                boolean inside = z < padded[0] && yy < hp;
-                                int from = (z * hp + yy) * wp + px;
-                                for (int xq = 0; xq < wq; xq++) {
-                                    xp[row + xq] = inside && xq * st[2] + px < wp ? full[from + xq * st[2]] : 0f;
+                                if (iz < 0 || iy < 0) {
+                                    java.util.Arrays.fill(xp, row, row + wq, 0f);
+                                    continue;
+                                }
+                                int srcRow = src + (iz * in[1] + iy) * in[2];
+                                for (int xq = 0; xq < lo; xq++) {
+                                    xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
+                                }
+                                int from = srcRow + lo * sx + px - before[2];
+                                for (int xq = lo; xq < hi; xq++, from += sx) {
+                                    xp[row + xq] = x[from];
+                                }
+                                for (int xq = hi; xq < wq; xq++) {
+                                    xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+
+        /** The value at padded column {@code xpos} of an input row: the padding mode's source, or zero. */
+        private float edge(float[] x, int srcRow, int xpos, int before, int wp) {
+            if (xpos >= wp) {
+                return 0f;
+            }
+            int ix = mode.source(xpos - before, in[2]);
+            return ix < 0 ? 0f : x[srcRow + ix];
+        }
+
+        private static int ceilDiv(int a, int b) {
+            return Math.floorDiv(a + b - 1, b);
         }
 
         /** Adds one kernel tap of a depthwise filter, zero padding, over a whole output plane. */

@@ -19,6 +19,8 @@ public final class Thresholds {
     public static final int JAVA_MIN_CHANNEL_BLOCK = 48;
     /** Java direct GEMM: columns (output positions in padded rows) one task computes at a time. */
     public static final int JAVA_DIRECT_SPAN = 512;
+    /** Java direct GEMM: the most bytes of one task's accumulator block (channels x columns), so it stays in L2. */
+    public static final int JAVA_DIRECT_ACCUMULATOR_BYTES = 128 * 1024;
     /** Java transposed: output channels handled by one task. */
     public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
 
