@@ -175,6 +175,14 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 
 #else
 
+// Full unrolling keeps fragments and accumulators in registers on NVIDIA (PtxCodegenTest checks: no stack). The
+// emulation is not unrolled: PoCL 3.1's compiler crashed on the unrolled barrier-per-product form.
+#ifdef MMA_EMULATE
+#define UNROLL
+#else
+#define UNROLL _Pragma("unroll")
+#endif
+
 #define WARPS_M (TM / WM)
 #define WARPS_N (TN / WN)
 #define MI (WM / 16)
@@ -259,18 +267,18 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     __global const float* wg = w + (size_t)g * wgs;
 
     float acc[MI][NI][4];
-    #pragma unroll
+    UNROLL
     for (int i = 0; i < MI; i++)
-        #pragma unroll
+        UNROLL
         for (int j = 0; j < NI; j++)
-            #pragma unroll
+            UNROLL
             for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
 
     for (int k0 = 0; k0 < K; k0 += TK) {
         load_a_tile(As, APITCH, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, MMA_WG);
         load_b_tile(Bs, BPITCH, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, MMA_WG);
         barrier(CLK_LOCAL_MEM_FENCE);
-        #pragma unroll
+        UNROLL
         for (int ks = 0; ks < TK; ks += 8) {
             uint ah[MI][4];
             uint bh[NI][2];
@@ -278,12 +286,12 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
             uint al[MI][4];
             uint bl[NI][2];
 #endif
-            #pragma unroll
+            UNROLL
             for (int i = 0; i < MI; i++) {
                 const int r = wr + i * 16 + gq;
                 const float v[4] = {As[(ks + tq) * APITCH + r], As[(ks + tq) * APITCH + r + 8],
                                     As[(ks + tq + 4) * APITCH + r], As[(ks + tq + 4) * APITCH + r + 8]};
-                #pragma unroll
+                UNROLL
                 for (int e = 0; e < 4; e++) {
                     ah[i][e] = tf32_round(v[e]);
 #if MMA == 3
@@ -291,11 +299,11 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
-            #pragma unroll
+            UNROLL
             for (int j = 0; j < NI; j++) {
                 const int c = wc + j * 8 + gq;
                 const float v[2] = {Bs[(ks + tq) * BPITCH + c], Bs[(ks + tq + 4) * BPITCH + c]};
-                #pragma unroll
+                UNROLL
                 for (int e = 0; e < 2; e++) {
                     bh[j][e] = tf32_round(v[e]);
 #if MMA == 3
@@ -303,9 +311,9 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
-            #pragma unroll
+            UNROLL
             for (int i = 0; i < MI; i++) {
-                #pragma unroll
+                UNROLL
                 for (int j = 0; j < NI; j++) {
 #if MMA == 3
                     MMA_TF32(acc[i][j], al[i], bh[j]);
@@ -318,11 +326,11 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
-    #pragma unroll
+    UNROLL
     for (int i = 0; i < MI; i++) {
-        #pragma unroll
+        UNROLL
         for (int j = 0; j < NI; j++) {
-            #pragma unroll
+            UNROLL
             for (int q = 0; q < 4; q++) {
                 const int row = m0 + wr + i * 16 + gq + (q >> 1) * 8;
                 const int col = n0 + wc + j * 8 + tq * 2 + (q & 1);

@@ -42,6 +42,57 @@ class JavaKernelsTest {
         check(ConvSpec.conv(2).input(1, 3, 31, 29).outChannels(16).kernel(7).stride(2).padding(3).paddingMode(PaddingMode.REPLICATE).build());
     }
 
+    /** Packed weights are reused only while the weight tensor is unchanged: a write, or use as an output, repacks. */
+    @Test
+    void packedWeightsFollowEveryChangeOfTheWeightTensor() {
+        ConvSpec dense = ConvSpec.conv(2).input(1, 8, 7, 7).outChannels(12).kernel(3).padding(1).bias(false).build();
+        ConvSpec up = ConvSpec.convTranspose(2).input(1, 12, 4, 4).outChannels(6).kernel(2).stride(2).bias(false).build();
+        // A producer whose output has the dense layer's weight shape (12, 8, 3, 3): a 1x1 convolution over 12 images.
+        ConvSpec producer = ConvSpec.conv(2).input(12, 8, 3, 3).outChannels(8).kernel(1).bias(false).build();
+        RandomSpecs r = new RandomSpecs(3, 1);
+        try (io.github.convcl.ConvCL cl = io.github.convcl.ConvCL.open("java")) {
+            float[] x = r.data(dense.inputElements());
+            float[] w1 = r.data(dense.weightElements());
+            float[] w2 = r.data(dense.weightElements());
+            try (var tx = cl.tensor(x, dense.inputShape()); var tw = cl.tensor(w1, dense.weightShape());
+                 var ty = cl.empty(dense.outputShape())) {
+                for (float[] w : List.of(w1, w1, w2, w2, w1)) {
+                    tw.write(w);
+                    for (int i = 0; i < 2; i++) {
+                        cl.conv(dense, tx, tw, null, ty);
+                        TestSupport.assertClose("after a write", ty.toArray(), Reference.convolve(dense, x, w, null));
+                    }
+                }
+                // The weight tensor as the output of another convolution (a 1x1 over its own layout, weights 2*I).
+                float[] src = r.data(producer.inputElements());
+                float[] twice = new float[(int) producer.weightElements()];
+                for (int c = 0; c < 8; c++) {
+                    twice[c * 8 + c] = 2f;
+                }
+                try (var tsrc = cl.tensor(src, producer.inputShape()); var tid = cl.tensor(twice, producer.weightShape());
+                     var tw3 = cl.empty(dense.weightShape())) {
+                    cl.conv(dense, tx, tw, null, ty); // packs tw
+                    cl.conv(dense, tx, tw3, null, ty); // packs tw3 as it is (zeros)
+                    cl.conv(producer, tsrc, tid, null, tw3);
+                    float[] w3 = tw3.toArray();
+                    cl.conv(dense, tx, tw3, null, ty);
+                    TestSupport.assertClose("weights written by a convolution", ty.toArray(), Reference.convolve(dense, x, w3, null));
+                }
+            }
+            // Transposed convolution packs too.
+            float[] ux = r.data(up.inputElements());
+            try (var tx = cl.tensor(ux, up.inputShape()); var tw = cl.tensor(r.data(up.weightElements()), up.weightShape())) {
+                for (int i = 0; i < 3; i++) {
+                    float[] w = r.data(up.weightElements());
+                    tw.write(w);
+                    try (var ty = cl.conv(up, tx, tw, null)) {
+                        TestSupport.assertClose("transposed after a write", ty.toArray(), Reference.convolve(up, ux, w, null));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void theDirectGemmIsThePlannedPathForDenseLayers() {
         ConvSpec s = ConvSpec.conv(2).input(1, 32, 6, 6).outChannels(96).kernel(3).padding(1).build();
