@@ -60,43 +60,46 @@ inline int decode_column(int col, int cols, int4 q_sz, int4 out_sz, int4 omul, i
     return 1;
 }
 
-// Weights of rows [m0, m0+TM) and reduction indices [k0, k0+TK) into As[kk*pitch + m], zeros outside.
-inline void load_a_tile(__local float* As, const int pitch, __global const float* wg, __global const int* kwoff,
-                        const int kw_direct, const int wrow, const int m0, const int cout_g, const int k0,
-                        const int K, const int lid, const int wg_size) {
-    for (int idx = lid; idx < TM * TK; idx += wg_size) {
-        const int m = idx / TK;
-        const int kk = idx % TK;
-        const int row = m0 + m;
-        const int kidx = k0 + kk;
-        float v = 0.0f;
-        if (row < cout_g && kidx < K) {
-            v = wg[(size_t)row * wrow + (kw_direct ? kidx : kwoff[kidx])];
-        }
-        As[kk * pitch + m] = v;
-    }
+// Tiles pass through registers (register double buffering): each work-item fetches its share of the next
+// reduction step from global memory before it computes the current one from local memory, so that the loads are in
+// flight during the arithmetic, then stores them to local memory after the next barrier. Its share of the weight
+// tile is the flat indices lid + r*WG (r < TM*TK/WG; row idx/TK, step idx%TK: consecutive work-items read one
+// weight row in order), of the input tile the steps lid/TN + r*(WG/TN) of its column lid%TN.
+
+// Weight (row m0 + idx/TK, reduction index k0 + idx%TK), zero outside the matrix.
+inline float fetch_a(__global const float* wg, __global const int* kwoff, const int kw_direct, const int wrow,
+                     const int m0, const int cout_g, const int k0, const int K, const int idx) {
+    const int row = m0 + idx / TK;
+    const int kidx = k0 + idx % TK;
+    if (row >= cout_g || kidx >= K) return 0.0f;
+    return wg[(size_t)row * wrow + (kw_direct ? kidx : kwoff[kidx])];
 }
 
-// The unfolded input of this work-item's column lj for reduction indices [k0, k0+TK) into Bs[kk*pitch + lj].
-// ktab[k] = (ci, dz, dy, dx), made on the host: no integer division per load.
-inline void load_b_tile(__local float* Bs, const int pitch, __global const float* xn, __global const int4* ktab,
-                        const int lvalid, const int4 base, const int4 in_sz, const int in_vol, const int mode,
-                        const int lj, const int k0, const int K, const int lid, const int wg_size) {
-    for (int kk = lid / TN; kk < TK; kk += wg_size / TN) {
-        const int kidx = k0 + kk;
-        float v = 0.0f;
-        if (lvalid && kidx < K) {
-            const int4 kt = ktab[kidx];
-            const int iz = source_index(base.x + kt.y, in_sz.x, mode);
-            const int iy = source_index(base.y + kt.z, in_sz.y, mode);
-            const int ix = source_index(base.z + kt.w, in_sz.z, mode);
-            if (iz >= 0 && iy >= 0 && ix >= 0) {
-                v = xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
-            }
-        }
-        Bs[kk * pitch + lj] = v;
-    }
+// The unfolded input of this work-item's column at reduction index kidx; ktab[k] = (ci, dz, dy, dx), made on the
+// host: no integer division per load.
+inline float fetch_b(__global const float* xn, __global const int4* ktab, const int lvalid, const int4 base,
+                     const int4 in_sz, const int in_vol, const int mode, const int kidx, const int K) {
+    if (!lvalid || kidx >= K) return 0.0f;
+    const int4 kt = ktab[kidx];
+    const int iz = source_index(base.x + kt.y, in_sz.x, mode);
+    const int iy = source_index(base.y + kt.z, in_sz.y, mode);
+    const int ix = source_index(base.z + kt.w, in_sz.z, mode);
+    if (iz < 0 || iy < 0 || ix < 0) return 0.0f;
+    return xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
 }
+
+#define FETCH_TILES(k0)                                                                                          \
+    _Pragma("unroll") for (int r = 0; r < A_LOADS; r++)                                                          \
+        ra[r] = fetch_a(wg, kwoff, kw_direct, wrow, m0, cout_g, (k0), K, lid + r * WG);                          \
+    _Pragma("unroll") for (int r = 0; r < B_LOADS; r++)                                                          \
+        rb[r] = fetch_b(xn, ktab, lvalid, lbase, in_sz, in_vol, mode, (k0) + lid / TN + r * (WG / TN), K)
+
+#define STORE_TILES(As, apitch, Bs, bpitch)                                                                      \
+    _Pragma("unroll") for (int r = 0; r < A_LOADS; r++) {                                                        \
+        const int idx = lid + r * WG;                                                                            \
+        (As)[(idx % TK) * (apitch) + idx / TK] = ra[r];                                                          \
+    }                                                                                                            \
+    _Pragma("unroll") for (int r = 0; r < B_LOADS; r++) (Bs)[(lid / TN + r * (WG / TN)) * (bpitch) + lj] = rb[r]
 
 // Writes acc + bias at (row, col) of group g, when both are real outputs.
 inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
@@ -113,12 +116,17 @@ inline void store_output(__global float* y, __global const float* bias, const in
 
 #ifndef MMA
 
-#define WG_SIZE ((TM / WM) * (TN / WN))
+#define WG ((TM / WM) * (TN / WN))
 #define CSTEP (TN / WN)
+#define A_LOADS (TM * TK / WG)
+#define B_LOADS (TK * TN / WG)
+// +4: the weight tile's stores (consecutive work-items, consecutive steps) hit at most 2 per bank, and rows stay
+// 16-byte aligned for vector reads.
+#define APITCH (TM + 4)
 
 __kernel __attribute__((reqd_work_group_size(TN / WN, TM / WM, 1)))
 void conv_implicit_gemm(KERNEL_ARGS) {
-    __local float As[TK * TM];
+    __local float As[TK * APITCH];
     __local float Bs[TK * (TN + 1)];
 
     const int tx = get_local_id(0);
@@ -143,16 +151,21 @@ void conv_implicit_gemm(KERNEL_ARGS) {
         #pragma unroll
         for (int j = 0; j < WN; j++) acc[i][j] = 0.0f;
 
+    float ra[A_LOADS];
+    float rb[B_LOADS];
+    FETCH_TILES(0);
     for (int k0 = 0; k0 < K; k0 += TK) {
-        load_a_tile(As, TM, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, WG_SIZE);
-        load_b_tile(Bs, TN + 1, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, WG_SIZE);
+        STORE_TILES(As, APITCH, Bs, TN + 1);
         barrier(CLK_LOCAL_MEM_FENCE);
+        if (k0 + TK < K) {
+            FETCH_TILES(k0 + TK);
+        }
 #pragma unroll
         for (int kk = 0; kk < TK; kk++) {
             float a[WM];
             float b[WN];
             #pragma unroll
-            for (int i = 0; i < WM; i++) a[i] = As[kk * TM + ty * WM + i];
+            for (int i = 0; i < WM; i++) a[i] = As[kk * APITCH + ty * WM + i];
             #pragma unroll
             for (int j = 0; j < WN; j++) b[j] = Bs[kk * (TN + 1) + tx + j * CSTEP];
             #pragma unroll
@@ -187,7 +200,9 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 #define WARPS_N (TN / WN)
 #define MI (WM / 16)
 #define NI (WN / 8)
-#define MMA_WG (32 * WARPS_M * WARPS_N)
+#define WG (32 * WARPS_M * WARPS_N)
+#define A_LOADS (TM * TK / WG)
+#define B_LOADS (TK * TN / WG)
 // Row pitches of the local tiles: +8 floats puts the four k-rows a fragment load touches in different banks.
 #define APITCH (TM + 8)
 #define BPITCH (TN + 8)
@@ -239,7 +254,7 @@ inline void mma_m16n8k8(float* d, const uint* a, const uint* b, __local float* s
                  : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
 #endif
 
-__kernel __attribute__((reqd_work_group_size(MMA_WG, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void conv_implicit_gemm_mma(KERNEL_ARGS) {
     __local float As[TK * APITCH];
     __local float Bs[TK * BPITCH];
@@ -266,6 +281,8 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     __global const float* xn = x + ((size_t)ln * cin + (size_t)g * cin_g) * in_vol;
     __global const float* wg = w + (size_t)g * wgs;
 
+    float ra[A_LOADS];
+    float rb[B_LOADS];
     float acc[MI][NI][4];
     UNROLL
     for (int i = 0; i < MI; i++)
@@ -274,10 +291,13 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
             UNROLL
             for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
 
+    FETCH_TILES(0);
     for (int k0 = 0; k0 < K; k0 += TK) {
-        load_a_tile(As, APITCH, wg, kwoff, kw_direct, wrow, m0, cout_g, k0, K, lid, MMA_WG);
-        load_b_tile(Bs, BPITCH, xn, ktab, lvalid, lbase, in_sz, in_vol, mode, lj, k0, K, lid, MMA_WG);
+        STORE_TILES(As, APITCH, Bs, BPITCH);
         barrier(CLK_LOCAL_MEM_FENCE);
+        if (k0 + TK < K) {
+            FETCH_TILES(k0 + TK);
+        }
         UNROLL
         for (int ks = 0; ks < TK; ks += 8) {
             uint ah[MI][4];
