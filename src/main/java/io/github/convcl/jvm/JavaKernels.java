@@ -284,7 +284,11 @@ public final class JavaKernels {
         });
     }
 
-    /** Stride-1 depthwise on padded planes, eight outputs per vector step (positions in padded coordinates). */
+    /**
+     * Stride-1 depthwise, eight outputs per vector step (positions in padded coordinates). One task per (image, input
+     * channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and computes every output channel
+     * of the channel multiplier from it, so the input is read once and no padded copy of the batch is made.
+     */
     private static void depthwiseVector(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
         int[] before = ConvSpec.to3d(s.padBefore(), 0);
         int[] after = ConvSpec.to3d(s.padAfter(), 0);
@@ -293,8 +297,6 @@ public final class JavaKernels {
         int wp = g.in[2] + before[2] + after[2];
         int plane = dp * hp * wp;
         int cin = s.inChannels();
-        int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
-        float[] xp = workspace(3, perBlock * cin * plane + DIRECT_SLACK);
         int[] offs = new int[g.kVol];
         int r = 0;
         for (int kz = 0; kz < g.k[0]; kz++) {
@@ -309,19 +311,18 @@ public final class JavaKernels {
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wp + width;
-        for (int first = 0; first < s.batch(); first += perBlock) {
-            int n0 = first;
-            int count = Math.min(perBlock, s.batch() - first);
-            Parallel.forEach(count * cin, c -> g.pad(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, dp, hp, wp));
-            Parallel.forEach(count * cout, i -> {
-                int co = i % cout;
-                int t = n0 * cout + i;
-                int ci = (i / cout) * cin + co / coutG;
+        Parallel.forEach(s.batch() * cin, t -> {
+            int n = t / cin;
+            int ci = t % cin;
+            float[] xp = workspace(3, plane + DIRECT_SLACK);
+            g.pad(x, t * g.inVol, xp, 0, before, dp, hp, wp);
+            float[] acc = workspace(1, extent);
+            for (int m = 0; m < coutG; m++) {
+                int co = ci * coutG + m;
                 float b = bias == null ? 0f : bias[co];
-                float[] acc = workspace(1, extent);
                 for (int oz = 0; oz < g.out[0]; oz++) {
-                    VectorGemm.depthwiseSpan(xp, ci * plane + oz * hp * wp, offs, w, co * g.kVol, acc, extent);
-                    int dst = t * g.outVol + oz * height * width;
+                    VectorGemm.depthwiseSpan(xp, oz * hp * wp, offs, w, co * g.kVol, acc, extent);
+                    int dst = (n * cout + co) * g.outVol + oz * height * width;
                     for (int oy = 0; oy < height; oy++) {
                         int src = oy * wp;
                         int d = dst + oy * width;
@@ -330,8 +331,8 @@ public final class JavaKernels {
                         }
                     }
                 }
-            });
-        }
+            }
+        });
     }
 
     private static void transposed(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {

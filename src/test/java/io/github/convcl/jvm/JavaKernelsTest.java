@@ -42,6 +42,17 @@ class JavaKernelsTest {
         check(ConvSpec.conv(2).input(1, 3, 31, 29).outChannels(16).kernel(7).stride(2).padding(3).paddingMode(PaddingMode.REPLICATE).build());
     }
 
+    @Test
+    void depthwiseNineTapsAndOthers() {
+        // Nine taps take the register-held path whatever their geometry: 3x3 (with a channel multiplier and
+        // dilation), 1D k=9, 3x3x1; other tap counts the general one.
+        check(ConvSpec.conv(2).input(2, 6, 13, 11).outChannels(12).kernel(3).padding(1).groups(6).build());
+        check(ConvSpec.conv(2).input(1, 4, 12, 12).outChannels(4).kernel(3).padding(2).dilation(2).groups(4).build());
+        check(ConvSpec.conv(1).input(2, 3, 40).outChannels(3).kernel(9).padding(4).groups(3).build());
+        check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(4).kernel(3, 3, 1).padding(1, 1, 0).groups(2).build());
+        check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(2).kernel(3).padding(1).groups(2).bias(false).build());
+    }
+
     /** Packed weights are reused only while the weight tensor is unchanged: a write, or use as an output, repacks. */
     @Test
     void packedWeightsFollowEveryChangeOfTheWeightTensor() {
