@@ -57,6 +57,11 @@ final class BenchCommand implements Callable<Integer> {
             + "passed; the first layer gets at least 3000 ms, while the JIT compiles the kernels")
     int warmupMs;
 
+    /** How long the core check runs before and after the layers. */
+    static final long CORE_CHECK_MS = 1000;
+    private double coreCheckBefore;
+    private double coreCheckAfter;
+
     /** Warm-up of the first layer timed: measured here, 1 s left the JIT still compiling (resnet3x3 43 against 86 GFLOP/s). */
     static final int FIRST_LAYER_WARMUP_MS = 3000;
 
@@ -80,6 +85,7 @@ final class BenchCommand implements Callable<Integer> {
             OptionalDouble peak = cl.backend() instanceof OpenClBackend o ? o.clDevice().peakGflops() : CpuInfo.read().peakGflops();
             System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
                     ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) : ""));
+            coreCheckBefore = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("bench").setInitialMax(layers.size())
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                 boolean first = true;
@@ -92,6 +98,7 @@ final class BenchCommand implements Callable<Integer> {
                     bar.step();
                 }
             }
+            coreCheckAfter = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
             print(rows, reference);
             if (jsonOut != null) {
                 writeJson(cl, rows, reference);
@@ -210,6 +217,11 @@ final class BenchCommand implements Callable<Integer> {
                     r.referenceMs() == null ? "" : String.format(Locale.ROOT, "%.2f", r.ms() / r.referenceMs()), r.spec().precision().id(),
                     r.microKernel(), r.algorithm(), r.check());
         }
+        if (coreCheckBefore > 0) {
+            System.out.printf(Locale.ROOT, "core check (Java 6x16 tile on L1 data, all host cores): %.1f GFLOP/s before, %.1f after%s%n",
+                    coreCheckBefore, coreCheckAfter, CpuInfo.read().peakGflops().isPresent()
+                            ? String.format(Locale.ROOT, " (nominal host peak %.1f)", CpuInfo.read().peakGflops().getAsDouble()) : "");
+        }
         if (reference != null) {
             String ref = reference.path("device").asText("reference") + (reference.path("tf32").asBoolean(false) ? " (tf32)" : "");
             System.out.printf(Locale.ROOT, "geometric mean of ConvCL / %s time over %d layers: %.3f%n",
@@ -226,6 +238,10 @@ final class BenchCommand implements Callable<Integer> {
         root.put("device", cl.device());
         root.put("batch", select.batch);
         root.put("precision", select.precision().id());
+        if (coreCheckBefore > 0) {
+            root.put("core_check_gflops_before", coreCheckBefore);
+            root.put("core_check_gflops_after", coreCheckAfter);
+        }
         root.put("repeats", repeats);
         ObjectNode layers = root.putObject("layers");
         for (Row r : rows) {

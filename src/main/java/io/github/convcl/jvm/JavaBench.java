@@ -44,6 +44,38 @@ public final class JavaBench {
     public record Rates(double gemmGflops, double copyGBs) {
     }
 
+    /**
+     * What the cores deliver right now: GFLOP/s of the Java GEMM's 6x16 register tile on L1-resident panels, one
+     * task per pool thread, the median of short windows over about {@code millis}. On a shared machine this moves
+     * with the neighbours' load; the nominal peak does not. Zero without the Vector API.
+     */
+    public static double coreCheckGflops(long millis) {
+        if (!Gemm.VECTOR) {
+            return 0;
+        }
+        int k = 256;
+        int reps = 200;
+        int threads = Parallel.threads();
+        java.util.List<Double> rates = new java.util.ArrayList<>();
+        long end = System.nanoTime() + millis * 1_000_000L;
+        do {
+            long t0 = System.nanoTime();
+            Parallel.forEach(threads * 4, t -> {
+                float[] pa = new float[6 * k];
+                float[] pb = new float[16 * k];
+                float[] c = new float[6 * 16];
+                Arrays.fill(pa, 1e-3f);
+                Arrays.fill(pb, 1e-3f);
+                for (int r = 0; r < reps; r++) {
+                    VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16);
+                }
+            });
+            rates.add(2.0 * 6 * 16 * k * reps * threads * 4 / (System.nanoTime() - t0));
+        } while (System.nanoTime() < end);
+        java.util.Collections.sort(rates);
+        return rates.get(rates.size() / 2);
+    }
+
     public static Rates bench() {
         ConvSpec s = ConvSpec.conv(2).input(1, 256, 32, 32).outChannels(256).kernel(1).bias(false).build();
         float[] x = new float[(int) s.inputElements()];
