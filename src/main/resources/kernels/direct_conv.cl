@@ -5,8 +5,8 @@
 // Padding modes: 0 zeros, 1 reflect, 2 replicate, 3 circular.
 //
 // conv_direct             one work-item per output element (n, co, z, y, x); handles everything.
-// conv_depthwise          zero padding, one input channel per group: one work-item per output element,
-//                         with the filter taps in registers.
+// conv_depthwise          zero padding, one input channel per group: one work-item per DW_X (4) consecutive
+//                         outputs of a row; launched with total = rows * ceil(width / DW_X).
 // conv_transposed_gather  transposed convolution as a gather: each output element sums the inputs whose
 //                         scattered taps land on it, so no two work-items write the same place (no atomics).
 
@@ -49,15 +49,20 @@ __kernel void conv_direct(__global const float* x, __global const float* w, __gl
     y[gid] = acc;
 }
 
+#define DW_X 4
+
 __kernel void conv_depthwise(__global const float* x, __global const float* w, __global const float* bias,
                              __global float* y,
                              const int cin, const int cout, const int cout_g,
                              const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
                              const int4 pd, const int has_bias, const int total) {
+    // Work-item gid computes DW_X consecutive outputs of one row: the index arithmetic is shared and the
+    // DW_X accumulators are independent.
     const int gid = get_global_id(0);
     if (gid >= total) return;
-    const int ox = gid % out_sz.z;
-    int r = gid / out_sz.z;
+    const int xblocks = (out_sz.z + DW_X - 1) / DW_X;
+    const int ox0 = (gid % xblocks) * DW_X;
+    int r = gid / xblocks;
     const int oy = r % out_sz.y; r /= out_sz.y;
     const int oz = r % out_sz.x; r /= out_sz.x;
     const int co = r % cout;
@@ -65,7 +70,9 @@ __kernel void conv_depthwise(__global const float* x, __global const float* w, _
     const int ci = co / cout_g;
     __global const float* xc = x + (size_t)(n * cin + ci) * (in_sz.x * in_sz.y * in_sz.z);
     __global const float* wc = w + (size_t)co * (k.x * k.y * k.z);
-    float acc = has_bias ? bias[co] : 0.0f;
+    const float b = has_bias ? bias[co] : 0.0f;
+    float acc[DW_X];
+    for (int j = 0; j < DW_X; j++) acc[j] = b;
     for (int kz = 0; kz < k.x; kz++) {
         const int iz = oz * st.x - pd.x + kz * dl.x;
         if (iz < 0 || iz >= in_sz.x) continue;
@@ -75,12 +82,21 @@ __kernel void conv_depthwise(__global const float* x, __global const float* w, _
             __global const float* xr = xc + (iz * in_sz.y + iy) * in_sz.z;
             __global const float* wr = wc + (kz * k.y + ky) * k.z;
             for (int kx = 0; kx < k.z; kx++) {
-                const int ix = ox * st.z - pd.z + kx * dl.z;
-                if (ix >= 0 && ix < in_sz.z) acc = fma(xr[ix], wr[kx], acc);
+                const float wv = wr[kx];
+                const int ix0 = ox0 * st.z - pd.z + kx * dl.z;
+#pragma unroll
+                for (int j = 0; j < DW_X; j++) {
+                    const int ix = ix0 + j * st.z;
+                    if (ix >= 0 && ix < in_sz.z) acc[j] = fma(xr[ix], wv, acc[j]);
+                }
             }
         }
     }
-    y[gid] = acc;
+    __global float* yr = y + ((((size_t)n * cout + co) * out_sz.x + oz) * out_sz.y + oy) * out_sz.z;
+#pragma unroll
+    for (int j = 0; j < DW_X; j++) {
+        if (ox0 + j < out_sz.z) yr[ox0 + j] = acc[j];
+    }
 }
 
 // Taps of kernel dimension kk that reach output o: (o + p - kk*d) divisible by s and the input index in range.

@@ -329,9 +329,10 @@ public final class OpenClBackend implements Backend {
                     }
                     case CL_DEPTHWISE -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
+                        int items = Math.toIntExact((long) (total / out3[2]) * ceilDiv(out3[2], DEPTHWISE_X));
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
-                                .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total);
-                        launch1d(k, total, s);
+                                .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(items);
+                        launch1d(k, items, s);
                     }
                     case CL_TRANSPOSED_GATHER -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_transposed_gather");
@@ -561,6 +562,9 @@ public final class OpenClBackend implements Backend {
         }
         return (ClBuffer) allocate(floats);
     }
+
+    /** Outputs per work-item of direct_conv.cl's conv_depthwise (its DW_X). */
+    private static final int DEPTHWISE_X = 4;
 
     private static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;

@@ -11,9 +11,14 @@ public final class Planner {
     /** Default tiles for GPUs and for CPU OpenCL devices. */
     public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 4, 4);
     public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
+    /**
+     * Few output channels per group (grouped layers such as ResNeXt's, 8 per group): a 16-row tile wastes 2x on 8
+     * rows where the 64-row one wastes 8x. Not yet measured on a GPU.
+     */
+    public static final Tuning GPU_NARROW_TILES = new Tuning(16, 64, 16, 2, 4);
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
-            new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8));
+            new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES);
     /**
      * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
      * default, 4 warps of 64x32 (4x4 m16n8k8 products each). Not yet measured on an H100: `convcl tune` there picks.
@@ -166,7 +171,8 @@ public final class Planner {
             return new Plan(s.precision() == Precision.TF32 ? Algorithm.CL_IMPLICIT_GEMM_TF32 : Algorithm.CL_IMPLICIT_GEMM_3XTF32, MMA_TILES);
         }
         if (reduction >= Thresholds.CL_GEMM_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_GEMM_MIN_OUT_PER_GROUP) {
-            Tuning t = device.kind() == BackendKind.OPENCL_GPU ? GPU_TILES : CPU_TILES;
+            Tuning t = device.kind() != BackendKind.OPENCL_GPU ? CPU_TILES
+                    : s.outPerGroup() <= GPU_NARROW_TILES.tm() ? GPU_NARROW_TILES : GPU_TILES;
             if (t.workGroupSize() <= device.maxWorkGroupSize()) {
                 return new Plan(Algorithm.CL_IMPLICIT_GEMM, t);
             }

@@ -106,6 +106,11 @@ class PlannerTest {
                 Arguments.of(depthwise(), H100, Algorithm.CL_DEPTHWISE, Tuning.NONE),
                 Arguments.of(tf32(depthwise()), H100, Algorithm.CL_DEPTHWISE, Tuning.NONE),
                 Arguments.of(grouped(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                // ResNeXt's 32 groups of 8 channels: the narrow tile.
+                Arguments.of(ConvSpec.conv(2).input(2, 256, 28, 28).outChannels(256).kernel(3).padding(1).groups(32).build(), H100,
+                        Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_NARROW_TILES),
+                Arguments.of(ConvSpec.conv(2).input(2, 64, 28, 28).outChannels(16).kernel(3).padding(1).build(), GPU,
+                        Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_NARROW_TILES),
                 Arguments.of(fewOutputs(), H100, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(tf32(resnet3x3()), V100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(resnet3x3(), V100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
