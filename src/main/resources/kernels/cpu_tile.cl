@@ -60,10 +60,10 @@ __kernel void conv_pad(__global const float* x, __global float* xp, const int4 i
         __global const float* xs_ = (XS); \
         __global const float* wt_ = (WT); \
         float8 xv_[VN]; \
-        for (int v_ = 0; v_ < VN; v_++) xv_[v_] = vload8(v_, xs_); \
-        for (int c_ = 0; c_ < CO; c_++) { \
+        _Pragma("unroll") for (int v_ = 0; v_ < VN; v_++) xv_[v_] = vload8(v_, xs_); \
+        _Pragma("unroll") for (int c_ = 0; c_ < CO; c_++) { \
             const float8 wv_ = (float8)(wt_[c_]); \
-            for (int v_ = 0; v_ < VN; v_++) acc[c_ * VN + v_] = fma(wv_, xv_[v_], acc[c_ * VN + v_]); \
+            _Pragma("unroll") for (int v_ = 0; v_ < VN; v_++) acc[c_ * VN + v_] = fma(wv_, xv_[v_], acc[c_ * VN + v_]); \
         } \
     } while (0)
 
@@ -114,6 +114,7 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     const int row_base = (oz * qq.y + oy) * qq.z + ox0;
 
     float8 acc[CO * VN];
+#pragma unroll
     for (int c = 0; c < CO * VN; c++) acc[c] = (float8)(0.0f);
 
     __global const float* xg = xp + ((size_t)n * cin + (size_t)g * cin_g) * plane;
@@ -139,11 +140,13 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
         }
     }
 
+#pragma unroll
     for (int c = 0; c < CO; c++) {
         if (cb * CO + c >= cout_g) break;
         const int co = co0 + c;
         const float8 b = (float8)(has_bias ? bias[co] : 0.0f);
         __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+#pragma unroll
         for (int v = 0; v < VN; v++) {
             const int o = ox0 + v * 8;
             const int valid = min(8, out_sz.z - o);
@@ -187,6 +190,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     const int plane = in_sz.x * in_sz.y * pw;
 
     float8 acc[CO];
+#pragma unroll
     for (int c = 0; c < CO; c++) acc[c] = (float8)(0.0f);
 
     for (int kz = 0; kz < k.x; kz++) {
@@ -206,6 +210,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
                     const int ci = g * cin_g + c;
                     const float8 xv = vload8(0, xp + ((size_t)n * cin + ci) * plane + (iz * in_sz.y + iy) * pw + ix);
                     __global const float* wt = w + ((size_t)ci * cout_g + cog0) * k_vol + tap;
+#pragma unroll
                     for (int q = 0; q < CO; q++) {
                         const float wv = wt[(size_t)min(q, c_last) * k_vol];
                         acc[q] = fma((float8)(wv), xv, acc[q]);
@@ -216,6 +221,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     }
 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+#pragma unroll
     for (int q = 0; q < CO; q++) {
         if (cog0 + q >= cout_g) break;
         const int co = g * cout_g + cog0 + q;

@@ -295,7 +295,7 @@ public final class OpenClBackend implements Backend {
                         long step = Math.max(1, maxLaunchFlops / Math.max(1, perRow * planes));
                         for (long r0 = 0; r0 < rows; r0 += step) {
                             // One block per work-item, or a whole row when a block of one channel is too little work.
-                            long gx = co == 1 ? 1 : ceilDiv(out3[2], 8L * vn);
+                            long gx = co == 1 || Boolean.getBoolean("exp.row") ? 1 : ceilDiv(out3[2], 8L * vn);
                             launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, rows - r0), planes}, new long[] {1, 1, 1});
                         }
                     }
