@@ -54,13 +54,13 @@ public final class JavaBench {
             return 0;
         }
         int k = 256;
-        int reps = 200;
+        int reps = 2000;
         int threads = Parallel.threads();
         java.util.List<Double> rates = new java.util.ArrayList<>();
         long end = System.nanoTime() + millis * 1_000_000L;
         do {
             long t0 = System.nanoTime();
-            Parallel.forEach(threads * 4, t -> {
+            Parallel.forEach(threads, t -> {
                 float[] pa = new float[6 * k];
                 float[] pb = new float[16 * k];
                 float[] c = new float[6 * 16];
@@ -70,7 +70,7 @@ public final class JavaBench {
                     VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16);
                 }
             });
-            rates.add(2.0 * 6 * 16 * k * reps * threads * 4 / (System.nanoTime() - t0));
+            rates.add(2.0 * 6 * 16 * k * reps * threads / (System.nanoTime() - t0));
         } while (System.nanoTime() < end);
         java.util.Collections.sort(rates);
         return rates.get(rates.size() / 2);
