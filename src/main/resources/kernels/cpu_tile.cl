@@ -13,9 +13,10 @@
 // conv_weights_blocked  the weights with the CO filters of each block adjacent (read by conv_cpu_tile).
 // conv_cpu_tile also takes tap_offs[k_vol]: for tap (kz, ky, kx) with t = k*d, the offset of phase (t mod s)
 // plus ((tz/sz)*qq.y + ty/sy)*qq.z + tx/sx, computed on the host.
-// conv_cpu_tile   global (G, out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1); work-item i of
-//                 dimension 0 walks blocks i, i+G, ... of 8 positions along the row (G = 1 walks the whole row,
-//                 which keeps PoCL's per-work-group overhead off small rows).
+// conv_cpu_tile   global (G, ceil(out_d * out_h / rows_per_item), n * groups * ceil(cout_g / CO)), local (1, 1, 1);
+//                 work-item j of dimension 1 takes rows_per_item rows, work-item i of dimension 0 walks blocks i,
+//                 i+G, ... of 8*VN positions along each (G = 1 walks whole rows, which with several rows per item
+//                 keeps PoCL's per-work-group overhead off small layers).
 // conv_cpu_tile_transposed
 //                 transposed convolution without atomics: a work-item takes CO output channels x 8 outputs of one
 //                 row whose x has one residue rx modulo the stride, so every kernel tap that reaches them reads 8
@@ -93,10 +94,7 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
                             __global float* y,
                             const int cin, const int cout, const int cin_g, const int cout_g,
                             const int4 qq, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                            const int has_bias, __global const int* tap_offs) {
-    const int row = get_global_id(1);
-    const int oy = row % out_sz.y;
-    const int oz = row / out_sz.y;
+                            const int has_bias, __global const int* tap_offs, const int rows_per_item) {
     const int co_blocks = (cout_g + CO - 1) / CO;
     const int groups = cout / cout_g;
     int r = get_global_id(2);
@@ -109,7 +107,14 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     const int k_vol = k.x * k.y * k.z;
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
     const int unit_stride = st.x == 1 && st.y == 1 && st.z == 1;
-    // Work-item i of dimension 0 takes blocks i, i + G, ... of 8*VN positions (G = global size; G = 1 walks the row).
+    // Work-item j of dimension 1 takes rows_per_item output rows (several when a row is little work: PoCL's cost per
+    // work-group would dominate); work-item i of dimension 0 takes blocks i, i + G, ... of 8*VN positions of each
+    // (G = global size; G = 1 walks the row).
+    const int rows_total = out_sz.x * out_sz.y;
+    const int row_stop = min((int)get_global_id(1) * rows_per_item + rows_per_item, rows_total);
+    for (int row = get_global_id(1) * rows_per_item; row < row_stop; row++) {
+    const int oy = row % out_sz.y;
+    const int oz = row / out_sz.y;
     for (int ox0 = get_global_id(0) * 8 * VN; ox0 < out_sz.z; ox0 += 8 * VN * get_global_size(0)) {
     const int row_base = (oz * qq.y + oy) * qq.z + ox0;
 
@@ -160,6 +165,7 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
                 for (int q = 0; q < valid; q++) yr[o + q] = tmp[q];
             }
         }
+    }
     }
     }
 }

@@ -287,16 +287,20 @@ public final class OpenClBackend implements Backend {
                                 .i(s.kernelVolume()).i(blockRows);
                         launch(reorder, null, new long[] {ceilDiv(blockRows, 8) * 8}, new long[] {8});
                         cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile");
-                        new Args(k).mem(xp).mem(wb).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
-                                .i(s.outPerGroup()).i4(qq).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias).mem(tapOffsets(k3, st3, dl3, qq));
                         long rows = (long) out3[0] * out3[1];
                         long planes = (long) s.batch() * s.groups() * ceilDiv(s.outPerGroup(), co);
                         long perRow = 2L * ceilDiv(out3[2], 8) * 8 * co * s.inPerGroup() * s.kernelVolume();
-                        long step = Math.max(1, maxLaunchFlops / Math.max(1, perRow * planes));
-                        for (long r0 = 0; r0 < rows; r0 += step) {
+                        // Rows per work-item: enough work per work-group that PoCL's per-group cost stays small.
+                        int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / Math.max(1, perRow)));
+                        new Args(k).mem(xp).mem(wb).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(qq).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias).mem(tapOffsets(k3, st3, dl3, qq))
+                                .i(rowsPerItem);
+                        long items = ceilDiv(rows, rowsPerItem);
+                        long step = Math.max(1, maxLaunchFlops / Math.max(1, perRow * rowsPerItem * planes));
+                        for (long r0 = 0; r0 < items; r0 += step) {
                             // One block per work-item, or a whole row when a block of one channel is too little work.
-                            long gx = co == 1 || Boolean.getBoolean("exp.row") ? 1 : ceilDiv(out3[2], 8L * vn);
-                            launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, rows - r0), planes}, new long[] {1, 1, 1});
+                            long gx = co == 1 ? 1 : ceilDiv(out3[2], 8L * vn);
+                            launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, items - r0), planes}, new long[] {1, 1, 1});
                         }
                     }
                     case CL_CPU_TILE_TRANSPOSED -> {
@@ -562,6 +566,9 @@ public final class OpenClBackend implements Backend {
         }
         return (ClBuffer) allocate(floats);
     }
+
+    /** The work one conv_cpu_tile work-item should have at least (it takes several rows when one is less). */
+    private static final long CPU_TILE_MIN_FLOPS_PER_ITEM = 1 << 16;
 
     /** Outputs per work-item of direct_conv.cl's conv_depthwise (its DW_X). */
     private static final int DEPTHWISE_X = 4;
