@@ -336,10 +336,17 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
                 UNROLL
                 for (int j = 0; j < NI; j++) {
 #if MMA == 3
-                    MMA_TF32(acc[i][j], al[i], bh[j]);
-                    MMA_TF32(acc[i][j], ah[i], bl[j]);
-#endif
+                    // The three products of this k8 step are summed apart, small terms first, then added to the
+                    // accumulator once: one rounding at the accumulator's scale per step instead of three.
+                    float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                    MMA_TF32(t, al[i], bh[j]);
+                    MMA_TF32(t, ah[i], bl[j]);
+                    MMA_TF32(t, ah[i], bh[j]);
+                    UNROLL
+                    for (int q = 0; q < 4; q++) acc[i][j][q] += t[q];
+#else
                     MMA_TF32(acc[i][j], ah[i], bh[j]);
+#endif
                 }
             }
         }
