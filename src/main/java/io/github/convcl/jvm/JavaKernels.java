@@ -321,8 +321,14 @@ public final class JavaKernels {
                 int co = ci * coutG + m;
                 float b = bias == null ? 0f : bias[co];
                 for (int oz = 0; oz < g.out[0]; oz++) {
-                    VectorGemm.depthwiseSpan(xp, oz * hp * wp, offs, w, co * g.kVol, acc, extent);
                     int dst = (n * cout + co) * g.outVol + oz * height * width;
+                    if (g.kVol == 9) {
+                        for (int oy = 0; oy < height; oy++) {
+                            VectorGemm.depthwiseRow9(xp, oz * hp * wp + oy * wp, offs, w, co * g.kVol, b, y, dst + oy * width, width);
+                        }
+                        continue;
+                    }
+                    VectorGemm.depthwiseSpan(xp, oz * hp * wp, offs, w, co * g.kVol, acc, extent);
                     for (int oy = 0; oy < height; oy++) {
                         int src = oy * wp;
                         int d = dst + oy * width;

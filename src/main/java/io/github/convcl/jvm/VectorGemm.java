@@ -113,6 +113,44 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
+     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from).
+     */
+    static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float bias, float[] y, int dst, int width) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int q = 0;
+        for (; q + L <= width; q += L) {
+            int p = base + q;
+            FloatVector a = w0.fma(FloatVector.fromArray(S, x, p + offs[0]), b);
+            FloatVector c = w1.mul(FloatVector.fromArray(S, x, p + offs[1]));
+            a = w2.fma(FloatVector.fromArray(S, x, p + offs[2]), a);
+            c = w3.fma(FloatVector.fromArray(S, x, p + offs[3]), c);
+            a = w4.fma(FloatVector.fromArray(S, x, p + offs[4]), a);
+            c = w5.fma(FloatVector.fromArray(S, x, p + offs[5]), c);
+            a = w6.fma(FloatVector.fromArray(S, x, p + offs[6]), a);
+            c = w7.fma(FloatVector.fromArray(S, x, p + offs[7]), c);
+            a = w8.fma(FloatVector.fromArray(S, x, p + offs[8]), a);
+            a.add(c).intoArray(y, dst + q);
+        }
+        for (; q < width; q++) {
+            float acc = bias;
+            for (int t = 0; t < 9; t++) {
+                acc = Math.fma(w[wOff + t], x[base + q + offs[t]], acc);
+            }
+            y[dst + q] = acc;
+        }
+    }
+
     /** {@link #depthwiseSpan} for nine taps (3x3): the weights held in registers, sixteen positions per step. */
     private static void depthwiseSpan9(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
