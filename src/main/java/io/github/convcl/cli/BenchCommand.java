@@ -125,8 +125,8 @@ final class BenchCommand implements Callable<Integer> {
             cl.finish();
             float[] y = ty.toArray();
             boolean tf32 = s.precision() == Precision.TF32;
-            float[] absX = tf32 ? abs(x) : null;
-            float[] absW = tf32 ? abs(w) : null;
+            float[] absX = tf32 ? io.github.convcl.golden.GoldenRunner.abs(x) : null;
+            float[] absW = tf32 ? io.github.convcl.golden.GoldenRunner.abs(w) : null;
             double worst = 0;
             double scale = 1;
             double tf32Excess = 0;
@@ -173,14 +173,6 @@ final class BenchCommand implements Callable<Integer> {
         io.github.convcl.plan.Plan plan = cl.plan(s);
         return new Row(l.name(), s, plan.toString(), plan.algorithm().microKernel(), ms, median(e2e), gflops,
                 peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok, check);
-    }
-
-    private static float[] abs(float[] a) {
-        float[] r = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = Math.abs(a[i]);
-        }
-        return r;
     }
 
     private static double median(double[] a) {

@@ -103,12 +103,23 @@ public final class GoldenRunner {
         }
     }
 
+    private static double maxFiniteAbs(float[] values) {
+        double max = 0;
+        for (float v : values) {
+            if (Float.isFinite(v)) {
+                max = Math.max(max, Math.abs(v));
+            }
+        }
+        return max;
+    }
+
     /** Per output, the sum of its absolute products {@code sum|w*x|}: the scale of TF32's rounding error. */
     public static double[] magnitude(ConvSpec spec, Npy x, Npy w) {
         return Reference.convolve(spec, abs(x.data()), abs(w.data()), null);
     }
 
-    private static float[] abs(float[] a) {
+    /** The absolute values of {@code a}, as a new array. */
+    public static float[] abs(float[] a) {
         float[] r = new float[a.length];
         for (int i = 0; i < a.length; i++) {
             r[i] = Math.abs(a[i]);
@@ -124,13 +135,7 @@ public final class GoldenRunner {
         if (y.length != expected.length || magnitude.length != y.length) {
             return new Result(name, false, "length " + y.length + " != expected " + expected.length);
         }
-        double maxAbs = 0;
-        for (float v : expected) {
-            if (Float.isFinite(v)) {
-                maxAbs = Math.max(maxAbs, Math.abs(v));
-            }
-        }
-        double base = tolerance * Math.max(1, maxAbs);
+        double base = tolerance * Math.max(1, maxFiniteAbs(expected));
         double worst = 0;
         double worstRelative = 0;
         int bad = -1;
@@ -160,13 +165,7 @@ public final class GoldenRunner {
         if (y.length != expected.length) {
             return new Result(name, false, "length " + y.length + " != expected " + expected.length);
         }
-        double maxAbs = 0;
-        for (float v : expected) {
-            if (Float.isFinite(v)) {
-                maxAbs = Math.max(maxAbs, Math.abs(v));
-            }
-        }
-        double limit = tolerance * Math.max(1, maxAbs);
+        double limit = tolerance * Math.max(1, maxFiniteAbs(expected));
         double worst = 0;
         int at = -1;
         for (int i = 0; i < y.length; i++) {

@@ -151,58 +151,12 @@ final class VectorGemm {
         }
     }
 
-    /** {@link #depthwiseSpan} for nine taps (3x3): the weights held in registers, sixteen positions per step. */
-    private static void depthwiseSpan9(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
-        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
-        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
-        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
-        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
-        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
-        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
-        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
-        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
-        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
-        int o0 = base + offs[0];
-        int o1 = base + offs[1];
-        int o2 = base + offs[2];
-        int o3 = base + offs[3];
-        int o4 = base + offs[4];
-        int o5 = base + offs[5];
-        int o6 = base + offs[6];
-        int o7 = base + offs[7];
-        int o8 = base + offs[8];
-        int p = 0;
-        for (; p + L <= len; p += L) {
-            FloatVector a = w0.mul(FloatVector.fromArray(S, x, o0 + p));
-            FloatVector b = w1.mul(FloatVector.fromArray(S, x, o1 + p));
-            a = w2.fma(FloatVector.fromArray(S, x, o2 + p), a);
-            b = w3.fma(FloatVector.fromArray(S, x, o3 + p), b);
-            a = w4.fma(FloatVector.fromArray(S, x, o4 + p), a);
-            b = w5.fma(FloatVector.fromArray(S, x, o5 + p), b);
-            a = w6.fma(FloatVector.fromArray(S, x, o6 + p), a);
-            b = w7.fma(FloatVector.fromArray(S, x, o7 + p), b);
-            a = w8.fma(FloatVector.fromArray(S, x, o8 + p), a);
-            a.add(b).intoArray(out, p);
-        }
-        for (; p < len; p++) {
-            float acc = 0f;
-            for (int t = 0; t < 9; t++) {
-                acc = Math.fma(w[wOff + t], x[base + p + offs[t]], acc);
-            }
-            out[p] = acc;
-        }
-    }
-
     /**
      * One filter over a run of positions: {@code out[p] = sum_t w[wOff + t] * x[base + p + offs[t]]} for p in [0, len),
      * eight positions per step, the taps summed in a register (depthwise convolution on a padded plane).
      */
     static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
         int taps = offs.length;
-        if (taps == 9) {
-            depthwiseSpan9(x, base, offs, w, wOff, out, len);
-            return;
-        }
         int p = 0;
         for (; p + L <= len; p += L) {
             FloatVector acc = FloatVector.zero(S);
