@@ -41,6 +41,7 @@ public final class JavaKernels {
             case JAVA_DEPTHWISE -> depthwise(s, x, w, bias, y);
             case JAVA_DIRECT_GEMM -> directGemm(s, x, w, bias, y, cache);
             case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y, cache);
+            case JAVA_TRANSPOSED_DIRECT -> transposedDirect(s, x, w, bias, y, cache);
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
     }
@@ -339,6 +340,163 @@ public final class JavaKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Transposed convolution as one dense convolution per output residue class (the sub-pixel split): outputs
+     * o = q*s + r of class r receive exactly the taps with (r + p - k*d) divisible by s, from input q + (r + p - k*d)/s.
+     * The input is zero-padded once so that every such offset is non-negative, each class runs the direct GEMM over it
+     * with its own tap table and packed weights (C_out/g x C_in/g*taps), and writes its outputs at stride s: no col2im,
+     * no multiplications by inserted zeros, no two tasks writing one place.
+     */
+    private static void transposedDirect(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+        Geometry g = new Geometry(s);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int cin = s.inChannels();
+        int[] st = g.st;
+        int[] lo = new int[3];
+        int[] padded = new int[3];
+        for (int dim = 0; dim < 3; dim++) {
+            int minOff = 0;
+            int maxOff = 0;
+            for (int r = 0; r < st[dim]; r++) {
+                for (int kk = 0; kk < g.k[dim]; kk++) {
+                    int num = r + g.p[dim] - kk * g.d[dim];
+                    if (Math.floorMod(num, st[dim]) == 0) {
+                        minOff = Math.min(minOff, Math.floorDiv(num, st[dim]));
+                        maxOff = Math.max(maxOff, Math.floorDiv(num, st[dim]));
+                    }
+                }
+            }
+            int q = (g.out[dim] + st[dim] - 1) / st[dim];
+            lo[dim] = -minOff;
+            padded[dim] = Math.max(g.in[dim] + lo[dim], q + maxOff + lo[dim]);
+        }
+        int plane = padded[0] * padded[1] * padded[2];
+        // The classes: residues r with r < out in every dimension, their taps and their output grids.
+        java.util.List<int[]> residues = new java.util.ArrayList<>();
+        for (int rz = 0; rz < Math.min(st[0], g.out[0]); rz++) {
+            for (int ry = 0; ry < Math.min(st[1], g.out[1]); ry++) {
+                for (int rx = 0; rx < Math.min(st[2], g.out[2]); rx++) {
+                    residues.add(new int[] {rz, ry, rx});
+                }
+            }
+        }
+        int classes = residues.size();
+        int[][] taps = new int[classes][];
+        int[][] offs = new int[classes][];
+        int[] aOffset = new int[classes + 1];
+        int mr = Gemm.rowPanel(coutG);
+        for (int c = 0; c < classes; c++) {
+            int[] r = residues.get(c);
+            java.util.List<int[]> hits = new java.util.ArrayList<>();
+            for (int kz = 0; kz < g.k[0]; kz++) {
+                for (int ky = 0; ky < g.k[1]; ky++) {
+                    for (int kx = 0; kx < g.k[2]; kx++) {
+                        int[] kk = {kz, ky, kx};
+                        int at = 0;
+                        boolean hit = true;
+                        for (int dim = 0; dim < 3 && hit; dim++) {
+                            int num = r[dim] + g.p[dim] - kk[dim] * g.d[dim];
+                            hit = Math.floorMod(num, st[dim]) == 0;
+                            at = at * padded[dim] + Math.floorDiv(num, st[dim]) + lo[dim];
+                        }
+                        if (hit) {
+                            hits.add(new int[] {(kz * g.k[1] + ky) * g.k[2] + kx, at});
+                        }
+                    }
+                }
+            }
+            taps[c] = new int[hits.size()];
+            offs[c] = new int[cinG * hits.size()];
+            for (int t = 0; t < hits.size(); t++) {
+                taps[c][t] = hits.get(t)[0];
+                for (int ci = 0; ci < cinG; ci++) {
+                    offs[c][ci * hits.size() + t] = ci * plane + hits.get(t)[1];
+                }
+            }
+            aOffset[c + 1] = aOffset[c] + Gemm.packedASize(coutG, Math.max(1, cinG * hits.size()), mr);
+        }
+        int groupSize = aOffset[classes];
+        String key = "transposed-direct g" + groups + " m" + coutG + " k" + cinG + " " + java.util.Arrays.toString(g.k)
+                + java.util.Arrays.toString(st) + java.util.Arrays.toString(g.p) + java.util.Arrays.toString(g.d) + " mr" + mr;
+        float[] pa = packed(cache, key, groupSize * groups, packs -> Parallel.forEach(groups * classes, t -> {
+            int grp = t / classes;
+            int c = t % classes;
+            int tc = taps[c].length;
+            int reduction = cinG * tc;
+            if (reduction == 0) {
+                return;
+            }
+            // Row co, column (ci, tap): W[g*cinG + ci][co][tap] (weights are (C_in, C_out/g, k...)).
+            float[] a = new float[coutG * reduction];
+            for (int co = 0; co < coutG; co++) {
+                for (int ci = 0; ci < cinG; ci++) {
+                    int src = ((grp * cinG + ci) * coutG + co) * g.kVol;
+                    for (int j = 0; j < tc; j++) {
+                        a[co * reduction + ci * tc + j] = w[src + taps[c][j]];
+                    }
+                }
+            }
+            Gemm.packA(coutG, reduction, a, 0, reduction, 1, mr, packs, grp * groupSize + aOffset[c]);
+        }));
+        int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
+        float[] xp = workspace(3, perBlock * cin * plane + DIRECT_SLACK);
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        for (int first = 0; first < s.batch(); first += perBlock) {
+            int n0 = first;
+            int count = Math.min(perBlock, s.batch() - first);
+            Parallel.forEach(count * cin, c -> g.pad(x, (n0 * cin + c) * g.inVol, xp, c * plane, lo, padded[0], padded[1], padded[2]));
+            // Tasks: (image, group, class, output plane of the class, column chunk).
+            for (int c = 0; c < classes; c++) {
+                int[] r = residues.get(c);
+                int[] q = new int[3];
+                for (int dim = 0; dim < 3; dim++) {
+                    q[dim] = (g.out[dim] - r[dim] + st[dim] - 1) / st[dim];
+                }
+                int extent = (q[1] - 1) * padded[2] + q[2];
+                int chunk = Math.min(extent, Math.max(4 * Gemm.NR, Math.min(Thresholds.JAVA_DIRECT_SPAN,
+                        Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / Math.max(1, coutG))));
+                while (chunk > 4 * Gemm.NR && (long) count * groups * q[0] * ((extent + chunk - 1) / chunk) < want) {
+                    chunk = (chunk + 1) / 2;
+                }
+                int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+                int chunks = (extent + span - 1) / span;
+                int cls = c;
+                int reduction = cinG * taps[c].length;
+                Parallel.forEach(count * groups * q[0] * chunks, t -> {
+                    int n = n0 + t / (groups * q[0] * chunks);
+                    int grp = (t / (q[0] * chunks)) % groups;
+                    int qz = (t / chunks) % q[0];
+                    int p0 = (t % chunks) * span;
+                    int len = Math.min(span, extent - p0);
+                    float[] acc = workspace(1, coutG * len);
+                    java.util.Arrays.fill(acc, 0, coutG * len, 0f);
+                    if (reduction > 0) {
+                        Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * groupSize + aOffset[cls], xp,
+                                ((n - n0) * cin + grp * cinG) * plane + qz * padded[1] * padded[2] + p0, offs[cls],
+                                acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
+                    }
+                    int oz = qz * st[0] + r[0];
+                    int wp = padded[2];
+                    for (int m = 0; m < coutG; m++) {
+                        float b = bias == null ? 0f : bias[grp * coutG + m];
+                        int yPlane = (n * s.outChannels() + grp * coutG + m) * g.outVol + oz * g.out[1] * g.out[2];
+                        int src = m * len - p0;
+                        // Runs of one padded row: columns qx < q[2] are outputs, at stride s in the output row.
+                        for (int qy = p0 / wp, pos = p0; pos < p0 + len; qy++, pos = qy * wp) {
+                            int end = Math.min(p0 + len, qy * wp + q[2]);
+                            int dst = yPlane + (qy * st[1] + r[1]) * g.out[2] + r[2] + (pos - qy * wp) * st[2];
+                            for (int at = pos; at < end; at++, dst += st[2]) {
+                                y[dst] = acc[src + at] + b;
+                            }
+                        }
+                    }
+                });
+            }
+        }
     }
 
     private static void transposed(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {

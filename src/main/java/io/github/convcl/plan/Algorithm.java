@@ -16,6 +16,8 @@ public enum Algorithm {
     JAVA_DEPTHWISE("depthwise direct"),
     /** Java: transposed convolution as W^T x X then col2im, split by output channels so writes never conflict. */
     JAVA_TRANSPOSED_GEMM("gemm+col2im"),
+    /** Java: transposed convolution as one direct GEMM per output residue class (sub-pixel split), no col2im. */
+    JAVA_TRANSPOSED_DIRECT("direct gemm per residue"),
     /** OpenCL: one work-item per output element; handles every convolution and padding mode. */
     CL_DIRECT("direct"),
     /** OpenCL: transposed convolution as a gather per output element, no atomics. */

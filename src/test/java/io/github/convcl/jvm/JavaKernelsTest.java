@@ -90,14 +90,18 @@ class JavaKernelsTest {
                     TestSupport.assertClose("weights written by a convolution", ty.toArray(), Reference.convolve(dense, x, w3, null));
                 }
             }
-            // Transposed convolution packs too.
-            float[] ux = r.data(up.inputElements());
-            try (var tx = cl.tensor(ux, up.inputShape()); var tw = cl.tensor(r.data(up.weightElements()), up.weightShape())) {
-                for (int i = 0; i < 3; i++) {
-                    float[] w = r.data(up.weightElements());
-                    tw.write(w);
-                    try (var ty = cl.conv(up, tx, tw, null)) {
-                        TestSupport.assertClose("transposed after a write", ty.toArray(), Reference.convolve(up, ux, w, null));
+            // Transposed convolution packs too, both ways (even residues: GEMM + col2im; uneven: per residue class).
+            ConvSpec uneven = ConvSpec.convTranspose(2).input(1, 12, 5, 4).outChannels(6).kernel(3).stride(2).padding(1)
+                    .outputPadding(1).bias(false).build();
+            for (ConvSpec t : List.of(up, uneven)) {
+                float[] ux = r.data(t.inputElements());
+                try (var tx = cl.tensor(ux, t.inputShape()); var tw = cl.tensor(r.data(t.weightElements()), t.weightShape())) {
+                    for (int i = 0; i < 3; i++) {
+                        float[] w = r.data(t.weightElements());
+                        tw.write(w);
+                        try (var ty = cl.conv(t, tx, tw, null)) {
+                            TestSupport.assertClose("transposed after a write", ty.toArray(), Reference.convolve(t, ux, w, null));
+                        }
                     }
                 }
             }

@@ -77,6 +77,10 @@ class PlannerTest {
                 Arguments.of(depthwise(), JAVA, Algorithm.JAVA_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(transposed(), JAVA, Algorithm.JAVA_TRANSPOSED_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.convTranspose(2).input(1, 64, 16, 16).outChannels(32).kernel(3).stride(2).padding(1)
+                        .outputPadding(1).build(), JAVA, Algorithm.JAVA_TRANSPOSED_DIRECT, Tuning.NONE),
+                Arguments.of(ConvSpec.convTranspose(1).input(1, 8, 16).outChannels(8).kernel(3).build(), JAVA,
+                        Algorithm.JAVA_TRANSPOSED_GEMM, Tuning.NONE),
                 Arguments.of(resnet3x3(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(pointwise(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(resnet3x3(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),
