@@ -59,7 +59,7 @@ final class TuneCommand implements Callable<Integer> {
             Map<String, Map<Plan, Double>> byClass = new LinkedHashMap<>();
             Map<String, Integer> layersPerClass = new LinkedHashMap<>();
             Map<String, Plan> defaults = new LinkedHashMap<>();
-            long steps = layers.stream().mapToLong(l -> Planner.applicable(l.spec(), base).size()).sum();
+            long steps = layers.stream().mapToLong(l -> candidates(l.spec(), base).size()).sum();
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                 for (Suite.Layer l : layers) {
@@ -68,7 +68,7 @@ final class TuneCommand implements Callable<Integer> {
                     defaults.putIfAbsent(cls, Planner.plan(s, base));
                     layersPerClass.merge(cls, 1, Integer::sum);
                     Map<Plan, Double> times = byClass.computeIfAbsent(cls, c -> new LinkedHashMap<>());
-                    Map<Plan, Double> layerTimes = timeLayer(ocl, l, Planner.applicable(s, base), bar);
+                    Map<Plan, Double> layerTimes = timeLayer(ocl, l, candidates(s, base), bar);
                     // A plan must run every layer of its class: keep the intersection, summing times.
                     if (times.isEmpty() && layersPerClass.get(cls) == 1) {
                         times.putAll(layerTimes);
@@ -104,6 +104,13 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
+    /** The plans worth timing: every applicable one but the emulated tensor-core kernels (a correctness aid only). */
+    static java.util.List<Plan> candidates(ConvSpec s, io.github.convcl.plan.DeviceFacts device) {
+        return Planner.applicable(s, device).stream()
+                .filter(p -> !(p.algorithm().isTensorCore() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
+                .toList();
+    }
+
     private Map<Plan, Double> timeLayer(OpenClBackend b, Suite.Layer l, List<Plan> candidates, ProgressBar bar) {
         ConvSpec s = l.spec();
         RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
