@@ -55,7 +55,7 @@ final class TuneCommand implements Callable<Integer> {
                 System.out.println("the Java backend has nothing to tune: its kernels take no tile parameters");
                 return 0;
             }
-            var base = ocl.clDevice().facts();
+            var base = ocl.facts();
             Map<String, Map<Plan, Double>> byClass = new LinkedHashMap<>();
             Map<String, Integer> layersPerClass = new LinkedHashMap<>();
             Map<String, Plan> defaults = new LinkedHashMap<>();
@@ -162,10 +162,16 @@ final class TuneCommand implements Callable<Integer> {
         float[] y = new float[Math.toIntExact(s.outputElements())];
         b.read(by, 0, FloatBuffer.wrap(y));
         Random pick = new Random(3);
+        boolean tf32 = s.precision() == io.github.convcl.spec.Precision.TF32;
+        float[] absX = tf32 ? io.github.convcl.golden.GoldenRunner.abs(x) : null;
+        float[] absW = tf32 ? io.github.convcl.golden.GoldenRunner.abs(w) : null;
         for (int i = 0; i < 16 && y.length > 0; i++) {
             int idx = pick.nextInt(y.length);
             double ref = Reference.at(s, x, w, bias, idx);
-            if (!(Math.abs(ref - y[idx]) <= 1e-4 * Math.max(1, Math.abs(ref)) * 10)) {
+            // TF32 plans may be off by the TF32 bound (Precision), FP32 ones by ten times the golden tolerance.
+            double limit = 1e-4 * Math.max(1, Math.abs(ref)) * 10
+                    + (tf32 ? io.github.convcl.spec.Precision.TF32_RELATIVE_BOUND * Reference.at(s, absX, absW, null, idx) : 0);
+            if (!(Math.abs(ref - y[idx]) <= limit)) {
                 return false;
             }
         }

@@ -178,7 +178,12 @@ public final class Planner {
     }
 
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
-        Plan tuned = device.tuned().get(layerClass(s));
+        String cls = layerClass(s);
+        Plan tuned = device.tuned().get(cls);
+        if (tuned == null && cls.endsWith(":tf32")) {
+            // An FP32 plan is exact enough for a TF32 call: use the FP32 class's tuning until TF32 is tuned apart.
+            tuned = device.tuned().get(cls.substring(0, cls.length() - ":tf32".length()));
+        }
         if (tuned != null && applicable(s, device).contains(tuned)) {
             return tuned;
         }

@@ -155,6 +155,9 @@ class PlannerTest {
         DeviceFacts refused = H100.withTuned(java.util.Map.of("dense", mma)).withTensorCores(DeviceFacts.TensorCores.NONE);
         assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(resnet3x3(), refused).algorithm());
         assertEquals("dense:tf32", Planner.layerClass(tf32(resnet3x3())));
+        // Without a TF32 entry, a TF32 call takes the FP32 class's tuned plan.
+        Plan cpu = new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_4x16);
+        assertEquals(cpu, Planner.plan(tf32(resnet3x3()), POCL.withTuned(java.util.Map.of("dense", cpu))));
         assertEquals("dense", Planner.layerClass(resnet3x3()));
         assertEquals("pointwise", Planner.layerClass(pointwise()));
         assertEquals("depthwise", Planner.layerClass(depthwise()));
