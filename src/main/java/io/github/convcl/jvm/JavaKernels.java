@@ -20,9 +20,6 @@ public final class JavaKernels {
     /** Floats past the padded input that a 16-wide tile may read for columns it discards. */
     private static final int DIRECT_SLACK = 32;
 
-    static volatile int EXP_MODE = 0;
-    static volatile int EXP_WANT = 0;
-
     private JavaKernels() {
     }
 
@@ -195,13 +192,12 @@ public final class JavaKernels {
         int planes = g.out[0];
         int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
-        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        int want = Parallel.threads() * Thresholds.JAVA_DIRECT_TASKS_PER_CORE;
         // Few output positions but many output channels (deep layers on small images): split the channels before
         // the positions, so that each task still reuses its weight rows over a long run of columns.
         long positionTasks = (long) s.batch() * groups * planes * ((extent + chunk - 1) / chunk);
         int mBlocks = 1;
-        want = EXP_WANT > 0 ? EXP_WANT : want;
-        if (positionTasks < (EXP_MODE == 1 ? Parallel.threads() : want) && mr == 6) {
+        if (positionTasks < want && mr == 6) {
             mBlocks = (int) Math.max(1, Math.min((want + positionTasks - 1) / positionTasks, coutG / Thresholds.JAVA_MIN_CHANNEL_BLOCK));
         }
         int channelBlock = (coutG + mBlocks - 1) / mBlocks;
