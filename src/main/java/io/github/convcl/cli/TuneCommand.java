@@ -104,10 +104,16 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
-    /** The plans worth timing: every applicable one but the emulated tensor-core kernels (a correctness aid only). */
+    /**
+     * The plans worth timing: every applicable one but the emulated tensor-core kernels (a correctness aid only) and,
+     * on GPUs, the CPU-shaped kernels (one work-item per work-group: they run there, slowly, and only cost tuning time).
+     */
     static java.util.List<Plan> candidates(ConvSpec s, io.github.convcl.plan.DeviceFacts device) {
+        boolean gpu = device.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU;
         return Planner.applicable(s, device).stream()
                 .filter(p -> !(p.algorithm().isTensorCore() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
+                .filter(p -> !(gpu && (p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE
+                        || p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED)))
                 .toList();
     }
 
