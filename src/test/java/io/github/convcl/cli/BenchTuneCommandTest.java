@@ -65,4 +65,20 @@ class BenchTuneCommandTest {
         var plans = t.plans(TuningTable.key(device.name(), device.driverVersion()));
         assertEquals(java.util.Set.of("dense", "transposed"), plans.keySet());
     }
+
+    /** tune times what can win: no emulated tensor cores on CPUs, no CPU-shaped kernels on GPUs, mma on NVIDIA. */
+    @Test
+    void tuneCandidatesLeaveOutWhatCannotWin() {
+        io.github.convcl.spec.ConvSpec s = io.github.convcl.spec.ConvSpec.conv(2).input(1, 32, 16, 16).outChannels(32).kernel(3)
+                .padding(1).build();
+        var pocl = new io.github.convcl.plan.DeviceFacts(BackendKind.OPENCL_CPU, "AMD", "pthread", 2, 524288, 4096)
+                .withTensorCores(io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED);
+        var h100 = io.github.convcl.plan.DeviceFacts.nvidia("NVIDIA H100 80GB HBM3", 132, 49152, 1024, 90);
+        var onCpu = TuneCommand.candidates(s, pocl);
+        var onGpu = TuneCommand.candidates(s, h100);
+        assertTrue(onCpu.stream().noneMatch(p -> p.algorithm().isTensorCore()), onCpu.toString());
+        assertTrue(onCpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE), onCpu.toString());
+        assertTrue(onGpu.stream().noneMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE), onGpu.toString());
+        assertTrue(onGpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32), onGpu.toString());
+    }
 }
