@@ -88,18 +88,26 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
     return xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
 }
 
-#define FETCH_TILES(k0)                                                                                          \
-    _Pragma("unroll") for (int r = 0; r < A_LOADS; r++)                                                          \
-        ra[r] = fetch_a(wg, kwoff, kw_direct, wrow, m0, cout_g, (k0), K, lid + r * WG);                          \
-    _Pragma("unroll") for (int r = 0; r < B_LOADS; r++)                                                          \
-        rb[r] = fetch_b(xn, ktab, lvalid, lbase, in_sz, in_vol, mode, (k0) + lid / TN + r * (WG / TN), K)
+#ifndef MMA
+#define WG ((TM / WM) * (TN / WN))
+#else
+#define WG (32 * (TM / WM) * (TN / WN))
+#endif
+#define A_LOADS (TM * TK / WG)
+#define B_LOADS (TK * TN / WG)
 
-#define STORE_TILES(As, apitch, Bs, bpitch)                                                                      \
-    _Pragma("unroll") for (int r = 0; r < A_LOADS; r++) {                                                        \
-        const int idx = lid + r * WG;                                                                            \
-        (As)[(idx % TK) * (apitch) + idx / TK] = ra[r];                                                          \
-    }                                                                                                            \
-    _Pragma("unroll") for (int r = 0; r < B_LOADS; r++) (Bs)[(lid / TN + r * (WG / TN)) * (bpitch) + lj] = rb[r]
+// This work-item's share of the tiles at reduction step k0 into registers (ra, rb), and from there into the local
+// tiles (weights k-major: As[kk * apitch + m]). Each macro is one loop, so that a plain #pragma unroll before it
+// (NVIDIA documents it as cl_nv_pragma_unroll) unrolls it and ra and rb stay in registers.
+#define FETCH_A(k0) \
+    for (int r = 0; r < A_LOADS; r++) ra[r] = fetch_a(wg, kwoff, kw_direct, wrow, m0, cout_g, (k0), K, lid + r * WG)
+#define FETCH_B(k0) \
+    for (int r = 0; r < B_LOADS; r++) \
+        rb[r] = fetch_b(xn, ktab, lvalid, lbase, in_sz, in_vol, mode, (k0) + lid / TN + r * (WG / TN), K)
+#define STORE_A(As, apitch) \
+    for (int r = 0; r < A_LOADS; r++) (As)[((lid + r * WG) % TK) * (apitch) + (lid + r * WG) / TK] = ra[r]
+#define STORE_B(Bs, bpitch) \
+    for (int r = 0; r < B_LOADS; r++) (Bs)[(lid / TN + r * (WG / TN)) * (bpitch) + lid % TN] = rb[r]
 
 // Writes acc + bias at (row, col) of group g, when both are real outputs.
 inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
@@ -116,10 +124,7 @@ inline void store_output(__global float* y, __global const float* bias, const in
 
 #ifndef MMA
 
-#define WG ((TM / WM) * (TN / WN))
 #define CSTEP (TN / WN)
-#define A_LOADS (TM * TK / WG)
-#define B_LOADS (TK * TN / WG)
 // +4: the weight tile's stores (consecutive work-items, consecutive steps) hit at most 2 per bank, and rows stay
 // 16-byte aligned for vector reads.
 #define APITCH (TM + 4)
@@ -153,12 +158,21 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 
     float ra[A_LOADS];
     float rb[B_LOADS];
-    FETCH_TILES(0);
+#pragma unroll
+    FETCH_A(0);
+#pragma unroll
+    FETCH_B(0);
     for (int k0 = 0; k0 < K; k0 += TK) {
-        STORE_TILES(As, APITCH, Bs, TN + 1);
+#pragma unroll
+        STORE_A(As, APITCH);
+#pragma unroll
+        STORE_B(Bs, TN + 1);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (k0 + TK < K) {
-            FETCH_TILES(k0 + TK);
+#pragma unroll
+            FETCH_A(k0 + TK);
+#pragma unroll
+            FETCH_B(k0 + TK);
         }
 #pragma unroll
         for (int kk = 0; kk < TK; kk++) {
@@ -190,19 +204,12 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 
 // Full unrolling keeps fragments and accumulators in registers on NVIDIA (PtxCodegenTest checks: no stack). The
 // emulation is not unrolled: PoCL 3.1's compiler crashed on the unrolled barrier-per-product form.
-#ifdef MMA_EMULATE
-#define UNROLL
-#else
-#define UNROLL _Pragma("unroll")
-#endif
 
 #define WARPS_M (TM / WM)
 #define WARPS_N (TN / WN)
 #define MI (WM / 16)
 #define NI (WN / 8)
-#define WG (32 * WARPS_M * WARPS_N)
-#define A_LOADS (TM * TK / WG)
-#define B_LOADS (TK * TN / WG)
+
 // Row pitches of the local tiles: +8 floats puts the four k-rows a fragment load touches in different banks.
 #define APITCH (TM + 8)
 #define BPITCH (TN + 8)
@@ -284,21 +291,38 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     float ra[A_LOADS];
     float rb[B_LOADS];
     float acc[MI][NI][4];
-    UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
     for (int i = 0; i < MI; i++)
-        UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
         for (int j = 0; j < NI; j++)
-            UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
             for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
 
-    FETCH_TILES(0);
+#pragma unroll
+    FETCH_A(0);
+#pragma unroll
+    FETCH_B(0);
     for (int k0 = 0; k0 < K; k0 += TK) {
-        STORE_TILES(As, APITCH, Bs, BPITCH);
+#pragma unroll
+        STORE_A(As, APITCH);
+#pragma unroll
+        STORE_B(Bs, BPITCH);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (k0 + TK < K) {
-            FETCH_TILES(k0 + TK);
+#pragma unroll
+            FETCH_A(k0 + TK);
+#pragma unroll
+            FETCH_B(k0 + TK);
         }
-        UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
         for (int ks = 0; ks < TK; ks += 8) {
             uint ah[MI][4];
             uint bh[NI][2];
@@ -306,12 +330,16 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
             uint al[MI][4];
             uint bl[NI][2];
 #endif
-            UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
             for (int i = 0; i < MI; i++) {
                 const int r = wr + i * 16 + gq;
                 const float v[4] = {As[(ks + tq) * APITCH + r], As[(ks + tq) * APITCH + r + 8],
                                     As[(ks + tq + 4) * APITCH + r], As[(ks + tq + 4) * APITCH + r + 8]};
-                UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
                 for (int e = 0; e < 4; e++) {
                     ah[i][e] = tf32_round(v[e]);
 #if MMA == 3
@@ -319,11 +347,15 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
-            UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
             for (int j = 0; j < NI; j++) {
                 const int c = wc + j * 8 + gq;
                 const float v[2] = {Bs[(ks + tq) * BPITCH + c], Bs[(ks + tq + 4) * BPITCH + c]};
-                UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
                 for (int e = 0; e < 2; e++) {
                     bh[j][e] = tf32_round(v[e]);
 #if MMA == 3
@@ -331,9 +363,13 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
-            UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
             for (int i = 0; i < MI; i++) {
-                UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
                 for (int j = 0; j < NI; j++) {
 #if MMA == 3
                     // The three products of this k8 step are summed apart, small terms first, then added to the
@@ -342,7 +378,9 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
                     MMA_TF32(t, al[i], bh[j]);
                     MMA_TF32(t, ah[i], bl[j]);
                     MMA_TF32(t, ah[i], bh[j]);
-                    UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
                     for (int q = 0; q < 4; q++) acc[i][j][q] += t[q];
 #else
                     MMA_TF32(acc[i][j], ah[i], bh[j]);
@@ -353,11 +391,17 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
-    UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
     for (int i = 0; i < MI; i++) {
-        UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
         for (int j = 0; j < NI; j++) {
-            UNROLL
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
             for (int q = 0; q < 4; q++) {
                 const int row = m0 + wr + i * 16 + gq + (q >> 1) * 8;
                 const int col = n0 + wc + j * 8 + tq * 2 + (q & 1);
