@@ -93,4 +93,18 @@ class PtxCodegenTest {
         long stack = code.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
         assertEquals(0, stack, "accumulators or fragments spilled to the stack (local memory)");
     }
+
+    /**
+     * The shipped kernels unroll with plain {@code #pragma unroll} only: NVIDIA documents it (cl_nv_pragma_unroll),
+     * not the {@code _Pragma} operator, and a build failure there would send every GPU call to the fallback.
+     */
+    @org.junit.jupiter.api.Test
+    void kernelsUseOnlyDocumentedPragmas() {
+        for (String file : KernelSource.FILES.keySet()) {
+            String src = KernelSource.load(file);
+            org.junit.jupiter.api.Assertions.assertFalse(src.contains("_Pragma"), file + ".cl uses _Pragma");
+            src.lines().filter(l -> l.trim().startsWith("#pragma")).forEach(l -> assertTrue(
+                    l.trim().equals("#pragma unroll") || l.trim().startsWith("#pragma OPENCL EXTENSION"), file + ".cl: " + l.trim()));
+        }
+    }
 }
