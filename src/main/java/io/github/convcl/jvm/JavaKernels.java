@@ -352,18 +352,17 @@ public final class JavaKernels {
         int groups = s.groups();
         int cin = s.inChannels();
         int[] st = g.st;
+        // The classes, and the zero padding that makes every tap offset of every class non-negative.
+        java.util.List<io.github.convcl.spec.ResidueClass> residues = io.github.convcl.spec.ResidueClass.of(s);
         int[] lo = new int[3];
         int[] padded = new int[3];
         for (int dim = 0; dim < 3; dim++) {
             int minOff = 0;
             int maxOff = 0;
-            for (int r = 0; r < st[dim]; r++) {
-                for (int kk = 0; kk < g.k[dim]; kk++) {
-                    int num = r + g.p[dim] - kk * g.d[dim];
-                    if (Math.floorMod(num, st[dim]) == 0) {
-                        minOff = Math.min(minOff, Math.floorDiv(num, st[dim]));
-                        maxOff = Math.max(maxOff, Math.floorDiv(num, st[dim]));
-                    }
+            for (io.github.convcl.spec.ResidueClass rc : residues) {
+                for (int[] off : rc.offsets()) {
+                    minOff = Math.min(minOff, off[dim]);
+                    maxOff = Math.max(maxOff, off[dim]);
                 }
             }
             int q = (g.out[dim] + st[dim] - 1) / st[dim];
@@ -371,49 +370,24 @@ public final class JavaKernels {
             padded[dim] = Math.max(g.in[dim] + lo[dim], q + maxOff + lo[dim]);
         }
         int plane = padded[0] * padded[1] * padded[2];
-        // The classes: residues r with r < out in every dimension, their taps and their output grids.
-        java.util.List<int[]> residues = new java.util.ArrayList<>();
-        for (int rz = 0; rz < Math.min(st[0], g.out[0]); rz++) {
-            for (int ry = 0; ry < Math.min(st[1], g.out[1]); ry++) {
-                for (int rx = 0; rx < Math.min(st[2], g.out[2]); rx++) {
-                    residues.add(new int[] {rz, ry, rx});
-                }
-            }
-        }
         int classes = residues.size();
         int[][] taps = new int[classes][];
         int[][] offs = new int[classes][];
         int[] aOffset = new int[classes + 1];
         int mr = Gemm.rowPanel(coutG);
         for (int c = 0; c < classes; c++) {
-            int[] r = residues.get(c);
-            java.util.List<int[]> hits = new java.util.ArrayList<>();
-            for (int kz = 0; kz < g.k[0]; kz++) {
-                for (int ky = 0; ky < g.k[1]; ky++) {
-                    for (int kx = 0; kx < g.k[2]; kx++) {
-                        int[] kk = {kz, ky, kx};
-                        int at = 0;
-                        boolean hit = true;
-                        for (int dim = 0; dim < 3 && hit; dim++) {
-                            int num = r[dim] + g.p[dim] - kk[dim] * g.d[dim];
-                            hit = Math.floorMod(num, st[dim]) == 0;
-                            at = at * padded[dim] + Math.floorDiv(num, st[dim]) + lo[dim];
-                        }
-                        if (hit) {
-                            hits.add(new int[] {(kz * g.k[1] + ky) * g.k[2] + kx, at});
-                        }
-                    }
-                }
-            }
-            taps[c] = new int[hits.size()];
-            offs[c] = new int[cinG * hits.size()];
-            for (int t = 0; t < hits.size(); t++) {
-                taps[c][t] = hits.get(t)[0];
+            io.github.convcl.spec.ResidueClass rc = residues.get(c);
+            int tc = rc.taps().length;
+            taps[c] = rc.taps();
+            offs[c] = new int[cinG * tc];
+            for (int t = 0; t < tc; t++) {
+                int[] off = rc.offsets()[t];
+                int at = ((off[0] + lo[0]) * padded[1] + off[1] + lo[1]) * padded[2] + off[2] + lo[2];
                 for (int ci = 0; ci < cinG; ci++) {
-                    offs[c][ci * hits.size() + t] = ci * plane + hits.get(t)[1];
+                    offs[c][ci * tc + t] = ci * plane + at;
                 }
             }
-            aOffset[c + 1] = aOffset[c] + Gemm.packedASize(coutG, Math.max(1, cinG * hits.size()), mr);
+            aOffset[c + 1] = aOffset[c] + Gemm.packedASize(coutG, Math.max(1, cinG * tc), mr);
         }
         int groupSize = aOffset[classes];
         String key = "transposed-direct g" + groups + " m" + coutG + " k" + cinG + " " + java.util.Arrays.toString(g.k)
@@ -447,7 +421,7 @@ public final class JavaKernels {
             Parallel.forEach(count * cin, c -> g.pad(x, (n0 * cin + c) * g.inVol, xp, c * plane, lo, padded[0], padded[1], padded[2]));
             // Tasks: (image, group, class, output plane of the class, column chunk).
             for (int c = 0; c < classes; c++) {
-                int[] r = residues.get(c);
+                int[] r = residues.get(c).residue();
                 int[] q = new int[3];
                 for (int dim = 0; dim < 3; dim++) {
                     q[dim] = (g.out[dim] - r[dim] + st[dim] - 1) / st[dim];

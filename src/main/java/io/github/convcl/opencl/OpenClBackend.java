@@ -457,46 +457,21 @@ public final class OpenClBackend implements Backend {
             q[d] = (int) ceilDiv(out3[d], st3[d]);
         }
         int coutG = s.outPerGroup();
-        for (int rz = 0; rz < st3[0]; rz++) {
-            for (int ry = 0; ry < st3[1]; ry++) {
-                for (int rx = 0; rx < st3[2]; rx++) {
-                    int[] r = {rz, ry, rx};
-                    if (rz >= out3[0] || ry >= out3[1] || rx >= out3[2]) {
-                        continue;
-                    }
-                    java.util.List<int[]> taps = new ArrayList<>();
-                    for (int kz = 0; kz < k3[0]; kz++) {
-                        for (int ky = 0; ky < k3[1]; ky++) {
-                            for (int kx = 0; kx < k3[2]; kx++) {
-                                int[] kk = {kz, ky, kx};
-                                int[] off = new int[3];
-                                boolean hits = true;
-                                for (int d = 0; d < 3 && hits; d++) {
-                                    int num = r[d] + pd3[d] - kk[d] * dl3[d];
-                                    hits = Math.floorMod(num, st3[d]) == 0;
-                                    off[d] = Math.floorDiv(num, st3[d]);
-                                }
-                                if (hits) {
-                                    taps.add(new int[] {(kz * k3[1] + ky) * k3[2] + kx, off[0], off[1], off[2]});
-                                }
-                            }
-                        }
-                    }
-                    int[] ktab = new int[4 * cinG * taps.size()];
-                    int[] kwoff = new int[cinG * taps.size()];
-                    int i = 0;
-                    for (int c = 0; c < cinG; c++) {
-                        for (int[] tap : taps) {
-                            kwoff[i / 4] = c * coutG * kvol + tap[0];
-                            ktab[i++] = c;
-                            ktab[i++] = tap[1];
-                            ktab[i++] = tap[2];
-                            ktab[i++] = tap[3];
-                        }
-                    }
-                    classes.add(new GemmClass(q, st3, r, new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, ktab, kwoff));
+        for (io.github.convcl.spec.ResidueClass rc : io.github.convcl.spec.ResidueClass.of(s)) {
+            int taps = rc.taps().length;
+            int[] ktab = new int[4 * cinG * taps];
+            int[] kwoff = new int[cinG * taps];
+            int i = 0;
+            for (int c = 0; c < cinG; c++) {
+                for (int t = 0; t < taps; t++) {
+                    kwoff[i / 4] = c * coutG * kvol + rc.taps()[t];
+                    ktab[i++] = c;
+                    ktab[i++] = rc.offsets()[t][0];
+                    ktab[i++] = rc.offsets()[t][1];
+                    ktab[i++] = rc.offsets()[t][2];
                 }
             }
+            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, ktab, kwoff));
         }
         return classes;
     }

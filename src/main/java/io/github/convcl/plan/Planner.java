@@ -153,17 +153,21 @@ public final class Planner {
      * {@code :tf32} appended for TF32 precision, whose best plan may differ.
      */
     public static String layerClass(ConvSpec s) {
-        String shape;
+        return s.precision() == Precision.TF32 ? shapeClass(s) + ":tf32" : shapeClass(s);
+    }
+
+    /** The layer class without the precision: transposed, depthwise, grouped, pointwise or dense. */
+    private static String shapeClass(ConvSpec s) {
         if (s.transposed()) {
-            shape = "transposed";
-        } else if (s.inPerGroup() == 1) {
-            shape = "depthwise";
-        } else if (s.groups() > 1) {
-            shape = "grouped";
-        } else {
-            shape = s.isPointwise() ? "pointwise" : "dense";
+            return "transposed";
         }
-        return s.precision() == Precision.TF32 ? shape + ":tf32" : shape;
+        if (s.inPerGroup() == 1) {
+            return "depthwise";
+        }
+        if (s.groups() > 1) {
+            return "grouped";
+        }
+        return s.isPointwise() ? "pointwise" : "dense";
     }
 
     /** Multiply-adds per output of one implicit-GEMM column: per residue class for a transposed layer. */
@@ -178,11 +182,10 @@ public final class Planner {
     }
 
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
-        String cls = layerClass(s);
-        Plan tuned = device.tuned().get(cls);
-        if (tuned == null && cls.endsWith(":tf32")) {
+        Plan tuned = device.tuned().get(layerClass(s));
+        if (tuned == null && s.precision() == Precision.TF32) {
             // An FP32 plan is exact enough for a TF32 call: use the FP32 class's tuning until TF32 is tuned apart.
-            tuned = device.tuned().get(cls.substring(0, cls.length() - ":tf32".length()));
+            tuned = device.tuned().get(shapeClass(s));
         }
         if (tuned != null && applicable(s, device).contains(tuned)) {
             return tuned;
