@@ -65,22 +65,8 @@ final class Gemm {
 
     /** Packs A (element (i,k) at {@code a[aOff + i*aRow + k*aCol]}) into panels of {@code mr} rows. */
     static void packA(int m, int k, float[] a, int aOff, int aRow, int aCol, int mr, float[] pa, int paOff) {
-        for (int i0 = 0, h; i0 < m; i0 += h) {
-            h = height(m, mr, i0);
-            int base = paOff + i0 * k;
-            int rows = Math.min(h, m - i0);
-            for (int r = 0; r < h; r++) {
-                int src = aOff + (i0 + r) * aRow;
-                if (r < rows) {
-                    for (int kk = 0; kk < k; kk++) {
-                        pa[base + kk * h + r] = a[src + kk * aCol];
-                    }
-                } else {
-                    for (int kk = 0; kk < k; kk++) {
-                        pa[base + kk * h + r] = 0f;
-                    }
-                }
-            }
+        for (int i0 = 0; i0 < m; i0 += height(m, mr, i0)) {
+            packPanel(m, k, a, aOff, aRow, aCol, mr, i0, pa, paOff);
         }
     }
 
@@ -99,8 +85,8 @@ final class Gemm {
     }
 
     /**
-     * Packs the one A panel that starts at row {@code i0}, as {@link #packA} lays it out: reads its rows side by side
-     * and writes the panel in order, so that panels can be packed in parallel.
+     * Packs the one A panel that starts at row {@code i0} (rows past M are zeros): reads its rows side by side and
+     * writes the panel in order; {@link #packA} is this over every panel, and callers may pack panels in parallel.
      */
     static void packPanel(int m, int k, float[] a, int aOff, int aRow, int aCol, int mr, int i0, float[] pa, int paOff) {
         int h = height(m, mr, i0);
