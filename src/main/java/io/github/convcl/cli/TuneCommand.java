@@ -44,6 +44,9 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "measure and print, write nothing")
     boolean dryRun;
 
+    @Option(names = "--each", description = "also print every candidate's time per layer")
+    boolean each;
+
     /** A candidate slower than this many times the best so far on a layer is not timed further. */
     static final double GIVE_UP = 4.0;
 
@@ -103,7 +106,6 @@ final class TuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
     /**
      * The plans worth timing: every applicable one but the emulated tensor-core kernels (a correctness aid only) and,
      * on GPUs, the CPU-shaped kernels (one work-item per work-group: they run there, slowly, and only cost tuning time).
@@ -112,11 +114,17 @@ final class TuneCommand implements Callable<Integer> {
         boolean gpu = device.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU;
         return Planner.applicable(s, device).stream()
                 .filter(p -> !(p.algorithm().isTensorCore() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
-                .filter(p -> !(gpu && (p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE
-                        || p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED)))
+                .filter(p -> !(gpu && cpuShaped(p)))
                 .toList();
     }
 
+    /** A CPU tile kernel, or a Winograd plan whose products run on one. */
+    private static boolean cpuShaped(Plan p) {
+        var a = (p.algorithm().winogradTile() > 0 ? Planner.winogradProduct(p) : p).algorithm();
+        return a == io.github.convcl.plan.Algorithm.CL_CPU_TILE || a == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED;
+    }
+
+    /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
     private Map<Plan, Double> timeLayer(OpenClBackend b, Suite.Layer l, List<Plan> candidates, ProgressBar bar) {
         ConvSpec s = l.spec();
         RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
@@ -135,14 +143,17 @@ final class TuneCommand implements Callable<Integer> {
             for (Plan p : candidates) {
                 bar.setExtraMessage(l.name() + " " + p);
                 try {
-                    long t0 = System.nanoTime();
+                    // An untimed run first: it builds the kernels (seconds on some drivers) and gives the spot check.
                     b.convolve(s, p, bx, bw, bb, by);
                     b.finish();
-                    double first = (System.nanoTime() - t0) / 1e6;
                     if (!spotCheck(b, s, by, x, w, bias)) {
                         bar.step();
                         continue;
                     }
+                    long t0 = System.nanoTime();
+                    b.convolve(s, p, bx, bw, bb, by);
+                    b.finish();
+                    double first = (System.nanoTime() - t0) / 1e6;
                     double[] t = new double[first > GIVE_UP * best ? 1 : repeats];
                     t[0] = first;
                     for (int i = t.length == 1 ? 1 : 0; i < t.length; i++) {
@@ -154,6 +165,9 @@ final class TuneCommand implements Callable<Integer> {
                     Arrays.sort(t);
                     double ms = t[t.length / 2];
                     result.put(p, ms);
+                    if (each) {
+                        System.out.printf(Locale.ROOT, "%-14s %-44s %10.3f ms%s%n", l.name(), p, ms, t.length == 1 ? " (cut short)" : "");
+                    }
                     best = Math.min(best, ms);
                 } catch (RuntimeException e) {
                     // a plan the device cannot run is simply not a candidate

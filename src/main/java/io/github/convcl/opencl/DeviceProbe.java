@@ -78,6 +78,13 @@ public final class DeviceProbe {
                 for (Plan p : gemms) {
                     builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p), OpenClBackend.gemmKernelName(p)});
                 }
+            } else if (e.getKey().equals("winograd")) {
+                for (String options : List.of(OpenClBackend.winogradOptions(2, new int[] {1, 4, 4}),
+                        OpenClBackend.winogradOptions(4, new int[] {1, 6, 6}))) {
+                    for (String k : e.getValue()) {
+                        builds.add(new String[] {e.getKey(), options, k});
+                    }
+                }
             } else {
                 for (String k : e.getValue()) {
                     builds.add(new String[] {e.getKey(), "", k});

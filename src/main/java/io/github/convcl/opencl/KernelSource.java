@@ -16,7 +16,8 @@ public final class KernelSource {
             "direct_conv", List.of("conv_direct", "conv_depthwise", "conv_transposed_gather"),
             "implicit_gemm", List.of("conv_implicit_gemm", "conv_implicit_gemm_mma"),
             "cpu_tile", List.of("conv_pad", "conv_weights_blocked", "conv_cpu_tile", "conv_cpu_tile_transposed"),
-            "probe", List.of("fma_peak", "copy", "empty"));
+            "probe", List.of("fma_peak", "copy", "empty"),
+            "winograd", List.of("wino_filter", "wino_input", "wino_output"));
 
     private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
 

@@ -50,6 +50,10 @@ public final class OpenClBackend implements Backend {
     private final ClBuffer noBias;
     private ClBuffer workspace;
     private ClBuffer weightScratch;
+    /** Winograd scratch: transformed weights, transformed input tiles and their products. */
+    private ClBuffer winogradU;
+    private ClBuffer winogradV;
+    private ClBuffer winogradY;
     /** Small int tables on the device by content, least recently used first; entries are released when evicted. */
     private final java.util.LinkedHashMap<TableKey, ClBuffer> tables = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -331,6 +335,8 @@ public final class OpenClBackend implements Backend {
                             launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, rows - r0), planes}, new long[] {1, 1, 1});
                         }
                     }
+                    case CL_WINOGRAD_F2, CL_WINOGRAD_F4, CL_WINOGRAD_F2_3XTF32, CL_WINOGRAD_F4_3XTF32 ->
+                            winograd(s, plan, in, weight, b, out, hasBias, in3, out3, k3, dl3, pd3);
                     case CL_DEPTHWISE -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
                         int items = Math.toIntExact((long) (total / out3[2]) * ceilDiv(out3[2], DEPTHWISE_X));
@@ -357,6 +363,72 @@ public final class OpenClBackend implements Backend {
                 throw new DeviceFaultException(plan.algorithm().label() + " on " + device.name() + " failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Runs winograd.cl (see its header): weights transformed once, then per chunk of tiles the input transform, one
+     * matrix product per transformed point and group (a grouped 1x1 convolution run by {@link Planner#winogradProduct})
+     * and the inverse transform with the bias; chunks bound the scratch buffers; lock held.
+     */
+    private void winograd(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, ClBuffer b, DeviceBuffer out, int hasBias,
+                          int[] in3, int[] out3, int[] k3, int[] dl3, int[] pd3) {
+        int m = plan.algorithm().winogradTile();
+        int[] alpha = new int[3];
+        int[] per = new int[3];
+        int[] tiles = new int[3];
+        int[] dil = new int[3];
+        for (int d = 0; d < 3; d++) {
+            boolean three = k3[d] == 3;
+            alpha[d] = three ? m + 2 : 1;
+            dil[d] = three ? dl3[d] : 1;
+            per[d] = three ? (int) ceilDiv(ceilDiv(out3[d], dil[d]), m) : out3[d];
+            tiles[d] = dil[d] * per[d];
+        }
+        int points = alpha[0] * alpha[1] * alpha[2];
+        long ptiles = (long) s.batch() * tiles[0] * tiles[1] * tiles[2];
+        int cin = s.inChannels();
+        int cout = s.outChannels();
+        String opts = winogradOptions(m, alpha);
+        int filters = cout * s.inPerGroup();
+        ClBuffer u = winogradU = grown(winogradU, (long) points * filters);
+        cl_kernel filter = kernel("winograd", opts, "wino_filter");
+        new Args(filter).mem(weight).mem(u).i(cout).i(s.inPerGroup()).i(filters);
+        launch(filter, null, new long[] {ceilDiv(filters, 64) * 64}, new long[] {64});
+        long budget = device.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU
+                ? io.github.convcl.plan.Thresholds.CL_WINOGRAD_GPU_SCRATCH_BYTES : io.github.convcl.plan.Thresholds.CL_WINOGRAD_CPU_SCRATCH_BYTES;
+        long chunk = winogradChunk(ptiles, points, Math.max(cin, cout), Math.min(budget, device.maxAllocationBytes()));
+        ClBuffer v = winogradV = grown(winogradV, (long) points * cin * chunk);
+        ClBuffer y = winogradY = grown(winogradY, (long) points * cout * chunk);
+        Plan product = Planner.winogradProduct(plan);
+        cl_kernel input = kernel("winograd", opts, "wino_input");
+        cl_kernel output = kernel("winograd", opts, "wino_output");
+        for (long p0 = 0; p0 < ptiles; p0 += chunk) {
+            int pc = (int) Math.min(chunk, ptiles - p0);
+            int inTotal = cin * pc;
+            new Args(input).mem(in).mem(v).i(cin).i4(in3).i4(tiles).i4(per).i4(dil).i4(pd3).i((int) p0).i(pc).i(inTotal);
+            launch(input, null, new long[] {ceilDiv(inTotal, 64) * 64}, new long[] {64});
+            ConvSpec products = ConvSpec.conv(1).input(1, points * cin, pc).outChannels(points * cout).kernel(1)
+                    .groups(points * s.groups()).bias(false).build();
+            convolve(products, product, v, u, null, y);
+            int outTotal = cout * pc;
+            new Args(output).mem(y).mem(b).mem(out).i(cout).i4(out3).i4(tiles).i4(per).i4(dil).i(hasBias).i((int) p0).i(pc)
+                    .i(outTotal);
+            launch(output, null, new long[] {ceilDiv(outTotal, 64) * 64}, new long[] {64});
+        }
+    }
+
+    /** The build options of winograd.cl: F(m,3), {@code alpha} transformed points per dimension (depth, height, width). */
+    public static String winogradOptions(int m, int[] alpha) {
+        return "-DM=" + m + " -DAZ=" + alpha[0] + " -DAY=" + alpha[1] + " -DAX=" + alpha[2];
+    }
+
+    /**
+     * Tiles per Winograd chunk: the scratch of {@code points} x {@code channels} floats per tile within {@code budget}
+     * bytes, and channel x tile indices within an int.
+     */
+    static long winogradChunk(long tiles, int points, int channels, long budget) {
+        long perTile = (long) points * channels * Float.BYTES;
+        return Math.max(1, Math.min(tiles, Math.min(budget / perTile, Integer.MAX_VALUE / channels)));
     }
 
     /** A scratch buffer of at least {@code floats}, owned by this backend and reused between calls; lock held. */

@@ -33,7 +33,19 @@ public enum Algorithm {
     /** OpenCL on CPUs: transposed convolution by output residue class, float8 x CO register tiles, no atomics. */
     CL_CPU_TILE_TRANSPOSED("cpu tile transposed"),
     /** OpenCL: depthwise direct kernel, each work-item a row segment of one channel. */
-    CL_DEPTHWISE("depthwise");
+    CL_DEPTHWISE("depthwise"),
+    /**
+     * OpenCL: Winograd F(2,3) along each dimension whose kernel is 3 (stride 1, zero padding, any dilation): transform,
+     * one matrix product per transformed point and group (the plan's tuning is that product's tiling: implicit-GEMM
+     * tiles, or a CPU tile when its tk is 1), inverse transform. 16 multiplications per 4 outputs of a 3x3 against 36.
+     */
+    CL_WINOGRAD_F2("winograd F(2,3)"),
+    /** As {@link #CL_WINOGRAD_F2} with F(4,3): 36 multiplications per 16 outputs of a 3x3 against 144; at most 2 dimensions. */
+    CL_WINOGRAD_F4("winograd F(4,3)"),
+    /** {@link #CL_WINOGRAD_F2} whose products run on tensor cores as 3xTF32 (FP32 accuracy). */
+    CL_WINOGRAD_F2_3XTF32("winograd F(2,3)", "mma 3xtf32"),
+    /** {@link #CL_WINOGRAD_F4} whose products run on tensor cores as 3xTF32 (FP32 accuracy). */
+    CL_WINOGRAD_F4_3XTF32("winograd F(4,3)", "mma 3xtf32");
 
     private final String label;
     private final String microKernel;
@@ -59,11 +71,21 @@ public enum Algorithm {
 
     /** True for the tensor-core kernels. */
     public boolean isTensorCore() {
-        return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_3XTF32;
+        return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_3XTF32 || this == CL_WINOGRAD_F2_3XTF32
+                || this == CL_WINOGRAD_F4_3XTF32;
+    }
+
+    /** Outputs per tile and dimension of the Winograd algorithms (2 or 4); 0 for the others. */
+    public int winogradTile() {
+        return switch (this) {
+            case CL_WINOGRAD_F2, CL_WINOGRAD_F2_3XTF32 -> 2;
+            case CL_WINOGRAD_F4, CL_WINOGRAD_F4_3XTF32 -> 4;
+            default -> 0;
+        };
     }
 
     /** TF32 products per multiply-add of the tensor-core kernels: 1 or 3; 0 for the others. */
     public int tf32Products() {
-        return this == CL_IMPLICIT_GEMM_TF32 ? 1 : this == CL_IMPLICIT_GEMM_3XTF32 ? 3 : 0;
+        return this == CL_IMPLICIT_GEMM_TF32 ? 1 : isTensorCore() ? 3 : 0;
     }
 }

@@ -107,7 +107,60 @@ public final class Planner {
         if (depthwiseShaped) {
             plans.add(Plan.of(Algorithm.CL_DEPTHWISE));
         }
+        for (int m : new int[] {2, 4}) {
+            if (!winogradShaped(s, m)) {
+                continue;
+            }
+            Algorithm fma = m == 2 ? Algorithm.CL_WINOGRAD_F2 : Algorithm.CL_WINOGRAD_F4;
+            for (Tuning t : WINOGRAD_PRODUCT_TILES) {
+                if (t.tk() == 1 || t.workGroupSize() <= device.maxWorkGroupSize()) {
+                    plans.add(new Plan(fma, t));
+                }
+            }
+            if (device.tensorCores() != DeviceFacts.TensorCores.NONE) {
+                for (Tuning t : WINOGRAD_MMA_TILES) {
+                    if (t.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
+                        plans.add(new Plan(m == 2 ? Algorithm.CL_WINOGRAD_F2_3XTF32 : Algorithm.CL_WINOGRAD_F4_3XTF32, t));
+                    }
+                }
+            }
+        }
         return plans;
+    }
+
+    /**
+     * The tilings of a Winograd plan's matrix products (one per transformed point and group, each a 1x1 convolution):
+     * implicit-GEMM tiles, or CPU tiles (tk = 1); and on tensor cores the MMA tiles.
+     */
+    public static final java.util.List<Tuning> WINOGRAD_PRODUCT_TILES = java.util.List.of(GPU_TILES, new Tuning(128, 64, 8, 8, 4),
+            new Tuning(64, 128, 8, 4, 8), CPU_TILE_6x16, CPU_TILE_8);
+    public static final java.util.List<Tuning> WINOGRAD_MMA_TILES = java.util.List.of(MMA_TILES, new Tuning(64, 64, 16, 32, 32));
+
+    /**
+     * True when Winograd F(m, 3) computes {@code s}: a convolution (not transposed) with zero padding, stride 1, a
+     * kernel of 3 or 1 along every dimension (at least one 3; for F(4,3) at most two, whose 6x6 tile is the most
+     * registers one work-item holds), and at least two input channels per group (depthwise has its own kernel).
+     */
+    public static boolean winogradShaped(ConvSpec s, int m) {
+        if (s.transposed() || s.paddingMode() != PaddingMode.ZEROS || s.inPerGroup() < 2) {
+            return false;
+        }
+        int threes = 0;
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.stride()[i] != 1 || (s.kernel()[i] != 1 && s.kernel()[i] != 3)) {
+                return false;
+            }
+            threes += s.kernel()[i] == 3 ? 1 : 0;
+        }
+        return threes >= 1 && (m == 2 || threes <= 2);
+    }
+
+    /** The plan a Winograd plan runs its matrix products with: tensor cores, a CPU tile (tk = 1) or implicit GEMM. */
+    public static Plan winogradProduct(Plan winograd) {
+        Tuning t = winograd.tuning();
+        Algorithm a = winograd.algorithm().isTensorCore() ? Algorithm.CL_IMPLICIT_GEMM_3XTF32
+                : t.tk() == 1 ? Algorithm.CL_CPU_TILE : Algorithm.CL_IMPLICIT_GEMM;
+        return new Plan(a, t);
     }
 
     private static Algorithm javaAlgorithm(ConvSpec s) {
@@ -123,7 +176,6 @@ public final class Planner {
         return Algorithm.JAVA_DIRECT_GEMM;
     }
 
-    /** The CPU tile by output channels per group: 6x16 (the transposed kernel: 6 x 8) from 6 channels, else 4 or 1. */
     /**
      * True when the residue classes of a transposed convolution take different numbers of taps (kernel size not a
      * multiple of the stride): there the per-class direct GEMM measured faster than GEMM + col2im (convT3x3s2op1:
@@ -141,6 +193,7 @@ public final class Planner {
         return false;
     }
 
+    /** The CPU tile by output channels per group: 6x16 (the transposed kernel: 6 x 8) from 6 channels, else 4 or 1. */
     private static Tuning cpuTile(ConvSpec s) {
         if (s.outPerGroup() >= 6) {
             return s.transposed() ? CPU_TILE_TRANSPOSED_6 : CPU_TILE_6x16;
@@ -149,14 +202,34 @@ public final class Planner {
     }
 
     /**
-     * The layer classes tuning is stored by: transposed, depthwise, grouped, pointwise, dense; with
-     * {@code :tf32} appended for TF32 precision, whose best plan may differ.
+     * The layer classes tuning is stored by: transposed, depthwise, grouped, pointwise, dense-k3 (dense, stride 1,
+     * kernel 3 or 1 per dimension with at most two 3s: what Winograd F(4,3) computes), dense; with {@code :tf32}
+     * appended for TF32 precision, whose best plan may differ.
      */
     public static String layerClass(ConvSpec s) {
         return s.precision() == Precision.TF32 ? shapeClass(s) + ":tf32" : shapeClass(s);
     }
 
-    /** The layer class without the precision: transposed, depthwise, grouped, pointwise or dense. */
+    /**
+     * The classes whose tuned plan serves {@code s}, most specific first: its class, then for TF32 the FP32 class (an
+     * FP32 plan is exact enough for a TF32 call), then for dense-k3 the dense class (tuning files from before it).
+     */
+    public static java.util.List<String> tuningClasses(ConvSpec s) {
+        String shape = shapeClass(s);
+        java.util.List<String> shapes = shape.equals(DENSE_K3) ? java.util.List.of(shape, "dense") : java.util.List.of(shape);
+        java.util.List<String> classes = new java.util.ArrayList<>();
+        for (String c : shapes) {
+            if (s.precision() == Precision.TF32) {
+                classes.add(c + ":tf32");
+            }
+            classes.add(c);
+        }
+        return classes;
+    }
+
+    private static final String DENSE_K3 = "dense-k3";
+
+    /** The layer class without the precision: transposed, depthwise, grouped, pointwise, dense-k3 or dense. */
     private static String shapeClass(ConvSpec s) {
         if (s.transposed()) {
             return "transposed";
@@ -167,7 +240,10 @@ public final class Planner {
         if (s.groups() > 1) {
             return "grouped";
         }
-        return s.isPointwise() ? "pointwise" : "dense";
+        if (s.isPointwise()) {
+            return "pointwise";
+        }
+        return winogradShaped(s, 4) ? DENSE_K3 : "dense";
     }
 
     /** Multiply-adds per output of one implicit-GEMM column: per residue class for a transposed layer. */
@@ -182,13 +258,11 @@ public final class Planner {
     }
 
     private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
-        Plan tuned = device.tuned().get(layerClass(s));
-        if (tuned == null && s.precision() == Precision.TF32) {
-            // An FP32 plan is exact enough for a TF32 call: use the FP32 class's tuning until TF32 is tuned apart.
-            tuned = device.tuned().get(shapeClass(s));
-        }
-        if (tuned != null && applicable(s, device).contains(tuned)) {
-            return tuned;
+        for (String c : tuningClasses(s)) {
+            Plan tuned = device.tuned().get(c);
+            if (tuned != null) {
+                return applicable(s, device).contains(tuned) ? tuned : defaultOpenClPlan(s, device);
+            }
         }
         return defaultOpenClPlan(s, device);
     }

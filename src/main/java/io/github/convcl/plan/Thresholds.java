@@ -38,4 +38,11 @@ public final class Thresholds {
     public static final int CL_MMA_MIN_REDUCTION = 16;
     /** Tensor cores: at least one m16 fragment of output channels. */
     public static final int CL_MMA_MIN_OUT_CHANNELS = 16;
+
+    /**
+     * OpenCL Winograd: the most bytes of one scratch buffer (transformed input or products of a chunk of tiles).
+     * GPUs: large chunks keep the matrix products wide. CPUs: small chunks keep the three phases in cache.
+     */
+    public static final long CL_WINOGRAD_GPU_SCRATCH_BYTES = 256L << 20;
+    public static final long CL_WINOGRAD_CPU_SCRATCH_BYTES = 4L << 20;
 }

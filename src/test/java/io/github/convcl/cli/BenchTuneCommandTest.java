@@ -59,11 +59,11 @@ class BenchTuneCommandTest {
         Path file = dir.resolve("tuning.json");
         CliRun r = CliRun.of("tune", "--suite", suite.toString(), "-b", "opencl-cpu", "--repeats", "2", "--file", file.toString());
         assertEquals(0, r.exit(), r.out());
-        assertTrue(r.out().contains("dense") && r.out().contains("transposed"), r.out());
+        assertTrue(r.out().contains("dense-k3") && r.out().contains("transposed"), r.out());
         TuningTable t = TuningTable.read(file);
         var device = OpenCl.probe().devices().stream().filter(d -> d.kind() == BackendKind.OPENCL_CPU).findFirst().orElseThrow();
         var plans = t.plans(TuningTable.key(device.name(), device.driverVersion()));
-        assertEquals(java.util.Set.of("dense", "transposed"), plans.keySet());
+        assertEquals(java.util.Set.of("dense-k3", "transposed"), plans.keySet());
     }
 
     /** tune times what can win: no emulated tensor cores on CPUs, no CPU-shaped kernels on GPUs, mma on NVIDIA. */
@@ -80,5 +80,10 @@ class BenchTuneCommandTest {
         assertTrue(onCpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE), onCpu.toString());
         assertTrue(onGpu.stream().noneMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE), onGpu.toString());
         assertTrue(onGpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32), onGpu.toString());
+        // Winograd: on GPUs with implicit-GEMM or tensor-core products, on CPUs with CPU tiles or implicit GEMM.
+        assertTrue(onGpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_WINOGRAD_F4_3XTF32), onGpu.toString());
+        assertTrue(onGpu.stream().filter(p -> p.algorithm().winogradTile() > 0).allMatch(p -> p.tuning().tk() > 1), onGpu.toString());
+        assertTrue(onCpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_WINOGRAD_F4 && p.tuning().tk() == 1),
+                onCpu.toString());
     }
 }

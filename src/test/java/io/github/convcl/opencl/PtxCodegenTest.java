@@ -55,29 +55,9 @@ class PtxCodegenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("plans")
     void compilesToPtxWithTheExpectedInstructionsAndNoStack(Plan plan) throws Exception {
-        boolean clang = clangAvailable();
-        if (!clang && TestSupport.openClRequired()) {
-            throw new AssertionError(CLANG + " (a dependency of PoCL) is missing, so the PTX check cannot run");
-        }
-        assumeTrue(clang, CLANG + " not found");
-        Path src = dir.resolve("implicit_gemm.cl");
-        Files.writeString(src, KernelSource.load("implicit_gemm"));
-        Path ptx = dir.resolve("out.ptx");
-        List<String> cmd = new ArrayList<>(List.of(CLANG, "-target", "nvptx64-nvidia-nvcl", "-x", "cl", "-cl-std=CL1.2",
-                "-Xclang", "-finclude-default-header", "-O2", "-cl-mad-enable", "-S", "-Xclang", "-target-cpu", "-Xclang", "sm_80",
-                // NVIDIA's OpenCL compiler takes the GNU keyword asm; clang's OpenCL mode knows only __asm__.
-                "-Dasm=__asm__", "-o", ptx.toString()));
         Tuning t = plan.tuning();
-        cmd.addAll(List.of(t.buildOptions().split(" ")));
-        if (plan.algorithm().isTensorCore()) {
-            cmd.add("-DMMA=" + plan.algorithm().tf32Products());
-        }
-        cmd.add(src.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "clang timed out");
-        assertEquals(0, p.exitValue(), "clang failed:\n" + log);
-        String code = Files.readString(ptx);
+        String options = t.buildOptions() + (plan.algorithm().isTensorCore() ? " -DMMA=" + plan.algorithm().tf32Products() : "");
+        String code = ptx("implicit_gemm", options);
         long mma = code.lines().filter(l -> l.contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")).count();
         if (plan.algorithm().isTensorCore()) {
             long perStep = (long) (t.wm() / 16) * (t.wn() / 8) * plan.algorithm().tf32Products();
@@ -92,6 +72,46 @@ class PtxCodegenTest {
         }
         long stack = code.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
         assertEquals(0, stack, "accumulators or fragments spilled to the stack (local memory)");
+    }
+
+    /** Winograd tile shapes: F(2,3) and F(4,3) in 1D and 2D, F(2,3) in 3D, and 2D inside a 3D layer (kernel 1x3x3). */
+    static Stream<String> winogradShapes() {
+        return Stream.of("-DM=2 -DAZ=1 -DAY=4 -DAX=4", "-DM=4 -DAZ=1 -DAY=6 -DAX=6", "-DM=2 -DAZ=1 -DAY=1 -DAX=4",
+                "-DM=4 -DAZ=1 -DAY=1 -DAX=6", "-DM=2 -DAZ=4 -DAY=4 -DAX=4", "-DM=4 -DAZ=1 -DAY=6 -DAX=1");
+    }
+
+    /** The transforms hold a whole tile in registers: after unrolling, no private array may be left on the stack. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("winogradShapes")
+    void winogradTransformsKeepTheirTilesInRegisters(String options) throws Exception {
+        String code = ptx("winograd", options);
+        for (String kernel : KernelSource.FILES.get("winograd")) {
+            assertTrue(code.contains(".entry " + kernel), kernel + " missing from the PTX");
+        }
+        long stack = code.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
+        assertEquals(0, stack, "a transform's tile went to the stack (local memory)");
+    }
+
+    private String ptx(String file, String options) throws Exception {
+        boolean clang = clangAvailable();
+        if (!clang && TestSupport.openClRequired()) {
+            throw new AssertionError(CLANG + " (a dependency of PoCL) is missing, so the PTX check cannot run");
+        }
+        assumeTrue(clang, CLANG + " not found");
+        Path src = dir.resolve(file + ".cl");
+        Files.writeString(src, KernelSource.load(file));
+        Path ptx = dir.resolve(file + ".ptx");
+        List<String> cmd = new ArrayList<>(List.of(CLANG, "-target", "nvptx64-nvidia-nvcl", "-x", "cl", "-cl-std=CL1.2",
+                "-Xclang", "-finclude-default-header", "-O2", "-cl-mad-enable", "-S", "-Xclang", "-target-cpu", "-Xclang", "sm_80",
+                // NVIDIA's OpenCL compiler takes the GNU keyword asm; clang's OpenCL mode knows only __asm__.
+                "-Dasm=__asm__", "-o", ptx.toString()));
+        cmd.addAll(List.of(options.split(" ")));
+        cmd.add(src.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "clang timed out");
+        assertEquals(0, p.exitValue(), "clang failed:\n" + log);
+        return Files.readString(ptx);
     }
 
     /**

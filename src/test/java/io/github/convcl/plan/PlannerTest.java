@@ -2,6 +2,8 @@
 package io.github.convcl.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convcl.backend.BackendKind;
 import io.github.convcl.spec.ConvSpec;
@@ -154,14 +156,44 @@ class PlannerTest {
         Plan mma = new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES);
         DeviceFacts refused = H100.withTuned(java.util.Map.of("dense", mma)).withTensorCores(DeviceFacts.TensorCores.NONE);
         assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(resnet3x3(), refused).algorithm());
-        assertEquals("dense:tf32", Planner.layerClass(tf32(resnet3x3())));
+        assertEquals("dense-k3:tf32", Planner.layerClass(tf32(resnet3x3())));
         // Without a TF32 entry, a TF32 call takes the FP32 class's tuned plan.
         Plan cpu = new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_4x16);
         assertEquals(cpu, Planner.plan(tf32(resnet3x3()), POCL.withTuned(java.util.Map.of("dense", cpu))));
-        assertEquals("dense", Planner.layerClass(resnet3x3()));
+        assertEquals("dense-k3", Planner.layerClass(resnet3x3()));
+        assertEquals("dense", Planner.layerClass(resnet3x3s2()));
+        assertEquals("dense", Planner.layerClass(conv3d()), "3x3x3: no F(4,3), so not in the Winograd class");
+        assertEquals(java.util.List.of("dense-k3:tf32", "dense-k3", "dense:tf32", "dense"), Planner.tuningClasses(tf32(resnet3x3())));
+        assertEquals(java.util.List.of("dense"), Planner.tuningClasses(resnet3x3s2()));
         assertEquals("pointwise", Planner.layerClass(pointwise()));
         assertEquals("depthwise", Planner.layerClass(depthwise()));
         assertEquals("transposed", Planner.layerClass(transposed()));
+    }
+
+    /** Winograd: offered where F(m,3) computes the layer, chosen only when tuned (no GPU measurement yet), per class. */
+    @org.junit.jupiter.api.Test
+    void winogradIsACandidateAndRunsWhereTuned() {
+        java.util.function.BiPredicate<ConvSpec, Algorithm> offered = (s, a) -> Planner.applicable(s, H100).stream()
+                .anyMatch(p -> p.algorithm() == a);
+        assertTrue(offered.test(resnet3x3(), Algorithm.CL_WINOGRAD_F4));
+        assertTrue(offered.test(resnet3x3(), Algorithm.CL_WINOGRAD_F4_3XTF32));
+        assertFalse(Planner.applicable(resnet3x3(), GPU).stream().anyMatch(p -> p.algorithm().isTensorCore()), "no tensor cores");
+        assertFalse(offered.test(resnet3x3s2(), Algorithm.CL_WINOGRAD_F2), "stride 2");
+        assertTrue(offered.test(conv3d(), Algorithm.CL_WINOGRAD_F2));
+        assertFalse(offered.test(conv3d(), Algorithm.CL_WINOGRAD_F4));
+        assertFalse(offered.test(depthwise(), Algorithm.CL_WINOGRAD_F2));
+        for (DeviceFacts d : java.util.List.of(GPU, H100, POCL)) {
+            assertEquals(0, Planner.plan(resnet3x3(), d).algorithm().winogradTile(), "untuned default on " + d.name());
+        }
+        Plan f4 = new Plan(Algorithm.CL_WINOGRAD_F4, Planner.GPU_TILES);
+        DeviceFacts tuned = GPU.withTuned(java.util.Map.of("dense-k3", f4));
+        assertEquals(f4, Planner.plan(resnet3x3(), tuned));
+        assertEquals(Planner.plan(resnet3x3s2(), GPU), Planner.plan(resnet3x3s2(), tuned), "another class");
+        assertEquals(new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),
+                Planner.winogradProduct(new Plan(Algorithm.CL_WINOGRAD_F2, Planner.CPU_TILE_6x16)));
+        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES), Planner.winogradProduct(f4));
+        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Planner.winogradProduct(new Plan(Algorithm.CL_WINOGRAD_F4_3XTF32, Planner.MMA_TILES)));
     }
 
     @org.junit.jupiter.api.Test
