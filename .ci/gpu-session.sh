@@ -20,7 +20,7 @@ convcl() {
 }
 step() {
   echo "=== ${*} ($(date -u +%T))" | tee -a "$log"
-  "$@" 2>&1 | grep -v '^bench\|^tune\|WARNING: Using incubator' | tee -a "$log"
+  "$@" 2>&1 | tr '\r' '\n' | grep -v '^bench\|^tune\|WARNING: Using incubator\|^ *$' | tee -a "$log"
 }
 suite=(--suite .gpu/bench/suite.json --batch gpu -b opencl-gpu)
 fma=(-Dconvcl.tensorCores=off -Dconvcl.tuning.file="$out/tuning-fma.json")
@@ -36,14 +36,14 @@ case "$phase" in
     ;;
   fp32)
     step python3 .gpu/bench/bench_torch.py cuda --json "$out/cudnn.json"
-    step convcl "${fma[@]}" -- tune "${suite[@]}"
+    step convcl "${fma[@]}" -- tune "${suite[@]}" --each
     step convcl "${fma[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-fma.json"
-    step convcl "${tc[@]}" -- tune "${suite[@]}"
+    step convcl "${tc[@]}" -- tune "${suite[@]}" --each
     step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-tc.json"
     ;;
   tf32)
     step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$out/cudnn-tf32.json"
-    step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32
+    step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each
     step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$out/cudnn-tf32.json" \
          --json "$out/convcl-tf32.json"
     ;;

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
@@ -44,11 +45,13 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "measure and print, write nothing")
     boolean dryRun;
 
-    @Option(names = "--each", description = "also print every candidate's time per layer")
+    @Option(names = "--each", description = "print every candidate's time per layer (instead of a progress bar)")
     boolean each;
 
     /** A candidate slower than this many times the best so far on a layer is not timed further. */
     static final double GIVE_UP = 4.0;
+    /** A first run (kernel build included) longer than GIVE_UP times the best plus this is the candidate's only timing. */
+    static final double BUILD_ALLOWANCE_MS = 5000;
 
     @Override
     public Integer call() throws Exception {
@@ -64,7 +67,7 @@ final class TuneCommand implements Callable<Integer> {
             Map<String, Plan> defaults = new LinkedHashMap<>();
             long steps = layers.stream().mapToLong(l -> candidates(l.spec(), base).size()).sum();
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                    .setConsumer(each ? new DelegatingProgressBarConsumer(line -> { }) : new ConsoleProgressBarConsumer(System.err)).build()) {
                 for (Suite.Layer l : layers) {
                     ConvSpec s = l.spec();
                     String cls = Planner.layerClass(s);
@@ -124,6 +127,12 @@ final class TuneCommand implements Callable<Integer> {
         return a == io.github.convcl.plan.Algorithm.CL_CPU_TILE || a == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED;
     }
 
+    private void report(Suite.Layer l, Plan p, double ms, boolean cutShort) {
+        if (each) {
+            System.out.printf(Locale.ROOT, "%-14s %-44s %10.3f ms%s%n", l.name(), p, ms, cutShort ? " (cut short)" : "");
+        }
+    }
+
     /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
     private Map<Plan, Double> timeLayer(OpenClBackend b, Suite.Layer l, List<Plan> candidates, ProgressBar bar) {
         ConvSpec s = l.spec();
@@ -143,10 +152,19 @@ final class TuneCommand implements Callable<Integer> {
             for (Plan p : candidates) {
                 bar.setExtraMessage(l.name() + " " + p);
                 try {
-                    // An untimed run first: it builds the kernels (seconds on some drivers) and gives the spot check.
+                    // A first run builds the kernels (seconds on some drivers) and gives the spot check; it is not a
+                    // timing unless it took so long that no build explains it.
+                    long w0 = System.nanoTime();
                     b.convolve(s, p, bx, bw, bb, by);
                     b.finish();
+                    double warm = (System.nanoTime() - w0) / 1e6;
                     if (!spotCheck(b, s, by, x, w, bias)) {
+                        bar.step();
+                        continue;
+                    }
+                    if (warm > GIVE_UP * best + BUILD_ALLOWANCE_MS) {
+                        result.put(p, warm);
+                        report(l, p, warm, true);
                         bar.step();
                         continue;
                     }
@@ -165,9 +183,7 @@ final class TuneCommand implements Callable<Integer> {
                     Arrays.sort(t);
                     double ms = t[t.length / 2];
                     result.put(p, ms);
-                    if (each) {
-                        System.out.printf(Locale.ROOT, "%-14s %-44s %10.3f ms%s%n", l.name(), p, ms, t.length == 1 ? " (cut short)" : "");
-                    }
+                    report(l, p, ms, t.length == 1);
                     best = Math.min(best, ms);
                 } catch (RuntimeException e) {
                     // a plan the device cannot run is simply not a candidate
