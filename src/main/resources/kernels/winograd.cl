@@ -124,6 +124,55 @@ inline int tile_origin(const int t, const int per, const int d, const int m, con
     return t / per + d * (m * (t % per)) - pad;
 }
 
+// The separable transforms of a whole tile t[AZ][AY][AX]: along width, then height, then depth. The inverse leaves
+// MX values per row after the first step, so the later steps take only those.
+inline void transform_input(float* t) {
+#if AX > 1
+    #pragma unroll
+    for (int zy = 0; zy < AZ * AY; zy++) input_1d(t + zy * AX, 1);
+#endif
+#if AY > 1
+    #pragma unroll
+    for (int z = 0; z < AZ; z++) {
+        #pragma unroll
+        for (int x = 0; x < AX; x++) input_1d(t + z * AY * AX + x, AX);
+    }
+#endif
+#if AZ > 1
+    #pragma unroll
+    for (int yx = 0; yx < AY * AX; yx++) input_1d(t + yx, AY * AX);
+#endif
+}
+
+inline void transform_output(float* t) {
+#if AX > 1
+    #pragma unroll
+    for (int zy = 0; zy < AZ * AY; zy++) output_1d(t + zy * AX, 1);
+#endif
+#if AY > 1
+    #pragma unroll
+    for (int z = 0; z < AZ; z++) {
+        #pragma unroll
+        for (int x = 0; x < MX; x++) output_1d(t + z * AY * AX + x, AX);
+    }
+#endif
+#if AZ > 1
+    #pragma unroll
+    for (int yx = 0; yx < AY * AX; yx++) output_1d(t + yx, AY * AX);
+#endif
+}
+
+// Tile p's first coordinate per dimension and its image: (z, y, x, n). With pad = 0, the tile's first output.
+inline int4 tile_start(const int p, const int4 tiles, const int4 per, const int4 dl, const int4 pd) {
+    const int tx = p % tiles.z;
+    int r = p / tiles.z;
+    const int ty = r % tiles.y;
+    r /= tiles.y;
+    const int tz = r % tiles.x;
+    return (int4)(tile_origin(tz, per.x, dl.x, MZ, pd.x), tile_origin(ty, per.y, dl.y, MY, pd.y),
+                  tile_origin(tx, per.z, dl.z, MX, pd.z), r / tiles.x);
+}
+
 __kernel void wino_input(__global const float* x, __global float* v, const int cin, const int4 in_sz,
                          const int4 tiles, const int4 per, const int4 dl, const int4 pd, const int p0, const int pc,
                          const int total) {
@@ -131,16 +180,9 @@ __kernel void wino_input(__global const float* x, __global float* v, const int c
     if (gid >= total) return;
     const int p = p0 + gid % pc;
     const int c = gid / pc;
-    const int tx = p % tiles.z;
-    int r = p / tiles.z;
-    const int ty = r % tiles.y;
-    r /= tiles.y;
-    const int tz = r % tiles.x;
-    const int n = r / tiles.x;
-    const int z0 = tile_origin(tz, per.x, dl.x, MZ, pd.x);
-    const int y0 = tile_origin(ty, per.y, dl.y, MY, pd.y);
-    const int x0 = tile_origin(tx, per.z, dl.z, MX, pd.z);
-    __global const float* xc = x + (size_t)(n * cin + c) * in_sz.x * in_sz.y * in_sz.z;
+    const int4 o = tile_start(p, tiles, per, dl, pd);
+    const int z0 = o.x, y0 = o.y, x0 = o.z;
+    __global const float* xc = x + (size_t)(o.w * cin + c) * in_sz.x * in_sz.y * in_sz.z;
     float d[E];
     #pragma unroll
     for (int az = 0; az < AZ; az++) {
@@ -157,21 +199,7 @@ __kernel void wino_input(__global const float* x, __global float* v, const int c
             }
         }
     }
-#if AX > 1
-    #pragma unroll
-    for (int zy = 0; zy < AZ * AY; zy++) input_1d(d + zy * AX, 1);
-#endif
-#if AY > 1
-    #pragma unroll
-    for (int z = 0; z < AZ; z++) {
-        #pragma unroll
-        for (int ax = 0; ax < AX; ax++) input_1d(d + z * AY * AX + ax, AX);
-    }
-#endif
-#if AZ > 1
-    #pragma unroll
-    for (int yx = 0; yx < AY * AX; yx++) input_1d(d + yx, AY * AX);
-#endif
+    transform_input(d);
     #pragma unroll
     for (int e = 0; e < E; e++) v[(size_t)e * total + gid] = d[e];
 }
@@ -186,33 +214,11 @@ __kernel void wino_output(__global const float* m, __global const float* bias, _
     float t[E];
     #pragma unroll
     for (int e = 0; e < E; e++) t[e] = m[(size_t)e * total + gid];
-#if AX > 1
-    #pragma unroll
-    for (int zy = 0; zy < AZ * AY; zy++) output_1d(t + zy * AX, 1);
-#endif
-#if AY > 1
-    #pragma unroll
-    for (int z = 0; z < AZ; z++) {
-        #pragma unroll
-        for (int ax = 0; ax < MX; ax++) output_1d(t + z * AY * AX + ax, AX);
-    }
-#endif
-#if AZ > 1
-    #pragma unroll
-    for (int yx = 0; yx < AY * AX; yx++) output_1d(t + yx, AY * AX);
-#endif
-    const int tx = p % tiles.z;
-    int r = p / tiles.z;
-    const int ty = r % tiles.y;
-    r /= tiles.y;
-    const int tz = r % tiles.x;
-    const int n = r / tiles.x;
-    // Output coordinates: tile_origin without the padding is the tile's first output.
-    const int z0 = tile_origin(tz, per.x, dl.x, MZ, 0);
-    const int y0 = tile_origin(ty, per.y, dl.y, MY, 0);
-    const int x0 = tile_origin(tx, per.z, dl.z, MX, 0);
+    transform_output(t);
+    const int4 o = tile_start(p, tiles, per, dl, (int4)(0));
+    const int z0 = o.x, y0 = o.y, x0 = o.z;
     const float b = has_bias ? bias[co] : 0.0f;
-    __global float* yc = y + (size_t)(n * cout + co) * out_sz.x * out_sz.y * out_sz.z;
+    __global float* yc = y + (size_t)(o.w * cout + co) * out_sz.x * out_sz.y * out_sz.z;
     #pragma unroll
     for (int iz = 0; iz < MZ; iz++) {
         const int oz = z0 + iz * dl.x;

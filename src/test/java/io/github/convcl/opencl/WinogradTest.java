@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convcl.ConvCL;
 import io.github.convcl.TestSupport;
+import io.github.convcl.golden.GoldenRunner;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
@@ -70,7 +71,7 @@ class WinogradTest {
         float[] w = data(r, s.weightElements());
         float[] b = s.hasBias() ? data(r, s.outChannels()) : null;
         double[] ref = Reference.convolve(s, x, w, b);
-        double[] magnitude = Reference.convolve(s, abs(x), abs(w), null);
+        double[] magnitude = Reference.convolve(s, GoldenRunner.abs(x), GoldenRunner.abs(w), null);
         for (Plan p : plans) {
             float[] y = cl.backend().convolveArrays(s, p, x, w, b);
             TestSupport.assertClose(name + " " + p, y, ref);
@@ -112,13 +113,5 @@ class WinogradTest {
             a[i] = (float) r.nextGaussian();
         }
         return a;
-    }
-
-    private static float[] abs(float[] a) {
-        float[] b = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = Math.abs(a[i]);
-        }
-        return b;
     }
 }
