@@ -243,3 +243,98 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
         }
     }
 }
+
+// Depthwise convolution (one input channel per group, channel multiplier cout_g), zero padding, straight from the
+// unpadded input: a work-item takes rows_per_item output rows of one output plane. With stride 1 along x the
+// positions whose taps all fall inside the row are float8 FMAs on unaligned vload8 reads, two vectors at a time;
+// the border positions (and every position of other strides) are scalar with bounds checks.
+// Macros: KH, KW  the kernel's height and width (compile-time, so the tap loops unroll); the depth is an argument.
+// global (ceil(out_d * out_h / rows_per_item), n * cout), local (1, 1).
+#if defined(KH) && defined(KW)
+inline void depthwise_plane(__global const float* x, __global const float* w, __global const float* bias,
+                            __global float* y, const int cin, const int cout, const int cout_g,
+                            const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
+                            const int4 pd, const int has_bias, const int rows_per_item, const int plane) {
+    const int co = plane % cout;
+    const int n = plane / cout;
+    const int rows = out_sz.x * out_sz.y;
+    const int r0 = get_global_id(0) * rows_per_item;
+    const int r1 = min(rows, r0 + rows_per_item);
+    __global const float* xc = x + (size_t)(n * cin + co / cout_g) * (in_sz.x * in_sz.y * in_sz.z);
+    __global const float* wc = w + (size_t)co * (k.x * KH * KW);
+    __global float* yc = y + (size_t)plane * rows * out_sz.z;
+    const float b = has_bias ? bias[co] : 0.0f;
+    // Output columns [lo, hi) read only inside the row with every tap (stride 1 along x).
+    const int lo = st.z == 1 ? min(out_sz.z, pd.z) : out_sz.z;
+    const int hi = st.z == 1 ? max(lo, min(out_sz.z, in_sz.z + pd.z - (KW - 1) * dl.z)) : out_sz.z;
+    for (int r = r0; r < r1; r++) {
+        const int oy = r % out_sz.y;
+        const int oz = r / out_sz.y;
+        __global float* yr = yc + (size_t)r * out_sz.z;
+        int ox = lo;
+        for (; ox + 8 <= hi; ox += 16) {
+            const bool two = ox + 16 <= hi;
+            float8 a0 = (float8)(b), a1 = (float8)(b);
+            for (int kz = 0; kz < k.x; kz++) {
+                const int iz = oz * st.x - pd.x + kz * dl.x;
+                if (iz < 0 || iz >= in_sz.x) continue;
+                #pragma unroll
+                for (int ky = 0; ky < KH; ky++) {
+                    const int iy = oy * st.y - pd.y + ky * dl.y;
+                    if (iy < 0 || iy >= in_sz.y) continue;
+                    __global const float* xr = xc + (iz * in_sz.y + iy) * in_sz.z + ox - pd.z;
+                    __global const float* wr = wc + (kz * KH + ky) * KW;
+                    #pragma unroll
+                    for (int kx = 0; kx < KW; kx++) {
+                        const float8 wv = (float8)(wr[kx]);
+                        a0 = fma(vload8(0, xr + kx * dl.z), wv, a0);
+                        if (two) a1 = fma(vload8(0, xr + kx * dl.z + 8), wv, a1);
+                    }
+                }
+            }
+            vstore8(a0, 0, yr + ox);
+            if (two) vstore8(a1, 0, yr + ox + 8);
+            else ox -= 8;
+        }
+        // The scalar positions: [0, lo) and [ox, out_w), bounds-checked.
+        for (int j = 0; j < out_sz.z; j++) {
+            if (j == lo) {
+                j = ox;
+                if (j >= out_sz.z) break;
+            }
+            float acc = b;
+            for (int kz = 0; kz < k.x; kz++) {
+                const int iz = oz * st.x - pd.x + kz * dl.x;
+                if (iz < 0 || iz >= in_sz.x) continue;
+                for (int ky = 0; ky < KH; ky++) {
+                    const int iy = oy * st.y - pd.y + ky * dl.y;
+                    if (iy < 0 || iy >= in_sz.y) continue;
+                    __global const float* xr = xc + (iz * in_sz.y + iy) * in_sz.z;
+                    __global const float* wr = wc + (kz * KH + ky) * KW;
+                    for (int kx = 0; kx < KW; kx++) {
+                        const int ix = j * st.z - pd.z + kx * dl.z;
+                        if (ix >= 0 && ix < in_sz.z) acc = fma(xr[ix], wr[kx], acc);
+                    }
+                }
+            }
+            yr[j] = acc;
+        }
+    }
+}
+#endif
+
+// A work-item takes planes_per_item planes (of rows_per_item rows): PoCL's cost per work-group is microseconds.
+// global (ceil(out_d * out_h / rows_per_item), ceil(n * cout / planes_per_item)), local (1, 1).
+#if defined(KH) && defined(KW)
+__kernel void conv_cpu_depthwise(__global const float* x, __global const float* w, __global const float* bias,
+                                 __global float* y, const int cin, const int cout, const int cout_g,
+                                 const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
+                                 const int4 pd, const int has_bias, const int rows_per_item, const int planes_per_item,
+                                 const int planes) {
+    const int p0 = get_global_id(1) * planes_per_item;
+    const int p1 = min(planes, p0 + planes_per_item);
+    for (int plane = p0; plane < p1; plane++) {
+        depthwise_plane(x, w, bias, y, cin, cout, cout_g, in_sz, out_sz, k, st, dl, pd, has_bias, rows_per_item, plane);
+    }
+}
+#endif

@@ -219,8 +219,10 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "geometric mean of ConvCL / %s time over %d layers: %.3f%n",
                     ref, rows.stream().filter(r -> r.referenceMs() != null).count(), geomean(rows));
             List<Row> dense = dense(rows);
-            System.out.printf(Locale.ROOT, "geometric mean over the %d dense layers (groups = 1): %.3f%n",
-                    dense.stream().filter(r -> r.referenceMs() != null).count(), geomean(dense));
+            long compared = dense.stream().filter(r -> r.referenceMs() != null).count();
+            if (compared > 0) {
+                System.out.printf(Locale.ROOT, "geometric mean over the %d dense layers (groups = 1): %.3f%n", compared, geomean(dense));
+            }
         }
     }
 

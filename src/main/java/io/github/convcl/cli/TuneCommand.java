@@ -124,7 +124,8 @@ final class TuneCommand implements Callable<Integer> {
     /** A CPU tile kernel, or a Winograd plan whose products run on one. */
     private static boolean cpuShaped(Plan p) {
         var a = (p.algorithm().winogradTile() > 0 ? Planner.winogradProduct(p) : p).algorithm();
-        return a == io.github.convcl.plan.Algorithm.CL_CPU_TILE || a == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED;
+        return a == io.github.convcl.plan.Algorithm.CL_CPU_TILE || a == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED
+                || a == io.github.convcl.plan.Algorithm.CL_CPU_DEPTHWISE;
     }
 
     private void report(Suite.Layer l, Plan p, double ms, boolean cutShort) {

@@ -15,7 +15,8 @@ public final class KernelSource {
     public static final Map<String, List<String>> FILES = Map.of(
             "direct_conv", List.of("conv_direct", "conv_depthwise", "conv_transposed_gather"),
             "implicit_gemm", List.of("conv_implicit_gemm", "conv_implicit_gemm_mma"),
-            "cpu_tile", List.of("conv_pad", "conv_weights_blocked", "conv_cpu_tile", "conv_cpu_tile_transposed"),
+            "cpu_tile", List.of("conv_pad", "conv_weights_blocked", "conv_cpu_tile", "conv_cpu_tile_transposed",
+                    "conv_cpu_depthwise"),
             "probe", List.of("fma_peak", "copy", "empty"),
             "winograd", List.of("wino_filter", "wino_input", "wino_output"));
 

@@ -337,6 +337,24 @@ public final class OpenClBackend implements Backend {
                     }
                     case CL_WINOGRAD_F2, CL_WINOGRAD_F4, CL_WINOGRAD_F2_3XTF32, CL_WINOGRAD_F4_3XTF32 ->
                             winograd(s, plan, in, weight, b, out, hasBias, in3, out3, k3, dl3, pd3);
+                    case CL_CPU_DEPTHWISE -> {
+                        cl_kernel k = kernel("cpu_tile", Planner.CPU_TILE_1.cpuTileOptions() + " -DKH=" + k3[1] + " -DKW=" + k3[2],
+                                "conv_cpu_depthwise");
+                        long rows = (long) out3[0] * out3[1];
+                        long perRow = 2L * out3[2] * s.kernelVolume();
+                        int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / Math.max(1, perRow)));
+                        int planes = Math.toIntExact((long) s.batch() * s.outChannels());
+                        long perPlane = perRow * rows;
+                        int planesPerItem = (int) Math.max(1, Math.min(planes, CPU_DEPTHWISE_FLOPS_PER_ITEM / Math.max(1, perPlane)));
+                        new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
+                                .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(rowsPerItem).i(planesPerItem).i(planes);
+                        long items = ceilDiv(rows, rowsPerItem);
+                        long blocks = ceilDiv(planes, planesPerItem);
+                        long step = Math.max(1, maxLaunchFlops / Math.max(1, perPlane * planesPerItem));
+                        for (long p0 = 0; p0 < blocks; p0 += step) {
+                            launch(k, new long[] {0, p0}, new long[] {items, Math.min(step, blocks - p0)}, new long[] {1, 1});
+                        }
+                    }
                     case CL_DEPTHWISE -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_depthwise");
                         int items = Math.toIntExact((long) (total / out3[2]) * ceilDiv(out3[2], DEPTHWISE_X));
@@ -616,6 +634,9 @@ public final class OpenClBackend implements Backend {
 
     /** The work one conv_cpu_tile work-item should have at least (it takes several rows when one is less). */
     private static final long CPU_TILE_MIN_FLOPS_PER_ITEM = 1 << 16;
+
+    /** The work one conv_cpu_depthwise work-item takes at least (several planes when one is less). */
+    private static final long CPU_DEPTHWISE_FLOPS_PER_ITEM = Long.getLong("convcl.dwItemFlops", 1 << 19);
 
     /** Outputs per work-item of direct_conv.cl's conv_depthwise (its DW_X). */
     private static final int DEPTHWISE_X = 4;

@@ -34,6 +34,8 @@ public enum Algorithm {
     CL_CPU_TILE_TRANSPOSED("cpu tile transposed"),
     /** OpenCL: depthwise direct kernel, each work-item a row segment of one channel. */
     CL_DEPTHWISE("depthwise"),
+    /** OpenCL on CPUs: depthwise, a work-item per block of output rows of one plane, float8 FMAs inside the rows. */
+    CL_CPU_DEPTHWISE("cpu depthwise"),
     /**
      * OpenCL: Winograd F(2,3) along each dimension whose kernel is 3 (stride 1, zero padding, any dilation): transform,
      * one matrix product per transformed point and group (the plan's tuning is that product's tiling: implicit-GEMM

@@ -106,6 +106,7 @@ public final class Planner {
         }
         if (depthwiseShaped) {
             plans.add(Plan.of(Algorithm.CL_DEPTHWISE));
+            plans.add(Plan.of(Algorithm.CL_CPU_DEPTHWISE));
         }
         for (int m : new int[] {2, 4}) {
             if (!winogradShaped(s, m)) {
@@ -271,10 +272,11 @@ public final class Planner {
         if (s.transposed() && device.kind() == BackendKind.OPENCL_CPU) {
             return new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, cpuTile(s));
         }
+        boolean depthwiseShaped = !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
         if (device.kind() == BackendKind.OPENCL_CPU) {
-            return new Plan(Algorithm.CL_CPU_TILE, cpuTile(s));
+            return depthwiseShaped ? Plan.of(Algorithm.CL_CPU_DEPTHWISE) : new Plan(Algorithm.CL_CPU_TILE, cpuTile(s));
         }
-        if (!s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS) {
+        if (depthwiseShaped) {
             return Plan.of(Algorithm.CL_DEPTHWISE);
         }
         int reduction = gemmReduction(s);

@@ -86,7 +86,7 @@ class PlannerTest {
                 Arguments.of(resnet3x3(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(pointwise(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(resnet3x3(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),
-                Arguments.of(depthwise(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1),
+                Arguments.of(depthwise(), POCL, Algorithm.CL_CPU_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1),
                 Arguments.of(ConvSpec.conv(2).input(1, 8, 9, 9).outChannels(12).kernel(3).groups(2).build(), POCL,
                         Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),

@@ -35,7 +35,7 @@ class TuningTableTest {
         Map<String, Plan> pocl = TuningTable.lookup("pthread-haswell-AMD EPYC", "3.1");
         assertEquals(new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, Planner.CPU_TILE_TRANSPOSED_6), pocl.get("transposed"));
         assertEquals(new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16), pocl.get("dense"));
-        assertEquals(new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_1), pocl.get("depthwise"));
+        assertEquals(Plan.of(Algorithm.CL_CPU_DEPTHWISE), pocl.get("depthwise"));
         Map<String, Plan> h100 = TuningTable.lookup("NVIDIA H100 80GB HBM3", "580.159");
         assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES), h100.get("dense"));
         assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES), h100.get("dense:tf32"));
