@@ -40,6 +40,10 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--max-flops", defaultValue = "3000000", description = "upper bound on each layer's FLOPs")
     long maxFlops;
 
+    @Option(names = "--all-plans", description = "run each layer with every algorithm and tiling each backend offers, "
+            + "not only the planner's choice")
+    boolean allPlans;
+
     @Override
     public Integer call() throws Exception {
         long s = seed == null ? System.nanoTime() : seed;
@@ -70,20 +74,29 @@ final class FuzzCommand implements Callable<Integer> {
                 for (int j = 0; j < ref.length; j++) {
                     expected[j] = (float) ref[j];
                 }
+                String name = "fuzz_" + s + "_" + i;
+                boolean written = false;
                 for (int r = 0; r < runtimes.size(); r++) {
-                    String name = "fuzz_" + s + "_" + i;
-                    GoldenRunner.Result res;
-                    try {
-                        res = GoldenRunner.compare(name, runtimes.get(r).convolve(spec, x, w, b), expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
-                    } catch (RuntimeException e) {
-                        res = new GoldenRunner.Result(name, false, e.toString());
-                    }
-                    if (res.passed()) {
-                        passed++;
-                    } else {
-                        failed++;
-                        System.out.printf("FAIL %s [%s] %s: %s%n", name, names.get(r), spec, res.detail());
-                        write(name, spec, x, w, b, expected);
+                    ConvCL cl = runtimes.get(r);
+                    List<io.github.convcl.plan.Plan> plans = allPlans ? cl.backend().applicablePlans(spec) : java.util.Collections.singletonList(null);
+                    for (io.github.convcl.plan.Plan plan : plans) {
+                        GoldenRunner.Result res;
+                        try {
+                            float[] y = plan == null ? cl.convolve(spec, x, w, b) : cl.backend().convolveArrays(spec, plan, x, w, b);
+                            res = GoldenRunner.compare(name, y, expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
+                        } catch (RuntimeException e) {
+                            res = new GoldenRunner.Result(name, false, e.toString());
+                        }
+                        if (res.passed()) {
+                            passed++;
+                        } else {
+                            failed++;
+                            System.out.printf("FAIL %s [%s%s] %s: %s%n", name, names.get(r), plan == null ? "" : " " + plan, spec, res.detail());
+                            if (!written) {
+                                write(name, spec, x, w, b, expected);
+                                written = true;
+                            }
+                        }
                     }
                 }
             }

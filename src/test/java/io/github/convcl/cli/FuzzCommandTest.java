@@ -34,6 +34,16 @@ class FuzzCommandTest {
         assertEquals(0, r.exit());
     }
 
+    /** With --all-plans every plan each backend offers runs each layer: more runs than layers, all correct. */
+    @Test
+    void everyPlanOfEveryLayer(@TempDir Path out) {
+        CliRun r = CliRun.of("fuzz", "--cases", "40", "--seed", "7", "--all-plans", "-b", "java", "--out", out.toString());
+        assertEquals(0, r.exit(), r.out());
+        var m = java.util.regex.Pattern.compile("(\\d+) passed, 0 failed").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Integer.parseInt(m.group(1)) > 80, "every Java layer has at least two plans: " + r.out());
+    }
+
     @Test
     void thePlainJavaKernelsAgreeToo() throws Exception {
         // A JVM without jdk.incubator.vector runs the portable tiles instead of the Vector API ones.
