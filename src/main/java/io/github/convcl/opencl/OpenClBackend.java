@@ -338,6 +338,7 @@ public final class OpenClBackend implements Backend {
                     case CL_WINOGRAD_F2, CL_WINOGRAD_F4, CL_WINOGRAD_F2_3XTF32, CL_WINOGRAD_F4_3XTF32 ->
                             winograd(s, plan, in, weight, b, out, hasBias, in3, out3, k3, dl3, pd3);
                     case CL_CPU_DEPTHWISE -> {
+                        // The file's other kernels need CO and VN; this one takes the kernel's height and width.
                         cl_kernel k = kernel("cpu_tile", Planner.CPU_TILE_1.cpuTileOptions() + " -DKH=" + k3[1] + " -DKW=" + k3[2],
                                 "conv_cpu_depthwise");
                         long rows = (long) out3[0] * out3[1];
@@ -345,7 +346,8 @@ public final class OpenClBackend implements Backend {
                         int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / Math.max(1, perRow)));
                         int planes = Math.toIntExact((long) s.batch() * s.outChannels());
                         long perPlane = perRow * rows;
-                        int planesPerItem = (int) Math.max(1, Math.min(planes, CPU_DEPTHWISE_FLOPS_PER_ITEM / Math.max(1, perPlane)));
+                        int planesPerItem = (int) Math.max(1, Math.min(planes,
+                                io.github.convcl.plan.Thresholds.CL_CPU_DEPTHWISE_FLOPS_PER_ITEM / Math.max(1, perPlane)));
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
                                 .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(rowsPerItem).i(planesPerItem).i(planes);
                         long items = ceilDiv(rows, rowsPerItem);
@@ -423,13 +425,13 @@ public final class OpenClBackend implements Backend {
         for (long p0 = 0; p0 < ptiles; p0 += chunk) {
             int pc = (int) Math.min(chunk, ptiles - p0);
             int inTotal = cin * pc;
-            new Args(input).mem(in).mem(v).i(cin).i4(in3).i4(tiles).i4(per).i4(dil).i4(pd3).i((int) p0).i(pc).i(inTotal);
+            new Args(input).mem(in).mem(v).i(cin).i4(in3).i4(tiles).i4(per).i4(dil).i4(pd3).i(Math.toIntExact(p0)).i(pc).i(inTotal);
             launch(input, null, new long[] {ceilDiv(inTotal, 64) * 64}, new long[] {64});
             ConvSpec products = ConvSpec.conv(1).input(1, points * cin, pc).outChannels(points * cout).kernel(1)
                     .groups(points * s.groups()).bias(false).build();
             convolve(products, product, v, u, null, y);
             int outTotal = cout * pc;
-            new Args(output).mem(y).mem(b).mem(out).i(cout).i4(out3).i4(tiles).i4(per).i4(dil).i(hasBias).i((int) p0).i(pc)
+            new Args(output).mem(y).mem(b).mem(out).i(cout).i4(out3).i4(tiles).i4(per).i4(dil).i(hasBias).i(Math.toIntExact(p0)).i(pc)
                     .i(outTotal);
             launch(output, null, new long[] {ceilDiv(outTotal, 64) * 64}, new long[] {64});
         }
@@ -634,9 +636,6 @@ public final class OpenClBackend implements Backend {
 
     /** The work one conv_cpu_tile work-item should have at least (it takes several rows when one is less). */
     private static final long CPU_TILE_MIN_FLOPS_PER_ITEM = 1 << 16;
-
-    /** The work one conv_cpu_depthwise work-item takes at least (several planes when one is less). */
-    private static final long CPU_DEPTHWISE_FLOPS_PER_ITEM = Long.getLong("convcl.dwItemFlops", 1 << 19);
 
     /** Outputs per work-item of direct_conv.cl's conv_depthwise (its DW_X). */
     private static final int DEPTHWISE_X = 4;

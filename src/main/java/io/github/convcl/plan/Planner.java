@@ -61,7 +61,7 @@ public final class Planner {
      */
     public static java.util.List<Plan> applicable(ConvSpec s, DeviceFacts device) {
         java.util.List<Plan> plans = new java.util.ArrayList<>();
-        boolean depthwiseShaped = !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
+        boolean depthwiseShaped = depthwiseShaped(s);
         if (device.kind() == BackendKind.JAVA) {
             if (s.transposed()) {
                 plans.add(Plan.of(Algorithm.JAVA_TRANSPOSED_GEMM));
@@ -156,6 +156,11 @@ public final class Planner {
         return threes >= 1 && (m == 2 || threes <= 2);
     }
 
+    /** What the depthwise kernels compute: a convolution with one input channel per group and zero padding. */
+    static boolean depthwiseShaped(ConvSpec s) {
+        return !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
+    }
+
     /** The plan a Winograd plan runs its matrix products with: tensor cores, a CPU tile (tk = 1) or implicit GEMM. */
     public static Plan winogradProduct(Plan winograd) {
         Tuning t = winograd.tuning();
@@ -168,7 +173,7 @@ public final class Planner {
         if (s.transposed()) {
             return unevenResidues(s) ? Algorithm.JAVA_TRANSPOSED_DIRECT : Algorithm.JAVA_TRANSPOSED_GEMM;
         }
-        if (s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS && s.kernelVolume() > 1) {
+        if (depthwiseShaped(s) && s.kernelVolume() > 1) {
             return Algorithm.JAVA_DEPTHWISE;
         }
         if (s.isPointwise()) {
@@ -272,7 +277,7 @@ public final class Planner {
         if (s.transposed() && device.kind() == BackendKind.OPENCL_CPU) {
             return new Plan(Algorithm.CL_CPU_TILE_TRANSPOSED, cpuTile(s));
         }
-        boolean depthwiseShaped = !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
+        boolean depthwiseShaped = depthwiseShaped(s);
         if (device.kind() == BackendKind.OPENCL_CPU) {
             return depthwiseShaped ? Plan.of(Algorithm.CL_CPU_DEPTHWISE) : new Plan(Algorithm.CL_CPU_TILE, cpuTile(s));
         }

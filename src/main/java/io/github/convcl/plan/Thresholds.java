@@ -45,4 +45,9 @@ public final class Thresholds {
      */
     public static final long CL_WINOGRAD_GPU_SCRATCH_BYTES = 256L << 20;
     public static final long CL_WINOGRAD_CPU_SCRATCH_BYTES = 4L << 20;
+    /**
+     * OpenCL cpu depthwise: the work one work-item takes at least, in FLOPs (several planes when one is less): PoCL's
+     * cost per work-group is microseconds, a 56x56 3x3 plane 56 KFLOP.
+     */
+    public static final long CL_CPU_DEPTHWISE_FLOPS_PER_ITEM = 1 << 19;
 }
