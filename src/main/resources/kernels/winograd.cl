@@ -119,7 +119,7 @@ __kernel void wino_filter(__global const float* w, __global float* u, const int 
     for (int e = 0; e < E; e++) u[(size_t)e * total + gid] = f[e];
 }
 
-// Input coordinate of point a along one dimension for tile coordinate t (see the header).
+// The first input coordinate (point 0) along one dimension of tile coordinate t (see the header).
 inline int tile_origin(const int t, const int per, const int d, const int m, const int pad) {
     return t / per + d * (m * (t % per)) - pad;
 }
