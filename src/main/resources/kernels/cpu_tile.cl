@@ -271,8 +271,11 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
         const int oy = r % out_sz.y;
         const int oz = r / out_sz.y;
         __global float* yr = yc + (size_t)r * out_sz.z;
+        // [lo, hi) in blocks of 16 or 8; the last block may start before the previous one ended (it recomputes a few
+        // outputs, identically), so no position between lo and hi takes the scalar path.
         int ox = lo;
-        for (; ox + 8 <= hi; ox += 16) {
+        for (; hi - lo >= 8 && ox < hi; ox += 16) {
+            ox = min(ox, hi - 8);
             const bool two = ox + 16 <= hi;
             float8 a0 = (float8)(b), a1 = (float8)(b);
             for (int kz = 0; kz < k.x; kz++) {
