@@ -57,9 +57,13 @@ class BenchTuneCommandTest {
         }
         Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
         Path file = dir.resolve("tuning.json");
-        CliRun r = CliRun.of("tune", "--suite", suite.toString(), "-b", "opencl-cpu", "--repeats", "2", "--file", file.toString());
+        CliRun r = CliRun.of("tune", "--suite", suite.toString(), "-b", "opencl-cpu", "--repeats", "2", "--file", file.toString(),
+                "--each");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("dense-k3") && r.out().contains("transposed"), r.out());
+        // --each: a line per timed candidate, Winograd among those of the 3x3 layer.
+        assertTrue(r.out().lines().filter(l -> l.startsWith("small3x3 ") && l.endsWith(" ms")).count() >= 5, r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("small3x3 ") && l.contains("winograd F(4,3)")), r.out());
         TuningTable t = TuningTable.read(file);
         var device = OpenCl.probe().devices().stream().filter(d -> d.kind() == BackendKind.OPENCL_CPU).findFirst().orElseThrow();
         var plans = t.plans(TuningTable.key(device.name(), device.driverVersion()));
