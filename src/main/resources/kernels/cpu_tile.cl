@@ -126,24 +126,33 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     for (int c = 0; c < CO * VN; c++) acc[c] = (float8)(0.0f);
 
     __global const float* xg = xp + ((size_t)n * cin + (size_t)g * cin_g) * plane;
-    for (int ci = 0; ci < cin_g; ci++) {
-        __global const float* xc = xg + (size_t)ci * plane;
-        __global const float* wc = wb + (((size_t)g * co_blocks + cb) * cin_g + ci) * k_vol * CO;
-        if (unit_stride) {
-            // Stride 1: one phase plane; walk the taps with plain pointer steps.
-            for (int kz = 0; kz < k.x; kz++) {
-                for (int ky = 0; ky < k.y; ky++) {
-                    __global const float* xr = xc + row_base + (kz * dl.x * qq.y + ky * dl.y) * qq.z;
-                    __global const float* wr = wc + (kz * k.y + ky) * k.z * CO;
-                    for (int kx = 0; kx < k.z; kx++) {
-                        ACCUMULATE(xr + kx * dl.z, wr + kx * CO);
+    if (k_vol == 1 && unit_stride) {
+        // One tap: a plain walk over the input channels, no tap loops around a single multiply-add block.
+        __global const float* xs = xg + row_base;
+        __global const float* ws = wb + ((size_t)g * co_blocks + cb) * cin_g * CO;
+        for (int ci = 0; ci < cin_g; ci++) {
+            ACCUMULATE(xs + (size_t)ci * plane, ws + ci * CO);
+        }
+    } else {
+        for (int ci = 0; ci < cin_g; ci++) {
+            __global const float* xc = xg + (size_t)ci * plane;
+            __global const float* wc = wb + (((size_t)g * co_blocks + cb) * cin_g + ci) * k_vol * CO;
+            if (unit_stride) {
+                // Stride 1: one phase plane; walk the taps with plain pointer steps.
+                for (int kz = 0; kz < k.x; kz++) {
+                    for (int ky = 0; ky < k.y; ky++) {
+                        __global const float* xr = xc + row_base + (kz * dl.x * qq.y + ky * dl.y) * qq.z;
+                        __global const float* wr = wc + (kz * k.y + ky) * k.z * CO;
+                        for (int kx = 0; kx < k.z; kx++) {
+                            ACCUMULATE(xr + kx * dl.z, wr + kx * CO);
+                        }
                     }
                 }
-            }
-        } else {
-            // tap_offs[t]: the tap's phase plane and offset in it (host-computed, no divisions here).
-            for (int t = 0; t < k_vol; t++) {
-                ACCUMULATE(xc + row_base + tap_offs[t], wc + t * CO);
+            } else {
+                // tap_offs[t]: the tap's phase plane and offset in it (host-computed, no divisions here).
+                for (int t = 0; t < k_vol; t++) {
+                    ACCUMULATE(xc + row_base + tap_offs[t], wc + t * CO);
+                }
             }
         }
     }
