@@ -126,8 +126,9 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
     for (int c = 0; c < CO * VN; c++) acc[c] = (float8)(0.0f);
 
     __global const float* xg = xp + ((size_t)n * cin + (size_t)g * cin_g) * plane;
-    if (k_vol == 1 && unit_stride) {
-        // One tap: a plain walk over the input channels, no tap loops around a single multiply-add block.
+    if (k_vol == 1) {
+        // One tap (1x1, any stride: its tap lies at offset 0 of phase plane 0): a plain walk over the input channels,
+        // no tap loops around one multiply-add block.
         __global const float* xs = xg + row_base;
         __global const float* ws = wb + ((size_t)g * co_blocks + cb) * cin_g * CO;
         for (int ci = 0; ci < cin_g; ci++) {
