@@ -37,15 +37,17 @@ case "$phase" in
   fp32)
     step python3 .gpu/bench/bench_torch.py cuda --json "$out/cudnn.json"
     step convcl "${fma[@]}" -- tune "${suite[@]}" --each
-    step convcl "${fma[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-fma.json"
+    step convcl "${fma[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-fma.json" \
+         --markdown "$out/convcl-fma.md"
     step convcl "${tc[@]}" -- tune "${suite[@]}" --each
-    step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-tc.json"
+    step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-tc.json" \
+         --markdown "$out/convcl-tc.md"
     ;;
   tf32)
     step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$out/cudnn-tf32.json"
     step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each
     step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$out/cudnn-tf32.json" \
-         --json "$out/convcl-tf32.json"
+         --json "$out/convcl-tf32.json" --markdown "$out/convcl-tf32.md"
     ;;
   *)
     echo "unknown phase $phase: check, fp32 or tf32" >&2

@@ -47,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--chart", paramLabel = "OUT.png", description = "draw a bar chart of GFLOP/s per layer")
     Path chart;
 
+    @Option(names = "--markdown", paramLabel = "OUT.md", description = "write the table (and the geometric means) as Markdown")
+    Path markdown;
+
     @Option(names = "--repeats", defaultValue = "20", description = "timed runs per layer (median)")
     int repeats;
 
@@ -105,6 +108,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (chart != null) {
                 drawChart(cl, rows, reference);
+            }
+            if (markdown != null) {
+                java.nio.file.Files.writeString(markdown, markdown(cl, rows, reference));
             }
         }
         return failed ? 1 : 0;
@@ -179,6 +185,41 @@ final class BenchCommand implements Callable<Integer> {
         double[] c = a.clone();
         Arrays.sort(c);
         return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
+    /** The results as a Markdown table, with the backend, the core check and the geometric means. */
+    String markdown(ConvCL cl, List<Row> rows, JsonNode reference) {
+        String ref = reference == null ? null
+                : reference.path("device").asText("reference") + (reference.path("tf32").asBoolean(false) ? " (tf32)" : "");
+        StringBuilder md = new StringBuilder();
+        md.append("Backend: ").append(cl.backendKind().id()).append(" on ").append(cl.device()).append("\n\n");
+        md.append("| layer | N | ms | end-to-end ms | GFLOP/s | % peak | ").append(ref == null ? "" : ref + " ms | ratio | ")
+                .append("precision | micro-kernel | algorithm | check |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | ").append(ref == null ? "" : "--- | --- | ").append("--- | --- | --- | --- |\n");
+        for (Row r : rows) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.1f | %s | ", r.name(), r.spec().batch(), r.ms(), r.endToEndMs(),
+                    r.gflops(), r.percentOfPeak() == null ? "n/a" : String.format(Locale.ROOT, "%.1f", r.percentOfPeak())));
+            if (ref != null) {
+                md.append(r.referenceMs() == null ? "| | " : String.format(Locale.ROOT, "%.3f | %.2f | ", r.referenceMs(), r.ms() / r.referenceMs()));
+            }
+            md.append(r.spec().precision().id()).append(" | ").append(r.microKernel()).append(" | ").append(r.algorithm()).append(" | ")
+                    .append(r.check()).append(" |\n");
+        }
+        if (coreCheckBefore > 0) {
+            md.append(String.format(Locale.ROOT, "%nCore check (Java 6x16 tile, all host cores): %.1f GFLOP/s before, %.1f after.%n",
+                    coreCheckBefore, coreCheckAfter));
+        }
+        if (ref != null) {
+            md.append(String.format(Locale.ROOT, "%nGeometric mean of ConvCL / %s time: %.3f over %d layers", ref, geomean(rows),
+                    rows.stream().filter(r -> r.referenceMs() != null).count()));
+            List<Row> dense = dense(rows);
+            long compared = dense.stream().filter(r -> r.referenceMs() != null).count();
+            if (compared > 0) {
+                md.append(String.format(Locale.ROOT, "; %.3f over the %d dense layers (groups = 1)", geomean(dense), compared));
+            }
+            md.append(".\n");
+        }
+        return md.toString();
     }
 
     /** The rows of dense layers: groups = 1 (convolution or transposed). */

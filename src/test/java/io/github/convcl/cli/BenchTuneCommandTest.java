@@ -12,6 +12,7 @@ import io.github.convcl.opencl.OpenCl;
 import io.github.convcl.plan.TuningTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,8 +36,9 @@ class BenchTuneCommandTest {
         Path torch = Files.writeString(dir.resolve("torch.json"), TORCH);
         Path json = dir.resolve("out.json");
         Path png = dir.resolve("chart.png");
+        Path md = dir.resolve("table.md");
         CliRun r = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--repeats", "3", "--warmup-ms", "0",
-                "--compare", torch.toString(), "--json", json.toString(), "--chart", png.toString());
+                "--compare", torch.toString(), "--json", json.toString(), "--chart", png.toString(), "--markdown", md.toString());
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("small3x3") && r.out().contains("smallT"), r.out());
         assertTrue(r.out().contains("geometric mean of ConvCL / cpu x1 threads time over 2 layers"), r.out());
@@ -47,6 +49,13 @@ class BenchTuneCommandTest {
         assertTrue(layer.get("check").asText().startsWith("ok"), layer.toString());
         assertTrue(out.get("geomean_ratio").asDouble() > 0);
         assertTrue(Files.size(png) > 1000, "chart written");
+        // The Markdown table: a header, a separator and a row per layer, each with the ratio the JSON holds.
+        List<String> lines = Files.readAllLines(md).stream().filter(l -> l.startsWith("|")).toList();
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).contains("| cpu x1 threads ms | ratio |"), lines.get(0));
+        assertTrue(lines.get(2).startsWith("| small3x3 | 1 | ") && lines.get(2).contains(String.format(java.util.Locale.ROOT, "| %.2f |",
+                layer.get("ratio").asDouble())), lines.get(2));
+        assertTrue(Files.readString(md).contains("Geometric mean of ConvCL / cpu x1 threads time"), Files.readString(md));
     }
 
     @Test
