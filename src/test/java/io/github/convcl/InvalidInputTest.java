@@ -167,6 +167,13 @@ class InvalidInputTest {
         t.add(run("null spec", NullPointerException.class, cl -> cl.conv(null, null, null, null), "spec"));
         t.add(run("null data", NullPointerException.class, cl -> cl.tensor((float[]) null, 1), "data"));
         t.add(run("null padding", NullPointerException.class, cl -> c2().padding((Padding) null), "padding"));
+        // A forced plan the backend does not offer for the layer: Winograd on a strided layer, a Java kernel on OpenCL.
+        ConvSpec strided = ConvSpec.conv(2).input(1, 4, 8, 8).outChannels(4).kernel(3).stride(2).padding(1).build();
+        t.add(new Bad("a forced plan that does not apply", IllegalArgumentException.class, List.of("plan=", "does not apply", "stride"),
+                cl -> cl.backend().convolveArrays(strided, cl.backendKind() == io.github.convcl.backend.BackendKind.JAVA
+                        ? io.github.convcl.plan.Plan.of(io.github.convcl.plan.Algorithm.CL_DIRECT)
+                        : new io.github.convcl.plan.Plan(io.github.convcl.plan.Algorithm.CL_WINOGRAD_F2, io.github.convcl.plan.Planner.GPU_TILES),
+                        new float[4 * 64], new float[4 * 4 * 9], new float[4])));
         return t.stream();
     }
 

@@ -73,6 +73,7 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        Planner.requireApplicable(spec, facts, plan);
         ((HeapBuffer) out).written();
         JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
     }

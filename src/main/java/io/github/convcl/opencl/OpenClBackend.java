@@ -210,7 +210,7 @@ public final class OpenClBackend implements Backend {
         Plan p = plan(s);
         if (p.algorithm().isTensorCore()) {
             try {
-                convolve(s, p, in, weight, bias, out);
+                run(s, p, in, weight, bias, out);
                 return;
             } catch (DeviceFaultException e) {
                 if (!(e.getCause() instanceof BuildException)) {
@@ -220,7 +220,7 @@ public final class OpenClBackend implements Backend {
             }
             p = plan(s);
         }
-        convolve(s, p, in, weight, bias, out);
+        run(s, p, in, weight, bias, out);
     }
 
     /** The compiler refused the inline PTX: one WARN, then the planner offers only the FP32 kernels on this device. */
@@ -249,6 +249,12 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void convolve(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        Planner.requireApplicable(s, facts, plan);
+        run(s, plan, in, weight, bias, out);
+    }
+
+    /** Runs a plan the planner offers for {@code s} (checked by the caller). */
+    private void run(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
         if (s.outputElements() == 0) {
             return;
         }
@@ -429,7 +435,7 @@ public final class OpenClBackend implements Backend {
             launch(input, null, new long[] {ceilDiv(inTotal, 64) * 64}, new long[] {64});
             ConvSpec products = ConvSpec.conv(1).input(1, points * cin, pc).outChannels(points * cout).kernel(1)
                     .groups(points * s.groups()).bias(false).build();
-            convolve(products, product, v, u, null, y);
+            run(products, product, v, u, null, y);
             int outTotal = cout * pc;
             new Args(output).mem(y).mem(b).mem(out).i(cout).i4(out3).i4(tiles).i4(per).i4(dil).i(hasBias).i(Math.toIntExact(p0)).i(pc)
                     .i(outTotal);

@@ -169,6 +169,19 @@ public final class Planner {
         return new Plan(a, t);
     }
 
+    /**
+     * Refuses a plan the device cannot run for {@code s} (a forced plan that the planner would never offer computes
+     * garbage or fails on the device), naming the plan, the layer and what would run.
+     */
+    public static void requireApplicable(ConvSpec s, DeviceFacts device, Plan plan) {
+        java.util.Objects.requireNonNull(plan, "plan");
+        java.util.List<Plan> plans = applicable(s, device);
+        if (!plans.contains(plan)) {
+            throw new IllegalArgumentException("plan=" + plan + " does not apply to " + s + " on " + device.name() + "; applicable: "
+                    + plans);
+        }
+    }
+
     private static Algorithm javaAlgorithm(ConvSpec s) {
         if (s.transposed()) {
             return unevenResidues(s) ? Algorithm.JAVA_TRANSPOSED_DIRECT : Algorithm.JAVA_TRANSPOSED_GEMM;
