@@ -255,10 +255,12 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
 }
 
 // Depthwise convolution (one input channel per group, channel multiplier cout_g), zero padding, straight from the
-// unpadded input: a work-item takes rows_per_item output rows of one output plane. With stride 1 along x the
-// positions whose taps all fall inside the row are float8 FMAs on unaligned vload8 reads, two vectors at a time;
-// the border positions (and every position of other strides) are scalar with bounds checks.
+// unpadded input: a work-item takes rows_per_item output rows of one output plane. With stride 1 or 2 along x the
+// positions whose taps all fall inside the row are float8 FMAs on unaligned reads (vload8, or vload16 and its even
+// elements), two vectors at a time; the border positions (and every position of other strides) are scalar with
+// bounds checks.
 // Macros: KH, KW  the kernel's height and width (compile-time, so the tap loops unroll); the depth is an argument.
+//         SX      the stride along x when it is 1 or 2 (the vector path), else 0 (scalar only).
 // global (ceil(out_d * out_h / rows_per_item), n * cout), local (1, 1).
 #if defined(KH) && defined(KW)
 inline void depthwise_plane(__global const float* x, __global const float* w, __global const float* bias,
@@ -274,9 +276,20 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
     __global const float* wc = w + (size_t)co * (k.x * KH * KW);
     __global float* yc = y + (size_t)plane * rows * out_sz.z;
     const float b = has_bias ? bias[co] : 0.0f;
-    // Output columns [lo, hi) read only inside the row with every tap (stride 1 along x).
-    const int lo = st.z == 1 ? min(out_sz.z, pd.z) : out_sz.z;
-    const int hi = st.z == 1 ? max(lo, min(out_sz.z, in_sz.z + pd.z - (KW - 1) * dl.z)) : out_sz.z;
+#if SX == 1
+#define LOAD8(p) vload8(0, (p))
+#elif SX == 2
+#define LOAD8(p) vload16(0, (p)).even
+#endif
+    // Output columns [lo, hi) read only inside the row with every tap, the odd element a stride-2 read takes included.
+#if SX == 1 || SX == 2
+    const int lo = min(out_sz.z, (pd.z + SX - 1) / SX);
+    const int last = in_sz.z - SX + pd.z - (KW - 1) * dl.z;
+    const int hi = last < 0 ? lo : max(lo, min(out_sz.z, last / SX + 1));
+#else
+    const int lo = out_sz.z;
+    const int hi = out_sz.z;
+#endif
     for (int r = r0; r < r1; r++) {
         const int oy = r % out_sz.y;
         const int oz = r / out_sz.y;
@@ -295,14 +308,16 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
                 for (int ky = 0; ky < KH; ky++) {
                     const int iy = oy * st.y - pd.y + ky * dl.y;
                     if (iy < 0 || iy >= in_sz.y) continue;
-                    __global const float* xr = xc + (iz * in_sz.y + iy) * in_sz.z + ox - pd.z;
+#if SX == 1 || SX == 2
+                    __global const float* xr = xc + (iz * in_sz.y + iy) * in_sz.z + SX * ox - pd.z;
                     __global const float* wr = wc + (kz * KH + ky) * KW;
                     #pragma unroll
                     for (int kx = 0; kx < KW; kx++) {
                         const float8 wv = (float8)(wr[kx]);
-                        a0 = fma(vload8(0, xr + kx * dl.z), wv, a0);
-                        if (two) a1 = fma(vload8(0, xr + kx * dl.z + 8), wv, a1);
+                        a0 = fma(LOAD8(xr + kx * dl.z), wv, a0);
+                        if (two) a1 = fma(LOAD8(xr + kx * dl.z + 8 * SX), wv, a1);
                     }
+#endif
                 }
             }
             vstore8(a0, 0, yr + ox);

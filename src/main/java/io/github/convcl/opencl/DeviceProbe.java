@@ -68,7 +68,7 @@ public final class DeviceProbe {
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_weights_blocked"});
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile"});
                 builds.add(new String[] {e.getKey(), "-DCO=8 -DVN=1", "conv_cpu_tile_transposed"});
-                builds.add(new String[] {e.getKey(), "-DCO=1 -DVN=1 -DKH=3 -DKW=3", "conv_cpu_depthwise"});
+                builds.add(new String[] {e.getKey(), "-DCO=1 -DVN=1 -DKH=3 -DKW=3 -DSX=1", "conv_cpu_depthwise"});
             } else if (e.getKey().equals("implicit_gemm")) {
                 List<Plan> gemms = new ArrayList<>(List.of(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                         new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM, Planner.CPU_TILES)));

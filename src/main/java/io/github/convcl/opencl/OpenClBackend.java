@@ -345,8 +345,8 @@ public final class OpenClBackend implements Backend {
                             winograd(s, plan, in, weight, b, out, hasBias, in3, out3, k3, dl3, pd3);
                     case CL_CPU_DEPTHWISE -> {
                         // The file's other kernels need CO and VN; this one takes the kernel's height and width.
-                        cl_kernel k = kernel("cpu_tile", Planner.CPU_TILE_1.cpuTileOptions() + " -DKH=" + k3[1] + " -DKW=" + k3[2],
-                                "conv_cpu_depthwise");
+                        cl_kernel k = kernel("cpu_tile", Planner.CPU_TILE_1.cpuTileOptions() + " -DKH=" + k3[1] + " -DKW=" + k3[2]
+                                + " -DSX=" + (st3[2] <= 2 ? st3[2] : 0), "conv_cpu_depthwise");
                         long rows = (long) out3[0] * out3[1];
                         long perRow = 2L * out3[2] * s.kernelVolume();
                         int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / Math.max(1, perRow)));
