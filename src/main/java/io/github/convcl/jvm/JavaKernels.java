@@ -257,7 +257,7 @@ public final class JavaKernels {
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
         Geometry g = new Geometry(s);
-        if (Gemm.VECTOR && g.st[0] == 1 && g.st[1] == 1 && g.st[2] == 1) {
+        if (Gemm.VECTOR) {
             depthwiseVector(s, g, x, w, bias, y);
             return;
         }
@@ -282,24 +282,32 @@ public final class JavaKernels {
     }
 
     /**
-     * Stride-1 depthwise, eight outputs per vector step (positions in padded coordinates). One task per (image, input
-     * channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and computes every output channel
-     * of the channel multiplier from it, so the input is read once and no padded copy of the batch is made.
+     * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
+     * phase planes, so every tap reads eight consecutive values). One task per (image, input channel): it pads that
+     * plane into a thread-local buffer (it stays in L1/L2) and computes every output channel of the channel multiplier
+     * from it, so the input is read once and no padded copy of the batch is made.
      */
     private static void depthwiseVector(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
         int[] before = ConvSpec.to3d(s.padBefore(), 0);
         int[] after = ConvSpec.to3d(s.padAfter(), 0);
-        int dp = g.in[0] + before[0] + after[0];
-        int hp = g.in[1] + before[1] + after[1];
-        int wp = g.in[2] + before[2] + after[2];
-        int plane = dp * hp * wp;
+        int[] padded = {g.in[0] + before[0] + after[0], g.in[1] + before[1] + after[1], g.in[2] + before[2] + after[2]};
+        int[] st = g.st;
+        int dq = (padded[0] + st[0] - 1) / st[0];
+        int hq = (padded[1] + st[1] - 1) / st[1];
+        int wq = (padded[2] + st[2] - 1) / st[2];
+        int phaseVol = dq * hq * wq;
+        int plane = st[0] * st[1] * st[2] * phaseVol;
         int cin = s.inChannels();
         int[] offs = new int[g.kVol];
         int r = 0;
         for (int kz = 0; kz < g.k[0]; kz++) {
             for (int ky = 0; ky < g.k[1]; ky++) {
                 for (int kx = 0; kx < g.k[2]; kx++) {
-                    offs[r++] = (kz * g.d[0] * hp + ky * g.d[1]) * wp + kx * g.d[2];
+                    int tz = kz * g.d[0];
+                    int ty = ky * g.d[1];
+                    int tx = kx * g.d[2];
+                    int phase = ((tz % st[0]) * st[1] + ty % st[1]) * st[2] + tx % st[2];
+                    offs[r++] = phase * phaseVol + ((tz / st[0]) * hq + ty / st[1]) * wq + tx / st[2];
                 }
             }
         }
@@ -307,12 +315,12 @@ public final class JavaKernels {
         int cout = s.outChannels();
         int width = g.out[2];
         int height = g.out[1];
-        int extent = (height - 1) * wp + width;
+        int extent = (height - 1) * wq + width;
         Parallel.forEach(s.batch() * cin, t -> {
             int n = t / cin;
             int ci = t % cin;
             float[] xp = workspace(3, plane + DIRECT_SLACK);
-            g.pad(x, t * g.inVol, xp, 0, before, dp, hp, wp);
+            g.padPhases(x, t * g.inVol, xp, 0, before, padded, dq, hq, wq);
             float[] acc = workspace(1, extent);
             for (int m = 0; m < coutG; m++) {
                 int co = ci * coutG + m;
@@ -321,13 +329,13 @@ public final class JavaKernels {
                     int dst = (n * cout + co) * g.outVol + oz * height * width;
                     if (g.kVol == 9) {
                         for (int oy = 0; oy < height; oy++) {
-                            VectorGemm.depthwiseRow9(xp, oz * hp * wp + oy * wp, offs, w, co * g.kVol, b, y, dst + oy * width, width);
+                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, y, dst + oy * width, width);
                         }
                         continue;
                     }
-                    VectorGemm.depthwiseSpan(xp, oz * hp * wp, offs, w, co * g.kVol, acc, extent);
+                    VectorGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
                     for (int oy = 0; oy < height; oy++) {
-                        int src = oy * wp;
+                        int src = oy * wq;
                         int d = dst + oy * width;
                         for (int q = 0; q < width; q++) {
                             y[d + q] = acc[src + q] + b;

@@ -1,5 +1,6 @@
-// The cpu depthwise kernel's row split (scalar borders, 16- and 8-wide blocks, an overlapping last block, strides 1
-// and 2 vectorised, 3 scalar) on every row width up to 40, against the float64 reference.
+// The depthwise kernels' row handling on every row width up to 40, against the float64 reference: OpenCL's cpu
+// depthwise (scalar borders, 16- and 8-wide blocks, an overlapping last block, strides 1 and 2 vectorised, 3 scalar)
+// and the Java depthwise (vector rows over phase planes).
 package io.github.convcl.opencl;
 
 import io.github.convcl.ConvCL;
@@ -22,10 +23,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CpuDepthwiseTest {
     private final ConvCL cl = TestSupport.openOrSkip("opencl-cpu");
+    private final io.github.convcl.jvm.JavaBackend java = new io.github.convcl.jvm.JavaBackend();
 
     @AfterAll
     void close() {
         cl.close();
+        java.close();
     }
 
     /** Widths 1..40 with kernels 3 and 5, paddings 0..3, dilation 1 and 2, x-stride 1 to 3, channel multiplier 2. */
@@ -51,6 +54,18 @@ class CpuDepthwiseTest {
             }
         }
         return all.stream();
+    }
+
+    /** The Java depthwise kernel on the same table: vector rows over the padded plane, split into phases for strides. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void javaDepthwiseMatchesTheReference(String name, ConvSpec s) {
+        RandomSpecs data = new RandomSpecs(name.hashCode(), 1);
+        float[] x = data.data(s.inputElements());
+        float[] w = data.data(s.weightElements());
+        float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
+        float[] y = java.convolveArrays(s, Plan.of(Algorithm.JAVA_DEPTHWISE), x, w, b);
+        TestSupport.assertClose(name, y, Reference.convolve(s, x, w, b));
     }
 
     @ParameterizedTest(name = "{0}")
