@@ -150,17 +150,13 @@ public final class JavaKernels {
      */
     private static void directGemm(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
         Geometry g = new Geometry(s);
-        int[] before = ConvSpec.to3d(s.padBefore(), 0);
-        int[] after = ConvSpec.to3d(s.padAfter(), 0);
-        int[] padded = {g.in[0] + before[0] + after[0], g.in[1] + before[1] + after[1], g.in[2] + before[2] + after[2]};
-        // A strided convolution becomes a stride-1 one over phase planes (space to depth): padded position
-        // o*s + k*d lies in phase (k*d mod s) at phase coordinate o + floor(k*d / s).
-        int[] st = g.st;
-        int dq = (padded[0] + st[0] - 1) / st[0];
-        int hq = (padded[1] + st[1] - 1) / st[1];
-        int wq = (padded[2] + st[2] - 1) / st[2];
-        int phaseVol = dq * hq * wq;
-        int plane = st[0] * st[1] * st[2] * phaseVol;
+        PhasePlanes ph = PhasePlanes.of(s, g);
+        int[] before = ph.before();
+        int[] padded = ph.padded();
+        int dq = ph.dq();
+        int hq = ph.hq();
+        int wq = ph.wq();
+        int plane = ph.plane();
         int cin = s.inChannels();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -170,18 +166,9 @@ public final class JavaKernels {
         int aSize = Gemm.packedASize(coutG, reduction, mr);
         float[] pa = packWeights(cache, w, groups, coutG, reduction, mr, aSize);
         int[] offs = new int[reduction];
-        int r = 0;
         for (int c = 0; c < cinG; c++) {
-            for (int kz = 0; kz < g.k[0]; kz++) {
-                for (int ky = 0; ky < g.k[1]; ky++) {
-                    for (int kx = 0; kx < g.k[2]; kx++) {
-                        int tz = kz * g.d[0];
-                        int ty = ky * g.d[1];
-                        int tx = kx * g.d[2];
-                        int phase = ((tz % st[0]) * st[1] + ty % st[1]) * st[2] + tx % st[2];
-                        offs[r++] = c * plane + phase * phaseVol + ((tz / st[0]) * hq + ty / st[1]) * wq + tx / st[2];
-                    }
-                }
+            for (int t = 0; t < g.kVol; t++) {
+                offs[c * g.kVol + t] = c * plane + ph.taps()[t];
             }
         }
         // Outputs are computed in phase-plane coordinates: position (oy, ox) of a z-plane sits at P = oy*wq + ox, so
@@ -288,29 +275,15 @@ public final class JavaKernels {
      * from it, so the input is read once and no padded copy of the batch is made.
      */
     private static void depthwiseVector(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
-        int[] before = ConvSpec.to3d(s.padBefore(), 0);
-        int[] after = ConvSpec.to3d(s.padAfter(), 0);
-        int[] padded = {g.in[0] + before[0] + after[0], g.in[1] + before[1] + after[1], g.in[2] + before[2] + after[2]};
-        int[] st = g.st;
-        int dq = (padded[0] + st[0] - 1) / st[0];
-        int hq = (padded[1] + st[1] - 1) / st[1];
-        int wq = (padded[2] + st[2] - 1) / st[2];
-        int phaseVol = dq * hq * wq;
-        int plane = st[0] * st[1] * st[2] * phaseVol;
+        PhasePlanes ph = PhasePlanes.of(s, g);
+        int[] before = ph.before();
+        int[] padded = ph.padded();
+        int dq = ph.dq();
+        int hq = ph.hq();
+        int wq = ph.wq();
+        int plane = ph.plane();
         int cin = s.inChannels();
-        int[] offs = new int[g.kVol];
-        int r = 0;
-        for (int kz = 0; kz < g.k[0]; kz++) {
-            for (int ky = 0; ky < g.k[1]; ky++) {
-                for (int kx = 0; kx < g.k[2]; kx++) {
-                    int tz = kz * g.d[0];
-                    int ty = ky * g.d[1];
-                    int tx = kx * g.d[2];
-                    int phase = ((tz % st[0]) * st[1] + ty % st[1]) * st[2] + tx % st[2];
-                    offs[r++] = phase * phaseVol + ((tz / st[0]) * hq + ty / st[1]) * wq + tx / st[2];
-                }
-            }
-        }
+        int[] offs = ph.taps();
         int coutG = s.outPerGroup();
         int cout = s.outChannels();
         int width = g.out[2];
@@ -519,6 +492,38 @@ public final class JavaKernels {
     }
 
     /** Sizes of one convolution extended to three spatial dimensions, with the index arithmetic on them. */
+    /**
+     * A strided convolution as a stride-1 one over phase planes (space to depth): padded position o*s + k*d lies in
+     * phase (k*d mod s) at phase coordinate o + floor(k*d / s). {@code taps[t]} is tap t's offset (phase plane and
+     * position in it) from an output's position; one input channel's planes take {@code plane} floats.
+     */
+    private record PhasePlanes(int[] before, int[] padded, int dq, int hq, int wq, int plane, int[] taps) {
+        static PhasePlanes of(ConvSpec s, Geometry g) {
+            int[] before = ConvSpec.to3d(s.padBefore(), 0);
+            int[] after = ConvSpec.to3d(s.padAfter(), 0);
+            int[] padded = {g.in[0] + before[0] + after[0], g.in[1] + before[1] + after[1], g.in[2] + before[2] + after[2]};
+            int[] st = g.st;
+            int dq = (padded[0] + st[0] - 1) / st[0];
+            int hq = (padded[1] + st[1] - 1) / st[1];
+            int wq = (padded[2] + st[2] - 1) / st[2];
+            int phaseVol = dq * hq * wq;
+            int[] taps = new int[g.kVol];
+            int t = 0;
+            for (int kz = 0; kz < g.k[0]; kz++) {
+                for (int ky = 0; ky < g.k[1]; ky++) {
+                    for (int kx = 0; kx < g.k[2]; kx++) {
+                        int tz = kz * g.d[0];
+                        int ty = ky * g.d[1];
+                        int tx = kx * g.d[2];
+                        int phase = ((tz % st[0]) * st[1] + ty % st[1]) * st[2] + tx % st[2];
+                        taps[t++] = phase * phaseVol + ((tz / st[0]) * hq + ty / st[1]) * wq + tx / st[2];
+                    }
+                }
+            }
+            return new PhasePlanes(before, padded, dq, hq, wq, st[0] * st[1] * st[2] * phaseVol, taps);
+        }
+    }
+
     private static final class Geometry {
         final int[] in;
         final int[] out;
