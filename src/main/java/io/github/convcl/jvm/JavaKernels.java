@@ -276,12 +276,8 @@ public final class JavaKernels {
      */
     private static void depthwiseVector(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
         PhasePlanes ph = PhasePlanes.of(s, g);
-        int[] before = ph.before();
-        int[] padded = ph.padded();
-        int dq = ph.dq();
         int hq = ph.hq();
         int wq = ph.wq();
-        int plane = ph.plane();
         int cin = s.inChannels();
         int[] offs = ph.taps();
         int coutG = s.outPerGroup();
@@ -292,8 +288,8 @@ public final class JavaKernels {
         Parallel.forEach(s.batch() * cin, t -> {
             int n = t / cin;
             int ci = t % cin;
-            float[] xp = workspace(3, plane + DIRECT_SLACK);
-            g.padPhases(x, t * g.inVol, xp, 0, before, padded, dq, hq, wq);
+            float[] xp = workspace(3, ph.plane() + DIRECT_SLACK);
+            g.padPhases(x, t * g.inVol, xp, 0, ph.before(), ph.padded(), ph.dq(), hq, wq);
             float[] acc = workspace(1, extent);
             for (int m = 0; m < coutG; m++) {
                 int co = ci * coutG + m;

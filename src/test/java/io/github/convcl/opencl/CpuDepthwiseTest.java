@@ -60,22 +60,20 @@ class CpuDepthwiseTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void javaDepthwiseMatchesTheReference(String name, ConvSpec s) {
-        RandomSpecs data = new RandomSpecs(name.hashCode(), 1);
-        float[] x = data.data(s.inputElements());
-        float[] w = data.data(s.weightElements());
-        float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
-        float[] y = java.convolveArrays(s, Plan.of(Algorithm.JAVA_DEPTHWISE), x, w, b);
-        TestSupport.assertClose(name, y, Reference.convolve(s, x, w, b));
+        check(name, s, java, Plan.of(Algorithm.JAVA_DEPTHWISE));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void matchesTheReference(String name, ConvSpec s) {
+        check(name, s, cl.backend(), Plan.of(Algorithm.CL_CPU_DEPTHWISE));
+    }
+
+    private static void check(String name, ConvSpec s, io.github.convcl.backend.Backend backend, Plan plan) {
         RandomSpecs data = new RandomSpecs(name.hashCode(), 1);
         float[] x = data.data(s.inputElements());
         float[] w = data.data(s.weightElements());
         float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
-        float[] y = cl.backend().convolveArrays(s, Plan.of(Algorithm.CL_CPU_DEPTHWISE), x, w, b);
-        TestSupport.assertClose(name, y, Reference.convolve(s, x, w, b));
+        TestSupport.assertClose(name, backend.convolveArrays(s, plan, x, w, b), Reference.convolve(s, x, w, b));
     }
 }
