@@ -56,4 +56,18 @@ public final class TestSupport {
             fail(what + ": " + r.detail());
         }
     }
+
+    /** sum|w*x| per output: the scale of the rounding in a sum of products (Reference with |x| and |w|, no bias). */
+    public static double[] magnitude(io.github.convcl.spec.ConvSpec s, float[] x, float[] w) {
+        return io.github.convcl.jvm.Reference.convolve(s, GoldenRunner.abs(x), GoldenRunner.abs(w), null);
+    }
+
+    /** The largest |y - ref| / sum|w*x| over the outputs. */
+    public static double worstRelativeToMagnitude(float[] y, double[] ref, double[] magnitude) {
+        double worst = 0;
+        for (int i = 0; i < y.length; i++) {
+            worst = Math.max(worst, Math.abs(y[i] - ref[i]) / Math.max(magnitude[i], 1e-30));
+        }
+        return worst;
+    }
 }

@@ -66,21 +66,7 @@ class TensorCoreTest {
 
     /** max over outputs of |y - ref| / sum|w*x|. */
     private static double relativeToMagnitude(ConvSpec s, float[] y, float[] x, float[] w, float[] b) {
-        double[] ref = Reference.convolve(s, x, w, b);
-        double[] mag = Reference.convolve(s, abs(x), abs(w), null);
-        double worst = 0;
-        for (int i = 0; i < y.length; i++) {
-            worst = Math.max(worst, Math.abs(y[i] - ref[i]) / Math.max(mag[i], 1e-30));
-        }
-        return worst;
-    }
-
-    private static float[] abs(float[] a) {
-        float[] r = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = Math.abs(a[i]);
-        }
-        return r;
+        return TestSupport.worstRelativeToMagnitude(y, Reference.convolve(s, x, w, b), TestSupport.magnitude(s, x, w));
     }
 
     private static float[][] data(ConvSpec s, long seed) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convcl.ConvCL;
 import io.github.convcl.TestSupport;
-import io.github.convcl.golden.GoldenRunner;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
@@ -71,14 +70,11 @@ class WinogradTest {
         float[] w = data(r, s.weightElements());
         float[] b = s.hasBias() ? data(r, s.outChannels()) : null;
         double[] ref = Reference.convolve(s, x, w, b);
-        double[] magnitude = Reference.convolve(s, GoldenRunner.abs(x), GoldenRunner.abs(w), null);
+        double[] magnitude = TestSupport.magnitude(s, x, w);
         for (Plan p : plans) {
             float[] y = cl.backend().convolveArrays(s, p, x, w, b);
             TestSupport.assertClose(name + " " + p, y, ref);
-            double worst = 0;
-            for (int i = 0; i < y.length; i++) {
-                worst = Math.max(worst, Math.abs(y[i] - ref[i]) / Math.max(1e-30, magnitude[i]));
-            }
+            double worst = TestSupport.worstRelativeToMagnitude(y, ref, magnitude);
             assertTrue(worst <= WINOGRAD_RELATIVE, name + " " + p + ": error " + worst + " of sum|w*x|");
         }
     }
