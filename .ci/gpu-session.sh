@@ -5,6 +5,8 @@
 #   bash .ci/gpu-session.sh fp32   # cuDNN FP32; tune and bench the CUDA-core kernels (issue 4, tensor cores off)
 #                                  # and the 3xTF32 tensor-core kernels (issue 7, FP32 mode) against it
 #   bash .ci/gpu-session.sh tf32   # cuDNN TF32; tune and bench TF32 mode against it (issue 7)
+#   bash .ci/gpu-session.sh all    # after a kernel change: golden check, then fp32 and tf32 as above, in one call;
+#                                  # the JSON and tuning files come back together in results.tgz
 # Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below.
 set -uo pipefail
 phase=${1:?usage: gpu-session.sh check|fp32|tf32}
@@ -23,31 +25,43 @@ step() {
   "$@" 2>&1 | tr '\r' '\n' | grep -v '^bench\|^tune\|WARNING: Using incubator\|^ *$' | tee -a "$log"
 }
 suite=(--suite .gpu/bench/suite.json --batch gpu -b opencl-gpu)
-fma=(-Dconvcl.tensorCores=off -Dconvcl.tuning.file="$out/tuning-fma.json")
-tc=(-Dconvcl.tuning.file="$out/tuning-tc.json")
+data=${GPU_DATA_DIR:-$out}
+fma=(-Dconvcl.tensorCores=off -Dconvcl.tuning.file="$data/tuning-fma.json")
+tc=(-Dconvcl.tuning.file="$data/tuning-tc.json")
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv >> "$log" 2>&1
 case "$phase" in
   check)
     convcl -Dx=1 -- devices --json > "$out/devices.json" 2>> "$log"
-    step convcl -Dx=1 -- devices --check -b opencl-gpu
+    step convcl -Dx=1 -- devices --check
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans -q
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans --precision tf32 -q
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --precision tf32
     ;;
+  all)
+    step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans -q
+    step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans --precision tf32 -q
+    GPU_DATA_DIR=$(mktemp -d) && export GPU_DATA_DIR
+    bash "$0" fp32
+    bash "$0" tf32
+    tar czf "$out/results.tgz" -C "$GPU_DATA_DIR" .
+    ;;
   fp32)
-    step python3 .gpu/bench/bench_torch.py cuda --json "$out/cudnn.json"
+    step python3 .gpu/bench/bench_torch.py cuda --json "$data/cudnn.json"
     step convcl "${fma[@]}" -- tune "${suite[@]}" --each
-    step convcl "${fma[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-fma.json" \
+    step convcl "${fma[@]}" -- bench "${suite[@]}" --compare "$data/cudnn.json" --json "$data/convcl-fma.json" \
          --markdown "$out/convcl-fma.md"
     step convcl "${tc[@]}" -- tune "${suite[@]}" --each
-    step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$out/cudnn.json" --json "$out/convcl-tc.json" \
+    step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$data/cudnn.json" --json "$data/convcl-tc.json" \
          --markdown "$out/convcl-tc.md"
+    # A/B of the implicit GEMM's loader: the same plans with the channel-major tables
+    step convcl "${tc[@]}" -Dconvcl.gemm.tapMajor=off -- bench "${suite[@]}" --compare "$data/convcl-tc.json" \
+         --json "$data/convcl-tc-channel-major.json"
     ;;
   tf32)
-    step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$out/cudnn-tf32.json"
+    step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$data/cudnn-tf32.json"
     step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each
-    step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$out/cudnn-tf32.json" \
-         --json "$out/convcl-tf32.json" --markdown "$out/convcl-tf32.md"
+    step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$data/cudnn-tf32.json" \
+         --json "$data/convcl-tf32.json" --markdown "$out/convcl-tf32.md"
     ;;
   *)
     echo "unknown phase $phase: check, fp32 or tf32" >&2

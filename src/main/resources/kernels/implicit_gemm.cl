@@ -14,9 +14,20 @@
 //                 TF32 products per multiply: 1 (TF32 precision) or 3 (3xTF32: hi*hi + hi*lo + lo*hi, FP32 accuracy)
 //   MMA_EMULATE   optional, with MMA: compute each m16n8k8 product in OpenCL C through local memory, with the same
 //                 fragment layout as the hardware (for devices without tensor cores: tests of the data flow).
-//                 Without it the product is inline PTX, which only NVIDIA's compiler (sm_80 and later) accepts.
-// Constraints: TM % WM == 0, TN % WN == 0; the work-group size ((TM/WM)*(TN/WN) for FMA, 32*(TM/WM)*(TN/WN) for
-// MMA) is a multiple of TN and divides TM*TK and TK*TN.
+//                 Without it the product and the TF32 rounding are inline PTX, which only NVIDIA's compiler (sm_80
+//                 and later) accepts.
+//   PAD_MODE      the padding mode (0 zeros, 1 reflect, 2 replicate, 3 circular), fixed at build time so that the
+//                 input loads carry no mode branches.
+//   FLAT_KTAB     optional, with PAD_MODE 0: ktab[k].x is the flat offset (ci*in_vol + (dz*H + dy)*W + dx) of the
+//                 tap from the column's base instead of ci, so that a load is three bounds checks and one add.
+//   TAP_MAJOR     optional, with FLAT_KTAB, for a convolution whose cin_g TK divides: the reduction runs tap-major,
+//                 k = tap*cin_g + ci, over weights reordered so by gemm_weights_tap_major, and ktab holds one entry
+//                 per tap (flat offset, dz, dy, dx). A reduction step then reads TK channels of one tap: one bounds
+//                 check per load column and step, and loads that step through channels by in_vol.
+// Constraints: TM % WM == 0, TN % WN == 0; the work-group size WG ((TM/WM)*(TN/WN) for FMA, 32*(TM/WM)*(TN/WN)
+// for MMA) is a multiple of TN and of TK and divides TM*TK and TK*TN; for FMA, WN % 4 == 0 and WM is 2 or a
+// multiple of 4 (the micro-kernel reads local memory in float4 and float2). ktab and kwoff hold at least
+// ceil(K/TK)*TK entries; those past K read nothing (dz = -2^30).
 //
 // Launch: global (ceil(cols/TN) * TN/WN, ceil(cout_g/TM) * TM/WM, groups) with local (TN/WN, TM/WM, 1) for FMA;
 // global (ceil(cols/TN) * WG, ceil(cout_g/TM), groups) with local (WG, 1, 1) for MMA. A long layer is split into
@@ -66,26 +77,33 @@ inline int decode_column(int col, int cols, int4 q_sz, int4 out_sz, int4 omul, i
 // tile is the flat indices lid + r*WG (r < TM*TK/WG; row idx/TK, step idx%TK: consecutive work-items read one
 // weight row in order), of the input tile the steps lid/TN + r*(WG/TN) of its column lid%TN.
 
-// Weight (row m0 + idx/TK, reduction index k0 + idx%TK), zero outside the matrix.
+// Weight (row, reduction index kidx) of this work-group's group, zero outside the matrix.
 inline float fetch_a(__global const float* wg, __global const int* kwoff, const int kw_direct, const int wrow,
-                     const int m0, const int cout_g, const int k0, const int K, const int idx) {
-    const int row = m0 + idx / TK;
-    const int kidx = k0 + idx % TK;
+                     const int row, const int cout_g, const int kidx, const int K) {
     if (row >= cout_g || kidx >= K) return 0.0f;
     return wg[(size_t)row * wrow + (kw_direct ? kidx : kwoff[kidx])];
 }
 
-// The unfolded input of this work-item's column at reduction index kidx; ktab[k] = (ci, dz, dy, dx), made on the
-// host: no integer division per load.
-inline float fetch_b(__global const float* xn, __global const int4* ktab, const int lvalid, const int4 base,
-                     const int4 in_sz, const int in_vol, const int mode, const int kidx, const int K) {
-    if (!lvalid || kidx >= K) return 0.0f;
+// The unfolded input of this work-item's load column at reduction index kidx: the column's receptive field starts
+// at base (z, y, x) and, with FLAT_KTAB, at flat offset boff within the group's input block xn. A column past the
+// end has base.x = -2^30, like the tail entries of ktab, so that its loads fail the bounds check.
+inline float fetch_b(__global const float* xn, __global const int4* ktab, const int4 base, const int boff,
+                     const int4 in_sz, const int in_vol, const int kidx) {
     const int4 kt = ktab[kidx];
-    const int iz = source_index(base.x + kt.y, in_sz.x, mode);
-    const int iy = source_index(base.y + kt.z, in_sz.y, mode);
-    const int ix = source_index(base.z + kt.w, in_sz.z, mode);
+#ifdef FLAT_KTAB
+    if ((uint)(base.x + kt.y) >= (uint)in_sz.x || (uint)(base.y + kt.z) >= (uint)in_sz.y
+        || (uint)(base.z + kt.w) >= (uint)in_sz.z) {
+        return 0.0f;
+    }
+    return xn[boff + kt.x];
+#else
+    if (base.x + kt.y < -(1 << 29)) return 0.0f;
+    const int iz = source_index(base.x + kt.y, in_sz.x, PAD_MODE);
+    const int iy = source_index(base.y + kt.z, in_sz.y, PAD_MODE);
+    const int ix = source_index(base.z + kt.w, in_sz.z, PAD_MODE);
     if (iz < 0 || iy < 0 || ix < 0) return 0.0f;
     return xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
+#endif
 }
 
 #ifndef MMA
@@ -97,42 +115,93 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
 #define B_LOADS (TK * TN / WG)
 
 // This work-item's share of the tiles at reduction step k0 into registers (ra, rb), and from there into the local
-// tiles (weights k-major: As[kk * apitch + m]). Each macro is one loop, so that a plain #pragma unroll before it
-// (NVIDIA documents it as cl_nv_pragma_unroll) unrolls it and ra and rb stay in registers.
+// tiles (weights k-major: As[kk * apitch + m]). Its weight loads are step lid%TK of rows lid/TK + r*(WG/TK) (WG is a
+// multiple of TK: consecutive work-items read one weight row in order), its input loads the steps lid/TN +
+// r*(WG/TN) of its column lid%TN. Each macro is one loop, so that a plain #pragma unroll before it (NVIDIA
+// documents it as cl_nv_pragma_unroll) unrolls it and ra and rb stay in registers.
+#define A_ROW(r) (m0 + lid / TK + (r) * (WG / TK))
 #define FETCH_A(k0) \
-    for (int r = 0; r < A_LOADS; r++) ra[r] = fetch_a(wg, kwoff, kw_direct, wrow, m0, cout_g, (k0), K, lid + r * WG)
+    for (int r = 0; r < A_LOADS; r++) ra[r] = fetch_a(wg, kwoff, kw_direct, wrow, A_ROW(r), cout_g, (k0) + lid % TK, K)
+#ifdef TAP_MAJOR
+// The tap of step k0 and this work-item's first channel in it: whether its column reads inside the input there
+// (bok), and the address of its first load (bp); its loads step by WG/TN channels.
+#define B_STEP(k0)                                                                                              \
+    {                                                                                                           \
+        const int4 tt = ktab[(k0) / cin_g];                                                                     \
+        bok = (uint)(lbase.x + tt.y) < (uint)in_sz.x && (uint)(lbase.y + tt.z) < (uint)in_sz.y                  \
+              && (uint)(lbase.z + tt.w) < (uint)in_sz.z;                                                        \
+        bp = xn + (lboff + tt.x) + (size_t)((k0) % cin_g + lid / TN) * in_vol;                                  \
+    }
+#define FETCH_B(k0) for (int r = 0; r < B_LOADS; r++) rb[r] = bok ? bp[r * bstep] : 0.0f
+#else
+#define B_STEP(k0)
 #define FETCH_B(k0) \
-    for (int r = 0; r < B_LOADS; r++) \
-        rb[r] = fetch_b(xn, ktab, lvalid, lbase, in_sz, in_vol, mode, (k0) + lid / TN + r * (WG / TN), K)
+    for (int r = 0; r < B_LOADS; r++) rb[r] = fetch_b(xn, ktab, lbase, lboff, in_sz, in_vol, (k0) + lid / TN + r * (WG / TN))
+#endif
 #define STORE_A(As, apitch) \
-    for (int r = 0; r < A_LOADS; r++) (As)[((lid + r * WG) % TK) * (apitch) + (lid + r * WG) / TK] = ra[r]
+    for (int r = 0; r < A_LOADS; r++) (As)[(lid % TK) * (apitch) + lid / TK + r * (WG / TK)] = ra[r]
 #define STORE_B(Bs, bpitch) \
     for (int r = 0; r < B_LOADS; r++) (Bs)[(lid / TN + r * (WG / TN)) * (bpitch) + lid % TN] = rb[r]
 
-// Writes acc + bias at (row, col) of group g, when both are real outputs.
-inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
-                         const int row, const int col, const int g, const int cout, const int cout_g, const int cols,
-                         const int4 q_sz, const int4 out_sz, const int4 omul, const int4 ores, const int4 imul,
-                         const int4 ipad) {
+// The load column's state: group input block xn, base and flat offset (see fetch_b).
+#define LOAD_COLUMN()                                                                                          \
+    int ln = 0, lp = 0;                                                                                        \
+    int4 lbase = (int4)(0);                                                                                    \
+    const int lvalid = decode_column(n0 + lid % TN, cols, q_sz, out_sz, omul, ores, imul, ipad, &ln, &lp, &lbase); \
+    const int lboff = (lbase.x * in_sz.y + lbase.y) * in_sz.z + lbase.z;                                       \
+    if (!lvalid) lbase.x = -(1 << 30);                                                                         \
+    __global const float* xn = x + ((size_t)ln * cin + (size_t)g * cin_g) * in_vol;                            \
+    const size_t bstep = (size_t)(WG / TN) * in_vol;                                                           \
+    int bok = 0;                                                                                               \
+    __global const float* bp = xn
+
+// w (rows, cin_g, kvol) reordered to wp (rows, kvol, cin_g): the weights in TAP_MAJOR's reduction order.
+__kernel void gemm_weights_tap_major(__global const float* w, __global float* wp, const int cin_g, const int kvol,
+                                     const int total) {
+    const int i = get_global_id(0);
+    if (i >= total) return;
+    const int ci = i % cin_g;
+    const int rt = i / cin_g;
+    const int tap = rt % kvol;
+    wp[i] = w[((rt / kvol) * cin_g + ci) * kvol + tap];
+}
+
+// The output of column col: 0 when it is past the end or outside the output; else its element offset (without
+// the channel) in y, to which store_output adds the channel's.
+inline int output_column(const int col, const int cols, const int4 q_sz, const int4 out_sz, const int4 omul,
+                         const int4 ores, const int4 imul, const int4 ipad, const int cout, size_t* off) {
     int n, p;
     int4 base;
-    if (row >= cout_g || !decode_column(col, cols, q_sz, out_sz, omul, ores, imul, ipad, &n, &p, &base)) return;
+    if (!decode_column(col, cols, q_sz, out_sz, omul, ores, imul, ipad, &n, &p, &base)) return 0;
+    *off = (size_t)n * cout * (out_sz.x * out_sz.y * out_sz.z) + p;
+    return 1;
+}
+
+// Writes acc + bias at output channel row of group g into a column that output_column found real.
+inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
+                         const int row, const int g, const int cout_g, const int out_vol, const size_t off) {
+    if (row >= cout_g) return;
     const int co = g * cout_g + row;
-    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
-    y[((size_t)n * cout + co) * out_vol + p] = acc + (has_bias ? bias[co] : 0.0f);
+    y[off + (size_t)co * out_vol] = acc + (has_bias ? bias[co] : 0.0f);
 }
 
 #ifndef MMA
 
-#define CSTEP (TN / WN)
+// Work-item (tx, ty) holds rows ty*WM + i and columns 4*(tx + v*(TN/WN)) + e (v < WN/4, e < 4): float4 reads of
+// the input tile that a warp's work-items take from consecutive 16-byte slots, and float4 (float2) broadcasts of
+// the weight tile.
+#define COL(j) (4 * (tx + ((j) / 4) * (TN / WN)) + (j) % 4)
 // +4: the weight tile's stores (consecutive work-items, consecutive steps) hit at most 2 per bank, and rows stay
 // 16-byte aligned for vector reads.
 #define APITCH (TM + 4)
+#define BPITCH (TN + 4)
 
 __kernel __attribute__((reqd_work_group_size(TN / WN, TM / WM, 1)))
 void conv_implicit_gemm(KERNEL_ARGS) {
-    __local float As[TK * APITCH];
-    __local float Bs[TK * (TN + 1)];
+    __local float4 As4[TK * APITCH / 4];
+    __local float4 Bs4[TK * BPITCH / 4];
+    __local float* As = (__local float*)As4;
+    __local float* Bs = (__local float*)Bs4;
 
     const int tx = get_local_id(0);
     const int ty = get_local_id(1);
@@ -141,13 +210,7 @@ void conv_implicit_gemm(KERNEL_ARGS) {
     const int m0 = get_group_id(1) * TM;
     const int n0 = col_base + get_group_id(0) * TN;
     const int in_vol = in_sz.x * in_sz.y * in_sz.z;
-
-    // The column this work-item loads into Bs is fixed: decode it once.
-    const int lj = lid % TN;
-    int ln = 0, lp = 0;
-    int4 lbase = (int4)(0);
-    const int lvalid = decode_column(n0 + lj, cols, q_sz, out_sz, omul, ores, imul, ipad, &ln, &lp, &lbase);
-    __global const float* xn = x + ((size_t)ln * cin + (size_t)g * cin_g) * in_vol;
+    LOAD_COLUMN();
     __global const float* wg = w + (size_t)g * wgs;
 
     float acc[WM][WN];
@@ -158,6 +221,7 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 
     float ra[A_LOADS];
     float rb[B_LOADS];
+    B_STEP(0);
 #pragma unroll
     FETCH_A(0);
 #pragma unroll
@@ -166,9 +230,10 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 #pragma unroll
         STORE_A(As, APITCH);
 #pragma unroll
-        STORE_B(Bs, TN + 1);
+        STORE_B(Bs, BPITCH);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (k0 + TK < K) {
+            B_STEP(k0 + TK);
 #pragma unroll
             FETCH_A(k0 + TK);
 #pragma unroll
@@ -178,10 +243,24 @@ void conv_implicit_gemm(KERNEL_ARGS) {
         for (int kk = 0; kk < TK; kk++) {
             float a[WM];
             float b[WN];
+#if WM % 4 == 0
             #pragma unroll
-            for (int i = 0; i < WM; i++) a[i] = As[kk * APITCH + ty * WM + i];
+            for (int v = 0; v < WM / 4; v++) {
+                const float4 t = As4[(kk * APITCH + ty * WM) / 4 + v];
+                a[4 * v] = t.x, a[4 * v + 1] = t.y, a[4 * v + 2] = t.z, a[4 * v + 3] = t.w;
+            }
+#else
             #pragma unroll
-            for (int j = 0; j < WN; j++) b[j] = Bs[kk * (TN + 1) + tx + j * CSTEP];
+            for (int v = 0; v < WM / 2; v++) {
+                const float2 t = ((__local float2*)As)[(kk * APITCH + ty * WM) / 2 + v];
+                a[2 * v] = t.x, a[2 * v + 1] = t.y;
+            }
+#endif
+            #pragma unroll
+            for (int v = 0; v < WN / 4; v++) {
+                const float4 t = Bs4[kk * (BPITCH / 4) + tx + v * (TN / WN)];
+                b[4 * v] = t.x, b[4 * v + 1] = t.y, b[4 * v + 2] = t.z, b[4 * v + 3] = t.w;
+            }
             #pragma unroll
             for (int i = 0; i < WM; i++)
                 #pragma unroll
@@ -190,12 +269,14 @@ void conv_implicit_gemm(KERNEL_ARGS) {
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
     #pragma unroll
     for (int j = 0; j < WN; j++) {
+        size_t off;
+        if (!output_column(n0 + COL(j), cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) continue;
         #pragma unroll
         for (int i = 0; i < WM; i++) {
-            store_output(y, bias, has_bias, acc[i][j], m0 + ty * WM + i, n0 + tx + j * CSTEP, g, cout, cout_g, cols,
-                         q_sz, out_sz, omul, ores, imul, ipad);
+            store_output(y, bias, has_bias, acc[i][j], m0 + ty * WM + i, g, cout_g, out_vol, off);
         }
     }
 }
@@ -214,13 +295,20 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 #define APITCH (TM + 8)
 #define BPITCH (TN + 8)
 
-// v rounded to TF32 (10 explicit mantissa bits), round to nearest with ties away from zero, as cvt.rna.tf32.f32.
+// v rounded to TF32 (10 explicit mantissa bits), round to nearest with ties away from zero: cvt.rna.tf32.f32,
+// emulated where there is no PTX.
 inline uint tf32_round(const float v) {
+#ifdef MMA_EMULATE
     uint u = as_uint(v);
     if ((u & 0x7f800000u) == 0x7f800000u) {
         return (u & 0x007fffffu) != 0 ? (u | 0x00400000u) : u;
     }
     return (u + 0x1000u) & 0xffffe000u;
+#else
+    uint u;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(u) : "f"(v));
+    return u;
+#endif
 }
 
 // The TF32 remainder v - tf32(v), itself in TF32 (zero for infinities and NaN, whose high part carries them).
@@ -280,12 +368,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     const int m0 = get_group_id(1) * TM;
     const int n0 = col_base + get_group_id(0) * TN;
     const int in_vol = in_sz.x * in_sz.y * in_sz.z;
-
-    const int lj = lid % TN;
-    int ln = 0, lp = 0;
-    int4 lbase = (int4)(0);
-    const int lvalid = decode_column(n0 + lj, cols, q_sz, out_sz, omul, ores, imul, ipad, &ln, &lp, &lbase);
-    __global const float* xn = x + ((size_t)ln * cin + (size_t)g * cin_g) * in_vol;
+    LOAD_COLUMN();
     __global const float* wg = w + (size_t)g * wgs;
 
     float ra[A_LOADS];
@@ -304,6 +387,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
             for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
 
+    B_STEP(0);
 #pragma unroll
     FETCH_A(0);
 #pragma unroll
@@ -315,6 +399,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
         STORE_B(Bs, BPITCH);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (k0 + TK < K) {
+            B_STEP(k0 + TK);
 #pragma unroll
             FETCH_A(k0 + TK);
 #pragma unroll
@@ -391,22 +476,25 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
-    for (int i = 0; i < MI; i++) {
+    for (int j = 0; j < NI; j++) {
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
-        for (int j = 0; j < NI; j++) {
+        for (int e = 0; e < 2; e++) {
+            size_t off;
+            if (!output_column(n0 + wc + j * 8 + tq * 2 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+                continue;
+            }
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
-            for (int q = 0; q < 4; q++) {
-                const int row = m0 + wr + i * 16 + gq + (q >> 1) * 8;
-                const int col = n0 + wc + j * 8 + tq * 2 + (q & 1);
-                store_output(y, bias, has_bias, acc[i][j][q], row, col, g, cout, cout_g, cols, q_sz, out_sz, omul,
-                             ores, imul, ipad);
+            for (int i = 0; i < MI; i++) {
+                store_output(y, bias, has_bias, acc[i][j][e], m0 + wr + i * 16 + gq, g, cout_g, out_vol, off);
+                store_output(y, bias, has_bias, acc[i][j][2 + e], m0 + wr + i * 16 + gq + 8, g, cout_g, out_vol, off);
             }
         }
     }

@@ -68,6 +68,7 @@ final class TuneCommand implements Callable<Integer> {
             Map<String, Map<Plan, Double>> byClass = new LinkedHashMap<>();
             Map<String, Integer> layersPerClass = new LinkedHashMap<>();
             Map<String, Plan> defaults = new LinkedHashMap<>();
+            Map<Suite.Layer, Map<Plan, Double>> perLayer = new LinkedHashMap<>();
             long steps = layers.stream().mapToLong(l -> candidates(l.spec(), base).size()).sum();
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
                     .setConsumer(each ? new DelegatingProgressBarConsumer(line -> { }) : new ConsoleProgressBarConsumer(System.err)).build()) {
@@ -78,6 +79,7 @@ final class TuneCommand implements Callable<Integer> {
                     layersPerClass.merge(cls, 1, Integer::sum);
                     Map<Plan, Double> times = byClass.computeIfAbsent(cls, c -> new LinkedHashMap<>());
                     Map<Plan, Double> layerTimes = timeLayer(ocl, l, candidates(s, base), bar);
+                    perLayer.put(l, layerTimes);
                     // A plan must run every layer of its class: keep the intersection, summing times.
                     if (times.isEmpty() && layersPerClass.get(cls) == 1) {
                         times.putAll(layerTimes);
@@ -102,6 +104,21 @@ final class TuneCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%-11s %7d  %-34s %10.3f  %-34s %10s%n", e.getKey(), layersPerClass.get(e.getKey()), best,
                         e.getValue().get(best), def, defMs == null ? "n/a" : String.format(Locale.ROOT, "%.3f", defMs));
                 table.put(key, e.getKey(), best);
+            }
+            System.out.printf("%n%-14s %-44s %10s  %-44s %10s%n", "layer", "best plan (written for this layer)", "ms",
+                    "its class's plan", "ms");
+            for (var e : perLayer.entrySet()) {
+                var best = e.getValue().entrySet().stream().min(Map.Entry.comparingByValue());
+                if (best.isEmpty()) {
+                    continue;
+                }
+                ConvSpec s = e.getKey().spec();
+                Plan classPlan = table.plans(key).get(Planner.layerClass(s));
+                Double classMs = classPlan == null ? null : e.getValue().get(classPlan);
+                System.out.printf(Locale.ROOT, "%-14s %-44s %10.3f  %-44s %10s%n", e.getKey().name(), best.get().getKey(),
+                        best.get().getValue(), classPlan == null ? "" : classPlan,
+                        classMs == null ? "n/a" : String.format(Locale.ROOT, "%.3f", classMs));
+                table.put(key, Planner.layerKey(s), best.get().getKey());
             }
             if (!dryRun) {
                 table.write(target);

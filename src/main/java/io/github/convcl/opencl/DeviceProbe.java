@@ -77,7 +77,8 @@ public final class DeviceProbe {
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES));
                 }
                 for (Plan p : gemms) {
-                    builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p), OpenClBackend.gemmKernelName(p)});
+                    builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p)
+                            + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true), OpenClBackend.gemmKernelName(p)});
                 }
             } else if (e.getKey().equals("winograd")) {
                 for (String options : List.of(OpenClBackend.winogradOptions(2, new int[] {1, 4, 4}),

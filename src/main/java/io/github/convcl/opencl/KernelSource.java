@@ -14,7 +14,7 @@ public final class KernelSource {
     /** Every shipped kernel file (without .cl) and the kernels it defines. */
     public static final Map<String, List<String>> FILES = Map.of(
             "direct_conv", List.of("conv_direct", "conv_depthwise", "conv_transposed_gather"),
-            "implicit_gemm", List.of("conv_implicit_gemm", "conv_implicit_gemm_mma"),
+            "implicit_gemm", List.of("conv_implicit_gemm", "conv_implicit_gemm_mma", "gemm_weights_tap_major"),
             "cpu_tile", List.of("conv_pad", "conv_weights_blocked", "conv_cpu_tile", "conv_cpu_tile_transposed",
                     "conv_cpu_depthwise"),
             "probe", List.of("fma_peak", "copy", "empty"),

@@ -471,18 +471,31 @@ public final class OpenClBackend implements Backend {
                               int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
         Tuning t = plan.tuning();
         boolean mma = plan.algorithm().isTensorCore();
-        cl_kernel k = kernel("implicit_gemm", gemmBuildOptions(plan), gemmKernelName(plan));
+        boolean flat = flatReductionTable(s, in3);
+        boolean tapMajor = tapMajor(s, in3, t);
+        cl_kernel k = kernel("implicit_gemm", gemmBuildOptions(plan) + gemmTableOptions(s.paddingMode(), flat)
+                + (tapMajor ? " -DTAP_MAJOR" : ""), gemmKernelName(plan));
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         long wgs = (long) coutG * cinG * kvol;
+        DeviceBuffer w = weight;
+        if (tapMajor && kvol > 1) {
+            int total = Math.toIntExact(s.weightElements());
+            ClBuffer wp = weightWorkspace(total);
+            cl_kernel reorder = kernel("implicit_gemm", gemmBuildOptions(plan) + gemmTableOptions(s.paddingMode(), flat)
+                    + " -DTAP_MAJOR", "gemm_weights_tap_major");
+            Args r = new Args(reorder).mem(weight).mem(wp).i(cinG).i(kvol).i(total);
+            launch(r.kernel, null, new long[] {total}, null);
+            w = wp;
+        }
         long gy = mma ? ceilDiv(coutG, t.tm()) : ceilDiv(coutG, t.tm()) * (t.tm() / t.wm());
         long[] local = mma ? new long[] {t.mmaWorkGroupSize(), 1, 1} : new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1};
         long itemsPerTile = mma ? t.mmaWorkGroupSize() : t.tn() / t.wn();
-        for (GemmClass c : gemmClasses(s, in3, out3, k3, st3, dl3, pd3)) {
-            int reduction = c.ktab.length / 4;
+        for (GemmClass c : tapMajor ? List.of(tapMajorClass(s, in3, out3, k3, st3, dl3, pd3)) : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat)) {
+            int reduction = c.reduction;
             long cols = (long) s.batch() * c.q[0] * c.q[1] * c.q[2];
-            Args a = new Args(k).mem(in).mem(weight).mem(b).mem(out)
+            Args a = new Args(k).mem(in).mem(w).mem(b).mem(out)
                     .i(s.inChannels()).i(s.outChannels()).i(cinG).i(coutG)
                     .i4(in3).i4(out3).i4(c.q).i4(c.omul).i4(c.ores).i4(c.imul).i4(c.ipad)
                     .i(s.paddingMode().ordinal()).i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
@@ -499,7 +512,49 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** The build options of implicit_gemm.cl for a plan on this device. */
+    /**
+     * The build options of implicit_gemm.cl that a layer fixes: its padding mode, and whether its reduction table
+     * holds flat offsets ({@link #flatReductionTable}).
+     */
+    public static String gemmTableOptions(io.github.convcl.spec.PaddingMode mode, boolean flat) {
+        return " -DPAD_MODE=" + mode.ordinal() + (flat ? " -DFLAT_KTAB" : "");
+    }
+
+    /**
+     * Whether implicit_gemm.cl's reduction table can hold each tap's flat input offset (zero padding, and a group's
+     * input block of one image indexable by an int), which saves the kernel's loads the per-dimension arithmetic.
+     */
+    static boolean flatReductionTable(ConvSpec s, int[] in3) {
+        long block = (long) s.inPerGroup() * in3[0] * in3[1] * in3[2];
+        return s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS && block < Integer.MAX_VALUE / 2;
+    }
+
+    /**
+     * Whether implicit_gemm.cl runs {@code s} tap-major (its TAP_MAJOR): a convolution with flat tables whose channels
+     * per group the tiling's reduction step divides, unless {@code -Dconvcl.gemm.tapMajor=off} (for A/B timing).
+     */
+    static boolean tapMajor(ConvSpec s, int[] in3, Tuning t) {
+        return !s.transposed() && flatReductionTable(s, in3) && s.inPerGroup() % t.tk() == 0
+                && !"off".equalsIgnoreCase(System.getProperty("convcl.gemm.tapMajor"));
+    }
+
+    /** The column mapping of a tap-major convolution; its ktab holds one entry per tap (see implicit_gemm.cl). */
+    static GemmClass tapMajorClass(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
+        int kvol = s.kernelVolume();
+        int[][] tables = reductionTables(kvol);
+        int i = 0;
+        for (int kz = 0; kz < k3[0]; kz++) {
+            for (int ky = 0; ky < k3[1]; ky++) {
+                for (int kx = 0; kx < k3[2]; kx++) {
+                    tableEntry(tables[0], i++, true, in3, 0, kz * dl3[0], ky * dl3[1], kx * dl3[2]);
+                }
+            }
+        }
+        int reduction = s.inPerGroup() * kvol;
+        return new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, reduction, reduction, tables[0], tables[1]);
+    }
+
+    /** The build options of implicit_gemm.cl for a plan on this device, without the layer's ({@link #gemmTableOptions}). */
     public String gemmBuildOptions(Plan plan) {
         String tiles = plan.tuning().buildOptions();
         return plan.algorithm().isTensorCore() ? tiles + " -DMMA=" + plan.algorithm().tf32Products() + mmaOptions() : tiles;
@@ -520,34 +575,56 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The column mapping and reduction tables of implicit_gemm.cl. ktab holds (ci, dz, dy, dx) per reduction index
-     * and kwoff its weight offset within a row; a transposed convolution gets one class per output residue.
+     * The column mapping and reduction tables of implicit_gemm.cl. ktab holds (ci, dz, dy, dx) per reduction index,
+     * with flat tables ci replaced by the tap's flat input offset, and kwoff its weight offset within a row; both
+     * are padded to a multiple of {@link #TABLE_STEP} entries, ktab's tail with dz = -2^30 (a load of zero). A
+     * transposed convolution gets one class per output residue.
      */
-    private record GemmClass(int[] q, int[] omul, int[] ores, int[] imul, int[] ipad, int wrow, int[] ktab, int[] kwoff) {
+    record GemmClass(int[] q, int[] omul, int[] ores, int[] imul, int[] ipad, int wrow, int reduction, int[] ktab, int[] kwoff) {
     }
 
-    static java.util.List<GemmClass> gemmClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
+    /** Reduction tables are padded to a multiple of this, which every tiling's TK divides. */
+    static final int TABLE_STEP = 64;
+
+    /** ktab and kwoff for {@code reduction} entries, padded; ktab's tail reads nothing. */
+    private static int[][] reductionTables(int reduction) {
+        int padded = Math.max(TABLE_STEP, (int) ceilDiv(reduction, TABLE_STEP) * TABLE_STEP);
+        int[] ktab = new int[4 * padded];
+        for (int i = reduction; i < padded; i++) {
+            ktab[4 * i + 1] = -(1 << 30);
+        }
+        return new int[][] {ktab, new int[padded]};
+    }
+
+    /** One reduction entry: channel c and tap offset (dz, dy, dx), flat or not. */
+    private static void tableEntry(int[] ktab, int i, boolean flat, int[] in3, int c, int dz, int dy, int dx) {
+        ktab[4 * i] = flat ? (c * in3[0] + dz) * in3[1] * in3[2] + dy * in3[2] + dx : c;
+        ktab[4 * i + 1] = dz;
+        ktab[4 * i + 2] = dy;
+        ktab[4 * i + 3] = dx;
+    }
+
+    static java.util.List<GemmClass> gemmClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3,
+                                                 boolean flat) {
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
         java.util.List<GemmClass> classes = new ArrayList<>();
         if (!s.transposed()) {
-            int[] ktab = new int[4 * cinG * kvol];
-            int[] kwoff = new int[cinG * kvol];
+            int[][] tables = reductionTables(cinG * kvol);
+            int[] ktab = tables[0];
+            int[] kwoff = tables[1];
             int i = 0;
             for (int c = 0; c < cinG; c++) {
                 for (int kz = 0; kz < k3[0]; kz++) {
                     for (int ky = 0; ky < k3[1]; ky++) {
                         for (int kx = 0; kx < k3[2]; kx++) {
-                            kwoff[i / 4] = i / 4;
-                            ktab[i++] = c;
-                            ktab[i++] = kz * dl3[0];
-                            ktab[i++] = ky * dl3[1];
-                            ktab[i++] = kx * dl3[2];
+                            kwoff[i] = i;
+                            tableEntry(ktab, i++, flat, in3, c, kz * dl3[0], ky * dl3[1], kx * dl3[2]);
                         }
                     }
                 }
             }
-            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, ktab, kwoff));
+            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol, ktab, kwoff));
             return classes;
         }
         int[] q = new int[3];
@@ -557,19 +634,18 @@ public final class OpenClBackend implements Backend {
         int coutG = s.outPerGroup();
         for (io.github.convcl.spec.ResidueClass rc : io.github.convcl.spec.ResidueClass.of(s)) {
             int taps = rc.taps().length;
-            int[] ktab = new int[4 * cinG * taps];
-            int[] kwoff = new int[cinG * taps];
+            int[][] tables = reductionTables(cinG * taps);
+            int[] ktab = tables[0];
+            int[] kwoff = tables[1];
             int i = 0;
             for (int c = 0; c < cinG; c++) {
                 for (int t = 0; t < taps; t++) {
-                    kwoff[i / 4] = c * coutG * kvol + rc.taps()[t];
-                    ktab[i++] = c;
-                    ktab[i++] = rc.offsets()[t][0];
-                    ktab[i++] = rc.offsets()[t][1];
-                    ktab[i++] = rc.offsets()[t][2];
+                    int[] o = rc.offsets()[t];
+                    kwoff[i] = c * coutG * kvol + rc.taps()[t];
+                    tableEntry(ktab, i++, flat, in3, c, o[0], o[1], o[2]);
                 }
             }
-            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, ktab, kwoff));
+            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, cinG * taps, ktab, kwoff));
         }
         return classes;
     }

@@ -18,7 +18,8 @@ public final class Planner {
     public static final Tuning GPU_NARROW_TILES = new Tuning(16, 64, 16, 2, 4);
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
-            new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES);
+            new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES,
+            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 8, 4));
     /**
      * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
      * default, 4 warps of 64x32 (4x4 m16n8k8 products each). Not yet measured on an H100: `convcl tune` there picks.
@@ -230,13 +231,29 @@ public final class Planner {
     }
 
     /**
-     * The classes whose tuned plan serves {@code s}, most specific first: its class, then for TF32 the FP32 class (an
-     * FP32 plan is exact enough for a TF32 call), then for dense-k3 the dense class (tuning files from before it).
+     * The tuning key of exactly this layer (shape, batch included, and every parameter but the precision), with
+     * {@code :tf32} appended for TF32 like {@link #layerClass}: what `convcl tune` measured best on this very layer
+     * serves it before its class's plan, which must serve all the class's layers.
+     */
+    public static String layerKey(ConvSpec s) {
+        String key = "layer " + s.withPrecision(Precision.FP32).toString().replace(", precision=" + Precision.FP32.id(), "");
+        return s.precision() == Precision.TF32 ? key + ":tf32" : key;
+    }
+
+    /**
+     * The keys whose tuned plan serves {@code s}, most specific first: the layer itself ({@link #layerKey}), then its
+     * class, then for TF32 the FP32 entries (an FP32 plan is exact enough for a TF32 call), then for dense-k3 the
+     * dense class (tuning files from before it).
      */
     public static java.util.List<String> tuningClasses(ConvSpec s) {
         String shape = shapeClass(s);
         java.util.List<String> shapes = shape.equals(DENSE_K3) ? java.util.List.of(shape, "dense") : java.util.List.of(shape);
         java.util.List<String> classes = new java.util.ArrayList<>();
+        String layer = layerKey(s.withPrecision(Precision.FP32));
+        if (s.precision() == Precision.TF32) {
+            classes.add(layer + ":tf32");
+        }
+        classes.add(layer);
         for (String c : shapes) {
             if (s.precision() == Precision.TF32) {
                 classes.add(c + ":tf32");

@@ -13,13 +13,20 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
         return (tm / wm) * (tn / wn);
     }
 
-    /** The constraints implicit_gemm.cl states: whole register blocks, and loads that divide evenly among work-items. */
+    /**
+     * The constraints implicit_gemm.cl states: whole register blocks read from local memory in float4 (float2 for two
+     * rows), loads that divide evenly among work-items, and a reduction step that divides the tables' padding (64).
+     */
     public boolean isValidGemmTiling() {
-        if (tm <= 0 || tn <= 0 || tk <= 0 || wm <= 0 || wn <= 0 || tm % wm != 0 || tn % wn != 0) {
+        if (tm <= 0 || tn <= 0 || tk <= 0 || wm <= 0 || wn <= 0 || tm % wm != 0 || tn % wn != 0
+                || wn % 4 != 0 || (wm != 2 && wm % 4 != 0)) {
             return false;
         }
-        int wg = workGroupSize();
-        return wg % tn == 0 && (tm * tk) % wg == 0 && (tk * tn) % wg == 0;
+        return dividesLoads(workGroupSize());
+    }
+
+    private boolean dividesLoads(int wg) {
+        return wg % tn == 0 && wg % tk == 0 && (tm * tk) % wg == 0 && (tk * tn) % wg == 0 && 64 % tk == 0;
     }
 
     /** The work-group size of the tensor-core kernel: one warp of 32 per WM x WN warp tile. */
@@ -36,8 +43,7 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
                 || wm % 16 != 0 || wn % 8 != 0 || tk % 8 != 0) {
             return false;
         }
-        int wg = mmaWorkGroupSize();
-        return wg % tn == 0 && (tm * tk) % wg == 0 && (tk * tn) % wg == 0;
+        return dividesLoads(mmaWorkGroupSize());
     }
 
     /** The build options that define the macros. */

@@ -56,8 +56,14 @@ class PtxCodegenTest {
     @MethodSource("plans")
     void compilesToPtxWithTheExpectedInstructionsAndNoStack(Plan plan) throws Exception {
         Tuning t = plan.tuning();
-        String options = t.buildOptions() + (plan.algorithm().isTensorCore() ? " -DMMA=" + plan.algorithm().tf32Products() : "");
-        String code = ptx("implicit_gemm", options);
+        String options = t.buildOptions() + (plan.algorithm().isTensorCore() ? " -DMMA=" + plan.algorithm().tf32Products() : "")
+                + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true);
+        checkPtx(plan, ptx("implicit_gemm", options));
+        checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR"));
+    }
+
+    private static void checkPtx(Plan plan, String code) {
+        Tuning t = plan.tuning();
         long mma = code.lines().filter(l -> l.contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")).count();
         if (plan.algorithm().isTensorCore()) {
             long perStep = (long) (t.wm() / 16) * (t.wn() / 8) * plan.algorithm().tf32Products();
@@ -105,7 +111,7 @@ class PtxCodegenTest {
                 "-Xclang", "-finclude-default-header", "-O2", "-cl-mad-enable", "-S", "-Xclang", "-target-cpu", "-Xclang", "sm_80",
                 // NVIDIA's OpenCL compiler takes the GNU keyword asm; clang's OpenCL mode knows only __asm__.
                 "-Dasm=__asm__", "-o", ptx.toString()));
-        cmd.addAll(List.of(options.split(" ")));
+        cmd.addAll(List.of(options.trim().split(" +")));
         cmd.add(src.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());

@@ -1,0 +1,104 @@
+// The implicit GEMM's tap-major reduction (TAP_MAJOR in implicit_gemm.cl: reordered weights, one bounds check per
+// tap and step) on the CPU OpenCL device: every implicit-GEMM plan, FP32 and emulated 3xTF32, against the float64
+// reference, on layers that take it and on layers that keep the channel-major tables.
+package io.github.convcl.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.convcl.ConvCL;
+import io.github.convcl.TestSupport;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.plan.Tuning;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Padding;
+import io.github.convcl.spec.PaddingMode;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TapMajorGemmTest {
+    /** FP32 and 3xTF32 both stay within this fraction of sum|w*x| (FP32 reaches about 1e-7). */
+    static final double RELATIVE = 1e-5;
+
+    private final ConvCL cl = TestSupport.openOrSkip("opencl-cpu");
+
+    @AfterAll
+    void close() {
+        cl.close();
+    }
+
+    /** Channels per group are multiples of 16 (every tiling's step divides them) unless the name says otherwise. */
+    static Stream<Arguments> layers() {
+        return Stream.of(
+                Arguments.of("3x3 padded, bias, ragged columns", ConvSpec.conv(2).input(2, 32, 9, 11).outChannels(24).kernel(3).padding(1).build()),
+                Arguments.of("3x3 stride 2", ConvSpec.conv(2).input(1, 16, 13, 12).outChannels(20).kernel(3).stride(2).padding(1).build()),
+                Arguments.of("5x5 dilated, asymmetric same", ConvSpec.conv(2).input(1, 16, 12, 10).outChannels(12).kernel(5, 3)
+                        .dilation(2, 1).padding(Padding.same()).build()),
+                Arguments.of("1x1", ConvSpec.conv(2).input(3, 64, 5, 7).outChannels(40).kernel(1).build()),
+                Arguments.of("1x1 stride 2", ConvSpec.conv(2).input(1, 32, 9, 9).outChannels(16).kernel(1).stride(2).build()),
+                Arguments.of("conv1d k7", ConvSpec.conv(1).input(2, 48, 29).outChannels(16).kernel(7).padding(3).build()),
+                Arguments.of("conv3d k3", ConvSpec.conv(3).input(1, 16, 4, 6, 5).outChannels(24).kernel(3).padding(1).build()),
+                Arguments.of("grouped, 32 channels per group", ConvSpec.conv(2).input(1, 64, 7, 7).outChannels(32).groups(2).kernel(3).padding(1).build()),
+                Arguments.of("8 channels (tk 8 only)", ConvSpec.conv(2).input(1, 8, 7, 9).outChannels(16).kernel(3).padding(1).build()),
+                Arguments.of("3 channels (channel-major)", ConvSpec.conv(2).input(1, 3, 15, 15).outChannels(16).kernel(7).stride(2).padding(3).build()),
+                Arguments.of("reflect (channel-major)", ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(16).kernel(3).padding(1)
+                        .paddingMode(PaddingMode.REFLECT).build()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layers")
+    void everyImplicitGemmPlanMatchesTheReference(String name, ConvSpec s) {
+        List<Plan> plans = cl.backend().applicablePlans(s).stream()
+                .filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM || p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32).toList();
+        assertTrue(plans.size() >= Planner.GEMM_TILE_CANDIDATES.size(), "implicit-GEMM plans offered: " + plans);
+        Random r = new Random(name.hashCode());
+        float[] x = data(r, s.inputElements());
+        float[] w = data(r, s.weightElements());
+        float[] b = s.hasBias() ? data(r, s.outChannels()) : null;
+        double[] ref = Reference.convolve(s, x, w, b);
+        double[] magnitude = TestSupport.magnitude(s, x, w);
+        for (Plan p : plans) {
+            float[] y = cl.backend().convolveArrays(s, p, x, w, b);
+            TestSupport.assertClose(name + " " + p, y, ref);
+            double worst = TestSupport.worstRelativeToMagnitude(y, ref, magnitude);
+            assertTrue(worst <= RELATIVE, name + " " + p + ": error " + worst + " of sum|w*x|");
+        }
+    }
+
+    @Test
+    void whichLayersRunTapMajor() {
+        Tuning tk16 = Planner.GPU_TILES;
+        Tuning tk8 = new Tuning(128, 64, 8, 8, 4);
+        int[] in = {1, 9, 9};
+        ConvSpec c16 = ConvSpec.conv(2).input(1, 16, 9, 9).outChannels(8).kernel(3).padding(1).build();
+        assertTrue(OpenClBackend.tapMajor(c16, in, tk16));
+        ConvSpec c8 = c16.toBuilder().input(1, 8, 9, 9).build();
+        assertFalse(OpenClBackend.tapMajor(c8, in, tk16), "8 channels, step 16");
+        assertTrue(OpenClBackend.tapMajor(c8, in, tk8));
+        assertFalse(OpenClBackend.tapMajor(c16.toBuilder().paddingMode(PaddingMode.CIRCULAR).build(), in, tk16), "circular padding");
+        assertFalse(OpenClBackend.tapMajor(ConvSpec.convTranspose(2).input(1, 16, 9, 9).outChannels(8).kernel(3).build(), in, tk16),
+                "transposed");
+        ConvSpec dense = (ConvSpec) layers().findFirst().orElseThrow().get()[1];
+        assertEquals(32, dense.inPerGroup(), "the first layer takes the tap-major path with every tiling");
+    }
+
+    private static float[] data(Random r, long n) {
+        float[] a = new float[Math.toIntExact(n)];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+}
