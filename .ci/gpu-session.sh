@@ -7,6 +7,8 @@
 #   bash .ci/gpu-session.sh tf32   # cuDNN TF32; tune and bench TF32 mode against it (issue 7)
 #   bash .ci/gpu-session.sh all    # after a kernel change: golden check, then fp32 and tf32 as above, in one call;
 #                                  # the JSON and tuning files come back together in results.tgz
+#   bash .ci/gpu-session.sh final  # a shorter all for a last few minutes of device time: FP32 (all kernels) and
+#                                  # TF32 tune and bench against cuDNN first, then the FP32 golden check
 # Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below.
 set -uo pipefail
 phase=${1:?usage: gpu-session.sh check|fp32|tf32}
@@ -44,6 +46,17 @@ case "$phase" in
     bash "$0" fp32
     bash "$0" tf32
     tar czf "$out/results.tgz" -C "$GPU_DATA_DIR" .
+    ;;
+  final)
+    GPU_DATA_DIR=$(mktemp -d) && export GPU_DATA_DIR && data=$GPU_DATA_DIR && tc=(-Dconvcl.tuning.file="$data/tuning-tc.json")
+    step python3 .gpu/bench/bench_torch.py cuda --json "$data/cudnn.json"
+    step convcl "${tc[@]}" -- tune "${suite[@]}" --each
+    step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$data/cudnn.json" --json "$data/convcl-tc.json" \
+         --markdown "$out/convcl-tc.md"
+    tar czf "$out/results.tgz" -C "$data" .
+    bash "$0" tf32
+    tar czf "$out/results.tgz" -C "$data" .
+    step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans -q
     ;;
   fp32)
     step python3 .gpu/bench/bench_torch.py cuda --json "$data/cudnn.json"

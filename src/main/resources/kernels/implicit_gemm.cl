@@ -185,6 +185,13 @@ inline void store_output(__global float* y, __global const float* bias, const in
     y[off + (size_t)co * out_vol] = acc + (has_bias ? bias[co] : 0.0f);
 }
 
+// Whether n consecutive columns starting at a multiple of n, all real, are n consecutive and aligned outputs: a
+// convolution's columns (omul 1) run through each image's outputs in order, and out_vol % n == 0 keeps every
+// image's block, and so every channel's, n-aligned.
+inline int vector_stores(const int4 omul, const int out_vol, const int n) {
+    return omul.x == 1 && omul.y == 1 && omul.z == 1 && out_vol % n == 0;
+}
+
 #ifndef MMA
 
 // Work-item (tx, ty) holds rows ty*WM + i and columns 4*(tx + v*(TN/WN)) + e (v < WN/4, e < 4): float4 reads of
@@ -270,13 +277,30 @@ void conv_implicit_gemm(KERNEL_ARGS) {
     }
 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    const int vec = vector_stores(omul, out_vol, 4);
     #pragma unroll
-    for (int j = 0; j < WN; j++) {
+    for (int v = 0; v < WN / 4; v++) {
+        const int c0 = n0 + COL(4 * v);
         size_t off;
-        if (!output_column(n0 + COL(j), cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) continue;
+        if (vec && c0 + 3 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+            #pragma unroll
+            for (int i = 0; i < WM; i++) {
+                const int row = m0 + ty * WM + i;
+                if (row >= cout_g) continue;
+                const int co = g * cout_g + row;
+                const float b = has_bias ? bias[co] : 0.0f;
+                *(__global float4*)(y + off + (size_t)co * out_vol) =
+                    (float4)(acc[i][4 * v] + b, acc[i][4 * v + 1] + b, acc[i][4 * v + 2] + b, acc[i][4 * v + 3] + b);
+            }
+            continue;
+        }
         #pragma unroll
-        for (int i = 0; i < WM; i++) {
-            store_output(y, bias, has_bias, acc[i][j], m0 + ty * WM + i, g, cout_g, out_vol, off);
+        for (int e = 0; e < 4; e++) {
+            if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) continue;
+            #pragma unroll
+            for (int i = 0; i < WM; i++) {
+                store_output(y, bias, has_bias, acc[i][4 * v + e], m0 + ty * WM + i, g, cout_g, out_vol, off);
+            }
         }
     }
 }
@@ -477,16 +501,32 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     }
 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    const int vec = vector_stores(omul, out_vol, 2);
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
     for (int j = 0; j < NI; j++) {
+        const int c0 = n0 + wc + j * 8 + tq * 2;
+        size_t off;
+        if (vec && c0 + 1 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
+            for (int h = 0; h < 2 * MI; h++) {
+                const int row = m0 + wr + (h / 2) * 16 + gq + (h % 2) * 8;
+                if (row >= cout_g) continue;
+                const int co = g * cout_g + row;
+                const float b = has_bias ? bias[co] : 0.0f;
+                *(__global float2*)(y + off + (size_t)co * out_vol) =
+                    (float2)(acc[h / 2][j][(h % 2) * 2] + b, acc[h / 2][j][(h % 2) * 2 + 1] + b);
+            }
+            continue;
+        }
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
         for (int e = 0; e < 2; e++) {
-            size_t off;
-            if (!output_column(n0 + wc + j * 8 + tq * 2 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+            if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
                 continue;
             }
 #ifndef MMA_EMULATE

@@ -19,7 +19,7 @@ public final class Planner {
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
             new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES,
-            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 8, 4));
+            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 8, 4), new Tuning(64, 128, 16, 8, 8));
     /**
      * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
      * default, 4 warps of 64x32 (4x4 m16n8k8 products each). Not yet measured on an H100: `convcl tune` there picks.
@@ -27,7 +27,7 @@ public final class Planner {
     public static final Tuning MMA_TILES = new Tuning(128, 64, 16, 64, 32);
     public static final java.util.List<Tuning> MMA_TILE_CANDIDATES = java.util.List.of(MMA_TILES,
             new Tuning(64, 64, 16, 32, 32), new Tuning(128, 128, 16, 64, 64), new Tuning(128, 128, 32, 32, 64),
-            new Tuning(256, 128, 16, 64, 64));
+            new Tuning(256, 128, 16, 64, 64), new Tuning(128, 128, 16, 32, 64), new Tuning(128, 64, 16, 32, 32));
     /**
      * The CPU tile kernels: {@code tm} output channels per work-item (CO), {@code tn} positions (VN = tn/8).
      */

@@ -163,8 +163,17 @@ class PlannerTest {
         assertEquals("dense-k3", Planner.layerClass(resnet3x3()));
         assertEquals("dense", Planner.layerClass(resnet3x3s2()));
         assertEquals("dense", Planner.layerClass(conv3d()), "3x3x3: no F(4,3), so not in the Winograd class");
-        assertEquals(java.util.List.of("dense-k3:tf32", "dense-k3", "dense:tf32", "dense"), Planner.tuningClasses(tf32(resnet3x3())));
-        assertEquals(java.util.List.of("dense"), Planner.tuningClasses(resnet3x3s2()));
+        String layer = Planner.layerKey(resnet3x3());
+        assertEquals(layer + ":tf32", Planner.layerKey(tf32(resnet3x3())));
+        assertEquals(java.util.List.of(layer + ":tf32", layer, "dense-k3:tf32", "dense-k3", "dense:tf32", "dense"),
+                Planner.tuningClasses(tf32(resnet3x3())));
+        assertEquals(java.util.List.of(Planner.layerKey(resnet3x3s2()), "dense"), Planner.tuningClasses(resnet3x3s2()));
+        // A layer's own entry comes before its class's; another batch size is another layer.
+        Plan f2 = new Plan(Algorithm.CL_WINOGRAD_F2, Planner.GPU_TILES);
+        DeviceFacts perLayer = H100.withTuned(java.util.Map.of("dense-k3", new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES), layer, f2));
+        assertEquals(f2, Planner.plan(resnet3x3(), perLayer));
+        ConvSpec otherBatch = resnet3x3().toBuilder().input(3, 64, 56, 56).build();
+        assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(otherBatch, perLayer).algorithm());
         assertEquals("pointwise", Planner.layerClass(pointwise()));
         assertEquals("depthwise", Planner.layerClass(depthwise()));
         assertEquals("transposed", Planner.layerClass(transposed()));
