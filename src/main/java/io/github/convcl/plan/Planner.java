@@ -8,8 +8,11 @@ import io.github.convcl.spec.Precision;
 
 /** Maps a convolution and a device to the algorithm and tile parameters that run it. Pure: no I/O, no state. */
 public final class Planner {
-    /** Default tiles for GPUs and for CPU OpenCL devices. */
-    public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 4, 4);
+    /**
+     * Default tiles for GPUs and for CPU OpenCL devices. GPU_TILES: the dense class's best on the H100 (`convcl tune`,
+     * 2026-11-23: 64x64x16/8x4, 128 work-items, won 4 of the 5 dense layers' FP32 class sums).
+     */
+    public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 8, 4);
     public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
     /**
      * Few output channels per group (grouped layers such as ResNeXt's, 8 per group): a 16-row tile wastes 2x on 8
@@ -19,14 +22,15 @@ public final class Planner {
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
             new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES,
-            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 8, 4), new Tuning(64, 128, 16, 8, 8));
+            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 4, 4), new Tuning(64, 128, 16, 8, 8));
     /**
      * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
-     * default, 4 warps of 64x32 (4x4 m16n8k8 products each). Not yet measured on an H100: `convcl tune` there picks.
+     * default, 4 warps of 32x32 (2x4 m16n8k8 products each): the best TF32 plan of the H100's dense class
+     * (`convcl tune --precision tf32`, 2026-11-23).
      */
-    public static final Tuning MMA_TILES = new Tuning(128, 64, 16, 64, 32);
+    public static final Tuning MMA_TILES = new Tuning(64, 64, 16, 32, 32);
     public static final java.util.List<Tuning> MMA_TILE_CANDIDATES = java.util.List.of(MMA_TILES,
-            new Tuning(64, 64, 16, 32, 32), new Tuning(128, 128, 16, 64, 64), new Tuning(128, 128, 32, 32, 64),
+            new Tuning(128, 64, 16, 64, 32), new Tuning(128, 128, 16, 64, 64), new Tuning(128, 128, 32, 32, 64),
             new Tuning(256, 128, 16, 64, 64), new Tuning(128, 128, 16, 32, 64), new Tuning(128, 64, 16, 32, 32));
     /**
      * The CPU tile kernels: {@code tm} output channels per work-item (CO), {@code tn} positions (VN = tn/8).
@@ -315,10 +319,12 @@ public final class Planner {
             return Plan.of(Algorithm.CL_DEPTHWISE);
         }
         int reduction = gemmReduction(s);
-        if (device.tensorCores() == DeviceFacts.TensorCores.NATIVE && s.groups() == 1
+        // Tensor cores by default only for TF32 calls: on the H100 the 3xTF32 kernels lost to the FMA ones in FP32
+        // (README); `convcl tune` still offers them.
+        if (device.tensorCores() == DeviceFacts.TensorCores.NATIVE && s.precision() == Precision.TF32 && s.groups() == 1
                 && reduction >= Thresholds.CL_MMA_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_MMA_MIN_OUT_CHANNELS
                 && MMA_TILES.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
-            return new Plan(s.precision() == Precision.TF32 ? Algorithm.CL_IMPLICIT_GEMM_TF32 : Algorithm.CL_IMPLICIT_GEMM_3XTF32, MMA_TILES);
+            return new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, MMA_TILES);
         }
         if (reduction >= Thresholds.CL_GEMM_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_GEMM_MIN_OUT_PER_GROUP) {
             Tuning t = device.kind() != BackendKind.OPENCL_GPU ? CPU_TILES

@@ -76,7 +76,11 @@ class BenchTuneCommandTest {
         TuningTable t = TuningTable.read(file);
         var device = OpenCl.probe().devices().stream().filter(d -> d.kind() == BackendKind.OPENCL_CPU).findFirst().orElseThrow();
         var plans = t.plans(TuningTable.key(device.name(), device.driverVersion()));
-        assertEquals(java.util.Set.of("dense-k3", "transposed"), plans.keySet());
+        // One entry per class, and one per layer (its own best, which serves that exact layer first).
+        assertEquals(4, plans.size(), plans.keySet().toString());
+        assertTrue(plans.keySet().containsAll(java.util.Set.of("dense-k3", "transposed")), plans.keySet().toString());
+        assertEquals(2, plans.keySet().stream().filter(k -> k.startsWith("layer ")).count(), plans.keySet().toString());
+        assertTrue(r.out().contains("best plan (written for this layer)"), r.out());
     }
 
     /** tune times what can win: no emulated tensor cores on CPUs, no CPU-shaped kernels on GPUs, mma on NVIDIA. */

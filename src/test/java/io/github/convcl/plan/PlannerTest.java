@@ -101,15 +101,15 @@ class PlannerTest {
                         Algorithm.CL_TRANSPOSED_GATHER, Tuning.NONE),
                 // Tensor cores: 3xTF32 for FP32, one TF32 product when the call allows TF32; dense, strided,
                 // dilated, 1x1, transposed and 3D alike. Depthwise, grouped and tiny layers keep their kernels.
-                Arguments.of(resnet3x3(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(resnet3x3(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(tf32(resnet3x3()), H100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
-                Arguments.of(resnet3x3s2(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
-                Arguments.of(dilated(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
-                Arguments.of(pointwise(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(resnet3x3s2(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                Arguments.of(dilated(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
+                Arguments.of(pointwise(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(tf32(pointwise()), H100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
-                Arguments.of(transposed(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(transposed(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(tf32(transposed()), H100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
-                Arguments.of(conv3d(), H100, Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
+                Arguments.of(conv3d(), H100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(tf32(conv3d()), A100, Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES),
                 Arguments.of(depthwise(), H100, Algorithm.CL_DEPTHWISE, Tuning.NONE),
                 Arguments.of(tf32(depthwise()), H100, Algorithm.CL_DEPTHWISE, Tuning.NONE),
@@ -150,7 +150,7 @@ class PlannerTest {
         // A TF32 plan tuned for TF32 calls never runs an FP32 call, and vice versa the classes are apart.
         Plan tf32Plan = new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES);
         DeviceFacts h100 = H100.withTuned(java.util.Map.of("dense", tf32Plan, "dense:tf32", tf32Plan));
-        assertEquals(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.plan(resnet3x3(), h100).algorithm());
+        assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(resnet3x3(), h100).algorithm(), "FP32: the FMA kernels untuned");
         assertEquals(tf32Plan, Planner.plan(tf32(resnet3x3()), h100));
         // Tensor-core plans tuned on a device that loses them (a refused PTX build) are ignored.
         Plan mma = new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES);

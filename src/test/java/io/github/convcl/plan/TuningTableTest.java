@@ -37,14 +37,20 @@ class TuningTableTest {
         assertEquals(new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16), pocl.get("dense"));
         assertEquals(Plan.of(Algorithm.CL_CPU_DEPTHWISE), pocl.get("depthwise"));
         Map<String, Plan> h100 = TuningTable.lookup("NVIDIA H100 80GB HBM3", "580.159");
-        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES), h100.get("dense"));
+        // Measured on the H100 (`convcl tune`, 2026-11-23): the untuned defaults are the dense classes' winners.
+        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES), h100.get("dense"));
         assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES), h100.get("dense:tf32"));
+        assertEquals(Algorithm.CL_WINOGRAD_F4, h100.get("dense-k3").algorithm());
         assertEquals(Plan.of(Algorithm.CL_DEPTHWISE), h100.get("depthwise"));
-        // The shipped H100 entries are what the planner picks there untuned (and so agree with its table).
+        assertTrue(h100.keySet().stream().noneMatch(k -> k.startsWith("layer ")), "no per-layer entries ship: " + h100.keySet());
         io.github.convcl.plan.DeviceFacts facts = io.github.convcl.plan.DeviceFacts.nvidia("NVIDIA H100 80GB HBM3", 132, 49152, 1024, 90);
-        io.github.convcl.spec.ConvSpec dense = io.github.convcl.spec.ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).padding(1).build();
-        String cls = Planner.tuningClasses(dense).stream().filter(h100::containsKey).findFirst().orElseThrow();
-        assertEquals(Planner.plan(dense, facts), h100.get(cls));
+        io.github.convcl.spec.ConvSpec strided = io.github.convcl.spec.ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3)
+                .stride(2).padding(1).build();
+        assertEquals(Planner.plan(strided, facts), h100.get("dense"), "the untuned planner agrees with the shipped dense entry");
+        for (Plan p : h100.values()) {
+            assertTrue(p.tuning().equals(io.github.convcl.plan.Tuning.NONE) || p.tuning().isValidGemmTiling() || p.tuning().isValidMmaTiling(),
+                    "shipped tiling " + p);
+        }
         assertTrue(TuningTable.lookup("Some Other GPU", "1").isEmpty());
     }
 }
