@@ -70,4 +70,35 @@ public final class TestSupport {
         }
         return worst;
     }
+
+    /**
+     * Runs each plan on one set of standard-normal data (seeded by {@code name}) and checks it against the float64
+     * reference: within the golden tolerance, and within {@code relative * sum|w*x|} per output.
+     */
+    public static void assertPlansMatchReference(io.github.convcl.backend.Backend backend, String name, io.github.convcl.spec.ConvSpec s,
+                                                 java.util.List<io.github.convcl.plan.Plan> plans, double relative) {
+        java.util.Random r = new java.util.Random(name.hashCode());
+        float[] x = gaussian(r, s.inputElements());
+        float[] w = gaussian(r, s.weightElements());
+        float[] b = s.hasBias() ? gaussian(r, s.outChannels()) : null;
+        double[] ref = io.github.convcl.jvm.Reference.convolve(s, x, w, b);
+        double[] magnitude = magnitude(s, x, w);
+        for (io.github.convcl.plan.Plan p : plans) {
+            float[] y = backend.convolveArrays(s, p, x, w, b);
+            assertClose(name + " " + p, y, ref);
+            double worst = worstRelativeToMagnitude(y, ref, magnitude);
+            if (worst > relative) {
+                fail(name + " " + p + ": error " + worst + " of sum|w*x|, more than " + relative);
+            }
+        }
+    }
+
+    /** n standard-normal floats. */
+    public static float[] gaussian(java.util.Random r, long n) {
+        float[] a = new float[Math.toIntExact(n)];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convcl.ConvCL;
 import io.github.convcl.TestSupport;
-import io.github.convcl.jvm.Reference;
 import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
@@ -16,7 +15,6 @@ import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Padding;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -65,18 +63,7 @@ class WinogradTest {
         int threes = (int) java.util.Arrays.stream(s.kernel()).filter(k -> k == 3).count();
         assertTrue(plans.stream().anyMatch(p -> p.algorithm() == Algorithm.CL_WINOGRAD_F2), "F(2,3) offered");
         assertEquals(threes <= 2, plans.stream().anyMatch(p -> p.algorithm() == Algorithm.CL_WINOGRAD_F4), "F(4,3) offered");
-        Random r = new Random(name.hashCode());
-        float[] x = data(r, s.inputElements());
-        float[] w = data(r, s.weightElements());
-        float[] b = s.hasBias() ? data(r, s.outChannels()) : null;
-        double[] ref = Reference.convolve(s, x, w, b);
-        double[] magnitude = TestSupport.magnitude(s, x, w);
-        for (Plan p : plans) {
-            float[] y = cl.backend().convolveArrays(s, p, x, w, b);
-            TestSupport.assertClose(name + " " + p, y, ref);
-            double worst = TestSupport.worstRelativeToMagnitude(y, ref, magnitude);
-            assertTrue(worst <= WINOGRAD_RELATIVE, name + " " + p + ": error " + worst + " of sum|w*x|");
-        }
+        TestSupport.assertPlansMatchReference(cl.backend(), name, s, plans, WINOGRAD_RELATIVE);
     }
 
     @Test
@@ -101,13 +88,5 @@ class WinogradTest {
         ConvSpec cube = ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3).build();
         assertTrue(Planner.winogradShaped(cube, 2));
         assertFalse(Planner.winogradShaped(cube, 4), "F(4,3) in three dimensions: 216 points per tile");
-    }
-
-    private static float[] data(Random r, long n) {
-        float[] a = new float[Math.toIntExact(n)];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
     }
 }
