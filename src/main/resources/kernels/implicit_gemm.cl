@@ -20,9 +20,9 @@
 //                 input loads carry no mode branches.
 //   FLAT_KTAB     optional, with PAD_MODE 0: ktab[k].x is the flat offset (ci*in_vol + (dz*H + dy)*W + dx) of the
 //                 tap from the column's base instead of ci, so that a load is three bounds checks and one add.
-//   TAP_MAJOR     optional, with FLAT_KTAB, for a convolution whose cin_g TK divides: the reduction runs tap-major,
-//                 k = tap*cin_g + ci, over weights reordered so by gemm_weights_tap_major, and ktab holds one entry
-//                 per tap (flat offset, dz, dy, dx). A reduction step then reads TK channels of one tap: one bounds
+//   TAP_MAJOR     optional, with FLAT_KTAB, where TK divides cin_g: the reduction runs tap-major, k = tap*cin_g + ci,
+//                 over weights reordered so by gemm_weights_tap_major (a transposed convolution: per residue class,
+//                 over the class's taps), and ktab holds one entry per tap (flat offset, dz, dy, dx). A reduction step then reads TK channels of one tap: one bounds
 //                 check per load column and step, and loads that step through channels by in_vol.
 // Constraints: TM % WM == 0, TN % WN == 0; the work-group size WG ((TM/WM)*(TN/WN) for FMA, 32*(TM/WM)*(TN/WN)
 // for MMA) is a multiple of TN and of TK and divides TM*TK and TK*TN; for FMA, WN % 4 == 0 and WM is 2 or a
@@ -155,15 +155,19 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
     int bok = 0;                                                                                               \
     __global const float* bp = xn
 
-// w (rows, cin_g, kvol) reordered to wp (rows, kvol, cin_g): the weights in TAP_MAJOR's reduction order.
-__kernel void gemm_weights_tap_major(__global const float* w, __global float* wp, const int cin_g, const int kvol,
-                                     const int total) {
+// The weights of one TAP_MAJOR launch, wp (groups, cout_g rows, ntaps, cin_g), from w, where group g's element
+// (row, ci, kernel tap) is w[g*wgs + row*srow + ci*sci + tap] (a convolution: srow = cin_g*kvol, sci = kvol; a
+// transposed one: srow = kvol, sci = cout_g*kvol); taps[t] is the kernel tap of the launch's t-th tap.
+__kernel void gemm_weights_tap_major(__global const float* w, __global float* wp, __global const int* taps,
+                                     const int ntaps, const int cin_g, const int cout_g, const int srow,
+                                     const int sci, const int wgs, const int total) {
     const int i = get_global_id(0);
     if (i >= total) return;
     const int ci = i % cin_g;
-    const int rt = i / cin_g;
-    const int tap = rt % kvol;
-    wp[i] = w[((rt / kvol) * cin_g + ci) * kvol + tap];
+    const int t = (i / cin_g) % ntaps;
+    const int rg = i / (cin_g * ntaps);
+    const int g = rg / cout_g;
+    wp[i] = w[(size_t)g * wgs + (size_t)(rg - g * cout_g) * srow + (size_t)ci * sci + taps[t]];
 }
 
 // The output of column col: 0 when it is past the end or outside the output; else its element offset (without

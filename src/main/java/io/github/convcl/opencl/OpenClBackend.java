@@ -478,28 +478,36 @@ public final class OpenClBackend implements Backend {
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
-        long wgs = (long) coutG * cinG * kvol;
-        DeviceBuffer w = weight;
-        if (tapMajor && kvol > 1) {
-            int total = Math.toIntExact(s.weightElements());
-            ClBuffer wp = weightWorkspace(total);
-            cl_kernel reorder = kernel("implicit_gemm", gemmBuildOptions(plan) + gemmTableOptions(s.paddingMode(), flat)
-                    + " -DTAP_MAJOR", "gemm_weights_tap_major");
-            Args r = new Args(reorder).mem(weight).mem(wp).i(cinG).i(kvol).i(total);
-            launch(r.kernel, null, new long[] {total}, null);
-            w = wp;
-        }
         long gy = mma ? ceilDiv(coutG, t.tm()) : ceilDiv(coutG, t.tm()) * (t.tm() / t.wm());
         long[] local = mma ? new long[] {t.mmaWorkGroupSize(), 1, 1} : new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1};
         long itemsPerTile = mma ? t.mmaWorkGroupSize() : t.tn() / t.wn();
-        for (GemmClass c : tapMajor ? List.of(tapMajorClass(s, in3, out3, k3, st3, dl3, pd3)) : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat)) {
+        for (GemmClass c : tapMajor ? tapMajorClasses(s, in3, out3, k3, st3, dl3, pd3) : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat)) {
             int reduction = c.reduction;
+            DeviceBuffer w = weight;
+            long wgs = (long) coutG * cinG * kvol;
+            if (c.weightTaps != null) {
+                // This launch's weights, tap-major and compact: (groups, rows, taps, channels).
+                int ntaps = c.weightTaps.length;
+                wgs = (long) coutG * ntaps * cinG;
+                int total = Math.toIntExact(wgs * s.groups());
+                ClBuffer wp = weightWorkspace(Math.max(1, total));
+                int srow = s.transposed() ? kvol : cinG * kvol;
+                int sci = s.transposed() ? coutG * kvol : kvol;
+                cl_kernel reorder = kernel("implicit_gemm", gemmBuildOptions(plan) + gemmTableOptions(s.paddingMode(), flat)
+                        + " -DTAP_MAJOR", "gemm_weights_tap_major");
+                new Args(reorder).mem(weight).mem(wp).mem(table(c.weightTaps)).i(ntaps).i(cinG).i(coutG).i(srow).i(sci)
+                        .i(Math.toIntExact((long) coutG * cinG * kvol)).i(total);
+                if (total > 0) {
+                    launch(reorder, null, new long[] {total}, null);
+                }
+                w = wp;
+            }
             long cols = (long) s.batch() * c.q[0] * c.q[1] * c.q[2];
             Args a = new Args(k).mem(in).mem(w).mem(b).mem(out)
                     .i(s.inChannels()).i(s.outChannels()).i(cinG).i(coutG)
                     .i4(in3).i4(out3).i4(c.q).i4(c.omul).i4(c.ores).i4(c.imul).i4(c.ipad)
                     .i(s.paddingMode().ordinal()).i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
-                    .i(s.transposed() ? 0 : 1).i(Math.toIntExact(cols));
+                    .i(s.transposed() && c.weightTaps == null ? 0 : 1).i(Math.toIntExact(cols));
             int colBaseArg = a.index;
             a.i(0).mem(table(c.ktab)).mem(table(c.kwoff));
             long flopsPerColumn = 2L * s.outChannels() * Math.max(1, reduction);
@@ -530,28 +538,52 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * Whether implicit_gemm.cl runs {@code s} tap-major (its TAP_MAJOR): a convolution with flat tables whose channels
-     * per group the tiling's reduction step divides, unless {@code -Dconvcl.gemm.tapMajor=off} (for A/B timing).
+     * Whether implicit_gemm.cl runs {@code s} tap-major (its TAP_MAJOR): flat tables and channels per group that the
+     * tiling's reduction step divides, unless {@code -Dconvcl.gemm.tapMajor=off} (for A/B timing).
      */
     static boolean tapMajor(ConvSpec s, int[] in3, Tuning t) {
-        return !s.transposed() && flatReductionTable(s, in3) && s.inPerGroup() % t.tk() == 0
+        return flatReductionTable(s, in3) && s.inPerGroup() % t.tk() == 0
                 && !"off".equalsIgnoreCase(System.getProperty("convcl.gemm.tapMajor"));
     }
 
-    /** The column mapping of a tap-major convolution; its ktab holds one entry per tap (see implicit_gemm.cl). */
-    static GemmClass tapMajorClass(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
+    /**
+     * The launches of a tap-major layer: one for a convolution, one per output residue class for a transposed one.
+     * ktab holds one entry per tap (see implicit_gemm.cl) and weightTaps the kernel taps whose weights the launch
+     * reorders (none for a 1x1 convolution, whose weights are already in order).
+     */
+    static List<GemmClass> tapMajorClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
         int kvol = s.kernelVolume();
-        int[][] tables = reductionTables(kvol);
-        int i = 0;
-        for (int kz = 0; kz < k3[0]; kz++) {
-            for (int ky = 0; ky < k3[1]; ky++) {
-                for (int kx = 0; kx < k3[2]; kx++) {
-                    tableEntry(tables[0], i++, true, in3, 0, kz * dl3[0], ky * dl3[1], kx * dl3[2]);
+        int cinG = s.inPerGroup();
+        if (!s.transposed()) {
+            int[][] tables = reductionTables(kvol);
+            int i = 0;
+            for (int kz = 0; kz < k3[0]; kz++) {
+                for (int ky = 0; ky < k3[1]; ky++) {
+                    for (int kx = 0; kx < k3[2]; kx++) {
+                        tableEntry(tables[0], i++, true, in3, 0, kz * dl3[0], ky * dl3[1], kx * dl3[2]);
+                    }
                 }
             }
+            int[] taps = kvol == 1 ? null : java.util.stream.IntStream.range(0, kvol).toArray();
+            return List.of(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol,
+                    tables[0], tables[1], taps));
         }
-        int reduction = s.inPerGroup() * kvol;
-        return new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, reduction, reduction, tables[0], tables[1]);
+        List<GemmClass> classes = new ArrayList<>();
+        int[] q = new int[3];
+        for (int d = 0; d < 3; d++) {
+            q[d] = (int) ceilDiv(out3[d], st3[d]);
+        }
+        for (io.github.convcl.spec.ResidueClass rc : io.github.convcl.spec.ResidueClass.of(s)) {
+            int taps = rc.taps().length;
+            int[][] tables = reductionTables(taps);
+            for (int t = 0; t < taps; t++) {
+                int[] o = rc.offsets()[t];
+                tableEntry(tables[0], t, true, in3, 0, o[0], o[1], o[2]);
+            }
+            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, cinG * taps, cinG * taps,
+                    tables[0], tables[1], rc.taps()));
+        }
+        return classes;
     }
 
     /** The build options of implicit_gemm.cl for a plan on this device, without the layer's ({@link #gemmTableOptions}). */
@@ -580,7 +612,8 @@ public final class OpenClBackend implements Backend {
      * are padded to a multiple of {@link #TABLE_STEP} entries, ktab's tail with dz = -2^30 (a load of zero). A
      * transposed convolution gets one class per output residue.
      */
-    record GemmClass(int[] q, int[] omul, int[] ores, int[] imul, int[] ipad, int wrow, int reduction, int[] ktab, int[] kwoff) {
+    record GemmClass(int[] q, int[] omul, int[] ores, int[] imul, int[] ipad, int wrow, int reduction, int[] ktab, int[] kwoff,
+                     int[] weightTaps) {
     }
 
     /** Reduction tables are padded to a multiple of this, which every tiling's TK divides. */
@@ -624,7 +657,7 @@ public final class OpenClBackend implements Backend {
                     }
                 }
             }
-            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol, ktab, kwoff));
+            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol, ktab, kwoff, null));
             return classes;
         }
         int[] q = new int[3];
@@ -645,7 +678,7 @@ public final class OpenClBackend implements Backend {
                     tableEntry(ktab, i++, flat, in3, c, o[0], o[1], o[2]);
                 }
             }
-            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, cinG * taps, ktab, kwoff));
+            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, cinG * taps, ktab, kwoff, null));
         }
         return classes;
     }

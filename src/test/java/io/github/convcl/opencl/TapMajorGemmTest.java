@@ -52,6 +52,16 @@ class TapMajorGemmTest {
                 Arguments.of("conv3d k3", ConvSpec.conv(3).input(1, 16, 4, 6, 5).outChannels(24).kernel(3).padding(1).build()),
                 Arguments.of("grouped, 32 channels per group", ConvSpec.conv(2).input(1, 64, 7, 7).outChannels(32).groups(2).kernel(3).padding(1).build()),
                 Arguments.of("8 channels (tk 8 only)", ConvSpec.conv(2).input(1, 8, 7, 9).outChannels(16).kernel(3).padding(1).build()),
+                Arguments.of("transposed 4x4 stride 2 (DCGAN)", ConvSpec.convTranspose(2).input(2, 32, 5, 6).outChannels(24).kernel(4)
+                        .stride(2).padding(1).build()),
+                Arguments.of("transposed 3x3 stride 2, output padding, dilation", ConvSpec.convTranspose(2).input(1, 16, 5, 5).outChannels(8)
+                        .kernel(3).stride(2).padding(1).dilation(2).outputPadding(1).build()),
+                Arguments.of("transposed 1x1 stride 2 (classes without taps)", ConvSpec.convTranspose(2).input(1, 16, 4, 5).outChannels(8)
+                        .kernel(1).stride(2).build()),
+                Arguments.of("transposed 3d 2x2x2 stride 2", ConvSpec.convTranspose(3).input(1, 16, 3, 4, 3).outChannels(8).kernel(2)
+                        .stride(2).build()),
+                Arguments.of("transposed 1d grouped", ConvSpec.convTranspose(1).input(2, 32, 9).outChannels(16).groups(2).kernel(5)
+                        .stride(3).padding(2).build()),
                 Arguments.of("3 channels (channel-major)", ConvSpec.conv(2).input(1, 3, 15, 15).outChannels(16).kernel(7).stride(2).padding(3).build()),
                 Arguments.of("reflect (channel-major)", ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(16).kernel(3).padding(1)
                         .paddingMode(PaddingMode.REFLECT).build()));
@@ -77,8 +87,8 @@ class TapMajorGemmTest {
         assertFalse(OpenClBackend.tapMajor(c8, in, tk16), "8 channels, step 16");
         assertTrue(OpenClBackend.tapMajor(c8, in, tk8));
         assertFalse(OpenClBackend.tapMajor(c16.toBuilder().paddingMode(PaddingMode.CIRCULAR).build(), in, tk16), "circular padding");
-        assertFalse(OpenClBackend.tapMajor(ConvSpec.convTranspose(2).input(1, 16, 9, 9).outChannels(8).kernel(3).build(), in, tk16),
-                "transposed");
+        assertTrue(OpenClBackend.tapMajor(ConvSpec.convTranspose(2).input(1, 16, 9, 9).outChannels(8).kernel(3).stride(2).build(), in, tk16),
+                "transposed: tap-major per residue class");
         ConvSpec dense = (ConvSpec) layers().findFirst().orElseThrow().get()[1];
         assertEquals(32, dense.inPerGroup(), "the first layer takes the tap-major path with every tiling");
     }
