@@ -80,6 +80,9 @@ public final class DeviceProbe {
                     builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p)
                             + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true), OpenClBackend.gemmKernelName(p)});
                 }
+            } else if (e.getKey().equals("depthwise")) {
+                builds.add(new String[] {e.getKey(), OpenClBackend.depthwiseRowsOptions(new int[] {1, 3, 3}, new int[] {1, 1, 1},
+                        new int[] {1, 1, 1}), "conv_depthwise_rows"});
             } else if (e.getKey().equals("winograd")) {
                 for (String options : List.of(OpenClBackend.winogradOptions(2, new int[] {1, 4, 4}),
                         OpenClBackend.winogradOptions(4, new int[] {1, 6, 6}))) {

@@ -18,6 +18,7 @@ public final class KernelSource {
             "cpu_tile", List.of("conv_pad", "conv_weights_blocked", "conv_cpu_tile", "conv_cpu_tile_transposed",
                     "conv_cpu_depthwise"),
             "probe", List.of("fma_peak", "copy", "empty"),
+            "depthwise", List.of("conv_depthwise_rows"),
             "winograd", List.of("wino_filter", "wino_input", "wino_output"));
 
     private static final Map<String, String> CACHE = new ConcurrentHashMap<>();

@@ -370,6 +370,14 @@ public final class OpenClBackend implements Backend {
                                 .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(items);
                         launch1d(k, items, s);
                     }
+                    case CL_DEPTHWISE_ROWS -> {
+                        cl_kernel k = kernel("depthwise", depthwiseRowsOptions(k3, st3, dl3), "conv_depthwise_rows");
+                        long xgroups = ceilDiv(out3[2], 64);
+                        long planes = (long) s.batch() * s.outChannels();
+                        new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
+                                .i(in3[1]).i(in3[2]).i(out3[1]).i(out3[2]).i(pd3[1]).i(pd3[2]).i(hasBias).i(Math.toIntExact(xgroups));
+                        launch(k, null, new long[] {planes * xgroups * 64, ceilDiv(out3[1], DEPTHWISE_ROWS)}, new long[] {64, 1});
+                    }
                     case CL_TRANSPOSED_GATHER -> {
                         cl_kernel k = kernel("direct_conv", "", "conv_transposed_gather");
                         new Args(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
@@ -751,6 +759,15 @@ public final class OpenClBackend implements Backend {
 
     /** The work one conv_cpu_tile work-item should have at least (it takes several rows when one is less). */
     private static final long CPU_TILE_MIN_FLOPS_PER_ITEM = 1 << 16;
+
+    /** Outputs per work-item of depthwise.cl (its ROWS). */
+    private static final int DEPTHWISE_ROWS = 4;
+
+    /** The build options of depthwise.cl: the window (height, width of the 3D vectors), strides and dilations. */
+    public static String depthwiseRowsOptions(int[] k3, int[] st3, int[] dl3) {
+        return "-DKH=" + k3[1] + " -DKW=" + k3[2] + " -DSY=" + st3[1] + " -DSX=" + st3[2] + " -DDY=" + dl3[1] + " -DDX=" + dl3[2]
+                + " -DROWS=" + DEPTHWISE_ROWS;
+    }
 
     /** Outputs per work-item of direct_conv.cl's conv_depthwise (its DW_X). */
     private static final int DEPTHWISE_X = 4;

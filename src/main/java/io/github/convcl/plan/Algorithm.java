@@ -34,6 +34,7 @@ public enum Algorithm {
     CL_CPU_TILE_TRANSPOSED("cpu tile transposed"),
     /** OpenCL: depthwise direct kernel, each work-item a row segment of one channel. */
     CL_DEPTHWISE("depthwise"),
+    CL_DEPTHWISE_ROWS("depthwise rows"),
     /** OpenCL on CPUs: depthwise, a work-item per block of output rows of one plane, float8 FMAs inside the rows. */
     CL_CPU_DEPTHWISE("cpu depthwise"),
     /**

@@ -112,6 +112,9 @@ public final class Planner {
         if (depthwiseShaped) {
             plans.add(Plan.of(Algorithm.CL_DEPTHWISE));
             plans.add(Plan.of(Algorithm.CL_CPU_DEPTHWISE));
+            if (s.kernel().length <= 2) {
+                plans.add(Plan.of(Algorithm.CL_DEPTHWISE_ROWS));
+            }
         }
         for (int m : new int[] {2, 4}) {
             if (!winogradShaped(s, m)) {

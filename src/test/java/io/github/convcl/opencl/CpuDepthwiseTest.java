@@ -1,6 +1,7 @@
-// The depthwise kernels' row handling on every row width up to 40, against the float64 reference: OpenCL's cpu
-// depthwise (scalar borders, 16- and 8-wide blocks, an overlapping last block, strides 1 and 2 vectorised, 3 scalar)
-// and the Java depthwise (vector rows over phase planes).
+// The depthwise kernels' row handling on every row width up to 40 (and a few past 64), against the float64
+// reference: OpenCL's cpu depthwise (scalar borders, 16- and 8-wide blocks, an overlapping last block, strides 1 and
+// 2 vectorised, 3 scalar), OpenCL's depthwise rows (64 columns per work-group, 4 rows per work-item) and the Java
+// depthwise (vector rows over phase planes).
 package io.github.convcl.opencl;
 
 import io.github.convcl.ConvCL;
@@ -31,10 +32,14 @@ class CpuDepthwiseTest {
         java.close();
     }
 
-    /** Widths 1..40 with kernels 3 and 5, paddings 0..3, dilation 1 and 2, x-stride 1 to 3, channel multiplier 2. */
+    /** Widths 1..40, 63..65 and 130 with kernels 3 and 5, paddings 0..3, dilation 1 and 2, x-stride 1 to 3, channel multiplier 2. */
     static Stream<Arguments> rows() {
         List<Arguments> all = new ArrayList<>();
+        List<Integer> widths = new ArrayList<>(List.of(63, 64, 65, 130));
         for (int width = 1; width <= 40; width++) {
+            widths.add(width);
+        }
+        for (int width : widths) {
             int wd = width;
             List<Supplier<ConvSpec>> specs = List.of(
                     () -> ConvSpec.conv(2).input(1, 2, 3, wd).outChannels(4).groups(2).kernel(3).padding(1).build(),
@@ -67,6 +72,12 @@ class CpuDepthwiseTest {
     @MethodSource("rows")
     void matchesTheReference(String name, ConvSpec s) {
         check(name, s, cl.backend(), Plan.of(Algorithm.CL_CPU_DEPTHWISE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void rowsKernelMatchesTheReference(String name, ConvSpec s) {
+        check(name, s, cl.backend(), Plan.of(Algorithm.CL_DEPTHWISE_ROWS));
     }
 
     private static void check(String name, ConvSpec s, io.github.convcl.backend.Backend backend, Plan plan) {

@@ -98,6 +98,22 @@ class PtxCodegenTest {
         assertEquals(0, stack, "a transform's tile went to the stack (local memory)");
     }
 
+    /** The depthwise rows kernel keeps its window's weights in registers for 3x3, 5x5 (stride 2) and 1D k7 dilated. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("depthwiseWindows")
+    void depthwiseRowsKeepsItsWeightsInRegisters(String options) throws Exception {
+        String code = ptx("depthwise", options);
+        assertTrue(code.contains(".entry conv_depthwise_rows"), "kernel entry");
+        long stack = code.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
+        assertEquals(0, stack, "the weights went to the stack (local memory)");
+    }
+
+    static Stream<String> depthwiseWindows() {
+        return Stream.of(OpenClBackend.depthwiseRowsOptions(new int[] {1, 3, 3}, new int[] {1, 1, 1}, new int[] {1, 1, 1}),
+                OpenClBackend.depthwiseRowsOptions(new int[] {1, 5, 5}, new int[] {1, 2, 2}, new int[] {1, 1, 1}),
+                OpenClBackend.depthwiseRowsOptions(new int[] {1, 1, 7}, new int[] {1, 1, 1}, new int[] {1, 1, 4}));
+    }
+
     private String ptx(String file, String options) throws Exception {
         boolean clang = clangAvailable();
         if (!clang && TestSupport.openClRequired()) {
