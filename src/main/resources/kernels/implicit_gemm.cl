@@ -1,6 +1,6 @@
 // Implicit-GEMM convolution: out[co][col] = sum_k W[co][k] * unfold(x)[k][col] per group, without
 // materialising the unfolded input. Rows are output channels of a group, columns are output positions of the
-// whole batch, and the reduction runs over (ci, tap). Two inner products share the tiling and the loaders:
+// whole batch, and the reduction runs over (ci, tap), or (tap, ci) with TAP_MAJOR. Two inner products share the tiling and the loaders:
 // conv_implicit_gemm (FP32 FMAs, a register block per work-item) and conv_implicit_gemm_mma (NVIDIA tensor cores,
 // mma.sync m16n8k8 on TF32 fragments, a warp tile per warp).
 //
@@ -22,8 +22,9 @@
 //                 tap from the column's base instead of ci, so that a load is three bounds checks and one add.
 //   TAP_MAJOR     optional, with FLAT_KTAB, where TK divides cin_g: the reduction runs tap-major, k = tap*cin_g + ci,
 //                 over weights reordered so by gemm_weights_tap_major (a transposed convolution: per residue class,
-//                 over the class's taps), and ktab holds one entry per tap (flat offset, dz, dy, dx). A reduction step then reads TK channels of one tap: one bounds
-//                 check per load column and step, and loads that step through channels by in_vol.
+//                 over the class's taps), and ktab holds one entry per tap (flat offset, dz, dy, dx). A reduction
+//                 step then reads TK channels of one tap: one bounds check per load column and step, and loads that
+//                 step through channels by in_vol.
 // Constraints: TM % WM == 0, TN % WN == 0; the work-group size WG ((TM/WM)*(TN/WN) for FMA, 32*(TM/WM)*(TN/WN)
 // for MMA) is a multiple of TN and of TK and divides TM*TK and TK*TN; for FMA, WN % 4 == 0 and WM is 2 or a
 // multiple of 4 (the micro-kernel reads local memory in float4 and float2). ktab and kwoff hold at least
@@ -41,7 +42,8 @@
 //   Transposed convolution, one launch per output residue class r (0 <= r < stride): q_sz = ceil(out_sz/stride),
 //   omul = stride, ores = r, imul = 1, ipad = 0, only the taps with (r + pad - tap*dil) % stride == 0, with
 //   d = (r + pad - tap*dil) / stride: a dense convolution per class, no atomics, no multiplications by zero.
-// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl. The mode
+// argument is unused (PAD_MODE fixes it at build time); it stays so that every build takes the same arguments.
 
 #define KERNEL_ARGS \
     __global const float* x, __global const float* w, __global const float* bias, __global float* y, \
