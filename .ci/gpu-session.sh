@@ -34,7 +34,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.g
 case "$phase" in
   check)
     convcl -Dx=1 -- devices --json > "$out/devices.json" 2>> "$log"
-    step convcl -Dx=1 -- devices --check
+    step convcl -Dx=1 -- devices --check -b opencl-gpu
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans -q
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans --precision tf32 -q
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --precision tf32

@@ -37,6 +37,15 @@ final class DevicesCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "measure FP32 GFLOP/s, copy bandwidth, transfers and launch latency per device")
     boolean bench;
 
+    @Option(names = {"-b", "--backend"}, split = ",", paramLabel = "B",
+            description = "check and bench only these backends (opencl-gpu, opencl-cpu, java); every device is still listed")
+    List<String> backends;
+
+    /** Whether --check and --bench take backend kind k. */
+    private boolean measures(io.github.convcl.backend.BackendKind k) {
+        return backends == null || backends.stream().map(io.github.convcl.backend.BackendKind::parse).anyMatch(k::equals);
+    }
+
     @Override
     public Integer call() {
         ObjectNode root = GoldenSuite.json().createObjectNode();
@@ -77,7 +86,10 @@ final class DevicesCommand implements Callable<Integer> {
                 : "jdk.incubator.vector is not resolved (start the JVM with --add-modules jdk.incubator.vector)");
         cpu.peakGflops().ifPresent(p -> java.put("peak_gflops", round(p)));
 
-        int steps = (bench ? 4 * probe.devices().size() + 2 : 0);
+        if (backends != null) {
+            backends.forEach(io.github.convcl.backend.BackendKind::parse);
+        }
+        int steps = (bench ? 4 * (int) probe.devices().stream().filter(d -> measures(d.kind())).count() + 2 : 0);
         try (ProgressBar bar = steps == 0 ? null : new ProgressBarBuilder().setTaskName("devices --bench").setInitialMax(steps)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
             for (int i = 0; i < probe.devices().size(); i++) {
@@ -87,10 +99,10 @@ final class DevicesCommand implements Callable<Integer> {
                     DeviceProbe p = new DeviceProbe(b);
                     n.put("preferred_work_group_multiple", p.preferredWorkGroupMultiple());
                     n.put("usable", true);
-                    if (check) {
+                    if (check && measures(d.kind())) {
                         failed |= checks(n.putArray("check"), p.check());
                     }
-                    if (bench) {
+                    if (bench && measures(d.kind())) {
                         DeviceProbe.Rates r = p.bench(() -> bar.step());
                         ObjectNode bn = n.putObject("bench");
                         bn.put("fma_gflops", round(r.fmaGflops()));
@@ -109,10 +121,10 @@ final class DevicesCommand implements Callable<Integer> {
                     failed |= check;
                 }
             }
-            if (check) {
+            if (check && measures(io.github.convcl.backend.BackendKind.JAVA)) {
                 failed |= checks(java.putArray("check"), JavaBench.check());
             }
-            if (bench) {
+            if (bench && measures(io.github.convcl.backend.BackendKind.JAVA)) {
                 JavaBench.Rates r = JavaBench.bench();
                 bar.step();
                 bar.step();

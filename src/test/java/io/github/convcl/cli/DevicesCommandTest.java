@@ -64,6 +64,21 @@ class DevicesCommandTest {
     }
 
     @Test
+    void checkTakesOnlyTheNamedBackends() throws Exception {
+        CliRun r = CliRun.of("devices", "--json", "--check", "-b", "java");
+        assertEquals(0, r.exit(), r.out());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertTrue(root.get("java").get("check").size() >= 10, "the Java backend is checked");
+        for (JsonNode p : root.get("opencl").get("platforms")) {
+            for (JsonNode d : p.get("devices")) {
+                assertFalse(d.has("check"), "an OpenCL device checked although only java was named: " + d);
+                assertTrue(d.has("name"), "every device is still listed");
+            }
+        }
+        assertEquals(2, CliRun.of("devices", "--check", "-b", "cuda").exit(), "an unknown backend is a usage error");
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         assertEquals(2, CliRun.of("devices", "--no-such-flag").exit());
         assertEquals(2, CliRun.of("verify").exit());
