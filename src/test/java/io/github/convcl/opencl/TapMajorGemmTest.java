@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.convcl.ConvCL;
 import io.github.convcl.TestSupport;
 import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
@@ -18,24 +17,14 @@ import io.github.convcl.spec.Padding;
 import io.github.convcl.spec.PaddingMode;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TapMajorGemmTest {
+class TapMajorGemmTest extends OpenClCpuFixture {
     /** FP32 and 3xTF32 both stay within this fraction of sum|w*x| (FP32 reaches about 1e-7). */
     static final double RELATIVE = 1e-5;
-
-    private final ConvCL cl = TestSupport.openOrSkip("opencl-cpu");
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     /** Channels per group are multiples of 16 (every tiling's step divides them) unless the name says otherwise. */
     static Stream<Arguments> layers() {

@@ -23,9 +23,7 @@ import io.github.convcl.spec.Precision;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,19 +34,11 @@ import org.slf4j.LoggerFactory;
  * TF32 rounding and fragment layout as on NVIDIA, with each m16n8k8 product computed in OpenCL C. A test table of
  * layers checks each mode against the float64 reference.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TensorCoreTest {
+class TensorCoreTest extends OpenClCpuFixture {
     /** 3xTF32 must be as accurate as FP32: error within this fraction of sum|w*x| (FP32 itself reaches about 1e-7). */
     static final double THREE_TF32_RELATIVE = 1e-5;
     /** TF32 rounds: on these random layers some output must be off by more than FP32 ever is. */
     static final double TF32_VISIBLE_RELATIVE = 1e-5;
-
-    private final ConvCL cl = TestSupport.openOrSkip("opencl-cpu");
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     static Stream<Arguments> layers() {
         return Stream.of(

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.convcl.ConvCL;
 import io.github.convcl.TestSupport;
 import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
@@ -16,27 +15,17 @@ import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Padding;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class WinogradTest {
+class WinogradTest extends OpenClCpuFixture {
     /**
      * The documented accuracy of the Winograd plans: error within this fraction of sum|w*x| (README). Measured on the
      * golden cases and these layers: F(2,3) about 1e-7, F(4,3) a few 1e-7 (the direct kernels about 1e-7).
      */
     static final double WINOGRAD_RELATIVE = 1e-5;
-
-    private final ConvCL cl = TestSupport.openOrSkip("opencl-cpu");
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     static Stream<Arguments> layers() {
         return Stream.of(
