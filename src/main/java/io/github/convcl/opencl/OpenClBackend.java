@@ -489,7 +489,7 @@ public final class OpenClBackend implements Backend {
         long gy = mma ? ceilDiv(coutG, t.tm()) : ceilDiv(coutG, t.tm()) * (t.tm() / t.wm());
         long[] local = mma ? new long[] {t.mmaWorkGroupSize(), 1, 1} : new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1};
         long itemsPerTile = mma ? t.mmaWorkGroupSize() : t.tn() / t.wn();
-        for (GemmClass c : tapMajor ? tapMajorClasses(s, in3, out3, k3, st3, dl3, pd3) : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat)) {
+        for (GemmClass c : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat, tapMajor)) {
             int reduction = c.reduction;
             DeviceBuffer w = weight;
             long wgs = (long) coutG * cinG * kvol;
@@ -554,46 +554,6 @@ public final class OpenClBackend implements Backend {
                 && !"off".equalsIgnoreCase(System.getProperty("convcl.gemm.tapMajor"));
     }
 
-    /**
-     * The launches of a tap-major layer: one for a convolution, one per output residue class for a transposed one.
-     * ktab holds one entry per tap (see implicit_gemm.cl) and weightTaps the kernel taps whose weights the launch
-     * reorders (none for a 1x1 convolution, whose weights are already in order).
-     */
-    static List<GemmClass> tapMajorClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3) {
-        int kvol = s.kernelVolume();
-        int cinG = s.inPerGroup();
-        if (!s.transposed()) {
-            int[][] tables = reductionTables(kvol);
-            int i = 0;
-            for (int kz = 0; kz < k3[0]; kz++) {
-                for (int ky = 0; ky < k3[1]; ky++) {
-                    for (int kx = 0; kx < k3[2]; kx++) {
-                        tableEntry(tables[0], i++, true, in3, 0, kz * dl3[0], ky * dl3[1], kx * dl3[2]);
-                    }
-                }
-            }
-            int[] taps = kvol == 1 ? null : java.util.stream.IntStream.range(0, kvol).toArray();
-            return List.of(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol,
-                    tables[0], tables[1], taps));
-        }
-        List<GemmClass> classes = new ArrayList<>();
-        int[] q = new int[3];
-        for (int d = 0; d < 3; d++) {
-            q[d] = (int) ceilDiv(out3[d], st3[d]);
-        }
-        for (io.github.convcl.spec.ResidueClass rc : io.github.convcl.spec.ResidueClass.of(s)) {
-            int taps = rc.taps().length;
-            int[][] tables = reductionTables(taps);
-            for (int t = 0; t < taps; t++) {
-                int[] o = rc.offsets()[t];
-                tableEntry(tables[0], t, true, in3, 0, o[0], o[1], o[2]);
-            }
-            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, cinG * taps, cinG * taps,
-                    tables[0], tables[1], rc.taps()));
-        }
-        return classes;
-    }
-
     /** The build options of implicit_gemm.cl for a plan on this device, without the layer's ({@link #gemmTableOptions}). */
     public String gemmBuildOptions(Plan plan) {
         String tiles = plan.tuning().buildOptions();
@@ -615,10 +575,12 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The column mapping and reduction tables of implicit_gemm.cl. ktab holds (ci, dz, dy, dx) per reduction index,
-     * with flat tables ci replaced by the tap's flat input offset, and kwoff its weight offset within a row; both
-     * are padded to a multiple of {@link #TABLE_STEP} entries, ktab's tail with dz = -2^30 (a load of zero). A
-     * transposed convolution gets one class per output residue.
+     * The column mapping and reduction tables of one launch of implicit_gemm.cl: a convolution has one, a transposed
+     * convolution one per output residue class. ktab holds (ci, dz, dy, dx) per reduction index (flat tables: ci
+     * replaced by the tap's flat input offset; tap-major: one entry per tap, ci = 0) and kwoff each index's weight
+     * offset within a row; both are padded to a multiple of {@link #TABLE_STEP} entries, ktab's tail with dz = -2^30
+     * (a load of zero). weightTaps: the kernel taps whose weights a tap-major launch reorders first (none for a 1x1
+     * convolution, whose weights are in order already).
      */
     record GemmClass(int[] q, int[] omul, int[] ores, int[] imul, int[] ipad, int wrow, int reduction, int[] ktab, int[] kwoff,
                      int[] weightTaps) {
@@ -627,68 +589,73 @@ public final class OpenClBackend implements Backend {
     /** Reduction tables are padded to a multiple of this, which every tiling's TK divides. */
     static final int TABLE_STEP = 64;
 
-    /** ktab and kwoff for {@code reduction} entries, padded; ktab's tail reads nothing. */
-    private static int[][] reductionTables(int reduction) {
-        int padded = Math.max(TABLE_STEP, (int) ceilDiv(reduction, TABLE_STEP) * TABLE_STEP);
-        int[] ktab = new int[4 * padded];
-        for (int i = reduction; i < padded; i++) {
-            ktab[4 * i + 1] = -(1 << 30);
-        }
-        return new int[][] {ktab, new int[padded]};
-    }
-
-    /** One reduction entry: channel c and tap offset (dz, dy, dx), flat or not. */
-    private static void tableEntry(int[] ktab, int i, boolean flat, int[] in3, int c, int dz, int dy, int dx) {
-        ktab[4 * i] = flat ? (c * in3[0] + dz) * in3[1] * in3[2] + dy * in3[2] + dx : c;
-        ktab[4 * i + 1] = dz;
-        ktab[4 * i + 2] = dy;
-        ktab[4 * i + 3] = dx;
-    }
-
-    static java.util.List<GemmClass> gemmClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3,
-                                                 boolean flat) {
+    static List<GemmClass> gemmClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3,
+                                       boolean flat, boolean tapMajor) {
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
-        java.util.List<GemmClass> classes = new ArrayList<>();
+        int coutG = s.outPerGroup();
+        int channels = tapMajor ? 1 : cinG;
+        List<GemmClass> classes = new ArrayList<>();
         if (!s.transposed()) {
-            int[][] tables = reductionTables(cinG * kvol);
-            int[] ktab = tables[0];
-            int[] kwoff = tables[1];
-            int i = 0;
-            for (int c = 0; c < cinG; c++) {
-                for (int kz = 0; kz < k3[0]; kz++) {
-                    for (int ky = 0; ky < k3[1]; ky++) {
-                        for (int kx = 0; kx < k3[2]; kx++) {
-                            kwoff[i] = i;
-                            tableEntry(ktab, i++, flat, in3, c, kz * dl3[0], ky * dl3[1], kx * dl3[2]);
-                        }
+            int[] taps = java.util.stream.IntStream.range(0, kvol).toArray();
+            int[][] offsets = new int[kvol][];
+            for (int kz = 0, t = 0; kz < k3[0]; kz++) {
+                for (int ky = 0; ky < k3[1]; ky++) {
+                    for (int kx = 0; kx < k3[2]; kx++) {
+                        offsets[t++] = new int[] {kz * dl3[0], ky * dl3[1], kx * dl3[2]};
                     }
                 }
             }
-            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol, ktab, kwoff, null));
+            int[][] tables = reductionTables(channels, taps, offsets, flat, in3);
+            classes.add(new GemmClass(out3, new int[] {1, 1, 1}, new int[] {0, 0, 0}, st3, pd3, cinG * kvol, cinG * kvol, tables[0], tables[1],
+                    tapMajor && kvol > 1 ? taps : null));
             return classes;
         }
         int[] q = new int[3];
         for (int d = 0; d < 3; d++) {
             q[d] = (int) ceilDiv(out3[d], st3[d]);
         }
-        int coutG = s.outPerGroup();
         for (io.github.convcl.spec.ResidueClass rc : io.github.convcl.spec.ResidueClass.of(s)) {
             int taps = rc.taps().length;
-            int[][] tables = reductionTables(cinG * taps);
-            int[] ktab = tables[0];
-            int[] kwoff = tables[1];
-            int i = 0;
-            for (int c = 0; c < cinG; c++) {
-                for (int t = 0; t < taps; t++) {
-                    int[] o = rc.offsets()[t];
-                    kwoff[i] = c * coutG * kvol + rc.taps()[t];
-                    tableEntry(ktab, i++, flat, in3, c, o[0], o[1], o[2]);
+            // Channel-major weights stay in the transposed layout (Cin, Cout/g, k...): row co, index (c, t) reads
+            // w[c * coutG * kvol + co * kvol + tap], so each index has its offset.
+            int[][] tables = reductionTables(channels, rc.taps(), rc.offsets(), flat, in3);
+            if (!tapMajor) {
+                for (int c = 0, i = 0; c < cinG; c++) {
+                    for (int t = 0; t < taps; t++) {
+                        tables[1][i++] = c * coutG * kvol + rc.taps()[t];
+                    }
                 }
             }
-            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, kvol, cinG * taps, ktab, kwoff, null));
+            classes.add(new GemmClass(q, st3, rc.residue(), new int[] {1, 1, 1}, new int[] {0, 0, 0}, tapMajor ? taps * cinG : kvol,
+                    cinG * taps, tables[0], tables[1], tapMajor ? rc.taps() : null));
         }
         return classes;
+    }
+
+    /**
+     * ktab and kwoff for {@code channels} x taps entries (channel-major; kwoff[i] = i), padded to a multiple of
+     * {@link #TABLE_STEP}; ktab's tail reads nothing.
+     */
+    private static int[][] reductionTables(int channels, int[] taps, int[][] offsets, boolean flat, int[] in3) {
+        int reduction = channels * taps.length;
+        int padded = Math.max(TABLE_STEP, (int) ceilDiv(reduction, TABLE_STEP) * TABLE_STEP);
+        int[] ktab = new int[4 * padded];
+        int[] kwoff = new int[padded];
+        for (int c = 0, i = 0; c < channels; c++) {
+            for (int t = 0; t < taps.length; t++, i++) {
+                int[] o = offsets[t];
+                ktab[4 * i] = flat ? (c * in3[0] + o[0]) * in3[1] * in3[2] + o[1] * in3[2] + o[2] : c;
+                ktab[4 * i + 1] = o[0];
+                ktab[4 * i + 2] = o[1];
+                ktab[4 * i + 3] = o[2];
+                kwoff[i] = i;
+            }
+        }
+        for (int i = reduction; i < padded; i++) {
+            ktab[4 * i + 1] = -(1 << 30);
+        }
+        return new int[][] {ktab, kwoff};
     }
 
     /**
