@@ -9,8 +9,8 @@ import io.github.convcl.spec.Precision;
 /** Maps a convolution and a device to the algorithm and tile parameters that run it. Pure: no I/O, no state. */
 public final class Planner {
     /**
-     * Default tiles for GPUs and for CPU OpenCL devices. GPU_TILES: the dense class's best on the H100 (`convcl tune`,
-     * 2026-11-23: 64x64x16/8x4, 128 work-items, won 4 of the 5 dense layers' FP32 class sums).
+     * Default tiles for GPUs and for CPU OpenCL devices. GPU_TILES: the H100's best FMA tiling for the dense class
+     * (least time summed over its five layers in `convcl tune`, 2026-11-23); 128 work-items.
      */
     public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 8, 4);
     public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
@@ -243,8 +243,12 @@ public final class Planner {
      * serves it before its class's plan, which must serve all the class's layers.
      */
     public static String layerKey(ConvSpec s) {
-        String key = "layer " + s.withPrecision(Precision.FP32).toString().replace(", precision=" + Precision.FP32.id(), "");
-        return s.precision() == Precision.TF32 ? key + ":tf32" : key;
+        return s.precision() == Precision.TF32 ? layerShape(s) + ":tf32" : layerShape(s);
+    }
+
+    /** "layer " and the spec as it prints, without its precision. */
+    private static String layerShape(ConvSpec s) {
+        return "layer " + s.toString().replaceFirst(", precision=[^,)]*", "");
     }
 
     /**
@@ -256,11 +260,10 @@ public final class Planner {
         String shape = shapeClass(s);
         java.util.List<String> shapes = shape.equals(DENSE_K3) ? java.util.List.of(shape, "dense") : java.util.List.of(shape);
         java.util.List<String> classes = new java.util.ArrayList<>();
-        String layer = layerKey(s.withPrecision(Precision.FP32));
         if (s.precision() == Precision.TF32) {
-            classes.add(layer + ":tf32");
+            classes.add(layerKey(s));
         }
-        classes.add(layer);
+        classes.add(layerShape(s));
         for (String c : shapes) {
             if (s.precision() == Precision.TF32) {
                 classes.add(c + ":tf32");
