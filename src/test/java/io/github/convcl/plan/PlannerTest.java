@@ -165,7 +165,7 @@ class PlannerTest {
         assertEquals("dense", Planner.layerClass(conv3d()), "3x3x3: no F(4,3), so not in the Winograd class");
         String layer = Planner.layerKey(resnet3x3());
         assertEquals(layer + ":tf32", Planner.layerKey(tf32(resnet3x3())));
-        assertEquals(layer, Planner.layerKey(resnet3x3().withPrecision(Precision.FP32)), "FP32 asked for or by default: one key");
+        assertEquals(layer, Planner.layerKey(resnet3x3().withPrecision(io.github.convcl.spec.Precision.FP32)), "FP32 asked for or by default: one key");
         assertEquals(java.util.List.of(layer + ":tf32", layer, "dense-k3:tf32", "dense-k3", "dense:tf32", "dense"),
                 Planner.tuningClasses(tf32(resnet3x3())));
         assertEquals(java.util.List.of(Planner.layerKey(resnet3x3s2()), "dense"), Planner.tuningClasses(resnet3x3s2()));
