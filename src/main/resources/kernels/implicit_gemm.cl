@@ -42,14 +42,13 @@
 //   Transposed convolution, one launch per output residue class r (0 <= r < stride): q_sz = ceil(out_sz/stride),
 //   omul = stride, ores = r, imul = 1, ipad = 0, only the taps with (r + pad - tap*dil) % stride == 0, with
 //   d = (r + pad - tap*dil) / stride: a dense convolution per class, no atomics, no multiplications by zero.
-// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl. The mode
-// argument is unused (PAD_MODE fixes it at build time); it stays so that every build takes the same arguments.
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 #define KERNEL_ARGS \
     __global const float* x, __global const float* w, __global const float* bias, __global float* y, \
     const int cin, const int cout, const int cin_g, const int cout_g, \
     const int4 in_sz, const int4 out_sz, const int4 q_sz, const int4 omul, const int4 ores, const int4 imul, \
-    const int4 ipad, const int mode, const int has_bias, const int K, const int wrow, const int wgs, \
+    const int4 ipad, const int has_bias, const int K, const int wrow, const int wgs, \
     const int kw_direct, const int cols, const int col_base, __global const int4* ktab, __global const int* kwoff
 
 // Decodes column col: 0 when it is past the end or outside the output; else its image n, output position

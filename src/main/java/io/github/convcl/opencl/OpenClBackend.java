@@ -514,7 +514,7 @@ public final class OpenClBackend implements Backend {
             Args a = new Args(k).mem(in).mem(w).mem(b).mem(out)
                     .i(s.inChannels()).i(s.outChannels()).i(cinG).i(coutG)
                     .i4(in3).i4(out3).i4(c.q).i4(c.omul).i4(c.ores).i4(c.imul).i4(c.ipad)
-                    .i(s.paddingMode().ordinal()).i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
+                    .i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
                     .i(s.transposed() && c.weightTaps == null ? 0 : 1).i(Math.toIntExact(cols));
             int colBaseArg = a.index;
             a.i(0).mem(table(c.ktab)).mem(table(c.kwoff));
