@@ -42,6 +42,12 @@
 //   Transposed convolution, one launch per output residue class r (0 <= r < stride): q_sz = ceil(out_sz/stride),
 //   omul = stride, ores = r, imul = 1, ipad = 0, only the taps with (r + pad - tap*dil) % stride == 0, with
 //   d = (r + pad - tap*dil) / stride: a dense convolution per class, no atomics, no multiplications by zero.
+//   Transposed convolution whose kernel equals its stride, without padding, output padding or dilation (ROW_TAPS:
+//   every output has exactly one tap): one launch, q_sz = in_sz, omul = stride, ores = 0, imul = 1, ipad = 0, a
+//   1x1 reduction over the channels, and rows (output channel, tap) over weights reordered to (groups, cout_g,
+//   taps, cin_g) by gemm_weights_tap_major; ROW_TAPS is the kernel volume, RKH and RKW its height and width. A
+//   product goes to its column's output position (tap 0) plus its tap's offset: an upsampling layer is one GEMM
+//   with all the output channels' taps as rows, which reads the input once.
 // Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
 
 #define KERNEL_ARGS \
@@ -182,19 +188,32 @@ inline int output_column(const int col, const int cols, const int4 q_sz, const i
     return 1;
 }
 
-// Writes acc + bias at output channel row of group g into a column that output_column found real.
+// Writes acc + bias at output channel row of group g into a column that output_column found real. With ROW_TAPS,
+// row is (output channel row / ROW_TAPS of the group, tap row % ROW_TAPS), and cout_g counts such rows.
 inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
-                         const int row, const int g, const int cout_g, const int out_vol, const size_t off) {
+                         const int row, const int g, const int cout_g, const int4 out_sz, const size_t off) {
     if (row >= cout_g) return;
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+#ifdef ROW_TAPS
+    const int t = row % ROW_TAPS;
+    const int co = g * (cout_g / ROW_TAPS) + row / ROW_TAPS;
+    const int tap = ((t / (RKH * RKW)) * out_sz.y + (t / RKW) % RKH) * out_sz.z + t % RKW;
+    y[off + (size_t)co * out_vol + tap] = acc + (has_bias ? bias[co] : 0.0f);
+#else
     const int co = g * cout_g + row;
     y[off + (size_t)co * out_vol] = acc + (has_bias ? bias[co] : 0.0f);
+#endif
 }
 
 // Whether n consecutive columns starting at a multiple of n, all real, are n consecutive and aligned outputs: a
 // convolution's columns (omul 1) run through each image's outputs in order, and out_vol % n == 0 keeps every
-// image's block, and so every channel's, n-aligned.
+// image's block, and so every channel's, n-aligned. Never with ROW_TAPS (its rows are not channels).
 inline int vector_stores(const int4 omul, const int out_vol, const int n) {
+#ifdef ROW_TAPS
+    return 0;
+#else
     return omul.x == 1 && omul.y == 1 && omul.z == 1 && out_vol % n == 0;
+#endif
 }
 
 #ifndef MMA
@@ -299,12 +318,32 @@ void conv_implicit_gemm(KERNEL_ARGS) {
             }
             continue;
         }
+#if defined(ROW_TAPS) && RKW == 2 && WM % 2 == 0
+        // Upsampling by 2 along the width: rows i, i+1 (even i) are taps kx = 0, 1 of one channel and kernel row, and
+        // the 4 columns are consecutive input positions of one row (width % 4 == 0), so their 8 outputs are
+        // consecutive and 32-byte aligned: two float4 stores instead of 8 scalar stores 8 bytes apart.
+        if (in_sz.z % 4 == 0 && c0 + 3 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+            #pragma unroll
+            for (int i = 0; i < WM; i += 2) {
+                const int row = m0 + ty * WM + i;
+                if (row >= cout_g) continue;
+                const int t = row % ROW_TAPS;
+                const int co = g * (cout_g / ROW_TAPS) + row / ROW_TAPS;
+                const float b = has_bias ? bias[co] : 0.0f;
+                __global float* o = y + off + (size_t)co * out_vol + ((t / (RKH * RKW)) * out_sz.y + (t / RKW) % RKH) * out_sz.z;
+                *(__global float4*)o = (float4)(acc[i][4 * v] + b, acc[i + 1][4 * v] + b, acc[i][4 * v + 1] + b, acc[i + 1][4 * v + 1] + b);
+                *(__global float4*)(o + 4) =
+                    (float4)(acc[i][4 * v + 2] + b, acc[i + 1][4 * v + 2] + b, acc[i][4 * v + 3] + b, acc[i + 1][4 * v + 3] + b);
+            }
+            continue;
+        }
+#endif
         #pragma unroll
         for (int e = 0; e < 4; e++) {
             if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) continue;
             #pragma unroll
             for (int i = 0; i < WM; i++) {
-                store_output(y, bias, has_bias, acc[i][4 * v + e], m0 + ty * WM + i, g, cout_g, out_vol, off);
+                store_output(y, bias, has_bias, acc[i][4 * v + e], m0 + ty * WM + i, g, cout_g, out_sz, off);
             }
         }
     }
@@ -378,10 +417,141 @@ inline void mma_m16n8k8(float* d, const uint* a, const uint* b, __local float* s
                  : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
 #endif
 
+#ifdef MMA_FRAG
+// Fragment-ordered local tiles (MMA_FRAG). Each 16x8 block of the weight tile and each 8x16 block of the input tile
+// (two n8 fragments side by side) is held as 32 uint4, lane-major, a lane's uint4 being exactly its fragment
+// registers (a0..a3; b0, b1 of the left fragment, then of the right one), already rounded to TF32 and, for 3xTF32,
+// split into high parts (Ah, Bh) and remainders (Al, Bl). A fragment read is then one 16-byte load per lane, 512
+// consecutive bytes per warp (no bank conflicts), with no conversion; the rounding is done once per element at the
+// store instead of once per read. A warp fills whole blocks: lane (g, t) loads rows (columns) g and g+8 at steps t
+// and t+4, and stores one uint4. Where two stages fit in 48 KiB the tiles are double-buffered: one barrier per step.
+// Extra constraints: WN % 16 == 0, the warps divide the weight blocks, and the warps and the 16-column blocks
+// divide one another (a warp keeps its load columns over the whole reduction).
+#define KB (TK / 8)
+#define NWARPS (WG / 32)
+#define A_BLOCKS (KB * (TM / 16))
+#define NB (TN / 16)
+#define B_BLOCKS (KB * NB)
+#define A_PER_WARP (A_BLOCKS / NWARPS)
+#if NWARPS >= NB
+#define B_COLBLOCKS 1
+#define B_KSTEP (NWARPS / NB)
+#else
+#define B_COLBLOCKS (NB / NWARPS)
+#define B_KSTEP 1
+#endif
+#define B_KPER (KB / B_KSTEP)
+#define NCOLS (2 * B_COLBLOCKS)
+#if MMA == 3
+#define SPLIT 2
+#else
+#define SPLIT 1
+#endif
+#if 2 * (A_BLOCKS + B_BLOCKS) * 512 * SPLIT <= 49152
+#define STAGES 2
+#else
+#define STAGES 1
+#endif
+
+// This work-item's share of the weight tile at step k0: blocks u = warp + r*NWARPS (k block u / (TM/16), row block
+// u % (TM/16)), as (row gq, step tq), (gq+8, tq), (gq, tq+4), (gq+8, tq+4): the a0..a3 order.
+inline void frag_fetch_a(float ra[A_PER_WARP][4], __global const float* wg, __global const int* kwoff, const int kw_direct,
+                         const int wrow, const int cout_g, const int K, const int m0, const int k0, const int warp,
+                         const int lane) {
+    const int gq = lane >> 2;
+    const int tq = lane & 3;
+#pragma unroll
+    for (int r = 0; r < A_PER_WARP; r++) {
+        const int u = warp + r * NWARPS;
+        const int row = m0 + (u % (TM / 16)) * 16 + gq;
+        const int k = k0 + (u / (TM / 16)) * 8 + tq;
+        ra[r][0] = fetch_a(wg, kwoff, kw_direct, wrow, row, cout_g, k, K);
+        ra[r][1] = fetch_a(wg, kwoff, kw_direct, wrow, row + 8, cout_g, k, K);
+        ra[r][2] = fetch_a(wg, kwoff, kw_direct, wrow, row, cout_g, k + 4, K);
+        ra[r][3] = fetch_a(wg, kwoff, kw_direct, wrow, row + 8, cout_g, k + 4, K);
+    }
+}
+
+// This work-item's share of the input tile at step k0: for its column blocks c (16-column block warp % NB +
+// c*NWARPS, load columns 2c and 2c+1: gq and gq+8 in it) and k blocks warp / NB + r*B_KSTEP, the steps tq and tq+4:
+// (tq, left), (tq+4, left), (tq, right), (tq+4, right), the b0 b1 b0 b1 order. Column state as in fetch_b, the
+// group's input block at x + cxn[c].
+inline void frag_fetch_b(float rb[B_COLBLOCKS][B_KPER][4], __global const float* x, const size_t* cxn, const int4* cbase,
+                         const int* cboff, __global const int4* ktab, const int4 in_sz, const int in_vol, const int cin_g,
+                         const int k0, const int warp, const int lane) {
+    const int tq = lane & 3;
+#ifdef TAP_MAJOR
+    const int4 tt = ktab[k0 / cin_g];
+    const size_t ci = (size_t)(k0 % cin_g + tq);
+#endif
+#pragma unroll
+    for (int c = 0; c < NCOLS; c++) {
+#ifdef TAP_MAJOR
+        const int4 b = cbase[c];
+        const int ok = (uint)(b.x + tt.y) < (uint)in_sz.x && (uint)(b.y + tt.z) < (uint)in_sz.y
+                       && (uint)(b.z + tt.w) < (uint)in_sz.z;
+        __global const float* p = x + cxn[c] + (cboff[c] + tt.x) + ci * in_vol;
+#endif
+#pragma unroll
+        for (int r = 0; r < B_KPER; r++) {
+            const int s = warp / NB + r * B_KSTEP;
+#pragma unroll
+            for (int e = 0; e < 2; e++) {
+#ifdef TAP_MAJOR
+                rb[c / 2][r][(c % 2) * 2 + e] = ok ? p[(size_t)(s * 8 + 4 * e) * in_vol] : 0.0f;
+#else
+                rb[c / 2][r][(c % 2) * 2 + e] =
+                    fetch_b(x + cxn[c], ktab, cbase[c], cboff[c], in_sz, in_vol, k0 + s * 8 + tq + 4 * e);
+#endif
+            }
+        }
+    }
+}
+
+// Four values into TF32: high parts to *hi; with 3xTF32 the remainders to *lo.
+inline void frag_store4(const float* v, __local uint4* hi, __local uint4* lo) {
+    const uint4 h = (uint4)(tf32_round(v[0]), tf32_round(v[1]), tf32_round(v[2]), tf32_round(v[3]));
+    *hi = h;
+#if MMA == 3
+    *lo = (uint4)(tf32_rest(v[0], h.x), tf32_rest(v[1], h.y), tf32_rest(v[2], h.z), tf32_rest(v[3], h.w));
+#endif
+}
+
+// The registers fetched by frag_fetch_a and frag_fetch_b into stage st of the local tiles.
+inline void frag_store(float ra[A_PER_WARP][4], float rb[B_COLBLOCKS][B_KPER][4], __local uint4* Ah, __local uint4* Al,
+                       __local uint4* Bh, __local uint4* Bl, const int st, const int warp, const int lane) {
+#pragma unroll
+    for (int r = 0; r < A_PER_WARP; r++) {
+        const int i = (st * A_BLOCKS + warp + r * NWARPS) * 32 + lane;
+        frag_store4(ra[r], Ah + i, Al + i);
+    }
+#pragma unroll
+    for (int c = 0; c < B_COLBLOCKS; c++) {
+#pragma unroll
+        for (int r = 0; r < B_KPER; r++) {
+            const int i = (st * B_BLOCKS + (warp / NB + r * B_KSTEP) * NB + warp % NB + c * NWARPS) * 32 + lane;
+            frag_store4(rb[c][r], Bh + i, Bl + i);
+        }
+    }
+}
+#endif
+
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void conv_implicit_gemm_mma(KERNEL_ARGS) {
+#ifdef MMA_FRAG
+    __local uint4 Ah[STAGES * A_BLOCKS * 32];
+    __local uint4 Bh[STAGES * B_BLOCKS * 32];
+#if MMA == 3
+    __local uint4 Al[STAGES * A_BLOCKS * 32];
+    __local uint4 Bl[STAGES * B_BLOCKS * 32];
+#else
+#define Al Ah
+#define Bl Bh
+#endif
+#else
     __local float As[TK * APITCH];
     __local float Bs[TK * BPITCH];
+#endif
     const int lid = get_local_id(0);
     const int warp = lid / 32;
     const int lane = lid % 32;
@@ -397,11 +567,8 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     const int m0 = get_group_id(1) * TM;
     const int n0 = col_base + get_group_id(0) * TN;
     const int in_vol = in_sz.x * in_sz.y * in_sz.z;
-    LOAD_COLUMN();
     __global const float* wg = w + (size_t)g * wgs;
 
-    float ra[A_LOADS];
-    float rb[B_LOADS];
     float acc[MI][NI][4];
 #ifndef MMA_EMULATE
 #pragma unroll
@@ -416,34 +583,97 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
             for (int q = 0; q < 4; q++) acc[i][j][q] = 0.0f;
 
+#ifdef MMA_FRAG
+    // This work-item's load columns (see frag_fetch_b): decoded once.
+    size_t cxn[NCOLS];
+    int4 cbase[NCOLS];
+    int cboff[NCOLS];
+#pragma unroll
+    for (int c = 0; c < NCOLS; c++) {
+        int n = 0, p = 0;
+        int4 base = (int4)(0);
+        const int col = n0 + (warp % NB + (c / 2) * NWARPS) * 16 + (c % 2) * 8 + gq;
+        const int ok = decode_column(col, cols, q_sz, out_sz, omul, ores, imul, ipad, &n, &p, &base);
+        cboff[c] = (base.x * in_sz.y + base.y) * in_sz.z + base.z;
+        if (!ok) base.x = -(1 << 30);
+        cbase[c] = base;
+        cxn[c] = ((size_t)n * cin + (size_t)g * cin_g) * in_vol;
+    }
+    float ra[A_PER_WARP][4];
+    float rb[B_COLBLOCKS][B_KPER][4];
+    frag_fetch_a(ra, wg, kwoff, kw_direct, wrow, cout_g, K, m0, 0, warp, lane);
+    frag_fetch_b(rb, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, 0, warp, lane);
+    frag_store(ra, rb, Ah, Al, Bh, Bl, 0, warp, lane);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    int st = 0;
+#else
+    LOAD_COLUMN();
+    float ra[A_LOADS];
+    float rb[B_LOADS];
     B_STEP(0);
 #pragma unroll
     FETCH_A(0);
 #pragma unroll
     FETCH_B(0);
+#endif
     for (int k0 = 0; k0 < K; k0 += TK) {
+        const int more = k0 + TK < K;
+#ifdef MMA_FRAG
+        if (more) {
+            frag_fetch_a(ra, wg, kwoff, kw_direct, wrow, cout_g, K, m0, k0 + TK, warp, lane);
+            frag_fetch_b(rb, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, k0 + TK, warp, lane);
+        }
+#else
 #pragma unroll
         STORE_A(As, APITCH);
 #pragma unroll
         STORE_B(Bs, BPITCH);
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (k0 + TK < K) {
+        if (more) {
             B_STEP(k0 + TK);
 #pragma unroll
             FETCH_A(k0 + TK);
 #pragma unroll
             FETCH_B(k0 + TK);
         }
+#endif
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
-        for (int ks = 0; ks < TK; ks += 8) {
+        for (int s = 0; s < TK / 8; s++) {
             uint ah[MI][4];
             uint bh[NI][2];
 #if MMA == 3
             uint al[MI][4];
             uint bl[NI][2];
 #endif
+#ifdef MMA_FRAG
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
+            for (int i = 0; i < MI; i++) {
+                const int idx = (st * A_BLOCKS + s * (TM / 16) + wr / 16 + i) * 32 + lane;
+                const uint4 h = Ah[idx];
+                ah[i][0] = h.x, ah[i][1] = h.y, ah[i][2] = h.z, ah[i][3] = h.w;
+#if MMA == 3
+                const uint4 l = Al[idx];
+                al[i][0] = l.x, al[i][1] = l.y, al[i][2] = l.z, al[i][3] = l.w;
+#endif
+            }
+#ifndef MMA_EMULATE
+#pragma unroll
+#endif
+            for (int j = 0; j < NI / 2; j++) {
+                const int idx = (st * B_BLOCKS + s * NB + wc / 16 + j) * 32 + lane;
+                const uint4 h = Bh[idx];
+                bh[2 * j][0] = h.x, bh[2 * j][1] = h.y, bh[2 * j + 1][0] = h.z, bh[2 * j + 1][1] = h.w;
+#if MMA == 3
+                const uint4 l = Bl[idx];
+                bl[2 * j][0] = l.x, bl[2 * j][1] = l.y, bl[2 * j + 1][0] = l.z, bl[2 * j + 1][1] = l.w;
+#endif
+            }
+#else
+            const int ks = s * 8;
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
@@ -477,6 +707,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
                 }
             }
+#endif
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
@@ -502,6 +733,15 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
                 }
             }
         }
+#ifdef MMA_FRAG
+        if (more) {
+#if STAGES == 1
+            barrier(CLK_LOCAL_MEM_FENCE);
+#endif
+            st = (st + 1) % STAGES;
+            frag_store(ra, rb, Ah, Al, Bh, Bl, st, warp, lane);
+        }
+#endif
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
@@ -538,8 +778,8 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #pragma unroll
 #endif
             for (int i = 0; i < MI; i++) {
-                store_output(y, bias, has_bias, acc[i][j][e], m0 + wr + i * 16 + gq, g, cout_g, out_vol, off);
-                store_output(y, bias, has_bias, acc[i][j][2 + e], m0 + wr + i * 16 + gq + 8, g, cout_g, out_vol, off);
+                store_output(y, bias, has_bias, acc[i][j][e], m0 + wr + i * 16 + gq, g, cout_g, out_sz, off);
+                store_output(y, bias, has_bias, acc[i][j][2 + e], m0 + wr + i * 16 + gq + 8, g, cout_g, out_sz, off);
             }
         }
     }

@@ -75,6 +75,8 @@ public final class DeviceProbe {
                 if (backend.facts().tensorCores() != io.github.convcl.plan.DeviceFacts.TensorCores.NONE) {
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES));
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES));
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, Planner.MMA_TILES));
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, Planner.MMA_TILES));
                 }
                 for (Plan p : gemms) {
                     builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p)

@@ -272,7 +272,8 @@ public final class OpenClBackend implements Backend {
             try {
                 Faults.check(Faults.Point.ALLOCATION);
                 switch (plan.algorithm()) {
-                    case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32 ->
+                    case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32, CL_IMPLICIT_GEMM_TF32_FRAG,
+                            CL_IMPLICIT_GEMM_3XTF32_FRAG ->
                             implicitGemm(s, plan, in, weight, b, out, hasBias, in3, out3, k3, st3, dl3, pd3);
                     case CL_CPU_TILE -> {
                         int[] before = ConvSpec.to3d(s.padBefore(), 0);
@@ -481,15 +482,18 @@ public final class OpenClBackend implements Backend {
         boolean mma = plan.algorithm().isTensorCore();
         boolean flat = flatReductionTable(s, in3);
         boolean tapMajor = tapMajor(s, in3, t);
+        boolean rowTaps = rowTaps(s);
         cl_kernel k = kernel("implicit_gemm", gemmBuildOptions(plan) + gemmTableOptions(s.paddingMode(), flat)
-                + (tapMajor ? " -DTAP_MAJOR" : ""), gemmKernelName(plan));
+                + (tapMajor ? " -DTAP_MAJOR" : "") + (rowTaps ? rowTapsOptions(k3) : ""), gemmKernelName(plan));
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
-        long gy = mma ? ceilDiv(coutG, t.tm()) : ceilDiv(coutG, t.tm()) * (t.tm() / t.wm());
+        // The GEMM's rows per group: output channels, or with ROW_TAPS (output channel, tap) pairs.
+        int rows = rowTaps ? coutG * kvol : coutG;
+        long gy = mma ? ceilDiv(rows, t.tm()) : ceilDiv(rows, t.tm()) * (t.tm() / t.wm());
         long[] local = mma ? new long[] {t.mmaWorkGroupSize(), 1, 1} : new long[] {t.tn() / t.wn(), t.tm() / t.wm(), 1};
         long itemsPerTile = mma ? t.mmaWorkGroupSize() : t.tn() / t.wn();
-        for (GemmClass c : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat, tapMajor)) {
+        for (GemmClass c : gemmClasses(s, in3, out3, k3, st3, dl3, pd3, flat, tapMajor, rowTaps)) {
             int reduction = c.reduction;
             DeviceBuffer w = weight;
             long wgs = (long) coutG * cinG * kvol;
@@ -512,7 +516,7 @@ public final class OpenClBackend implements Backend {
             }
             long cols = (long) s.batch() * c.q[0] * c.q[1] * c.q[2];
             Args a = new Args(k).mem(in).mem(w).mem(b).mem(out)
-                    .i(s.inChannels()).i(s.outChannels()).i(cinG).i(coutG)
+                    .i(s.inChannels()).i(s.outChannels()).i(cinG).i(rows)
                     .i4(in3).i4(out3).i4(c.q).i4(c.omul).i4(c.ores).i4(c.imul).i4(c.ipad)
                     .i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
                     .i(s.transposed() && c.weightTaps == null ? 0 : 1).i(Math.toIntExact(cols));
@@ -554,10 +558,36 @@ public final class OpenClBackend implements Backend {
                 && !"off".equalsIgnoreCase(System.getProperty("convcl.gemm.tapMajor"));
     }
 
+    /**
+     * Whether implicit_gemm.cl runs the transposed convolution {@code s} as one GEMM whose rows are (output channel,
+     * tap) pairs (its ROW_TAPS): a kernel equal to the stride, no padding, output padding or dilation, so that every
+     * output has exactly one tap; unless {@code -Dconvcl.gemm.rowTaps=off} (for A/B timing: the residue classes).
+     */
+    static boolean rowTaps(ConvSpec s) {
+        if (!s.transposed() || "off".equalsIgnoreCase(System.getProperty("convcl.gemm.rowTaps"))) {
+            return false;
+        }
+        for (int d = 0; d < s.rank(); d++) {
+            if (s.kernel()[d] != s.stride()[d] || s.padBefore()[d] != 0 || s.padAfter()[d] != 0 || s.outputPadding()[d] != 0
+                    || s.dilation()[d] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The ROW_TAPS build options for a kernel of (depth, height, width) k3. */
+    static String rowTapsOptions(int[] k3) {
+        return " -DROW_TAPS=" + k3[0] * k3[1] * k3[2] + " -DRKH=" + k3[1] + " -DRKW=" + k3[2];
+    }
+
     /** The build options of implicit_gemm.cl for a plan on this device, without the layer's ({@link #gemmTableOptions}). */
     public String gemmBuildOptions(Plan plan) {
         String tiles = plan.tuning().buildOptions();
-        return plan.algorithm().isTensorCore() ? tiles + " -DMMA=" + plan.algorithm().tf32Products() + mmaOptions() : tiles;
+        if (!plan.algorithm().isTensorCore()) {
+            return tiles;
+        }
+        return tiles + " -DMMA=" + plan.algorithm().tf32Products() + (plan.algorithm().fragmentTiles() ? " -DMMA_FRAG" : "") + mmaOptions();
     }
 
     /** The kernel of implicit_gemm.cl a plan runs. */
@@ -590,12 +620,20 @@ public final class OpenClBackend implements Backend {
     static final int TABLE_STEP = 64;
 
     static List<GemmClass> gemmClasses(ConvSpec s, int[] in3, int[] out3, int[] k3, int[] st3, int[] dl3, int[] pd3,
-                                       boolean flat, boolean tapMajor) {
+                                       boolean flat, boolean tapMajor, boolean rowTaps) {
         int kvol = s.kernelVolume();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int channels = tapMajor ? 1 : cinG;
         List<GemmClass> classes = new ArrayList<>();
+        if (rowTaps) {
+            // One 1x1 reduction over the channels per input position; the rows (co, tap) read weights reordered to
+            // (groups, cout_g, taps, cin_g), all taps in kernel order.
+            int[][] tables = reductionTables(channels, new int[] {0}, new int[][] {{0, 0, 0}}, flat, in3);
+            classes.add(new GemmClass(in3, st3, new int[] {0, 0, 0}, new int[] {1, 1, 1}, new int[] {0, 0, 0}, cinG, cinG, tables[0],
+                    tables[1], java.util.stream.IntStream.range(0, kvol).toArray()));
+            return classes;
+        }
         if (!s.transposed()) {
             int[] taps = java.util.stream.IntStream.range(0, kvol).toArray();
             int[][] offsets = new int[kvol][];

@@ -28,6 +28,13 @@ public enum Algorithm {
     CL_IMPLICIT_GEMM_TF32("implicit gemm", "mma tf32"),
     /** OpenCL on NVIDIA tensor cores: 3xTF32 (hi*hi + hi*lo + lo*hi), FP32 accuracy. */
     CL_IMPLICIT_GEMM_3XTF32("implicit gemm", "mma 3xtf32"),
+    /**
+     * {@link #CL_IMPLICIT_GEMM_TF32} with fragment-ordered local tiles (implicit_gemm.cl's MMA_FRAG): rounded to TF32
+     * once at the store, read as one 16-byte load per fragment, double-buffered where two stages fit.
+     */
+    CL_IMPLICIT_GEMM_TF32_FRAG("implicit gemm", "mma tf32 frag"),
+    /** {@link #CL_IMPLICIT_GEMM_3XTF32} with fragment-ordered local tiles, split into TF32 parts once at the store. */
+    CL_IMPLICIT_GEMM_3XTF32_FRAG("implicit gemm", "mma 3xtf32 frag"),
     /** OpenCL on CPUs: padded input, each work-item CO output channels x 8 positions in float8 registers. */
     CL_CPU_TILE("cpu tile"),
     /** OpenCL on CPUs: transposed convolution by output residue class, float8 x CO register tiles, no atomics. */
@@ -75,8 +82,14 @@ public enum Algorithm {
     /** True for the tensor-core kernels. */
     public boolean isTensorCore() {
         return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_3XTF32 || this == CL_WINOGRAD_F2_3XTF32
-                || this == CL_WINOGRAD_F4_3XTF32;
+                || this == CL_WINOGRAD_F4_3XTF32 || fragmentTiles();
     }
+
+    /** True for the tensor-core kernels with fragment-ordered local tiles. */
+    public boolean fragmentTiles() {
+        return this == CL_IMPLICIT_GEMM_TF32_FRAG || this == CL_IMPLICIT_GEMM_3XTF32_FRAG;
+    }
+
 
     /** Outputs per tile and dimension of the Winograd algorithms (2 or 4); 0 for the others. */
     public int winogradTile() {
@@ -89,6 +102,6 @@ public enum Algorithm {
 
     /** TF32 products per multiply-add of the tensor-core kernels: 1 or 3; 0 for the others. */
     public int tf32Products() {
-        return this == CL_IMPLICIT_GEMM_TF32 ? 1 : isTensorCore() ? 3 : 0;
+        return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_TF32_FRAG ? 1 : isTensorCore() ? 3 : 0;
     }
 }

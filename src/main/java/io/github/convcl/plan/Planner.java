@@ -107,6 +107,14 @@ public final class Planner {
                         plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, t));
                     }
                 }
+                if (t.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
+                    if (t.isValidMmaFragmentTiling(3)) {
+                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t));
+                    }
+                    if (s.precision() == Precision.TF32 && t.isValidMmaFragmentTiling(1)) {
+                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, t));
+                    }
+                }
             }
         }
         if (depthwiseShaped) {

@@ -46,6 +46,28 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
         return dividesLoads(mmaWorkGroupSize());
     }
 
+    /**
+     * The constraints of the MMA kernel with fragment-ordered tiles (MMA_FRAG), besides {@link #isValidMmaTiling}'s:
+     * warp tiles of whole 16-column blocks, warps that divide the weight tile's 16x8 blocks, warps and 16-column
+     * blocks that divide one another (with as many k8 steps to share where the warps are more), and one stage of the
+     * tiles in 48 KiB (NVIDIA's static local memory).
+     */
+    public boolean isValidMmaFragmentTiling(int tf32Products) {
+        if (!isValidMmaTiling() || wn % 16 != 0 || tn % 16 != 0) {
+            return false;
+        }
+        int warps = mmaWorkGroupSize() / 32;
+        int kb = tk / 8;
+        int nb = tn / 16;
+        boolean columns = warps >= nb ? warps % nb == 0 && kb % (warps / nb) == 0 : nb % warps == 0;
+        return (kb * (tm / 16)) % warps == 0 && columns && mmaFragmentStageBytes(tf32Products) <= 49152;
+    }
+
+    /** Local memory of one stage of the fragment-ordered tiles: TF32 high parts, and remainders for 3xTF32. */
+    public long mmaFragmentStageBytes(int tf32Products) {
+        return (long) (tm + tn) * tk * 4 * (tf32Products == 3 ? 2 : 1);
+    }
+
     /** The build options that define the macros. */
     public String buildOptions() {
         return "-DTM=" + tm + " -DTN=" + tn + " -DTK=" + tk + " -DWM=" + wm + " -DWN=" + wn;

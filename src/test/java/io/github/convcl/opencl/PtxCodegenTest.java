@@ -35,6 +35,12 @@ class PtxCodegenTest {
         for (Tuning t : Planner.MMA_TILE_CANDIDATES) {
             plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
             plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, t));
+            if (t.isValidMmaFragmentTiling(3)) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t));
+            }
+            if (t.isValidMmaFragmentTiling(1)) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, t));
+            }
         }
         for (Tuning t : Planner.GEMM_TILE_CANDIDATES) {
             plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
@@ -57,9 +63,11 @@ class PtxCodegenTest {
     void compilesToPtxWithTheExpectedInstructionsAndNoStack(Plan plan) throws Exception {
         Tuning t = plan.tuning();
         String options = t.buildOptions() + (plan.algorithm().isTensorCore() ? " -DMMA=" + plan.algorithm().tf32Products() : "")
+                + (plan.algorithm().fragmentTiles() ? " -DMMA_FRAG" : "")
                 + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true);
         checkPtx(plan, ptx("implicit_gemm", options));
         checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR"));
+        checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR" + OpenClBackend.rowTapsOptions(new int[] {1, 2, 2})));
     }
 
     private static void checkPtx(Plan plan, String code) {
@@ -69,6 +77,14 @@ class PtxCodegenTest {
             long perStep = (long) (t.wm() / 16) * (t.wn() / 8) * plan.algorithm().tf32Products();
             assertEquals(perStep * (t.tk() / 8), mma, "mma.sync instructions in the unrolled reduction step");
             assertTrue(code.contains(".entry conv_implicit_gemm_mma"), "kernel entry");
+            if (plan.algorithm().fragmentTiles()) {
+                // Each fragment read is one 16-byte local load: per k8 step WM/16 weight and WN/16 input blocks, twice
+                // for 3xTF32 (high parts and remainders).
+                long v4 = code.lines().filter(l -> l.contains("ld.shared.v4.u32") || l.contains("ld.shared.v4.b32")).count();
+                long loads = (long) (t.wm() / 16 + t.wn() / 16) * (plan.algorithm().tf32Products() == 3 ? 2 : 1);
+                assertEquals(loads * (t.tk() / 8), v4, "16-byte fragment loads in the unrolled reduction step");
+                assertEquals(v4, code.lines().filter(l -> l.contains("ld.shared")).count(), "local reads other than the fragments'");
+            }
         } else {
             assertEquals(0, mma);
             // Without libclc, clang leaves OpenCL's fma() as a call to the mangled builtin; NVIDIA's compiler inlines it.

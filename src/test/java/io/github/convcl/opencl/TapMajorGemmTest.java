@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convcl.TestSupport;
+import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
@@ -49,6 +50,10 @@ class TapMajorGemmTest extends OpenClCpuFixture {
                         .kernel(1).stride(2).build()),
                 Arguments.of("transposed 3d 2x2x2 stride 2", ConvSpec.convTranspose(3).input(1, 16, 3, 4, 3).outChannels(8).kernel(2)
                         .stride(2).build()),
+                Arguments.of("transposed 2x2 stride 2, grouped, bias (one GEMM of (channel, tap) rows)", ConvSpec.convTranspose(2)
+                        .input(2, 32, 5, 7).outChannels(12).groups(2).kernel(2).stride(2).bias(true).build()),
+                Arguments.of("transposed 1d kernel 3 stride 3, 12 channels (one GEMM, channel-major)", ConvSpec.convTranspose(1)
+                        .input(2, 12, 11).outChannels(10).kernel(3).stride(3).bias(true).build()),
                 Arguments.of("transposed 1d grouped", ConvSpec.convTranspose(1).input(2, 32, 9).outChannels(16).groups(2).kernel(5)
                         .stride(3).padding(2).build()),
                 Arguments.of("3 channels (channel-major)", ConvSpec.conv(2).input(1, 3, 15, 15).outChannels(16).kernel(7).stride(2).padding(3).build()),
@@ -56,13 +61,60 @@ class TapMajorGemmTest extends OpenClCpuFixture {
                         .paddingMode(PaddingMode.REFLECT).build()));
     }
 
+    /**
+     * The fragment-ordered MMA kernel with as many warps as 16-column blocks (the default tiling) and with more
+     * (8 warps, 4 blocks); TensorCoreTest checks every tiling bit for bit against the row layout.
+     */
+    static final List<Tuning> FRAGMENT_TILINGS = List.of(Planner.MMA_TILES, new Tuning(128, 64, 16, 32, 32));
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
     void everyImplicitGemmPlanMatchesTheReference(String name, ConvSpec s) {
         List<Plan> plans = cl.backend().applicablePlans(s).stream()
-                .filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM || p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32).toList();
+                .filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM || p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32
+                        || p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG && FRAGMENT_TILINGS.contains(p.tuning())).toList();
         assertTrue(plans.size() >= Planner.GEMM_TILE_CANDIDATES.size(), "implicit-GEMM plans offered: " + plans);
         TestSupport.assertPlansMatchReference(cl.backend(), name, s, plans, RELATIVE);
+    }
+
+    /**
+     * A transposed convolution whose kernel is its stride runs as one GEMM of (channel, tap) rows: the same products
+     * in the same order as the residue classes, so the same bits; and only such layers take that path.
+     */
+    @Test
+    void upsamplingAsOneGemmMatchesTheResidueClassesBitForBit() {
+        ConvSpec s = ConvSpec.convTranspose(2).input(2, 16, 6, 5).outChannels(24).kernel(2).stride(2).bias(true).build();
+        assertTrue(OpenClBackend.rowTaps(s));
+        assertFalse(OpenClBackend.rowTaps(s.toBuilder().padding(1).build()), "padding");
+        assertFalse(OpenClBackend.rowTaps(s.toBuilder().kernel(3).build()), "kernel 3, stride 2");
+        assertFalse(OpenClBackend.rowTaps(s.toBuilder().stride(1).kernel(2).build()), "overlapping taps");
+        assertFalse(OpenClBackend.rowTaps(ConvSpec.conv(2).input(1, 4, 6, 6).outChannels(4).kernel(2).stride(2).build()), "convolution");
+        // Widths 5 (scalar stores), 8 and 4 (the FMA kernel's paired float4 stores), 2D, 3D and 1D.
+        List<ConvSpec> layers = List.of(s, s.toBuilder().input(1, 16, 3, 8).build(),
+                ConvSpec.convTranspose(3).input(1, 16, 2, 3, 4).outChannels(8).kernel(2).stride(2).build(),
+                ConvSpec.convTranspose(1).input(2, 16, 12).outChannels(8).kernel(2).stride(2).bias(true).build());
+        RandomSpecs r = new RandomSpecs(5, 1);
+        for (ConvSpec l : layers) {
+            assertTrue(OpenClBackend.rowTaps(l), l.toString());
+            float[] x = r.data(l.inputElements());
+            float[] w = r.data(l.weightElements());
+            float[] b = l.hasBias() ? r.data(l.outChannels()) : null;
+            List<Plan> plans = cl.backend().applicablePlans(l).stream()
+                    .filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM || p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32).toList();
+            assertFalse(plans.isEmpty());
+            for (Plan p : plans) {
+                float[] one = cl.backend().convolveArrays(l, p, x, w, b);
+                float[] classes;
+                System.setProperty("convcl.gemm.rowTaps", "off");
+                try {
+                    classes = cl.backend().convolveArrays(l, p, x, w, b);
+                } finally {
+                    System.clearProperty("convcl.gemm.rowTaps");
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(classes, one, l + " " + p);
+                TestSupport.assertClose(l + " " + p, one, io.github.convcl.jvm.Reference.convolve(l, x, w, b));
+            }
+        }
     }
 
     @Test

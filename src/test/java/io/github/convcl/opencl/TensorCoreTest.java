@@ -40,6 +40,8 @@ class TensorCoreTest extends OpenClCpuFixture {
     /** TF32 rounds: on these random layers some output must be off by more than FP32 ever is. */
     static final double TF32_VISIBLE_RELATIVE = 1e-5;
 
+    static final String FIRST_LAYER = "strided 3x3";
+
     static Stream<Arguments> layers() {
         return Stream.of(
                 Arguments.of("dense 3x3", ConvSpec.conv(2).input(2, 24, 10, 11).outChannels(40).kernel(3).padding(1).build()),
@@ -88,6 +90,44 @@ class TensorCoreTest extends OpenClCpuFixture {
         double rel = relativeToMagnitude(s, y, d[0], d[1], d[2]);
         assertTrue(rel <= THREE_TF32_RELATIVE, name + ": error / sum|w*x| = " + rel);
         TestSupport.assertClose(name, y, Reference.convolve(s, d[0], d[1], d[2]));
+    }
+
+    /**
+     * The fragment-ordered tiles hold the same TF32 parts and feed the same products in the same order as the row
+     * layout, so every tiling that allows them must give bit-identical outputs; and 3xTF32 through them stays at FP32
+     * accuracy. The strided layer covers every tiling: the three column mappings (fewer, as many and more warps than
+     * 16-column blocks), one and two stages, k steps of 16 and 32.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layers")
+    void fragmentOrderedTilesMatchTheRowLayoutBitForBit(String name, ConvSpec spec) {
+        Backend b = cl.backend();
+        int checked = 0;
+        for (Precision precision : List.of(Precision.FP32, Precision.TF32)) {
+            ConvSpec s = spec.withPrecision(precision);
+            float[][] d = data(s, name.hashCode() + 2);
+            int products = precision == Precision.TF32 ? 1 : 3;
+            // Every tiling on the first layer; on the others (each a slow PoCL build per tiling) the default tiling and
+            // one with more warps than 16-column blocks.
+            List<io.github.convcl.plan.Tuning> tilings = name.equals(FIRST_LAYER) ? Planner.MMA_TILE_CANDIDATES
+                    : TapMajorGemmTest.FRAGMENT_TILINGS;
+            for (io.github.convcl.plan.Tuning t : tilings) {
+                if (!t.isValidMmaFragmentTiling(products)) {
+                    continue;
+                }
+                Plan rows = new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32 : Algorithm.CL_IMPLICIT_GEMM_3XTF32, t);
+                Plan frag = new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG : Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t);
+                assertTrue(b.applicablePlans(s).contains(frag), frag + " offered for " + s);
+                float[] y = b.convolveArrays(s, frag, d[0], d[1], d[2]);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(b.convolveArrays(s, rows, d[0], d[1], d[2]), y, name + " " + frag);
+                if (products == 3) {
+                    double rel = relativeToMagnitude(s, y, d[0], d[1], d[2]);
+                    assertTrue(rel <= THREE_TF32_RELATIVE, name + " " + frag + ": error / sum|w*x| = " + rel);
+                }
+                checked++;
+            }
+        }
+        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 12 : 4), "fragment-ordered tilings checked: " + checked);
     }
 
     @Test
