@@ -69,6 +69,9 @@ case "$phase" in
     # A/B of the implicit GEMM's loader: the same plans with the channel-major tables
     step convcl "${tc[@]}" -Dconvcl.gemm.tapMajor=off -- bench "${suite[@]}" --compare "$data/convcl-tc.json" \
          --json "$data/convcl-tc-channel-major.json"
+    # A/B of the transposed layers whose kernel is the stride: the residue classes instead of one (channel, tap) GEMM
+    step convcl "${tc[@]}" -Dconvcl.gemm.rowTaps=off -- bench "${suite[@]}" --layers convT2x2s2,convT3d2s2 \
+         --compare "$data/convcl-tc.json" --json "$data/convcl-tc-residue-classes.json"
     ;;
   tf32)
     step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$data/cudnn-tf32.json"

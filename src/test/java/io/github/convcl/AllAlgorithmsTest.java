@@ -13,6 +13,7 @@ import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,14 +45,13 @@ class AllAlgorithmsTest {
         backends.forEach(Backend::close);
     }
 
-    /**
-     * The plans to run: every applicable one, but the fragment-ordered tensor-core kernel with its default tiling only
-     * (TensorCoreTest checks every tiling of it bit for bit against the row layout; each tiling is a slow build on PoCL).
-     */
+    /** The plans to run: every applicable one, the implicit GEMM's with the tilings of {@link TestSupport#GEMM_TILINGS}. */
     private static List<Plan> plans(Backend b, ConvSpec s) {
-        return b.applicablePlans(s).stream()
-                .filter(p -> !p.algorithm().fragmentTiles() || p.tuning().equals(io.github.convcl.plan.Planner.MMA_TILES)).toList();
+        return b.applicablePlans(s).stream().filter(p -> !TestSupport.implicitGemm(p) || TestSupport.GEMM_TILINGS.contains(p.tuning()))
+                .filter(p -> !p.algorithm().fragmentTiles() || p.tuning().equals(Planner.MMA_TILES)).toList();
     }
+
+
 
     private static float[] run(Backend b, Plan plan, ConvSpec s, float[] x, float[] w, float[] bias) {
         return b.convolveArrays(s, plan, x, w, bias);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.convcl.backend.BackendUnavailableException;
 import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.plan.Tuning;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -101,4 +103,25 @@ public final class TestSupport {
         }
         return a;
     }
+
+    /**
+     * Implicit-GEMM tilings that the broad tests (AllAlgorithmsTest, most of TapMajorGemmTest's layers) run: the
+     * defaults (GPU, CPU, narrow, tensor cores) and one of each other shape (a k step of 8, 8x8 register blocks, 8
+     * warps, a k step of 32). Every tiling is checked on three layers of TapMajorGemmTest (FMA and 3xTF32: a
+     * convolution, a transposed and a grouped one) and on one of TensorCoreTest (fragment-ordered tiles, bit for bit
+     * against the row layout), and compiled to PTX by PtxCodegenTest. Each tiling costs a PoCL build per layer option
+     * set; all of them everywhere took a cold CI run past 25 minutes.
+     */
+    public static final java.util.Set<Tuning> GEMM_TILINGS = java.util.Set.of(Planner.GPU_TILES, Planner.CPU_TILES,
+            Planner.GPU_NARROW_TILES, new Tuning(128, 64, 8, 8, 4), new Tuning(128, 128, 16, 8, 8), Planner.MMA_TILES,
+            new Tuning(128, 64, 16, 32, 32), new Tuning(128, 128, 32, 32, 64));
+
+    /** The implicit-GEMM algorithms (whose plans carry a GEMM tiling). */
+    public static boolean implicitGemm(io.github.convcl.plan.Plan p) {
+        return switch (p.algorithm()) {
+            case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32, CL_IMPLICIT_GEMM_TF32_FRAG, CL_IMPLICIT_GEMM_3XTF32_FRAG -> true;
+            default -> false;
+        };
+    }
+
 }

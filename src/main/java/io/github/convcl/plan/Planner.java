@@ -22,7 +22,10 @@ public final class Planner {
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
             new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES,
-            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 4, 4), new Tuning(64, 128, 16, 8, 8));
+            new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 4, 4), new Tuning(64, 128, 16, 8, 8),
+            // Few output channels: 256 work-items on 32 rows (inception5x5: 32 channels, 392 work-groups of 64 left
+            // most of the H100 idle), and 8 rows for 8 channels per group (grouped3x3g32), neither measured yet.
+            new Tuning(32, 64, 16, 2, 4), new Tuning(8, 64, 8, 2, 4));
     /**
      * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
      * default, 4 warps of 32x32 (2x4 m16n8k8 products each): the best TF32 plan of the H100's dense class
@@ -31,7 +34,9 @@ public final class Planner {
     public static final Tuning MMA_TILES = new Tuning(64, 64, 16, 32, 32);
     public static final java.util.List<Tuning> MMA_TILE_CANDIDATES = java.util.List.of(MMA_TILES,
             new Tuning(128, 64, 16, 64, 32), new Tuning(128, 128, 16, 64, 64), new Tuning(128, 128, 32, 32, 64),
-            new Tuning(256, 128, 16, 64, 64), new Tuning(128, 128, 16, 32, 64), new Tuning(128, 64, 16, 32, 32));
+            new Tuning(256, 128, 16, 64, 64), new Tuning(128, 128, 16, 32, 64), new Tuning(128, 64, 16, 32, 32),
+            // 32 output channels (inception5x5, convT3x3s2op1): 4 warps of 16x32, not measured yet.
+            new Tuning(32, 64, 16, 16, 32));
     /**
      * The CPU tile kernels: {@code tm} output channels per work-item (CO), {@code tn} positions (VN = tn/8).
      */

@@ -239,6 +239,13 @@ class PlannerTest {
         assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), x3Plans.apply(Planner.applicable(resnet3x3(), H100)));
         assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), tf32Plans.apply(Planner.applicable(tf32(resnet3x3()), H100)));
         assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), x3Plans.apply(Planner.applicable(transposed(), POCL_EMULATED)));
+        java.util.function.Function<java.util.List<Plan>, Long> fragPlans = ps -> ps.stream().filter(p -> p.algorithm().fragmentTiles()).count();
+        long frag3 = Planner.MMA_TILE_CANDIDATES.stream().filter(t -> t.isValidMmaFragmentTiling(3)).count();
+        long frag1 = Planner.MMA_TILE_CANDIDATES.stream().filter(t -> t.isValidMmaFragmentTiling(1)).count();
+        assertTrue(frag3 >= 4 && frag1 > frag3, "fragment-ordered tilings: " + frag3 + " (3xTF32), " + frag1 + " (TF32)");
+        assertEquals(frag3, fragPlans.apply(Planner.applicable(resnet3x3(), H100)));
+        assertEquals(frag3 + frag1, fragPlans.apply(Planner.applicable(tf32(resnet3x3()), H100)));
+        assertEquals(0L, fragPlans.apply(Planner.applicable(tf32(resnet3x3()), V100)));
         assertEquals(0L, x3Plans.apply(Planner.applicable(tf32(resnet3x3()), POCL)));
         assertEquals(0L, x3Plans.apply(Planner.applicable(tf32(resnet3x3()), V100)));
         assertEquals(0L, x3Plans.apply(Planner.applicable(resnet3x3(), JAVA)));
