@@ -58,7 +58,10 @@ public final class DeviceProbe {
                 ConvSpec.convTranspose(3).input(1, 4, 3, 4, 5).outChannels(2).kernel(2).stride(2).build());
     }
 
-    /** Builds every shipped kernel file (each tuning of the tiled one) and runs every applicable plan on small layers. */
+    /**
+     * Builds every shipped kernel file (each tuning of the tiled one) and runs every applicable plan on small layers
+     * (emulated tensor-core plans with their default tiling only).
+     */
     public List<Check> check() {
         List<Check> checks = new ArrayList<>();
         List<String[]> builds = new ArrayList<>();
@@ -119,6 +122,9 @@ public final class DeviceProbe {
                 ref[i] = (float) r[i];
             }
             for (Plan p : Planner.applicable(s, backend.facts())) {
+                if (emulatedBeyondDefault(p)) {
+                    continue;
+                }
                 String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
                 try {
                     float[] y = backend.convolveArrays(s, p, x, w, bias);
@@ -130,6 +136,16 @@ public final class DeviceProbe {
             }
         }
         return checks;
+    }
+
+    /**
+     * An emulated tensor-core plan (a CPU device: a correctness aid the planner never picks) with another tiling than
+     * the default: the check runs the emulation with the default tiling only, since each tiling is a slow build there
+     * (the test suite runs the others).
+     */
+    private boolean emulatedBeyondDefault(Plan p) {
+        return p.algorithm().isTensorCore() && backend.facts().tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED
+                && !p.tuning().equals(Planner.MMA_TILES);
     }
 
     /** Measured rates of one device, with theoretical figures where they can be derived. */
