@@ -9,7 +9,8 @@
 #                                  # the JSON and tuning files come back together in results.tgz
 #   bash .ci/gpu-session.sh final  # a shorter all for a last few minutes of device time: FP32 (all kernels) and
 #                                  # TF32 tune and bench against cuDNN first, then the FP32 golden check
-# Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below.
+# Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below; the tf32 phase (so
+# also all and final) ends with mma-layouts.md, the best time per layer of each tensor-core tile layout.
 set -uo pipefail
 phase=${1:?usage: gpu-session.sh check|fp32|tf32}
 out=${OUT:?OUT is set by the device tool}
@@ -78,6 +79,8 @@ case "$phase" in
     step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each
     step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$data/cudnn-tf32.json" \
          --json "$data/convcl-tf32.json" --markdown "$out/convcl-tf32.md"
+    # The row layout against the fragment-ordered tiles, per layer, from every tune candidate's time so far
+    bash .ci/mma-layouts.sh "$log" | tee "$out/mma-layouts.md"
     ;;
   *)
     echo "unknown phase $phase: check, fp32 or tf32" >&2
