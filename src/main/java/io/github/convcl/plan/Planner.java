@@ -156,7 +156,7 @@ public final class Planner {
      */
     public static final java.util.List<Tuning> WINOGRAD_PRODUCT_TILES = java.util.List.of(GPU_TILES, new Tuning(128, 64, 8, 8, 4),
             new Tuning(64, 128, 8, 4, 8), CPU_TILE_6x16, CPU_TILE_8);
-    public static final java.util.List<Tuning> WINOGRAD_MMA_TILES = java.util.List.of(MMA_TILES, new Tuning(64, 64, 16, 32, 32));
+    public static final java.util.List<Tuning> WINOGRAD_MMA_TILES = java.util.List.of(MMA_TILES, new Tuning(128, 64, 16, 64, 32));
 
     /**
      * True when Winograd F(m, 3) computes {@code s}: a convolution (not transposed) with zero padding, stride 1, a
