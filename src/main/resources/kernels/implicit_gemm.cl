@@ -188,6 +188,13 @@ inline int output_column(const int col, const int cols, const int4 q_sz, const i
     return 1;
 }
 
+#ifdef ROW_TAPS
+// The offset of kernel tap t (in kernel order: depth, height, width) in an output channel of size out_sz.
+inline int tap_offset(const int t, const int4 out_sz) {
+    return ((t / (RKH * RKW)) * out_sz.y + (t / RKW) % RKH) * out_sz.z + t % RKW;
+}
+#endif
+
 // Writes acc + bias at output channel row of group g into a column that output_column found real. With ROW_TAPS,
 // row is (output channel row / ROW_TAPS of the group, tap row % ROW_TAPS), and cout_g counts such rows.
 inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
@@ -197,8 +204,7 @@ inline void store_output(__global float* y, __global const float* bias, const in
 #ifdef ROW_TAPS
     const int t = row % ROW_TAPS;
     const int co = g * (cout_g / ROW_TAPS) + row / ROW_TAPS;
-    const int tap = ((t / (RKH * RKW)) * out_sz.y + (t / RKW) % RKH) * out_sz.z + t % RKW;
-    y[off + (size_t)co * out_vol + tap] = acc + (has_bias ? bias[co] : 0.0f);
+    y[off + (size_t)co * out_vol + tap_offset(t, out_sz)] = acc + (has_bias ? bias[co] : 0.0f);
 #else
     const int co = g * cout_g + row;
     y[off + (size_t)co * out_vol] = acc + (has_bias ? bias[co] : 0.0f);
@@ -330,7 +336,7 @@ void conv_implicit_gemm(KERNEL_ARGS) {
                 const int t = row % ROW_TAPS;
                 const int co = g * (cout_g / ROW_TAPS) + row / ROW_TAPS;
                 const float b = has_bias ? bias[co] : 0.0f;
-                __global float* o = y + off + (size_t)co * out_vol + ((t / (RKH * RKW)) * out_sz.y + (t / RKW) % RKH) * out_sz.z;
+                __global float* o = y + off + (size_t)co * out_vol + tap_offset(t, out_sz);
                 *(__global float4*)o = (float4)(acc[i][4 * v] + b, acc[i + 1][4 * v] + b, acc[i][4 * v + 1] + b, acc[i + 1][4 * v + 1] + b);
                 *(__global float4*)(o + 4) =
                     (float4)(acc[i][4 * v + 2] + b, acc[i + 1][4 * v + 2] + b, acc[i][4 * v + 3] + b, acc[i + 1][4 * v + 3] + b);
