@@ -84,6 +84,13 @@ inline int decode_column(int col, int cols, int4 q_sz, int4 out_sz, int4 omul, i
 // tile is the flat indices lid + r*WG (r < TM*TK/WG; row idx/TK, step idx%TK: consecutive work-items read one
 // weight row in order), of the input tile the steps lid/TN + r*(WG/TN) of its column lid%TN.
 
+// Whether tap kt (its (dz, dy, dx) in kt.y, kt.z, kt.w) of a column whose receptive field starts at base reads inside
+// the input: three unsigned compares (a base of -2^30 marks a column past the end and fails them).
+inline int tap_inside(const int4 base, const int4 kt, const int4 in_sz) {
+    return (uint)(base.x + kt.y) < (uint)in_sz.x && (uint)(base.y + kt.z) < (uint)in_sz.y
+           && (uint)(base.z + kt.w) < (uint)in_sz.z;
+}
+
 // Weight (row, reduction index kidx) of this work-group's group, zero outside the matrix.
 inline float fetch_a(__global const float* wg, __global const int* kwoff, const int kw_direct, const int wrow,
                      const int row, const int cout_g, const int kidx, const int K) {
@@ -98,11 +105,7 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
                      const int4 in_sz, const int in_vol, const int kidx) {
     const int4 kt = ktab[kidx];
 #ifdef FLAT_KTAB
-    if ((uint)(base.x + kt.y) >= (uint)in_sz.x || (uint)(base.y + kt.z) >= (uint)in_sz.y
-        || (uint)(base.z + kt.w) >= (uint)in_sz.z) {
-        return 0.0f;
-    }
-    return xn[boff + kt.x];
+    return tap_inside(base, kt, in_sz) ? xn[boff + kt.x] : 0.0f;
 #else
     if (base.x + kt.y < -(1 << 29)) return 0.0f;
     const int iz = source_index(base.x + kt.y, in_sz.x, PAD_MODE);
@@ -135,8 +138,7 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
 #define B_STEP(k0)                                                                                              \
     {                                                                                                           \
         const int4 tt = ktab[(k0) / cin_g];                                                                     \
-        bok = (uint)(lbase.x + tt.y) < (uint)in_sz.x && (uint)(lbase.y + tt.z) < (uint)in_sz.y                  \
-              && (uint)(lbase.z + tt.w) < (uint)in_sz.z;                                                        \
+        bok = tap_inside(lbase, tt, in_sz);                                                                     \
         bp = xn + (lboff + tt.x) + (size_t)((k0) % cin_g + lid / TN) * in_vol;                                  \
     }
 #define FETCH_B(k0) for (int r = 0; r < B_LOADS; r++) rb[r] = bok ? bp[r * bstep] : 0.0f
@@ -494,8 +496,7 @@ inline void frag_fetch_b(float rb[B_COLBLOCKS][B_KPER][4], __global const float*
     for (int c = 0; c < NCOLS; c++) {
 #ifdef TAP_MAJOR
         const int4 b = cbase[c];
-        const int ok = (uint)(b.x + tt.y) < (uint)in_sz.x && (uint)(b.y + tt.z) < (uint)in_sz.y
-                       && (uint)(b.z + tt.w) < (uint)in_sz.z;
+        const int ok = tap_inside(b, tt, in_sz);
         __global const float* p = x + cxn[c] + (cboff[c] + tt.x) + ci * in_vol;
 #endif
 #pragma unroll
