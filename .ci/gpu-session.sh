@@ -10,7 +10,8 @@
 #   bash .ci/gpu-session.sh final  # a shorter all for a last few minutes of device time: FP32 (all kernels) and
 #                                  # TF32 tune and bench against cuDNN first, then the FP32 golden check
 # Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below; the tf32 phase (so
-# also all and final) ends with mma-layouts.md, the best time per layer of each tensor-core tile layout.
+# also all and final) ends with mma-layouts.md, the best time per layer of each tensor-core tile layout; the fp32
+# phase ends with the same table for the FMA kernel (register-staged against cp.async stages) in log.txt.
 set -uo pipefail
 phase=${1:?usage: gpu-session.sh check|fp32|tf32}
 out=${OUT:?OUT is set by the device tool}
@@ -73,13 +74,15 @@ case "$phase" in
     # A/B of the transposed layers whose kernel is the stride: the residue classes instead of one (channel, tap) GEMM
     step convcl "${tc[@]}" -Dconvcl.gemm.rowTaps=off -- bench "${suite[@]}" --layers convT2x2s2,convT3d2s2 \
          --compare "$data/convcl-tc.json" --json "$data/convcl-tc-residue-classes.json"
+    # The FMA kernel register-staged against cp.async stages (and the 3xTF32 layouts), per layer, into the log
+    bash .ci/mma-layouts.sh "$log" > "$log.layouts" && cat "$log.layouts" >> "$log" && cat "$log.layouts" && rm -f "$log.layouts"
     ;;
   tf32)
     step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$data/cudnn-tf32.json"
     step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each
     step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$data/cudnn-tf32.json" \
          --json "$data/convcl-tf32.json" --markdown "$out/convcl-tf32.md"
-    # The row layout against the fragment-ordered tiles, per layer, from every tune candidate's time so far
+    # The tensor-core tile layouts (rows, fragment-ordered, cp.async) per layer, from every tune candidate's time so far
     bash .ci/mma-layouts.sh "$log" | tee "$out/mma-layouts.md"
     ;;
   *)

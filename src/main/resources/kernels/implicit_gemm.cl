@@ -91,29 +91,44 @@ inline int tap_inside(const int4 base, const int4 kt, const int4 in_sz) {
            && (uint)(base.z + kt.w) < (uint)in_sz.z;
 }
 
+// The address of weight (row, reduction index kidx) of this work-group's group; 0 outside the matrix.
+inline __global const float* a_source(__global const float* wg, __global const int* kwoff, const int kw_direct,
+                                      const int wrow, const int row, const int cout_g, const int kidx, const int K) {
+    if (row >= cout_g || kidx >= K) return 0;
+    return wg + (size_t)row * wrow + (kw_direct ? kidx : kwoff[kidx]);
+}
+
 // Weight (row, reduction index kidx) of this work-group's group, zero outside the matrix.
 inline float fetch_a(__global const float* wg, __global const int* kwoff, const int kw_direct, const int wrow,
                      const int row, const int cout_g, const int kidx, const int K) {
-    if (row >= cout_g || kidx >= K) return 0.0f;
-    return wg[(size_t)row * wrow + (kw_direct ? kidx : kwoff[kidx])];
+    __global const float* p = a_source(wg, kwoff, kw_direct, wrow, row, cout_g, kidx, K);
+    return p ? *p : 0.0f;
 }
 
-// The unfolded input of this work-item's load column at reduction index kidx: the column's receptive field starts
-// at base (z, y, x) and, with FLAT_KTAB, at flat offset boff within the group's input block xn. A column past the
-// end has base.x = -2^30, like the tail entries of ktab, so that its loads fail the bounds check.
-inline float fetch_b(__global const float* xn, __global const int4* ktab, const int4 base, const int boff,
-                     const int4 in_sz, const int in_vol, const int kidx) {
+// The address of the unfolded input of this work-item's load column at reduction index kidx, 0 for a zero
+// (padding, or past the end): the column's receptive field starts at base (z, y, x) and, with FLAT_KTAB, at flat
+// offset boff within the group's input block xn. A column past the end has base.x = -2^30, like the tail entries of
+// ktab, so that its loads fail the bounds check.
+inline __global const float* b_source(__global const float* xn, __global const int4* ktab, const int4 base,
+                                      const int boff, const int4 in_sz, const int in_vol, const int kidx) {
     const int4 kt = ktab[kidx];
 #ifdef FLAT_KTAB
-    return tap_inside(base, kt, in_sz) ? xn[boff + kt.x] : 0.0f;
+    return tap_inside(base, kt, in_sz) ? xn + (boff + kt.x) : 0;
 #else
-    if (base.x + kt.y < -(1 << 29)) return 0.0f;
+    if (base.x + kt.y < -(1 << 29)) return 0;
     const int iz = source_index(base.x + kt.y, in_sz.x, PAD_MODE);
     const int iy = source_index(base.y + kt.z, in_sz.y, PAD_MODE);
     const int ix = source_index(base.z + kt.w, in_sz.z, PAD_MODE);
-    if (iz < 0 || iy < 0 || ix < 0) return 0.0f;
-    return xn[(size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix];
+    if (iz < 0 || iy < 0 || ix < 0) return 0;
+    return xn + (size_t)kt.x * in_vol + (iz * in_sz.y + iy) * in_sz.z + ix;
 #endif
+}
+
+// The value at b_source's address.
+inline float fetch_b(__global const float* xn, __global const int4* ktab, const int4 base, const int boff,
+                     const int4 in_sz, const int in_vol, const int kidx) {
+    __global const float* p = b_source(xn, ktab, base, boff, in_sz, in_vol, kidx);
+    return p ? *p : 0.0f;
 }
 
 #ifndef MMA
@@ -123,6 +138,47 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
 #endif
 #define A_LOADS (TM * TK / WG)
 #define B_LOADS (TK * TN / WG)
+
+#ifdef ASYNC_COPY
+// ASYNC_COPY=S (S = 2 to 4): the local tiles are filled by cp.async (NVIDIA sm_80 and later), from global to local
+// memory without passing through registers, with S stages in flight and one barrier per reduction step; the host
+// picks S, as many stages as fit 48 KiB. COPY_EMULATE (implied by MMA_EMULATE) makes each copy a plain load and store.
+#define STAGES ASYNC_COPY
+#if defined(MMA_EMULATE) && !defined(COPY_EMULATE)
+#define COPY_EMULATE
+#endif
+
+// The element at src (0: a zero) into the local word dst, asynchronously: cp.async of 4 bytes, with a source size of
+// 0 for a zero (the copy fills the word with zeros and reads nothing; any is a valid address to name). NVIDIA's
+// __local pointers are addresses in the shared window, which is what cp.async's destination operand takes. The
+// barrier that follows COPY_WAIT orders the emulated copies as it orders the hardware's.
+inline void copy4(__local float* dst, __global const float* src, __global const float* any) {
+#ifdef COPY_EMULATE
+    *dst = src ? *src : 0.0f;
+#else
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;"
+                 :
+                 : "r"((uint)(size_t)dst), "l"((ulong)(src ? src : any)), "r"(src ? 4 : 0)
+                 : "memory");
+#endif
+}
+
+// COPY_COMMIT closes this work-item's group of copies of one stage; COPY_WAIT waits until at most STAGES - 2 groups
+// are pending, that is until the oldest stage not yet computed has arrived.
+#ifdef COPY_EMULATE
+#define COPY_COMMIT()
+#define COPY_WAIT()
+#else
+#define COPY_COMMIT() asm volatile("cp.async.commit_group;" ::: "memory")
+#if STAGES == 4
+#define COPY_WAIT() asm volatile("cp.async.wait_group 2;" ::: "memory")
+#elif STAGES == 3
+#define COPY_WAIT() asm volatile("cp.async.wait_group 1;" ::: "memory")
+#else
+#define COPY_WAIT() asm volatile("cp.async.wait_group 0;" ::: "memory")
+#endif
+#endif
+#endif
 
 // This work-item's share of the tiles at reduction step k0 into registers (ra, rb), and from there into the local
 // tiles (weights k-major: As[kk * apitch + m]). Its weight loads are step lid%TK of rows lid/TK + r*(WG/TK) (WG is a
@@ -151,6 +207,20 @@ inline float fetch_b(__global const float* xn, __global const int4* ktab, const 
     for (int r = 0; r < A_LOADS; r++) (As)[(lid % TK) * (apitch) + lid / TK + r * (WG / TK)] = ra[r]
 #define STORE_B(Bs, bpitch) \
     for (int r = 0; r < B_LOADS; r++) (Bs)[(lid / TN + r * (WG / TN)) * (bpitch) + lid % TN] = rb[r]
+// With ASYNC_COPY: the same shares of step k0 copied by cp.async straight to where STORE_A and STORE_B put them.
+#define COPY_A(As, apitch, k0)                                                                                  \
+    for (int r = 0; r < A_LOADS; r++)                                                                           \
+    copy4((As) + (lid % TK) * (apitch) + lid / TK + r * (WG / TK),                                              \
+          a_source(wg, kwoff, kw_direct, wrow, A_ROW(r), cout_g, (k0) + lid % TK, K), wg)
+#ifdef TAP_MAJOR
+#define COPY_B(Bs, bpitch, k0) \
+    for (int r = 0; r < B_LOADS; r++) copy4((Bs) + (lid / TN + r * (WG / TN)) * (bpitch) + lid % TN, bok ? bp + r * bstep : 0, x)
+#else
+#define COPY_B(Bs, bpitch, k0)                                                                                  \
+    for (int r = 0; r < B_LOADS; r++)                                                                           \
+    copy4((Bs) + (lid / TN + r * (WG / TN)) * (bpitch) + lid % TN,                                              \
+          b_source(xn, ktab, lbase, lboff, in_sz, in_vol, (k0) + lid / TN + r * (WG / TN)), x)
+#endif
 
 // The load column's state: group input block xn, base and flat offset (see fetch_b).
 #define LOAD_COLUMN()                                                                                          \
@@ -237,8 +307,13 @@ inline int vector_stores(const int4 omul, const int out_vol, const int n) {
 
 __kernel __attribute__((reqd_work_group_size(TN / WN, TM / WM, 1)))
 void conv_implicit_gemm(KERNEL_ARGS) {
+#ifdef ASYNC_COPY
+    __local float4 As4[STAGES * TK * APITCH / 4];
+    __local float4 Bs4[STAGES * TK * BPITCH / 4];
+#else
     __local float4 As4[TK * APITCH / 4];
     __local float4 Bs4[TK * BPITCH / 4];
+#endif
     __local float* As = (__local float*)As4;
     __local float* Bs = (__local float*)Bs4;
 
@@ -258,6 +333,27 @@ void conv_implicit_gemm(KERNEL_ARGS) {
         #pragma unroll
         for (int j = 0; j < WN; j++) acc[i][j] = 0.0f;
 
+#ifdef ASYNC_COPY
+    // As the tensor-core kernel's cp.async stages: the first STAGES - 1 passes only put steps in flight.
+    for (int k0 = -(STAGES - 1) * TK; k0 < K; k0 += TK) {
+        if (k0 >= 0) {
+            COPY_WAIT();
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        const int kf = k0 + (STAGES - 1) * TK;
+        if (kf < K) {
+            const int sf = (kf / TK) % STAGES;
+            B_STEP(kf);
+#pragma unroll
+            COPY_A(As + sf * (TK * APITCH), APITCH, kf);
+#pragma unroll
+            COPY_B(Bs + sf * (TK * BPITCH), BPITCH, kf);
+        }
+        COPY_COMMIT();
+        if (k0 < 0) continue;
+        __local const float4* A4 = As4 + ((k0 / TK) % STAGES) * (TK * APITCH / 4);
+        __local const float4* B4 = Bs4 + ((k0 / TK) % STAGES) * (TK * BPITCH / 4);
+#else
     float ra[A_LOADS];
     float rb[B_LOADS];
     B_STEP(0);
@@ -278,6 +374,9 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 #pragma unroll
             FETCH_B(k0 + TK);
         }
+        __local const float4* A4 = As4;
+        __local const float4* B4 = Bs4;
+#endif
 #pragma unroll
         for (int kk = 0; kk < TK; kk++) {
             float a[WM];
@@ -285,19 +384,19 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 #if WM % 4 == 0
             #pragma unroll
             for (int v = 0; v < WM / 4; v++) {
-                const float4 t = As4[(kk * APITCH + ty * WM) / 4 + v];
+                const float4 t = A4[(kk * APITCH + ty * WM) / 4 + v];
                 a[4 * v] = t.x, a[4 * v + 1] = t.y, a[4 * v + 2] = t.z, a[4 * v + 3] = t.w;
             }
 #else
             #pragma unroll
             for (int v = 0; v < WM / 2; v++) {
-                const float2 t = ((__local float2*)As)[(kk * APITCH + ty * WM) / 2 + v];
+                const float2 t = ((__local const float2*)A4)[(kk * APITCH + ty * WM) / 2 + v];
                 a[2 * v] = t.x, a[2 * v + 1] = t.y;
             }
 #endif
             #pragma unroll
             for (int v = 0; v < WN / 4; v++) {
-                const float4 t = Bs4[kk * (BPITCH / 4) + tx + v * (TN / WN)];
+                const float4 t = B4[kk * (BPITCH / 4) + tx + v * (TN / WN)];
                 b[4 * v] = t.x, b[4 * v + 1] = t.y, b[4 * v + 2] = t.z, b[4 * v + 3] = t.w;
             }
             #pragma unroll
@@ -305,7 +404,9 @@ void conv_implicit_gemm(KERNEL_ARGS) {
                 #pragma unroll
                 for (int j = 0; j < WN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
         }
+#ifndef ASYNC_COPY
         barrier(CLK_LOCAL_MEM_FENCE);
+#endif
     }
 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
@@ -450,6 +551,9 @@ inline void mma_m16n8k8(float* d, const uint* a, const uint* b, __local float* s
 #endif
 #define B_KPER (KB / B_KSTEP)
 #define NCOLS (2 * B_COLBLOCKS)
+// With ASYNC_COPY the tiles hold the raw FP32 values, copied by cp.async, and are rounded (split) into TF32 at each
+// fragment read; without it they are rounded at the store, in one or two stages.
+#ifndef ASYNC_COPY
 #if MMA == 3
 #define SPLIT 2
 #else
@@ -460,12 +564,23 @@ inline void mma_m16n8k8(float* d, const uint* a, const uint* b, __local float* s
 #else
 #define STAGES 1
 #endif
+#endif
+
+// The loaders of the fragment-ordered tiles: with ASYNC_COPY each is a long run of cp.async statements, which clang's
+// inliner leaves as a call (a call that PTX cannot link) unless told; NVIDIA's compiler inlines them as it does
+// every other function here.
+#ifdef ASYNC_COPY
+#define FRAG_INLINE inline __attribute__((always_inline))
+#else
+#define FRAG_INLINE inline
+#endif
 
 // This work-item's share of the weight tile at step k0: blocks u = warp + r*NWARPS (k block u / (TM/16), row block
-// u % (TM/16)), as (row gq, step tq), (gq+8, tq), (gq, tq+4), (gq+8, tq+4): the a0..a3 order.
-inline void frag_fetch_a(float ra[A_PER_WARP][4], __global const float* wg, __global const int* kwoff, const int kw_direct,
-                         const int wrow, const int cout_g, const int K, const int m0, const int k0, const int warp,
-                         const int lane) {
+// u % (TM/16)), as (row gq, step tq), (gq+8, tq), (gq, tq+4), (gq+8, tq+4): the a0..a3 order. Into ra; with
+// ASYNC_COPY copied into stage st of Ah instead, where frag_store would put them.
+FRAG_INLINE void frag_fetch_a(float ra[A_PER_WARP][4], __local uint4* Ah, const int st, __global const float* wg,
+                         __global const int* kwoff, const int kw_direct, const int wrow, const int cout_g, const int K,
+                         const int m0, const int k0, const int warp, const int lane) {
     const int gq = lane >> 2;
     const int tq = lane & 3;
 #pragma unroll
@@ -473,20 +588,25 @@ inline void frag_fetch_a(float ra[A_PER_WARP][4], __global const float* wg, __gl
         const int u = warp + r * NWARPS;
         const int row = m0 + (u % (TM / 16)) * 16 + gq;
         const int k = k0 + (u / (TM / 16)) * 8 + tq;
-        ra[r][0] = fetch_a(wg, kwoff, kw_direct, wrow, row, cout_g, k, K);
-        ra[r][1] = fetch_a(wg, kwoff, kw_direct, wrow, row + 8, cout_g, k, K);
-        ra[r][2] = fetch_a(wg, kwoff, kw_direct, wrow, row, cout_g, k + 4, K);
-        ra[r][3] = fetch_a(wg, kwoff, kw_direct, wrow, row + 8, cout_g, k + 4, K);
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            __global const float* p = a_source(wg, kwoff, kw_direct, wrow, row + 8 * (e & 1), cout_g, k + 4 * (e >> 1), K);
+#ifdef ASYNC_COPY
+            copy4((__local float*)(Ah + (st * A_BLOCKS + u) * 32 + lane) + e, p, wg);
+#else
+            ra[r][e] = p ? *p : 0.0f;
+#endif
+        }
     }
 }
 
 // This work-item's share of the input tile at step k0: for its column blocks c (16-column block warp % NB +
 // c*NWARPS, load columns 2c and 2c+1: gq and gq+8 in it) and k blocks warp / NB + r*B_KSTEP, the steps tq and tq+4:
 // (tq, left), (tq+4, left), (tq, right), (tq+4, right), the b0 b1 b0 b1 order. Column state as in fetch_b, the
-// group's input block at x + cxn[c].
-inline void frag_fetch_b(float rb[B_COLBLOCKS][B_KPER][4], __global const float* x, const size_t* cxn, const int4* cbase,
-                         const int* cboff, __global const int4* ktab, const int4 in_sz, const int in_vol, const int cin_g,
-                         const int k0, const int warp, const int lane) {
+// group's input block at x + cxn[c]. Into rb; with ASYNC_COPY copied into stage st of Bh instead.
+FRAG_INLINE void frag_fetch_b(float rb[B_COLBLOCKS][B_KPER][4], __local uint4* Bh, const int st, __global const float* x,
+                         const size_t* cxn, const int4* cbase, const int* cboff, __global const int4* ktab,
+                         const int4 in_sz, const int in_vol, const int cin_g, const int k0, const int warp, const int lane) {
     const int tq = lane & 3;
 #ifdef TAP_MAJOR
     const int4 tt = ktab[k0 / cin_g];
@@ -505,10 +625,15 @@ inline void frag_fetch_b(float rb[B_COLBLOCKS][B_KPER][4], __global const float*
 #pragma unroll
             for (int e = 0; e < 2; e++) {
 #ifdef TAP_MAJOR
-                rb[c / 2][r][(c % 2) * 2 + e] = ok ? p[(size_t)(s * 8 + 4 * e) * in_vol] : 0.0f;
+                __global const float* src = ok ? p + (size_t)(s * 8 + 4 * e) * in_vol : 0;
 #else
-                rb[c / 2][r][(c % 2) * 2 + e] =
-                    fetch_b(x + cxn[c], ktab, cbase[c], cboff[c], in_sz, in_vol, k0 + s * 8 + tq + 4 * e);
+                __global const float* src = b_source(x + cxn[c], ktab, cbase[c], cboff[c], in_sz, in_vol, k0 + s * 8 + tq + 4 * e);
+#endif
+#ifdef ASYNC_COPY
+                copy4((__local float*)(Bh + (st * B_BLOCKS + s * NB + warp % NB + (c / 2) * NWARPS) * 32 + lane) + (c % 2) * 2 + e,
+                      src, x);
+#else
+                rb[c / 2][r][(c % 2) * 2 + e] = src ? *src : 0.0f;
 #endif
             }
         }
@@ -523,6 +648,20 @@ inline void frag_store4(const float* v, __local uint4* hi, __local uint4* lo) {
     *lo = (uint4)(tf32_rest(v[0], h.x), tf32_rest(v[1], h.y), tf32_rest(v[2], h.z), tf32_rest(v[3], h.w));
 #endif
 }
+
+#ifdef ASYNC_COPY
+// A fragment's four raw values into TF32 at the read: high parts to h; with 3xTF32 the remainders to l.
+inline void frag_split(const uint4 raw, uint* h, uint* l) {
+    const float v[4] = {as_float(raw.x), as_float(raw.y), as_float(raw.z), as_float(raw.w)};
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        h[e] = tf32_round(v[e]);
+#if MMA == 3
+        l[e] = tf32_rest(v[e], h[e]);
+#endif
+    }
+}
+#endif
 
 // The registers fetched by frag_fetch_a and frag_fetch_b into stage st of the local tiles.
 inline void frag_store(float ra[A_PER_WARP][4], float rb[B_COLBLOCKS][B_KPER][4], __local uint4* Ah, __local uint4* Al,
@@ -548,7 +687,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #ifdef MMA_FRAG
     __local uint4 Ah[STAGES * A_BLOCKS * 32];
     __local uint4 Bh[STAGES * B_BLOCKS * 32];
-#if MMA == 3
+#if MMA == 3 && !defined(ASYNC_COPY)
     __local uint4 Al[STAGES * A_BLOCKS * 32];
     __local uint4 Bl[STAGES * B_BLOCKS * 32];
 #else
@@ -608,10 +747,12 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
     }
     float ra[A_PER_WARP][4];
     float rb[B_COLBLOCKS][B_KPER][4];
-    frag_fetch_a(ra, wg, kwoff, kw_direct, wrow, cout_g, K, m0, 0, warp, lane);
-    frag_fetch_b(rb, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, 0, warp, lane);
+#ifndef ASYNC_COPY
+    frag_fetch_a(ra, Ah, 0, wg, kwoff, kw_direct, wrow, cout_g, K, m0, 0, warp, lane);
+    frag_fetch_b(rb, Bh, 0, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, 0, warp, lane);
     frag_store(ra, rb, Ah, Al, Bh, Bl, 0, warp, lane);
     barrier(CLK_LOCAL_MEM_FENCE);
+#endif
     int st = 0;
 #else
     LOAD_COLUMN();
@@ -623,12 +764,34 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #pragma unroll
     FETCH_B(0);
 #endif
+#ifdef ASYNC_COPY
+    // The loop starts STAGES - 1 steps early: those first passes only put steps 0 .. STAGES-2 in flight (one call
+    // site per loader, which keeps them inlined).
+    for (int k0 = -(STAGES - 1) * TK; k0 < K; k0 += TK) {
+#else
     for (int k0 = 0; k0 < K; k0 += TK) {
+#endif
         const int more = k0 + TK < K;
-#ifdef MMA_FRAG
+#ifdef ASYNC_COPY
+        // Step k0 has arrived for every work-item, and every warp is done with the stage computed last, which the
+        // copies of step kf = k0 + (STAGES-1)*TK overwrite: one barrier per step. One group of copies per pass,
+        // empty past the end, keeps COPY_WAIT's count.
+        if (k0 >= 0) {
+            COPY_WAIT();
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        const int kf = k0 + (STAGES - 1) * TK;
+        if (kf < K) {
+            frag_fetch_a(ra, Ah, (kf / TK) % STAGES, wg, kwoff, kw_direct, wrow, cout_g, K, m0, kf, warp, lane);
+            frag_fetch_b(rb, Bh, (kf / TK) % STAGES, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, kf, warp, lane);
+        }
+        COPY_COMMIT();
+        if (k0 < 0) continue;
+        st = (k0 / TK) % STAGES;
+#elif defined(MMA_FRAG)
         if (more) {
-            frag_fetch_a(ra, wg, kwoff, kw_direct, wrow, cout_g, K, m0, k0 + TK, warp, lane);
-            frag_fetch_b(rb, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, k0 + TK, warp, lane);
+            frag_fetch_a(ra, Ah, 0, wg, kwoff, kw_direct, wrow, cout_g, K, m0, k0 + TK, warp, lane);
+            frag_fetch_b(rb, Bh, 0, x, cxn, cbase, cboff, ktab, in_sz, in_vol, cin_g, k0 + TK, warp, lane);
         }
 #else
 #pragma unroll
@@ -660,11 +823,17 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
             for (int i = 0; i < MI; i++) {
                 const int idx = (st * A_BLOCKS + s * (TM / 16) + wr / 16 + i) * 32 + lane;
+#if defined(ASYNC_COPY) && MMA == 3
+                frag_split(Ah[idx], ah[i], al[i]);
+#elif defined(ASYNC_COPY)
+                frag_split(Ah[idx], ah[i], 0);
+#else
                 const uint4 h = Ah[idx];
                 ah[i][0] = h.x, ah[i][1] = h.y, ah[i][2] = h.z, ah[i][3] = h.w;
 #if MMA == 3
                 const uint4 l = Al[idx];
                 al[i][0] = l.x, al[i][1] = l.y, al[i][2] = l.z, al[i][3] = l.w;
+#endif
 #endif
             }
 #ifndef MMA_EMULATE
@@ -672,11 +841,20 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
             for (int j = 0; j < NI / 2; j++) {
                 const int idx = (st * B_BLOCKS + s * NB + wc / 16 + j) * 32 + lane;
-                const uint4 h = Bh[idx];
-                bh[2 * j][0] = h.x, bh[2 * j][1] = h.y, bh[2 * j + 1][0] = h.z, bh[2 * j + 1][1] = h.w;
+#ifdef ASYNC_COPY
+                uint h[4], l[4];
+                frag_split(Bh[idx], h, l);
+#else
+                const uint4 hv = Bh[idx];
+                const uint h[4] = {hv.x, hv.y, hv.z, hv.w};
 #if MMA == 3
-                const uint4 l = Bl[idx];
-                bl[2 * j][0] = l.x, bl[2 * j][1] = l.y, bl[2 * j + 1][0] = l.z, bl[2 * j + 1][1] = l.w;
+                const uint4 lv = Bl[idx];
+                const uint l[4] = {lv.x, lv.y, lv.z, lv.w};
+#endif
+#endif
+                bh[2 * j][0] = h[0], bh[2 * j][1] = h[1], bh[2 * j + 1][0] = h[2], bh[2 * j + 1][1] = h[3];
+#if MMA == 3
+                bl[2 * j][0] = l[0], bl[2 * j][1] = l[1], bl[2 * j + 1][0] = l[2], bl[2 * j + 1][1] = l[3];
 #endif
             }
 #else
@@ -740,6 +918,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
                 }
             }
         }
+#ifndef ASYNC_COPY
 #ifdef MMA_FRAG
         if (more) {
 #if STAGES == 1
@@ -750,6 +929,7 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
         }
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
+#endif
     }
 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;

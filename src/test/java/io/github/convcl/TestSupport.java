@@ -119,7 +119,8 @@ public final class TestSupport {
     /** The implicit-GEMM algorithms (whose plans carry a GEMM tiling). */
     public static boolean implicitGemm(io.github.convcl.plan.Plan p) {
         return switch (p.algorithm()) {
-            case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32, CL_IMPLICIT_GEMM_TF32_FRAG, CL_IMPLICIT_GEMM_3XTF32_FRAG -> true;
+            case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32, CL_IMPLICIT_GEMM_TF32_FRAG, CL_IMPLICIT_GEMM_3XTF32_FRAG,
+                    CL_IMPLICIT_GEMM_TF32_ASYNC, CL_IMPLICIT_GEMM_3XTF32_ASYNC -> true;
             default -> false;
         };
     }

@@ -130,13 +130,14 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /**
-     * The plans worth timing: every applicable one but the emulated tensor-core kernels (a correctness aid only) and,
+     * The plans worth timing: every applicable one but the emulated inline-PTX kernels (tensor cores and cp.async on a
+     * CPU device: a correctness aid only) and,
      * on GPUs, the CPU-shaped kernels (one work-item per work-group: they run there, slowly, and only cost tuning time).
      */
     static java.util.List<Plan> candidates(ConvSpec s, io.github.convcl.plan.DeviceFacts device) {
         boolean gpu = device.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU;
         return Planner.applicable(s, device).stream()
-                .filter(p -> !(p.algorithm().isTensorCore() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
+                .filter(p -> !(p.algorithm().inlinePtx() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
                 .filter(p -> !(gpu && cpuShaped(p)))
                 .toList();
     }
@@ -146,6 +147,13 @@ final class TuneCommand implements Callable<Integer> {
         var a = (p.algorithm().winogradTile() > 0 ? Planner.winogradProduct(p) : p).algorithm();
         return a == io.github.convcl.plan.Algorithm.CL_CPU_TILE || a == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED
                 || a == io.github.convcl.plan.Algorithm.CL_CPU_DEPTHWISE;
+    }
+
+    /** With --each, a candidate that failed (so that a GPU log shows kernels that do not build or compute wrong). */
+    private void reportRejected(Suite.Layer l, Plan p, String why) {
+        if (each) {
+            System.out.printf(Locale.ROOT, "%-14s %-44s   rejected: %s%n", l.name(), p, why);
+        }
     }
 
     private void report(Suite.Layer l, Plan p, double ms, boolean cutShort) {
@@ -180,6 +188,7 @@ final class TuneCommand implements Callable<Integer> {
                     b.finish();
                     double warm = (System.nanoTime() - w0) / 1e6;
                     if (!spotCheck(b, s, by, x, w, bias)) {
+                        reportRejected(l, p, "wrong results in the spot check");
                         bar.step();
                         continue;
                     }
@@ -208,6 +217,7 @@ final class TuneCommand implements Callable<Integer> {
                     best = Math.min(best, ms);
                 } catch (RuntimeException e) {
                     // a plan the device cannot run is simply not a candidate
+                    reportRejected(l, p, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
                 }
                 bar.step();
             }

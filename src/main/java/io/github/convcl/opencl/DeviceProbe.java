@@ -80,6 +80,9 @@ public final class DeviceProbe {
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES));
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, Planner.MMA_TILES));
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, Planner.MMA_TILES));
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32_ASYNC, Planner.MMA_TILES));
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32_ASYNC, Planner.MMA_TILES));
+                    gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_ASYNC, Planner.GPU_TILES));
                 }
                 for (Plan p : gemms) {
                     builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p)
@@ -139,13 +142,13 @@ public final class DeviceProbe {
     }
 
     /**
-     * An emulated tensor-core plan (a CPU device: a correctness aid the planner never picks) with another tiling than
-     * the default: the check runs the emulation with the default tiling only, since each tiling is a slow build there
-     * (the test suite runs the others).
+     * An emulated inline-PTX plan (tensor cores or cp.async on a CPU device: a correctness aid the planner never picks)
+     * with another tiling than the default: the check runs the emulation with the default tiling only, since each
+     * tiling is a slow build there (the test suite runs the others).
      */
     private boolean emulatedBeyondDefault(Plan p) {
-        return p.algorithm().isTensorCore() && backend.facts().tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED
-                && !p.tuning().equals(Planner.MMA_TILES);
+        return p.algorithm().inlinePtx() && backend.facts().tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED
+                && !p.tuning().equals(p.algorithm().isTensorCore() ? Planner.MMA_TILES : Planner.GPU_TILES);
     }
 
     /** Measured rates of one device, with theoretical figures where they can be derived. */

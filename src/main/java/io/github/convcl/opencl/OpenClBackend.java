@@ -208,7 +208,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public void convolve(ConvSpec s, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
         Plan p = plan(s);
-        if (p.algorithm().isTensorCore()) {
+        if (p.algorithm().inlinePtx()) {
             try {
                 run(s, p, in, weight, bias, out);
                 return;
@@ -223,7 +223,10 @@ public final class OpenClBackend implements Backend {
         run(s, p, in, weight, bias, out);
     }
 
-    /** The compiler refused the inline PTX: one WARN, then the planner offers only the FP32 kernels on this device. */
+    /**
+     * The compiler refused the inline PTX: one WARN, then the planner offers only the FP32 kernels without PTX on this
+     * device (no tensor cores, no cp.async).
+     */
     private void refuseTensorCores(String why) {
         synchronized (lock) {
             if (facts.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.NONE) {
@@ -272,8 +275,8 @@ public final class OpenClBackend implements Backend {
             try {
                 Faults.check(Faults.Point.ALLOCATION);
                 switch (plan.algorithm()) {
-                    case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32, CL_IMPLICIT_GEMM_TF32_FRAG,
-                            CL_IMPLICIT_GEMM_3XTF32_FRAG ->
+                    case CL_IMPLICIT_GEMM, CL_IMPLICIT_GEMM_ASYNC, CL_IMPLICIT_GEMM_TF32, CL_IMPLICIT_GEMM_3XTF32, CL_IMPLICIT_GEMM_TF32_FRAG,
+                            CL_IMPLICIT_GEMM_3XTF32_FRAG, CL_IMPLICIT_GEMM_TF32_ASYNC, CL_IMPLICIT_GEMM_3XTF32_ASYNC ->
                             implicitGemm(s, plan, in, weight, b, out, hasBias, in3, out3, k3, st3, dl3, pd3);
                     case CL_CPU_TILE -> {
                         int[] before = ConvSpec.to3d(s.padBefore(), 0);
@@ -583,11 +586,26 @@ public final class OpenClBackend implements Backend {
 
     /** The build options of implicit_gemm.cl for a plan on this device, without the layer's ({@link #gemmTableOptions}). */
     public String gemmBuildOptions(Plan plan) {
-        String tiles = plan.tuning().buildOptions();
-        if (!plan.algorithm().isTensorCore()) {
-            return tiles;
+        if (!plan.algorithm().isTensorCore() && !plan.algorithm().asyncCopies()) {
+            return gemmPlanOptions(plan);
         }
-        return tiles + " -DMMA=" + plan.algorithm().tf32Products() + (plan.algorithm().fragmentTiles() ? " -DMMA_FRAG" : "") + mmaOptions();
+        boolean emulated = facts.tensorCores() != io.github.convcl.plan.DeviceFacts.TensorCores.NATIVE;
+        if (!plan.algorithm().isTensorCore()) {
+            // cp.async only: PTX for the device's architecture, or emulated copies.
+            return gemmPlanOptions(plan) + (emulated ? " -DCOPY_EMULATE" : mmaOptions());
+        }
+        return gemmPlanOptions(plan) + mmaOptions();
+    }
+
+    /**
+     * The build options that a plan gives implicit_gemm.cl on any device: the tiling, and the micro-kernel's (MMA with
+     * its TF32 products, MMA_FRAG, ASYNC_COPY with its stages); {@link #gemmBuildOptions} adds the device's.
+     */
+    public static String gemmPlanOptions(Plan plan) {
+        io.github.convcl.plan.Algorithm a = plan.algorithm();
+        return plan.tuning().buildOptions() + (a.isTensorCore() ? " -DMMA=" + a.tf32Products() : "")
+                + (a.fragmentTiles() ? " -DMMA_FRAG" : "")
+                + (a.asyncCopies() ? " -DASYNC_COPY=" + plan.tuning().asyncStages(a.isTensorCore()) : "");
     }
 
     /** The kernel of implicit_gemm.cl a plan runs. */

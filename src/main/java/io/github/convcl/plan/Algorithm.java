@@ -24,6 +24,11 @@ public enum Algorithm {
     CL_TRANSPOSED_GATHER("transposed gather"),
     /** OpenCL: implicit GEMM with register and local-memory tiles, FP32 FMAs; convolution and (per residue class) transposed. */
     CL_IMPLICIT_GEMM("implicit gemm"),
+    /**
+     * {@link #CL_IMPLICIT_GEMM} whose local tiles are filled by cp.async (implicit_gemm.cl's ASYNC_COPY, NVIDIA sm_80 and
+     * later): 2 to 4 stages in flight, one barrier per step, no staging registers.
+     */
+    CL_IMPLICIT_GEMM_ASYNC("implicit gemm", "fma async"),
     /** OpenCL on NVIDIA tensor cores: the implicit GEMM with mma.sync on TF32 fragments, one product (TF32 precision). */
     CL_IMPLICIT_GEMM_TF32("implicit gemm", "mma tf32"),
     /** OpenCL on NVIDIA tensor cores: 3xTF32 (hi*hi + hi*lo + lo*hi), FP32 accuracy. */
@@ -35,6 +40,14 @@ public enum Algorithm {
     CL_IMPLICIT_GEMM_TF32_FRAG("implicit gemm", "mma tf32 frag"),
     /** {@link #CL_IMPLICIT_GEMM_3XTF32} with fragment-ordered local tiles, split into TF32 parts once at the store. */
     CL_IMPLICIT_GEMM_3XTF32_FRAG("implicit gemm", "mma 3xtf32 frag"),
+    /**
+     * {@link #CL_IMPLICIT_GEMM_TF32} with fragment-ordered local tiles filled by cp.async (implicit_gemm.cl's
+     * ASYNC_COPY): raw values copied from global to local memory without passing through registers, 2 to 4 stages in
+     * flight, one barrier per step, rounded to TF32 at each fragment read.
+     */
+    CL_IMPLICIT_GEMM_TF32_ASYNC("implicit gemm", "mma tf32 async"),
+    /** {@link #CL_IMPLICIT_GEMM_3XTF32} with cp.async stages as {@link #CL_IMPLICIT_GEMM_TF32_ASYNC}, split at each read. */
+    CL_IMPLICIT_GEMM_3XTF32_ASYNC("implicit gemm", "mma 3xtf32 async"),
     /** OpenCL on CPUs: padded input, each work-item CO output channels x 8 positions in float8 registers. */
     CL_CPU_TILE("cpu tile"),
     /** OpenCL on CPUs: transposed convolution by output residue class, float8 x CO register tiles, no atomics. */
@@ -69,12 +82,15 @@ public enum Algorithm {
         this.microKernel = microKernel;
     }
 
-    /** A short name for tables. */
+    /** A short name for tables: the algorithm, and its micro-kernel where that is not plain FMAs. */
     public String label() {
-        return isTensorCore() ? label + " " + microKernel : label;
+        return microKernel.equals("fma") ? label : label + " " + microKernel;
     }
 
-    /** The inner product: {@code fma} (FP32 multiply-adds), {@code mma tf32} or {@code mma 3xtf32} (tensor cores). */
+    /**
+     * The inner product: {@code fma} (FP32 multiply-adds), {@code mma tf32} or {@code mma 3xtf32} (tensor cores); with
+     * {@code frag} for fragment-ordered local tiles and {@code async} for tiles filled by cp.async.
+     */
     public String microKernel() {
         return microKernel;
     }
@@ -85,9 +101,20 @@ public enum Algorithm {
                 || this == CL_WINOGRAD_F4_3XTF32 || fragmentTiles();
     }
 
-    /** True for the tensor-core kernels with fragment-ordered local tiles. */
+    /** True for the tensor-core kernels with fragment-ordered local tiles (those filled by cp.async included). */
     public boolean fragmentTiles() {
-        return this == CL_IMPLICIT_GEMM_TF32_FRAG || this == CL_IMPLICIT_GEMM_3XTF32_FRAG;
+        return this == CL_IMPLICIT_GEMM_TF32_FRAG || this == CL_IMPLICIT_GEMM_3XTF32_FRAG || this == CL_IMPLICIT_GEMM_TF32_ASYNC
+                || this == CL_IMPLICIT_GEMM_3XTF32_ASYNC;
+    }
+
+    /** True for the kernels with inline PTX (tensor cores, cp.async), which only NVIDIA's compiler builds. */
+    public boolean inlinePtx() {
+        return isTensorCore() || asyncCopies();
+    }
+
+    /** True for the implicit-GEMM kernels whose local tiles are filled by cp.async stages (FMA and tensor cores). */
+    public boolean asyncCopies() {
+        return this == CL_IMPLICIT_GEMM_ASYNC || this == CL_IMPLICIT_GEMM_TF32_ASYNC || this == CL_IMPLICIT_GEMM_3XTF32_ASYNC;
     }
 
 
@@ -102,6 +129,7 @@ public enum Algorithm {
 
     /** TF32 products per multiply-add of the tensor-core kernels: 1 or 3; 0 for the others. */
     public int tf32Products() {
-        return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_TF32_FRAG ? 1 : isTensorCore() ? 3 : 0;
+        return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_TF32_FRAG || this == CL_IMPLICIT_GEMM_TF32_ASYNC ? 1
+                : isTensorCore() ? 3 : 0;
     }
 }

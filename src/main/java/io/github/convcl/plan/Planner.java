@@ -105,19 +105,39 @@ public final class Planner {
             }
         }
         if (device.tensorCores() != DeviceFacts.TensorCores.NONE) {
+            // cp.async arrived with the TF32 tensor cores (sm_80): the FMA kernel with cp.async stages, for the
+            // tilings with 16-step reductions (an A/B beside the register-staged kernel; fewer to tune).
+            for (Tuning t : GEMM_TILE_CANDIDATES) {
+                if (t.tk() == 16 && t.isValidGemmAsyncTiling() && t.workGroupSize() <= device.maxWorkGroupSize()) {
+                    plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_ASYNC, t));
+                }
+            }
             for (Tuning t : MMA_TILE_CANDIDATES) {
-                if (t.isValidMmaTiling() && t.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
-                    plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
-                    if (s.precision() == Precision.TF32) {
+                if (t.mmaWorkGroupSize() > device.maxWorkGroupSize()) {
+                    continue;
+                }
+                boolean tf32 = s.precision() == Precision.TF32;
+                boolean x3 = t.fitsThreeProducts();
+                if (t.isValidMmaTiling()) {
+                    if (x3) {
+                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
+                    }
+                    if (tf32) {
                         plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, t));
                     }
                 }
-                if (t.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {
-                    if (t.isValidMmaFragmentTiling(3)) {
-                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t));
+                if (x3 && t.isValidMmaFragmentTiling(3)) {
+                    plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t));
+                }
+                if (tf32 && t.isValidMmaFragmentTiling(1)) {
+                    plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, t));
+                }
+                if (t.isValidMmaAsyncTiling()) {
+                    if (x3) {
+                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_ASYNC, t));
                     }
-                    if (s.precision() == Precision.TF32 && t.isValidMmaFragmentTiling(1)) {
-                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, t));
+                    if (tf32) {
+                        plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_ASYNC, t));
                     }
                 }
             }

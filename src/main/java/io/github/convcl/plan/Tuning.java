@@ -63,6 +63,39 @@ public record Tuning(int tm, int tn, int tk, int wm, int wn) {
         return (kb * (tm / 16)) % warps == 0 && columns && mmaFragmentStageBytes(tf32Products) <= 49152;
     }
 
+    /**
+     * The constraints of the MMA kernel whose fragment-ordered tiles are filled by cp.async (ASYNC_COPY), besides
+     * {@link #isValidMmaFragmentTiling}'s: at least two stages of the raw tiles in 48 KiB.
+     */
+    public boolean isValidMmaAsyncTiling() {
+        return isValidMmaFragmentTiling(1) && asyncStages(true) >= 2;
+    }
+
+    /** The FMA kernel with cp.async stages (ASYNC_COPY): {@link #isValidGemmTiling}, and two stages in 48 KiB. */
+    public boolean isValidGemmAsyncTiling() {
+        return isValidGemmTiling() && asyncStages(false) >= 2;
+    }
+
+    /**
+     * The stages of implicit_gemm.cl's ASYNC_COPY (its build option's value): as many as fit NVIDIA's 48 KiB of static
+     * local memory, at most 4; below 2 the tiling cannot run that way. A stage of the tensor-core kernel holds the raw
+     * (TM + TN) x TK tiles, one of the FMA kernel the padded ones (row pitches TM + 4 and TN + 4).
+     */
+    public int asyncStages(boolean mma) {
+        long stage = mma ? mmaFragmentStageBytes(1) : (long) tk * (tm + 4 + tn + 4) * 4;
+        return (int) Math.min(4, 49152 / stage);
+    }
+
+    /**
+     * Whether a 3xTF32 warp tile keeps its registers: WM * WN * TK at most 32768. Its accumulators, the high parts and
+     * remainders of both operands' fragments for a TK step exceed the 255 registers beyond that: compiled for sm_90
+     * (clang-15's PTX through ptxas 13.0, `PtxCodegenTest`), the 64x64 warp tiles and 32x64 with TK 32 spilled
+     * 0.3 to 1.5 KiB per work-item in every layout, the admitted ones at most 52 bytes.
+     */
+    public boolean fitsThreeProducts() {
+        return (long) wm * wn * tk <= 32768;
+    }
+
     /** Local memory of one stage of the fragment-ordered tiles: TF32 high parts, and remainders for 3xTF32. */
     public long mmaFragmentStageBytes(int tf32Products) {
         return (long) (tm + tn) * tk * 4 * (tf32Products == 3 ? 2 : 1);

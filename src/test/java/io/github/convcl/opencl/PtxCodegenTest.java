@@ -33,24 +33,39 @@ class PtxCodegenTest {
     static Stream<Plan> plans() {
         List<Plan> plans = new ArrayList<>();
         for (Tuning t : Planner.MMA_TILE_CANDIDATES) {
-            plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
+            if (t.fitsThreeProducts()) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, t));
+            }
             plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, t));
-            if (t.isValidMmaFragmentTiling(3)) {
+            if (t.isValidMmaFragmentTiling(3) && t.fitsThreeProducts()) {
                 plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t));
             }
             if (t.isValidMmaFragmentTiling(1)) {
                 plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG, t));
             }
+            if (t.isValidMmaAsyncTiling() && t.fitsThreeProducts()) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32_ASYNC, t));
+            }
+            if (t.isValidMmaAsyncTiling()) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32_ASYNC, t));
+            }
         }
         for (Tuning t : Planner.GEMM_TILE_CANDIDATES) {
             plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM, t));
+            if (t.tk() == 16 && t.isValidGemmAsyncTiling()) {
+                plans.add(new Plan(Algorithm.CL_IMPLICIT_GEMM_ASYNC, t));
+            }
         }
         return plans.stream();
     }
 
     private static boolean clangAvailable() {
+        return tool(CLANG, "--version");
+    }
+
+    private static boolean tool(String... command) {
         try {
-            Process p = new ProcessBuilder(CLANG, "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException | InterruptedException e) {
@@ -61,10 +76,7 @@ class PtxCodegenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("plans")
     void compilesToPtxWithTheExpectedInstructionsAndNoStack(Plan plan) throws Exception {
-        Tuning t = plan.tuning();
-        String options = t.buildOptions() + (plan.algorithm().isTensorCore() ? " -DMMA=" + plan.algorithm().tf32Products() : "")
-                + (plan.algorithm().fragmentTiles() ? " -DMMA_FRAG" : "")
-                + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true);
+        String options = OpenClBackend.gemmPlanOptions(plan) + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true);
         checkPtx(plan, ptx("implicit_gemm", options));
         checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR"));
         checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR" + OpenClBackend.rowTapsOptions(new int[] {1, 2, 2})));
@@ -79,9 +91,11 @@ class PtxCodegenTest {
             assertTrue(code.contains(".entry conv_implicit_gemm_mma"), "kernel entry");
             if (plan.algorithm().fragmentTiles()) {
                 // Each fragment read is one 16-byte local load: per k8 step WM/16 weight and WN/16 input blocks, twice
-                // for 3xTF32 (high parts and remainders).
-                long v4 = code.lines().filter(l -> l.contains("ld.shared.v4.u32") || l.contains("ld.shared.v4.b32")).count();
-                long loads = (long) (t.wm() / 16 + t.wn() / 16) * (plan.algorithm().tf32Products() == 3 ? 2 : 1);
+                // for 3xTF32 with the parts stored apart (the cp.async tiles hold raw values, split at the read).
+                long v4 = code.lines().filter(l -> l.contains("ld.shared.v4.u32") || l.contains("ld.shared.v4.b32")
+                        || l.contains("ld.shared.v4.f32")).count();
+                boolean split = plan.algorithm().tf32Products() == 3 && !plan.algorithm().asyncCopies();
+                long loads = (long) (t.wm() / 16 + t.wn() / 16) * (split ? 2 : 1);
                 assertEquals(loads * (t.tk() / 8), v4, "16-byte fragment loads in the unrolled reduction step");
                 assertEquals(v4, code.lines().filter(l -> l.contains("ld.shared")).count(), "local reads other than the fragments'");
             }
@@ -92,9 +106,70 @@ class PtxCodegenTest {
             assertTrue(fma >= (long) t.wm() * t.wn() * t.tk(), "expected the unrolled " + t.wm() + "x" + t.wn() + "x" + t.tk()
                     + " FMAs, found " + fma);
         }
+        long copies = code.lines().filter(l -> l.contains("cp.async.ca.shared.global")).count();
+        if (plan.algorithm().asyncCopies()) {
+            // A work-item's share of one stage, (TM + TN) * TK / WG elements, as 4-byte copies with a source size (zero
+            // for padding), at one call site; no local stores remain (the tiles are filled by cp.async).
+            int wg = plan.algorithm().isTensorCore() ? t.mmaWorkGroupSize() : t.workGroupSize();
+            assertEquals((long) (t.tm() + t.tn()) * t.tk() / wg, copies, "cp.async copies of one stage");
+            assertEquals(0, code.lines().filter(l -> l.contains("st.shared")).count(), "local stores beside cp.async");
+            int stages = t.asyncStages(plan.algorithm().isTensorCore());
+            assertTrue(stages >= 2 && code.contains("cp.async.wait_group " + (stages - 2) + ";"), "waits for all but " + (stages - 2) + " stages");
+            assertTrue(code.contains("cp.async.commit_group;"), "commits each stage");
+        } else {
+            assertEquals(0, copies, "cp.async outside ASYNC_COPY");
+        }
         long stack = code.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
         assertEquals(0, stack, "accumulators or fragments spilled to the stack (local memory)");
     }
+
+    /**
+     * The PTX assembles for the H100 (sm_90) with NVIDIA's ptxas where it is installed (CUDA 13 here and in CI):
+     * inside the 48 KiB of static local memory and with at most {@link #MAX_SPILL_BYTES} of spilled registers per
+     * work-item. clang's PTX is not NVIDIA's OpenCL compiler's, but the register allocation is ptxas's in both; the
+     * planner's tilings keep the accumulators and fragments in registers (Tuning.fitsThreeProducts excludes those that
+     * spilled kilobytes).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("plans")
+    void assemblesForSm90WithinLocalMemoryAndRegisters(Plan plan) throws Exception {
+        assumeTrue(tool(PTXAS, "--version"), PTXAS + " not found");
+        String options = OpenClBackend.gemmPlanOptions(plan) + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true)
+                + " -DTAP_MAJOR";
+        // Without libclc the work-item functions stay calls that ptxas cannot link: PTX special registers instead.
+        Path prelude = dir.resolve("workitem.h");
+        Files.writeString(prelude, String.join("\n",
+                "#define CL_SREG(b, d) ((size_t)((d) == 0 ? b##_x() : (d) == 1 ? b##_y() : b##_z()))",
+                "#define get_local_id(d) CL_SREG(__nvvm_read_ptx_sreg_tid, d)",
+                "#define get_group_id(d) CL_SREG(__nvvm_read_ptx_sreg_ctaid, d)",
+                "#define get_local_size(d) CL_SREG(__nvvm_read_ptx_sreg_ntid, d)",
+                "#define get_global_id(d) (get_group_id(d) * get_local_size(d) + get_local_id(d))",
+                "#define barrier(f) __nvvm_bar_sync(0)",
+                "#define fma __builtin_fmaf", ""));
+        String code = ptx("implicit_gemm", options + " -include " + prelude);
+        // clang-15 writes PTX 7.5 for sm_80; the same code for the H100.
+        code = code.replaceFirst("(?m)^\\.version .*$", ".version 8.0").replaceFirst("(?m)^\\.target sm_80.*$", ".target sm_90");
+        Path ptx = dir.resolve("sm90.ptx");
+        Files.writeString(ptx, code);
+        Process p = new ProcessBuilder(PTXAS, "-arch=sm_90", "-v", ptx.toString(), "-o", dir.resolve("sm90.cubin").toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ptxas timed out");
+        assertEquals(0, p.exitValue(), "ptxas failed:\n" + log);
+        String kernel = OpenClBackend.gemmKernelName(plan);
+        String props = log.substring(log.indexOf("'" + kernel + "'"));
+        java.util.regex.Matcher spill = java.util.regex.Pattern.compile("(\\d+) bytes spill stores").matcher(props);
+        assertTrue(spill.find(), log);
+        assertTrue(Integer.parseInt(spill.group(1)) <= MAX_SPILL_BYTES, kernel + " spills " + spill.group(1) + " bytes:\n" + log);
+    }
+
+    static final String PTXAS = System.getProperty("convcl.ptxas", "ptxas");
+
+    /**
+     * The TF32 row layout spills 116-172 bytes on 64x64 warp tiles (128x128x16/64x64 nevertheless won the H100's
+     * pointwise TF32 class); 3xTF32 on 64x64 warp tiles spilled 1 to 1.5 KiB, on 32x64 with TK 32 about 1 KiB.
+     */
+    static final int MAX_SPILL_BYTES = 256;
 
     /** Winograd tile shapes: F(2,3) and F(4,3) in 1D and 2D, F(2,3) in 3D, and 2D inside a 3D layer (kernel 1x3x3). */
     static Stream<String> winogradShapes() {

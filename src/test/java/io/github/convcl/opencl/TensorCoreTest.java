@@ -95,8 +95,9 @@ class TensorCoreTest extends OpenClCpuFixture {
     /**
      * The fragment-ordered tiles hold the same TF32 parts and feed the same products in the same order as the row
      * layout, so every tiling that allows them must give bit-identical outputs; and 3xTF32 through them stays at FP32
-     * accuracy. The strided layer covers every tiling: the three column mappings (fewer, as many and more warps than
-     * 16-column blocks), one and two stages, k steps of 16 and 32.
+     * accuracy; so must the tiles filled by cp.async (MMA_ASYNC), which hold raw values and round them at the read. The
+     * strided layer covers every tiling: the three column mappings (fewer, as many and more warps than 16-column
+     * blocks), one and two stages (cp.async: two to four), k steps of 16 and 32.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
@@ -112,22 +113,30 @@ class TensorCoreTest extends OpenClCpuFixture {
             List<io.github.convcl.plan.Tuning> tilings = name.equals(FIRST_LAYER) ? Planner.MMA_TILE_CANDIDATES
                     : TapMajorGemmTest.FRAGMENT_TILINGS;
             for (io.github.convcl.plan.Tuning t : tilings) {
-                if (!t.isValidMmaFragmentTiling(products)) {
+                if (!t.isValidMmaFragmentTiling(products) || products == 3 && !t.fitsThreeProducts()) {
                     continue;
                 }
                 Plan rows = new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32 : Algorithm.CL_IMPLICIT_GEMM_3XTF32, t);
-                Plan frag = new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG : Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t);
-                assertTrue(b.applicablePlans(s).contains(frag), frag + " offered for " + s);
-                float[] y = b.convolveArrays(s, frag, d[0], d[1], d[2]);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(b.convolveArrays(s, rows, d[0], d[1], d[2]), y, name + " " + frag);
-                if (products == 3) {
-                    double rel = relativeToMagnitude(s, y, d[0], d[1], d[2]);
-                    assertTrue(rel <= THREE_TF32_RELATIVE, name + " " + frag + ": error / sum|w*x| = " + rel);
+                List<Plan> variants = new java.util.ArrayList<>(List.of(
+                        new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG : Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t)));
+                if (t.isValidMmaAsyncTiling()) {
+                    // cp.async stages: the raw values, rounded (split) at the read into the same TF32 parts.
+                    variants.add(new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32_ASYNC : Algorithm.CL_IMPLICIT_GEMM_3XTF32_ASYNC, t));
                 }
-                checked++;
+                float[] expected = b.convolveArrays(s, rows, d[0], d[1], d[2]);
+                for (Plan frag : variants) {
+                    assertTrue(b.applicablePlans(s).contains(frag), frag + " offered for " + s);
+                    float[] y = b.convolveArrays(s, frag, d[0], d[1], d[2]);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, y, name + " " + frag);
+                    if (products == 3) {
+                        double rel = relativeToMagnitude(s, y, d[0], d[1], d[2]);
+                        assertTrue(rel <= THREE_TF32_RELATIVE, name + " " + frag + ": error / sum|w*x| = " + rel);
+                    }
+                    checked++;
+                }
             }
         }
-        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 12 : 4), "fragment-ordered tilings checked: " + checked);
+        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 20 : 8), "fragment-ordered tilings checked: " + checked);
     }
 
     @Test

@@ -236,16 +236,39 @@ class PlannerTest {
         java.util.function.Function<java.util.List<Plan>, Long> tf32Plans = ps -> ps.stream().filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_TF32).count();
         java.util.function.Function<java.util.List<Plan>, Long> x3Plans = ps -> ps.stream().filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32).count();
         assertEquals(0L, tf32Plans.apply(Planner.applicable(resnet3x3(), H100)));
-        assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), x3Plans.apply(Planner.applicable(resnet3x3(), H100)));
+        // 3xTF32 only on warp tiles whose registers it fits (Tuning.fitsThreeProducts): not on the 64x64 ones.
+        long rows3 = Planner.MMA_TILE_CANDIDATES.stream().filter(Tuning::fitsThreeProducts).count();
+        assertTrue(rows3 >= 5 && rows3 < Planner.MMA_TILE_CANDIDATES.size(), "3xTF32 tilings: " + rows3);
+        assertTrue(Planner.applicable(resnet3x3(), H100).stream().noneMatch(p -> p.algorithm().tf32Products() == 3
+                && p.algorithm().winogradTile() == 0 && p.tuning().wm() * p.tuning().wn() > 2048), "3xTF32 on a 64x64 warp tile");
+        assertEquals(rows3, x3Plans.apply(Planner.applicable(resnet3x3(), H100)));
         assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), tf32Plans.apply(Planner.applicable(tf32(resnet3x3()), H100)));
-        assertEquals((long) Planner.MMA_TILE_CANDIDATES.size(), x3Plans.apply(Planner.applicable(transposed(), POCL_EMULATED)));
-        java.util.function.Function<java.util.List<Plan>, Long> fragPlans = ps -> ps.stream().filter(p -> p.algorithm().fragmentTiles()).count();
-        long frag3 = Planner.MMA_TILE_CANDIDATES.stream().filter(t -> t.isValidMmaFragmentTiling(3)).count();
+        assertEquals(rows3, x3Plans.apply(Planner.applicable(transposed(), POCL_EMULATED)));
+        java.util.function.Function<java.util.List<Plan>, Long> fragPlans = ps -> ps.stream()
+                .filter(p -> p.algorithm().fragmentTiles() && !p.algorithm().asyncCopies()).count();
+        java.util.function.Function<java.util.List<Plan>, Long> asyncPlans = ps -> ps.stream()
+                .filter(p -> p.algorithm().asyncCopies() && p.algorithm().isTensorCore()).count();
+        // The FMA kernel with cp.async stages: on sm_80 and later (and emulated), the 16-step tilings.
+        java.util.function.Function<java.util.List<Plan>, Long> fmaAsync = ps -> ps.stream()
+                .filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_ASYNC).count();
+        long fmaAsyncTilings = Planner.GEMM_TILE_CANDIDATES.stream().filter(t -> t.tk() == 16 && t.isValidGemmAsyncTiling()).count();
+        assertTrue(fmaAsyncTilings >= 6, "FMA cp.async tilings: " + fmaAsyncTilings);
+        assertEquals(fmaAsyncTilings, fmaAsync.apply(Planner.applicable(resnet3x3(), H100)));
+        assertEquals(fmaAsyncTilings, fmaAsync.apply(Planner.applicable(resnet3x3(), POCL_EMULATED)));
+        assertEquals(0L, fmaAsync.apply(Planner.applicable(resnet3x3(), V100)));
+        assertEquals(0L, fmaAsync.apply(Planner.applicable(resnet3x3(), POCL)));
+        long frag3 = Planner.MMA_TILE_CANDIDATES.stream().filter(t -> t.isValidMmaFragmentTiling(3) && t.fitsThreeProducts()).count();
         long frag1 = Planner.MMA_TILE_CANDIDATES.stream().filter(t -> t.isValidMmaFragmentTiling(1)).count();
+        long async1 = Planner.MMA_TILE_CANDIDATES.stream().filter(Tuning::isValidMmaAsyncTiling).count();
+        long async3 = Planner.MMA_TILE_CANDIDATES.stream().filter(t -> t.isValidMmaAsyncTiling() && t.fitsThreeProducts()).count();
         assertTrue(frag3 >= 4 && frag1 > frag3, "fragment-ordered tilings: " + frag3 + " (3xTF32), " + frag1 + " (TF32)");
+        assertTrue(async3 >= 4 && async1 > async3 && async1 < frag1, "cp.async tilings: " + async3 + " (3xTF32), " + async1 + " (TF32)");
         assertEquals(frag3, fragPlans.apply(Planner.applicable(resnet3x3(), H100)));
         assertEquals(frag3 + frag1, fragPlans.apply(Planner.applicable(tf32(resnet3x3()), H100)));
+        assertEquals(async3, asyncPlans.apply(Planner.applicable(resnet3x3(), H100)));
+        assertEquals(async3 + async1, asyncPlans.apply(Planner.applicable(tf32(resnet3x3()), H100)));
         assertEquals(0L, fragPlans.apply(Planner.applicable(tf32(resnet3x3()), V100)));
+        assertEquals(0L, asyncPlans.apply(Planner.applicable(tf32(resnet3x3()), V100)));
         assertEquals(0L, x3Plans.apply(Planner.applicable(tf32(resnet3x3()), POCL)));
         assertEquals(0L, x3Plans.apply(Planner.applicable(tf32(resnet3x3()), V100)));
         assertEquals(0L, x3Plans.apply(Planner.applicable(resnet3x3(), JAVA)));
