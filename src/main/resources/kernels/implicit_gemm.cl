@@ -567,12 +567,13 @@ inline void mma_m16n8k8(float* d, const uint* a, const uint* b, __local float* s
 #endif
 
 // The loaders of the fragment-ordered tiles: with ASYNC_COPY each is a long run of cp.async statements, which clang's
-// inliner leaves as a call (a call that PTX cannot link) unless told; NVIDIA's compiler inlines them as it does
-// every other function here.
-#ifdef ASYNC_COPY
-#define FRAG_INLINE inline __attribute__((always_inline))
+// inliner left as a call to an inline function without an external definition (a PTX that ptxas cannot link). So
+// they are static (OpenCL C 1.2: an internal definition wherever a call remains) and, for clang-based compilers
+// (PoCL, and NVIDIA's if it is one), always inlined: a call would put their array arguments on the stack.
+#ifdef __clang__
+#define FRAG_INLINE static inline __attribute__((always_inline))
 #else
-#define FRAG_INLINE inline
+#define FRAG_INLINE static inline
 #endif
 
 // This work-item's share of the weight tile at step k0: blocks u = warp + r*NWARPS (k block u / (TM/16), row block

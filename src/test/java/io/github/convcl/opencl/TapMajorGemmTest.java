@@ -89,25 +89,27 @@ class TapMajorGemmTest extends OpenClCpuFixture {
         TestSupport.assertPlansMatchReference(cl.backend(), name, s, plans, RELATIVE);
     }
 
-    /** FMA tilings with 4, 3 and 2 cp.async stages (ASYNC_COPY). */
-    static final List<Tuning> ASYNC_TILINGS = List.of(Planner.GPU_TILES, new Tuning(128, 64, 16, 8, 8), new Tuning(128, 128, 16, 8, 8));
+    /**
+     * FMA tilings with 4 and 2 cp.async stages (ASYNC_COPY), both among TestSupport.GEMM_TILINGS (whose register-staged
+     * builds the other tests share); TensorCoreTest runs 3 stages.
+     */
+    static final List<Tuning> ASYNC_TILINGS = List.of(Planner.GPU_TILES, new Tuning(128, 128, 16, 8, 8));
 
     static Stream<Arguments> asyncLayers() {
-        java.util.Set<String> names = java.util.Set.of("3x3 padded, bias, ragged columns", "3x3 stride 2", "1x1", "conv1d k7",
-                "conv3d k3", "8 channels (tk 8 only)", "transposed 4x4 stride 2 (DCGAN)", "transposed 1x1 stride 2 (classes without taps)",
-                "reflect (channel-major)");
+        java.util.Set<String> names = java.util.Set.of("3x3 padded, bias, ragged columns", "1x1", "conv3d k3", "8 channels (tk 8 only)",
+                "transposed 1x1 stride 2 (classes without taps)", "reflect (channel-major)");
         return layers().filter(a -> names.contains((String) a.get()[0]));
     }
 
     /**
      * The FMA kernel with cp.async stages (emulated here as plain copies) computes the same products in the same order
      * as the register-staged one: the same bits, on tap-major, channel-major (8 channels with 16-step tiles, reflect
-     * padding), transposed and short-reduction layers, with 2, 3 and 4 stages and reductions shorter than the stages.
+     * padding), transposed and short-reduction layers, with 2 and 4 stages and reductions shorter than the stages.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("asyncLayers")
     void asyncCopiesMatchTheRegisterStagedKernelBitForBit(String name, ConvSpec s) {
-        assertEquals(List.of(4, 3, 2), ASYNC_TILINGS.stream().map(t -> t.asyncStages(false)).toList());
+        assertEquals(List.of(4, 2), ASYNC_TILINGS.stream().map(t -> t.asyncStages(false)).toList());
         RandomSpecs r = new RandomSpecs(name.hashCode(), 1);
         float[] x = r.data(s.inputElements());
         float[] w = r.data(s.weightElements());

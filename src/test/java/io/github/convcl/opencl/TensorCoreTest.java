@@ -119,7 +119,8 @@ class TensorCoreTest extends OpenClCpuFixture {
                 Plan rows = new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32 : Algorithm.CL_IMPLICIT_GEMM_3XTF32, t);
                 List<Plan> variants = new java.util.ArrayList<>(List.of(
                         new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32_FRAG : Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, t)));
-                if (t.isValidMmaAsyncTiling()) {
+                // cp.async: every tiling on the first layer, the default tiling on the others.
+                if (t.isValidMmaAsyncTiling() && (name.equals(FIRST_LAYER) || t.equals(Planner.MMA_TILES))) {
                     // cp.async stages: the raw values, rounded (split) at the read into the same TF32 parts.
                     variants.add(new Plan(products == 1 ? Algorithm.CL_IMPLICIT_GEMM_TF32_ASYNC : Algorithm.CL_IMPLICIT_GEMM_3XTF32_ASYNC, t));
                 }
@@ -136,7 +137,7 @@ class TensorCoreTest extends OpenClCpuFixture {
                 }
             }
         }
-        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 20 : 8), "fragment-ordered tilings checked: " + checked);
+        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 20 : 6), "fragment-ordered tilings checked: " + checked);
     }
 
     @Test
