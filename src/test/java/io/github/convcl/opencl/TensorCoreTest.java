@@ -95,9 +95,9 @@ class TensorCoreTest extends OpenClCpuFixture {
     /**
      * The fragment-ordered tiles hold the same TF32 parts and feed the same products in the same order as the row
      * layout, so every tiling that allows them must give bit-identical outputs; and 3xTF32 through them stays at FP32
-     * accuracy; so must the tiles filled by cp.async (MMA_ASYNC), which hold raw values and round them at the read. The
-     * strided layer covers every tiling: the three column mappings (fewer, as many and more warps than 16-column
-     * blocks), one and two stages (cp.async: two to four), k steps of 16 and 32.
+     * accuracy; so must the tiles filled by cp.async (ASYNC_COPY), which hold raw values and round them at the read.
+     * The strided layer covers every tiling in TF32: the three column mappings (fewer, as many and more warps than
+     * 16-column blocks), one and two stages (cp.async: two to four), k steps of 16 and 32.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
@@ -110,7 +110,8 @@ class TensorCoreTest extends OpenClCpuFixture {
             int products = precision == Precision.TF32 ? 1 : 3;
             // Every tiling on the first layer; on the others (each a slow PoCL build per tiling) the default tiling and
             // one with more warps than 16-column blocks.
-            List<io.github.convcl.plan.Tuning> tilings = name.equals(FIRST_LAYER) ? Planner.MMA_TILE_CANDIDATES
+            // 3xTF32 shares every index computation with TF32 (it adds the split): its every-tiling pass is TF32's.
+            List<io.github.convcl.plan.Tuning> tilings = name.equals(FIRST_LAYER) && products == 1 ? Planner.MMA_TILE_CANDIDATES
                     : TapMajorGemmTest.FRAGMENT_TILINGS;
             for (io.github.convcl.plan.Tuning t : tilings) {
                 if (!t.isValidMmaFragmentTiling(products) || products == 3 && !t.fitsThreeProducts()) {
@@ -137,7 +138,7 @@ class TensorCoreTest extends OpenClCpuFixture {
                 }
             }
         }
-        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 20 : 6), "fragment-ordered tilings checked: " + checked);
+        assertTrue(checked >= (name.equals(FIRST_LAYER) ? 14 : 6), "fragment-ordered tilings checked: " + checked);
     }
 
     @Test
