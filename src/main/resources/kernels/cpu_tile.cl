@@ -158,24 +158,25 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
         }
     }
 
+    // Guarded bodies, not breaks: a loop with a second exit is not unrolled (and the compiler says so on stderr).
 #pragma unroll
     for (int c = 0; c < CO; c++) {
-        if (cb * CO + c >= cout_g) break;
-        const int co = co0 + c;
-        const float8 b = (float8)(has_bias ? bias[co] : 0.0f);
-        __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+        if (cb * CO + c < cout_g) {
+            const int co = co0 + c;
+            const float8 b = (float8)(has_bias ? bias[co] : 0.0f);
+            __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
 #pragma unroll
-        for (int v = 0; v < VN; v++) {
-            const int o = ox0 + v * 8;
-            const int valid = min(8, out_sz.z - o);
-            if (valid <= 0) break;
-            const float8 val = acc[c * VN + v] + b;
-            if (valid == 8) {
-                vstore8(val, 0, yr + o);
-            } else {
-                float tmp[8];
-                vstore8(val, 0, tmp);
-                for (int q = 0; q < valid; q++) yr[o + q] = tmp[q];
+            for (int v = 0; v < VN; v++) {
+                const int o = ox0 + v * 8;
+                const int valid = min(8, out_sz.z - o);
+                const float8 val = acc[c * VN + v] + b;
+                if (valid == 8) {
+                    vstore8(val, 0, yr + o);
+                } else if (valid > 0) {
+                    float tmp[8];
+                    vstore8(val, 0, tmp);
+                    for (int q = 0; q < valid; q++) yr[o + q] = tmp[q];
+                }
             }
         }
     }
@@ -242,27 +243,35 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
 #pragma unroll
     for (int q = 0; q < CO; q++) {
-        if (cog0 + q >= cout_g) break;
-        const int co = g * cout_g + cog0 + q;
-        float tmp[8];
-        vstore8(acc[q] + (float8)(has_bias ? bias[co] : 0.0f), 0, tmp);
-        __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
-        for (int e = 0; e < 8; e++) {
-            const int ox = rx + sx * (j0 + e);
-            if (ox < out_sz.z) yr[ox] = tmp[e];
+        if (cog0 + q < cout_g) {
+            const int co = g * cout_g + cog0 + q;
+            float tmp[8];
+            vstore8(acc[q] + (float8)(has_bias ? bias[co] : 0.0f), 0, tmp);
+            __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+            for (int e = 0; e < 8; e++) {
+                const int ox = rx + sx * (j0 + e);
+                if (ox < out_sz.z) yr[ox] = tmp[e];
+            }
         }
     }
 }
 
 // Depthwise convolution (one input channel per group, channel multiplier cout_g), zero padding, straight from the
 // unpadded input: a work-item takes rows_per_item output rows of one output plane. With stride 1 or 2 along x the
-// positions whose taps all fall inside the row are float8 FMAs on unaligned reads (vload8, or vload16 and its even
+// positions whose taps all fall inside the row are float8 FMAs on unaligned reads (vload8, or two and their even
 // elements), two vectors at a time; the border positions (and every position of other strides) are scalar with
 // bounds checks.
 // Macros: KH, KW  the kernel's height and width (compile-time, so the tap loops unroll); the depth is an argument.
 //         SX      the stride along x when it is 1 or 2 (the vector path), else 0 (scalar only).
 // global (ceil(out_d * out_h / rows_per_item), n * cout), local (1, 1).
 #if defined(KH) && defined(KW)
+// Elements 0, 2, ..., 14 of p as one float8 (two float8 reads: a float16 value would leave AVX2's calling convention).
+inline float8 load8_even(__global const float* p) {
+    const float8 a = vload8(0, p);
+    const float8 b = vload8(0, p + 8);
+    return (float8)(a.even, b.even);
+}
+
 inline void depthwise_plane(__global const float* x, __global const float* w, __global const float* bias,
                             __global float* y, const int cin, const int cout, const int cout_g,
                             const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
@@ -279,7 +288,7 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
 #if SX == 1
 #define LOAD8(p) vload8(0, (p))
 #elif SX == 2
-#define LOAD8(p) vload16(0, (p)).even
+#define LOAD8(p) load8_even(p)
 #endif
     // Output columns [lo, hi) read only inside the row with every tap, the odd element a stride-2 read takes included.
 #if SX == 1 || SX == 2

@@ -59,8 +59,8 @@ public final class DeviceProbe {
     }
 
     /**
-     * Builds every shipped kernel file (each tuning of the tiled one) and runs every applicable plan on small layers
-     * (emulated tensor-core plans with their default tiling only).
+     * Builds every shipped kernel file (each tuning of the tiled one) and runs the plans of {@link #checkedPlans} on
+     * small layers.
      */
     public List<Check> check() {
         List<Check> checks = new ArrayList<>();
@@ -75,7 +75,7 @@ public final class DeviceProbe {
             } else if (e.getKey().equals("implicit_gemm")) {
                 List<Plan> gemms = new ArrayList<>(List.of(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                         new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM, Planner.CPU_TILES)));
-                if (backend.facts().tensorCores() != io.github.convcl.plan.DeviceFacts.TensorCores.NONE) {
+                if (backend.facts().tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.NATIVE) {
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES));
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES));
                     gemms.add(new Plan(io.github.convcl.plan.Algorithm.CL_IMPLICIT_GEMM_3XTF32_FRAG, Planner.MMA_TILES));
@@ -124,10 +124,7 @@ public final class DeviceProbe {
             for (int i = 0; i < r.length; i++) {
                 ref[i] = (float) r[i];
             }
-            for (Plan p : Planner.applicable(s, backend.facts())) {
-                if (emulatedBeyondDefault(p)) {
-                    continue;
-                }
+            for (Plan p : checkedPlans(s)) {
                 String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
                 try {
                     float[] y = backend.convolveArrays(s, p, x, w, bias);
@@ -142,13 +139,28 @@ public final class DeviceProbe {
     }
 
     /**
-     * An emulated inline-PTX plan (tensor cores or cp.async on a CPU device: a correctness aid the planner never picks)
-     * with another tiling than the default: the check runs the emulation with the default tiling only, since each
-     * tiling is a slow build there (the test suite runs the others).
+     * The plans the check runs on layer s: on a GPU every applicable one (every tiling: builds take a fraction of a
+     * second there); on other devices, where each tiling is a build of seconds, the planner's choice and one plan of
+     * every other applicable algorithm (the test suite runs every tiling on PoCL). Never the emulated ones.
      */
-    private boolean emulatedBeyondDefault(Plan p) {
-        return p.algorithm().inlinePtx() && backend.facts().tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED
-                && !p.tuning().equals(p.algorithm().isTensorCore() ? Planner.MMA_TILES : Planner.GPU_TILES);
+    private List<Plan> checkedPlans(ConvSpec s) {
+        List<Plan> all = Planner.applicable(s, backend.facts()).stream().filter(p -> !emulated(p)).toList();
+        if (backend.kind().equals(io.github.convcl.backend.BackendKind.OPENCL_GPU)) {
+            return all;
+        }
+        java.util.Map<io.github.convcl.plan.Algorithm, Plan> one = new java.util.LinkedHashMap<>();
+        Plan chosen = backend.plan(s);
+        one.put(chosen.algorithm(), chosen);
+        all.forEach(p -> one.putIfAbsent(p.algorithm(), p));
+        return List.copyOf(one.values());
+    }
+
+    /**
+     * An emulated inline-PTX plan (tensor cores or cp.async on a CPU device): a correctness aid of the test suite that the
+     * planner never picks, and a slow build there, so not part of what a device can do.
+     */
+    private boolean emulated(Plan p) {
+        return p.algorithm().inlinePtx() && backend.facts().tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED;
     }
 
     /** Measured rates of one device, with theoretical figures where they can be derived. */
