@@ -64,8 +64,6 @@ class AllAlgorithmsTest {
     private static final java.util.Set<io.github.convcl.plan.Tuning> DEFAULT_TILINGS = java.util.Set.of(Planner.GPU_TILES,
             Planner.CPU_TILES, Planner.MMA_TILES);
 
-
-
     private static float[] run(Backend b, Plan plan, ConvSpec s, float[] x, float[] w, float[] bias) {
         return b.convolveArrays(s, plan, x, w, bias);
     }

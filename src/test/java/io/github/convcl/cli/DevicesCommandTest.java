@@ -44,6 +44,19 @@ class DevicesCommandTest {
             }
             device.get("check").forEach(c -> assertTrue(c.get("passed").asBoolean(), c.toString()));
             assertTrue(device.get("check").size() >= 15, device.get("check").toString());
+            if (device.get("type").asText().equals("CPU")) {
+                // No emulated inline PTX on a CPU device, and not the tiling sweep (about 15 per algorithm).
+                java.util.Set<String> gemmTilings = new java.util.HashSet<>();
+                for (JsonNode c : device.get("check")) {
+                    String what = c.get("what").asText();
+                    assertFalse(what.contains("mma") || what.contains("async"), what);
+                    if (what.contains(" with implicit gemm ")) {
+                        gemmTilings.add(what.substring(what.indexOf(" with implicit gemm ")));
+                    }
+                }
+                assertFalse(gemmTilings.isEmpty(), "the implicit GEMM is checked");
+                assertTrue(gemmTilings.size() <= 3, "implicit GEMM tilings checked: " + gemmTilings);
+            }
         } else {
             assertFalse(TestSupport.openClRequired(), "OpenCL is required here: " + root.get("opencl"));
         }
