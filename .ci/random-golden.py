@@ -64,20 +64,18 @@ def pick_case(r, op):
 def run_torch(case, x, w, b):
     op = case["op"]
     d = rank(op)
+    fn = getattr(F, op)
     if op.startswith("conv_transpose"):
-        fn = getattr(F, op)
         return fn(x, w, b, stride=case["stride"], padding=case["padding"], output_padding=case["output_padding"],
                   groups=case["groups"], dilation=case["dilation"])
     mode = case.get("padding_mode", "zeros")
     pad = case["padding"]
-    fn = getattr(F, op)
     if mode == "zeros":
         return fn(x, w, b, stride=case["stride"], padding=pad, dilation=case["dilation"], groups=case["groups"])
     if isinstance(pad, str):
         if pad == "valid":
             pad = [0] * d
         else:  # same: total (k-1)*dilation, the smaller half on the left, as torch's _conv_forward does
-            pad = None
             totals = [(k - 1) * dl for k, dl in zip(case["kernel_size"], case["dilation"])]
             flat = []
             for t in reversed(totals):
