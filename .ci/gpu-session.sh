@@ -9,6 +9,8 @@
 #                                  # the JSON and tuning files come back together in results.tgz
 #   bash .ci/gpu-session.sh final  # a shorter all for a last few minutes of device time: FP32 (all kernels) and
 #                                  # TF32 tune and bench against cuDNN first, then the FP32 golden check
+# Each tune stops starting layers after its --max-seconds (a layer in progress finishes) and writes its tuning file after
+# every layer, so that each call ends inside the 10-minute limit with what it measured; the log names layers left out.
 # Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below; the tf32 phase (so
 # also all and final) ends with mma-layouts.md, the best time per layer of each tensor-core tile layout; the fp32
 # phase ends with the same table for the FMA kernel (register-staged against cp.async stages) in log.txt.
@@ -52,20 +54,20 @@ case "$phase" in
   final)
     GPU_DATA_DIR=$(mktemp -d) && export GPU_DATA_DIR && data=$GPU_DATA_DIR && tc=(-Dconvcl.tuning.file="$data/tuning-tc.json")
     step python3 .gpu/bench/bench_torch.py cuda --json "$data/cudnn.json"
-    step convcl "${tc[@]}" -- tune "${suite[@]}" --each
+    step convcl "${tc[@]}" -- tune "${suite[@]}" --each --max-seconds 120
     step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$data/cudnn.json" --json "$data/convcl-tc.json" \
          --markdown "$out/convcl-tc.md"
     tar czf "$out/results.tgz" -C "$data" .
-    bash "$0" tf32
+    TF32_TUNE_S=120 bash "$0" tf32
     tar czf "$out/results.tgz" -C "$data" .
     step convcl -Dx=1 -- verify .gpu/golden -b opencl-gpu --all-plans -q
     ;;
   fp32)
     step python3 .gpu/bench/bench_torch.py cuda --json "$data/cudnn.json"
-    step convcl "${fma[@]}" -- tune "${suite[@]}" --each
+    step convcl "${fma[@]}" -- tune "${suite[@]}" --each --max-seconds 150
     step convcl "${fma[@]}" -- bench "${suite[@]}" --compare "$data/cudnn.json" --json "$data/convcl-fma.json" \
          --markdown "$out/convcl-fma.md"
-    step convcl "${tc[@]}" -- tune "${suite[@]}" --each
+    step convcl "${tc[@]}" -- tune "${suite[@]}" --each --max-seconds 200
     step convcl "${tc[@]}" -- bench "${suite[@]}" --compare "$data/cudnn.json" --json "$data/convcl-tc.json" \
          --markdown "$out/convcl-tc.md"
     # A/B of the implicit GEMM's loader: the same plans with the channel-major tables
@@ -79,7 +81,7 @@ case "$phase" in
     ;;
   tf32)
     step python3 .gpu/bench/bench_torch.py cuda --tf32 --json "$data/cudnn-tf32.json"
-    step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each
+    step convcl "${tc[@]}" -- tune "${suite[@]}" --precision tf32 --each --max-seconds "${TF32_TUNE_S:-400}"
     step convcl "${tc[@]}" -- bench "${suite[@]}" --precision tf32 --compare "$data/cudnn-tf32.json" \
          --json "$data/convcl-tf32.json" --markdown "$out/convcl-tf32.md"
     # The tensor-core tile layouts (rows, fragment-ordered, cp.async) per layer, from every tune candidate's time so far

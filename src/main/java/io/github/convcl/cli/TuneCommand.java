@@ -48,6 +48,10 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--each", description = "print every candidate's time per layer (instead of a progress bar)")
     boolean each;
 
+    @Option(names = "--max-seconds", paramLabel = "S", description = "start no further layer after S seconds (the first "
+            + "layer always runs); what was measured is written, the layers left out are named")
+    Double maxSeconds;
+
     /** A candidate slower than this many times the best so far on a layer is not timed further. */
     static final double GIVE_UP = 4.0;
     /**
@@ -69,10 +73,18 @@ final class TuneCommand implements Callable<Integer> {
             Map<String, Integer> layersPerClass = new LinkedHashMap<>();
             Map<String, Plan> defaults = new LinkedHashMap<>();
             Map<Suite.Layer, Map<Plan, Double>> perLayer = new LinkedHashMap<>();
+            String key = TuningTable.key(ocl.clDevice().name(), ocl.clDevice().driverVersion());
+            Path target = file != null ? file : TuningTable.userFile();
             long steps = layers.stream().mapToLong(l -> candidates(l.spec(), base).size()).sum();
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
                     .setConsumer(each ? new DelegatingProgressBarConsumer(line -> { }) : new ConsoleProgressBarConsumer(System.err)).build()) {
+                long start = System.nanoTime();
                 for (Suite.Layer l : layers) {
+                    if (maxSeconds != null && !perLayer.isEmpty() && (System.nanoTime() - start) / 1e9 > maxSeconds) {
+                        List<String> left = layers.subList(layers.indexOf(l), layers.size()).stream().map(Suite.Layer::name).toList();
+                        System.out.printf(Locale.ROOT, "time budget of %.0f s spent: not tuned %s%n", maxSeconds, String.join(", ", left));
+                        break;
+                    }
                     ConvSpec s = l.spec();
                     String cls = Planner.layerClass(s);
                     defaults.putIfAbsent(cls, Planner.plan(s, base));
@@ -87,11 +99,16 @@ final class TuneCommand implements Callable<Integer> {
                         times.keySet().retainAll(layerTimes.keySet());
                         times.replaceAll((p, t) -> t + layerTimes.get(p));
                     }
+                    if (!dryRun) {
+                        // After every layer, so that a run cut short (a time limit, a crash) keeps what it measured.
+                        TuningTable partial = TuningTable.read(target);
+                        record(partial, key, byClass, perLayer);
+                        partial.write(target);
+                    }
                 }
             }
-            String key = TuningTable.key(ocl.clDevice().name(), ocl.clDevice().driverVersion());
-            Path target = file != null ? file : TuningTable.userFile();
             TuningTable table = TuningTable.read(target);
+            record(table, key, byClass, perLayer);
             System.out.println("device: " + key);
             System.out.printf("%-11s %7s  %-34s %10s  %-34s %10s%n", "class", "layers", "best plan", "ms", "default plan", "ms");
             for (var e : byClass.entrySet()) {
@@ -103,7 +120,6 @@ final class TuneCommand implements Callable<Integer> {
                 Double defMs = e.getValue().get(def);
                 System.out.printf(Locale.ROOT, "%-11s %7d  %-34s %10.3f  %-34s %10s%n", e.getKey(), layersPerClass.get(e.getKey()), best,
                         e.getValue().get(best), def, defMs == null ? "n/a" : String.format(Locale.ROOT, "%.3f", defMs));
-                table.put(key, e.getKey(), best);
             }
             System.out.printf("%n%-14s %-44s %10s  %-44s %10s%n", "layer", "best plan (written for this layer)", "ms",
                     "its class's plan", "ms");
@@ -118,7 +134,6 @@ final class TuneCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%-14s %-44s %10.3f  %-44s %10s%n", e.getKey().name(), best.get().getKey(),
                         best.get().getValue(), classPlan == null ? "" : classPlan,
                         classMs == null ? "n/a" : String.format(Locale.ROOT, "%.3f", classMs));
-                table.put(key, Planner.layerKey(s), best.get().getKey());
             }
             if (!dryRun) {
                 table.write(target);
@@ -127,6 +142,15 @@ final class TuneCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Into table under device key: the fastest plan of each class (over all its layers) and of each layer. */
+    private static void record(TuningTable table, String key, Map<String, Map<Plan, Double>> byClass,
+                               Map<Suite.Layer, Map<Plan, Double>> perLayer) {
+        byClass.forEach((cls, times) -> times.entrySet().stream().min(Map.Entry.comparingByValue())
+                .ifPresent(best -> table.put(key, cls, best.getKey())));
+        perLayer.forEach((layer, times) -> times.entrySet().stream().min(Map.Entry.comparingByValue())
+                .ifPresent(best -> table.put(key, Planner.layerKey(layer.spec()), best.getKey())));
     }
 
     /**

@@ -83,6 +83,24 @@ class BenchTuneCommandTest {
         assertTrue(r.out().contains("best plan (written for this layer)"), r.out());
     }
 
+    /** --max-seconds: the first layer is tuned and written, the rest are named as left out. */
+    @Test
+    void tuneStopsAtItsTimeBudgetAndKeepsWhatItMeasured(@TempDir Path dir) throws Exception {
+        var device = OpenCl.probe().devices().stream().filter(d -> d.kind() == BackendKind.OPENCL_CPU).findFirst();
+        if (device.isEmpty() && !TestSupport.openClRequired()) {
+            org.junit.jupiter.api.Assumptions.abort("no OpenCL CPU device");
+        }
+        Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
+        Path file = dir.resolve("tuning.json");
+        CliRun r = CliRun.of("tune", "--suite", suite.toString(), "-b", "opencl-cpu", "--repeats", "1", "--file", file.toString(),
+                "--max-seconds", "0");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("time budget of 0 s spent: not tuned smallT"), r.out());
+        var plans = TuningTable.read(file).plans(TuningTable.key(device.orElseThrow().name(), device.orElseThrow().driverVersion()));
+        assertEquals(2, plans.size(), plans.keySet().toString());
+        assertTrue(plans.containsKey("dense-k3") && !plans.containsKey("transposed"), plans.keySet().toString());
+    }
+
     /** tune times what can win: no emulated tensor cores on CPUs, no CPU-shaped kernels on GPUs, mma on NVIDIA. */
     @Test
     void tuneCandidatesLeaveOutWhatCannotWin() {
