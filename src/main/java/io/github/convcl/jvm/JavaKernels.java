@@ -463,6 +463,10 @@ public final class JavaKernels {
             // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
             Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
         }));
+        if (g.tapsDisjoint()) {
+            transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr);
+            return;
+        }
         Parallel.forEach(s.batch() * groups * blocks, t -> {
             int n = t / (groups * blocks);
             int grp = (t / blocks) % groups;
@@ -483,6 +487,38 @@ public final class JavaKernels {
                 Gemm.packB(width, cinG, x, xOff + p0, g.inVol, pb, 0);
                 Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, cols, 0, width);
                 g.col2im(cols, channels, p0, width, y, yOff);
+            }
+        });
+    }
+
+    /**
+     * {@link #transposed} when every output receives exactly one tap (kernel = stride, no padding, dilation or output
+     * padding: 2x2 stride-2 upsampling and the like): column tiles write disjoint outputs, so they are tasks of their
+     * own; each task packs its input columns once for all channel blocks and writes each product plus the bias straight
+     * to its output, with no bias fill and no accumulation pass over the output.
+     */
+    private static void transposedDisjoint(ConvSpec s, Geometry g, float[] x, float[] bias, float[] y, float[] pa, int block,
+                                           int blocks, int aSize, int mr) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int nt = balancedTile(columnTile(Math.max(block * g.kVol, cinG), g.inVol), g.inVol, s.batch() * groups);
+        int tiles = (g.inVol + nt - 1) / nt;
+        Parallel.forEach(s.batch() * groups * tiles, t -> {
+            int n = t / (groups * tiles);
+            int grp = (t / tiles) % groups;
+            int p0 = (t % tiles) * nt;
+            int width = Math.min(nt, g.inVol - p0);
+            float[] cols = workspace(1, block * g.kVol * width);
+            float[] pb = workspace(0, Gemm.packedBSize(width, cinG));
+            Gemm.packB(width, cinG, x, (n * s.inChannels() + grp * cinG) * g.inVol + p0, g.inVol, pb, 0);
+            for (int cb = 0; cb < blocks; cb++) {
+                int channels = Math.min(block, coutG - cb * block);
+                int rows = channels * g.kVol;
+                java.util.Arrays.fill(cols, 0, rows * width, 0f);
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, cols, 0, width);
+                int c0 = grp * coutG + cb * block;
+                g.place(cols, channels, p0, width, y, (n * s.outChannels() + c0) * g.outVol, bias, c0);
             }
         });
     }
@@ -617,6 +653,60 @@ public final class JavaKernels {
         }
 
         /** Adds rows (channel, kz, ky, kx) x input columns [p0, p0+cols) of {@code cols} into the output planes. */
+        /** Whether every output of this transposed convolution receives exactly one tap (see transposedDisjoint). */
+        boolean tapsDisjoint() {
+            for (int dim = 0; dim < 3; dim++) {
+                if (k[dim] != st[dim] || p[dim] != 0 || d[dim] != 1 || out[dim] != in[dim] * st[dim]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * With {@link #tapsDisjoint}: writes rows (channel, kz, ky, kx) x input columns [p0, p0+width) of cols, plus
+         * channel c0+c's bias, to their outputs (iz*s+kz, iy*s+ky, ix*s+kx); an input row's taps kx fill one
+         * contiguous output segment, written in order.
+         */
+        void place(float[] cols, int channels, int p0, int width, float[] y, int yOff, float[] bias, int c0) {
+            int kx2 = k[2];
+            for (int c = 0; c < channels; c++) {
+                float b = bias == null ? 0f : bias[c0 + c];
+                int plane = yOff + c * outVol;
+                for (int kz = 0; kz < k[0]; kz++) {
+                    for (int ky = 0; ky < k[1]; ky++) {
+                        int src = ((c * k[0] + kz) * k[1] + ky) * kx2 * width;
+                        int ix = p0 % in[2];
+                        int iy = (p0 / in[2]) % in[1];
+                        int iz = p0 / (in[1] * in[2]);
+                        for (int j = 0; j < width; ) {
+                            int run = Math.min(width - j, in[2] - ix);
+                            int dst = plane + ((iz * st[0] + kz) * out[1] + iy * st[1] + ky) * out[2] + ix * kx2;
+                            if (kx2 == 2) {
+                                int s1 = src + width;
+                                for (int r = 0; r < run; r++) {
+                                    y[dst + 2 * r] = cols[src + j + r] + b;
+                                    y[dst + 2 * r + 1] = cols[s1 + j + r] + b;
+                                }
+                            } else {
+                                for (int r = 0; r < run; r++) {
+                                    for (int kx = 0; kx < kx2; kx++) {
+                                        y[dst + r * kx2 + kx] = cols[src + kx * width + j + r] + b;
+                                    }
+                                }
+                            }
+                            j += run;
+                            ix = 0;
+                            if (++iy == in[1]) {
+                                iy = 0;
+                                iz++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
         void col2im(float[] cols, int channels, int p0, int width, float[] y, int yOff) {
             int row = 0;
             for (int c = 0; c < channels; c++) {

@@ -53,6 +53,21 @@ class JavaKernelsTest {
         check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(2).kernel(3).padding(1).groups(2).bias(false).build());
     }
 
+    /**
+     * Transposed layers whose kernel equals the stride (each output one tap) write each product straight to its output:
+     * column tiles that start inside an input row, channel blocks past 16 with a partial last one, groups, bias, 1D to 3D.
+     */
+    @Test
+    void transposedWithOneTapPerOutputWritesEachOutputOnce() {
+        check(ConvSpec.convTranspose(2).input(2, 6, 13, 11).outChannels(40).kernel(2).stride(2).groups(2).build());
+        check(ConvSpec.convTranspose(3).input(1, 8, 5, 6, 7).outChannels(4).kernel(2).stride(2).bias(false).build());
+        check(ConvSpec.convTranspose(1).input(3, 5, 37).outChannels(7).kernel(3).stride(3).build());
+        check(ConvSpec.convTranspose(2).input(1, 3, 9, 10).outChannels(5).kernel(3, 2).stride(3, 2).build());
+        // Not disjoint (output padding, or a kernel longer than the stride): the accumulating path.
+        check(ConvSpec.convTranspose(2).input(1, 3, 9, 10).outChannels(5).kernel(2).stride(2).outputPadding(1).build());
+        check(ConvSpec.convTranspose(2).input(1, 3, 9, 10).outChannels(5).kernel(4).stride(2).padding(1).build());
+    }
+
     /** Packed weights are reused only while the weight tensor is unchanged: a write, or use as an output, repacks. */
     @Test
     void packedWeightsFollowEveryChangeOfTheWeightTensor() {
