@@ -190,11 +190,15 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
                                        const int cin, const int cout, const int cin_g, const int cout_g,
                                        const int4 in_sz, const int pw, const int pad_x, const int4 out_sz,
                                        const int4 k, const int4 st, const int4 dl, const int4 pd, const int lift,
-                                       const int has_bias) {
+                                       const int has_bias, const int rows_per_item) {
     const int sx = st.z;
     const int rx = get_global_id(0) % sx;
     const int j0 = (get_global_id(0) / sx) * 8;
-    const int row = get_global_id(1);
+    if (rx + sx * j0 >= out_sz.z) return;
+    // rows_per_item output rows per work-item, as in conv_cpu_tile: one row of one residue is little work (a layer
+    // whose kernel equals its stride reads one tap per row), and PoCL's cost per work-group would dominate.
+    const int row_stop = min((int)get_global_id(1) * rows_per_item + rows_per_item, out_sz.x * out_sz.y);
+    for (int row = get_global_id(1) * rows_per_item; row < row_stop; row++) {
     const int oy = row % out_sz.y;
     const int oz = row / out_sz.y;
     const int co_blocks = (cout_g + CO - 1) / CO;
@@ -205,7 +209,6 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     const int n = r / groups;
     const int cog0 = cb * CO;
     const int c_last = min(CO, cout_g - cog0) - 1;
-    if (rx + sx * j0 >= out_sz.z) return;
     const int k_vol = k.x * k.y * k.z;
     const int plane = in_sz.x * in_sz.y * pw;
 
@@ -253,6 +256,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
                 if (ox < out_sz.z) yr[ox] = tmp[e];
             }
         }
+    }
     }
 }
 

@@ -333,16 +333,21 @@ public final class OpenClBackend implements Backend {
                                 .i(0).i((int) padRows);
                         launch(pad, null, new long[] {ceilDiv(padRows, 8) * 8}, new long[] {8});
                         cl_kernel k = kernel("cpu_tile", opts, "conv_cpu_tile_transposed");
-                        new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
-                                .i(s.outPerGroup()).i4(in3).i(pw).i(padX).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(lift).i(hasBias);
                         int co = plan.tuning().tm();
                         long rows = (long) out3[0] * out3[1];
                         long planes = (long) s.batch() * s.groups() * ceilDiv(s.outPerGroup(), co);
                         long gx = sx * ceilDiv(perResidue, 8);
                         long perRow = Math.max(1, s.flops() / Math.max(1, rows));
-                        long step = Math.max(1, maxLaunchFlops / perRow);
-                        for (long r0 = 0; r0 < rows; r0 += step) {
-                            launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, rows - r0), planes}, new long[] {1, 1, 1});
+                        // One work-item's share of a row: CO channels x 8 outputs, over the taps of its residue.
+                        long perItemRow = Math.max(1, perRow / Math.max(1, gx * planes));
+                        int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / perItemRow));
+                        new Args(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
+                                .i(s.outPerGroup()).i4(in3).i(pw).i(padX).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(lift).i(hasBias)
+                                .i(rowsPerItem);
+                        long items = ceilDiv(rows, rowsPerItem);
+                        long step = Math.max(1, maxLaunchFlops / (perRow * rowsPerItem));
+                        for (long r0 = 0; r0 < items; r0 += step) {
+                            launch(k, new long[] {0, r0, 0}, new long[] {gx, Math.min(step, items - r0), planes}, new long[] {1, 1, 1});
                         }
                     }
                     case CL_WINOGRAD_F2, CL_WINOGRAD_F4, CL_WINOGRAD_F2_3XTF32, CL_WINOGRAD_F4_3XTF32 ->
