@@ -294,6 +294,16 @@ public final class ConvCL implements AutoCloseable {
             Objects.requireNonNull(bias, "bias");
             checkLength("bias", bias, spec.outChannels());
         }
+        if (backend.kind() == BackendKind.JAVA) {
+            // The Java backend's buffers are arrays: it reads the caller's arrays in place (they are only read) and
+            // writes the result into the array it returns, with no copy in or out.
+            ensureOpen();
+            checkAllocation("output", spec.outputShape(), spec.outputElements());
+            ConvSpec s = resolved(spec);
+            float[] y = new float[Math.toIntExact(spec.outputElements())];
+            JavaKernels.run(backend.plan(s).algorithm(), s, input, weight, spec.hasBias() ? bias : null, y);
+            return y;
+        }
         try (Tensor x = tensor(input, spec.inputShape());
              Tensor w = tensor(weight, spec.weightShape());
              Tensor b = spec.hasBias() ? tensor(bias, spec.biasShape()) : null;

@@ -1,6 +1,9 @@
 // Java kernel paths that random small layers rarely reach: channel-split tasks, panel tails, large strides.
 package io.github.convcl.jvm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+
 import io.github.convcl.TestSupport;
 import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.plan.Algorithm;
@@ -66,6 +69,25 @@ class JavaKernelsTest {
         // Not disjoint (output padding, or a kernel longer than the stride): the accumulating path.
         check(ConvSpec.convTranspose(2).input(1, 3, 9, 10).outChannels(5).kernel(2).stride(2).outputPadding(1).build());
         check(ConvSpec.convTranspose(2).input(1, 3, 9, 10).outChannels(5).kernel(4).stride(2).padding(1).build());
+    }
+
+    /** ConvCL.convolve from arrays on the Java backend reads the caller's arrays in place: right result, arrays untouched. */
+    @Test
+    void arraysEndToEndAreReadInPlaceAndLeftUnchanged() {
+        ConvSpec s = ConvSpec.conv(2).input(2, 6, 9, 8).outChannels(10).kernel(3).stride(2).padding(1).groups(2).build();
+        RandomSpecs r = new RandomSpecs(11, 1);
+        float[] x = r.data(s.inputElements());
+        float[] w = r.data(s.weightElements());
+        float[] b = r.data(s.outChannels());
+        float[][] before = {x.clone(), w.clone(), b.clone()};
+        try (io.github.convcl.ConvCL cl = io.github.convcl.ConvCL.open("java")) {
+            float[] y = cl.convolve(s, x, w, b);
+            TestSupport.assertClose("end to end", y, Reference.convolve(s, x, w, b));
+            assertArrayEquals(before[0], x);
+            assertArrayEquals(before[1], w);
+            assertArrayEquals(before[2], b);
+            assertNotSame(y, cl.convolve(s, x, w, b), "each call returns its own array");
+        }
     }
 
     /** Packed weights are reused only while the weight tensor is unchanged: a write, or use as an output, repacks. */
