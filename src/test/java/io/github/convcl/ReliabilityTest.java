@@ -177,11 +177,20 @@ class ReliabilityTest {
     void leakSoakReturnsEveryCounterToItsBaseline() {
         Map<ClCounters.Kind, Long> baseline = ClCounters.snapshot();
         Runtime rt = Runtime.getRuntime();
-        System.gc();
-        long heap0 = rt.totalMemory() - rt.freeMemory();
-        long rss0 = rss();
         RandomSpecs random = new RandomSpecs(77, 20_000);
         List<ConvSpec> specs = Stream.generate(random::next).limit(50).toList();
+        // Each layer once first: its program build (with empty caches, PoCL's compiler in this process) and the JIT
+        // are one-time costs, not growth per call.
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            for (int i = 0; i < specs.size(); i++) {
+                float[][] d = data(specs.get(i), i % 7);
+                cl.convolve(specs.get(i), d[0], d[1], d[2]);
+            }
+        }
+        System.gc();
+        long heap0 = rt.totalMemory() - rt.freeMemory();
+        long committed0 = rt.totalMemory();
+        long rss0 = rss();
         int done = 0;
         int perRuntime = SOAK_CONVOLUTIONS / SOAK_RUNTIMES;
         for (int r = 0; r < SOAK_RUNTIMES; r++) {
@@ -200,8 +209,9 @@ class ReliabilityTest {
         assertEquals(baseline, ClCounters.snapshot(), "live OpenCL objects after the soak");
         System.gc();
         long heapGrowth = rt.totalMemory() - rt.freeMemory() - heap0;
-        long rssGrowth = rss() - rss0;
-        System.out.printf("leak soak: %d convolutions, %d runtimes; heap growth %.1f MiB, RSS growth %.1f MiB%n",
+        // Outside the Java heap: the heap's committed size follows the collector's sizing, not leaks (bounded above).
+        long rssGrowth = rss() - rss0 - Math.max(0, rt.totalMemory() - committed0);
+        System.out.printf("leak soak: %d convolutions, %d runtimes; heap growth %.1f MiB, RSS growth outside the heap %.1f MiB%n",
                 done, SOAK_RUNTIMES, heapGrowth / 1048576.0, rssGrowth / 1048576.0);
         assertTrue(heapGrowth < MAX_HEAP_GROWTH, "heap grew by " + heapGrowth);
         assertTrue(rssGrowth < MAX_RSS_GROWTH, "RSS grew by " + rssGrowth);
