@@ -136,7 +136,7 @@ final class TuneCommand implements Callable<Integer> {
                         classMs == null ? "n/a" : String.format(Locale.ROOT, "%.3f", classMs));
             }
             if (!dryRun) {
-                table.write(target);
+                // The file already holds this table: it was written after the last layer.
                 ocl.tuned(table.plans(key));
                 System.out.println("written to " + target);
             }
