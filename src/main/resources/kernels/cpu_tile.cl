@@ -195,12 +195,6 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     const int rx = get_global_id(0) % sx;
     const int j0 = (get_global_id(0) / sx) * 8;
     if (rx + sx * j0 >= out_sz.z) return;
-    // rows_per_item output rows per work-item, as in conv_cpu_tile: one row of one residue is little work (a layer
-    // whose kernel equals its stride reads one tap per row), and PoCL's cost per work-group would dominate.
-    const int row_stop = min((int)get_global_id(1) * rows_per_item + rows_per_item, out_sz.x * out_sz.y);
-    for (int row = get_global_id(1) * rows_per_item; row < row_stop; row++) {
-    const int oy = row % out_sz.y;
-    const int oz = row / out_sz.y;
     const int co_blocks = (cout_g + CO - 1) / CO;
     const int groups = cout / cout_g;
     int r = get_global_id(2);
@@ -211,6 +205,13 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
     const int c_last = min(CO, cout_g - cog0) - 1;
     const int k_vol = k.x * k.y * k.z;
     const int plane = in_sz.x * in_sz.y * pw;
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    // rows_per_item output rows per work-item, as in conv_cpu_tile: one row of one residue is little work (a layer
+    // whose kernel equals its stride reads one tap per row), and PoCL's cost per work-group would dominate.
+    const int row_stop = min((int)get_global_id(1) * rows_per_item + rows_per_item, out_sz.x * out_sz.y);
+    for (int row = get_global_id(1) * rows_per_item; row < row_stop; row++) {
+    const int oy = row % out_sz.y;
+    const int oz = row / out_sz.y;
 
     float8 acc[CO];
 #pragma unroll
@@ -243,7 +244,6 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
         }
     }
 
-    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
 #pragma unroll
     for (int q = 0; q < CO; q++) {
         if (cog0 + q < cout_g) {
