@@ -150,6 +150,68 @@ final class Gemm {
     }
 
     /**
+     * Output rows straight from a padded input, with no B panel and no accumulator block: {@code y[yOff + i*ldy + q] =
+     * rowBias(i) + sum_k A[i][k] * x[base + offs[k] + q]} for rows i &lt; m and columns q in [c0, c1), a run of at
+     * least 16 columns. Each register tile reads its B rows in place and starts from the bias. Columns go 16 at a
+     * time; when the run is not a multiple of 16 its last tile covers the run's last 16 columns, recomputing a few of
+     * the tile before it (the same products in the same order, so the same values). Reads no B row past column c1 - 1.
+     * {@code bias} may be null (zeros); {@code scratch} holds at least 6 x 16 + 6 floats.
+     */
+    static void multiplyRows(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
+                             float[] bias, int biasOff, float[] y, int yOff, int ldy, float[] scratch) {
+        int rowBias = 6 * NR;
+        for (int i = 0, h; i < m; i += h) {
+            h = height(m, mr, i);
+            int rows = Math.min(h, m - i);
+            for (int r = 0; r < h; r++) {
+                scratch[rowBias + r] = bias == null || r >= rows ? 0f : bias[biasOff + i + r];
+            }
+            int aIdx = paOff + i * k;
+            for (int q = c0; q < c1; q += NR) {
+                int q0 = Math.min(q, c1 - NR);
+                if (rows == h) {
+                    rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, y, yOff + i * ldy + q0, ldy);
+                    continue;
+                }
+                rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, scratch, 0, NR);
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(scratch, r * NR, y, yOff + (i + r) * ldy + q0, NR);
+                }
+            }
+        }
+    }
+
+    private static void rowTile(int mr, int k, float[] pa, int aIdx, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                                float[] c, int ci, int ldc) {
+        if (VECTOR) {
+            if (mr == 6) {
+                VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
+            } else {
+                VectorGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
+            }
+            return;
+        }
+        float[] acc = new float[6 * NR];
+        for (int r = 0; r < mr; r++) {
+            java.util.Arrays.fill(acc, r * NR, (r + 1) * NR, rb[rbOff + r]);
+        }
+        for (int kk = 0; kk < k; kk++) {
+            int b0 = base + offs[kk];
+            int a0 = aIdx + kk * mr;
+            for (int r = 0; r < mr; r++) {
+                float av = pa[a0 + r];
+                int o = r * NR;
+                for (int q = 0; q < NR; q++) {
+                    acc[o + q] += av * x[b0 + q];
+                }
+            }
+        }
+        for (int r = 0; r < mr; r++) {
+            System.arraycopy(acc, r * NR, c, ci + r * ldc, NR);
+        }
+    }
+
+    /**
      * Every row panel of A against one 16-column slice of B (reduction block [k0, k0+kb)) into C at {@code ci}.
      * A partial tile (fewer rows or columns) runs on {@code edge}, a scratch copy of C, so that the full-width
      * kernel never writes past the valid block.

@@ -198,6 +198,19 @@ public final class JavaKernels {
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
         int mb = channelBlock;
+        // Few output channels (per group or in all): register tiles read the padded rows in place and write finished
+        // output rows, with no B panel to fill and no accumulator block to copy out. Tasks take runs of whole rows,
+        // and split the rows into column runs (16 columns or more each) only when there are too few rows to share.
+        boolean byRows = rowTiles(coutG, width);
+        long rowBase = (long) s.batch() * groups * blocks * planes;
+        int rowTasks = (int) Math.min(height, Math.max(1, (want + rowBase - 1) / rowBase));
+        int rowsPerTask = (height + rowTasks - 1) / rowTasks;
+        int rowRuns = (height + rowsPerTask - 1) / rowsPerTask;
+        long rowShare = Math.max(1, (want + rowBase * rowRuns - 1) / (rowBase * rowRuns));
+        int colTasks = (int) Math.max(1, Math.min(width / Gemm.NR, rowShare));
+        int colSpan = (width / colTasks + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+        int colRuns = Math.max(1, width / colSpan); // the last run takes the rest, so that it spans 16 columns or more
+        int rowSplit = rowRuns * colRuns;
         // Images are padded in blocks that fit the workspace budget: all of a small batch at once (more tasks to
         // share out), one image at a time for large ones.
         int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
@@ -206,6 +219,28 @@ public final class JavaKernels {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
             Parallel.forEach(count * cin, c -> g.padPhases(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
+            if (byRows) {
+                Parallel.forEach(count * groups * blocks * planes * rowSplit, t -> {
+                    int n = n0 + t / (groups * blocks * planes * rowSplit);
+                    int grp = (t / (blocks * planes * rowSplit)) % groups;
+                    int m0 = ((t / (planes * rowSplit)) % blocks) * mb;
+                    int rows = Math.min(mb, coutG - m0);
+                    int oz = (t / rowSplit) % planes;
+                    int oy0 = (t % rowSplit) / colRuns * rowsPerTask;
+                    int oy1 = Math.min(height, oy0 + rowsPerTask);
+                    int run = t % colRuns;
+                    int c0 = run * colSpan;
+                    int c1 = run == colRuns - 1 ? width : c0 + colSpan;
+                    int xBase = ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq;
+                    int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                    float[] scratch = workspace(1, 7 * Gemm.NR);
+                    for (int oy = oy0; oy < oy1; oy++) {
+                        Gemm.multiplyRows(rows, c0, c1, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xBase + oy * wq, offs,
+                                bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
+                    }
+                });
+                continue;
+            }
             Parallel.forEach(count * groups * blocks * planes * chunks, t -> {
                 int n = n0 + t / (groups * blocks * planes * chunks);
                 int grp = (t / (blocks * planes * chunks)) % groups;
@@ -240,6 +275,20 @@ public final class JavaKernels {
                 }
             });
         }
+    }
+
+    /**
+     * Whether the direct GEMM writes output rows with {@link Gemm#multiplyRows}: rows at least 16 wide and at most
+     * {@link Thresholds#JAVA_ROW_TILE_MAX_CHANNELS} output channels per group, where B panels would serve one or two
+     * row panels only. System property {@code convcl.rowTiles} ({@code true} or {@code false}) overrides the choice
+     * (for side-by-side measurements and tests).
+     */
+    static boolean rowTiles(int channels, int width) {
+        if (width < Gemm.NR) {
+            return false;
+        }
+        String force = System.getProperty("convcl.rowTiles");
+        return force != null ? Boolean.parseBoolean(force) : channels <= Thresholds.JAVA_ROW_TILE_MAX_CHANNELS;
     }
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {

@@ -104,6 +104,104 @@ final class VectorGemm {
         c31.intoArray(c, ci + 3 * ldc + L);
     }
 
+    /**
+     * A 6x16 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk pa[ai + kk*6 + r] *
+     * x[base + offs[kk] + q]} (see {@link Gemm#multiplyRows}).
+     */
+    static void rowTile6x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                               float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+        FloatVector c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+        FloatVector c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+        FloatVector c51 = c50;
+        for (int kk = 0; kk < k; kk++) {
+            int bk = base + offs[kk];
+            FloatVector b0 = FloatVector.fromArray(S, x, bk);
+            FloatVector b1 = FloatVector.fromArray(S, x, bk + L);
+            int ak = ai + kk * 6;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ak + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ak + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + L);
+    }
+
+    /**
+     * A 4x16 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk pa[ai + kk*4 + r] *
+     * x[base + offs[kk] + q]} (see {@link Gemm#multiplyRows}).
+     */
+    static void rowTile4x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                               float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+        FloatVector c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c31 = c30;
+        for (int kk = 0; kk < k; kk++) {
+            int bk = base + offs[kk];
+            FloatVector b0 = FloatVector.fromArray(S, x, bk);
+            FloatVector b1 = FloatVector.fromArray(S, x, bk + L);
+            int ak = ai + kk * 4;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+    }
+
     /** Copies 16 floats from {@code x[base + offs[k0 + kk]]} to {@code panel[kk * 16]} for kk in [0, kb). */
     static void gather16(int kb, float[] x, int base, int[] offs, int k0, float[] panel) {
         for (int kk = 0; kk < kb; kk++) {

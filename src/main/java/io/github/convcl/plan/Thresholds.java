@@ -27,6 +27,12 @@ public final class Thresholds {
     public static final int JAVA_DIRECT_SPAN = 512;
     /** Java direct GEMM: the most bytes of one task's accumulator block (channels x columns), so it stays in L2. */
     public static final int JAVA_DIRECT_ACCUMULATOR_BYTES = 128 * 1024;
+    /**
+     * Java direct GEMM: the most output channels per group written by row tiles, which read the padded input in place
+     * (no B panel). Side by side in one JVM, 1 thread, 5 JVMs each: 8 channels per group (grouped3x3g32) 0.67-0.83 of
+     * the panel path's time; 16 channels per group 0.81-1.31, so no gain there.
+     */
+    public static final int JAVA_ROW_TILE_MAX_CHANNELS = 8;
     /** Java transposed: output channels handled by one task. */
     public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
 

@@ -57,6 +57,32 @@ class JavaKernelsTest {
     }
 
     /**
+     * Eight output channels per group or fewer, rows 16 wide or more: the direct GEMM writes output rows from register
+     * tiles that read the padded input in place. Covered: 1 to 8 channels (6- and 4-row panels, panels with padding
+     * rows), widths that are not a multiple of 16 (the last tile overlaps), exactly 16, rows split into column runs
+     * (one long 1D row), strides and dilations through phase planes, padding modes, groups, 3D, with and without bias.
+     */
+    @Test
+    void fewOutputChannelsWriteRowsFromTilesReadingTheInputInPlace() {
+        List<ConvSpec> specs = new java.util.ArrayList<>();
+        for (int cout = 1; cout <= 8; cout++) {
+            specs.add(ConvSpec.conv(2).input(1, 3, 9, 21 + cout).outChannels(cout).kernel(3).padding(1).bias(cout % 2 == 0).build());
+        }
+        specs.add(ConvSpec.conv(2).input(2, 64, 7, 28).outChannels(64).kernel(3).padding(1).groups(8).build());
+        specs.add(ConvSpec.conv(2).input(1, 12, 5, 16).outChannels(6).kernel(3).padding(1).groups(3).build());
+        specs.add(ConvSpec.conv(1).input(1, 4, 700).outChannels(5).kernel(7).padding(3).build());
+        specs.add(ConvSpec.conv(2).input(1, 3, 40, 75).outChannels(8).kernel(3).stride(2).padding(1).build());
+        specs.add(ConvSpec.conv(2).input(1, 5, 12, 50).outChannels(7).kernel(3).dilation(2, 3).padding(2, 3).paddingMode(PaddingMode.REFLECT).build());
+        specs.add(ConvSpec.conv(2).input(1, 4, 6, 36).outChannels(3).kernel(5, 1).stride(1, 2).padding(2, 0).paddingMode(PaddingMode.CIRCULAR).build());
+        specs.add(ConvSpec.conv(3).input(1, 4, 4, 5, 19).outChannels(8).kernel(3).padding(1).paddingMode(PaddingMode.REPLICATE).groups(2).build());
+        for (ConvSpec s : specs) {
+            int width = s.outputSize()[s.outputSize().length - 1];
+            org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), width), s.toString());
+            check(s);
+        }
+    }
+
+    /**
      * Transposed layers whose kernel equals the stride (each output one tap) write each product straight to its output:
      * column tiles that start inside an input row, channel blocks past 16 with a partial last one, groups, bias, 1D to 3D.
      */
