@@ -218,7 +218,12 @@ public final class JavaKernels {
         for (int first = 0; first < s.batch(); first += perBlock) {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
-            Parallel.forEach(count * cin, c -> g.padPhases(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
+            // Tasks that each take one image's whole group pad that group's channels themselves: no pass of its
+            // own, and the padded planes are still in the core's cache when its tiles read them.
+            boolean padInTask = byRows && blocks * planes * rowSplit == 1;
+            if (!padInTask) {
+                Parallel.forEach(count * cin, c -> g.padPhases(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
+            }
             if (byRows) {
                 Parallel.forEach(count * groups * blocks * planes * rowSplit, t -> {
                     int n = n0 + t / (groups * blocks * planes * rowSplit);
@@ -232,6 +237,11 @@ public final class JavaKernels {
                     int c0 = run * colSpan;
                     int c1 = run == colRuns - 1 ? width : c0 + colSpan;
                     int xBase = ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq;
+                    if (padInTask) {
+                        for (int c = grp * cinG; c < (grp + 1) * cinG; c++) {
+                            g.padPhases(x, (n * cin + c) * g.inVol, xp, ((n - n0) * cin + c) * plane, before, padded, dq, hq, wq);
+                        }
+                    }
                     int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
                     float[] scratch = workspace(1, 7 * Gemm.NR);
                     for (int oy = oy0; oy < oy1; oy++) {
