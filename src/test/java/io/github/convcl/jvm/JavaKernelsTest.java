@@ -60,7 +60,8 @@ class JavaKernelsTest {
      * Eight output channels per group or fewer, rows 16 wide or more: the direct GEMM writes output rows from register
      * tiles that read the padded input in place. Covered: 1 to 8 channels (6- and 4-row panels, panels with padding
      * rows), widths that are not a multiple of 16 (the last tile overlaps), exactly 16, rows split into column runs
-     * (one long 1D row), strides and dilations through phase planes, padding modes, groups, 3D, with and without bias.
+     * (one long 1D row), tasks that pad their own group's channels, strides and dilations through phase planes, padding
+     * modes, groups, 3D, with and without bias.
      */
     @Test
     void fewOutputChannelsWriteRowsFromTilesReadingTheInputInPlace() {
@@ -69,6 +70,8 @@ class JavaKernelsTest {
             specs.add(ConvSpec.conv(2).input(1, 3, 9, 21 + cout).outChannels(cout).kernel(3).padding(1).bias(cout % 2 == 0).build());
         }
         specs.add(ConvSpec.conv(2).input(2, 64, 7, 28).outChannels(64).kernel(3).padding(1).groups(8).build());
+        // 128 (image, group) tasks, each padding its own group's channels (up to 16 cores).
+        specs.add(ConvSpec.conv(2).input(4, 64, 5, 20).outChannels(128).kernel(3).stride(1, 2).padding(1).groups(32).build());
         specs.add(ConvSpec.conv(2).input(1, 12, 5, 16).outChannels(6).kernel(3).padding(1).groups(3).build());
         specs.add(ConvSpec.conv(1).input(1, 4, 700).outChannels(5).kernel(7).padding(3).build());
         specs.add(ConvSpec.conv(2).input(1, 3, 40, 75).outChannels(8).kernel(3).stride(2).padding(1).build());
