@@ -71,7 +71,7 @@ class JavaKernelsTest {
         }
         specs.add(ConvSpec.conv(2).input(2, 64, 7, 28).outChannels(64).kernel(3).padding(1).groups(8).build());
         // 128 (image, group) tasks, each padding its own group's channels (up to 16 cores).
-        specs.add(ConvSpec.conv(2).input(4, 64, 5, 20).outChannels(128).kernel(3).stride(1, 2).padding(1).groups(32).build());
+        specs.add(ConvSpec.conv(2).input(4, 64, 5, 40).outChannels(128).kernel(3).stride(1, 2).padding(1).groups(32).build());
         specs.add(ConvSpec.conv(2).input(1, 12, 5, 16).outChannels(6).kernel(3).padding(1).groups(3).build());
         specs.add(ConvSpec.conv(1).input(1, 4, 700).outChannels(5).kernel(7).padding(3).build());
         specs.add(ConvSpec.conv(2).input(1, 3, 40, 75).outChannels(8).kernel(3).stride(2).padding(1).build());
