@@ -30,7 +30,9 @@ public final class Thresholds {
     /**
      * Java direct GEMM: the most output channels per group written by row tiles, which read the padded input in place
      * (no B panel). Side by side in one JVM, 1 thread, 5 JVMs each: 8 channels per group (grouped3x3g32) 0.67-0.83 of
-     * the panel path's time; 16 channels per group 0.81-1.31, so no gain there.
+     * the panel path's time; 16 channels per group 0.81-1.31, 32 per group (256 channels, 8 groups) 0.88-1.43, so
+     * no gain there. Dense layers with 16 to 64 channels on 16 or 32 input channels ran 0.7-0.9 in most JVMs but
+     * 1.8-1.9 in two of three for 64 channels, 3x3: left on the panel path until that is understood.
      */
     public static final int JAVA_ROW_TILE_MAX_CHANNELS = 8;
     /** Java transposed: output channels handled by one task. */
