@@ -455,53 +455,66 @@ public final class JavaKernels {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
             Parallel.forEach(count * cin, c -> g.pad(x, (n0 * cin + c) * g.inVol, xp, c * plane, lo, padded[0], padded[1], padded[2]));
-            // Tasks: (image, group, class, output plane of the class, column chunk).
+            // Tasks: (class, image, group, output plane of the class, column chunk), every class in one pass, so
+            // that no class waits for the slowest task of the one before it.
+            int[][] q = new int[classes][3];
+            int[] extent = new int[classes];
+            int[] span = new int[classes];
+            int[] chunks = new int[classes];
+            int[] firstTask = new int[classes + 1];
             for (int c = 0; c < classes; c++) {
                 int[] r = residues.get(c).residue();
-                int[] q = new int[3];
                 for (int dim = 0; dim < 3; dim++) {
-                    q[dim] = (g.out[dim] - r[dim] + st[dim] - 1) / st[dim];
+                    q[c][dim] = (g.out[dim] - r[dim] + st[dim] - 1) / st[dim];
                 }
-                int extent = (q[1] - 1) * padded[2] + q[2];
-                int chunk = Math.min(extent, Math.max(4 * Gemm.NR, Math.min(Thresholds.JAVA_DIRECT_SPAN,
+                extent[c] = (q[c][1] - 1) * padded[2] + q[c][2];
+                int chunk = Math.min(extent[c], Math.max(4 * Gemm.NR, Math.min(Thresholds.JAVA_DIRECT_SPAN,
                         Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / Math.max(1, coutG))));
-                while (chunk > 4 * Gemm.NR && (long) count * groups * q[0] * ((extent + chunk - 1) / chunk) < want) {
+                while (chunk > 4 * Gemm.NR && (long) count * groups * q[c][0] * ((extent[c] + chunk - 1) / chunk) < want) {
                     chunk = (chunk + 1) / 2;
                 }
-                int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
-                int chunks = (extent + span - 1) / span;
-                int cls = c;
-                int reduction = cinG * taps[c].length;
-                Parallel.forEach(count * groups * q[0] * chunks, t -> {
-                    int n = n0 + t / (groups * q[0] * chunks);
-                    int grp = (t / (q[0] * chunks)) % groups;
-                    int qz = (t / chunks) % q[0];
-                    int p0 = (t % chunks) * span;
-                    int len = Math.min(span, extent - p0);
-                    float[] acc = workspace(1, coutG * len);
-                    java.util.Arrays.fill(acc, 0, coutG * len, 0f);
-                    if (reduction > 0) {
-                        Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * groupSize + aOffset[cls], xp,
-                                ((n - n0) * cin + grp * cinG) * plane + qz * padded[1] * padded[2] + p0, offs[cls],
-                                acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
-                    }
-                    int oz = qz * st[0] + r[0];
-                    int wp = padded[2];
-                    for (int m = 0; m < coutG; m++) {
-                        float b = bias == null ? 0f : bias[grp * coutG + m];
-                        int yPlane = (n * s.outChannels() + grp * coutG + m) * g.outVol + oz * g.out[1] * g.out[2];
-                        int src = m * len - p0;
-                        // Runs of one padded row: columns qx < q[2] are outputs, at stride s in the output row.
-                        for (int qy = p0 / wp, pos = p0; pos < p0 + len; qy++, pos = qy * wp) {
-                            int end = Math.min(p0 + len, qy * wp + q[2]);
-                            int dst = yPlane + (qy * st[1] + r[1]) * g.out[2] + r[2] + (pos - qy * wp) * st[2];
-                            for (int at = pos; at < end; at++, dst += st[2]) {
-                                y[dst] = acc[src + at] + b;
-                            }
+                span[c] = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+                chunks[c] = (extent[c] + span[c] - 1) / span[c];
+                firstTask[c + 1] = firstTask[c] + count * groups * q[c][0] * chunks[c];
+            }
+            Parallel.forEach(firstTask[classes], task -> {
+                int cls = 0;
+                while (task >= firstTask[cls + 1]) {
+                    cls++;
+                }
+                int t = task - firstTask[cls];
+                int[] r = residues.get(cls).residue();
+                int[] qc = q[cls];
+                int nc = chunks[cls];
+                int n = n0 + t / (groups * qc[0] * nc);
+                int grp = (t / (qc[0] * nc)) % groups;
+                int qz = (t / nc) % qc[0];
+                int p0 = (t % nc) * span[cls];
+                int len = Math.min(span[cls], extent[cls] - p0);
+                int reduction = cinG * taps[cls].length;
+                float[] acc = workspace(1, coutG * len);
+                java.util.Arrays.fill(acc, 0, coutG * len, 0f);
+                if (reduction > 0) {
+                    Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * groupSize + aOffset[cls], xp,
+                            ((n - n0) * cin + grp * cinG) * plane + qz * padded[1] * padded[2] + p0, offs[cls],
+                            acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
+                }
+                int oz = qz * st[0] + r[0];
+                int wp = padded[2];
+                for (int m = 0; m < coutG; m++) {
+                    float b = bias == null ? 0f : bias[grp * coutG + m];
+                    int yPlane = (n * s.outChannels() + grp * coutG + m) * g.outVol + oz * g.out[1] * g.out[2];
+                    int src = m * len - p0;
+                    // Runs of one padded row: columns qx < q[2] are outputs, at stride s in the output row.
+                    for (int qy = p0 / wp, pos = p0; pos < p0 + len; qy++, pos = qy * wp) {
+                        int end = Math.min(p0 + len, qy * wp + qc[2]);
+                        int dst = yPlane + (qy * st[1] + r[1]) * g.out[2] + r[2] + (pos - qy * wp) * st[2];
+                        for (int at = pos; at < end; at++, dst += st[2]) {
+                            y[dst] = acc[src + at] + b;
                         }
                     }
-                });
-            }
+                }
+            });
         }
     }
 
