@@ -10,8 +10,8 @@ package io.github.convcl.jvm;
  *     {@code pb[(j/16)*K*16 + k*16 + j%16]} (written directly by im2col, or by {@link #packB}).</li>
  * </ul>
  * With {@code jdk.incubator.vector} resolved (JVM flag {@code --add-modules jdk.incubator.vector}) each
- * mr x 16 tile of C is held in AVX registers ({@link VectorGemm}); otherwise a plain loop runs the same tiles.
- * {@code -Dconvcl.vector=false} forces the plain loop.
+ * mr x 16 tile of C is held in AVX registers ({@link VectorGemm}); otherwise {@link PlainGemm} runs the same products
+ * a row of C at a time, in loops the JIT vectorizes. {@code -Dconvcl.vector=false} forces the plain products.
  */
 final class Gemm {
     /** True when the Vector API tiles are in use. */
@@ -122,6 +122,10 @@ final class Gemm {
     /** {@code C += A x B} with both operands packed; C row-major at {@code cOff} with leading dimension {@code ldc}. */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                float[] c, int cOff, int ldc) {
+        if (!VECTOR) {
+            PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, c, cOff, ldc);
+            return;
+        }
         float[] edge = new float[6 * NR];
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
@@ -139,11 +143,15 @@ final class Gemm {
      */
     static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                                float[] c, int cOff, int ldc, float[] scratch) {
+        if (!VECTOR) {
+            PlainGemm.multiplyDirect(m, n, k, mr, pa, paOff, x, base, offs, c, cOff, ldc);
+            return;
+        }
         float[] edge = new float[6 * NR];
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
-                gatherPanel(kb, x, base + j, offs, k0, scratch);
+                VectorGemm.gather16(kb, x, base + j, offs, k0, scratch);
                 panelColumn(m, k, mr, k0, kb, pa, paOff, scratch, 0, c, cOff + j, ldc, Math.min(NR, n - j), edge);
             }
         }
@@ -159,6 +167,10 @@ final class Gemm {
      */
     static void multiplyRows(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                              float[] bias, int biasOff, float[] y, int yOff, int ldy, float[] scratch) {
+        if (!VECTOR) {
+            PlainGemm.multiplyRows(m, c0, c1, k, mr, pa, paOff, x, base, offs, bias, biasOff, y, yOff, ldy);
+            return;
+        }
         int rowBias = 6 * NR;
         for (int i = 0, h; i < m; i += h) {
             h = height(m, mr, i);
@@ -183,31 +195,10 @@ final class Gemm {
 
     private static void rowTile(int mr, int k, float[] pa, int aIdx, float[] x, int base, int[] offs, float[] rb, int rbOff,
                                 float[] c, int ci, int ldc) {
-        if (VECTOR) {
-            if (mr == 6) {
-                VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
-            } else {
-                VectorGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
-            }
-            return;
-        }
-        float[] acc = new float[6 * NR];
-        for (int r = 0; r < mr; r++) {
-            java.util.Arrays.fill(acc, r * NR, (r + 1) * NR, rb[rbOff + r]);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            int b0 = base + offs[kk];
-            int a0 = aIdx + kk * mr;
-            for (int r = 0; r < mr; r++) {
-                float av = pa[a0 + r];
-                int o = r * NR;
-                for (int q = 0; q < NR; q++) {
-                    acc[o + q] += av * x[b0 + q];
-                }
-            }
-        }
-        for (int r = 0; r < mr; r++) {
-            System.arraycopy(acc, r * NR, c, ci + r * ldc, NR);
+        if (mr == 6) {
+            VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
+        } else {
+            VectorGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
         }
     }
 
@@ -239,51 +230,11 @@ final class Gemm {
         }
     }
 
-    private static void gatherPanel(int kb, float[] x, int base, int[] offs, int k0, float[] panel) {
-        if (VECTOR) {
-            VectorGemm.gather16(kb, x, base, offs, k0, panel);
-            return;
-        }
-        for (int kk = 0; kk < kb; kk++) {
-            int src = base + offs[k0 + kk];
-            int dst = kk * NR;
-            for (int q = 0; q < NR; q++) {
-                panel[dst + q] = x[src + q];
-            }
-        }
-    }
-
     private static void tile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc) {
-        if (VECTOR) {
-            if (mr == 6) {
-                VectorGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
-            } else {
-                VectorGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
-            }
+        if (mr == 6) {
+            VectorGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
         } else {
-            plainTile(mr, k, pa, aIdx, pb, bIdx, c, ci, ldc);
-        }
-    }
-
-    /** The portable tile: an mr x 16 accumulator block, each step a 16-wide multiply-add per row. */
-    static void plainTile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc) {
-        float[] acc = new float[6 * NR];
-        for (int r = 0; r < mr; r++) {
-            System.arraycopy(c, ci + r * ldc, acc, r * NR, NR);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            int b0 = bIdx + kk * NR;
-            int a0 = aIdx + kk * mr;
-            for (int r = 0; r < mr; r++) {
-                float av = pa[a0 + r];
-                int o = r * NR;
-                for (int q = 0; q < NR; q++) {
-                    acc[o + q] += av * pb[b0 + q];
-                }
-            }
-        }
-        for (int r = 0; r < mr; r++) {
-            System.arraycopy(acc, r * NR, c, ci + r * ldc, NR);
+            VectorGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
         }
     }
 }
