@@ -19,7 +19,7 @@ public final class JavaBackend implements Backend {
     public JavaBackend() {
         if (!Gemm.VECTOR && !CpuInfo.vectorApiUsable() && ADVISED.compareAndSet(false, true)) {
             org.slf4j.LoggerFactory.getLogger(JavaBackend.class).warn("The JDK's Vector API is not resolved, so the Java kernels "
-                    + "run their portable form (about 20x slower on dense layers); start the JVM with --add-modules jdk.incubator.vector");
+                    + "run their portable form (about 3x slower on dense layers); start the JVM with --add-modules jdk.incubator.vector");
         }
     }
 

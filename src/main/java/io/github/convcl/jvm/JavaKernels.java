@@ -302,38 +302,17 @@ public final class JavaKernels {
     }
 
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
-        Geometry g = new Geometry(s);
-        if (Gemm.VECTOR) {
-            depthwiseVector(s, g, x, w, bias, y);
-            return;
-        }
-        int coutG = s.outPerGroup();
-        int cout = s.outChannels();
-        Parallel.forEach(s.batch() * cout, t -> {
-            int n = t / cout;
-            int co = t % cout;
-            int ci = co / coutG;
-            int yOff = t * g.outVol;
-            int xOff = (n * s.inChannels() + ci) * g.inVol;
-            fillBias(y, yOff, g.outVol, bias == null ? 0f : bias[co]);
-            int tap = 0;
-            for (int kz = 0; kz < g.k[0]; kz++) {
-                for (int ky = 0; ky < g.k[1]; ky++) {
-                    for (int kx = 0; kx < g.k[2]; kx++, tap++) {
-                        g.accumulateTap(x, xOff, w[co * g.kVol + tap], kz, ky, kx, y, yOff);
-                    }
-                }
-            }
-        });
+        depthwisePlanes(s, new Geometry(s), x, w, bias, y);
     }
 
     /**
      * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
-     * phase planes, so every tap reads eight consecutive values). One task per (image, input channel): it pads that
+     * phase planes, so every tap reads eight consecutive values); without the Vector API, {@link
+     * PlainGemm#depthwiseSpan}. One task per (image, input channel): it pads that
      * plane into a thread-local buffer (it stays in L1/L2) and computes every output channel of the channel multiplier
      * from it, so the input is read once and no padded copy of the batch is made.
      */
-    private static void depthwiseVector(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
+    private static void depthwisePlanes(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
         PhasePlanes ph = PhasePlanes.of(s, g);
         int hq = ph.hq();
         int wq = ph.wq();
@@ -355,13 +334,17 @@ public final class JavaKernels {
                 float b = bias == null ? 0f : bias[co];
                 for (int oz = 0; oz < g.out[0]; oz++) {
                     int dst = (n * cout + co) * g.outVol + oz * height * width;
-                    if (g.kVol == 9) {
+                    if (g.kVol == 9 && Gemm.VECTOR) {
                         for (int oy = 0; oy < height; oy++) {
                             VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, y, dst + oy * width, width);
                         }
                         continue;
                     }
-                    VectorGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
+                    if (Gemm.VECTOR) {
+                        VectorGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
+                    } else {
+                        PlainGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
+                    }
                     for (int oy = 0; oy < height; oy++) {
                         int src = oy * wq;
                         int d = dst + oy * width;
@@ -911,34 +894,5 @@ public final class JavaKernels {
             return Math.floorDiv(a + b - 1, b);
         }
 
-        /** Adds one kernel tap of a depthwise filter, zero padding, over a whole output plane. */
-        void accumulateTap(float[] x, int xOff, float wv, int kz, int ky, int kx, float[] y, int yOff) {
-            int shift = kx * d[2] - p[2];
-            int lo = shift >= 0 ? 0 : (-shift + st[2] - 1) / st[2];
-            int hi = in[2] - 1 - shift < 0 ? 0 : Math.min(out[2], (in[2] - 1 - shift) / st[2] + 1);
-            if (lo >= hi) {
-                return;
-            }
-            for (int oz = 0; oz < out[0]; oz++) {
-                int iz = oz * st[0] - p[0] + kz * d[0];
-                if (iz < 0 || iz >= in[0]) continue;
-                for (int oy = 0; oy < out[1]; oy++) {
-                    int iy = oy * st[1] - p[1] + ky * d[1];
-                    if (iy < 0 || iy >= in[1]) continue;
-                    int yRow = yOff + (oz * out[1] + oy) * out[2];
-                    int xRow = xOff + (iz * in[1] + iy) * in[2] + shift;
-                    if (st[2] == 1) {
-                        for (int ox = lo; ox < hi; ox++) {
-                            y[yRow + ox] += wv * x[xRow + ox];
-                        }
-                    } else {
-                        int sx = st[2];
-                        for (int ox = lo; ox < hi; ox++) {
-                            y[yRow + ox] += wv * x[xRow + ox * sx];
-                        }
-                    }
-                }
-            }
-        }
     }
 }

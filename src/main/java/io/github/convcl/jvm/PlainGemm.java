@@ -107,6 +107,32 @@ final class PlainGemm {
         }
     }
 
+    /**
+     * One filter over a run of positions, as {@link VectorGemm#depthwiseSpan}: {@code out[p] = sum_t w[wOff + t] *
+     * x[base + p + offs[t]]} for p in [0, len). Each tap's shifted run is copied to a row of its own first, four taps
+     * per pass over {@code out}.
+     */
+    static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
+        Scratch s = SCRATCH.get();
+        int taps = offs.length;
+        for (int p0 = 0; p0 < len; p0 += NB) {
+            int n = Math.min(NB, len - p0);
+            java.util.Arrays.fill(s.c, 0, n, 0f);
+            int t = 0;
+            for (; t + 4 <= taps; t += 4) {
+                for (int u = 0; u < 4; u++) {
+                    System.arraycopy(x, base + p0 + offs[t + u], s.b[u], 0, n);
+                }
+                axpy4(s.c, s.b[0], s.b[1], s.b[2], s.b[3], w[wOff + t], w[wOff + t + 1], w[wOff + t + 2], w[wOff + t + 3], n);
+            }
+            for (; t < taps; t++) {
+                System.arraycopy(x, base + p0 + offs[t], s.b[0], 0, n);
+                axpy(s.c, s.b[0], w[wOff + t], n);
+            }
+            System.arraycopy(s.c, 0, out, p0, n);
+        }
+    }
+
     private static void axpy4(float[] c, float[] b0, float[] b1, float[] b2, float[] b3,
                               float a0, float a1, float a2, float a3, int n) {
         for (int q = 0; q < n; q++) {

@@ -132,4 +132,31 @@ class PlainGemmTest {
             }
         }
     }
+
+    @Test
+    void depthwiseSpanSumsEveryTapAtItsOffset() {
+        for (int taps : new int[] {1, 3, 4, 7, 9, 27}) {
+            for (int len : new int[] {1, 7, 256, 300, 600}) {
+                int[] offs = new int[taps];
+                for (int t = 0; t < taps; t++) {
+                    offs[t] = random.nextInt(40);
+                }
+                float[] x = data(len + 50);
+                float[] w = data(taps + 3);
+                float[] out = data(len + 4);
+                float[] before = out.clone();
+                PlainGemm.depthwiseSpan(x, 2, offs, w, 3, out, len);
+                for (int p = 0; p < len + 4; p++) {
+                    double e = before[p];
+                    if (p < len) {
+                        e = 0;
+                        for (int t = 0; t < taps; t++) {
+                            e += (double) w[3 + t] * x[2 + p + offs[t]];
+                        }
+                    }
+                    assertNear("depthwise taps=" + taps + " len=" + len + " at " + p, e, out[p], taps);
+                }
+            }
+        }
+    }
 }
