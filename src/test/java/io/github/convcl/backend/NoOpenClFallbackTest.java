@@ -53,4 +53,17 @@ public class NoOpenClFallbackTest {
         assertTrue(demo.stdout().contains("backend: java"), demo.stdout());
         assertTrue(demo.stderr().contains("ConvCL java backend") && demo.stderr().contains("opencl-gpu unavailable"), demo.stderr());
     }
+
+    /**
+     * The forked JVM does not resolve {@code jdk.incubator.vector}, so the Java backend runs its portable products
+     * ({@code PlainGemm}): every Java algorithm on every golden case.
+     */
+    @Test
+    void withoutTheVectorApiEveryJavaAlgorithmPassesTheGoldenCases(@TempDir Path empty) throws Exception {
+        Forked f = fork(Map.of("OCL_ICD_VENDORS", empty.toString()), "verify", TestSupport.goldenDir().toString(), "-b", "java",
+                "--all-plans", "-q");
+        assertEquals(0, f.exit(), f.stdout() + f.stderr());
+        assertTrue(f.stdout().matches("(?s).*\\d+ passed, 0 failed\\s*"), f.stdout());
+        assertTrue(f.stderr().contains("Vector API is not resolved"), f.stderr());
+    }
 }
