@@ -301,18 +301,15 @@ public final class JavaKernels {
         return force != null ? Boolean.parseBoolean(force) : channels <= Thresholds.JAVA_ROW_TILE_MAX_CHANNELS;
     }
 
-    private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
-        depthwisePlanes(s, new Geometry(s), x, w, bias, y);
-    }
-
     /**
      * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
-     * phase planes, so every tap reads eight consecutive values); without the Vector API, {@link
-     * PlainGemm#depthwiseSpan}. One task per (image, input channel): it pads that
-     * plane into a thread-local buffer (it stays in L1/L2) and computes every output channel of the channel multiplier
-     * from it, so the input is read once and no padded copy of the batch is made.
+     * phase planes, so every tap reads eight consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
+     * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
+     * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
+     * the batch is made.
      */
-    private static void depthwisePlanes(ConvSpec s, Geometry g, float[] x, float[] w, float[] bias, float[] y) {
+    private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
+        Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s, g);
         int hq = ph.hq();
         int wq = ph.wq();
