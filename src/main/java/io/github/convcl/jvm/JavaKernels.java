@@ -485,7 +485,7 @@ public final class JavaKernels {
                     float b = bias == null ? 0f : bias[grp * coutG + m];
                     int yPlane = (n * s.outChannels() + grp * coutG + m) * g.outVol + oz * g.out[1] * g.out[2];
                     int src = m * len - p0;
-                    // Runs of one padded row: columns qx < q[2] are outputs, at stride s in the output row.
+                    // Runs of one padded row: columns qx < qc[2] are outputs, at stride s in the output row.
                     for (int qy = p0 / wp, pos = p0; pos < p0 + len; qy++, pos = qy * wp) {
                         int end = Math.min(p0 + len, qy * wp + qc[2]);
                         int dst = yPlane + (qy * st[1] + r[1]) * g.out[2] + r[2] + (pos - qy * wp) * st[2];
@@ -575,7 +575,6 @@ public final class JavaKernels {
         });
     }
 
-    /** Sizes of one convolution extended to three spatial dimensions, with the index arithmetic on them. */
     /**
      * A strided convolution as a stride-1 one over phase planes (space to depth): padded position o*s + k*d lies in
      * phase (k*d mod s) at phase coordinate o + floor(k*d / s). {@code taps[t]} is tap t's offset (phase plane and
@@ -608,6 +607,7 @@ public final class JavaKernels {
         }
     }
 
+    /** Sizes of one convolution extended to three spatial dimensions, with the index arithmetic on them. */
     private static final class Geometry {
         final int[] in;
         final int[] out;
@@ -704,7 +704,6 @@ public final class JavaKernels {
             }
         }
 
-        /** Adds rows (channel, kz, ky, kx) x input columns [p0, p0+cols) of {@code cols} into the output planes. */
         /** Whether every output of this transposed convolution receives exactly one tap (see transposedDisjoint). */
         boolean tapsDisjoint() {
             for (int dim = 0; dim < 3; dim++) {
@@ -761,6 +760,7 @@ public final class JavaKernels {
             }
         }
 
+        /** Adds rows (channel, kz, ky, kx) x input columns [p0, p0+cols) of {@code cols} into the output planes. */
         void col2im(float[] cols, int channels, int p0, int width, float[] y, int yOff) {
             int row = 0;
             for (int c = 0; c < channels; c++) {
