@@ -47,22 +47,18 @@ final class PlainGemm {
     /** {@link Gemm#multiplyDirect}: B row kk is {@code x[base + offs[kk] + j]}; reads no column past n - 1. */
     static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                                float[] c, int cOff, int ldc) {
-        Scratch s = SCRATCH.get();
-        for (int j0 = 0; j0 < n; j0 += NB) {
-            int w = Math.min(NB, n - j0);
-            for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
-                int kb = Math.min(Gemm.KC, k - k0);
-                for (int kk = 0; kk < kb; kk++) {
-                    System.arraycopy(x, base + offs[k0 + kk] + j0, s.b[kk], 0, w);
-                }
-                block(m, k, mr, pa, paOff, k0, kb, s.b, w, null, 0, false, c, cOff + j0, ldc, s.c);
-            }
-        }
+        direct(m, 0, n, k, mr, pa, paOff, x, base, offs, null, 0, false, c, cOff, ldc);
     }
 
     /** {@link Gemm#multiplyRows}: output rows over columns [c0, c1), each starting from its bias (null: zeros). */
     static void multiplyRows(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                              float[] bias, int biasOff, float[] y, int yOff, int ldy) {
+        direct(m, c0, c1, k, mr, pa, paOff, x, base, offs, bias, biasOff, true, y, yOff, ldy);
+    }
+
+    /** Columns [c0, c1) of C, B row kk at {@code x[base + offs[kk]]}: added to C, or with {@code fromBias} written over it. */
+    private static void direct(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
+                               float[] bias, int biasOff, boolean fromBias, float[] c, int cOff, int ldc) {
         Scratch s = SCRATCH.get();
         for (int j0 = c0; j0 < c1; j0 += NB) {
             int w = Math.min(NB, c1 - j0);
@@ -71,8 +67,8 @@ final class PlainGemm {
                 for (int kk = 0; kk < kb; kk++) {
                     System.arraycopy(x, base + offs[k0 + kk] + j0, s.b[kk], 0, w);
                 }
-                // The first reduction block starts each row from its bias; later ones add to what it wrote.
-                block(m, k, mr, pa, paOff, k0, kb, s.b, w, bias, biasOff, k0 == 0, y, yOff + j0, ldy, s.c);
+                // From the bias, the first reduction block starts each row from it; later ones add to what it wrote.
+                block(m, k, mr, pa, paOff, k0, kb, s.b, w, bias, biasOff, fromBias && k0 == 0, c, cOff + j0, ldc, s.c);
             }
         }
     }
