@@ -8,6 +8,7 @@ import io.github.convcl.Tensor;
 import io.github.convcl.golden.GoldenSuite;
 import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.jvm.CpuInfo;
+import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.opencl.OpenClBackend;
 import io.github.convcl.spec.ConvSpec;
@@ -68,6 +69,10 @@ final class BenchCommand implements Callable<Integer> {
     /** Warm-up of the first layer timed: measured here, 1 s left the JIT still compiling (resnet3x3 43 against 86 GFLOP/s). */
     static final int FIRST_LAYER_WARMUP_MS = 3000;
 
+    @Option(names = "--threads", paramLabel = "N", description = "threads of the Java backend (and of the core check), as "
+            + "convcl.threads or CONVCL_THREADS do; default: those, else one per core")
+    Integer threads;
+
     @Option(names = "--samples", defaultValue = "64", description = "outputs checked against the float64 reference per layer")
     int samples;
 
@@ -80,12 +85,25 @@ final class BenchCommand implements Callable<Integer> {
         if (repeats < 1 || warmup < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be >= 1 and --warmup >= 0");
         }
+        int threadsBefore = JavaBackend.threads();
+        if (threads != null) {
+            JavaBackend.setThreads(threads); // a count out of range is refused here, before any layer runs
+        }
+        try {
+            return bench();
+        } finally {
+            JavaBackend.setThreads(threadsBefore);
+        }
+    }
+
+    private int bench() throws Exception {
         List<Suite.Layer> layers = select.layers();
         JsonNode reference = compare == null ? null : GoldenSuite.json().readTree(compare.toFile());
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
         try (ConvCL cl = select.open()) {
-            OptionalDouble peak = cl.backend() instanceof OpenClBackend o ? o.clDevice().peakGflops() : CpuInfo.read().peakGflops();
+            OptionalDouble peak = cl.backend() instanceof OpenClBackend o ? o.clDevice().peakGflops()
+                    : CpuInfo.read().peakGflops(JavaBackend.threads());
             System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
                     ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) : ""));
             coreCheckBefore = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
@@ -212,8 +230,8 @@ final class BenchCommand implements Callable<Integer> {
                     .append(r.check()).append(" |\n");
         }
         if (coreCheckBefore > 0) {
-            md.append(String.format(Locale.ROOT, "%nCore check (Java 6x16 tile, all host cores): %.1f GFLOP/s before, %.1f after.%n",
-                    coreCheckBefore, coreCheckAfter));
+            md.append(String.format(Locale.ROOT, "%nCore check (Java 6x16 tile, %s): %.1f GFLOP/s before, %.1f after.%n",
+                    coreCheckThreads(), coreCheckBefore, coreCheckAfter));
         }
         if (ref != null) {
             md.append(String.format(Locale.ROOT, "%nGeometric mean of ConvCL / %s time: %.3f over %d layers", ref, geomean(rows),
@@ -246,6 +264,11 @@ final class BenchCommand implements Callable<Integer> {
         return n == 0 ? Double.NaN : Math.exp(sum / n);
     }
 
+    private static String coreCheckThreads() {
+        int n = JavaBackend.threads();
+        return n == 1 ? "1 thread" : n + " threads";
+    }
+
     private void print(List<Row> rows, JsonNode reference) {
         System.out.printf("%-15s %4s %10s %10s %9s %7s %10s %7s  %-4s %-10s %-36s %s%n", "layer", "N", "ms", "e2e ms", "GFLOP/s", "%peak",
                 "ref ms", "ratio", "prec", "micro", "algorithm", "check");
@@ -257,9 +280,10 @@ final class BenchCommand implements Callable<Integer> {
                     r.microKernel(), r.algorithm(), r.check());
         }
         if (coreCheckBefore > 0) {
-            System.out.printf(Locale.ROOT, "core check (Java 6x16 tile on L1 data, all host cores): %.1f GFLOP/s before, %.1f after%s%n",
-                    coreCheckBefore, coreCheckAfter, CpuInfo.read().peakGflops().isPresent()
-                            ? String.format(Locale.ROOT, " (nominal host peak %.1f)", CpuInfo.read().peakGflops().getAsDouble()) : "");
+            OptionalDouble nominal = CpuInfo.read().peakGflops(JavaBackend.threads());
+            System.out.printf(Locale.ROOT, "core check (Java 6x16 tile on L1 data, %s): %.1f GFLOP/s before, %.1f after%s%n",
+                    coreCheckThreads(), coreCheckBefore, coreCheckAfter,
+                    nominal.isPresent() ? String.format(Locale.ROOT, " (nominal peak %.1f)", nominal.getAsDouble()) : "");
         }
         if (reference != null) {
             String ref = reference.path("device").asText("reference") + (reference.path("tf32").asBoolean(false) ? " (tf32)" : "");

@@ -49,7 +49,12 @@ public record CpuInfo(String model, int cores, double mhz, boolean avx2, boolean
 
     /** Theoretical FP32 GFLOP/s of all cores, when the clock is known. */
     public OptionalDouble peakGflops() {
-        return mhz > 0 ? OptionalDouble.of(cores * mhz / 1000.0 * flopsPerCycle()) : OptionalDouble.empty();
+        return peakGflops(cores);
+    }
+
+    /** Theoretical FP32 GFLOP/s of the cores that {@code threads} threads can keep busy (at most all of them). */
+    public OptionalDouble peakGflops(int threads) {
+        return mhz > 0 ? OptionalDouble.of(Math.min(threads, cores) * mhz / 1000.0 * flopsPerCycle()) : OptionalDouble.empty();
     }
 
     /** Whether the JDK's Vector API module is resolved in this JVM (needs --add-modules jdk.incubator.vector). */

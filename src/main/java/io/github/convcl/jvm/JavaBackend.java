@@ -10,17 +10,41 @@ import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Shapes;
 import java.nio.FloatBuffer;
 
-/** Runs every convolution on the JVM's cores; needs no native code. */
+/**
+ * Runs every convolution on the JVM's cores; needs no native code. A call spreads over {@link #threads()} threads,
+ * a process-wide count: one per core unless {@code convcl.threads} (system property) or {@code CONVCL_THREADS}
+ * (environment) says otherwise, changed at run time with {@link #setThreads}.
+ */
 public final class JavaBackend implements Backend {
     private static final java.util.concurrent.atomic.AtomicBoolean ADVISED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final DeviceFacts facts = DeviceFacts.java();
 
+    /**
+     * @throws IllegalArgumentException when {@code convcl.threads} or {@code CONVCL_THREADS} is set but is not a
+     *     whole number from 1 to 1024
+     */
     public JavaBackend() {
+        Parallel.parse(Parallel.configured());
         if (!Gemm.VECTOR && !CpuInfo.vectorApiUsable() && ADVISED.compareAndSet(false, true)) {
             org.slf4j.LoggerFactory.getLogger(JavaBackend.class).warn("The JDK's Vector API is not resolved, so the Java kernels "
                     + "run their portable form (about 3x slower on dense layers); start the JVM with --add-modules jdk.incubator.vector");
         }
+    }
+
+    /** Threads each Java call spreads over, in this process. */
+    public static int threads() {
+        return Parallel.threads();
+    }
+
+    /**
+     * Sets the threads each Java call spreads over, in this process (calls under way finish as they started); 1 runs
+     * each call on its calling thread alone.
+     *
+     * @throws IllegalArgumentException unless {@code threads} is from 1 to 1024
+     */
+    public static void setThreads(int threads) {
+        Parallel.setThreads(threads);
     }
 
     @Override
@@ -30,7 +54,8 @@ public final class JavaBackend implements Backend {
 
     @Override
     public String device() {
-        return "Java " + Runtime.version().feature() + ", " + Parallel.threads() + " threads";
+        int n = Parallel.threads();
+        return "Java " + Runtime.version().feature() + ", " + n + (n == 1 ? " thread" : " threads");
     }
 
     @Override

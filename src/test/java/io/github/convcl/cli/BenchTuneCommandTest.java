@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.convcl.TestSupport;
 import io.github.convcl.backend.BackendKind;
+import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.opencl.OpenCl;
 import io.github.convcl.plan.TuningTable;
 import java.nio.file.Files;
@@ -56,6 +57,21 @@ class BenchTuneCommandTest {
         assertTrue(lines.get(2).startsWith("| small3x3 | 1 | ") && lines.get(2).contains(String.format(java.util.Locale.ROOT, "| %.2f |",
                 layer.get("ratio").asDouble())), lines.get(2));
         assertTrue(Files.readString(md).contains("Geometric mean of ConvCL / cpu x1 threads time"), Files.readString(md));
+    }
+
+    @Test
+    void benchRunsTheJavaBackendOnTheThreadsAskedForAndRestoresTheCount(@TempDir Path dir) throws Exception {
+        Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
+        int before = JavaBackend.threads();
+        CliRun r = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--repeats", "2", "--warmup-ms", "0",
+                "--layers", "small3x3", "--threads", "1");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("backend: java on Java " + Runtime.version().feature() + ", 1 thread"), r.out());
+        assertTrue(r.out().contains("core check (Java 6x16 tile on L1 data, 1 thread)") || !r.out().contains("core check"), r.out());
+        assertEquals(before, JavaBackend.threads(), "the count the process had");
+        CliRun bad = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--threads", "0");
+        assertEquals(2, bad.exit(), "a count out of range is a usage error");
+        assertEquals(before, JavaBackend.threads());
     }
 
     @Test

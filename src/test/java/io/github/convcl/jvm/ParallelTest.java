@@ -1,0 +1,144 @@
+// The Java backend's thread count: where tasks run, how the count is checked, and results that do not depend on it.
+package io.github.convcl.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.convcl.ConvCL;
+import io.github.convcl.TestSupport;
+import io.github.convcl.backend.BackendUnavailableException;
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+    private int before;
+
+    @BeforeEach
+    void remember() {
+        before = JavaBackend.threads();
+    }
+
+    @AfterEach
+    void restore() {
+        JavaBackend.setThreads(before);
+    }
+
+    @Test
+    void oneThreadRunsEveryTaskOnTheCallingThread() {
+        JavaBackend.setThreads(1);
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        AtomicIntegerArray times = new AtomicIntegerArray(50);
+        Parallel.forEach(50, t -> {
+            ran.add(Thread.currentThread());
+            times.incrementAndGet(t);
+        });
+        assertEquals(Set.of(Thread.currentThread()), ran);
+        for (int t = 0; t < 50; t++) {
+            assertEquals(1, times.get(t), "task " + t);
+        }
+        assertEquals("Java " + Runtime.version().feature() + ", 1 thread", new JavaBackend().device());
+    }
+
+    @Test
+    void aPoolOfTheCountRunsEveryTaskOnceAndNestedTasksJoinIt() {
+        JavaBackend.setThreads(3);
+        AtomicIntegerArray times = new AtomicIntegerArray(800);
+        Set<String> workers = ConcurrentHashMap.newKeySet();
+        Parallel.forEach(40, outer -> {
+            Parallel.forEach(20, inner -> {
+                times.incrementAndGet(outer * 20 + inner);
+                workers.add(Thread.currentThread().getName());
+            });
+            try {
+                Thread.sleep(5); // long enough that every idle worker steals a task
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int t = 0; t < 800; t++) {
+            assertEquals(1, times.get(t), "task " + t);
+        }
+        workers.remove(Thread.currentThread().getName());
+        assertEquals(3, workers.size(), workers.toString());
+        assertTrue(workers.stream().allMatch(n -> n.startsWith("convcl-java-")), workers.toString());
+        assertEquals("Java " + Runtime.version().feature() + ", 3 threads", new JavaBackend().device());
+    }
+
+    @Test
+    void countsAreCheckedAndNamedWithTheirValue() {
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> JavaBackend.setThreads(0));
+        assertTrue(zero.getMessage().contains("threads=0 must be between 1 and 1024"), zero.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> JavaBackend.setThreads(1025));
+        IllegalArgumentException word = assertThrows(IllegalArgumentException.class, () -> Parallel.parse("many"));
+        assertTrue(word.getMessage().contains("threads=many"), word.getMessage());
+        assertEquals(4, Parallel.parse(" 4 "));
+        assertEquals(Runtime.getRuntime().availableProcessors(), Parallel.parse(null));
+        assertEquals(Runtime.getRuntime().availableProcessors(), Parallel.parse(" "));
+        assertEquals(before, JavaBackend.threads(), "a refused count changes nothing");
+    }
+
+    @Test
+    void aBadConfiguredCountStopsTheBackendBeforeAnyWork() {
+        String old = System.getProperty("convcl.threads");
+        System.setProperty("convcl.threads", "-2");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, JavaBackend::new);
+            assertTrue(e.getMessage().contains("threads=-2"), e.getMessage());
+            // Asked for by name, the runtime says why that backend could not be opened.
+            RuntimeException open = assertThrows(BackendUnavailableException.class, () -> ConvCL.open("java"));
+            assertTrue(open.getMessage().contains("threads=-2 must be between 1 and 1024"), open.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty("convcl.threads");
+            } else {
+                System.setProperty("convcl.threads", old);
+            }
+        }
+    }
+
+    /** Every Java algorithm on layers that take each of its paths gives the same bits on 1, 2 and 5 threads. */
+    @Test
+    void resultsAreTheSameBitsOnAnyThreadCount() {
+        List<ConvSpec> layers = List.of(
+                ConvSpec.conv(2).input(3, 16, 20, 21).outChannels(24).kernel(3).padding(1).build(),
+                ConvSpec.conv(2).input(2, 32, 18, 18).outChannels(32).kernel(3).padding(1).groups(8).build(),
+                ConvSpec.conv(2).input(2, 12, 15, 15).outChannels(24).kernel(3).stride(2).padding(1).groups(12).build(),
+                ConvSpec.conv(2).input(2, 40, 9, 11).outChannels(56).kernel(1).build(),
+                ConvSpec.conv(1).input(3, 24, 70).outChannels(40).kernel(5).dilation(2).padding(4).build(),
+                ConvSpec.conv(3).input(1, 6, 7, 8, 9).outChannels(10).kernel(3).padding(1).build(),
+                ConvSpec.convTranspose(2).input(2, 20, 9, 10).outChannels(12).kernel(4).stride(2).padding(1).build(),
+                ConvSpec.convTranspose(2).input(1, 16, 8, 8).outChannels(8).kernel(3).stride(2).padding(1).outputPadding(1).build(),
+                ConvSpec.convTranspose(3).input(1, 8, 4, 5, 5).outChannels(6).kernel(2).stride(2).build());
+        RandomSpecs data = new RandomSpecs(21, 1);
+        for (ConvSpec s : layers) {
+            float[] x = data.data(s.inputElements());
+            float[] w = data.data(s.weightElements());
+            float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
+            for (Plan p : Planner.applicable(s, new JavaBackend().facts())) {
+                float[] first = null;
+                for (int threads : new int[] {1, 2, 5}) {
+                    JavaBackend.setThreads(threads);
+                    float[] y = new float[(int) s.outputElements()];
+                    JavaKernels.run(p.algorithm(), s, x, w, b, y);
+                    if (first == null) {
+                        first = y;
+                        TestSupport.assertClose(p + " on " + s, y, Reference.convolve(s, x, w, b));
+                    } else {
+                        assertArrayEquals(first, y, p + " on " + s + " with " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
+}
