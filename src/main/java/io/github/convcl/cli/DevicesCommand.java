@@ -8,6 +8,7 @@ import io.github.convcl.backend.BackendSelector;
 import io.github.convcl.backend.Candidate;
 import io.github.convcl.golden.GoldenSuite;
 import io.github.convcl.jvm.CpuInfo;
+import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.JavaBench;
 import io.github.convcl.opencl.ClDevice;
 import io.github.convcl.opencl.DeviceProbe;
@@ -79,6 +80,7 @@ final class DevicesCommand implements Callable<Integer> {
         ObjectNode java = root.putObject("java");
         java.put("version", Runtime.version().toString());
         java.put("cores", cpu.cores());
+        java.put("threads", JavaBackend.threads());
         java.put("cpu", cpu.model());
         java.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
         java.put("vector_api_usable", CpuInfo.vectorApiUsable());
@@ -242,8 +244,9 @@ final class DevicesCommand implements Callable<Integer> {
             }
         }
         var j = root.get("java");
-        System.out.printf("Java: %s, %d cores (%s)%s, max heap %s, Vector API %s%n", j.get("version").asText(), j.get("cores").asInt(),
-                j.get("cpu").asText(), j.has("peak_gflops") ? ", FP32 peak " + j.get("peak_gflops").asDouble() + " GFLOP/s" : "",
+        int threads = j.get("threads").asInt();
+        System.out.printf("Java: %s, %d cores (%s), %s%s, max heap %s, Vector API %s%n", j.get("version").asText(), j.get("cores").asInt(),
+                j.get("cpu").asText(), threads == 1 ? "1 thread" : threads + " threads", j.has("peak_gflops") ? ", FP32 peak " + j.get("peak_gflops").asDouble() + " GFLOP/s" : "",
                 bytes(j.get("max_heap_bytes").asLong()), j.get("vector_api_usable").asBoolean() ? "usable" : "not usable: " + j.get("vector_api_note").asText());
         printChecks(j);
         printBench(j.get("bench"));

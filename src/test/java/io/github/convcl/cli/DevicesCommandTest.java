@@ -29,6 +29,7 @@ class DevicesCommandTest {
         for (String f : List.of("cores", "max_heap_bytes", "vector_api_usable", "check")) {
             assertTrue(java.has(f), "java." + f);
         }
+        assertEquals(io.github.convcl.jvm.JavaBackend.threads(), java.get("threads").asInt(), "the threads a Java call uses");
         assertTrue(java.get("check").size() >= 10);
         java.get("check").forEach(c -> assertTrue(c.get("passed").asBoolean(), c.toString()));
         assertTrue(root.get("selection").get("works").asBoolean());
