@@ -38,8 +38,8 @@ public final class JavaBackend implements Backend {
     }
 
     /**
-     * Sets the threads each Java call spreads over, in this process (calls under way finish as they started); 1 runs
-     * each call on its calling thread alone.
+     * Sets the threads each Java call spreads over, in this process; 1 runs each call on its calling thread alone. A call
+     * under way takes the new count from its next parallel step; results do not depend on the count.
      *
      * @throws IllegalArgumentException unless {@code threads} is from 1 to 1024
      */
