@@ -20,6 +20,18 @@ final class Gemm {
     static final int NR = 16;
     /** Reduction block: a 16-column panel slice of B (KC x 16 floats, 16 KiB) stays in L1 across row panels. */
     static final int KC = 256;
+    /**
+     * The longest reduction for which {@link #multiplyPacked} runs row panels outside and column slices inside (a B
+     * slice of 8 KiB at most). Interleaved in one JVM (two class loaders, 1 and 2 threads, 9-11 rounds each), against
+     * filling C and running column slices outside: resnet1x1 (K 64) 0.63-0.94 of the time, pointwise1x1 (K 128)
+     * 0.67-0.86; with K 256 (convT4x4s2) the same order took 1.6x the time, and into the compact column blocks of the
+     * transposed GEMM (convT2x2s2, K 128, 128 KiB) 1.09x on one thread.
+     */
+    static final int ROWS_OUTER_MAX_K = 128;
+    /** ... and the least extent of C (rows x leading dimension) for that order: C does not stay in L2. */
+    static final long ROWS_OUTER_MIN_C_BYTES = 512 * 1024;
+    /** Floats of an edge scratch: a 6 x 16 tile, then six row biases. */
+    private static final int EDGE = 6 * NR + 6;
 
     private Gemm() {
     }
@@ -122,11 +134,41 @@ final class Gemm {
     /** {@code C += A x B} with both operands packed; C row-major at {@code cOff} with leading dimension {@code ldc}. */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                float[] c, int cOff, int ldc) {
+        multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, false, null, 0, c, cOff, ldc);
+    }
+
+    /**
+     * {@link #multiplyPacked(int, int, int, int, float[], int, float[], int, float[], int, int)}, or with {@code fresh}
+     * {@code C = rowBias + A x B}, row i's bias {@code bias[biasOff + i]} (zeros when {@code bias} is null), whatever C
+     * held: the caller fills nothing. Where row panels go outside (see {@link #ROWS_OUTER_MAX_K}) the tiles start from
+     * the bias and only write C; otherwise C is first filled with the bias row by row.
+     */
+    static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
+                               boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
         if (!VECTOR) {
-            PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, c, cOff, ldc);
+            PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc);
             return;
         }
-        float[] edge = new float[6 * NR];
+        float[] edge = new float[EDGE];
+        if (k <= ROWS_OUTER_MAX_K && (long) m * ldc * Float.BYTES > ROWS_OUTER_MIN_C_BYTES) {
+            // A short reduction into a C larger than L2 (an output, not a scratch block): row panels outside, so that
+            // C is written in runs along its rows (column slices across all rows scatter the stores over as many rows
+            // as C has) while each slice of B (at most 8 KiB) comes from L2 and the panel of A stays in L1.
+            for (int i = 0, h; i < m; i += h) {
+                h = height(m, mr, i);
+                for (int j = 0; j < n; j += NR) {
+                    tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias, biasOff);
+                }
+            }
+            return;
+        }
+        if (fresh) {
+            // A long reduction keeps the B slice in L1 across the row panels; C, written by column slices, is filled
+            // with the bias first in row order (its lines then are in cache when the tiles read them).
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, bias == null ? 0f : bias[biasOff + i]);
+            }
+        }
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
@@ -147,7 +189,7 @@ final class Gemm {
             PlainGemm.multiplyDirect(m, n, k, mr, pa, paOff, x, base, offs, c, cOff, ldc);
             return;
         }
-        float[] edge = new float[6 * NR];
+        float[] edge = new float[EDGE];
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
@@ -203,38 +245,60 @@ final class Gemm {
     }
 
     /**
-     * Every row panel of A against one 16-column slice of B (reduction block [k0, k0+kb)) into C at {@code ci}.
-     * A partial tile (fewer rows or columns) runs on {@code edge}, a scratch copy of C, so that the full-width
-     * kernel never writes past the valid block.
+     * Every row panel of A against one 16-column slice of B (reduction block [k0, k0+kb)) added into C at {@code ci}.
+     * A partial tile (fewer rows or columns) runs on {@code edge}, a scratch copy of C (at least {@link #EDGE} floats:
+     * the tile, then the row biases of a fresh tile), so that the full-width kernel never writes past the valid block.
      */
     private static void panelColumn(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                     float[] c, int ci, int ldc, int cols, float[] edge) {
         for (int i = 0, h; i < m; i += h) {
             h = height(m, mr, i);
-            int rows = Math.min(h, m - i);
-            int aIdx = paOff + i * k + k0 * h;
-            int at = ci + i * ldc;
-            if (rows == h && cols == NR) {
-                tile(h, kb, pa, aIdx, pb, bIdx, c, at, ldc);
-                continue;
-            }
+            tileAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, false, null, 0);
+        }
+    }
+
+    /**
+     * The tile of the row panel at row {@code i} (height {@code h}) against one slice of B: added into C, or with
+     * {@code fresh} started from the rows' biases (see {@link #panelColumn} for the edge tiles).
+     */
+    private static void tileAt(int m, int k, int i, int h, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
+                               float[] c, int ci, int ldc, int cols, float[] edge, boolean fresh, float[] bias, int biasOff) {
+        int rowBias = 6 * NR;
+        int rows = Math.min(h, m - i);
+        int aIdx = paOff + i * k + k0 * h;
+        int at = ci + i * ldc;
+        if (fresh) {
             for (int r = 0; r < h; r++) {
+                edge[rowBias + r] = bias == null || r >= rows ? 0f : bias[biasOff + i + r];
+            }
+        }
+        if (rows == h && cols == NR) {
+            tile(h, kb, pa, aIdx, pb, bIdx, c, at, ldc, fresh ? edge : null, rowBias);
+            return;
+        }
+        tile(h, kb, pa, aIdx, pb, bIdx, edgeFrom(c, at, ldc, rows, cols, fresh, edge), 0, NR, fresh ? edge : null, rowBias);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(edge, r * NR, c, at + r * ldc, cols);
+        }
+    }
+
+    /** The edge tile's starting C: the valid part of C (zeros around it), or nothing to read when the tile is fresh. */
+    private static float[] edgeFrom(float[] c, int at, int ldc, int rows, int cols, boolean fresh, float[] edge) {
+        if (!fresh) {
+            for (int r = 0; r < 6; r++) {
                 for (int q = 0; q < NR; q++) {
                     edge[r * NR + q] = r < rows && q < cols ? c[at + r * ldc + q] : 0f;
                 }
             }
-            tile(h, kb, pa, aIdx, pb, bIdx, edge, 0, NR);
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(edge, r * NR, c, at + r * ldc, cols);
-            }
         }
+        return edge;
     }
 
-    private static void tile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc) {
+    private static void tile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc, float[] rb, int rbOff) {
         if (mr == 6) {
-            VectorGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
+            VectorGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc, rb, rbOff);
         } else {
-            VectorGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc);
+            VectorGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc, rb, rbOff);
         }
     }
 }

@@ -67,7 +67,7 @@ public final class JavaBench {
                 Arrays.fill(pa, 1e-3f);
                 Arrays.fill(pb, 1e-3f);
                 for (int r = 0; r < reps; r++) {
-                    VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16);
+                    VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16, null, 0);
                 }
             });
             rates.add(2.0 * 6 * 16 * k * reps * threads / (System.nanoTime() - t0));

@@ -129,9 +129,6 @@ public final class JavaKernels {
             int p0 = (t % tiles) * nt;
             int cols = Math.min(nt, g.outVol - p0);
             int yOff = (n * s.outChannels() + grp * coutG) * g.outVol + p0;
-            for (int m = 0; m < coutG; m++) {
-                fillBias(y, yOff + m * g.outVol, cols, bias == null ? 0f : bias[grp * coutG + m]);
-            }
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             float[] pb = workspace(0, Gemm.packedBSize(cols, reduction));
             if (pointwise) {
@@ -139,7 +136,7 @@ public final class JavaKernels {
             } else {
                 g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, workspace(1, cols));
             }
-            Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, y, yOff, g.outVol);
+            Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, true, bias, grp * coutG, y, yOff, g.outVol);
         });
     }
 
@@ -535,9 +532,8 @@ public final class JavaKernels {
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             for (int p0 = 0; p0 < g.inVol; p0 += nt) {
                 int width = Math.min(nt, g.inVol - p0);
-                java.util.Arrays.fill(cols, 0, rows * width, 0f);
                 Gemm.packB(width, cinG, x, xOff + p0, g.inVol, pb, 0);
-                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, cols, 0, width);
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 g.col2im(cols, channels, p0, width, y, yOff);
             }
         });
@@ -567,8 +563,7 @@ public final class JavaKernels {
             for (int cb = 0; cb < blocks; cb++) {
                 int channels = Math.min(block, coutG - cb * block);
                 int rows = channels * g.kVol;
-                java.util.Arrays.fill(cols, 0, rows * width, 0f);
-                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, cols, 0, width);
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 int c0 = grp * coutG + cb * block;
                 g.place(cols, channels, p0, width, y, (n * s.outChannels() + c0) * g.outVol, bias, c0);
             }

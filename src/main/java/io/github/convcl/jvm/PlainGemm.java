@@ -24,9 +24,9 @@ final class PlainGemm {
     private PlainGemm() {
     }
 
-    /** {@link Gemm#multiplyPacked}: B packed in 16-column panels. */
+    /** {@link Gemm#multiplyPacked}: B packed in 16-column panels; with {@code fresh} each row starts from its bias. */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
-                               float[] c, int cOff, int ldc) {
+                               boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
         Scratch s = SCRATCH.get();
         int nr = Gemm.NR;
         for (int j0 = 0; j0 < n; j0 += NB) {
@@ -39,7 +39,7 @@ final class PlainGemm {
                         System.arraycopy(pb, pbOff + (j0 + j) * k + (k0 + kk) * nr, row, j, Math.min(nr, w - j));
                     }
                 }
-                block(m, k, mr, pa, paOff, k0, kb, s.b, w, null, 0, false, c, cOff + j0, ldc, s.c);
+                block(m, k, mr, pa, paOff, k0, kb, s.b, w, bias, biasOff, fresh && k0 == 0, c, cOff + j0, ldc, s.c);
             }
         }
     }

@@ -16,19 +16,39 @@ final class VectorGemm {
     private VectorGemm() {
     }
 
-    static void tile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, c, ci);
-        FloatVector c01 = FloatVector.fromArray(S, c, ci + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc);
-        FloatVector c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
-        FloatVector c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-        FloatVector c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
-        FloatVector c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-        FloatVector c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+    /**
+     * {@code C[6 x 16] += A x B} on packed panels; with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead:
+     * the accumulators start from the row values and C is only written (no load of what it held).
+     */
+    static void tile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + L);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + L);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+            c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c41 = c40;
+            c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+            c51 = c50;
+        }
         for (int kk = 0; kk < k; kk++) {
             int bk = bi + kk * 16;
             FloatVector b0 = FloatVector.fromArray(S, pb, bk);
@@ -67,15 +87,28 @@ final class VectorGemm {
         c51.intoArray(c, ci + 5 * ldc + L);
     }
 
-    static void tile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, c, ci);
-        FloatVector c01 = FloatVector.fromArray(S, c, ci + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc);
-        FloatVector c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+    /** {@link #tile6x16} for 4 rows. */
+    static void tile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + L);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + L);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+        }
         for (int kk = 0; kk < k; kk++) {
             int bk = bi + kk * 16;
             FloatVector b0 = FloatVector.fromArray(S, pb, bk);

@@ -49,7 +49,7 @@ class PlainGemmTest {
                         float[] before = c.clone();
                         float[] pb = new float[Gemm.packedBSize(n, k) + 2];
                         Gemm.packB(n, k, b, 0, n, pb, 2);
-                        PlainGemm.multiplyPacked(m, n, k, mr, pack(a, m, k, mr), 3, pb, 2, c, 2, ldc);
+                        PlainGemm.multiplyPacked(m, n, k, mr, pack(a, m, k, mr), 3, pb, 2, false, null, 0, c, 2, ldc);
                         for (int i = 0; i < m; i++) {
                             for (int j = 0; j < ldc; j++) {
                                 double e = before[2 + i * ldc + j];

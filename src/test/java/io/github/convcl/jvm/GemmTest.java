@@ -1,0 +1,85 @@
+// The packed product's two forms, adding to C and starting from row biases, on both tile sets against float64.
+package io.github.convcl.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link Gemm#multiplyPacked} with the Vector API tiles (the tests' JVM resolves {@code jdk.incubator.vector}) and
+ * {@link PlainGemm#multiplyPacked}: full and edge tiles (rows not a multiple of the panel height, columns not of 16),
+ * one reduction block and several ({@link Gemm#KC}), and both loop orders (row panels outside for a short reduction
+ * into a C wider than {@link Gemm#ROWS_OUTER_MIN_C_BYTES}).
+ */
+class GemmTest {
+    private static final int[] ROWS = {1, 4, 5, 6, 10, 13, 24};
+    private static final int[] COLUMNS = {1, 15, 16, 33, 300};
+    private static final int[] DEPTHS = {1, 7, 64, 256, 300, 520};
+
+    private final Random random = new Random(5);
+
+    private float[] data(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextFloat() * 2 - 1;
+        }
+        return v;
+    }
+
+    /**
+     * {@code fresh}: C = bias + A x B, whatever C held (filled with NaN first, so a tile that read it would show);
+     * otherwise C += A x B. Columns past n and rows past m of C are never written.
+     */
+    @ParameterizedTest(name = "vector tiles {0}")
+    @ValueSource(booleans = {true, false})
+    void freshProductsStartFromTheBiasAndNeverReadC(boolean vector) {
+        assertTrue(!vector || Gemm.VECTOR, "the tests run with the Vector API resolved");
+        for (int m : ROWS) {
+            for (int n : COLUMNS) {
+                for (int k : DEPTHS) {
+                    int mr = Gemm.rowPanel(m);
+                    float[] a = data(m * k);
+                    float[] b = data(k * n);
+                    float[] pa = new float[Gemm.packedASize(m, k, mr)];
+                    Gemm.packA(m, k, a, 0, k, 1, mr, pa, 0);
+                    float[] pb = new float[Gemm.packedBSize(n, k)];
+                    Gemm.packB(n, k, b, 0, n, pb, 0);
+                    float[] bias = random.nextBoolean() ? data(m + 2) : null;
+                    for (int variant = 0; variant < 4; variant++) {
+                        boolean fresh = variant % 2 == 0;
+                        // A wide C (22000 floats a row) takes the rows-outside order when the reduction is short.
+                        int ldc = variant < 2 ? n + 3 : 22000;
+                        float[] c = fresh ? new float[(m + 1) * ldc] : data((m + 1) * ldc);
+                        if (fresh) {
+                            java.util.Arrays.fill(c, Float.NaN);
+                        }
+                        float[] before = c.clone();
+                        if (vector) {
+                            Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 2, c, 0, ldc);
+                        } else {
+                            PlainGemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 2, c, 0, ldc);
+                        }
+                        String what = (fresh ? "fresh" : "adding") + " m=" + m + " n=" + n + " k=" + k + " ldc=" + ldc + " bias=" + (bias != null);
+                        for (int i = 0; i <= m; i++) {
+                            for (int j = 0; j < n + 3; j++) {
+                                int at = i * ldc + j;
+                                if (i == m || j >= n) {
+                                    assertEquals(before[at], c[at], 0f, what + " wrote outside C at " + i + "," + j);
+                                    continue;
+                                }
+                                double e = fresh ? (bias == null ? 0 : bias[2 + i]) : before[at];
+                                for (int kk = 0; kk < k; kk++) {
+                                    e += (double) a[i * k + kk] * b[kk * n + j];
+                                }
+                                assertEquals(e, c[at], 1e-5 * (k + 1), what + " at " + i + "," + j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
