@@ -1,6 +1,8 @@
 // The Java matrix product on packed panels: C += A x B, Vector API tiles where the JVM offers them.
 package io.github.convcl.jvm;
 
+import io.github.convcl.plan.Thresholds;
+
 /**
  * {@code C[M x N] += A[M x K] * B[K x N]} on packed operands, the layout of BLIS-style GEMMs:
  * <ul>
@@ -20,16 +22,6 @@ final class Gemm {
     static final int NR = 16;
     /** Reduction block: a 16-column panel slice of B (KC x 16 floats, 16 KiB) stays in L1 across row panels. */
     static final int KC = 256;
-    /**
-     * The longest reduction for which {@link #multiplyPacked} runs row panels outside and column slices inside (a B
-     * slice of 8 KiB at most). Interleaved in one JVM (two class loaders, 1 and 2 threads, 9-11 rounds each), against
-     * filling C and running column slices outside: resnet1x1 (K 64) 0.63-0.94 of the time, pointwise1x1 (K 128)
-     * 0.67-0.86; with K 256 (convT4x4s2) the same order took 1.6x the time, and into the compact column blocks of the
-     * transposed GEMM (convT2x2s2, K 128, 128 KiB) 1.09x on one thread.
-     */
-    static final int ROWS_OUTER_MAX_K = 128;
-    /** ... and the least extent of C (rows x leading dimension) for that order: C does not stay in L2. */
-    static final long ROWS_OUTER_MIN_C_BYTES = 512 * 1024;
     /** Floats of an edge scratch: a 6 x 16 tile, then six row biases. */
     private static final int EDGE = 6 * NR + 6;
 
@@ -140,8 +132,9 @@ final class Gemm {
     /**
      * {@link #multiplyPacked(int, int, int, int, float[], int, float[], int, float[], int, int)}, or with {@code fresh}
      * {@code C = rowBias + A x B}, row i's bias {@code bias[biasOff + i]} (zeros when {@code bias} is null), whatever C
-     * held: the caller fills nothing. Where row panels go outside (see {@link #ROWS_OUTER_MAX_K}) the tiles start from
-     * the bias and only write C; otherwise C is first filled with the bias row by row.
+     * held: the caller fills nothing. Where row panels go outside (a short reduction into a wide C, see
+     * {@link Thresholds#JAVA_ROWS_OUTER_MAX_REDUCTION}) the tiles start from the bias and only write C; otherwise C is
+     * first filled with the bias row by row.
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
@@ -150,7 +143,8 @@ final class Gemm {
             return;
         }
         float[] edge = new float[EDGE];
-        if (k <= ROWS_OUTER_MAX_K && (long) m * ldc * Float.BYTES > ROWS_OUTER_MIN_C_BYTES) {
+        if (k <= Thresholds.JAVA_ROWS_OUTER_MAX_REDUCTION
+                && (long) m * ldc * Float.BYTES > Thresholds.JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES) {
             // A short reduction into a C larger than L2 (an output, not a scratch block): row panels outside, so that
             // C is written in runs along its rows (column slices across all rows scatter the stores over as many rows
             // as C has) while each slice of B (at most 8 KiB) comes from L2 and the panel of A stays in L1.

@@ -35,6 +35,17 @@ public final class Thresholds {
      * 1.8-1.9 in two of three for 64 channels, 3x3: left on the panel path until that is understood.
      */
     public static final int JAVA_ROW_TILE_MAX_CHANNELS = 8;
+    /**
+     * Java GEMM: the longest reduction for which a packed product runs row panels outside and column slices inside (a
+     * B slice of 8 KiB at most), each tile starting from the bias and only writing C. Interleaved in one JVM (two class
+     * loaders, 1 and 2 threads, 9-15 rounds each), against filling C and running column slices outside: resnet1x1
+     * (K 64) 0.63-0.72 of the time on one thread, 0.88-0.94 on two; pointwise1x1 (K 128) 0.70-0.88 and 0.86-1.02.
+     * With K 256 (convT4x4s2) the same order took 1.6x the time, and into the compact column blocks of the transposed
+     * GEMM (convT2x2s2, K 128, 128 KiB) 1.09x on one thread, hence this limit and the next.
+     */
+    public static final int JAVA_ROWS_OUTER_MAX_REDUCTION = 128;
+    /** Java GEMM: ... and the least extent of C (rows x leading dimension) for that order, a C that does not stay in L2. */
+    public static final long JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES = 512 * 1024;
     /** Java transposed: output channels handled by one task. */
     public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link Gemm#multiplyPacked} with the Vector API tiles (the tests' JVM resolves {@code jdk.incubator.vector}) and
  * {@link PlainGemm#multiplyPacked}: full and edge tiles (rows not a multiple of the panel height, columns not of 16),
  * one reduction block and several ({@link Gemm#KC}), and both loop orders (row panels outside for a short reduction
- * into a C wider than {@link Gemm#ROWS_OUTER_MIN_C_BYTES}).
+ * into a C wider than {@link io.github.convcl.plan.Thresholds#JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES}).
  */
 class GemmTest {
     private static final int[] ROWS = {1, 4, 5, 6, 10, 13, 24};
