@@ -60,6 +60,6 @@ public final class ConcurrencyStress {
         } finally {
             pool.shutdown();
         }
-        System.out.println("ok " + checked.get() + " on " + backend);
+        System.out.println("ok " + checked.get() + " on " + backend + " (" + cl.device() + ")");
     }
 }

@@ -16,9 +16,11 @@ class ConcurrencyTest {
     static final int THREADS = 16;
     static final int OPERATIONS = 500;
 
-    static String run(String backend) throws Exception {
+    static String run(String backend, String... jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "--add-modules", "jdk.incubator.vector"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 ConcurrencyStress.class.getName(), backend, Integer.toString(THREADS), Integer.toString(OPERATIONS)));
         Path out = Files.createTempFile("stress", ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -41,5 +43,12 @@ class ConcurrencyTest {
     @Test
     void sixteenThreadsShareOneJavaRuntime() throws Exception {
         assertTrue(run("java").contains("ok " + THREADS * OPERATIONS + " on java"));
+    }
+
+    /** With one thread per call each call runs on its caller's thread, sixteen at once, with thread-local workspaces. */
+    @Test
+    void sixteenThreadsShareOneJavaRuntimeEachCallOnItsOwnThread() throws Exception {
+        String out = run("java", "-Dconvcl.threads=1");
+        assertTrue(out.contains("ok " + THREADS * OPERATIONS + " on java (Java " + Runtime.version().feature() + ", 1 thread)"), out);
     }
 }
