@@ -36,7 +36,9 @@ public final class ConcurrencyStress {
         }
         AtomicInteger checked = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
+        String device;
         try (ConvCL cl = ConvCL.open(backend)) {
+            device = cl.device();
             List<Future<?>> futures = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int id = t;
@@ -60,6 +62,6 @@ public final class ConcurrencyStress {
         } finally {
             pool.shutdown();
         }
-        System.out.println("ok " + checked.get() + " on " + backend + " (" + cl.device() + ")");
+        System.out.println("ok " + checked.get() + " on " + backend + " (" + device + ")");
     }
 }
