@@ -231,7 +231,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (coreCheckBefore > 0) {
             md.append(String.format(Locale.ROOT, "%nCore check (Java 6x16 tile, %s): %.1f GFLOP/s before, %.1f after.%n",
-                    coreCheckThreads(), coreCheckBefore, coreCheckAfter));
+                    JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter));
         }
         if (ref != null) {
             md.append(String.format(Locale.ROOT, "%nGeometric mean of ConvCL / %s time: %.3f over %d layers", ref, geomean(rows),
@@ -264,11 +264,6 @@ final class BenchCommand implements Callable<Integer> {
         return n == 0 ? Double.NaN : Math.exp(sum / n);
     }
 
-    private static String coreCheckThreads() {
-        int n = JavaBackend.threads();
-        return n == 1 ? "1 thread" : n + " threads";
-    }
-
     private void print(List<Row> rows, JsonNode reference) {
         System.out.printf("%-15s %4s %10s %10s %9s %7s %10s %7s  %-4s %-10s %-36s %s%n", "layer", "N", "ms", "e2e ms", "GFLOP/s", "%peak",
                 "ref ms", "ratio", "prec", "micro", "algorithm", "check");
@@ -282,7 +277,7 @@ final class BenchCommand implements Callable<Integer> {
         if (coreCheckBefore > 0) {
             OptionalDouble nominal = CpuInfo.read().peakGflops(JavaBackend.threads());
             System.out.printf(Locale.ROOT, "core check (Java 6x16 tile on L1 data, %s): %.1f GFLOP/s before, %.1f after%s%n",
-                    coreCheckThreads(), coreCheckBefore, coreCheckAfter,
+                    JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
                     nominal.isPresent() ? String.format(Locale.ROOT, " (nominal peak %.1f)", nominal.getAsDouble()) : "");
         }
         if (reference != null) {

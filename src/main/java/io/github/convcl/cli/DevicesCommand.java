@@ -244,9 +244,8 @@ final class DevicesCommand implements Callable<Integer> {
             }
         }
         var j = root.get("java");
-        int threads = j.get("threads").asInt();
         System.out.printf("Java: %s, %d cores (%s), %s%s, max heap %s, Vector API %s%n", j.get("version").asText(), j.get("cores").asInt(),
-                j.get("cpu").asText(), threads == 1 ? "1 thread" : threads + " threads", j.has("peak_gflops") ? ", FP32 peak " + j.get("peak_gflops").asDouble() + " GFLOP/s" : "",
+                j.get("cpu").asText(), JavaBackend.threadsText(j.get("threads").asInt()), j.has("peak_gflops") ? ", FP32 peak " + j.get("peak_gflops").asDouble() + " GFLOP/s" : "",
                 bytes(j.get("max_heap_bytes").asLong()), j.get("vector_api_usable").asBoolean() ? "usable" : "not usable: " + j.get("vector_api_note").asText());
         printChecks(j);
         printBench(j.get("bench"));

@@ -37,6 +37,11 @@ public final class JavaBackend implements Backend {
         return Parallel.threads();
     }
 
+    /** "1 thread" or "N threads", as the CLI and {@link #device()} print a count. */
+    public static String threadsText(int n) {
+        return n == 1 ? "1 thread" : n + " threads";
+    }
+
     /**
      * Sets the threads each Java call spreads over, in this process; 1 runs each call on its calling thread alone. A call
      * under way takes the new count from its next parallel step; results do not depend on the count.
@@ -54,8 +59,7 @@ public final class JavaBackend implements Backend {
 
     @Override
     public String device() {
-        int n = Parallel.threads();
-        return "Java " + Runtime.version().feature() + ", " + n + (n == 1 ? " thread" : " threads");
+        return "Java " + Runtime.version().feature() + ", " + threadsText(Parallel.threads());
     }
 
     @Override
