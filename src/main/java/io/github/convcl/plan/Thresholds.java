@@ -40,8 +40,9 @@ public final class Thresholds {
      * B slice of 8 KiB at most), each tile starting from the bias and only writing C. Interleaved in one JVM (two class
      * loaders, 1 and 2 threads, 9-15 rounds each), against filling C and running column slices outside: resnet1x1
      * (K 64) 0.63-0.72 of the time on one thread, 0.88-0.94 on two; pointwise1x1 (K 128) 0.70-0.88 and 0.86-1.02.
-     * With K 256 (convT4x4s2) the same order took 1.6x the time, and into the compact column blocks of the transposed
-     * GEMM (convT2x2s2, K 128, 128 KiB) 1.09x on one thread, hence this limit and the next.
+     * With K 256 the same order took 1.6x the time (convT4x4s2) and 1.34x (a 256 to 64 channel 1x1 on 56x56, one
+     * thread, slower in 11 of 11 rounds), and into the compact column blocks of the transposed GEMM (convT2x2s2, K 128,
+     * 128 KiB) 1.09x on one thread, hence this limit and the next.
      */
     public static final int JAVA_ROWS_OUTER_MAX_REDUCTION = 128;
     /** Java GEMM: ... and the least extent of C (rows x leading dimension) for that order, a C that does not stay in L2. */
