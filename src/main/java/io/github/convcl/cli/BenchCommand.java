@@ -296,6 +296,7 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode root = GoldenSuite.json().createObjectNode();
         root.put("backend", cl.backendKind().id());
         root.put("device", cl.device());
+        root.put("java_threads", JavaBackend.threads());
         root.put("batch", select.batch);
         root.put("precision", select.precision().id());
         if (coreCheckBefore > 0) {

@@ -44,6 +44,7 @@ class BenchTuneCommandTest {
         assertTrue(r.out().contains("small3x3") && r.out().contains("smallT"), r.out());
         assertTrue(r.out().contains("geometric mean of ConvCL / cpu x1 threads time over 2 layers"), r.out());
         JsonNode out = new ObjectMapper().readTree(json.toFile());
+        assertEquals(JavaBackend.threads(), out.get("java_threads").asInt(), "the threads of the Java calls timed");
         JsonNode layer = out.get("layers").get("small3x3");
         assertTrue(layer.get("ms").asDouble() > 0 && layer.get("end_to_end_ms").asDouble() > 0, layer.toString());
         assertEquals(layer.get("ms").asDouble() / 0.5, layer.get("ratio").asDouble(), 1e-9);
