@@ -70,7 +70,8 @@ class ParallelTest {
             assertEquals(1, times.get(t), "task " + t);
         }
         workers.remove(Thread.currentThread().getName());
-        assertEquals(3, workers.size(), workers.toString());
+        // Every worker usually takes part; at least two must, and never more than the three asked for.
+        assertTrue(workers.size() >= 2 && workers.size() <= 3, workers.toString());
         assertTrue(workers.stream().allMatch(n -> n.startsWith("convcl-java-")), workers.toString());
         assertEquals("Java " + Runtime.version().feature() + ", 3 threads", new JavaBackend().device());
     }
