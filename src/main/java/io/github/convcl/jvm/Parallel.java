@@ -79,9 +79,8 @@ final class Parallel {
             body.accept(0);
             return;
         }
-        Range all = new Range(0, count, body);
         if (Thread.currentThread() instanceof Worker) {
-            all.invoke(); // nested: the tasks join the pool this worker belongs to
+            new Range(0, count, body).invoke(); // nested: the tasks join the pool this worker belongs to
             return;
         }
         int n = threads;
@@ -91,7 +90,7 @@ final class Parallel {
             }
             return;
         }
-        POOLS.computeIfAbsent(n, Parallel::pool).invoke(all);
+        POOLS.computeIfAbsent(n, Parallel::pool).invoke(new Range(0, count, body));
     }
 
     private static ForkJoinPool pool(int size) {
