@@ -16,7 +16,7 @@ public final class JavaKernels {
      * Per-thread scratch, grown on demand and kept: [0] packed B or column tiles, [1] one unfolded row, [2] packed A,
      * [3] the padded input of the direct GEMM (on the calling thread).
      */
-    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[6][0]);
     /** Floats past the padded input that a 16-wide tile may read for columns it discards. */
     private static final int DIRECT_SLACK = 32;
 
@@ -39,11 +39,16 @@ public final class JavaKernels {
             case JAVA_DIRECT_GEMM -> directGemm(s, x, w, bias, y, cache);
             case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y, cache);
             case JAVA_TRANSPOSED_DIRECT -> transposedDirect(s, x, w, bias, y, cache);
+            case JAVA_WINOGRAD -> JavaWinograd.run(s, x, w, bias, y, cache);
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
     }
 
-    private static float[] workspace(int slot, int size) {
+    /**
+     * A per-thread scratch array of at least {@code size} floats. Slots: 0 and 1 a task's panels and blocks, 2 packed
+     * weights when no cache holds them, 3 the calling thread's padded input, 4 and 5 the Winograd task's matrices.
+     */
+    static float[] workspace(int slot, int size) {
         float[][] ws = WORKSPACE.get();
         if (ws[slot].length < size) {
             ws[slot] = new float[size];
@@ -68,7 +73,7 @@ public final class JavaKernels {
     }
 
     /** Images padded together: as many as fit {@link Thresholds#JAVA_PADDED_WORKSPACE_BYTES}, at least one. */
-    private static int imagesPerBlock(int batch, long floatsPerImage) {
+    static int imagesPerBlock(int batch, long floatsPerImage) {
         long fit = Thresholds.JAVA_PADDED_WORKSPACE_BYTES / Math.max(1, floatsPerImage * Float.BYTES);
         return (int) Math.max(1, Math.min(batch, fit));
     }
@@ -88,7 +93,7 @@ public final class JavaKernels {
     }
 
     /** Packed panels of {@code size} floats under {@code key}: cached, or packed by {@code pack} into a reused array. */
-    private static float[] packed(PackCache cache, String key, int size, java.util.function.Consumer<float[]> pack) {
+    static float[] packed(PackCache cache, String key, int size, java.util.function.Consumer<float[]> pack) {
         if (cache == null) {
             float[] pa = workspace(2, size);
             pack.accept(pa);

@@ -18,6 +18,12 @@ public enum Algorithm {
     JAVA_TRANSPOSED_GEMM("gemm+col2im"),
     /** Java: transposed convolution as one direct GEMM per output residue class (sub-pixel split), no col2im. */
     JAVA_TRANSPOSED_DIRECT("direct gemm per residue"),
+    /**
+     * Java: Winograd F(4,3) along each of height and width whose kernel is 3 (stride 1, depth kernel 1, any dilation,
+     * groups and padding mode): tiles transformed 8 at a time, one packed GEMM per transformed point, inverse
+     * transform. 36 multiplications per 16 outputs of a 3x3 against 144.
+     */
+    JAVA_WINOGRAD("winograd F(4,3)"),
     /** OpenCL: one work-item per output element; handles every convolution and padding mode. */
     CL_DIRECT("direct"),
     /** OpenCL: transposed convolution as a gather per output element, no atomics. */
@@ -122,7 +128,7 @@ public enum Algorithm {
     public int winogradTile() {
         return switch (this) {
             case CL_WINOGRAD_F2, CL_WINOGRAD_F2_3XTF32 -> 2;
-            case CL_WINOGRAD_F4, CL_WINOGRAD_F4_3XTF32 -> 4;
+            case CL_WINOGRAD_F4, CL_WINOGRAD_F4_3XTF32, JAVA_WINOGRAD -> 4;
             default -> 0;
         };
     }

@@ -86,6 +86,9 @@ public final class Planner {
             if (depthwiseShaped) {
                 plans.add(Plan.of(Algorithm.JAVA_DEPTHWISE));
             }
+            if (javaWinogradShaped(s)) {
+                plans.add(Plan.of(Algorithm.JAVA_WINOGRAD));
+            }
             return plans;
         }
         if (s.transposed()) {
@@ -197,6 +200,24 @@ public final class Planner {
         return threes >= 1 && (m == 2 || threes <= 2);
     }
 
+    /**
+     * What the Java Winograd F(4,3) computes: a convolution (not transposed) with stride 1, kernel 3 or 1 along height
+     * and width and at least one 3, kernel 1 along depth; any dilation, groups and padding mode (the Java kernel pads
+     * its own copy of the input).
+     */
+    public static boolean javaWinogradShaped(ConvSpec s) {
+        if (s.transposed()) {
+            return false;
+        }
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        for (int st : s.stride()) {
+            if (st != 1) {
+                return false;
+            }
+        }
+        return k[0] == 1 && (k[1] == 1 || k[1] == 3) && (k[2] == 1 || k[2] == 3) && (k[1] == 3 || k[2] == 3);
+    }
+
     /** What the depthwise kernels compute: a convolution with one input channel per group and zero padding. */
     static boolean depthwiseShaped(ConvSpec s) {
         return !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
@@ -233,7 +254,25 @@ public final class Planner {
         if (s.isPointwise()) {
             return Algorithm.JAVA_POINTWISE_GEMM;
         }
-        return Algorithm.JAVA_DIRECT_GEMM;
+        return javaWinogradPays(s) ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_DIRECT_GEMM;
+    }
+
+    /**
+     * Whether the Java Winograd F(4,3) beats the direct GEMM: shaped for it, with enough channels per group (harmonic
+     * mean of in and out, {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3, {@code _1D} where one dimension
+     * has kernel 3) and enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}).
+     */
+    static boolean javaWinogradPays(ConvSpec s) {
+        if (!javaWinogradShaped(s)) {
+            return false;
+        }
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        boolean twoDims = k[1] == 3 && k[2] == 3;
+        double harmonic = 2.0 / (1.0 / s.inPerGroup() + 1.0 / s.outPerGroup());
+        long tiles = (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + 3) / 4 : out[1]) * (k[2] == 3 ? (out[2] + 3) / 4 : out[2]);
+        return harmonic >= (twoDims ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D : Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_1D)
+                && tiles >= Thresholds.JAVA_WINOGRAD_MIN_TILES;
     }
 
     /**

@@ -47,6 +47,30 @@ public final class Thresholds {
     public static final int JAVA_ROWS_OUTER_MAX_REDUCTION = 128;
     /** Java GEMM: ... and the least extent of C (rows x leading dimension) for that order, a C that does not stay in L2. */
     public static final long JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES = 512 * 1024;
+    /**
+     * Java Winograd: the most bytes of one task's transformed input and products together (E points x (C_in + C_out)
+     * x columns). 256 KiB to 4 MiB measured the same within 2-9% (one thread, interleaved per call in one JVM, five
+     * layers), since the products' tiles read their panels from L2 either way.
+     */
+    public static final long JAVA_WINOGRAD_CHUNK_BYTES = 2L << 20;
+    /**
+     * Java Winograd over a 3x3 (two dimensions with kernel 3): the least harmonic mean of input and output channels
+     * per group, 2 / (1/C_in + 1/C_out). Its transforms cost per channel what the products save per pair of channels.
+     * Against the direct GEMM, one thread, interleaved per call in one JVM (medians of 3 rounds of 7): 16 channels
+     * 1.18 of the time, 32 0.95, 32 into 128 (harmonic mean 51) 0.73, 64 0.70-0.90, 128 0.51, 256 0.41-0.62.
+     */
+    public static final int JAVA_WINOGRAD_MIN_CHANNELS_2D = 48;
+    /**
+     * Java Winograd with one dimension of kernel 3 (conv1d, 1x3, 3x1): the same, for half the saving (6 products per
+     * 4 outputs against 12): 64 channels 1.26, 128 (dilation 4) 1.00-1.25, 256 0.73-0.90.
+     */
+    public static final int JAVA_WINOGRAD_MIN_CHANNELS_1D = 192;
+    /**
+     * Java Winograd: the fewest tiles (4 or 4x4 outputs each, all images), so that the products' 16-column tiles are
+     * filled and the transformed weights (36 C_out C_in floats) are read for enough outputs: 512 channels on 7x7 (4
+     * tiles) took 1.39 of the direct GEMM's time; 256 channels on 14x14, batch 2 (32 tiles), 0.50-0.62.
+     */
+    public static final int JAVA_WINOGRAD_MIN_TILES = 32;
     /** Java transposed: output channels handled by one task. */
     public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
 

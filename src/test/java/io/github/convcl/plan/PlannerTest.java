@@ -73,7 +73,24 @@ class PlannerTest {
 
     static Stream<Arguments> table() {
         return Stream.of(
-                Arguments.of(resnet3x3(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(resnet3x3(), JAVA, Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(2, 32, 56, 56).outChannels(32).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(2, 32, 28, 28).outChannels(128).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 512, 7, 7).outChannels(512).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(2, 256, 14, 14).outChannels(256).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(dilated(), JAVA, Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(grouped(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(conv3d(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(3).input(1, 64, 8, 28, 28).outChannels(64).kernel(1, 3, 3).padding(0, 1, 1).build(), JAVA,
+                        Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(1).input(4, 256, 1024).outChannels(256).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(1).input(2, 128, 4096).outChannels(128).kernel(3).padding(4).dilation(4).build(), JAVA,
+                        Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(resnet3x3s2(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(pointwise(), JAVA, Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(depthwise(), JAVA, Algorithm.JAVA_DEPTHWISE, Tuning.NONE),
@@ -124,7 +141,7 @@ class PlannerTest {
                 Arguments.of(resnet3x3(), V100, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(tf32(resnet3x3()), POCL_EMULATED, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),
                 Arguments.of(tf32(transposed()), POCL_EMULATED, Algorithm.CL_CPU_TILE_TRANSPOSED, Planner.CPU_TILE_TRANSPOSED_6),
-                Arguments.of(tf32(resnet3x3()), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
+                Arguments.of(tf32(resnet3x3()), JAVA, Algorithm.JAVA_WINOGRAD, Tuning.NONE),
                 Arguments.of(tinyReduction(), GPU, Algorithm.CL_DIRECT, Tuning.NONE),
                 Arguments.of(fewOutputs(), GPU, Algorithm.CL_DIRECT, Tuning.NONE));
     }

@@ -1,0 +1,500 @@
+// Winograd F(4,3) on the Java backend: the products of transformed tiles as one packed GEMM per transformed point.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+
+/**
+ * Winograd F(4,3) for stride-1 convolutions whose kernel is 3 or 1 along height and width (depth kernel 1; see
+ * {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode. Along a dimension
+ * whose kernel is 3 a tile is 4 outputs and 6 transformed points (interpolation points 0, +-1, +-2, +-1/2 and
+ * infinity, the transforms of {@code winograd.cl}); along one whose kernel is 1 a tile is one output and one point.
+ * E points per tile (36, 6 or 6). With dilation d a tile holds outputs of one residue class mod d, 4 apart by d, so
+ * its taps are consecutive points of that class.
+ * <p>
+ * Per call: the weights become U[group][e] = G g G^T, packed as GEMM A panels (cached with the weights). Per block
+ * of images, each input channel is copied once, padded by the padding mode, into a <em>split</em> layout whose rows
+ * hold the padded row as 4d phases (phase p holds columns q*4d + p), so that the point b of 8 tiles side by side is
+ * one 8-float load. The GEMM columns are the tiles, in rows (image, depth, residue, tile row) without padding between
+ * rows; a task takes a chunk of columns: transforms its input (V = B^T d B, written as packed B panels, 8 tiles per
+ * vector), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
+ * Accuracy: the transforms scale the tiles by up to ~10x; the plan promises an error within
+ * {@code 1e-5 * sum|w*x|} per output, as the OpenCL Winograd plans do.
+ */
+final class JavaWinograd {
+    /** Tiles transformed together: one AVX vector. */
+    static final int LANES = 8;
+    /** Outputs per tile along a dimension whose kernel is 3. */
+    static final int M = 4;
+    /** Transformed points along it. */
+    static final int POINTS = 6;
+
+    private JavaWinograd() {
+    }
+
+    /** Sizes of one call, with the column table of one block of images. */
+    private static final class Layout {
+        final ConvSpec s;
+        final int[] in;
+        final int[] out;
+        final int[] before;
+        final int[] padded;
+        final int my;
+        final int mx;
+        final int ay;
+        final int ax;
+        final int dy;
+        final int dx;
+        final int e;
+        final int phases;
+        final int q;
+        final int rowLen;
+        final int hs;
+        final int channelFloats;
+        final int outVol;
+        final int[] pointOff;
+        /** Point offsets in a gathered block of 8 tiles: point p at p * 8. */
+        final int[] gatheredOff;
+
+        Layout(ConvSpec s) {
+            this.s = s;
+            in = ConvSpec.to3d(s.inputSize(), 1);
+            out = ConvSpec.to3d(s.outputSize(), 1);
+            int[] k = ConvSpec.to3d(s.kernel(), 1);
+            int[] d = ConvSpec.to3d(s.dilation(), 1);
+            before = ConvSpec.to3d(s.padBefore(), 0);
+            int[] after = ConvSpec.to3d(s.padAfter(), 0);
+            padded = new int[] {in[0] + before[0] + after[0], in[1] + before[1] + after[1], in[2] + before[2] + after[2]};
+            my = k[1] == 3 ? M : 1;
+            mx = k[2] == 3 ? M : 1;
+            ay = k[1] == 3 ? POINTS : 1;
+            ax = k[2] == 3 ? POINTS : 1;
+            dy = k[1] == 3 ? d[1] : 1;
+            dx = k[2] == 3 ? d[2] : 1;
+            e = ay * ax;
+            phases = mx * dx;
+            int tyMax = ceilDiv(ceilDiv(out[1], dy), my);
+            int txMax = ceilDiv(ceilDiv(out[2], dx), mx);
+            // Reads: row ry + dy*(my*ty + a), phase rx + dx*(b % mx) at quotient tx + b / mx.
+            hs = Math.max(padded[1], dy * (my * tyMax + ay - my));
+            q = Math.max(ceilDiv(padded[2], phases), txMax + (ax - 1) / mx);
+            rowLen = phases * q;
+            channelFloats = padded[0] * hs * rowLen;
+            outVol = out[0] * out[1] * out[2];
+            gatheredOff = new int[e];
+            for (int p = 0; p < e; p++) {
+                gatheredOff[p] = p * LANES;
+            }
+            pointOff = new int[e];
+            for (int a = 0; a < ay; a++) {
+                for (int b = 0; b < ax; b++) {
+                    pointOff[a * ax + b] = dy * a * rowLen + dx * (b % mx) * q + b / mx;
+                }
+            }
+        }
+
+        /** Tiles of images [n0, n0 + count): the split-layout offset of each tile's point (0, 0), etc. */
+        Columns columns(int n0, int count) {
+            int total = 0;
+            for (int ry = 0; ry < Math.min(dy, out[1]); ry++) {
+                int ty = ceilDiv(ceilDiv(out[1] - ry, dy), my);
+                for (int rx = 0; rx < Math.min(dx, out[2]); rx++) {
+                    total += ty * ceilDiv(ceilDiv(out[2] - rx, dx), mx);
+                }
+            }
+            total *= count * out[0];
+            Columns c = new Columns(total);
+            int j = 0;
+            for (int n = 0; n < count; n++) {
+                for (int oz = 0; oz < out[0]; oz++) {
+                    for (int ry = 0; ry < Math.min(dy, out[1]); ry++) {
+                        int rowsOut = ceilDiv(out[1] - ry, dy);
+                        for (int rx = 0; rx < Math.min(dx, out[2]); rx++) {
+                            int colsOut = ceilDiv(out[2] - rx, dx);
+                            int tx = ceilDiv(colsOut, mx);
+                            for (int ty = 0; ty < ceilDiv(rowsOut, my); ty++) {
+                                for (int t = 0; t < tx; t++, j++) {
+                                    c.in[j] = n * s.inChannels() * channelFloats + oz * hs * rowLen + (ry + dy * my * ty) * rowLen + rx * q + t;
+                                    c.out[j] = (n0 + n) * s.outChannels() * outVol + oz * out[1] * out[2]
+                                            + (ry + dy * my * ty) * out[2] + rx + dx * mx * t;
+                                    c.rows[j] = Math.min(my, rowsOut - my * ty);
+                                    c.cols[j] = Math.min(mx, colsOut - mx * t);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return c;
+        }
+
+        /** Copies channel c of image n into the split layout at {@code dst}, padded by the padding mode. */
+        void split(float[] x, int n, int c, float[] xs, int dst) {
+            PaddingMode mode = s.paddingMode();
+            int src = (n * s.inChannels() + c) * in[0] * in[1] * in[2];
+            float[] padRow = phases == 1 ? null : new float[rowLen];
+            for (int zp = 0; zp < padded[0]; zp++) {
+                int iz = mode.source(zp - before[0], in[0]);
+                for (int yp = 0; yp < hs; yp++) {
+                    int iy = yp < padded[1] ? mode.source(yp - before[1], in[1]) : -1;
+                    int row = dst + (zp * hs + yp) * rowLen;
+                    if (iz < 0 || iy < 0) {
+                        java.util.Arrays.fill(xs, row, row + rowLen, 0f);
+                        continue;
+                    }
+                    int srcRow = src + (iz * in[1] + iy) * in[2];
+                    if (phases == 1) {
+                        padRow(x, srcRow, xs, row, mode);
+                        continue;
+                    }
+                    // The padded row, then its phases: phase ph, column t is padded column t*phases + ph.
+                    padRow(x, srcRow, padRow, 0, mode);
+                    for (int t = 0, from = 0; t < q; t++, from += phases) {
+                        for (int ph = 0; ph < phases; ph++) {
+                            xs[row + ph * q + t] = padRow[from + ph];
+                        }
+                    }
+                }
+            }
+        }
+
+        /** One input row, padded by the padding mode and zero-extended, to {@code out[at .. at + rowLen)}. */
+        private void padRow(float[] x, int srcRow, float[] out, int at, PaddingMode mode) {
+            for (int xp = 0; xp < before[2]; xp++) {
+                out[at + xp] = value(x, srcRow, xp, mode);
+            }
+            System.arraycopy(x, srcRow, out, at + before[2], in[2]);
+            for (int xp = before[2] + in[2]; xp < rowLen; xp++) {
+                out[at + xp] = value(x, srcRow, xp, mode);
+            }
+        }
+
+        /** Padded column {@code xp} of an input row: through the padding mode, zero outside the padded row. */
+        private float value(float[] x, int srcRow, int xp, PaddingMode mode) {
+            if (xp >= padded[2]) {
+                return 0f;
+            }
+            int ix = mode.source(xp - before[2], in[2]);
+            return ix < 0 ? 0f : x[srcRow + ix];
+        }
+    }
+
+    /** Per GEMM column (tile): split-layout offset, output offset, valid output rows and columns. */
+    private static final class Columns {
+        final int[] in;
+        final int[] out;
+        final int[] rows;
+        final int[] cols;
+
+        Columns(int n) {
+            in = new int[n];
+            out = new int[n];
+            rows = new int[n];
+            cols = new int[n];
+        }
+    }
+
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+        Layout l = new Layout(s);
+        int groups = s.groups();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int e = l.e;
+        int mr = Gemm.rowPanel(coutG);
+        int uSize = Gemm.packedASize(coutG, cinG, mr);
+        float[] u = JavaKernels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + cinG + " e" + e + " mr" + mr,
+                groups * e * uSize, pu -> transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu));
+        int perBlock = JavaKernels.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
+        float[] xs = JavaKernels.workspace(3, perBlock * s.inChannels() * l.channelFloats + LANES); // lanes past the last tile read slack
+        for (int first = 0; first < s.batch(); first += perBlock) {
+            int n0 = first;
+            int count = Math.min(perBlock, s.batch() - first);
+            Parallel.forEach(count * s.inChannels(), t -> l.split(x, n0 + t / s.inChannels(), t % s.inChannels(), xs,
+                    t * l.channelFloats));
+            Columns c = l.columns(n0, count);
+            int total = c.in.length;
+            int chunk = chunkColumns(total, e, s.inChannels(), s.outChannels());
+            int chunks = (total + chunk - 1) / chunk;
+            Parallel.forEach(chunks, t -> {
+                int j0 = t * chunk;
+                int cols = Math.min(chunk, total - j0);
+                int width = (cols + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+                int vStride = cinG * width + Gemm.NR; // one line past each matrix: the point streams do not alias in L1
+                int yStride = coutG * width + Gemm.NR;
+                float[] v = JavaKernels.workspace(4, groups * e * vStride);
+                float[] prod = JavaKernels.workspace(5, groups * e * yStride);
+                float[] scratch = JavaKernels.workspace(0, 2 * e * LANES + LANES);
+                transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, JavaKernels.workspace(1, e * LANES));
+                for (int g = 0; g < groups; g++) {
+                    for (int p = 0; p < e; p++) {
+                        Gemm.multiplyPacked(coutG, width, cinG, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,
+                                prod, (g * e + p) * yStride, width);
+                    }
+                }
+                transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch);
+            });
+        }
+    }
+
+    /**
+     * Columns per task: the chunk's transformed input and products (E x channels x columns each) within
+     * {@link Thresholds#JAVA_WINOGRAD_CHUNK_BYTES}, a multiple of 16, at least 16; smaller while there are fewer than
+     * {@link Thresholds#JAVA_TASKS_PER_CORE} chunks per thread.
+     */
+    static int chunkColumns(int total, int e, int cin, int cout) {
+        long perColumn = (long) e * (cin + cout) * Float.BYTES;
+        int chunk = (int) Math.max(Gemm.NR, Thresholds.JAVA_WINOGRAD_CHUNK_BYTES / perColumn / Gemm.NR * Gemm.NR);
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        while (chunk > Gemm.NR && (total + chunk - 1) / chunk < want) {
+            chunk -= Gemm.NR;
+        }
+        return Math.min(chunk, (total + Gemm.NR - 1) / Gemm.NR * Gemm.NR);
+    }
+
+    /** U = G g G^T per (output, input channel) and point, in double, packed as A panels per group and point. */
+    private static void transformWeights(Layout l, float[] w, int groups, int coutG, int cinG, int mr, int uSize, float[] pu) {
+        int taps = (l.ay == 1 ? 1 : 3) * (l.ax == 1 ? 1 : 3);
+        Parallel.forEach(groups, g -> {
+            float[] raw = new float[l.e * coutG * cinG];
+            double[] f = new double[l.e];
+            double[] tmp = new double[POINTS];
+            for (int m = 0; m < coutG; m++) {
+                for (int c = 0; c < cinG; c++) {
+                    int src = ((g * coutG + m) * cinG + c) * taps;
+                    int ky = l.ay == 1 ? 1 : 3;
+                    int kx = l.ax == 1 ? 1 : 3;
+                    double[][] gy = new double[ky][];
+                    for (int r = 0; r < ky; r++) {
+                        double[] row = new double[kx];
+                        for (int t = 0; t < kx; t++) {
+                            row[t] = w[src + r * kx + t];
+                        }
+                        gy[r] = l.ax == 1 ? row : filter(row, tmp).clone();
+                    }
+                    for (int b = 0; b < l.ax; b++) {
+                        double[] col = new double[ky];
+                        for (int r = 0; r < ky; r++) {
+                            col[r] = gy[r][b];
+                        }
+                        double[] pts = l.ay == 1 ? col : filter(col, tmp);
+                        for (int a = 0; a < l.ay; a++) {
+                            f[a * l.ax + b] = pts[a];
+                        }
+                    }
+                    for (int p = 0; p < l.e; p++) {
+                        raw[(p * coutG + m) * cinG + c] = (float) f[p];
+                    }
+                }
+            }
+            for (int p = 0; p < l.e; p++) {
+                Gemm.packA(coutG, cinG, raw, p * coutG * cinG, cinG, 1, mr, pu, (g * l.e + p) * uSize);
+            }
+        });
+    }
+
+    /** Three taps into six points (G g). */
+    private static double[] filter(double[] g, double[] v) {
+        double g0 = g[0];
+        double g1 = g[1];
+        double g2 = g[2];
+        v[0] = g0 / 4;
+        v[1] = -(g0 + g1 + g2) / 6;
+        v[2] = -(g0 - g1 + g2) / 6;
+        v[3] = g0 / 24 + g1 / 12 + g2 / 6;
+        v[4] = g0 / 24 - g1 / 12 + g2 / 6;
+        v[5] = g2;
+        return v;
+    }
+
+    /**
+     * V = B^T d B for columns [j0, j0 + cols) of every input channel, 8 tiles at a time, written into packed B panels
+     * (one matrix of channels x width per group and point; columns past {@code cols} repeat the last tile).
+     */
+    private static void transformInput(Layout l, Columns c, int j0, int cols, int width, float[] xs, float[] v, int vStride,
+                                       float[] scratch, float[] gathered) {
+        int cin = l.s.inChannels();
+        int cinG = l.s.inPerGroup();
+        int[] at = new int[LANES];
+        for (int j = 0; j < width; j += LANES) {
+            // Lane t's tile: column j + t, or past the chunk's end the run of the last tile continued (discarded).
+            for (int t = 0; t < LANES; t++) {
+                at[t] = j + t < cols ? c.in[j0 + j + t] : t == 0 ? c.in[j0 + cols - 1] : at[t - 1] + 1;
+            }
+            // Lanes [0, k) side by side from at[0], and lanes [k, 8) side by side from at[k]: two loads and a blend.
+            int k = 1;
+            while (k < LANES && at[k] == at[0] + k) {
+                k++;
+            }
+            boolean twoRuns = k == LANES || at[k] - k >= 0;
+            for (int t = k + 1; t < LANES && twoRuns; t++) {
+                twoRuns = at[t] == at[k] + t - k;
+            }
+            int panel = (j / Gemm.NR) * cinG * Gemm.NR + j % Gemm.NR;
+            for (int ch = 0; ch < cin; ch++) {
+                int base = ch * l.channelFloats;
+                int dst = (ch / cinG) * l.e * vStride + panel + (ch % cinG) * Gemm.NR;
+                if (Gemm.VECTOR && twoRuns) {
+                    VectorWinograd.inputTiles(l.ay, l.ax, l.pointOff, xs, base + at[0], base + (k < LANES ? at[k] - k : 0), k, v, dst, vStride,
+                            scratch);
+                    continue;
+                }
+                // Tiles from three rows or more (or the portable path): the points gathered lane by lane first.
+                for (int p = 0; p < l.e; p++) {
+                    for (int t = 0; t < LANES; t++) {
+                        gathered[p * LANES + t] = xs[base + l.pointOff[p] + at[t]];
+                    }
+                }
+                if (Gemm.VECTOR) {
+                    VectorWinograd.inputTiles(l.ay, l.ax, l.gatheredOff, gathered, 0, 0, LANES, v, dst, vStride, scratch);
+                    continue;
+                }
+                Transforms.input(l.ay, l.ax, gathered);
+                for (int p = 0; p < l.e; p++) {
+                    System.arraycopy(gathered, p * LANES, v, dst + p * vStride, LANES);
+                }
+            }
+        }
+    }
+
+    /** y = A^T Y A (+ bias) for columns [j0, j0 + cols): the valid outputs of each tile. */
+    private static void transformOutput(Layout l, Columns c, int j0, int cols, int width, float[] prod, int yStride, float[] bias,
+                                        float[] y, float[] scratch) {
+        int coutG = l.s.outPerGroup();
+        int groups = l.s.groups();
+        int ow = l.out[2];
+        for (int g = 0; g < groups; g++) {
+            for (int m = 0; m < coutG; m++) {
+                int co = g * coutG + m;
+                float b = bias == null ? 0f : bias[co];
+                int src = g * l.e * yStride + m * width;
+                for (int j = 0; j < cols; j += LANES) {
+                    float add = b;
+                    if (Gemm.VECTOR) {
+                        VectorWinograd.outputTiles(l.ay, l.ax, prod, src + j, yStride, b, scratch);
+                        add = 0f;
+                    } else {
+                        for (int p = 0; p < l.e; p++) {
+                            System.arraycopy(prod, src + p * yStride + j, scratch, p * LANES, LANES);
+                        }
+                        Transforms.output(l.ay, l.ax, scratch);
+                    }
+                    int n = Math.min(LANES, cols - j);
+                    for (int t = 0, u; t < n; t = u) {
+                        int col = j0 + j + t;
+                        int at = c.out[col] + co * l.outVol;
+                        u = t + 1;
+                        if (c.rows[col] == l.my && c.cols[col] == l.mx) {
+                            // A run of whole tiles side by side in one output row: fixed loops.
+                            int step = l.mx * l.dx;
+                            while (u < n && c.rows[col + u - t] == l.my && c.cols[col + u - t] == l.mx && c.out[col + u - t] == c.out[col] + (u - t) * step) {
+                                u++;
+                            }
+                            if (Gemm.VECTOR && l.mx == M && l.dx == 1) {
+                                for (int i = 0; i < l.my; i++) {
+                                    VectorWinograd.storeRow(scratch, i * l.ax * LANES, y, at + i * l.dy * ow, t, u);
+                                }
+                                continue;
+                            }
+                            for (int i = 0; i < l.my; i++) {
+                                int row = at + i * l.dy * ow;
+                                int from = i * l.ax * LANES;
+                                for (int tt = t; tt < u; tt++, row += step) {
+                                    for (int jj = 0; jj < l.mx; jj++) {
+                                        y[row + jj * l.dx] = scratch[from + jj * LANES + tt] + add;
+                                    }
+                                }
+                            }
+                            continue;
+                        }
+                        for (int i = 0; i < c.rows[col]; i++) {
+                            int row = at + i * l.dy * ow;
+                            for (int jj = 0; jj < c.cols[col]; jj++) {
+                                y[row + jj * l.dx] = scratch[(i * l.ax + jj) * LANES + t] + add;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return Math.floorDiv(a + b - 1, b);
+    }
+
+    /**
+     * The tile transforms on 8 tiles at once, lane by lane, where the JVM has no Vector API ({@link VectorWinograd} has
+     * the vector forms): point p of tile t at {@code v[p*8 + t]}, points row-major (height, then width).
+     */
+    static final class Transforms {
+        private Transforms() {
+        }
+
+        /** d -> B^T d B in place: along width (each row of points), then along height (each column). */
+        static void input(int ay, int ax, float[] v) {
+            if (ax > 1) {
+                for (int a = 0; a < ay; a++) {
+                    input1d(v, a * ax * LANES, LANES);
+                }
+            }
+            if (ay > 1) {
+                for (int b = 0; b < ax; b++) {
+                    input1d(v, b * LANES, ax * LANES);
+                }
+            }
+        }
+
+        /** Y -> A^T Y A in place: outputs (i, j) at point (i, j) of the row-major points. */
+        static void output(int ay, int ax, float[] v) {
+            if (ax > 1) {
+                for (int a = 0; a < ay; a++) {
+                    output1d(v, a * ax * LANES, LANES);
+                }
+            }
+            if (ay > 1) {
+                for (int b = 0; b < (ax > 1 ? M : 1); b++) {
+                    output1d(v, b * LANES, ax * LANES);
+                }
+            }
+        }
+
+        static void input1d(float[] v, int o, int s) {
+            for (int t = 0; t < LANES; t++) {
+                int i = o + t;
+                float d0 = v[i];
+                float d1 = v[i + s];
+                float d2 = v[i + 2 * s];
+                float d3 = v[i + 3 * s];
+                float d4 = v[i + 4 * s];
+                float d5 = v[i + 5 * s];
+                v[i] = 4f * d0 - 5f * d2 + d4;
+                v[i + s] = d3 + d4 - 4f * (d1 + d2);
+                v[i + 2 * s] = d4 - d3 + 4f * (d1 - d2);
+                v[i + 3 * s] = d4 - d2 + 2f * (d3 - d1);
+                v[i + 4 * s] = d4 - d2 - 2f * (d3 - d1);
+                v[i + 5 * s] = 4f * d1 - 5f * d3 + d5;
+            }
+        }
+
+        static void output1d(float[] v, int o, int s) {
+            for (int t = 0; t < LANES; t++) {
+                int i = o + t;
+                float m0 = v[i];
+                float m1 = v[i + s];
+                float m2 = v[i + 2 * s];
+                float m3 = v[i + 3 * s];
+                float m4 = v[i + 4 * s];
+                float m5 = v[i + 5 * s];
+                float a = m1 + m2;
+                float b = m1 - m2;
+                float c = m3 + m4;
+                float d = m3 - m4;
+                v[i] = m0 + a + c;
+                v[i + s] = b + 2f * d;
+                v[i + 2 * s] = a + 4f * c;
+                v[i + 3 * s] = b + 8f * d + m5;
+            }
+        }
+    }
+}

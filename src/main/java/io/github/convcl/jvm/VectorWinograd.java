@@ -1,0 +1,176 @@
+// The Vector API forms of the Winograd F(4,3) tile transforms: eight tiles per AVX vector.
+package io.github.convcl.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points of eight tiles each, point i at
+ * {@code v[o + i*s]} (8 floats). Only loaded when {@code jdk.incubator.vector} is resolved.
+ */
+final class VectorWinograd {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    /** FROM[k]: lanes k to 7. */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] FROM = new VectorMask[9];
+
+    /** Lanes 0-3, each twice: 0 0 1 1 2 2 3 3. */
+    private static final VectorShuffle<Float> LOW = VectorShuffle.fromValues(S, 0, 0, 1, 1, 2, 2, 3, 3);
+    /** Lanes 4-7, each twice. */
+    private static final VectorShuffle<Float> HIGH = VectorShuffle.fromValues(S, 4, 4, 5, 5, 6, 6, 7, 7);
+    /** The odd lanes. */
+    private static final VectorMask<Float> ODD = VectorMask.fromLong(S, 0xAAL);
+
+    static {
+        for (int k = 0; k <= 8; k++) {
+            FROM[k] = VectorMask.fromLong(S, (0xFFL << k) & 0xFFL);
+        }
+    }
+
+    private VectorWinograd() {
+    }
+
+    /**
+     * The input transform of one channel's 8 tiles, read from the split layout (or a gathered block) and written to the
+     * packed panels: point p of tile t is {@code xs[base + pointOff[p] + t]} for t &lt; k and
+     * {@code xs[second + pointOff[p] + t]} for the others (two rows of tiles: two loads and a blend); V point p goes to
+     * {@code v[dst + p*vStride]} (8 floats). {@code t} holds E x 8 floats.
+     */
+    static void inputTiles(int ay, int ax, int[] pointOff, float[] xs, int base, int second, int k, float[] v, int dst, int vStride,
+                           float[] t) {
+        int e = ay * ax;
+        if (ay == 1 || ax == 1) {
+            // One dimension: six points in a row (or a column), one transform.
+            inputPoints(xs, base, second, k, pointOff, 0, 1, v, dst, vStride);
+            return;
+        }
+        for (int a = 0; a < ay; a++) {
+            inputPoints(xs, base, second, k, pointOff, a * ax, 1, t, a * ax * 8, 8);
+        }
+        for (int b = 0; b < ax; b++) {
+            inputColumn(t, b * 8, ax * 8, v, dst + b * vStride, ax * vStride);
+        }
+    }
+
+    /** Six points p0 + i*ps (offsets from pointOff) of the split layout, transformed, to {@code out[o + i*os]}. */
+    private static void inputPoints(float[] xs, int base, int second, int k, int[] pointOff, int p0, int ps, float[] out, int o, int os) {
+        FloatVector d0 = load(xs, base, second, k, pointOff[p0]);
+        FloatVector d1 = load(xs, base, second, k, pointOff[p0 + ps]);
+        FloatVector d2 = load(xs, base, second, k, pointOff[p0 + 2 * ps]);
+        FloatVector d3 = load(xs, base, second, k, pointOff[p0 + 3 * ps]);
+        FloatVector d4 = load(xs, base, second, k, pointOff[p0 + 4 * ps]);
+        FloatVector d5 = load(xs, base, second, k, pointOff[p0 + 5 * ps]);
+        FloatVector sum12 = d1.add(d2);
+        FloatVector dif12 = d1.sub(d2);
+        FloatVector dif31 = d3.sub(d1);
+        FloatVector dif42 = d4.sub(d2);
+        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(out, o);
+        d3.add(d4).sub(sum12.mul(4f)).intoArray(out, o + os);
+        d4.sub(d3).add(dif12.mul(4f)).intoArray(out, o + 2 * os);
+        dif42.add(dif31.mul(2f)).intoArray(out, o + 3 * os);
+        dif42.sub(dif31.mul(2f)).intoArray(out, o + 4 * os);
+        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(out, o + 5 * os);
+    }
+
+    /** Six points {@code t[o + i*s]}, transformed, to {@code out[d + i*ds]}. */
+    private static void inputColumn(float[] t, int o, int s, float[] out, int d, int ds) {
+        FloatVector d0 = FloatVector.fromArray(S, t, o);
+        FloatVector d1 = FloatVector.fromArray(S, t, o + s);
+        FloatVector d2 = FloatVector.fromArray(S, t, o + 2 * s);
+        FloatVector d3 = FloatVector.fromArray(S, t, o + 3 * s);
+        FloatVector d4 = FloatVector.fromArray(S, t, o + 4 * s);
+        FloatVector d5 = FloatVector.fromArray(S, t, o + 5 * s);
+        FloatVector sum12 = d1.add(d2);
+        FloatVector dif12 = d1.sub(d2);
+        FloatVector dif31 = d3.sub(d1);
+        FloatVector dif42 = d4.sub(d2);
+        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(out, d);
+        d3.add(d4).sub(sum12.mul(4f)).intoArray(out, d + ds);
+        d4.sub(d3).add(dif12.mul(4f)).intoArray(out, d + 2 * ds);
+        dif42.add(dif31.mul(2f)).intoArray(out, d + 3 * ds);
+        dif42.sub(dif31.mul(2f)).intoArray(out, d + 4 * ds);
+        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(out, d + 5 * ds);
+    }
+
+    private static FloatVector load(float[] xs, int base, int second, int k, int off) {
+        FloatVector a = FloatVector.fromArray(S, xs, base + off);
+        return k == 8 ? a : a.blend(FloatVector.fromArray(S, xs, second + off), FROM[k]);
+    }
+
+    /**
+     * The output transform of one output channel's 8 tiles: point p of the products at {@code prod[src + p*yStride]}
+     * (8 floats); output (i, j) plus {@code bias} goes to {@code t[(i*ax + j)*8]}.
+     */
+    static void outputTiles(int ay, int ax, float[] prod, int src, int yStride, float bias, float[] t) {
+        if (ay == 1 || ax == 1) {
+            outputPoints(prod, src, yStride, t, 0, 8, bias);
+            return;
+        }
+        for (int a = 0; a < ay; a++) {
+            outputPoints(prod, src + a * ax * yStride, yStride, t, a * ax * 8, 8, 0f);
+        }
+        for (int b = 0; b < 4; b++) {
+            outputPoints(t, b * 8, ax * 8, t, b * 8, ax * 8, bias);
+        }
+    }
+
+    /** Six points {@code in[o + i*s]} become four outputs plus {@code bias} at {@code out[d + i*ds]}. */
+    private static void outputPoints(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        FloatVector m0 = FloatVector.fromArray(S, in, o);
+        FloatVector m1 = FloatVector.fromArray(S, in, o + s);
+        FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
+        FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
+        FloatVector m4 = FloatVector.fromArray(S, in, o + 4 * s);
+        FloatVector m5 = FloatVector.fromArray(S, in, o + 5 * s);
+        FloatVector a = m1.add(m2);
+        FloatVector b = m1.sub(m2);
+        FloatVector c = m3.add(m4);
+        FloatVector dd = m3.sub(m4);
+        m0.add(a).add(c).add(bias).intoArray(out, d);
+        b.add(dd.mul(2f)).add(bias).intoArray(out, d + ds);
+        a.add(c.mul(4f)).add(bias).intoArray(out, d + 2 * ds);
+        b.add(dd.mul(8f)).add(m5).add(bias).intoArray(out, d + 3 * ds);
+    }
+
+    /**
+     * One output row of tiles t0 to t1 - 1 side by side, 4 outputs each: output j of tile tt (at {@code t[from + j*8 +
+     * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of 8 lanes are transposed by interleaving twice, so
+     * that two tiles' outputs are one 8-float store.
+     */
+    static void storeRow(float[] t, int from, float[] y, int row, int t0, int t1) {
+        FloatVector o0 = FloatVector.fromArray(S, t, from);
+        FloatVector o1 = FloatVector.fromArray(S, t, from + 8);
+        FloatVector o2 = FloatVector.fromArray(S, t, from + 16);
+        FloatVector o3 = FloatVector.fromArray(S, t, from + 24);
+        // Interleaving a and b: half of a's lanes and the same of b's, alternating (a_i b_i ...), as two one-vector
+        // permutes and a blend (written out: a helper taking the shuffle as an argument is not intrinsified).
+        FloatVector low02 = o0.rearrange(LOW).blend(o2.rearrange(LOW), ODD);
+        FloatVector low13 = o1.rearrange(LOW).blend(o3.rearrange(LOW), ODD);
+        FloatVector high02 = o0.rearrange(HIGH).blend(o2.rearrange(HIGH), ODD);
+        FloatVector high13 = o1.rearrange(HIGH).blend(o3.rearrange(HIGH), ODD);
+        // Pair k (tiles 2k and 2k + 1) is one store when both tiles are in [t0, t1); the others one by one after.
+        // (Inline: a vector passed to a method that is not inlined is boxed.)
+        if (t0 <= 0 && 1 < t1) {
+            low02.rearrange(LOW).blend(low13.rearrange(LOW), ODD).intoArray(y, row - 4 * t0);
+        }
+        if (t0 <= 2 && 3 < t1) {
+            low02.rearrange(HIGH).blend(low13.rearrange(HIGH), ODD).intoArray(y, row + 4 * (2 - t0));
+        }
+        if (t0 <= 4 && 5 < t1) {
+            high02.rearrange(LOW).blend(high13.rearrange(LOW), ODD).intoArray(y, row + 4 * (4 - t0));
+        }
+        if (t0 <= 6 && 7 < t1) {
+            high02.rearrange(HIGH).blend(high13.rearrange(HIGH), ODD).intoArray(y, row + 4 * (6 - t0));
+        }
+        for (int u = t0; u < t1; u++) {
+            int pair = u & ~1;
+            if (pair < t0 || pair + 1 >= t1) {
+                for (int j = 0; j < 4; j++) {
+                    y[row + 4 * (u - t0) + j] = t[from + j * 8 + u];
+                }
+            }
+        }
+    }
+}

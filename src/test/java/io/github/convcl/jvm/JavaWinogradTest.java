@@ -1,0 +1,165 @@
+// Winograd F(4,3) on the Java backend: every tile shape, residue class, padding mode and chunking it takes, against
+// the float64 reference, within the golden tolerance and the documented fraction of sum|w*x|.
+package io.github.convcl.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.convcl.TestSupport;
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Padding;
+import io.github.convcl.spec.PaddingMode;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class JavaWinogradTest {
+    /** The documented accuracy of the Winograd plans (README): error within this fraction of sum|w*x| per output. */
+    static final double WINOGRAD_RELATIVE = 1e-5;
+
+    static Stream<Arguments> layers() {
+        return Stream.of(
+                Arguments.of("2d, bias, sizes not a multiple of the tile",
+                        ConvSpec.conv(2).input(2, 6, 11, 13).outChannels(5).kernel(3).padding(1).build()),
+                Arguments.of("2d valid", ConvSpec.conv(2).input(1, 8, 9, 10).outChannels(7).kernel(3).bias(false).build()),
+                Arguments.of("2d one output", ConvSpec.conv(2).input(1, 3, 3, 3).outChannels(2).kernel(3).build()),
+                Arguments.of("2d dilation (2,3), same", ConvSpec.conv(2).input(1, 4, 17, 19).outChannels(6).kernel(3).dilation(2, 3)
+                        .padding(Padding.same()).build()),
+                Arguments.of("2d dilation larger than the output", ConvSpec.conv(2).input(1, 3, 9, 10).outChannels(4).kernel(3)
+                        .dilation(4, 4).padding(1).build()),
+                Arguments.of("grouped", ConvSpec.conv(2).input(2, 8, 9, 9).outChannels(12).groups(2).kernel(3).padding(1).build()),
+                Arguments.of("depthwise with multiplier", ConvSpec.conv(2).input(1, 4, 10, 10).outChannels(8).groups(4).kernel(3)
+                        .padding(1).build()),
+                Arguments.of("reflect", ConvSpec.conv(2).input(1, 5, 12, 9).outChannels(4).kernel(3).padding(1)
+                        .paddingMode(PaddingMode.REFLECT).build()),
+                Arguments.of("circular, dilated", ConvSpec.conv(2).input(1, 3, 13, 11).outChannels(4).kernel(3).padding(2).dilation(2)
+                        .paddingMode(PaddingMode.CIRCULAR).build()),
+                Arguments.of("replicate, asymmetric same", ConvSpec.conv(2).input(1, 3, 8, 7).outChannels(3).kernel(3).padding(Padding.same())
+                        .dilation(1, 2).paddingMode(PaddingMode.REPLICATE).build()),
+                Arguments.of("1d", ConvSpec.conv(1).input(3, 7, 50).outChannels(9).kernel(3).padding(1).build()),
+                Arguments.of("1d dilated", ConvSpec.conv(1).input(2, 10, 37).outChannels(9).kernel(3).dilation(4).padding(4).build()),
+                Arguments.of("kernel 1x3, padded rows", ConvSpec.conv(2).input(1, 6, 5, 17).outChannels(4).kernel(1, 3).padding(1, 1).build()),
+                Arguments.of("kernel 3x1, dilated", ConvSpec.conv(2).input(1, 6, 17, 5).outChannels(4).kernel(3, 1).dilation(2, 1)
+                        .padding(2, 0).build()),
+                Arguments.of("3d kernel 1x3x3, padded depth", ConvSpec.conv(3).input(2, 4, 3, 8, 9).outChannels(5).kernel(1, 3, 3)
+                        .padding(1, 1, 1).build()),
+                Arguments.of("channels not a multiple of the panels", ConvSpec.conv(2).input(1, 19, 20, 21).outChannels(23).kernel(3)
+                        .padding(1).build()),
+                Arguments.of("several chunks of columns", CHUNKED));
+    }
+
+    /** 3 x 50 x 50 tiles of 256 channels: several chunks within the chunk budget, row ends inside vectors. */
+    static final ConvSpec CHUNKED = ConvSpec.conv(2).input(3, 256, 50, 50).outChannels(16).kernel(3).padding(1).build();
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layers")
+    void matchesTheReference(String name, ConvSpec s) {
+        List<Plan> plans = Planner.applicable(s, io.github.convcl.plan.DeviceFacts.java()).stream()
+                .filter(p -> p.algorithm() == Algorithm.JAVA_WINOGRAD).toList();
+        assertEquals(1, plans.size(), "offered");
+        TestSupport.assertPlansMatchReference(new JavaBackend(), name, s, plans, WINOGRAD_RELATIVE);
+    }
+
+    /** B^T and A^T of F(4,3) (interpolation points 0, 1, -1, 2, -2 and infinity). */
+    private static final double[][] BT = {
+        {4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+    private static final double[][] AT = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
+    /** {@code left * d * right^T} for one lane of 8-lane points (d rows x cols, row-major, lane t). */
+    private static double[][] sandwich(double[][] left, float[] d, int rows, int cols, double[][] right, int t) {
+        int outRows = rows == 1 ? 1 : left.length;
+        int outCols = cols == 1 ? 1 : right.length;
+        double[][] r = new double[outRows][outCols];
+        for (int i = 0; i < outRows; i++) {
+            for (int j = 0; j < outCols; j++) {
+                for (int a = 0; a < rows; a++) {
+                    for (int b = 0; b < cols; b++) {
+                        double l = rows == 1 ? 1 : left[i][a];
+                        double rr = cols == 1 ? 1 : right[j][b];
+                        r[i][j] += l * d[(a * cols + b) * 8 + t] * rr;
+                    }
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The transforms, portable and Vector API, in two and one dimension, against their matrices in float64. */
+    @ParameterizedTest(name = "{0}x{1} points")
+    @org.junit.jupiter.params.provider.CsvSource({"6,6", "1,6", "6,1"})
+    void transformsMatchTheirMatrices(int ay, int ax) {
+        java.util.Random r = new java.util.Random(ay * 10 + ax);
+        int e = ay * ax;
+        float[] d = TestSupport.gaussian(r, e * 8);
+        int[] offsets = new int[e];
+        for (int p = 0; p < e; p++) {
+            offsets[p] = p * 8;
+        }
+        float[] plain = d.clone();
+        JavaWinograd.Transforms.input(ay, ax, plain);
+        float[] vector = new float[e * 8 + 8];
+        if (Gemm.VECTOR) {
+            VectorWinograd.inputTiles(ay, ax, offsets, d, 0, 0, 8, vector, 0, 8, new float[e * 8]);
+        }
+        for (int t = 0; t < 8; t++) {
+            double[][] want = sandwich(BT, d, ay, ax, BT, t);
+            for (int p = 0; p < e; p++) {
+                double w = want[p / ax][p % ax];
+                assertEquals(w, plain[p * 8 + t], 1e-5 * (1 + Math.abs(w)), "input, portable, point " + p);
+                if (Gemm.VECTOR) {
+                    assertEquals(w, vector[p * 8 + t], 1e-5 * (1 + Math.abs(w)), "input, vector, point " + p);
+                }
+            }
+        }
+        float[] y = TestSupport.gaussian(r, e * 8);
+        float[] plainOut = y.clone();
+        JavaWinograd.Transforms.output(ay, ax, plainOut);
+        float[] vectorOut = new float[e * 8];
+        if (Gemm.VECTOR) {
+            VectorWinograd.outputTiles(ay, ax, y, 0, 8, 0.5f, vectorOut);
+        }
+        for (int t = 0; t < 8; t++) {
+            double[][] want = sandwich(AT, y, ay, ax, AT, t);
+            for (int i = 0; i < want.length; i++) {
+                for (int j = 0; j < want[0].length; j++) {
+                    double w = want[i][j];
+                    int at = (i * ax + j) * 8 + t;
+                    assertEquals(w, plainOut[at], 1e-5 * (1 + Math.abs(w)), "output, portable, " + i + "," + j);
+                    if (Gemm.VECTOR) {
+                        assertEquals(w + 0.5, vectorOut[at], 1e-5 * (1 + Math.abs(w)), "output, vector, with bias, " + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theChunkedLayerTakesSeveralChunks() {
+        int columns = 3 * 13 * 13;
+        int chunk = JavaWinograd.chunkColumns(columns, 36, 256, 16);
+        assertTrue(chunk < columns / 2, "chunk " + chunk);
+        assertEquals(0, chunk % 16);
+        assertEquals(16, JavaWinograd.chunkColumns(5, 36, 1 << 16, 1 << 16), "at least one panel");
+    }
+
+    @Test
+    void applicability() {
+        ConvSpec dense = ConvSpec.conv(2).input(1, 8, 8, 8).outChannels(8).kernel(3).padding(1).build();
+        assertTrue(Planner.javaWinogradShaped(dense));
+        assertTrue(Planner.javaWinogradShaped(dense.toBuilder().paddingMode(PaddingMode.REFLECT).build()), "reflect");
+        assertTrue(Planner.javaWinogradShaped(dense.toBuilder().groups(8).build()), "depthwise");
+        assertFalse(Planner.javaWinogradShaped(dense.toBuilder().stride(2).build()), "stride 2");
+        assertFalse(Planner.javaWinogradShaped(dense.toBuilder().kernel(5).build()), "kernel 5");
+        assertFalse(Planner.javaWinogradShaped(dense.toBuilder().kernel(1).build()), "1x1");
+        assertFalse(Planner.javaWinogradShaped(ConvSpec.convTranspose(2).input(1, 8, 8, 8).outChannels(8).kernel(3).build()), "transposed");
+        assertFalse(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3).build()), "depth kernel 3");
+        assertTrue(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(1, 3, 3).build()));
+    }
+}
