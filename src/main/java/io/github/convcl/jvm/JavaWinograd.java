@@ -252,59 +252,50 @@ final class JavaWinograd {
         return Math.min(chunk, (total + Gemm.NR - 1) / Gemm.NR * Gemm.NR);
     }
 
-    /** U = G g G^T per (output, input channel) and point, in double, packed as A panels per group and point. */
+    /**
+     * U = G g G^T per (output, input channel) and point, in double, written straight into the A panels of each group
+     * and point (padding rows zero). Allocates only two small arrays per group task (calls without a weight cache pay
+     * this on every call).
+     */
     private static void transformWeights(Layout l, float[] w, int groups, int coutG, int cinG, int mr, int uSize, float[] pu) {
-        int taps = (l.ay == 1 ? 1 : 3) * (l.ax == 1 ? 1 : 3);
+        java.util.Arrays.fill(pu, 0, groups * l.e * uSize, 0f);
+        int rows = l.ay == 1 ? 1 : 3;
+        int taps = rows * (l.ax == 1 ? 1 : 3);
         Parallel.forEach(groups, g -> {
-            float[] raw = new float[l.e * coutG * cinG];
-            double[] f = new double[l.e];
-            double[] tmp = new double[POINTS];
+            double[] f = new double[POINTS * POINTS];
             for (int m = 0; m < coutG; m++) {
                 for (int c = 0; c < cinG; c++) {
                     int src = ((g * coutG + m) * cinG + c) * taps;
-                    int ky = l.ay == 1 ? 1 : 3;
-                    int kx = l.ax == 1 ? 1 : 3;
-                    double[][] gy = new double[ky][];
-                    for (int r = 0; r < ky; r++) {
-                        double[] row = new double[kx];
-                        for (int t = 0; t < kx; t++) {
-                            row[t] = w[src + r * kx + t];
-                        }
-                        gy[r] = l.ax == 1 ? row : filter(row, tmp).clone();
-                    }
-                    for (int b = 0; b < l.ax; b++) {
-                        double[] col = new double[ky];
-                        for (int r = 0; r < ky; r++) {
-                            col[r] = gy[r][b];
-                        }
-                        double[] pts = l.ay == 1 ? col : filter(col, tmp);
-                        for (int a = 0; a < l.ay; a++) {
-                            f[a * l.ax + b] = pts[a];
+                    // Along width, each kernel row into ax points (row r at f[r*ax]); then along height, in place.
+                    for (int r = 0; r < rows; r++) {
+                        if (l.ax == 1) {
+                            f[r] = w[src + r];
+                        } else {
+                            filter(w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, r * l.ax, 1);
                         }
                     }
+                    if (l.ay > 1) {
+                        for (int b = 0; b < l.ax; b++) {
+                            filter(f[b], f[l.ax + b], f[2 * l.ax + b], f, b, l.ax);
+                        }
+                    }
+                    int at = Gemm.packedIndex(coutG, cinG, mr, m, c);
                     for (int p = 0; p < l.e; p++) {
-                        raw[(p * coutG + m) * cinG + c] = (float) f[p];
+                        pu[(g * l.e + p) * uSize + at] = (float) f[p];
                     }
                 }
-            }
-            for (int p = 0; p < l.e; p++) {
-                Gemm.packA(coutG, cinG, raw, p * coutG * cinG, cinG, 1, mr, pu, (g * l.e + p) * uSize);
             }
         });
     }
 
-    /** Three taps into six points (G g). */
-    private static double[] filter(double[] g, double[] v) {
-        double g0 = g[0];
-        double g1 = g[1];
-        double g2 = g[2];
-        v[0] = g0 / 4;
-        v[1] = -(g0 + g1 + g2) / 6;
-        v[2] = -(g0 - g1 + g2) / 6;
-        v[3] = g0 / 24 + g1 / 12 + g2 / 6;
-        v[4] = g0 / 24 - g1 / 12 + g2 / 6;
-        v[5] = g2;
-        return v;
+    /** Three taps into six points (G g), to {@code v[o + i*s]}. */
+    private static void filter(double g0, double g1, double g2, double[] v, int o, int s) {
+        v[o] = g0 / 4;
+        v[o + s] = -(g0 + g1 + g2) / 6;
+        v[o + 2 * s] = -(g0 - g1 + g2) / 6;
+        v[o + 3 * s] = g0 / 24 + g1 / 12 + g2 / 6;
+        v[o + 4 * s] = g0 / 24 - g1 / 12 + g2 / 6;
+        v[o + 5 * s] = g2;
     }
 
     /**
