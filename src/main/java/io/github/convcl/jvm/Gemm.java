@@ -74,13 +74,6 @@ final class Gemm {
         }
     }
 
-    /** Where {@link #packA} puts element (i, kk) of an M x K matrix: in the panel holding row i, step kk. */
-    static int packedIndex(int m, int k, int mr, int i, int kk) {
-        int six = mr == 4 ? 0 : sixRows(m);
-        int i0 = i < six ? i / 6 * 6 : six + (i - six) / 4 * 4;
-        return i0 * k + kk * height(m, mr, i0) + (i - i0);
-    }
-
     /** The first row of each A panel for M rows (heights as {@link #height}), then M. */
     static int[] panelStarts(int m, int mr) {
         int n = 0;

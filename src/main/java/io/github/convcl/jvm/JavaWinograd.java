@@ -6,19 +6,20 @@ import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 
 /**
- * Winograd F(4,3) for stride-1 convolutions whose kernel is 3 or 1 along height and width (depth kernel 1; see
- * {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode. Along a dimension
+ * Winograd F(4,3) for stride-1 convolutions whose kernel is 3 or 1 along height and width (and 1 or 3 along depth;
+ * see {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode. Along a dimension
  * whose kernel is 3 a tile is 4 outputs and 6 transformed points (interpolation points 0, +-1, +-2, +-1/2 and
  * infinity, the transforms of {@code winograd.cl}); along one whose kernel is 1 a tile is one output and one point.
  * E points per tile (36, 6 or 6). With dilation d a tile holds outputs of one residue class mod d, 4 apart by d, so
- * its taps are consecutive points of that class.
+ * its taps are consecutive points of that class. A depth kernel of 3 is a sum of three such 2D convolutions over
+ * input planes z, z + d, z + 2d: its taps are more rows of each point's reduction (tap-major: kz * C_in/g + c).
  * <p>
  * Per call: the weights become U[group][e] = G g G^T, packed as GEMM A panels (cached with the weights). Per block
  * of images, each input channel is copied once, padded by the padding mode, into a <em>split</em> layout whose rows
  * hold the padded row as 4d phases (phase p holds columns q*4d + p), so that the point b of 8 tiles side by side is
  * one 8-float load. The GEMM columns are the tiles, in rows (image, depth, residue, tile row) without padding between
  * rows; a task takes a chunk of columns: transforms its input (V = B^T d B, written as packed B panels, 8 tiles per
- * vector), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
+ * vector; each input plane once per depth tap), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
  * Accuracy: the transforms scale the tiles by up to ~10x; the plan promises an error within
  * {@code 1e-5 * sum|w*x|} per output, as the OpenCL Winograd plans do.
  */
@@ -47,6 +48,12 @@ final class JavaWinograd {
         final int dy;
         final int dx;
         final int e;
+        /** Depth taps (1 or 3): each adds the 2D Winograd products of one input plane, as rows of the reduction. */
+        final int kd;
+        /** Split-layout floats from one depth tap's input plane to the next (dilation along depth). */
+        final int planeStep;
+        /** Rows of each point's product: depth taps x input channels per group. */
+        final int reduction;
         final int phases;
         final int q;
         final int rowLen;
@@ -73,6 +80,8 @@ final class JavaWinograd {
             dy = k[1] == 3 ? d[1] : 1;
             dx = k[2] == 3 ? d[2] : 1;
             e = ay * ax;
+            kd = k[0];
+            reduction = kd * s.inPerGroup();
             phases = mx * dx;
             int tyMax = ceilDiv(ceilDiv(out[1], dy), my);
             int txMax = ceilDiv(ceilDiv(out[2], dx), mx);
@@ -81,6 +90,7 @@ final class JavaWinograd {
             q = Math.max(ceilDiv(padded[2], phases), txMax + (ax - 1) / mx);
             rowLen = phases * q;
             channelFloats = padded[0] * hs * rowLen;
+            planeStep = d[0] * hs * rowLen;
             outVol = out[0] * out[1] * out[2];
             gatheredOff = new int[e];
             for (int p = 0; p < e; p++) {
@@ -195,6 +205,11 @@ final class JavaWinograd {
         }
     }
 
+    /**
+     * {@code y = conv(x, w) + bias} for {@code s} (a shape {@link io.github.convcl.plan.Planner#javaWinogradShaped}
+     * accepts); {@code bias} may be null; the transformed weights (4x the weights for a 3x3) are kept in {@code cache}
+     * when it is not null.
+     */
     static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
         Layout l = new Layout(s);
         int groups = s.groups();
@@ -202,8 +217,9 @@ final class JavaWinograd {
         int coutG = s.outPerGroup();
         int e = l.e;
         int mr = Gemm.rowPanel(coutG);
-        int uSize = Gemm.packedASize(coutG, cinG, mr);
-        float[] u = JavaKernels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + cinG + " e" + e + " mr" + mr,
+        int k = l.reduction;
+        int uSize = Gemm.packedASize(coutG, k, mr);
+        float[] u = JavaKernels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr,
                 groups * e * uSize, pu -> transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu));
         int perBlock = JavaKernels.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
         float[] xs = JavaKernels.workspace(3, perBlock * s.inChannels() * l.channelFloats + LANES); // lanes past the last tile read slack
@@ -214,13 +230,13 @@ final class JavaWinograd {
                     t * l.channelFloats));
             Columns c = l.columns(n0, count);
             int total = c.in.length;
-            int chunk = chunkColumns(total, e, s.inChannels(), s.outChannels());
+            int chunk = chunkColumns(total, e, l.kd * s.inChannels(), s.outChannels());
             int chunks = (total + chunk - 1) / chunk;
             Parallel.forEach(chunks, t -> {
                 int j0 = t * chunk;
                 int cols = Math.min(chunk, total - j0);
                 int width = (cols + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
-                int vStride = cinG * width + Gemm.NR; // one line past each matrix: the point streams do not alias in L1
+                int vStride = k * width + Gemm.NR; // one line past each matrix: the point streams do not alias in L1
                 int yStride = coutG * width + Gemm.NR;
                 float[] v = JavaKernels.workspace(4, groups * e * vStride);
                 float[] prod = JavaKernels.workspace(5, groups * e * yStride);
@@ -228,7 +244,7 @@ final class JavaWinograd {
                 transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, JavaKernels.workspace(1, e * LANES));
                 for (int g = 0; g < groups; g++) {
                     for (int p = 0; p < e; p++) {
-                        Gemm.multiplyPacked(coutG, width, cinG, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,
+                        Gemm.multiplyPacked(coutG, width, k, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,
                                 prod, (g * e + p) * yStride, width);
                     }
                 }
@@ -254,47 +270,67 @@ final class JavaWinograd {
 
     /**
      * U = G g G^T per (output, input channel) and point, in double, written straight into the A panels of each group
-     * and point (padding rows zero). Allocates only two small arrays per group task (calls without a weight cache pay
-     * this on every call).
+     * and point: a task per group and row panel computes the panel's rows for one input channel at a time and writes
+     * each point's h consecutive floats, so the 36 point matrices are written as 36 sequential streams (one scattered
+     * write per point and weight took 17 ms for 256 x 256 channels). Padding rows stay zero.
      */
     private static void transformWeights(Layout l, float[] w, int groups, int coutG, int cinG, int mr, int uSize, float[] pu) {
-        java.util.Arrays.fill(pu, 0, groups * l.e * uSize, 0f);
         int rows = l.ay == 1 ? 1 : 3;
-        int taps = rows * (l.ax == 1 ? 1 : 3);
-        Parallel.forEach(groups, g -> {
-            double[] f = new double[POINTS * POINTS];
-            for (int m = 0; m < coutG; m++) {
-                for (int c = 0; c < cinG; c++) {
-                    int src = ((g * coutG + m) * cinG + c) * taps;
-                    // Along width, each kernel row into ax points (row r at f[r*ax]); then along height, in place.
-                    for (int r = 0; r < rows; r++) {
-                        if (l.ax == 1) {
-                            f[r] = w[src + r];
-                        } else {
-                            filter(w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, r * l.ax, 1);
-                        }
-                    }
-                    if (l.ay > 1) {
-                        for (int b = 0; b < l.ax; b++) {
-                            filter(f[b], f[l.ax + b], f[2 * l.ax + b], f, b, l.ax);
-                        }
-                    }
-                    int at = Gemm.packedIndex(coutG, cinG, mr, m, c);
-                    for (int p = 0; p < l.e; p++) {
-                        pu[(g * l.e + p) * uSize + at] = (float) f[p];
+        int taps2d = rows * (l.ax == 1 ? 1 : 3);
+        int k = l.reduction;
+        int[] starts = Gemm.panelStarts(coutG, mr);
+        int panels = starts.length - 1;
+        Parallel.forEach(groups * panels, task -> {
+            int g = task / panels;
+            int i0 = starts[task % panels];
+            int h = Gemm.height(coutG, mr, i0);
+            int valid = Math.min(h, coutG - i0);
+            double[] f = new double[h * POINTS * POINTS];
+            for (int kk = 0; kk < k; kk++) {
+                // Reduction row kk: depth tap kz = kk / cinG of input channel c = kk % cinG.
+                int c = kk % cinG;
+                int kz = kk / cinG;
+                for (int r = 0; r < valid; r++) {
+                    transformFilter(l, w, (((g * coutG + i0 + r) * cinG + c) * l.kd + kz) * taps2d, rows, f, r * l.e);
+                }
+                for (int p = 0; p < l.e; p++) {
+                    int at = (g * l.e + p) * uSize + i0 * k + kk * h;
+                    for (int r = 0; r < h; r++) {
+                        pu[at + r] = r < valid ? (float) f[r * l.e + p] : 0f;
                     }
                 }
             }
         });
     }
 
-    /** Three taps into six points (G g), to {@code v[o + i*s]}. */
+    /** One filter's E points, G g G^T, to {@code f[o + p]}: along width, each kernel row into ax points; then along height, in place. */
+    private static void transformFilter(Layout l, float[] w, int src, int rows, double[] f, int o) {
+        for (int r = 0; r < rows; r++) {
+            if (l.ax == 1) {
+                f[o + r] = w[src + r];
+            } else {
+                filter(w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, o + r * l.ax, 1);
+            }
+        }
+        if (l.ay > 1) {
+            for (int b = 0; b < l.ax; b++) {
+                filter(f[o + b], f[o + l.ax + b], f[o + 2 * l.ax + b], f, o + b, l.ax);
+            }
+        }
+    }
+
+    /** Three taps into six points (G g), to {@code v[o + i*s]} (in double; products by the reciprocals, no divisions). */
     private static void filter(double g0, double g1, double g2, double[] v, int o, int s) {
-        v[o] = g0 / 4;
-        v[o + s] = -(g0 + g1 + g2) / 6;
-        v[o + 2 * s] = -(g0 - g1 + g2) / 6;
-        v[o + 3 * s] = g0 / 24 + g1 / 12 + g2 / 6;
-        v[o + 4 * s] = g0 / 24 - g1 / 12 + g2 / 6;
+        double sixth = 1.0 / 6;
+        double even = (g0 + g2) * sixth;
+        double odd = g1 * sixth;
+        double quarterEven = g0 * (1.0 / 24) + g2 * sixth;
+        double halfOdd = g1 * (1.0 / 12);
+        v[o] = g0 * 0.25;
+        v[o + s] = -(even + odd);
+        v[o + 2 * s] = odd - even;
+        v[o + 3 * s] = quarterEven + halfOdd;
+        v[o + 4 * s] = quarterEven - halfOdd;
         v[o + 5 * s] = g2;
     }
 
@@ -321,10 +357,13 @@ final class JavaWinograd {
             for (int t = k + 1; t < LANES && twoRuns; t++) {
                 twoRuns = at[t] == at[k] + t - k;
             }
-            int panel = (j / Gemm.NR) * cinG * Gemm.NR + j % Gemm.NR;
-            for (int ch = 0; ch < cin; ch++) {
-                int base = ch * l.channelFloats;
-                int dst = (ch / cinG) * l.e * vStride + panel + (ch % cinG) * Gemm.NR;
+            int panel = (j / Gemm.NR) * l.reduction * Gemm.NR + j % Gemm.NR;
+            for (int row = 0; row < cin * l.kd; row++) {
+                // Input channel ch's plane for depth tap kz: reduction row kz * cinG + ch % cinG of group ch / cinG.
+                int ch = row / l.kd;
+                int kz = row % l.kd;
+                int base = ch * l.channelFloats + kz * l.planeStep;
+                int dst = (ch / cinG) * l.e * vStride + panel + (kz * cinG + ch % cinG) * Gemm.NR;
                 if (Gemm.VECTOR && twoRuns) {
                     VectorWinograd.inputTiles(l.ay, l.ax, l.pointOff, xs, base + at[0], base + (k < LANES ? at[k] - k : 0), k, v, dst, vStride,
                             scratch);

@@ -19,7 +19,7 @@ public enum Algorithm {
     /** Java: transposed convolution as one direct GEMM per output residue class (sub-pixel split), no col2im. */
     JAVA_TRANSPOSED_DIRECT("direct gemm per residue"),
     /**
-     * Java: Winograd F(4,3) along each of height and width whose kernel is 3 (stride 1, depth kernel 1, any dilation,
+     * Java: Winograd F(4,3) along each of height and width whose kernel is 3 (stride 1, depth kernel 1 or 3, any dilation,
      * groups and padding mode): tiles transformed 8 at a time, one packed GEMM per transformed point, inverse
      * transform. 36 multiplications per 16 outputs of a 3x3 against 144.
      */

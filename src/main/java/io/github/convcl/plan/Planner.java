@@ -202,8 +202,8 @@ public final class Planner {
 
     /**
      * What the Java Winograd F(4,3) computes: a convolution (not transposed) with stride 1, kernel 3 or 1 along height
-     * and width and at least one 3, kernel 1 along depth; any dilation, groups and padding mode (the Java kernel pads
-     * its own copy of the input).
+     * and width and at least one 3, kernel 1 or 3 along depth (depth taps add their planes' products, as more rows of
+     * the reduction); any dilation, groups and padding mode (the Java kernel pads its own copy of the input).
      */
     public static boolean javaWinogradShaped(ConvSpec s) {
         if (s.transposed()) {
@@ -215,7 +215,7 @@ public final class Planner {
                 return false;
             }
         }
-        return k[0] == 1 && (k[1] == 1 || k[1] == 3) && (k[2] == 1 || k[2] == 3) && (k[1] == 3 || k[2] == 3);
+        return (k[0] == 1 || k[0] == 3) && (k[1] == 1 || k[1] == 3) && (k[2] == 1 || k[2] == 3) && (k[1] == 3 || k[2] == 3);
     }
 
     /** What the depthwise kernels compute: a convolution with one input channel per group and zero padding. */
@@ -259,8 +259,9 @@ public final class Planner {
 
     /**
      * Whether the Java Winograd F(4,3) beats the direct GEMM: shaped for it, with enough channels per group (harmonic
-     * mean of in and out, {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3, {@code _1D} where one dimension
-     * has kernel 3) and enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}).
+     * mean of the reduction, depth taps x in, and out: {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3,
+     * {@code _3D} for a 3x3x3, {@code _1D} where one dimension of height and width has kernel 3) and enough tiles
+     * ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}).
      */
     static boolean javaWinogradPays(ConvSpec s) {
         if (!javaWinogradShaped(s)) {
@@ -269,10 +270,11 @@ public final class Planner {
         int[] k = ConvSpec.to3d(s.kernel(), 1);
         int[] out = ConvSpec.to3d(s.outputSize(), 1);
         boolean twoDims = k[1] == 3 && k[2] == 3;
-        double harmonic = 2.0 / (1.0 / s.inPerGroup() + 1.0 / s.outPerGroup());
+        double harmonic = 2.0 / (1.0 / (k[0] * s.inPerGroup()) + 1.0 / s.outPerGroup());
         long tiles = (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + 3) / 4 : out[1]) * (k[2] == 3 ? (out[2] + 3) / 4 : out[2]);
-        return harmonic >= (twoDims ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D : Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_1D)
-                && tiles >= Thresholds.JAVA_WINOGRAD_MIN_TILES;
+        int least = !twoDims ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_1D
+                : k[0] == 3 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_3D : Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D;
+        return harmonic >= least && tiles >= Thresholds.JAVA_WINOGRAD_MIN_TILES;
     }
 
     /**

@@ -54,12 +54,19 @@ public final class Thresholds {
      */
     public static final long JAVA_WINOGRAD_CHUNK_BYTES = 2L << 20;
     /**
-     * Java Winograd over a 3x3 (two dimensions with kernel 3): the least harmonic mean of input and output channels
-     * per group, 2 / (1/C_in + 1/C_out). Its transforms cost per channel what the products save per pair of channels.
-     * Against the direct GEMM, one thread, interleaved per call in one JVM (medians of 3 rounds of 7): 16 channels
-     * 1.18 of the time, 32 0.95, 32 into 128 (harmonic mean 51) 0.73, 64 0.70-0.90, 128 0.51, 256 0.41-0.62.
+     * Java Winograd over a 3x3 (two dimensions with kernel 3): the least harmonic mean of the reduction (depth taps x
+     * input channels per group) and the output channels per group, 2 / (1/(k_d C_in) + 1/C_out): the transforms cost
+     * per channel what the products save per pair of channels. Against the direct GEMM, one thread, interleaved per
+     * call in one JVM (medians of 3 to 5 rounds of 5 to 7 calls): 16 channels 1.18 of the time, 32 0.88-1.20, 40
+     * 0.80-0.98, 48 0.66-0.81, 32 into 128 (harmonic mean 51) 0.73-0.81, 64 0.70-0.90, 128 0.51, 256 0.41-0.62.
      */
-    public static final int JAVA_WINOGRAD_MIN_CHANNELS_2D = 48;
+    public static final int JAVA_WINOGRAD_MIN_CHANNELS_2D = 40;
+    /**
+     * Java Winograd over a 3x3x3 (depth taps as more reduction rows): the same mean, lower because the direct GEMM
+     * does less well on 3D layers: 12 into 24 channels (harmonic mean 28.8) 0.73-0.78, 16 into 32 (38.4) 0.68-0.77,
+     * 32 into 64 (conv3d_k3, 76.8) 0.36-0.41, 64 into 128 (c3d_k3, 153.6) 0.34-0.38.
+     */
+    public static final int JAVA_WINOGRAD_MIN_CHANNELS_3D = 24;
     /**
      * Java Winograd with one dimension of kernel 3 (conv1d, 1x3, 3x1): the same, for half the saving (6 products per
      * 4 outputs against 12): 64 channels 1.26, 128 (dilation 4) 1.00-1.25, 256 0.73-0.90.

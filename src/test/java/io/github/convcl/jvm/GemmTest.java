@@ -33,27 +33,6 @@ class GemmTest {
      * {@code fresh}: C = bias + A x B, whatever C held (filled with NaN first, so a tile that read it would show);
      * otherwise C += A x B. Columns past n and rows past m of C are never written.
      */
-    @org.junit.jupiter.api.Test
-    void packedIndexIsWherePackAPutsEachElement() {
-        for (int mr : new int[] {4, 6}) {
-            for (int m : new int[] {1, 4, 5, 6, 8, 10, 14, 16, 23, 64}) {
-                int k = 7;
-                float[] a = new float[m * k];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = i + 1;
-                }
-                float[] pa = new float[Gemm.packedASize(m, k, mr)];
-                Gemm.packA(m, k, a, 0, k, 1, mr, pa, 0);
-                for (int i = 0; i < m; i++) {
-                    for (int kk = 0; kk < k; kk++) {
-                        org.junit.jupiter.api.Assertions.assertEquals(a[i * k + kk], pa[Gemm.packedIndex(m, k, mr, i, kk)],
-                                "m=" + m + " mr=" + mr + " (" + i + "," + kk + ")");
-                    }
-                }
-            }
-        }
-    }
-
     @ParameterizedTest(name = "vector tiles {0}")
     @ValueSource(booleans = {true, false})
     void freshProductsStartFromTheBiasAndNeverReadC(boolean vector) {

@@ -50,6 +50,11 @@ class JavaWinogradTest {
                         .padding(2, 0).build()),
                 Arguments.of("3d kernel 1x3x3, padded depth", ConvSpec.conv(3).input(2, 4, 3, 8, 9).outChannels(5).kernel(1, 3, 3)
                         .padding(1, 1, 1).build()),
+                Arguments.of("3d kernel 3x3x3, bias", ConvSpec.conv(3).input(2, 5, 6, 9, 10).outChannels(7).kernel(3).padding(1).build()),
+                Arguments.of("3d 3x3x3 dilated (2,1,3), replicate, grouped", ConvSpec.conv(3).input(1, 6, 9, 8, 13).outChannels(4).kernel(3)
+                        .dilation(2, 1, 3).padding(2, 1, 3).groups(2).paddingMode(PaddingMode.REPLICATE).build()),
+                Arguments.of("3d kernel 3x1x3, valid depth", ConvSpec.conv(3).input(1, 4, 5, 6, 11).outChannels(3).kernel(3, 1, 3)
+                        .padding(0, 0, 1).build()),
                 Arguments.of("channels not a multiple of the panels", ConvSpec.conv(2).input(1, 19, 20, 21).outChannels(23).kernel(3)
                         .padding(1).build()),
                 Arguments.of("several chunks of columns", CHUNKED));
@@ -140,6 +145,21 @@ class JavaWinogradTest {
         }
     }
 
+    /** Weights transformed on every call (no weight cache, as a one-shot call from arrays) or kept: the same bits. */
+    @Test
+    void theUncachedPathGivesTheCachedResult() {
+        for (ConvSpec s : List.of(CHUNKED, ConvSpec.conv(2).input(1, 24, 9, 11).outChannels(14).groups(2).kernel(3).padding(1).build())) {
+            java.util.Random r = new java.util.Random(5);
+            float[] x = TestSupport.gaussian(r, s.inputElements());
+            float[] w = TestSupport.gaussian(r, s.weightElements());
+            float[] b = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
+            float[] cached = new JavaBackend().convolveArrays(s, Plan.of(Algorithm.JAVA_WINOGRAD), x, w, b);
+            float[] uncached = new float[cached.length];
+            JavaKernels.run(Algorithm.JAVA_WINOGRAD, s, x, w, b, uncached);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(cached, uncached, s.toString());
+        }
+    }
+
     @Test
     void theChunkedLayerTakesSeveralChunks() {
         int columns = 3 * 13 * 13;
@@ -159,7 +179,9 @@ class JavaWinogradTest {
         assertFalse(Planner.javaWinogradShaped(dense.toBuilder().kernel(5).build()), "kernel 5");
         assertFalse(Planner.javaWinogradShaped(dense.toBuilder().kernel(1).build()), "1x1");
         assertFalse(Planner.javaWinogradShaped(ConvSpec.convTranspose(2).input(1, 8, 8, 8).outChannels(8).kernel(3).build()), "transposed");
-        assertFalse(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3).build()), "depth kernel 3");
+        assertTrue(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3).build()), "depth kernel 3");
+        assertFalse(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3, 1, 1).build()), "3x1x1");
+        assertFalse(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(5, 3, 3).build()), "depth 5");
         assertTrue(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(1, 3, 3).build()));
     }
 }
