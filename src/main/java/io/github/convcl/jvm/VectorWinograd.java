@@ -16,6 +16,8 @@ final class VectorWinograd {
     @SuppressWarnings("unchecked")
     private static final VectorMask<Float>[] FROM = new VectorMask[9];
 
+    /** The offsets of one column of 6 x 6 points in a block of 8 tiles (point (a, b) at (a*6 + b)*8), from its top. */
+    private static final int[] COLUMN = {0, 48, 96, 144, 192, 240};
     /** Lanes 0-3, each twice: 0 0 1 1 2 2 3 3. */
     private static final VectorShuffle<Float> LOW = VectorShuffle.fromValues(S, 0, 0, 1, 1, 2, 2, 3, 3);
     /** Lanes 4-7, each twice. */
@@ -50,11 +52,14 @@ final class VectorWinograd {
             inputPoints(xs, base, second, k, pointOff, a * ax, 1, t, a * ax * 8, 8);
         }
         for (int b = 0; b < ax; b++) {
-            inputColumn(t, b * 8, ax * 8, v, dst + b * vStride, ax * vStride);
+            inputPoints(t, b * 8, 0, 8, COLUMN, 0, 1, v, dst + b * vStride, ax * vStride);
         }
     }
 
-    /** Six points p0 + i*ps (offsets from pointOff) of the split layout, transformed, to {@code out[o + i*os]}. */
+    /**
+     * Six points p0 + i*ps (offsets from pointOff) of the split layout (or of a block of transformed rows), transformed,
+     * to {@code out[o + i*os]}.
+     */
     private static void inputPoints(float[] xs, int base, int second, int k, int[] pointOff, int p0, int ps, float[] out, int o, int os) {
         FloatVector d0 = load(xs, base, second, k, pointOff[p0]);
         FloatVector d1 = load(xs, base, second, k, pointOff[p0 + ps]);
@@ -72,26 +77,6 @@ final class VectorWinograd {
         dif42.add(dif31.mul(2f)).intoArray(out, o + 3 * os);
         dif42.sub(dif31.mul(2f)).intoArray(out, o + 4 * os);
         d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(out, o + 5 * os);
-    }
-
-    /** Six points {@code t[o + i*s]}, transformed, to {@code out[d + i*ds]}. */
-    private static void inputColumn(float[] t, int o, int s, float[] out, int d, int ds) {
-        FloatVector d0 = FloatVector.fromArray(S, t, o);
-        FloatVector d1 = FloatVector.fromArray(S, t, o + s);
-        FloatVector d2 = FloatVector.fromArray(S, t, o + 2 * s);
-        FloatVector d3 = FloatVector.fromArray(S, t, o + 3 * s);
-        FloatVector d4 = FloatVector.fromArray(S, t, o + 4 * s);
-        FloatVector d5 = FloatVector.fromArray(S, t, o + 5 * s);
-        FloatVector sum12 = d1.add(d2);
-        FloatVector dif12 = d1.sub(d2);
-        FloatVector dif31 = d3.sub(d1);
-        FloatVector dif42 = d4.sub(d2);
-        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(out, d);
-        d3.add(d4).sub(sum12.mul(4f)).intoArray(out, d + ds);
-        d4.sub(d3).add(dif12.mul(4f)).intoArray(out, d + 2 * ds);
-        dif42.add(dif31.mul(2f)).intoArray(out, d + 3 * ds);
-        dif42.sub(dif31.mul(2f)).intoArray(out, d + 4 * ds);
-        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(out, d + 5 * ds);
     }
 
     private static FloatVector load(float[] xs, int base, int second, int k, int off) {
