@@ -269,10 +269,11 @@ final class JavaWinograd {
     }
 
     /**
-     * U = G g G^T per (output, input channel) and point, in double, written straight into the A panels of each group
-     * and point: a task per group and row panel computes the panel's rows for one input channel at a time and writes
-     * each point's h consecutive floats, so the 36 point matrices are written as 36 sequential streams (one scattered
-     * write per point and weight took 17 ms for 256 x 256 channels). Padding rows stay zero.
+     * U = G g G^T per (output, input channel) and point, written straight into the A panels of each group and point: a
+     * task per group and row panel computes the panel's rows for one reduction row at a time and writes each point's h
+     * consecutive floats, so the 36 point matrices are written as 36 sequential streams (one scattered write per point
+     * and weight took 17 ms for 256 x 256 channels). With the Vector API the panel's rows are the lanes of one float
+     * transform; without, each filter is transformed in double. Padding rows are zero.
      */
     private static void transformWeights(Layout l, float[] w, int groups, int coutG, int cinG, int mr, int uSize, float[] pu) {
         int rows = l.ay == 1 ? 1 : 3;
@@ -285,6 +286,25 @@ final class JavaWinograd {
             int i0 = starts[task % panels];
             int h = Gemm.height(coutG, mr, i0);
             int valid = Math.min(h, coutG - i0);
+            if (Gemm.VECTOR) {
+                // The panel's rows side by side in the lanes (rows past the matrix stay zero): gathered tap by tap, one
+                // vector transform, and each point's h values stored as one 8-lane store (its last lanes land in the
+                // next reduction row's place, written next) except for the panel's last reduction row.
+                float[] taps = new float[taps2d * LANES];
+                float[] t = new float[l.e * LANES];
+                for (int kk = 0; kk < k; kk++) {
+                    int c = kk % cinG;
+                    int kz = kk / cinG;
+                    for (int r = 0; r < valid; r++) {
+                        int src = (((g * coutG + i0 + r) * cinG + c) * l.kd + kz) * taps2d;
+                        for (int tap = 0; tap < taps2d; tap++) {
+                            taps[tap * LANES + r] = w[src + tap];
+                        }
+                    }
+                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, kk + 1 < k ? LANES : h);
+                }
+                return;
+            }
             double[] f = new double[h * POINTS * POINTS];
             for (int kk = 0; kk < k; kk++) {
                 // Reduction row kk: depth tap kz = kk / cinG of input channel c = kk % cinG.

@@ -158,4 +158,50 @@ final class VectorWinograd {
             }
         }
     }
+
+    /**
+     * The weight transform G g G^T of up to 8 filters side by side (lane r: filter r), taps tap-major in
+     * {@code taps[tap*8 + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say): point p goes to {@code pu[at + p*uSize]},
+     * the first {@code lanes} lanes ({@code t} holds E x 8 floats).
+     */
+    static void filterPanel(int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
+        int rows = ay == 1 ? 1 : 3;
+        for (int r = 0; r < rows; r++) {
+            if (ax == 1) {
+                FloatVector.fromArray(S, taps, r * 8).intoArray(t, r * 8);
+            } else {
+                filter(taps, r * 24, 8, t, r * ax * 8, 8);
+            }
+        }
+        if (ay > 1) {
+            for (int b = 0; b < ax; b++) {
+                filter(t, b * 8, ax * 8, t, b * 8, ax * 8);
+            }
+        }
+        int e = ay * ax;
+        for (int p = 0; p < e; p++) {
+            if (lanes == 8) {
+                FloatVector.fromArray(S, t, p * 8).intoArray(pu, at + p * uSize);
+            } else {
+                System.arraycopy(t, p * 8, pu, at + p * uSize, lanes);
+            }
+        }
+    }
+
+    /** Three taps {@code in[i + j*is]} into six points (G g) at {@code out[o + j*os]}: products by the reciprocals. */
+    private static void filter(float[] in, int i, int is, float[] out, int o, int os) {
+        FloatVector g0 = FloatVector.fromArray(S, in, i);
+        FloatVector g1 = FloatVector.fromArray(S, in, i + is);
+        FloatVector g2 = FloatVector.fromArray(S, in, i + 2 * is);
+        FloatVector even = g0.add(g2).mul(1f / 6);
+        FloatVector odd = g1.mul(1f / 6);
+        FloatVector quarterEven = g0.mul(1f / 24).add(g2.mul(1f / 6));
+        FloatVector halfOdd = g1.mul(1f / 12);
+        g0.mul(0.25f).intoArray(out, o);
+        even.add(odd).neg().intoArray(out, o + os);
+        odd.sub(even).intoArray(out, o + 2 * os);
+        quarterEven.add(halfOdd).intoArray(out, o + 3 * os);
+        quarterEven.sub(halfOdd).intoArray(out, o + 4 * os);
+        g2.intoArray(out, o + 5 * os);
+    }
 }
