@@ -103,7 +103,7 @@ public class GemmBenchmark {
         return pb;
     }
 
-    /** resnet3x3 at batch 1 with the planner's algorithm (direct GEMM). */
+    /** resnet3x3 at batch 1 on the direct GEMM (the planner takes Winograd for it). */
     @Benchmark
     public float[] resnet3x3Layer() {
         JavaKernels.run(Algorithm.JAVA_DIRECT_GEMM, resnet, x, w, null, y);
@@ -114,6 +114,50 @@ public class GemmBenchmark {
     @Benchmark
     public float[] deep3x3Layer() {
         JavaKernels.run(Algorithm.JAVA_DIRECT_GEMM, deep, dx2, dw2, null, dy2);
+        return dy2;
+    }
+
+    /** A weight cache of one entry, as a weight tensor keeps its packed (here: transformed) weights between calls. */
+    private static final class OneEntry implements PackCache {
+        private String key;
+        private float[] packed;
+
+        @Override
+        public long version() {
+            return 0;
+        }
+
+        @Override
+        public float[] get(String k) {
+            return k.equals(key) ? packed : null;
+        }
+
+        @Override
+        public float[] recycle(int size) {
+            return null;
+        }
+
+        @Override
+        public void put(String k, long version, float[] p) {
+            key = k;
+            packed = p;
+        }
+    }
+
+    private final OneEntry resnetWeights = new OneEntry();
+    private final OneEntry deepWeights = new OneEntry();
+
+    /** resnet3x3 at batch 1 on the Winograd F(4,3) the planner takes, weights transformed once (a weight tensor). */
+    @Benchmark
+    public float[] resnet3x3Winograd() {
+        JavaKernels.run(Algorithm.JAVA_WINOGRAD, resnet, x, w, null, y, resnetWeights);
+        return y;
+    }
+
+    /** deep3x3 on the Winograd F(4,3), weights transformed once. */
+    @Benchmark
+    public float[] deep3x3Winograd() {
+        JavaKernels.run(Algorithm.JAVA_WINOGRAD, deep, dx2, dw2, null, dy2, deepWeights);
         return dy2;
     }
 
