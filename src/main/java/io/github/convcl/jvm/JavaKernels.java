@@ -203,7 +203,7 @@ public final class JavaKernels {
         // Few output channels (per group or in all): register tiles read the padded rows in place and write finished
         // output rows, with no B panel to fill and no accumulator block to copy out. Tasks take runs of whole rows,
         // and split the rows into column runs (16 columns or more each) only when there are too few rows to share.
-        boolean byRows = rowTiles(coutG, width);
+        boolean byRows = rowTiles(coutG, cinG, width);
         long rowBase = (long) s.batch() * groups * blocks * planes;
         int rowTasks = (int) Math.min(height, Math.max(1, (want + rowBase - 1) / rowBase));
         int rowsPerTask = (height + rowTasks - 1) / rowTasks;
@@ -290,17 +290,19 @@ public final class JavaKernels {
     }
 
     /**
-     * Whether the direct GEMM writes output rows with {@link Gemm#multiplyRows}: rows at least 16 wide and at most
-     * {@link Thresholds#JAVA_ROW_TILE_MAX_CHANNELS} output channels per group, where B panels would serve one or two
-     * row panels only. System property {@code convcl.rowTiles} ({@code true} or {@code false}) overrides the choice
-     * (for side-by-side measurements and tests).
+     * Whether the direct GEMM writes output rows with {@link Gemm#multiplyRows}: rows at least 16 wide, and at most
+     * {@link Thresholds#JAVA_ROW_TILE_MAX_CHANNELS} output channels per group (where B panels would serve one or two
+     * row panels only) or at most {@link Thresholds#JAVA_ROW_TILE_MAX_INPUT_CHANNELS} input channels per group (a
+     * tile's input rows stay in L1 across the row panels). System property {@code convcl.rowTiles} ({@code true} or
+     * {@code false}) overrides the choice (for side-by-side measurements and tests).
      */
-    static boolean rowTiles(int channels, int width) {
+    static boolean rowTiles(int channels, int inputs, int width) {
         if (width < Gemm.NR) {
             return false;
         }
         String force = System.getProperty("convcl.rowTiles");
-        return force != null ? Boolean.parseBoolean(force) : channels <= Thresholds.JAVA_ROW_TILE_MAX_CHANNELS;
+        return force != null ? Boolean.parseBoolean(force)
+                : channels <= Thresholds.JAVA_ROW_TILE_MAX_CHANNELS || inputs <= Thresholds.JAVA_ROW_TILE_MAX_INPUT_CHANNELS;
     }
 
     /**

@@ -36,6 +36,15 @@ public final class Thresholds {
      */
     public static final int JAVA_ROW_TILE_MAX_CHANNELS = 8;
     /**
+     * Java direct GEMM: row tiles also for at most this many input channels per group, whatever the output channels
+     * (RGB stems and other thin inputs: each tile's few input rows stay in L1 across the row panels). Against the panel
+     * path, one thread, per call alternated in one JVM (medians of 3 to 5 rounds, 1 to 3 JVMs): 3 into 32 channels
+     * 0.49-0.78 of the time, 3 into 64 7x7 stride 2 (stem7x7s2) 0.75-0.91, 4 into 64 0.54-0.57, 8 into 64 0.64-0.73,
+     * 8 into 32 5x5 0.98-1.00; with 16 inputs 0.85-1.03 (inception5x5, 16 into 64), with 32 0.93-1.20 (strided layers
+     * slower), with 128 1.08-1.13 (resnet3x3s2, conv1d_d4).
+     */
+    public static final int JAVA_ROW_TILE_MAX_INPUT_CHANNELS = 8;
+    /**
      * Java GEMM: the longest reduction for which a packed product runs row panels outside and column slices inside (a
      * B slice of 8 KiB at most), each tile starting from the bias and only writing C. Interleaved in one JVM (two class
      * loaders, 1 and 2 threads, 9-15 rounds each), against filling C and running column slices outside: resnet1x1

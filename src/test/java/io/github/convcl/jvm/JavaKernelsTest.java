@@ -57,6 +57,27 @@ class JavaKernelsTest {
     }
 
     /**
+     * Eight input channels per group or fewer, many output channels (RGB stems): row tiles too, over many row panels
+     * (6- and 4-row panels, a padded last panel), strides through phase planes, groups, bias, 1D and 3D.
+     */
+    @Test
+    void thinInputsWriteRowsFromTilesReadingTheInputInPlace() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(2, 3, 30, 34).outChannels(64).kernel(7).stride(2).padding(3).bias(false).build(),
+                ConvSpec.conv(2).input(1, 8, 9, 20).outChannels(40).kernel(3).padding(1).build(),
+                ConvSpec.conv(2).input(1, 4, 11, 25).outChannels(23).kernel(5).padding(2).dilation(1, 2).paddingMode(PaddingMode.REFLECT).build(),
+                ConvSpec.conv(2).input(1, 16, 6, 33).outChannels(36).kernel(3).padding(1).groups(2).build(),
+                ConvSpec.conv(1).input(2, 2, 90).outChannels(17).kernel(5).stride(3).padding(2).build(),
+                ConvSpec.conv(3).input(1, 3, 3, 5, 18).outChannels(12).kernel(3).padding(1).build());
+        for (ConvSpec s : specs) {
+            int width = s.outputSize()[s.outputSize().length - 1];
+            org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+            check(s);
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(64, 16, 56), "16 inputs, 64 outputs: panels");
+    }
+
+    /**
      * Eight output channels per group or fewer, rows 16 wide or more: the direct GEMM writes output rows from register
      * tiles that read the padded input in place. Covered: 1 to 8 channels (6- and 4-row panels, panels with padding
      * rows), widths that are not a multiple of 16 (the last tile overlaps), exactly 16, rows split into column runs
@@ -80,7 +101,7 @@ class JavaKernelsTest {
         specs.add(ConvSpec.conv(3).input(1, 4, 4, 5, 19).outChannels(8).kernel(3).padding(1).paddingMode(PaddingMode.REPLICATE).groups(2).build());
         for (ConvSpec s : specs) {
             int width = s.outputSize()[s.outputSize().length - 1];
-            org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), width), s.toString());
+            org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
             check(s);
         }
     }
