@@ -23,7 +23,7 @@ final class Gemm {
     /** Reduction block: a 16-column panel slice of B (KC x 16 floats, 16 KiB) stays in L1 across row panels. */
     static final int KC = 256;
     /** Floats of an edge scratch: a 6 x 16 tile, then six row biases. */
-    private static final int EDGE = 6 * NR + 6;
+    static final int EDGE = 6 * NR + 6;
 
     private Gemm() {
     }
@@ -138,11 +138,22 @@ final class Gemm {
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
+        multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc, null);
+    }
+
+    /**
+     * As above, with {@code edge} (at least {@link #EDGE} floats, or null for a new one) as the edge tiles' scratch,
+     * for callers that run many products per task.
+     */
+    static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
+                               boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge) {
         if (!VECTOR) {
             PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc);
             return;
         }
-        float[] edge = new float[EDGE];
+        if (edge == null) {
+            edge = new float[EDGE];
+        }
         if (k <= Thresholds.JAVA_ROWS_OUTER_MAX_REDUCTION
                 && (long) m * ldc * Float.BYTES > Thresholds.JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES) {
             // A short reduction into a C larger than L2 (an output, not a scratch block): row panels outside, so that

@@ -241,11 +241,12 @@ final class JavaWinograd {
                 float[] v = JavaKernels.workspace(4, groups * e * vStride);
                 float[] prod = JavaKernels.workspace(5, groups * e * yStride);
                 float[] scratch = JavaKernels.workspace(0, 2 * e * LANES + LANES);
+                float[] edge = new float[Gemm.EDGE];
                 transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, JavaKernels.workspace(1, e * LANES));
                 for (int g = 0; g < groups; g++) {
                     for (int p = 0; p < e; p++) {
                         Gemm.multiplyPacked(coutG, width, k, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,
-                                prod, (g * e + p) * yStride, width);
+                                prod, (g * e + p) * yStride, width, edge);
                     }
                 }
                 transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch);

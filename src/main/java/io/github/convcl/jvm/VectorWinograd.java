@@ -79,9 +79,17 @@ final class VectorWinograd {
         d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(out, o + 5 * os);
     }
 
+    /**
+     * Lanes from {@code xs[base + off]}, those at k and above from {@code xs[second + off]} (k = 8: none). This and
+     * {@link #blendLoad} stay under 35 bytecodes so that the JIT always inlines them: a vector returned from a call it
+     * does not inline is boxed (measured: 3.4 MB a call on resnet3x3 once other shapes had shaped the profile).
+     */
     private static FloatVector load(float[] xs, int base, int second, int k, int off) {
-        FloatVector a = FloatVector.fromArray(S, xs, base + off);
-        return k == 8 ? a : a.blend(FloatVector.fromArray(S, xs, second + off), FROM[k]);
+        return k == 8 ? FloatVector.fromArray(S, xs, base + off) : blendLoad(xs, base, second, k, off);
+    }
+
+    private static FloatVector blendLoad(float[] xs, int base, int second, int k, int off) {
+        return FloatVector.fromArray(S, xs, base + off).blend(FloatVector.fromArray(S, xs, second + off), FROM[k]);
     }
 
     /**
