@@ -260,8 +260,9 @@ public final class Planner {
     /**
      * Whether the Java Winograd F(4,3) beats the direct GEMM: shaped for it, with enough channels per group (harmonic
      * mean of the reduction, depth taps x in, and out: {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3,
-     * {@code _3D} for a 3x3x3, {@code _1D} where one dimension of height and width has kernel 3) and enough tiles
-     * ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}).
+     * {@code _3D} for a 3x3x3, {@code _1D} where one dimension of height and width has kernel 3), enough tiles
+     * ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}) and transformed weights of at most
+     * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}.
      */
     static boolean javaWinogradPays(ConvSpec s) {
         if (!javaWinogradShaped(s)) {
@@ -274,7 +275,10 @@ public final class Planner {
         long tiles = (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + 3) / 4 : out[1]) * (k[2] == 3 ? (out[2] + 3) / 4 : out[2]);
         int least = !twoDims ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_1D
                 : k[0] == 3 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_3D : Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D;
-        return harmonic >= least && tiles >= Thresholds.JAVA_WINOGRAD_MIN_TILES;
+        long points = (k[1] == 3 ? 6L : 1L) * (k[2] == 3 ? 6L : 1L);
+        long weightBytes = points * k[0] * s.inPerGroup() * s.outChannels() * Float.BYTES;
+        return harmonic >= least && tiles >= Thresholds.JAVA_WINOGRAD_MIN_TILES
+                && weightBytes <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
     }
 
     /**

@@ -87,6 +87,12 @@ public final class Thresholds {
      * tiles) took 1.39 of the direct GEMM's time; 256 channels on 14x14, batch 2 (32 tiles), 0.50-0.62.
      */
     public static final int JAVA_WINOGRAD_MIN_TILES = 32;
+    /**
+     * Java Winograd: the most bytes of transformed weights (36 points x depth taps x C_in x C_out floats for a 3x3, 4x
+     * the weights), kept with the weight tensor; larger layers (2048 channels in and out) run the direct GEMM, whose
+     * packed weights are their own size.
+     */
+    public static final long JAVA_WINOGRAD_MAX_WEIGHT_BYTES = 256L << 20;
     /** Java transposed: output channels handled by one task. */
     public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
 
