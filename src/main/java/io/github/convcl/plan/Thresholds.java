@@ -40,7 +40,7 @@ public final class Thresholds {
      * (RGB stems and other thin inputs: each tile's few input rows stay in L1 across the row panels). Against the panel
      * path, one thread, per call alternated in one JVM (medians of 3 to 5 rounds, 1 to 3 JVMs): 3 into 32 channels
      * 0.49-0.78 of the time, 3 into 64 7x7 stride 2 (stem7x7s2) 0.75-0.91, 4 into 64 0.54-0.57, 8 into 64 0.64-0.73,
-     * 8 into 32 5x5 0.98-1.00; with 16 inputs 0.85-1.03 (inception5x5, 16 into 64), with 32 0.93-1.20 (strided layers
+     * 8 into 32 5x5 0.98-1.00; with 16 inputs 0.85-1.03 (inception5x5 16 into 32, 16 into 64), with 32 0.93-1.20 (strided layers
      * slower), with 128 1.08-1.13 (resnet3x3s2, conv1d_d4).
      */
     public static final int JAVA_ROW_TILE_MAX_INPUT_CHANNELS = 8;
