@@ -1,7 +1,6 @@
 // Steady-state Java convolutions reuse their workspaces: per call they allocate a few KiB, not their buffers.
 package io.github.convcl.jvm;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Planner;
@@ -22,6 +21,21 @@ class SteadyStateAllocationTest {
             sum += Math.max(0, a);
         }
         return sum;
+    }
+
+    /** Bytes allocated so far by each live thread, by name. */
+    static java.util.Map<String, Long> allocatedByThread() {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] ids = bean.getAllThreadIds();
+        long[] bytes = bean.getThreadAllocatedBytes(ids);
+        java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            var info = bean.getThreadInfo(ids[i]);
+            if (info != null && bytes[i] >= 0) {
+                byName.merge(info.getThreadName(), bytes[i], Long::sum);
+            }
+        }
+        return byName;
     }
 
     @Test
@@ -55,13 +69,25 @@ class SteadyStateAllocationTest {
                 }
             }
             int calls = 20;
+            var threadsBefore = allocatedByThread();
             long before = allocatedByAllThreads();
             for (int i = 0; i < calls; i++) {
                 JavaKernels.run(algorithm, s, x, w, b, y);
             }
             long perCall = (allocatedByAllThreads() - before) / calls;
             long buffers = 4L * (x.length + y.length);
-            assertTrue(perCall < MAX_BYTES_PER_CALL, s + " allocated " + perCall + " bytes per call (its tensors: " + buffers + ")");
+            if (perCall >= MAX_BYTES_PER_CALL) {
+                // Where it went, for the failure message: bytes per call by thread (threads new since are counted whole).
+                StringBuilder where = new StringBuilder();
+                allocatedByThread().forEach((name, bytes) -> {
+                    long delta = (bytes - threadsBefore.getOrDefault(name, 0L)) / calls;
+                    if (delta > 1024) {
+                        where.append(' ').append(name).append('=').append(delta);
+                    }
+                });
+                org.junit.jupiter.api.Assertions.fail(s + " with " + algorithm + " allocated " + perCall + " bytes per call (its tensors: " + buffers
+                        + "); by thread:" + where);
+            }
         }
     }
 }
