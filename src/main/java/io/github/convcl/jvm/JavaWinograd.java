@@ -385,9 +385,14 @@ final class JavaWinograd {
                 int kz = row % l.kd;
                 int base = ch * l.channelFloats + kz * l.planeStep;
                 int dst = (ch / cinG) * l.e * vStride + panel + (kz * cinG + ch % cinG) * Gemm.NR;
+                if (Gemm.VECTOR && k == LANES) {
+                    VectorWinograd.inputTiles(l.ay, l.ax, l.pointOff, xs, base + at[0], v, dst, vStride, scratch);
+                    continue;
+                }
                 if (Gemm.VECTOR && twoRuns) {
-                    VectorWinograd.inputTiles(l.ay, l.ax, l.pointOff, xs, base + at[0], base + (k < LANES ? at[k] - k : 0), k, v, dst, vStride,
-                            scratch);
+                    // Tiles from two rows: each point's two runs blended once into a block, then the same transform.
+                    VectorWinograd.blendPoints(xs, base + at[0], base + at[k] - k, k, l.pointOff, l.e, gathered);
+                    VectorWinograd.inputTiles(l.ay, l.ax, l.gatheredOff, gathered, 0, v, dst, vStride, scratch);
                     continue;
                 }
                 // Tiles from three rows or more (or the portable path): the points gathered lane by lane first.
@@ -397,7 +402,7 @@ final class JavaWinograd {
                     }
                 }
                 if (Gemm.VECTOR) {
-                    VectorWinograd.inputTiles(l.ay, l.ax, l.gatheredOff, gathered, 0, 0, LANES, v, dst, vStride, scratch);
+                    VectorWinograd.inputTiles(l.ay, l.ax, l.gatheredOff, gathered, 0, v, dst, vStride, scratch);
                     continue;
                 }
                 Transforms.input(l.ay, l.ax, gathered);
@@ -443,7 +448,7 @@ final class JavaWinograd {
                             }
                             if (Gemm.VECTOR && l.mx == M && l.dx == 1) {
                                 for (int i = 0; i < l.my; i++) {
-                                    VectorWinograd.storeRow(scratch, i * l.ax * LANES, y, at + i * l.dy * ow, t, u);
+                                    VectorWinograd.storeRow(scratch, i * l.ax * LANES, l.e * LANES, y, at + i * l.dy * ow, t, u);
                                 }
                                 continue;
                             }

@@ -35,38 +35,48 @@ final class VectorWinograd {
     }
 
     /**
-     * The input transform of one channel's 8 tiles, read from the split layout (or a gathered block) and written to the
-     * packed panels: point p of tile t is {@code xs[base + pointOff[p] + t]} for t &lt; k and
-     * {@code xs[second + pointOff[p] + t]} for the others (two rows of tiles: two loads and a blend); V point p goes to
-     * {@code v[dst + p*vStride]} (8 floats). {@code t} holds E x 8 floats.
+     * The input transform of one channel's 8 tiles side by side, read from the split layout (or a block of blended
+     * points) and written to the packed panels: point p of tile t is {@code xs[base + pointOff[p] + t]}; V point p goes
+     * to {@code v[dst + p*vStride]} (8 floats). {@code t} holds E x 8 floats.
+     * <p>
+     * No method here takes or returns a vector: one the JIT leaves out of line is boxed, and large methods of Vector API
+     * calls leave some out of line once other shapes have shaped the profile (measured: 3.2-3.4 MB a call on resnet3x3
+     * in some full test runs), so each method keeps its vectors local and stays small.
      */
-    static void inputTiles(int ay, int ax, int[] pointOff, float[] xs, int base, int second, int k, float[] v, int dst, int vStride,
-                           float[] t) {
-        int e = ay * ax;
+    static void inputTiles(int ay, int ax, int[] pointOff, float[] xs, int base, float[] v, int dst, int vStride, float[] t) {
         if (ay == 1 || ax == 1) {
             // One dimension: six points in a row (or a column), one transform.
-            inputPoints(xs, base, second, k, pointOff, 0, 1, v, dst, vStride);
+            inputPoints(xs, base, pointOff, 0, v, dst, vStride);
             return;
         }
         for (int a = 0; a < ay; a++) {
-            inputPoints(xs, base, second, k, pointOff, a * ax, 1, t, a * ax * 8, 8);
+            inputPoints(xs, base, pointOff, a * ax, t, a * ax * 8, 8);
         }
         for (int b = 0; b < ax; b++) {
-            inputPoints(t, b * 8, 0, 8, COLUMN, 0, 1, v, dst + b * vStride, ax * vStride);
+            inputPoints(t, b * 8, COLUMN, 0, v, dst + b * vStride, ax * vStride);
         }
     }
 
     /**
-     * Six points p0 + i*ps (offsets from pointOff) of the split layout (or of a block of transformed rows), transformed,
-     * to {@code out[o + i*os]}.
+     * Tiles from two rows: point p's lanes from {@code xs[base + pointOff[p]]}, those at k and above from
+     * {@code xs[second + pointOff[p]]}, blended into {@code out[p*8]} for the e points.
      */
-    private static void inputPoints(float[] xs, int base, int second, int k, int[] pointOff, int p0, int ps, float[] out, int o, int os) {
-        FloatVector d0 = load(xs, base, second, k, pointOff[p0]);
-        FloatVector d1 = load(xs, base, second, k, pointOff[p0 + ps]);
-        FloatVector d2 = load(xs, base, second, k, pointOff[p0 + 2 * ps]);
-        FloatVector d3 = load(xs, base, second, k, pointOff[p0 + 3 * ps]);
-        FloatVector d4 = load(xs, base, second, k, pointOff[p0 + 4 * ps]);
-        FloatVector d5 = load(xs, base, second, k, pointOff[p0 + 5 * ps]);
+    static void blendPoints(float[] xs, int base, int second, int k, int[] pointOff, int e, float[] out) {
+        VectorMask<Float> from = FROM[k];
+        for (int p = 0; p < e; p++) {
+            FloatVector.fromArray(S, xs, base + pointOff[p]).blend(FloatVector.fromArray(S, xs, second + pointOff[p]), from)
+                    .intoArray(out, p * 8);
+        }
+    }
+
+    /** Six points p0 to p0 + 5 (offsets from pointOff) from {@code xs[base]}, transformed, to {@code out[o + i*os]}. */
+    private static void inputPoints(float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
+        FloatVector d0 = FloatVector.fromArray(S, xs, base + pointOff[p0]);
+        FloatVector d1 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 1]);
+        FloatVector d2 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 2]);
+        FloatVector d3 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 3]);
+        FloatVector d4 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 4]);
+        FloatVector d5 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 5]);
         FloatVector sum12 = d1.add(d2);
         FloatVector dif12 = d1.sub(d2);
         FloatVector dif31 = d3.sub(d1);
@@ -77,19 +87,6 @@ final class VectorWinograd {
         dif42.add(dif31.mul(2f)).intoArray(out, o + 3 * os);
         dif42.sub(dif31.mul(2f)).intoArray(out, o + 4 * os);
         d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(out, o + 5 * os);
-    }
-
-    /**
-     * Lanes from {@code xs[base + off]}, those at k and above from {@code xs[second + off]} (k = 8: none). This and
-     * {@link #blendLoad} stay under 35 bytecodes so that the JIT always inlines them: a vector returned from a call it
-     * does not inline is boxed (measured: 3.4 MB a call on resnet3x3 once other shapes had shaped the profile).
-     */
-    private static FloatVector load(float[] xs, int base, int second, int k, int off) {
-        return k == 8 ? FloatVector.fromArray(S, xs, base + off) : blendLoad(xs, base, second, k, off);
-    }
-
-    private static FloatVector blendLoad(float[] xs, int base, int second, int k, int off) {
-        return FloatVector.fromArray(S, xs, base + off).blend(FloatVector.fromArray(S, xs, second + off), FROM[k]);
     }
 
     /**
@@ -129,33 +126,19 @@ final class VectorWinograd {
 
     /**
      * One output row of tiles t0 to t1 - 1 side by side, 4 outputs each: output j of tile tt (at {@code t[from + j*8 +
-     * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of 8 lanes are transposed by interleaving twice, so
-     * that two tiles' outputs are one 8-float store.
+     * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of 8 lanes are transposed by interleaving twice
+     * (half of a's lanes and the same of b's, alternating: two one-vector permutes and a blend), each step its own
+     * method through {@code t[mid .. mid + 32)}, so that two tiles' outputs are one 8-float store.
      */
-    static void storeRow(float[] t, int from, float[] y, int row, int t0, int t1) {
-        FloatVector o0 = FloatVector.fromArray(S, t, from);
-        FloatVector o1 = FloatVector.fromArray(S, t, from + 8);
-        FloatVector o2 = FloatVector.fromArray(S, t, from + 16);
-        FloatVector o3 = FloatVector.fromArray(S, t, from + 24);
-        // Interleaving a and b: half of a's lanes and the same of b's, alternating (a_i b_i ...), as two one-vector
-        // permutes and a blend (written out: a helper taking the shuffle as an argument is not intrinsified).
-        FloatVector low02 = o0.rearrange(LOW).blend(o2.rearrange(LOW), ODD);
-        FloatVector low13 = o1.rearrange(LOW).blend(o3.rearrange(LOW), ODD);
-        FloatVector high02 = o0.rearrange(HIGH).blend(o2.rearrange(HIGH), ODD);
-        FloatVector high13 = o1.rearrange(HIGH).blend(o3.rearrange(HIGH), ODD);
-        // Pair k (tiles 2k and 2k + 1) is one store when both tiles are in [t0, t1); the others one by one after.
-        // (Inline: a vector passed to a method that is not inlined is boxed.)
-        if (t0 <= 0 && 1 < t1) {
-            low02.rearrange(LOW).blend(low13.rearrange(LOW), ODD).intoArray(y, row - 4 * t0);
-        }
-        if (t0 <= 2 && 3 < t1) {
-            low02.rearrange(HIGH).blend(low13.rearrange(HIGH), ODD).intoArray(y, row + 4 * (2 - t0));
-        }
-        if (t0 <= 4 && 5 < t1) {
-            high02.rearrange(LOW).blend(high13.rearrange(LOW), ODD).intoArray(y, row + 4 * (4 - t0));
-        }
-        if (t0 <= 6 && 7 < t1) {
-            high02.rearrange(HIGH).blend(high13.rearrange(HIGH), ODD).intoArray(y, row + 4 * (6 - t0));
+    static void storeRow(float[] t, int from, int mid, float[] y, int row, int t0, int t1) {
+        // Outputs o_j = t[from + 8j]: first (o0, o2) and (o1, o3), giving low02, high02, low13, high13; then
+        // (low02, low13) and (high02, high13), giving tiles 0-1, 2-3, 4-5 and 6-7 (4 outputs each), 8 floats apart.
+        interleave(t, from, from + 16, from + 8, from + 24, t, mid);
+        interleave(t, mid, mid + 16, mid + 8, mid + 24, t, mid);
+        for (int pair = 0; pair < 8; pair += 2) {
+            if (t0 <= pair && pair + 1 < t1) {
+                FloatVector.fromArray(S, t, mid + pair * 4).intoArray(y, row + 4 * (pair - t0));
+            }
         }
         for (int u = t0; u < t1; u++) {
             int pair = u & ~1;
@@ -165,6 +148,26 @@ final class VectorWinograd {
                 }
             }
         }
+    }
+
+    /**
+     * From a = t[a0], b = t[b0], c = t[c0], d = t[d0] (8 floats each; read before anything is written): a and b
+     * interleaved, lanes 0-3 then lanes 4-7, to {@code out[o]} and {@code out[o + 8]}; c and d the same to
+     * {@code out[o + 16]} and {@code out[o + 24]}.
+     */
+    private static void interleave(float[] t, int a0, int b0, int c0, int d0, float[] out, int o) {
+        FloatVector a = FloatVector.fromArray(S, t, a0);
+        FloatVector b = FloatVector.fromArray(S, t, b0);
+        FloatVector c = FloatVector.fromArray(S, t, c0);
+        FloatVector d = FloatVector.fromArray(S, t, d0);
+        FloatVector lowAB = a.rearrange(LOW).blend(b.rearrange(LOW), ODD);
+        FloatVector lowCD = c.rearrange(LOW).blend(d.rearrange(LOW), ODD);
+        FloatVector highAB = a.rearrange(HIGH).blend(b.rearrange(HIGH), ODD);
+        FloatVector highCD = c.rearrange(HIGH).blend(d.rearrange(HIGH), ODD);
+        lowAB.intoArray(out, o);
+        highAB.intoArray(out, o + 8);
+        lowCD.intoArray(out, o + 16);
+        highCD.intoArray(out, o + 24);
     }
 
     /**

@@ -111,7 +111,7 @@ class JavaWinogradTest {
         JavaWinograd.Transforms.input(ay, ax, plain);
         float[] vector = new float[e * 8 + 8];
         if (Gemm.VECTOR) {
-            VectorWinograd.inputTiles(ay, ax, offsets, d, 0, 0, 8, vector, 0, 8, new float[e * 8]);
+            VectorWinograd.inputTiles(ay, ax, offsets, d, 0, vector, 0, 8, new float[e * 8]);
         }
         for (int t = 0; t < 8; t++) {
             double[][] want = sandwich(BT, d, ay, ax, BT, t);
