@@ -21,9 +21,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class JavaWinogradTest {
-    /** The documented accuracy of the Winograd plans (README): error within this fraction of sum|w*x| per output. */
-    static final double WINOGRAD_RELATIVE = 1e-5;
-
     static Stream<Arguments> layers() {
         return Stream.of(
                 Arguments.of("2d, bias, sizes not a multiple of the tile",
@@ -69,7 +66,7 @@ class JavaWinogradTest {
         List<Plan> plans = Planner.applicable(s, io.github.convcl.plan.DeviceFacts.java()).stream()
                 .filter(p -> p.algorithm() == Algorithm.JAVA_WINOGRAD).toList();
         assertEquals(1, plans.size(), "offered");
-        TestSupport.assertPlansMatchReference(new JavaBackend(), name, s, plans, WINOGRAD_RELATIVE);
+        TestSupport.assertPlansMatchReference(new JavaBackend(), name, s, plans, TestSupport.WINOGRAD_RELATIVE);
     }
 
     /** B^T and A^T of F(4,3) (interpolation points 0, 1, -1, 2, -2 and infinity). */

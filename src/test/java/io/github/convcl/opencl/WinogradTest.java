@@ -21,12 +21,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class WinogradTest extends OpenClCpuFixture {
-    /**
-     * The documented accuracy of the Winograd plans: error within this fraction of sum|w*x| (README). Measured on the
-     * golden cases and these layers: F(2,3) about 1e-7, F(4,3) a few 1e-7 (the direct kernels about 1e-7).
-     */
-    static final double WINOGRAD_RELATIVE = 1e-5;
-
     static Stream<Arguments> layers() {
         return Stream.of(
                 Arguments.of("2d, bias, sizes not a multiple of the tile",
@@ -52,7 +46,7 @@ class WinogradTest extends OpenClCpuFixture {
         int threes = (int) java.util.Arrays.stream(s.kernel()).filter(k -> k == 3).count();
         assertTrue(plans.stream().anyMatch(p -> p.algorithm() == Algorithm.CL_WINOGRAD_F2), "F(2,3) offered");
         assertEquals(threes <= 2, plans.stream().anyMatch(p -> p.algorithm() == Algorithm.CL_WINOGRAD_F4), "F(4,3) offered");
-        TestSupport.assertPlansMatchReference(cl.backend(), name, s, plans, WINOGRAD_RELATIVE);
+        TestSupport.assertPlansMatchReference(cl.backend(), name, s, plans, TestSupport.WINOGRAD_RELATIVE);
     }
 
     @Test
