@@ -609,6 +609,29 @@ public final class JavaKernels {
         }
     }
 
+    /**
+     * One input row of {@code n} floats at {@code x[srcRow]}, padded by {@code mode} with {@code before} columns in front
+     * to a padded width {@code padded}, written to {@code out[at .. at + len)} (zeros past the padded width).
+     */
+    static void padRow(float[] x, int srcRow, int n, int before, int padded, PaddingMode mode, float[] out, int at, int len) {
+        for (int xp = 0; xp < before; xp++) {
+            out[at + xp] = paddedValue(x, srcRow, n, before, padded, mode, xp);
+        }
+        System.arraycopy(x, srcRow, out, at + before, n);
+        for (int xp = before + n; xp < len; xp++) {
+            out[at + xp] = paddedValue(x, srcRow, n, before, padded, mode, xp);
+        }
+    }
+
+    /** Padded column {@code xp} of such a row: the padding mode's source, or zero (also past the padded width). */
+    static float paddedValue(float[] x, int srcRow, int n, int before, int padded, PaddingMode mode, int xp) {
+        if (xp >= padded) {
+            return 0f;
+        }
+        int ix = mode.source(xp - before, n);
+        return ix < 0 ? 0f : x[srcRow + ix];
+    }
+
     /** Sizes of one convolution extended to three spatial dimensions, with the index arithmetic on them. */
     private static final class Geometry {
         final int[] in;
@@ -816,16 +839,7 @@ public final class JavaKernels {
                         java.util.Arrays.fill(xp, row, row + wp, 0f);
                         continue;
                     }
-                    int srcRow = src + (iz * in[1] + iy) * in[2];
-                    for (int xq = 0; xq < before[2]; xq++) {
-                        int ix = mode.source(xq - before[2], in[2]);
-                        xp[row + xq] = ix < 0 ? 0f : x[srcRow + ix];
-                    }
-                    System.arraycopy(x, srcRow, xp, row + before[2], in[2]);
-                    for (int xq = before[2] + in[2]; xq < wp; xq++) {
-                        int ix = mode.source(xq - before[2], in[2]);
-                        xp[row + xq] = ix < 0 ? 0f : x[srcRow + ix];
-                    }
+                    padRow(x, src + (iz * in[1] + iy) * in[2], in[2], before[2], wp, mode, xp, row, wp);
                 }
             }
         }
@@ -882,11 +896,7 @@ public final class JavaKernels {
 
         /** The value at padded column {@code xpos} of an input row: the padding mode's source, or zero. */
         private float edge(float[] x, int srcRow, int xpos, int before, int wp) {
-            if (xpos >= wp) {
-                return 0f;
-            }
-            int ix = mode.source(xpos - before, in[2]);
-            return ix < 0 ? 0f : x[srcRow + ix];
+            return paddedValue(x, srcRow, in[2], before, wp, mode, xpos);
         }
 
         private static int ceilDiv(int a, int b) {

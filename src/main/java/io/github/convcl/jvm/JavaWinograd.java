@@ -106,15 +106,16 @@ final class JavaWinograd {
 
         /** Tiles of images [n0, n0 + count): the split-layout offset of each tile's point (0, 0), etc. */
         Columns columns(int n0, int count) {
-            int total = 0;
+            // Tile rows of every row residue times tiles of every column residue, per depth plane and image.
+            int tileRows = 0;
             for (int ry = 0; ry < Math.min(dy, out[1]); ry++) {
-                int ty = ceilDiv(ceilDiv(out[1] - ry, dy), my);
-                for (int rx = 0; rx < Math.min(dx, out[2]); rx++) {
-                    total += ty * ceilDiv(ceilDiv(out[2] - rx, dx), mx);
-                }
+                tileRows += ceilDiv(ceilDiv(out[1] - ry, dy), my);
             }
-            total *= count * out[0];
-            Columns c = new Columns(total);
+            int tileCols = 0;
+            for (int rx = 0; rx < Math.min(dx, out[2]); rx++) {
+                tileCols += ceilDiv(ceilDiv(out[2] - rx, dx), mx);
+            }
+            Columns c = new Columns(count * out[0] * tileRows * tileCols);
             int j = 0;
             for (int n = 0; n < count; n++) {
                 for (int oz = 0; oz < out[0]; oz++) {
@@ -143,7 +144,7 @@ final class JavaWinograd {
         void split(float[] x, int n, int c, float[] xs, int dst) {
             PaddingMode mode = s.paddingMode();
             int src = (n * s.inChannels() + c) * in[0] * in[1] * in[2];
-            float[] padRow = phases == 1 ? null : new float[rowLen];
+            float[] paddedRow = phases == 1 ? null : new float[rowLen];
             for (int zp = 0; zp < padded[0]; zp++) {
                 int iz = mode.source(zp - before[0], in[0]);
                 for (int yp = 0; yp < hs; yp++) {
@@ -155,38 +156,18 @@ final class JavaWinograd {
                     }
                     int srcRow = src + (iz * in[1] + iy) * in[2];
                     if (phases == 1) {
-                        padRow(x, srcRow, xs, row, mode);
+                        JavaKernels.padRow(x, srcRow, in[2], before[2], padded[2], mode, xs, row, rowLen);
                         continue;
                     }
                     // The padded row, then its phases: phase ph, column t is padded column t*phases + ph.
-                    padRow(x, srcRow, padRow, 0, mode);
+                    JavaKernels.padRow(x, srcRow, in[2], before[2], padded[2], mode, paddedRow, 0, rowLen);
                     for (int t = 0, from = 0; t < q; t++, from += phases) {
                         for (int ph = 0; ph < phases; ph++) {
-                            xs[row + ph * q + t] = padRow[from + ph];
+                            xs[row + ph * q + t] = paddedRow[from + ph];
                         }
                     }
                 }
             }
-        }
-
-        /** One input row, padded by the padding mode and zero-extended, to {@code out[at .. at + rowLen)}. */
-        private void padRow(float[] x, int srcRow, float[] out, int at, PaddingMode mode) {
-            for (int xp = 0; xp < before[2]; xp++) {
-                out[at + xp] = value(x, srcRow, xp, mode);
-            }
-            System.arraycopy(x, srcRow, out, at + before[2], in[2]);
-            for (int xp = before[2] + in[2]; xp < rowLen; xp++) {
-                out[at + xp] = value(x, srcRow, xp, mode);
-            }
-        }
-
-        /** Padded column {@code xp} of an input row: through the padding mode, zero outside the padded row. */
-        private float value(float[] x, int srcRow, int xp, PaddingMode mode) {
-            if (xp >= padded[2]) {
-                return 0f;
-            }
-            int ix = mode.source(xp - before[2], in[2]);
-            return ix < 0 ? 0f : x[srcRow + ix];
         }
     }
 
