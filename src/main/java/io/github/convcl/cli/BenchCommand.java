@@ -9,6 +9,7 @@ import io.github.convcl.golden.GoldenSuite;
 import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.jvm.CpuInfo;
 import io.github.convcl.jvm.JavaBackend;
+import io.github.convcl.jvm.JavaBench;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.opencl.OpenClBackend;
 import io.github.convcl.spec.ConvSpec;
@@ -230,8 +231,8 @@ final class BenchCommand implements Callable<Integer> {
                     .append(r.check()).append(" |\n");
         }
         if (coreCheckBefore > 0) {
-            md.append(String.format(Locale.ROOT, "%nCore check (Java 6x16 tile, %s): %.1f GFLOP/s before, %.1f after.%n",
-                    JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter));
+            md.append(String.format(Locale.ROOT, "%nCore check (Java %s tile, %s): %.1f GFLOP/s before, %.1f after.%n",
+                    JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter));
         }
         if (ref != null) {
             md.append(String.format(Locale.ROOT, "%nGeometric mean of ConvCL / %s time: %.3f over %d layers", ref, geomean(rows),
@@ -276,8 +277,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (coreCheckBefore > 0) {
             OptionalDouble nominal = CpuInfo.read().peakGflops(JavaBackend.threads());
-            System.out.printf(Locale.ROOT, "core check (Java 6x16 tile on L1 data, %s): %.1f GFLOP/s before, %.1f after%s%n",
-                    JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
+            System.out.printf(Locale.ROOT, "core check (Java %s tile on L1 data, %s): %.1f GFLOP/s before, %.1f after%s%n",
+                    JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
                     nominal.isPresent() ? String.format(Locale.ROOT, " (nominal peak %.1f)", nominal.getAsDouble()) : "");
         }
         if (reference != null) {

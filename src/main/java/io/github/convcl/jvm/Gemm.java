@@ -22,10 +22,31 @@ final class Gemm {
     static final int NR = 16;
     /** Reduction block: a 16-column panel slice of B (KC x 16 floats, 16 KiB) stays in L1 across row panels. */
     static final int KC = 256;
-    /** Floats of an edge scratch: a 6 x 16 tile, then six row biases. */
-    static final int EDGE = 6 * NR + 6;
+    /** Floats of an edge scratch: a 6 x 16 tile, then the row biases of a tile (up to twelve). */
+    static final int EDGE = 6 * NR + 12;
+    /**
+     * True when pairs of full 6-row panels run as one 12x16 tile of 512-bit vectors ({@link WideGemm}): with
+     * {@code -Dconvcl.vectorBits=512} (or {@code 256} for the 6x16 tiles alone), else where the JVM's preferred
+     * vectors are 512 bits wide and its release is at least {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
+     */
+    static final boolean WIDE = VECTOR && wideTiles(System.getProperty("convcl.vectorBits"));
 
     private Gemm() {
+    }
+
+    static boolean wideTiles(String bits) {
+        if ("512".equals(bits) || "256".equals(bits)) {
+            return "512".equals(bits);
+        }
+        return Runtime.version().feature() >= Thresholds.JAVA_WIDE_TILES_MIN_JDK && WideGemm.preferred();
+    }
+
+    /**
+     * Rows the tiles at row {@code i} cover: 12 where {@link #WIDE} pairs this 6-row panel with the next (both
+     * full, no padding rows), else the panel's {@link #height}.
+     */
+    static int step(int m, int mr, int i) {
+        return WIDE && mr == 6 && i + 12 <= Math.min(m, sixRows(m)) ? 12 : height(m, mr, i);
     }
 
     /** Rows per A panel for M rows: 6 (twelve accumulators) unless 4 wastes less on padding rows. */
@@ -160,7 +181,7 @@ final class Gemm {
             // C is written in runs along its rows (column slices across all rows scatter the stores over as many rows
             // as C has) while each slice of B (at most 8 KiB) comes from L2 and the panel of A stays in L1.
             for (int i = 0, h; i < m; i += h) {
-                h = height(m, mr, i);
+                h = step(m, mr, i);
                 for (int j = 0; j < n; j += NR) {
                     tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias, biasOff);
                 }
@@ -220,7 +241,7 @@ final class Gemm {
         }
         int rowBias = 6 * NR;
         for (int i = 0, h; i < m; i += h) {
-            h = height(m, mr, i);
+            h = step(m, mr, i);
             int rows = Math.min(h, m - i);
             for (int r = 0; r < h; r++) {
                 scratch[rowBias + r] = bias == null || r >= rows ? 0f : bias[biasOff + i + r];
@@ -242,7 +263,9 @@ final class Gemm {
 
     private static void rowTile(int mr, int k, float[] pa, int aIdx, float[] x, int base, int[] offs, float[] rb, int rbOff,
                                 float[] c, int ci, int ldc) {
-        if (mr == 6) {
+        if (mr == 12) {
+            WideGemm.rowTile12x16(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc);
+        } else if (mr == 6) {
             VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
         } else {
             VectorGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
@@ -257,7 +280,7 @@ final class Gemm {
     private static void panelColumn(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                     float[] c, int ci, int ldc, int cols, float[] edge) {
         for (int i = 0, h; i < m; i += h) {
-            h = height(m, mr, i);
+            h = step(m, mr, i);
             tileAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, false, null, 0);
         }
     }
@@ -268,14 +291,24 @@ final class Gemm {
      */
     private static void tileAt(int m, int k, int i, int h, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                float[] c, int ci, int ldc, int cols, float[] edge, boolean fresh, float[] bias, int biasOff) {
+        if (h == 12 && cols < NR) {
+            tileAt(m, k, i, 6, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
+            tileAt(m, k, i + 6, 6, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
+            return;
+        }
         int rowBias = 6 * NR;
         int rows = Math.min(h, m - i);
-        int aIdx = paOff + i * k + k0 * h;
+        int aIdx = paOff + i * k + k0 * Math.min(h, 6);
         int at = ci + i * ldc;
         if (fresh) {
             for (int r = 0; r < h; r++) {
                 edge[rowBias + r] = bias == null || r >= rows ? 0f : bias[biasOff + i + r];
             }
+        }
+        if (h == 12) {
+            // a pair of 6-row panels: the second one's slice of this reduction block is 6 x K floats further on
+            WideGemm.tile12x16(kb, pa, aIdx, aIdx + 6 * k, pb, bIdx, c, at, ldc, fresh ? edge : null, rowBias);
+            return;
         }
         if (rows == h && cols == NR) {
             tile(h, kb, pa, aIdx, pb, bIdx, c, at, ldc, fresh ? edge : null, rowBias);

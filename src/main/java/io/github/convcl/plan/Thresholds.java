@@ -16,6 +16,15 @@ public final class Thresholds {
     /** Java direct GEMM and depthwise: the padded copy of the input holds at most this many bytes (but one image). */
     public static final long JAVA_PADDED_WORKSPACE_BYTES = 64L << 20;
     /**
+     * Lowest JDK release whose JIT keeps 512-bit Vector API tiles intrinsic beside the 256-bit ones. Measured on an
+     * AVX-512 EPYC (2026-11-23, L1-resident tile loop): JDK 25 ran the 12x16 512-bit tile at 167 GFLOP/s on one
+     * core against 103 for the 6x16 256-bit tile; JDK 17 ran it at 115 only in a JVM that used no 256-bit vector,
+     * and at 6-7 GFLOP/s (not intrinsified: "missing constant" in -XX:+PrintIntrinsics) once 256-bit vectors had
+     * been used, as every other Java kernel here does. JDK 18-24 were not measured, so they keep the 6x16 tiles.
+     */
+    public static final int JAVA_WIDE_TILES_MIN_JDK = 25;
+
+    /**
      * Java direct GEMM: tasks per core. Finer than {@link #JAVA_TASKS_PER_CORE} because on a VM whose cores run at
      * unequal speeds the work-stealing pool balances better: resnet3x3s2 43.5 -> 46.6% of peak at 8 (deep3x3 and
      * resnet3x3 unchanged within noise), measured side by side in one JVM.

@@ -68,7 +68,7 @@ class BenchTuneCommandTest {
                 "--layers", "small3x3", "--threads", "1");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("backend: java on Java " + Runtime.version().feature() + ", 1 thread"), r.out());
-        assertTrue(r.out().contains("core check (Java 6x16 tile on L1 data, 1 thread)") || !r.out().contains("core check"), r.out());
+        assertTrue(r.out().contains("core check (Java " + io.github.convcl.jvm.JavaBench.coreTile() + " tile on L1 data, 1 thread)") || !r.out().contains("core check"), r.out());
         assertEquals(before, JavaBackend.threads(), "the count the process had");
         CliRun bad = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--threads", "0");
         assertEquals(2, bad.exit(), "a count out of range is a usage error");
