@@ -144,7 +144,9 @@ final class JavaWinograd {
         void split(float[] x, int n, int c, float[] xs, int dst) {
             PaddingMode mode = s.paddingMode();
             int src = (n * s.inChannels() + c) * in[0] * in[1] * in[2];
-            float[] paddedRow = phases == 1 ? null : new float[rowLen];
+            // The task's scratch row (slot 1; a new row per channel was 4 MB of garbage a call on conv1d_k3, and
+            // first touches of fresh heap cost up to 20 ms a call on this project's VMs).
+            float[] paddedRow = phases == 1 ? null : JavaKernels.workspace(1, rowLen);
             for (int zp = 0; zp < padded[0]; zp++) {
                 int iz = mode.source(zp - before[0], in[0]);
                 for (int yp = 0; yp < hs; yp++) {
@@ -161,9 +163,9 @@ final class JavaWinograd {
                     }
                     // The padded row, then its phases: phase ph, column t is padded column t*phases + ph.
                     JavaKernels.padRow(x, srcRow, in[2], before[2], padded[2], mode, paddedRow, 0, rowLen);
-                    for (int t = 0, from = 0; t < q; t++, from += phases) {
-                        for (int ph = 0; ph < phases; ph++) {
-                            xs[row + ph * q + t] = paddedRow[from + ph];
+                    for (int ph = 0; ph < phases; ph++) {
+                        for (int t = 0, at = row + ph * q, from = ph; t < q; t++, from += phases) {
+                            xs[at + t] = paddedRow[from];
                         }
                     }
                 }

@@ -50,7 +50,9 @@ class SteadyStateAllocationTest {
                 ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(128).kernel(1).build(),
                 ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(64).kernel(3).padding(1).groups(64).build(),
                 ConvSpec.convTranspose(2).input(1, 64, 16, 16).outChannels(32).kernel(4).stride(2).padding(1).build(),
-                ConvSpec.conv(3).input(1, 8, 12, 12, 12).outChannels(16).kernel(3).padding(1).build());
+                ConvSpec.conv(3).input(1, 8, 12, 12, 12).outChannels(16).kernel(3).padding(1).build(),
+                // Winograd in one dimension: each channel's row is split into phases through a scratch row
+                ConvSpec.conv(1).input(1, 256, 1024).outChannels(256).kernel(3).padding(1).bias(false).build());
         for (ConvSpec s : layers) {
             float[] x = new float[(int) s.inputElements()];
             float[] w = new float[(int) s.weightElements()];
