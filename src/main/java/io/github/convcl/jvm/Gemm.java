@@ -25,7 +25,7 @@ final class Gemm {
     /** Floats of an edge scratch: a 6 x 16 tile, then the row biases of a tile (up to twelve). */
     static final int EDGE = 6 * NR + 12;
     /**
-     * True when pairs of full 6-row panels run as one 12x16 tile of 512-bit vectors ({@link WideGemm}): with
+     * True when pairs of full panels of one height run as one 12x16 or 8x16 tile of 512-bit vectors ({@link WideGemm}): with
      * {@code -Dconvcl.vectorBits=512} (or {@code 256} for the 6x16 tiles alone), else where the JVM's preferred
      * vectors are 512 bits wide and its release is at least {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
      */
@@ -42,11 +42,17 @@ final class Gemm {
     }
 
     /**
-     * Rows the tiles at row {@code i} cover: 12 where {@link #WIDE} pairs this 6-row panel with the next (both
-     * full, no padding rows), else the panel's {@link #height}.
+     * Rows the tiles at row {@code i} cover: twice the panel's {@link #height} (12 or 8) where {@link #WIDE} pairs the
+     * panel with the next one of the same height (both full, no padding rows), else the height.
      */
     static int step(int m, int mr, int i) {
-        return WIDE && mr == 6 && i + 12 <= Math.min(m, sixRows(m)) ? 12 : height(m, mr, i);
+        int h = height(m, mr, i);
+        return WIDE && i + 2 * h <= m && height(m, mr, i + h) == h ? 2 * h : h;
+    }
+
+    /** Rows of each A panel under a tile of {@code h} rows from {@link #step}. */
+    private static int panelRows(int h) {
+        return h > 6 ? h / 2 : h;
     }
 
     /** Rows per A panel for M rows: 6 (twelve accumulators) unless 4 wastes less on padding rows. */
@@ -265,6 +271,8 @@ final class Gemm {
                                 float[] c, int ci, int ldc) {
         if (mr == 12) {
             WideGemm.rowTile12x16(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc);
+        } else if (mr == 8) {
+            WideGemm.rowTile8x16(k, pa, aIdx, aIdx + 4 * k, x, base, offs, rb, rbOff, c, ci, ldc);
         } else if (mr == 6) {
             VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
         } else {
@@ -291,14 +299,15 @@ final class Gemm {
      */
     private static void tileAt(int m, int k, int i, int h, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                float[] c, int ci, int ldc, int cols, float[] edge, boolean fresh, float[] bias, int biasOff) {
-        if (h == 12 && cols < NR) {
-            tileAt(m, k, i, 6, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
-            tileAt(m, k, i + 6, 6, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
+        int panel = panelRows(h);
+        if (panel < h && cols < NR) {
+            tileAt(m, k, i, panel, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
+            tileAt(m, k, i + panel, panel, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
             return;
         }
         int rowBias = 6 * NR;
         int rows = Math.min(h, m - i);
-        int aIdx = paOff + i * k + k0 * Math.min(h, 6);
+        int aIdx = paOff + i * k + k0 * panel;
         int at = ci + i * ldc;
         if (fresh) {
             for (int r = 0; r < h; r++) {
@@ -308,6 +317,10 @@ final class Gemm {
         if (h == 12) {
             // a pair of 6-row panels: the second one's slice of this reduction block is 6 x K floats further on
             WideGemm.tile12x16(kb, pa, aIdx, aIdx + 6 * k, pb, bIdx, c, at, ldc, fresh ? edge : null, rowBias);
+            return;
+        }
+        if (h == 8) {
+            WideGemm.tile8x16(kb, pa, aIdx, aIdx + 4 * k, pb, bIdx, c, at, ldc, fresh ? edge : null, rowBias);
             return;
         }
         if (rows == h && cols == NR) {

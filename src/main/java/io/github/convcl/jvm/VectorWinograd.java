@@ -128,7 +128,9 @@ final class VectorWinograd {
      * One output row of tiles t0 to t1 - 1 side by side, 4 outputs each: output j of tile tt (at {@code t[from + j*8 +
      * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of 8 lanes are transposed by interleaving twice
      * (half of a's lanes and the same of b's, alternating: two one-vector permutes and a blend), each step its own
-     * method through {@code t[mid .. mid + 32)}, so that two tiles' outputs are one 8-float store.
+     * method through {@code t[mid .. mid + 32)}, so that two tiles' outputs are one 8-float copy (a copy, not a vector
+     * load and store: measured on JDK 25 with the 512-bit GEMM tiles in use, a vector load here was sometimes left
+     * out of line and boxed, 1.2 MB a call on resnet3x3).
      */
     static void storeRow(float[] t, int from, int mid, float[] y, int row, int t0, int t1) {
         // Outputs o_j = t[from + 8j]: first (o0, o2) and (o1, o3), giving low02, high02, low13, high13; then
@@ -137,7 +139,7 @@ final class VectorWinograd {
         interleave(t, mid, mid + 16, mid + 8, mid + 24, t, mid);
         for (int pair = 0; pair < 8; pair += 2) {
             if (t0 <= pair && pair + 1 < t1) {
-                FloatVector.fromArray(S, t, mid + pair * 4).intoArray(y, row + 4 * (pair - t0));
+                System.arraycopy(t, mid + pair * 4, y, row + 4 * (pair - t0), 8);
             }
         }
         for (int u = t0; u < t1; u++) {

@@ -1,4 +1,4 @@
-// The AVX-512 tiles of the Java GEMM: 12x16 blocks of C, one 16-lane vector per row.
+// The AVX-512 tiles of the Java GEMM: 12x16 and 8x16 blocks of C, one 16-lane vector per row.
 package io.github.convcl.jvm;
 
 import jdk.incubator.vector.FloatVector;
@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Register tiles for 512-bit vectors on the same packed panels as {@link VectorGemm} (layouts in {@link Gemm}): two
- * adjacent 6-row panels of A against one 16-column panel of B, twelve accumulators of 16 lanes (AVX-512 has 32
- * registers); per reduction step one load of B, twelve broadcasts of A, twelve FMAs, twice the arithmetic of the
- * 6x16 tile per step. Only loaded when {@link Gemm#WIDE} is true.
+ * adjacent A panels of the same height (6 or 4 rows) against one 16-column panel of B, one 16-lane accumulator per
+ * row (AVX-512 has 32 registers); per reduction step one load of B, a broadcast of A and an FMA per row: twice the
+ * arithmetic of the 256-bit tile of one panel per step. Only loaded when {@link Gemm#WIDE} is true.
  */
 final class WideGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
@@ -87,8 +87,57 @@ final class WideGemm {
     }
 
     /**
+     * {@code C[8 x 16] += A x B} for the 4-row panels at {@code ai} and {@code ai2} (rows 0-3 and 4-7 of C); with
+     * {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead (C is only written).
+     */
+    static void tile8x16(int k, float[] pa, int ai, int ai2, float[] pb, int bi, float[] c, int ci, int ldc,
+                         float[] rb, int rbOff) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (rb == null) {
+            c0 = FloatVector.fromArray(S, c, ci);
+            c1 = FloatVector.fromArray(S, c, ci + ldc);
+            c2 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+            c6 = FloatVector.fromArray(S, c, ci + 6 * ldc);
+            c7 = FloatVector.fromArray(S, c, ci + 7 * ldc);
+        } else {
+            c0 = FloatVector.broadcast(S, rb[rbOff]);
+            c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c3 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c4 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c5 = FloatVector.broadcast(S, rb[rbOff + 5]);
+            c6 = FloatVector.broadcast(S, rb[rbOff + 6]);
+            c7 = FloatVector.broadcast(S, rb[rbOff + 7]);
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, pb, bi + kk * 16);
+            int a = ai + kk * 4;
+            int a2 = ai2 + kk * 4;
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, pa[a2]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, pa[a2 + 1]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, pa[a2 + 2]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, pa[a2 + 3]).fma(b, c7);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+        c6.intoArray(c, ci + 6 * ldc);
+        c7.intoArray(c, ci + 7 * ldc);
+    }
+
+    /**
      * The 12x16 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk A[r][kk] *
-     * x[base + offs[kk] + q]}, A's rows 0-5 from the panel at {@code ai}, 6-11 from {@code ai2} (see
+     * x[base + offs[kk] + q]}, A's rows 0-5 from the 6-row panel at {@code ai}, 6-11 from {@code ai2} (see
      * {@link Gemm#multiplyRows}).
      */
     static void rowTile12x16(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
@@ -134,5 +183,43 @@ final class WideGemm {
         c9.intoArray(c, ci + 9 * ldc);
         c10.intoArray(c, ci + 10 * ldc);
         c11.intoArray(c, ci + 11 * ldc);
+    }
+
+    /**
+     * The 8x16 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk A[r][kk] *
+     * x[base + offs[kk] + q]}, A's rows 0-3 from the 4-row panel at {@code ai}, 4-7 from {@code ai2} (see
+     * {@link Gemm#multiplyRows}).
+     */
+    static void rowTile8x16(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                            float[] c, int ci, int ldc) {
+        FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
+        FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c3 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c4 = FloatVector.broadcast(S, rb[rbOff + 4]);
+        FloatVector c5 = FloatVector.broadcast(S, rb[rbOff + 5]);
+        FloatVector c6 = FloatVector.broadcast(S, rb[rbOff + 6]);
+        FloatVector c7 = FloatVector.broadcast(S, rb[rbOff + 7]);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, x, base + offs[kk]);
+            int a = ai + kk * 4;
+            int a2 = ai2 + kk * 4;
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, pa[a2]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, pa[a2 + 1]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, pa[a2 + 2]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, pa[a2 + 3]).fma(b, c7);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+        c6.intoArray(c, ci + 6 * ldc);
+        c7.intoArray(c, ci + 7 * ldc);
     }
 }

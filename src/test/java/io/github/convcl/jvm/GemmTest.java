@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * into a C wider than {@link io.github.convcl.plan.Thresholds#JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES}).
  */
 class GemmTest {
-    private static final int[] ROWS = {1, 4, 5, 6, 10, 13, 24, 28, 30};
+    private static final int[] ROWS = {1, 4, 5, 6, 8, 10, 13, 20, 24, 28, 30, 32};
     private static final int[] COLUMNS = {1, 15, 16, 33, 300};
     private static final int[] DEPTHS = {1, 7, 64, 256, 300, 520};
 

@@ -1,4 +1,4 @@
-// The 512-bit 12x16 tiles against float64, in any JVM, and which JVMs pair the 6-row panels into them.
+// The 512-bit 12x16 and 8x16 tiles against float64, in any JVM, and which JVMs pair the 6-row panels into them.
 package io.github.convcl.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,62 +25,74 @@ class WideGemmTest {
         return v;
     }
 
-    /** Two 6-row panels of 300 steps, C added to (ldc 40, column offset 5) or started from the row values. */
+    /** Two panels (6 or 4 rows) of 300 steps, C added to (ldc 40, column offset 5) or started from the row values. */
     @Test
-    void packedTileAddsTwoPanelsIntoTwelveRows() {
+    void packedTilesAddTwoPanelsIntoTheirRows() {
         int k = 300;
         int ldc = 40;
-        float[] pa = data(12 * k + 7);
-        float[] pb = data(16 * k + 3);
-        float[] rb = data(15);
-        for (boolean fresh : new boolean[] {false, true}) {
-            float[] c = data(13 * ldc);
-            float[] before = c.clone();
-            WideGemm.tile12x16(k, pa, 7, 7 + 6 * k, pb, 3, c, 5, ldc, fresh ? rb : null, 2);
-            for (int r = 0; r < 13; r++) {
-                for (int q = 0; q < ldc; q++) {
-                    int at = r * ldc + q;
-                    if (r == 12 || q < 5 || q >= 21) {
-                        assertEquals(before[at], c[at], 0f, "wrote outside the tile at " + r + "," + q);
-                        continue;
+        for (int h : new int[] {6, 4}) {
+            float[] pa = data(2 * h * k + 7);
+            float[] pb = data(16 * k + 3);
+            float[] rb = data(15);
+            for (boolean fresh : new boolean[] {false, true}) {
+                float[] c = data((2 * h + 1) * ldc);
+                float[] before = c.clone();
+                if (h == 6) {
+                    WideGemm.tile12x16(k, pa, 7, 7 + h * k, pb, 3, c, 5, ldc, fresh ? rb : null, 2);
+                } else {
+                    WideGemm.tile8x16(k, pa, 7, 7 + h * k, pb, 3, c, 5, ldc, fresh ? rb : null, 2);
+                }
+                for (int r = 0; r <= 2 * h; r++) {
+                    for (int q = 0; q < ldc; q++) {
+                        int at = r * ldc + q;
+                        if (r == 2 * h || q < 5 || q >= 21) {
+                            assertEquals(before[at], c[at], 0f, h + "-row panels wrote outside the tile at " + r + "," + q);
+                            continue;
+                        }
+                        double e = fresh ? rb[2 + r] : before[at];
+                        for (int kk = 0; kk < k; kk++) {
+                            e += (double) pa[7 + (r / h) * h * k + kk * h + r % h] * pb[3 + kk * 16 + q - 5];
+                        }
+                        assertEquals(e, c[at], 1e-5 * k, h + "-row panels, " + (fresh ? "fresh" : "adding") + " at " + r + "," + q);
                     }
-                    double e = fresh ? rb[2 + r] : before[at];
-                    for (int kk = 0; kk < k; kk++) {
-                        e += (double) pa[7 + (r / 6) * 6 * k + kk * 6 + r % 6] * pb[3 + kk * 16 + q - 5];
-                    }
-                    assertEquals(e, c[at], 1e-5 * k, (fresh ? "fresh" : "adding") + " at " + r + "," + q);
                 }
             }
         }
     }
 
-    /** Rows read in place at per-step offsets, twelve output rows written from the row values. */
+    /** Rows read in place at per-step offsets, the output rows written from the row values. */
     @Test
-    void rowTileReadsItsInputRowsInPlace() {
+    void rowTilesReadTheirInputRowsInPlace() {
         int k = 37;
         int ldc = 50;
-        float[] pa = data(12 * k);
-        float[] x = data(2000);
-        int[] offs = new int[k];
-        for (int kk = 0; kk < k; kk++) {
-            offs[kk] = random.nextInt(1900);
-        }
-        float[] rb = data(12);
-        float[] c = data(12 * ldc);
-        float[] before = c.clone();
-        WideGemm.rowTile12x16(k, pa, 0, 6 * k, x, 11, offs, rb, 0, c, 3, ldc);
-        for (int r = 0; r < 12; r++) {
-            for (int q = 0; q < ldc; q++) {
-                int at = r * ldc + q;
-                if (q < 3 || q >= 19) {
-                    assertEquals(before[at], c[at], 0f, "wrote outside the tile at " + r + "," + q);
-                    continue;
+        for (int h : new int[] {6, 4}) {
+            float[] pa = data(2 * h * k);
+            float[] x = data(2000);
+            int[] offs = new int[k];
+            for (int kk = 0; kk < k; kk++) {
+                offs[kk] = random.nextInt(1900);
+            }
+            float[] rb = data(12);
+            float[] c = data(2 * h * ldc);
+            float[] before = c.clone();
+            if (h == 6) {
+                WideGemm.rowTile12x16(k, pa, 0, h * k, x, 11, offs, rb, 0, c, 3, ldc);
+            } else {
+                WideGemm.rowTile8x16(k, pa, 0, h * k, x, 11, offs, rb, 0, c, 3, ldc);
+            }
+            for (int r = 0; r < 2 * h; r++) {
+                for (int q = 0; q < ldc; q++) {
+                    int at = r * ldc + q;
+                    if (q < 3 || q >= 19) {
+                        assertEquals(before[at], c[at], 0f, h + "-row panels wrote outside the tile at " + r + "," + q);
+                        continue;
+                    }
+                    double e = rb[r];
+                    for (int kk = 0; kk < k; kk++) {
+                        e += (double) pa[(r / h) * h * k + kk * h + r % h] * x[11 + offs[kk] + q - 3];
+                    }
+                    assertEquals(e, c[at], 1e-5 * k, h + "-row panels at " + r + "," + q);
                 }
-                double e = rb[r];
-                for (int kk = 0; kk < k; kk++) {
-                    e += (double) pa[(r / 6) * 6 * k + kk * 6 + r % 6] * x[11 + offs[kk] + q - 3];
-                }
-                assertEquals(e, c[at], 1e-5 * k, "at " + r + "," + q);
             }
         }
     }
@@ -103,6 +115,9 @@ class WideGemmTest {
         assertEquals(12, Gemm.step(13, 6, 0));
         assertEquals(6, Gemm.step(13, 6, 12), "rows 12-17 of 13 are padded: no pair");
         assertEquals(4, Gemm.step(28, 6, 24), "28 rows end in 4-row panels");
-        assertEquals(4, Gemm.step(24, 4, 0), "4-row panels never pair");
+        assertEquals(8, Gemm.step(24, 4, 0), "4-row panels pair too");
+        assertEquals(8, Gemm.step(32, 6, 24), "32 rows: four 6-row panels, then two 4-row ones");
+        assertEquals(4, Gemm.step(20, 4, 16), "the fifth 4-row panel of 20 rows has no partner");
+        assertEquals(4, Gemm.step(64, 6, 60), "64 rows end in one 4-row panel");
     }
 }
