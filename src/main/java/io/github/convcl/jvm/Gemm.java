@@ -50,6 +50,14 @@ final class Gemm {
         return WIDE && i + 2 * h <= m && height(m, mr, i + h) == h ? 2 * h : h;
     }
 
+    /** Floats of the scratch {@link #multiplyDirect} takes: two 16-column slices of a reduction block. */
+    static final int DIRECT_SCRATCH = 2 * KC * NR;
+
+    /** Whether {@link #WIDE} runs the 16-column slices at {@code j} and {@code j + 16} (both full) as one 32-column tile. */
+    private static boolean pairColumns(int n, int j) {
+        return WIDE && j + 2 * NR <= n;
+    }
+
     /** Rows of each A panel under a tile of {@code h} rows from {@link #step}. */
     private static int panelRows(int h) {
         return h > 6 ? h / 2 : h;
@@ -189,6 +197,12 @@ final class Gemm {
             for (int i = 0, h; i < m; i += h) {
                 h = step(m, mr, i);
                 for (int j = 0; j < n; j += NR) {
+                    if (pairColumns(n, j)) {
+                        tilesAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, pbOff + (j + NR) * k, c, cOff + j, ldc, edge, fresh,
+                                bias, biasOff);
+                        j += NR;
+                        continue;
+                    }
                     tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias, biasOff);
                 }
             }
@@ -204,6 +218,12 @@ final class Gemm {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
+                if (pairColumns(n, j)) {
+                    panelColumns(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
+                            ldc, edge);
+                    j += NR;
+                    continue;
+                }
                 panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge);
             }
         }
@@ -211,8 +231,9 @@ final class Gemm {
 
     /**
      * {@code C[M x n] += A x B} where B row k, columns [0, n), is {@code x[base + offs[k] + j]}: the rows of an
-     * implicit im2col over a padded input. Each 16-column slice of a reduction block is first copied into
-     * {@code scratch} (at least KC x 16 floats) so that the tiles read it from L1. Reads up to 15 floats past the
+     * implicit im2col over a padded input. Each 16-column slice of a reduction block (two side by side for the
+     * 32-column tiles) is first copied into {@code scratch} (at least {@link #DIRECT_SCRATCH} floats) so that the tiles
+     * read it from L1. Reads up to 15 floats past the
      * last valid column of a row; the caller leaves that much slack.
      */
     static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
@@ -226,6 +247,12 @@ final class Gemm {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
                 VectorGemm.gather16(kb, x, base + j, offs, k0, scratch);
+                if (pairColumns(n, j)) {
+                    VectorGemm.gather16(kb, x, base + j + NR, offs, k0, scratch, KC * NR);
+                    panelColumns(m, k, mr, k0, kb, pa, paOff, scratch, 0, KC * NR, c, cOff + j, ldc, edge);
+                    j += NR;
+                    continue;
+                }
                 panelColumn(m, k, mr, k0, kb, pa, paOff, scratch, 0, c, cOff + j, ldc, Math.min(NR, n - j), edge);
             }
         }
@@ -237,7 +264,7 @@ final class Gemm {
      * least 16 columns. Each register tile reads its B rows in place and starts from the bias. Columns go 16 at a
      * time; when the run is not a multiple of 16 its last tile covers the run's last 16 columns, recomputing a few of
      * the tile before it (the same products in the same order, so the same values). Reads no B row past column c1 - 1.
-     * {@code bias} may be null (zeros); {@code scratch} holds at least 6 x 16 + 6 floats.
+     * {@code bias} may be null (zeros); {@code scratch} holds at least 6 x 16 + 12 floats.
      */
     static void multiplyRows(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                              float[] bias, int biasOff, float[] y, int yOff, int ldy, float[] scratch) {
@@ -255,6 +282,20 @@ final class Gemm {
             int aIdx = paOff + i * k;
             for (int q = c0; q < c1; q += NR) {
                 int q0 = Math.min(q, c1 - NR);
+                if (rows == h && WIDE && q + 2 * NR <= c1) {
+                    // 32 columns: each A panel of the step's rows against both 16-column runs
+                    for (int p = 0, panel = panelRows(h); p < h; p += panel) {
+                        int ai = aIdx + p * k;
+                        int at = yOff + (i + p) * ldy + q;
+                        if (panel == 6) {
+                            WideGemm.rowTile6x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, y, at, ldy);
+                        } else {
+                            WideGemm.rowTile4x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, y, at, ldy);
+                        }
+                    }
+                    q += NR;
+                    continue;
+                }
                 if (rows == h) {
                     rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, y, yOff + i * ldy + q0, ldy);
                     continue;
@@ -290,6 +331,44 @@ final class Gemm {
         for (int i = 0, h; i < m; i += h) {
             h = step(m, mr, i);
             tileAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, false, null, 0);
+        }
+    }
+
+    /** {@link #panelColumn} for two full 16-column slices of B side by side ({@link #WIDE}: 32-column tiles). */
+    private static void panelColumns(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx, int bIdx2,
+                                     float[] c, int ci, int ldc, float[] edge) {
+        for (int i = 0, h; i < m; i += h) {
+            h = step(m, mr, i);
+            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, false, null, 0);
+        }
+    }
+
+    /**
+     * The rows of one {@link #step} at row {@code i} against two full 16-column slices of B ({@code bIdx}, then
+     * {@code bIdx2}, C's columns 0-31 from {@code ci}): each A panel's full rows as one 32-column tile of 512-bit
+     * vectors; a panel with padding rows runs {@link #tileAt} on each slice.
+     */
+    private static void tilesAt(int m, int k, int i, int h, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx, int bIdx2,
+                                float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff) {
+        int panel = panelRows(h);
+        for (int p = i; p < i + h; p += panel) {
+            if (p + panel > m) {
+                tileAt(m, k, p, panel, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, NR, edge, fresh, bias, biasOff);
+                tileAt(m, k, p, panel, k0, kb, pa, paOff, pb, bIdx2, c, ci + NR, ldc, NR, edge, fresh, bias, biasOff);
+                continue;
+            }
+            int rowBias = 6 * NR;
+            if (fresh) {
+                for (int r = 0; r < panel; r++) {
+                    edge[rowBias + r] = bias == null ? 0f : bias[biasOff + p + r];
+                }
+            }
+            int aIdx = paOff + p * k + k0 * panel;
+            if (panel == 6) {
+                WideGemm.tile6x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
+            } else {
+                WideGemm.tile4x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
+            }
         }
     }
 

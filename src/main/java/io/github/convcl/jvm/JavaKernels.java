@@ -265,7 +265,7 @@ public final class JavaKernels {
                 java.util.Arrays.fill(acc, 0, rows * len, 0f);
                 Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp,
                         ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs,
-                        acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
+                        acc, 0, len, workspace(0, Gemm.DIRECT_SCRATCH));
                 int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
                 for (int m = 0; m < rows; m++) {
                     float b = bias == null ? 0f : bias[grp * coutG + m0 + m];
@@ -481,7 +481,7 @@ public final class JavaKernels {
                 if (reduction > 0) {
                     Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * groupSize + aOffset[cls], xp,
                             ((n - n0) * cin + grp * cinG) * plane + qz * padded[1] * padded[2] + p0, offs[cls],
-                            acc, 0, len, workspace(0, Gemm.KC * Gemm.NR));
+                            acc, 0, len, workspace(0, Gemm.DIRECT_SCRATCH));
                 }
                 int oz = qz * st[0] + r[0];
                 int wp = padded[2];

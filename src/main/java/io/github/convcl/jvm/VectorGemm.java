@@ -237,10 +237,15 @@ final class VectorGemm {
 
     /** Copies 16 floats from {@code x[base + offs[k0 + kk]]} to {@code panel[kk * 16]} for kk in [0, kb). */
     static void gather16(int kb, float[] x, int base, int[] offs, int k0, float[] panel) {
+        gather16(kb, x, base, offs, k0, panel, 0);
+    }
+
+    /** As above, into {@code panel} from {@code at}. */
+    static void gather16(int kb, float[] x, int base, int[] offs, int k0, float[] panel, int at) {
         for (int kk = 0; kk < kb; kk++) {
             int src = base + offs[k0 + kk];
-            FloatVector.fromArray(S, x, src).intoArray(panel, kk * 16);
-            FloatVector.fromArray(S, x, src + L).intoArray(panel, kk * 16 + L);
+            FloatVector.fromArray(S, x, src).intoArray(panel, at + kk * 16);
+            FloatVector.fromArray(S, x, src + L).intoArray(panel, at + kk * 16 + L);
         }
     }
 

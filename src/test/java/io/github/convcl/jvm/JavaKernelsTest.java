@@ -65,6 +65,8 @@ class JavaKernelsTest {
         List<ConvSpec> specs = List.of(
                 ConvSpec.conv(2).input(2, 3, 30, 34).outChannels(64).kernel(7).stride(2).padding(3).bias(false).build(),
                 ConvSpec.conv(2).input(1, 8, 9, 20).outChannels(40).kernel(3).padding(1).build(),
+                // rows of 40 in one run: 32-column tiles (with 512-bit tiles) and a last overlapping 16, bias per panel
+                ConvSpec.conv(2).input(1, 3, 40, 40).outChannels(36).kernel(3).padding(1).build(),
                 ConvSpec.conv(2).input(1, 4, 11, 25).outChannels(23).kernel(5).padding(2).dilation(1, 2).paddingMode(PaddingMode.REFLECT).build(),
                 ConvSpec.conv(2).input(1, 16, 6, 33).outChannels(36).kernel(3).padding(1).groups(2).build(),
                 ConvSpec.conv(1).input(2, 2, 90).outChannels(17).kernel(5).stride(3).padding(2).build(),

@@ -1,4 +1,4 @@
-// The 512-bit 12x16 and 8x16 tiles against float64, in any JVM, and which JVMs pair the 6-row panels into them.
+// The 512-bit tiles (12x16, 8x16, 6x32, 4x32) against float64, in any JVM, and which JVMs pair the 6-row panels into them.
 package io.github.convcl.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,6 +92,72 @@ class WideGemmTest {
                         e += (double) pa[(r / h) * h * k + kk * h + r % h] * x[11 + offs[kk] + q - 3];
                     }
                     assertEquals(e, c[at], 1e-5 * k, h + "-row panels at " + r + "," + q);
+                }
+            }
+        }
+    }
+
+    /** One panel (6 or 4 rows) against two B panels side by side: 32 columns, added to or started from the row values. */
+    @Test
+    void thirtyTwoColumnTilesReadTwoBPanels() {
+        int k = 290;
+        int ldc = 45;
+        for (int h : new int[] {6, 4}) {
+            float[] pa = data(h * k + 5);
+            float[] pb = data(16 * k * 2 + 40);
+            int bi = 9;
+            int bi2 = 9 + 16 * k + 17;
+            float[] rb = data(8);
+            for (boolean fresh : new boolean[] {false, true}) {
+                float[] c = data((h + 1) * ldc);
+                float[] before = c.clone();
+                if (h == 6) {
+                    WideGemm.tile6x32(k, pa, 5, pb, bi, bi2, c, 4, ldc, fresh ? rb : null, 1);
+                } else {
+                    WideGemm.tile4x32(k, pa, 5, pb, bi, bi2, c, 4, ldc, fresh ? rb : null, 1);
+                }
+                for (int r = 0; r <= h; r++) {
+                    for (int q = 0; q < ldc; q++) {
+                        int at = r * ldc + q;
+                        if (r == h || q < 4 || q >= 36) {
+                            assertEquals(before[at], c[at], 0f, h + "x32 wrote outside the tile at " + r + "," + q);
+                            continue;
+                        }
+                        int col = q - 4;
+                        int b = col < 16 ? bi + col : bi2 + col - 16;
+                        double e = fresh ? rb[1 + r] : before[at];
+                        for (int kk = 0; kk < k; kk++) {
+                            e += (double) pa[5 + kk * h + r] * pb[b + kk * 16];
+                        }
+                        assertEquals(e, c[at], 1e-5 * k, h + "x32, " + (fresh ? "fresh" : "adding") + " at " + r + "," + q);
+                    }
+                }
+            }
+            // in place: 32 consecutive columns of each input row
+            float[] x = data(3000);
+            int[] offs = new int[k];
+            for (int kk = 0; kk < k; kk++) {
+                offs[kk] = random.nextInt(2900);
+            }
+            float[] c = data(h * ldc);
+            float[] before = c.clone();
+            if (h == 6) {
+                WideGemm.rowTile6x32(k, pa, 5, x, 7, offs, rb, 2, c, 6, ldc);
+            } else {
+                WideGemm.rowTile4x32(k, pa, 5, x, 7, offs, rb, 2, c, 6, ldc);
+            }
+            for (int r = 0; r < h; r++) {
+                for (int q = 0; q < ldc; q++) {
+                    int at = r * ldc + q;
+                    if (q < 6 || q >= 38) {
+                        assertEquals(before[at], c[at], 0f, h + "x32 rows wrote outside the tile at " + r + "," + q);
+                        continue;
+                    }
+                    double e = rb[2 + r];
+                    for (int kk = 0; kk < k; kk++) {
+                        e += (double) pa[5 + kk * h + r] * x[7 + offs[kk] + q - 6];
+                    }
+                    assertEquals(e, c[at], 1e-5 * k, h + "x32 rows at " + r + "," + q);
                 }
             }
         }
