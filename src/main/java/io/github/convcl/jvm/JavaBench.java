@@ -44,14 +44,14 @@ public final class JavaBench {
     public record Rates(double gemmGflops, double copyGBs) {
     }
 
-    /** The register tile {@link #coreCheckGflops} times: {@code 12x16 512-bit} or {@code 6x16}. */
+    /** The register tile {@link #coreCheckGflops} times: {@code 6x32 512-bit} or {@code 6x16}. */
     public static String coreTile() {
-        return Gemm.WIDE ? "12x16 512-bit" : "6x16";
+        return Gemm.WIDE ? "6x32 512-bit" : "6x16";
     }
 
     /**
-     * What the cores deliver right now: GFLOP/s of the Java GEMM's register tile (12x16 where {@link Gemm#WIDE}
-     * pairs panels into 512-bit tiles, else 6x16) on L1-resident panels, one
+     * What the cores deliver right now: GFLOP/s of the Java GEMM's register tile (6x32 where {@link Gemm#WIDE}
+     * runs 512-bit tiles, else 6x16) on L1-resident panels, one
      * task per pool thread, the median of short windows over about {@code millis}. On a shared machine this moves
      * with the neighbours' load; the nominal peak does not. Zero without the Vector API.
      */
@@ -61,27 +61,27 @@ public final class JavaBench {
         }
         int k = 256;
         int reps = 2000;
-        int rows = Gemm.WIDE ? 12 : 6;
+        int cols = Gemm.WIDE ? 32 : 16;
         int threads = Parallel.threads();
         java.util.List<Double> rates = new java.util.ArrayList<>();
         long end = System.nanoTime() + millis * 1_000_000L;
         do {
             long t0 = System.nanoTime();
             Parallel.forEach(threads, t -> {
-                float[] pa = new float[rows * k];
-                float[] pb = new float[16 * k];
-                float[] c = new float[rows * 16];
+                float[] pa = new float[6 * k];
+                float[] pb = new float[cols * k];
+                float[] c = new float[6 * cols];
                 Arrays.fill(pa, 1e-3f);
                 Arrays.fill(pb, 1e-3f);
                 for (int r = 0; r < reps; r++) {
                     if (Gemm.WIDE) {
-                        WideGemm.tile12x16(k, pa, 0, 6 * k, pb, 0, c, 0, 16, null, 0);
+                        WideGemm.tile6x32(k, pa, 0, pb, 0, 16 * k, c, 0, 32, null, 0);
                     } else {
                         VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16, null, 0);
                     }
                 }
             });
-            rates.add(2.0 * rows * 16 * k * reps * threads / (System.nanoTime() - t0));
+            rates.add(2.0 * 6 * cols * k * reps * threads / (System.nanoTime() - t0));
         } while (System.nanoTime() < end);
         java.util.Collections.sort(rates);
         return rates.get(rates.size() / 2);
