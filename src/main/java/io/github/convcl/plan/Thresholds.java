@@ -17,10 +17,11 @@ public final class Thresholds {
     public static final long JAVA_PADDED_WORKSPACE_BYTES = 64L << 20;
     /**
      * Lowest JDK release whose JIT keeps 512-bit Vector API tiles intrinsic beside the 256-bit ones. Measured on an
-     * AVX-512 EPYC (2026-11-23, L1-resident tile loop): JDK 25 ran the 12x16 512-bit tile at 167 GFLOP/s on one
-     * core against 103 for the 6x16 256-bit tile; JDK 17 ran it at 115 only in a JVM that used no 256-bit vector,
-     * and at 6-7 GFLOP/s (not intrinsified: "missing constant" in -XX:+PrintIntrinsics) once 256-bit vectors had
-     * been used, as every other Java kernel here does. JDK 18-24 were not measured, so they keep the 6x16 tiles.
+     * AVX-512 EPYC (2026-11-23, L1-resident tile loop): JDK 25 ran the 512-bit 6x32 tile at 204-218 GFLOP/s and the
+     * 12x16 at 167-180 on one core against 103-109 for the 6x16 256-bit tile; JDK 17 ran 6x32 at 136 and 12x16 at
+     * 115 only in a JVM that used no 256-bit vector, and at 6-7 GFLOP/s (not intrinsified: "missing constant" in
+     * -XX:+PrintIntrinsics) once 256-bit vectors had been used, as every other Java kernel here does. JDK 18-24 were
+     * not measured, so they keep the 256-bit tiles.
      */
     public static final int JAVA_WIDE_TILES_MIN_JDK = 25;
 
