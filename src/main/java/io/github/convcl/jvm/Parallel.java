@@ -6,11 +6,15 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * Runs {@code count} independent tasks on {@link #threads()} threads: a pool with that many workers, or with one
- * thread the calling thread itself (no hand-off, as a server that runs a call per request thread wants). The count
+ * Runs {@code count} independent tasks on {@link #threads()} threads: the calling thread and a pool of one worker
+ * fewer, all taking the next task from one counter, or with one thread the calling thread alone (no hand-off, as a
+ * server that runs a call per request thread wants). The caller works rather than waits: measured on a 2-core VM, a
+ * pool of two workers behind a waiting caller took 144 us for 16 tasks of 6.4 us (one thread: 102 us), and 20 us for
+ * 16 empty ones. The count
  * is process-wide, as PyTorch's {@code set_num_threads} is: {@code convcl.threads} (system property) or
  * {@code CONVCL_THREADS} (environment) at start, else one per core; {@link JavaBackend#setThreads} changes it.
  * A pool that falls idle lets its workers end (the fork-join pool's keep-alive), so a changed count leaves no
@@ -90,7 +94,67 @@ final class Parallel {
             }
             return;
         }
-        POOLS.computeIfAbsent(n, Parallel::pool).invoke(new Range(0, count, body));
+        Share share = new Share(count, body);
+        ForkJoinPool pool = POOLS.computeIfAbsent(n - 1, Parallel::pool);
+        for (int h = 0; h < Math.min(n, count) - 1; h++) {
+            pool.execute(share::drain);
+        }
+        share.drain();
+        share.await();
+    }
+
+    /**
+     * One call's tasks, claimed by index by the caller and the helpers it handed to the pool. A helper that starts
+     * after the last claim does nothing, so the caller waits only for tasks under way.
+     */
+    private static final class Share {
+        private final int count;
+        private final IntConsumer body;
+        private final Thread caller = Thread.currentThread();
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger finished = new AtomicInteger();
+        private volatile Throwable failure;
+
+        Share(int count, IntConsumer body) {
+            this.count = count;
+            this.body = body;
+        }
+
+        void drain() {
+            for (int t; (t = next.getAndIncrement()) < count; ) {
+                try {
+                    if (failure == null) {
+                        body.accept(t);
+                    }
+                } catch (Throwable e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                } finally {
+                    if (finished.incrementAndGet() == count) {
+                        LockSupport.unpark(caller);
+                    }
+                }
+            }
+        }
+
+        /** Until every task has run (or been skipped after a failure); rethrows the first failure. */
+        void await() {
+            for (int spins = 0; finished.get() < count; spins++) {
+                if (spins < 64) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            Throwable e = failure;
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+        }
     }
 
     private static ForkJoinPool pool(int size) {

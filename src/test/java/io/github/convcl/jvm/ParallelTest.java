@@ -77,6 +77,33 @@ class ParallelTest {
     }
 
     @Test
+    void theCallerTakesTasksBesideThePoolAndAFailureReachesIt() {
+        JavaBackend.setThreads(2);
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        AtomicIntegerArray times = new AtomicIntegerArray(64);
+        Parallel.forEach(64, t -> {
+            times.incrementAndGet(t);
+            ran.add(Thread.currentThread());
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int t = 0; t < 64; t++) {
+            assertEquals(1, times.get(t), "task " + t);
+        }
+        assertTrue(ran.contains(Thread.currentThread()), "the calling thread runs tasks too: " + ran);
+        assertTrue(ran.size() <= 2, "two threads asked for: " + ran);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forEach(50, t -> {
+            if (t == 7) {
+                throw new IllegalStateException("task seven");
+            }
+        }));
+        assertEquals("task seven", e.getMessage());
+    }
+
+    @Test
     void countsAreCheckedAndNamedWithTheirValue() {
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> JavaBackend.setThreads(0));
         assertTrue(zero.getMessage().contains("threads=0 must be between 1 and 1024"), zero.getMessage());
