@@ -12,7 +12,8 @@ import io.github.convcl.plan.Thresholds;
  *     {@code pb[(j/16)*K*16 + k*16 + j%16]} (written directly by im2col, or by {@link #packB}).</li>
  * </ul>
  * With {@code jdk.incubator.vector} resolved (JVM flag {@code --add-modules jdk.incubator.vector}) each
- * mr x 16 tile of C is held in AVX registers ({@link VectorGemm}); otherwise {@link PlainGemm} runs the same products
+ * mr x 16 tile of C is held in AVX registers ({@link VectorGemm}; 512-bit tiles of up to 6 x 32 where {@link #WIDE},
+ * {@link WideGemm}); otherwise {@link PlainGemm} runs the same products
  * a row of C at a time, in loops the JIT vectorizes. {@code -Dconvcl.vector=false} forces the plain products.
  */
 final class Gemm {
@@ -25,15 +26,17 @@ final class Gemm {
     /** Floats of an edge scratch: a 6 x 16 tile, then the row biases of a tile (up to twelve). */
     static final int EDGE = 6 * NR + 12;
     /**
-     * True when pairs of full panels of one height run as one 12x16 or 8x16 tile of 512-bit vectors ({@link WideGemm}): with
-     * {@code -Dconvcl.vectorBits=512} (or {@code 256} for the 6x16 tiles alone), else where the JVM's preferred
-     * vectors are 512 bits wide and its release is at least {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
+     * True when the tiles are 512-bit ones ({@link WideGemm}: 32 columns where two full B slices sit side by side, else
+     * two full A panels of one height as one 12x16 or 8x16 tile): with {@code -Dconvcl.vectorBits=512} (or {@code 256}
+     * for the 256-bit tiles alone), else where the JVM's preferred vectors are 512 bits wide and its release is at
+     * least {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
      */
     static final boolean WIDE = VECTOR && wideTiles(System.getProperty("convcl.vectorBits"));
 
     private Gemm() {
     }
 
+    /** {@link #WIDE} for the property's text {@code bits} ({@code 512}, {@code 256}, or anything else: the default). */
     static boolean wideTiles(String bits) {
         if ("512".equals(bits) || "256".equals(bits)) {
             return "512".equals(bits);
@@ -233,8 +236,7 @@ final class Gemm {
      * {@code C[M x n] += A x B} where B row k, columns [0, n), is {@code x[base + offs[k] + j]}: the rows of an
      * implicit im2col over a padded input. Each 16-column slice of a reduction block (two side by side for the
      * 32-column tiles) is first copied into {@code scratch} (at least {@link #DIRECT_SCRATCH} floats) so that the tiles
-     * read it from L1. Reads up to 15 floats past the
-     * last valid column of a row; the caller leaves that much slack.
+     * read it from L1. Reads up to 15 floats past the last valid column of a row; the caller leaves that much slack.
      */
     static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                                float[] c, int cOff, int ldc, float[] scratch) {
