@@ -34,6 +34,12 @@ class ParallelTest {
         JavaBackend.setThreads(before);
     }
 
+    private static void assertEachTaskRanOnce(AtomicIntegerArray times) {
+        for (int t = 0; t < times.length(); t++) {
+            assertEquals(1, times.get(t), "task " + t);
+        }
+    }
+
     @Test
     void oneThreadRunsEveryTaskOnTheCallingThread() {
         JavaBackend.setThreads(1);
@@ -44,9 +50,7 @@ class ParallelTest {
             times.incrementAndGet(t);
         });
         assertEquals(Set.of(Thread.currentThread()), ran);
-        for (int t = 0; t < 50; t++) {
-            assertEquals(1, times.get(t), "task " + t);
-        }
+        assertEachTaskRanOnce(times);
         assertEquals("Java " + Runtime.version().feature() + ", 1 thread", new JavaBackend().device());
     }
 
@@ -66,9 +70,7 @@ class ParallelTest {
                 Thread.currentThread().interrupt();
             }
         });
-        for (int t = 0; t < 800; t++) {
-            assertEquals(1, times.get(t), "task " + t);
-        }
+        assertEachTaskRanOnce(times);
         workers.remove(Thread.currentThread().getName());
         // Every worker usually takes part; at least two must, and never more than the three asked for.
         assertTrue(workers.size() >= 2 && workers.size() <= 3, workers.toString());
@@ -90,9 +92,7 @@ class ParallelTest {
                 Thread.currentThread().interrupt();
             }
         });
-        for (int t = 0; t < 64; t++) {
-            assertEquals(1, times.get(t), "task " + t);
-        }
+        assertEachTaskRanOnce(times);
         assertTrue(ran.contains(Thread.currentThread()), "the calling thread runs tasks too: " + ran);
         assertTrue(ran.size() <= 2, "two threads asked for: " + ran);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forEach(50, t -> {
