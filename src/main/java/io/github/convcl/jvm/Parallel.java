@@ -14,9 +14,9 @@ import java.util.function.IntConsumer;
  * fewer, all taking the next task from one counter, or with one thread the calling thread alone (no hand-off, as a
  * server that runs a call per request thread wants). The caller works rather than waits: measured on a 2-core VM, a
  * pool of two workers behind a waiting caller took 144 us for 16 tasks of 6.4 us (one thread: 102 us), and 20 us for
- * 16 empty ones. The count
- * is process-wide, as PyTorch's {@code set_num_threads} is: {@code convcl.threads} (system property) or
- * {@code CONVCL_THREADS} (environment) at start, else one per core; {@link JavaBackend#setThreads} changes it.
+ * 16 empty ones. The count is process-wide, as PyTorch's {@code set_num_threads} is: {@code convcl.threads} (system
+ * property) or {@code CONVCL_THREADS} (environment) at start, else one per core; {@link JavaBackend#setThreads}
+ * changes it.
  * A pool that falls idle lets its workers end (the fork-join pool's keep-alive), so a changed count leaves no
  * threads behind.
  */
