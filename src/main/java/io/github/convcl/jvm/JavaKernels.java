@@ -253,6 +253,9 @@ public final class JavaKernels {
                 });
                 continue;
             }
+            // One output row per plane (1D) or rows as wide as the phase rows: the columns are the output positions
+            // themselves, so the tiles accumulate straight into the output (no block to clear and copy out).
+            boolean inPlace = height == 1 || wq == width;
             Parallel.forEach(count * groups * blocks * planes * chunks, t -> {
                 int n = n0 + t / (groups * blocks * planes * chunks);
                 int grp = (t / (blocks * planes * chunks)) % groups;
@@ -261,28 +264,37 @@ public final class JavaKernels {
                 int oz = (t / chunks) % planes;
                 int p0 = (t % chunks) * span;
                 int len = Math.min(span, extent - p0);
+                int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                int xOff = ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0;
+                float[] scratch = workspace(0, Gemm.DIRECT_SCRATCH);
+                if (inPlace) {
+                    for (int m = 0; m < rows; m++) {
+                        fillBias(y, yPlane + m * g.outVol + p0, len, bias == null ? 0f : bias[grp * coutG + m0 + m]);
+                    }
+                    Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xOff, offs,
+                            y, yPlane + p0, g.outVol, scratch);
+                    return;
+                }
                 float[] acc = workspace(1, rows * len);
                 java.util.Arrays.fill(acc, 0, rows * len, 0f);
-                Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp,
-                        ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs,
-                        acc, 0, len, workspace(0, Gemm.DIRECT_SCRATCH));
-                int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xOff, offs,
+                        acc, 0, len, scratch);
+                // Column p of the block is phase position p0 + p: output (oy, ox) for oy = P / wq, ox = P mod wq,
+                // kept where ox < width.
+                int oyFirst = p0 / wq;
+                int oyLast = (p0 + len - 1) / wq;
                 for (int m = 0; m < rows; m++) {
                     float b = bias == null ? 0f : bias[grp * coutG + m0 + m];
                     int dstBase = yPlane + m * g.outVol;
-                    int srcBase = m * len;
-                    int p = p0;
-                    while (p < p0 + len) {
-                        int oy = p / wq;
-                        int ox = p % wq;
-                        int run = Math.min(p0 + len, oy * wq + wq) - p;
-                        int valid = Math.max(0, Math.min(run, width - ox));
-                        int src = srcBase + p - p0;
-                        int dst = dstBase + oy * width + ox;
-                        for (int q = 0; q < valid; q++) {
+                    int srcBase = m * len - p0;
+                    for (int oy = oyFirst; oy <= oyLast; oy++) {
+                        int from = Math.max(p0, oy * wq);
+                        int to = Math.min(p0 + len, oy * wq + width);
+                        int src = srcBase + from;
+                        int dst = dstBase + oy * width + from - oy * wq;
+                        for (int q = 0, end = to - from; q < end; q++) {
                             y[dst + q] = acc[src + q] + b;
                         }
-                        p += run;
                     }
                 }
             });
@@ -877,6 +889,27 @@ public final class JavaKernels {
                                     continue;
                                 }
                                 int srcRow = src + (iz * in[1] + iy) * in[2];
+                                if (sx == 2 && Gemm.VECTOR) {
+                                    // Both phases of the row in one pass (px 1 found its row filled by px 0's pass):
+                                    // input column i is padded column i + before, phase (i + before) mod 2.
+                                    if (px == 0) {
+                                        int b = before[2];
+                                        int evenRow = row + (b % 2) * phaseVol;
+                                        int oddRow = row + ((b + 1) % 2) * phaseVol;
+                                        VectorGemm.deinterleave(x, srcRow, in[2] / 2, xp, evenRow + b / 2, oddRow + (b + 1) / 2);
+                                        if (in[2] % 2 == 1) {
+                                            int i = in[2] - 1;
+                                            xp[row + ((i + b) % 2) * phaseVol + (i + b) / 2] = x[srcRow + i];
+                                        }
+                                    }
+                                    for (int xq = 0; xq < lo; xq++) {
+                                        xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
+                                    }
+                                    for (int xq = hi; xq < wq; xq++) {
+                                        xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
+                                    }
+                                    continue;
+                                }
                                 for (int xq = 0; xq < lo; xq++) {
                                     xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
                                 }

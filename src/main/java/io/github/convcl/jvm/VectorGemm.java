@@ -249,6 +249,33 @@ final class VectorGemm {
         }
     }
 
+    // A stride-2 split as one-vector permutes and a blend (JDK 17 compiles the two-vector rearrange poorly): the
+    // low half of each result comes from the first vector, the high half from the second.
+    private static final jdk.incubator.vector.VectorShuffle<Float> EVENS_LO =
+            jdk.incubator.vector.VectorShuffle.fromValues(S, 0, 2, 4, 6, 0, 2, 4, 6);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ODDS_LO =
+            jdk.incubator.vector.VectorShuffle.fromValues(S, 1, 3, 5, 7, 1, 3, 5, 7);
+    private static final jdk.incubator.vector.VectorMask<Float> HIGH_HALF =
+            jdk.incubator.vector.VectorMask.fromValues(S, false, false, false, false, true, true, true, true);
+
+    /**
+     * Splits {@code pairs} pairs of floats at {@code x[src]}: {@code out[even + j] = x[src + 2j]} and {@code out[odd +
+     * j] = x[src + 2j + 1]} (a stride-2 row into its two phase rows), eight pairs per step.
+     */
+    static void deinterleave(float[] x, int src, int pairs, float[] out, int even, int odd) {
+        int j = 0;
+        for (; j + L <= pairs; j += L) {
+            FloatVector lo = FloatVector.fromArray(S, x, src + 2 * j);
+            FloatVector hi = FloatVector.fromArray(S, x, src + 2 * j + L);
+            lo.rearrange(EVENS_LO).blend(hi.rearrange(EVENS_LO), HIGH_HALF).intoArray(out, even + j);
+            lo.rearrange(ODDS_LO).blend(hi.rearrange(ODDS_LO), HIGH_HALF).intoArray(out, odd + j);
+        }
+        for (; j < pairs; j++) {
+            out[even + j] = x[src + 2 * j];
+            out[odd + j] = x[src + 2 * j + 1];
+        }
+    }
+
     /**
      * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
      * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from).

@@ -23,6 +23,7 @@ class JavaKernelsTest {
         double[] ref = Reference.convolve(s, x, w, b);
         for (var plan : Planner.applicable(s, DeviceFacts.java())) {
             float[] y = new float[ref.length];
+            java.util.Arrays.fill(y, Float.NaN); // every output must be written, whatever the array held
             JavaKernels.run(plan.algorithm(), s, x, w, b, y);
             TestSupport.assertClose(s + " with " + plan, y, ref);
         }
@@ -43,6 +44,21 @@ class JavaKernelsTest {
         check(ConvSpec.conv(3).input(1, 3, 9, 10, 11).outChannels(8).kernel(3).stride(2).padding(1).paddingMode(PaddingMode.REFLECT).build());
         check(ConvSpec.conv(1).input(3, 4, 50).outChannels(6).kernel(5).stride(4).dilation(3).padding(6).paddingMode(PaddingMode.CIRCULAR).build());
         check(ConvSpec.conv(2).input(1, 3, 31, 29).outChannels(16).kernel(7).stride(2).padding(3).paddingMode(PaddingMode.REPLICATE).build());
+        // Stride 2 across: each input row is split into its two phase rows in one pass, eight pairs a step; padding in
+        // front even and odd, rows of odd and even width, longer than eight pairs.
+        check(ConvSpec.conv(2).input(1, 12, 6, 37).outChannels(10).kernel(5).stride(2).padding(2).paddingMode(PaddingMode.CIRCULAR).build());
+        check(ConvSpec.conv(2).input(2, 12, 5, 40).outChannels(10).kernel(3).stride(2).build());
+        check(ConvSpec.conv(2).input(1, 12, 5, 35).outChannels(10).kernel(3).stride(1, 2).padding(1).paddingMode(PaddingMode.REFLECT).build());
+    }
+
+    @Test
+    void outputPositionsThatAreTheirOwnColumnsAccumulateInPlace() {
+        // One output row (1D), or rows as wide as the padded rows (kernel width 1, no padding across): the direct
+        // GEMM accumulates into the output itself. Several chunks with a ragged last one, channel blocks, bias.
+        check(ConvSpec.conv(1).input(2, 24, 1500).outChannels(20).kernel(3).dilation(4).padding(4).build());
+        check(ConvSpec.conv(1).input(1, 32, 20).outChannels(200).kernel(3).padding(1).build());
+        check(ConvSpec.conv(1).input(1, 32, 40).outChannels(36).kernel(3).padding(1).groups(2).bias(false).build());
+        check(ConvSpec.conv(2).input(2, 16, 9, 21).outChannels(12).kernel(3, 1).padding(1, 0).build());
     }
 
     @Test
