@@ -51,9 +51,12 @@ public final class Thresholds {
      * path, one thread, per call alternated in one JVM (medians of 3 to 5 rounds, 1 to 3 JVMs): 3 into 32 channels
      * 0.49-0.78 of the time, 3 into 64 7x7 stride 2 (stem7x7s2) 0.75-0.91, 4 into 64 0.54-0.57, 8 into 64 0.64-0.73,
      * 8 into 32 5x5 0.98-1.00; with 16 inputs 0.85-1.03 (inception5x5 16 into 32, 16 into 64), with 32 0.93-1.20 (strided layers
-     * slower), with 128 1.08-1.13 (resnet3x3s2, conv1d_d4).
+     * slower), with 128 1.08-1.13 (resnet3x3s2, conv1d_d4). On the AVX-512 machine (medians of 8 rounds, one JVM each
+     * unless said): 16 inputs 0.84-0.97 on JDK 25 (512-bit tiles; 16 into 64 3x3 0.92-0.93 in four JVMs, inception5x5
+     * 0.95 in three), 0.91-1.00 on JDK 17 (16 into 64 0.97-1.00 in four), on two threads 0.87-0.98; 24 inputs
+     * 0.97-0.98; 32 inputs 0.98-1.10 (1.10 strided), 64 1.02-1.21.
      */
-    public static final int JAVA_ROW_TILE_MAX_INPUT_CHANNELS = 8;
+    public static final int JAVA_ROW_TILE_MAX_INPUT_CHANNELS = 16;
     /**
      * Java GEMM: the longest reduction for which a packed product runs row panels outside and column slices inside (a
      * B slice of 8 KiB at most), each tile starting from the bias and only writing C. Interleaved in one JVM (two class

@@ -73,7 +73,7 @@ class JavaKernelsTest {
     }
 
     /**
-     * Eight input channels per group or fewer, many output channels (RGB stems): row tiles too, over many row panels
+     * Sixteen input channels per group or fewer, many output channels (RGB stems): row tiles too, over many row panels
      * (6- and 4-row panels, a padded last panel), strides through phase planes, groups, bias, 1D and 3D.
      */
     @Test
@@ -85,6 +85,8 @@ class JavaKernelsTest {
                 ConvSpec.conv(2).input(1, 3, 40, 40).outChannels(36).kernel(3).padding(1).build(),
                 ConvSpec.conv(2).input(1, 4, 11, 25).outChannels(23).kernel(5).padding(2).dilation(1, 2).paddingMode(PaddingMode.REFLECT).build(),
                 ConvSpec.conv(2).input(1, 16, 6, 33).outChannels(36).kernel(3).padding(1).groups(2).build(),
+                // 16 inputs (inception5x5's 5x5 into 32 channels, smaller)
+                ConvSpec.conv(2).input(2, 16, 7, 28).outChannels(32).kernel(5).padding(2).build(),
                 ConvSpec.conv(1).input(2, 2, 90).outChannels(17).kernel(5).stride(3).padding(2).build(),
                 ConvSpec.conv(3).input(1, 3, 3, 5, 18).outChannels(12).kernel(3).padding(1).build());
         for (ConvSpec s : specs) {
@@ -92,7 +94,7 @@ class JavaKernelsTest {
             org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
             check(s);
         }
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(64, 16, 56), "16 inputs, 64 outputs: panels");
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(64, 32, 56), "32 inputs, 64 outputs: panels");
     }
 
     /**
