@@ -53,6 +53,9 @@ final class Gemm {
         return WIDE && i + 2 * h <= m && height(m, mr, i + h) == h ? 2 * h : h;
     }
 
+    /** Floats of the scratch {@link #multiplyRows} takes: a 6 x 16 tile, 12 row biases, a 6 x 32 tile. */
+    static final int ROWS_SCRATCH = 6 * NR + 12 + 12 * NR;
+
     /** Floats of the scratch {@link #multiplyDirect} takes: two 16-column slices of a reduction block. */
     static final int DIRECT_SCRATCH = 2 * KC * NR;
 
@@ -265,8 +268,11 @@ final class Gemm {
      * rowBias(i) + sum_k A[i][k] * x[base + offs[k] + q]} for rows i &lt; m and columns q in [c0, c1), a run of at
      * least 16 columns. Each register tile reads its B rows in place and starts from the bias. Columns go 16 at a
      * time; when the run is not a multiple of 16 its last tile covers the run's last 16 columns, recomputing a few of
-     * the tile before it (the same products in the same order, so the same values). Reads no B row past column c1 - 1.
-     * {@code bias} may be null (zeros); {@code scratch} holds at least 6 x 16 + 12 floats.
+     * the tile before it (the same products in the same order, so the same values). With {@link #WIDE}, 32 columns at
+     * a time, and a tail of 17 to 31 columns is one 32-column tile written to {@code scratch} and copied: it reads B
+     * rows up to 15 columns past c1 - 1 (columns it discards; the padded input's slack covers them). Otherwise it
+     * reads no B row past column c1 - 1. {@code bias} may be null (zeros); {@code scratch} holds {@link #ROWS_SCRATCH}
+     * floats.
      */
     static void multiplyRows(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                              float[] bias, int biasOff, float[] y, int yOff, int ldy, float[] scratch) {
@@ -297,6 +303,23 @@ final class Gemm {
                     }
                     q += NR;
                     continue;
+                }
+                if (rows == h && WIDE && q + NR < c1) {
+                    // 17 to 31 columns left: one 32-column tile per A panel (rather than two 16-column ones, the
+                    // second overlapping), staged in scratch, its first c1 - q columns kept
+                    int stage = rowBias + 12;
+                    for (int p = 0, panel = panelRows(h); p < h; p += panel) {
+                        int ai = aIdx + p * k;
+                        if (panel == 6) {
+                            WideGemm.rowTile6x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
+                        } else {
+                            WideGemm.rowTile4x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
+                        }
+                        for (int r = 0; r < panel; r++) {
+                            System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + p + r) * ldy + q, c1 - q);
+                        }
+                    }
+                    break;
                 }
                 if (rows == h) {
                     rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, y, yOff + i * ldy + q0, ldy);

@@ -17,7 +17,7 @@ public final class JavaKernels {
      * [3] the padded input of the direct GEMM (on the calling thread).
      */
     private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[6][0]);
-    /** Floats past the padded input that a 16-wide tile may read for columns it discards. */
+    /** Floats past the padded input that a 16- or 32-wide tile may read for columns it discards. */
     private static final int DIRECT_SLACK = 32;
 
     private JavaKernels() {
@@ -245,7 +245,7 @@ public final class JavaKernels {
                         }
                     }
                     int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
-                    float[] scratch = workspace(1, 7 * Gemm.NR);
+                    float[] scratch = workspace(1, Gemm.ROWS_SCRATCH);
                     for (int oy = oy0; oy < oy1; oy++) {
                         Gemm.multiplyRows(rows, c0, c1, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xBase + oy * wq, offs,
                                 bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
