@@ -182,6 +182,9 @@ public final class JavaKernels {
         int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
         int want = Parallel.threads() * Thresholds.JAVA_DIRECT_TASKS_PER_CORE;
+        if (!rowTiles(coutG, cinG, width) && directLocal(s, g, ph, x, pa, aSize, bias, y, extent, want, mr)) {
+            return;
+        }
         // Few output positions but many output channels (deep layers on small images): split the channels before
         // the positions, so that each task still reuses its weight rows over a long run of columns.
         long positionTasks = (long) s.batch() * groups * planes * ((extent + chunk - 1) / chunk);
@@ -279,25 +282,120 @@ public final class JavaKernels {
                 java.util.Arrays.fill(acc, 0, rows * len, 0f);
                 Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xOff, offs,
                         acc, 0, len, scratch);
-                // Column p of the block is phase position p0 + p: output (oy, ox) for oy = P / wq, ox = P mod wq,
-                // kept where ox < width.
-                int oyFirst = p0 / wq;
-                int oyLast = (p0 + len - 1) / wq;
-                for (int m = 0; m < rows; m++) {
-                    float b = bias == null ? 0f : bias[grp * coutG + m0 + m];
-                    int dstBase = yPlane + m * g.outVol;
-                    int srcBase = m * len - p0;
-                    for (int oy = oyFirst; oy <= oyLast; oy++) {
-                        int from = Math.max(p0, oy * wq);
-                        int to = Math.min(p0 + len, oy * wq + width);
-                        int src = srcBase + from;
-                        int dst = dstBase + oy * width + from - oy * wq;
-                        for (int q = 0, end = to - from; q < end; q++) {
-                            y[dst + q] = acc[src + q] + b;
-                        }
-                    }
-                }
+                copyOut(acc, len, p0, wq, width, rows, bias, grp * coutG + m0, y, yPlane, g.outVol);
             });
+        }
+    }
+
+    /**
+     * Whether the direct GEMM's tasks pad only the input their columns read ({@link #directLocal}): for a padded
+     * input of at least {@link Thresholds#JAVA_LOCAL_PADDING_MIN_BYTES} (smaller ones stay in cache between the padding
+     * pass and the tiles), taps that reach at most half a task's longest run of columns, and enough tasks when each
+     * takes {@code least} columns. System property {@code convcl.localPadding} ({@code true} or {@code false})
+     * overrides the choice (for side-by-side measurements and tests).
+     */
+    static boolean localPadding(long paddedBytes, int reach, int chunk, long leastTasks, int want) {
+        String force = System.getProperty("convcl.localPadding");
+        if (force != null) {
+            return Boolean.parseBoolean(force);
+        }
+        return paddedBytes >= Thresholds.JAVA_LOCAL_PADDING_MIN_BYTES && 2 * reach <= chunk && leastTasks >= want;
+    }
+
+    /**
+     * The direct GEMM with each task padding only the input its columns read: for output positions [p0, p0 + len) of
+     * one plane (phase-plane coordinates, as {@link #directGemm}), the positions [p0, p0 + len + reach) of every phase
+     * plane of the group's input channels, copied into a thread-local block that stays in L2 while the tiles read it
+     * (reach: the farthest tap within a phase plane). No padded copy of the whole input goes out to memory and back.
+     * Does nothing and returns false where {@link #localPadding} says the whole-image pass is better.
+     */
+    private static boolean directLocal(ConvSpec s, Geometry g, PhasePlanes ph, float[] x, float[] pa, int aSize, float[] bias,
+                                       float[] y, int extent, int want, int mr) {
+        int hq = ph.hq();
+        int wq = ph.wq();
+        int phaseVol = ph.dq() * hq * wq;
+        int phases = ph.plane() / phaseVol;
+        int cin = s.inChannels();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int reduction = cinG * g.kVol;
+        int[] taps = ph.taps();
+        int reach = java.util.Arrays.stream(taps).map(t -> t % phaseVol).max().orElse(0);
+        int width = g.out[2];
+        int height = g.out[1];
+        int planes = g.out[0];
+        // Columns per task: a run whose accumulator block stays in L2, halved while there are too few tasks to share
+        // out, but not below the longest tap reach (each task pads len + reach positions of every phase plane).
+        int chunk = Math.min(extent, Math.min(Thresholds.JAVA_DIRECT_SPAN,
+                Math.max(4 * Gemm.NR, Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / coutG)));
+        int least = Math.max(4 * Gemm.NR, 2 * reach);
+        long images = (long) s.batch() * groups * planes;
+        if (!localPadding((long) s.batch() * cin * ph.plane() * Float.BYTES, reach, chunk, images * ((extent + least - 1) / least), want)) {
+            return false;
+        }
+        while (chunk / 2 >= least && images * ((extent + chunk - 1) / chunk) < want) {
+            chunk = (chunk + 1) / 2;
+        }
+        int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+        int chunks = (extent + span - 1) / span;
+        int stride = span + reach;
+        int[] offs = new int[reduction];
+        for (int c = 0; c < cinG; c++) {
+            for (int t = 0; t < g.kVol; t++) {
+                offs[c * g.kVol + t] = (c * phases + taps[t] / phaseVol) * stride + taps[t] % phaseVol;
+            }
+        }
+        boolean inPlace = height == 1 || wq == width;
+        Parallel.forEach(s.batch() * groups * planes * chunks, t -> {
+            int n = t / (groups * planes * chunks);
+            int grp = (t / (planes * chunks)) % groups;
+            int oz = (t / chunks) % planes;
+            int p0 = (t % chunks) * span;
+            int len = Math.min(span, extent - p0);
+            float[] local = workspace(3, cinG * phases * stride + DIRECT_SLACK);
+            for (int c = 0; c < cinG; c++) {
+                g.padPhaseRange(x, (n * cin + grp * cinG + c) * g.inVol, ph, oz * hq * wq + p0, len + reach, local,
+                        c * phases * stride, stride);
+            }
+            int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
+            float[] scratch = workspace(0, Gemm.DIRECT_SCRATCH);
+            if (inPlace) {
+                for (int m = 0; m < coutG; m++) {
+                    fillBias(y, yPlane + m * g.outVol + p0, len, bias == null ? 0f : bias[grp * coutG + m]);
+                }
+                Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, local, 0, offs, y, yPlane + p0, g.outVol, scratch);
+                return;
+            }
+            float[] acc = workspace(1, coutG * len);
+            java.util.Arrays.fill(acc, 0, coutG * len, 0f);
+            Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, local, 0, offs, acc, 0, len, scratch);
+            copyOut(acc, len, p0, wq, width, coutG, bias, grp * coutG, y, yPlane, g.outVol);
+        });
+        return true;
+    }
+
+    /**
+     * Rows of an accumulator block (row m at {@code acc[m * len]}, column p is phase position p0 + p) to the output:
+     * position P = oy * wq + ox is output (oy, ox), kept where ox &lt; width, plus the row's bias.
+     */
+    private static void copyOut(float[] acc, int len, int p0, int wq, int width, int rows, float[] bias, int biasOff,
+                                float[] y, int yPlane, int outVol) {
+        int oyFirst = p0 / wq;
+        int oyLast = (p0 + len - 1) / wq;
+        for (int m = 0; m < rows; m++) {
+            float b = bias == null ? 0f : bias[biasOff + m];
+            int dstBase = yPlane + m * outVol;
+            int srcBase = m * len - p0;
+            for (int oy = oyFirst; oy <= oyLast; oy++) {
+                int from = Math.max(p0, oy * wq);
+                int to = Math.min(p0 + len, oy * wq + width);
+                int src = srcBase + from;
+                int dst = dstBase + oy * width + from - oy * wq;
+                for (int q = 0, end = to - from; q < end; q++) {
+                    y[dst + q] = acc[src + q] + b;
+                }
+            }
         }
     }
 
@@ -923,6 +1021,103 @@ public final class JavaKernels {
                             }
                         }
                     }
+                }
+            }
+        }
+
+        /**
+         * Positions [from, from + count) of each phase plane of one input channel (laid out as {@link #padPhases}
+         * does: position P of a phase is zq*hq*wq + yq*wq + xq) to {@code out[at + phase * stride + P - from]}; zeros
+         * past the phase volume.
+         */
+        void padPhaseRange(float[] x, int src, PhasePlanes ph, int from, int count, float[] out, int at, int stride) {
+            int hq = ph.hq();
+            int wq = ph.wq();
+            int rowsPerZ = hq * wq;
+            int[] before = ph.before();
+            int[] padded = ph.padded();
+            int sx = st[2];
+            int end = from + count;
+            for (int pz = 0; pz < st[0]; pz++) {
+                for (int py = 0; py < st[1]; py++) {
+                    int phase0 = (pz * st[1] + py) * sx;
+                    for (int p = from; p < end; ) {
+                        int zq = p / rowsPerZ;
+                        int yq = (p % rowsPerZ) / wq;
+                        int xq0 = p % wq;
+                        int run = Math.min(end - p, wq - xq0);
+                        int rowOff = at + p - xq0 - from; // out index of column 0 of this row, phase 0 of the stride
+                        p += run;
+                        int xq1 = xq0 + run;
+                        int z = zq * st[0] + pz;
+                        int yy = yq * st[1] + py;
+                        int iz = z < padded[0] ? mode.source(z - before[0], in[0]) : -1;
+                        int iy = yy < padded[1] ? mode.source(yy - before[1], in[1]) : -1;
+                        if (iz < 0 || iy < 0) {
+                            for (int px = 0; px < sx; px++) {
+                                int row = rowOff + (phase0 + px) * stride;
+                                java.util.Arrays.fill(out, row + xq0, row + xq1, 0f);
+                            }
+                            continue;
+                        }
+                        int srcRow = src + (iz * in[1] + iy) * in[2];
+                        if (sx == 2 && Gemm.VECTOR) {
+                            splitRow(x, srcRow, xq0, xq1, before[2], padded[2], out, rowOff + phase0 * stride, stride);
+                            continue;
+                        }
+                        for (int px = 0; px < sx; px++) {
+                            int row = rowOff + (phase0 + px) * stride;
+                            // phase column xq is input column xq*sx + px - before: in place for xq in [lo, hi)
+                            int lo = Math.max(xq0, Math.min(xq1, ceilDiv(before[2] - px, sx)));
+                            int hi = Math.max(lo, Math.min(xq1, ceilDiv(before[2] + in[2] - px, sx)));
+                            for (int xq = xq0; xq < lo; xq++) {
+                                out[row + xq] = edge(x, srcRow, xq * sx + px, before[2], padded[2]);
+                            }
+                            if (sx == 1) {
+                                System.arraycopy(x, srcRow + lo - before[2], out, row + lo, hi - lo);
+                            } else {
+                                for (int xq = lo, f = srcRow + lo * sx + px - before[2]; xq < hi; xq++, f += sx) {
+                                    out[row + xq] = x[f];
+                                }
+                            }
+                            for (int xq = hi; xq < xq1; xq++) {
+                                out[row + xq] = edge(x, srcRow, xq * sx + px, before[2], padded[2]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Phase columns [xq0, xq1) of both phases of a stride-2 row ({@code out[row + xq]} for phase 0, {@code out[row +
+         * stride + xq]} for phase 1): input column i is padded column i + before, phase (i + before) mod 2, so the
+         * input's pairs split into the two rows in one vector pass; the columns the pairs do not cover (padding, an
+         * odd last column, the run's ends) one at a time.
+         */
+        private void splitRow(float[] x, int srcRow, int xq0, int xq1, int before, int wp, float[] out, int row, int stride) {
+            int evenRow = row + (before % 2) * stride;
+            int oddRow = row + ((before + 1) % 2) * stride;
+            int evenShift = before / 2;
+            int oddShift = (before + 1) / 2;
+            int jLo = Math.max(0, xq0 - evenShift);
+            int jHi = Math.max(jLo, Math.min(in[2] / 2, xq1 - oddShift));
+            if (jHi > jLo) {
+                VectorGemm.deinterleave(x, srcRow + 2 * jLo, jHi - jLo, out, evenRow + jLo + evenShift, oddRow + jLo + oddShift);
+            }
+            for (int px = 0; px < 2; px++) {
+                int r = row + px * stride;
+                // the columns of this phase the pairs covered
+                int shift = (px == before % 2) ? evenShift : oddShift;
+                int c0 = jHi > jLo ? jLo + shift : xq1;
+                int c1 = jHi > jLo ? jHi + shift : xq1;
+                for (int xq = xq0; xq < xq1; xq++) {
+                    if (xq == c0) {
+                        xq = c1 - 1;
+                        continue;
+                    }
+                    int ix = 2 * xq + px - before;
+                    out[r + xq] = ix >= 0 && ix < in[2] ? x[srcRow + ix] : edge(x, srcRow, 2 * xq + px, before, wp);
                 }
             }
         }

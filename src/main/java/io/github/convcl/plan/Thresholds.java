@@ -35,6 +35,16 @@ public final class Thresholds {
     public static final int JAVA_MIN_CHANNEL_BLOCK = 48;
     /** Java direct GEMM: columns (output positions in padded rows) one task computes at a time. */
     public static final int JAVA_DIRECT_SPAN = 512;
+    /**
+     * Java direct GEMM: the fewest bytes of padded input (the whole batch, phase planes included) for which each task
+     * pads only the positions its columns read, into a block that stays in L2, instead of one pass padding whole
+     * images that the tasks then read back from memory. Per call alternated in one JVM (2 AMD EPYC cores with
+     * AVX-512, JDK 25, medians of 8 rounds; three JVMs for resnet3x3s2): inputs of 3.2-4 MB on two threads
+     * resnet3x3s2 0.77-0.82 of the time, 32 into 64 channels 3x3 stride 2 at 112x112 0.79, conv1d_d4 0.90-0.98, on one
+     * thread 0.97-1.00; inputs of 0.2-1.6 MB 0.98-1.16 (one thread) and 1.01-1.04 (two), so they keep the whole-image
+     * pass.
+     */
+    public static final long JAVA_LOCAL_PADDING_MIN_BYTES = 2L << 20;
     /** Java direct GEMM: the most bytes of one task's accumulator block (channels x columns), so it stays in L2. */
     public static final int JAVA_DIRECT_ACCUMULATOR_BYTES = 128 * 1024;
     /**

@@ -51,6 +51,52 @@ class JavaKernelsTest {
         check(ConvSpec.conv(2).input(1, 12, 5, 35).outChannels(10).kernel(3).stride(1, 2).padding(1).paddingMode(PaddingMode.REFLECT).build());
     }
 
+    /**
+     * Tasks that pad only the positions their columns read, of every phase plane (forced here; by default only for
+     * large inputs): strides of 1 to 3 with front padding even and odd, rows of odd and even width split into phase
+     * rows (two at a time for stride 2), dilation, every padding mode, 1D (accumulating in place), 3D (taps reaching
+     * into further planes), groups, batches, several runs of columns with a ragged last one.
+     */
+    @Test
+    void tasksPadOnlyThePositionsTheirColumnsRead() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(2, 20, 23, 37).outChannels(18).kernel(3).stride(2).padding(1).build(),
+                ConvSpec.conv(2).input(1, 20, 22, 40).outChannels(13).kernel(5).stride(2).padding(2).paddingMode(PaddingMode.REFLECT).bias(false).build(),
+                ConvSpec.conv(2).input(1, 18, 15, 33).outChannels(12).kernel(3, 5).stride(1, 2).padding(2, 3).dilation(2, 1).paddingMode(PaddingMode.CIRCULAR).build(),
+                ConvSpec.conv(2).input(1, 17, 19, 26).outChannels(10).kernel(3).stride(3, 1).padding(1).paddingMode(PaddingMode.REPLICATE).build(),
+                ConvSpec.conv(2).input(1, 17, 9, 50).outChannels(10).kernel(3, 4).stride(1, 3).padding(1, 2).build(),
+                ConvSpec.conv(2).input(2, 40, 12, 29).outChannels(24).kernel(3).stride(2).padding(1).groups(2).build(),
+                ConvSpec.conv(1).input(2, 24, 700).outChannels(20).kernel(3).dilation(4).padding(4).build(),
+                ConvSpec.conv(1).input(1, 24, 301).outChannels(11).kernel(4).stride(2).padding(3).paddingMode(PaddingMode.REFLECT).build(),
+                ConvSpec.conv(3).input(1, 20, 5, 9, 21).outChannels(12).kernel(3).stride(1, 2, 2).padding(1).build());
+        String old = System.getProperty("convcl.localPadding");
+        System.setProperty("convcl.localPadding", "true");
+        try {
+            for (ConvSpec s : specs) {
+                int width = s.outputSize()[s.outputSize().length - 1];
+                org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+                check(s);
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty("convcl.localPadding");
+            } else {
+                System.setProperty("convcl.localPadding", old);
+            }
+        }
+    }
+
+    @Test
+    void largeInputsWithShortReachAndEnoughTasksPadPerTask() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("convcl.localPadding") == null, "the choice is forced");
+        long mb = 1L << 20;
+        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.localPadding(3 * mb + mb / 2, 30, 256, 26, 16), "resnet3x3s2 on 2 threads");
+        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.localPadding(4 * mb, 8, 256, 128, 8), "conv1d_d4");
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.localPadding(mb, 30, 256, 26, 16), "1 MiB stays in cache");
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.localPadding(4 * mb, 244, 256, 100, 16), "5x5 reaching four rows");
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.localPadding(4 * mb, 8, 256, 12, 16), "too few tasks");
+    }
+
     @Test
     void outputPositionsThatAreTheirOwnColumnsAccumulateInPlace() {
         // One output row (1D), or rows as wide as the padded rows (kernel width 1, no padding across): the direct
