@@ -277,6 +277,57 @@ final class VectorGemm {
     }
 
     /**
+     * A 3x3 depthwise output row (stride 1, dilation 1, one zero column of padding each side) read from the unpadded
+     * input rows above, at and below it ({@code top}, {@code mid}, {@code bot} at their offsets: a row of x, or a row of
+     * zeros for the padding rows): {@code y[dst + q] = bias + sum w[wOff + 3*ky + kx] * row_ky[q + kx - 1]}, zero
+     * outside [0, width). Columns 1 to width - 2 eight at a time (the last step overlapping the one before), the two
+     * edge columns alone; {@code width} at least 10.
+     */
+    static void depthwiseRow3x3(float[] top, int tOff, float[] mid, int mOff, float[] bot, int bOff, float[] w, int wOff,
+                                float bias, float[] y, int dst, int width) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int last = width - 1 - L;
+        for (int q = 1; ; q += L) {
+            q = Math.min(q, last);
+            FloatVector a = w0.fma(FloatVector.fromArray(S, top, tOff + q - 1), b);
+            FloatVector c = w1.mul(FloatVector.fromArray(S, top, tOff + q));
+            a = w2.fma(FloatVector.fromArray(S, top, tOff + q + 1), a);
+            c = w3.fma(FloatVector.fromArray(S, mid, mOff + q - 1), c);
+            a = w4.fma(FloatVector.fromArray(S, mid, mOff + q), a);
+            c = w5.fma(FloatVector.fromArray(S, mid, mOff + q + 1), c);
+            a = w6.fma(FloatVector.fromArray(S, bot, bOff + q - 1), a);
+            c = w7.fma(FloatVector.fromArray(S, bot, bOff + q), c);
+            a = w8.fma(FloatVector.fromArray(S, bot, bOff + q + 1), a);
+            a.add(c).intoArray(y, dst + q);
+            if (q == last) {
+                break;
+            }
+        }
+        int e = width - 1;
+        float left = bias;
+        float right = bias;
+        for (int ky = 0; ky < 3; ky++) {
+            float[] r = ky == 0 ? top : ky == 1 ? mid : bot;
+            int o = ky == 0 ? tOff : ky == 1 ? mOff : bOff;
+            left = Math.fma(w[wOff + 3 * ky + 1], r[o], left);
+            left = Math.fma(w[wOff + 3 * ky + 2], r[o + 1], left);
+            right = Math.fma(w[wOff + 3 * ky], r[o + e - 1], right);
+            right = Math.fma(w[wOff + 3 * ky + 1], r[o + e], right);
+        }
+        y[dst] = left;
+        y[dst + e] = right;
+    }
+
+    /**
      * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
      * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from).
      */

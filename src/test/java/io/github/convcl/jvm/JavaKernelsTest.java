@@ -116,6 +116,11 @@ class JavaKernelsTest {
         check(ConvSpec.conv(1).input(2, 3, 40).outChannels(3).kernel(9).padding(4).groups(3).build());
         check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(4).kernel(3, 3, 1).padding(1, 1, 0).groups(2).build());
         check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(2).kernel(3).padding(1).groups(2).bias(false).build());
+        // 3x3, stride 1, padding 1 of zeros, rows of 10 or more: read from the unpadded input (edge columns alone,
+        // zero rows above the first and below the last); one row, two rows, widths 10, 17 and 33
+        check(ConvSpec.conv(2).input(1, 3, 1, 10).outChannels(3).kernel(3).padding(1).groups(3).build());
+        check(ConvSpec.conv(2).input(2, 4, 2, 17).outChannels(8).kernel(3).padding(1).groups(4).bias(false).build());
+        check(ConvSpec.conv(2).input(1, 2, 5, 33).outChannels(2).kernel(3).padding(1).groups(2).build());
     }
 
     /**
