@@ -24,6 +24,21 @@ public final class TestSupport {
     private TestSupport() {
     }
 
+    /** Runs {@code body} with system property {@code key} set to {@code value}, then restores what it was. */
+    public static void withProperty(String key, String value, Runnable body) {
+        String old = System.getProperty(key);
+        System.setProperty(key, value);
+        try {
+            body.run();
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
+        }
+    }
+
     /** The golden directory: -Dconvcl.golden, else ../shared/golden beside the project. */
     public static Path goldenDir() {
         Path p = Path.of(System.getProperty("convcl.golden", "../shared/golden"));

@@ -69,21 +69,13 @@ class JavaKernelsTest {
                 ConvSpec.conv(1).input(2, 24, 700).outChannels(20).kernel(3).dilation(4).padding(4).build(),
                 ConvSpec.conv(1).input(1, 24, 301).outChannels(11).kernel(4).stride(2).padding(3).paddingMode(PaddingMode.REFLECT).build(),
                 ConvSpec.conv(3).input(1, 20, 5, 9, 21).outChannels(12).kernel(3).stride(1, 2, 2).padding(1).build());
-        String old = System.getProperty("convcl.localPadding");
-        System.setProperty("convcl.localPadding", "true");
-        try {
+        io.github.convcl.TestSupport.withProperty("convcl.localPadding", "true", () -> {
             for (ConvSpec s : specs) {
                 int width = s.outputSize()[s.outputSize().length - 1];
                 org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
                 check(s);
             }
-        } finally {
-            if (old == null) {
-                System.clearProperty("convcl.localPadding");
-            } else {
-                System.setProperty("convcl.localPadding", old);
-            }
-        }
+        });
     }
 
     @Test

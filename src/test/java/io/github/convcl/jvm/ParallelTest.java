@@ -118,21 +118,13 @@ class ParallelTest {
 
     @Test
     void aBadConfiguredCountStopsTheBackendBeforeAnyWork() {
-        String old = System.getProperty("convcl.threads");
-        System.setProperty("convcl.threads", "-2");
-        try {
+        io.github.convcl.TestSupport.withProperty("convcl.threads", "-2", () -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, JavaBackend::new);
             assertTrue(e.getMessage().contains("threads=-2"), e.getMessage());
             // Asked for by name, the runtime says why that backend could not be opened.
             RuntimeException open = assertThrows(BackendUnavailableException.class, () -> ConvCL.open("java"));
             assertTrue(open.getMessage().contains("threads=-2 must be between 1 and 1024"), open.getMessage());
-        } finally {
-            if (old == null) {
-                System.clearProperty("convcl.threads");
-            } else {
-                System.setProperty("convcl.threads", old);
-            }
-        }
+        });
     }
 
     /** Every Java algorithm on layers that take each of its paths gives the same bits on 1, 2 and 5 threads. */
