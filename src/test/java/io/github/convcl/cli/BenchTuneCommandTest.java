@@ -31,6 +31,15 @@ class BenchTuneCommandTest {
              "layers": {"small3x3": {"batch": 1, "ms": 0.5, "gflops": 1.0}, "smallT": {"batch": 1, "ms": 0.25, "gflops": 1.0}}}
             """;
 
+    /** The Java backend's percent column: the nominal peak, unless the measured core check beats it. */
+    @Test
+    void theJavaPeakIsTheCoreCheckWhereItBeatsTheNominalOne() {
+        assertEquals(217.0, BenchCommand.javaPeak(java.util.OptionalDouble.of(134.1), 217.0).getAsDouble(), 0.0);
+        assertEquals(156.5, BenchCommand.javaPeak(java.util.OptionalDouble.of(156.5), 103.0).getAsDouble(), 0.0);
+        assertEquals(90.0, BenchCommand.javaPeak(java.util.OptionalDouble.empty(), 90.0).getAsDouble(), 0.0);
+        assertTrue(BenchCommand.javaPeak(java.util.OptionalDouble.empty(), 0).isEmpty(), "no clock, no core check");
+    }
+
     @Test
     void benchPrintsTheTableWritesJsonAndChart(@TempDir Path dir) throws Exception {
         Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
