@@ -105,9 +105,9 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
         try (ConvCL cl = select.open()) {
-            boolean onJava = !(cl.backend() instanceof OpenClBackend);
-            OptionalDouble peak = cl.backend() instanceof OpenClBackend o ? o.clDevice().peakGflops()
-                    : CpuInfo.read().peakGflops(JavaBackend.threads());
+            OpenClBackend openCl = cl.backend() instanceof OpenClBackend o ? o : null;
+            boolean onJava = openCl == null;
+            OptionalDouble peak = onJava ? CpuInfo.read().peakGflops(JavaBackend.threads()) : openCl.clDevice().peakGflops();
             System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
                     ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) + (onJava ? " (nominal)" : "") : ""));
             coreCheckBefore = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
@@ -302,11 +302,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (coreCheckBefore > 0) {
             OptionalDouble nominal = CpuInfo.read().peakGflops(JavaBackend.threads());
+            List<String> notes = new ArrayList<>();
+            nominal.ifPresent(v -> notes.add(String.format(Locale.ROOT, "nominal peak %.1f", v)));
+            if (javaPeakUsed > 0) {
+                notes.add(String.format(Locale.ROOT, "%%peak is against the faster core check, %.1f", javaPeakUsed));
+            }
             System.out.printf(Locale.ROOT, "core check (Java %s tile on L1 data, %s): %.1f GFLOP/s before, %.1f after%s%n",
                     JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
-                    (nominal.isPresent() ? String.format(Locale.ROOT, " (nominal peak %.1f", nominal.getAsDouble()) : " (")
-                    + (javaPeakUsed > 0 ? String.format(Locale.ROOT, "%s%%peak is against the faster core check, %.1f)",
-                            nominal.isPresent() ? "; " : "", javaPeakUsed) : nominal.isPresent() ? ")" : "no nominal peak)"));
+                    notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
         }
         if (reference != null) {
             String ref = reference.path("device").asText("reference") + (reference.path("tf32").asBoolean(false) ? " (tf32)" : "");

@@ -293,13 +293,7 @@ final class Gemm {
                 if (rows == h && WIDE && q + 2 * NR <= c1) {
                     // 32 columns: each A panel of the step's rows against both 16-column runs
                     for (int p = 0, panel = panelRows(h); p < h; p += panel) {
-                        int ai = aIdx + p * k;
-                        int at = yOff + (i + p) * ldy + q;
-                        if (panel == 6) {
-                            WideGemm.rowTile6x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, y, at, ldy);
-                        } else {
-                            WideGemm.rowTile4x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, y, at, ldy);
-                        }
+                        rowTile32(panel, k, pa, aIdx + p * k, x, base + q, offs, scratch, rowBias + p, y, yOff + (i + p) * ldy + q, ldy);
                     }
                     q += NR;
                     continue;
@@ -309,12 +303,7 @@ final class Gemm {
                     // second overlapping), staged in scratch, its first c1 - q columns kept
                     int stage = rowBias + 12;
                     for (int p = 0, panel = panelRows(h); p < h; p += panel) {
-                        int ai = aIdx + p * k;
-                        if (panel == 6) {
-                            WideGemm.rowTile6x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
-                        } else {
-                            WideGemm.rowTile4x32(k, pa, ai, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
-                        }
+                        rowTile32(panel, k, pa, aIdx + p * k, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
                         for (int r = 0; r < panel; r++) {
                             System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + p + r) * ldy + q, c1 - q);
                         }
@@ -330,6 +319,16 @@ final class Gemm {
                     System.arraycopy(scratch, r * NR, y, yOff + (i + r) * ldy + q0, NR);
                 }
             }
+        }
+    }
+
+    /** The 32-column row tile of one A panel of {@code panel} (6 or 4) rows (see {@link #multiplyRows}). */
+    private static void rowTile32(int panel, int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                                  float[] c, int ci, int ldc) {
+        if (panel == 6) {
+            WideGemm.rowTile6x32(k, pa, ai, x, base, offs, rb, rbOff, c, ci, ldc);
+        } else {
+            WideGemm.rowTile4x32(k, pa, ai, x, base, offs, rb, rbOff, c, ci, ldc);
         }
     }
 

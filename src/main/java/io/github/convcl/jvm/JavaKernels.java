@@ -182,7 +182,10 @@ public final class JavaKernels {
         int extent = (height - 1) * wq + width;
         int chunk = Math.min(extent, Thresholds.JAVA_DIRECT_SPAN);
         int want = Parallel.threads() * Thresholds.JAVA_DIRECT_TASKS_PER_CORE;
-        if (!rowTiles(coutG, cinG, width) && directLocal(s, g, ph, x, pa, aSize, bias, y, extent, want, mr)) {
+        // Few output channels (per group or in all): register tiles read the padded rows in place and write finished
+        // output rows, with no B panel to fill and no accumulator block to copy out (below).
+        boolean byRows = rowTiles(coutG, cinG, width);
+        if (!byRows && directLocal(s, g, ph, x, pa, aSize, bias, y, extent, want, mr)) {
             return;
         }
         // Few output positions but many output channels (deep layers on small images): split the channels before
@@ -203,10 +206,8 @@ public final class JavaKernels {
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
         int mb = channelBlock;
-        // Few output channels (per group or in all): register tiles read the padded rows in place and write finished
-        // output rows, with no B panel to fill and no accumulator block to copy out. Tasks take runs of whole rows,
-        // and split the rows into column runs (16 columns or more each) only when there are too few rows to share.
-        boolean byRows = rowTiles(coutG, cinG, width);
+        // Row tiles: tasks take runs of whole rows, and split the rows into column runs (16 columns or more each) only
+        // when there are too few rows to share.
         long rowBase = (long) s.batch() * groups * blocks * planes;
         int rowTasks = (int) Math.min(height, Math.max(1, (want + rowBase - 1) / rowBase));
         int rowsPerTask = (height + rowTasks - 1) / rowTasks;
@@ -268,21 +269,9 @@ public final class JavaKernels {
                 int p0 = (t % chunks) * span;
                 int len = Math.min(span, extent - p0);
                 int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
-                int xOff = ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0;
-                float[] scratch = workspace(0, Gemm.DIRECT_SCRATCH);
-                if (inPlace) {
-                    for (int m = 0; m < rows; m++) {
-                        fillBias(y, yPlane + m * g.outVol + p0, len, bias == null ? 0f : bias[grp * coutG + m0 + m]);
-                    }
-                    Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xOff, offs,
-                            y, yPlane + p0, g.outVol, scratch);
-                    return;
-                }
-                float[] acc = workspace(1, rows * len);
-                java.util.Arrays.fill(acc, 0, rows * len, 0f);
-                Gemm.multiplyDirect(rows, len, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xOff, offs,
-                        acc, 0, len, scratch);
-                copyOut(acc, len, p0, wq, width, rows, bias, grp * coutG + m0, y, yPlane, g.outVol);
+                directColumns(rows, len, p0, reduction, mr, pa, grp * aSize + m0 * reduction, xp,
+                        ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs, bias, grp * coutG + m0, y, yPlane,
+                        g.outVol, wq, width, inPlace);
             });
         }
     }
@@ -359,20 +348,33 @@ public final class JavaKernels {
                         c * phases * stride, stride);
             }
             int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
-            float[] scratch = workspace(0, Gemm.DIRECT_SCRATCH);
-            if (inPlace) {
-                for (int m = 0; m < coutG; m++) {
-                    fillBias(y, yPlane + m * g.outVol + p0, len, bias == null ? 0f : bias[grp * coutG + m]);
-                }
-                Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, local, 0, offs, y, yPlane + p0, g.outVol, scratch);
-                return;
-            }
-            float[] acc = workspace(1, coutG * len);
-            java.util.Arrays.fill(acc, 0, coutG * len, 0f);
-            Gemm.multiplyDirect(coutG, len, reduction, mr, pa, grp * aSize, local, 0, offs, acc, 0, len, scratch);
-            copyOut(acc, len, p0, wq, width, coutG, bias, grp * coutG, y, yPlane, g.outVol);
+            directColumns(coutG, len, p0, reduction, mr, pa, grp * aSize, local, 0, offs, bias, grp * coutG, y, yPlane,
+                    g.outVol, wq, width, inPlace);
         });
         return true;
+    }
+
+    /**
+     * One direct-GEMM task's product: {@code rows} output channels (A from {@code aOff}, bias from {@code biasOff}) over
+     * phase positions [p0, p0 + len) of one output plane at {@code y[yPlane]}, B rows read at {@code xs[xOff + offs[k]]}.
+     * With {@code inPlace} (the positions are the output's own columns) the tiles accumulate into the output, started
+     * from the bias; otherwise into a cleared block that {@link #copyOut} moves to the output.
+     */
+    private static void directColumns(int rows, int len, int p0, int reduction, int mr, float[] pa, int aOff, float[] xs, int xOff,
+                                      int[] offs, float[] bias, int biasOff, float[] y, int yPlane, int outVol, int wq, int width,
+                                      boolean inPlace) {
+        float[] scratch = workspace(0, Gemm.DIRECT_SCRATCH);
+        if (inPlace) {
+            for (int m = 0; m < rows; m++) {
+                fillBias(y, yPlane + m * outVol + p0, len, bias == null ? 0f : bias[biasOff + m]);
+            }
+            Gemm.multiplyDirect(rows, len, reduction, mr, pa, aOff, xs, xOff, offs, y, yPlane + p0, outVol, scratch);
+            return;
+        }
+        float[] acc = workspace(1, rows * len);
+        java.util.Arrays.fill(acc, 0, rows * len, 0f);
+        Gemm.multiplyDirect(rows, len, reduction, mr, pa, aOff, xs, xOff, offs, acc, 0, len, scratch);
+        copyOut(acc, len, p0, wq, width, rows, bias, biasOff, y, yPlane, outVol);
     }
 
     /**
@@ -416,13 +418,6 @@ public final class JavaKernels {
     }
 
     /**
-     * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
-     * phase planes, so every tap reads eight consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
-     * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
-     * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
-     * the batch is made.
-     */
-    /**
      * Whether a depthwise layer is a 2D 3x3, stride 1, dilation 1, one zero of padding on every side, rows at least 10
      * wide (the output plane has the input's size), with the Vector API: {@link VectorGemm#depthwiseRow3x3} reads it.
      * One thread, alternated per call in one JVM, depthwise3x3: 0.86 of the padded path's time on JDK 25, 0.80 on JDK
@@ -435,6 +430,13 @@ public final class JavaKernels {
                 && g.in[2] >= 10 && !"false".equals(System.getProperty("convcl.depthwiseUnpadded"));
     }
 
+    /**
+     * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
+     * phase planes, so every tap reads eight consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
+     * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
+     * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
+     * the batch is made; a plain 3x3 ({@link #unpadded3x3}) reads the input rows themselves, with no padded copy.
+     */
     private static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
         Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s, g);
@@ -1023,23 +1025,9 @@ public final class JavaKernels {
                                 }
                                 int srcRow = src + (iz * in[1] + iy) * in[2];
                                 if (sx == 2 && Gemm.VECTOR) {
-                                    // Both phases of the row in one pass (px 1 found its row filled by px 0's pass):
-                                    // input column i is padded column i + before, phase (i + before) mod 2.
+                                    // both phases of the row in one pass (px 1 finds its row written by px 0's)
                                     if (px == 0) {
-                                        int b = before[2];
-                                        int evenRow = row + (b % 2) * phaseVol;
-                                        int oddRow = row + ((b + 1) % 2) * phaseVol;
-                                        VectorGemm.deinterleave(x, srcRow, in[2] / 2, xp, evenRow + b / 2, oddRow + (b + 1) / 2);
-                                        if (in[2] % 2 == 1) {
-                                            int i = in[2] - 1;
-                                            xp[row + ((i + b) % 2) * phaseVol + (i + b) / 2] = x[srcRow + i];
-                                        }
-                                    }
-                                    for (int xq = 0; xq < lo; xq++) {
-                                        xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
-                                    }
-                                    for (int xq = hi; xq < wq; xq++) {
-                                        xp[row + xq] = edge(x, srcRow, xq * sx + px, before[2], wp);
+                                        splitRow(x, srcRow, 0, wq, before[2], wp, xp, row, phaseVol);
                                     }
                                     continue;
                                 }
