@@ -59,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--warmup-ms", defaultValue = "1000", description = "keep warming up each layer until this much time has "
-            + "passed; the first layer gets at least 3000 ms, while the JIT compiles the kernels")
+            + "passed (the first layer at least 3000 ms, while the JIT compiles the kernels), then until a window of 5 "
+            + "runs is not 3% faster than the best before it")
     int warmupMs;
 
     /** How long the core check runs before and after the layers. */
@@ -194,11 +195,10 @@ final class BenchCommand implements Callable<Integer> {
             ok = tf32 ? tf32Excess <= 1e-4 * scale : worst <= 1e-4 * scale;
             check = String.format(Locale.ROOT, "%s (%d samples, max error %.2g%s)", ok ? "ok" : "FAIL", samples, worst,
                     tf32 ? ", tf32 bound" : "");
-            long warmStart = System.nanoTime();
-            for (int i = 0; i < warmup || System.nanoTime() - warmStart < warmupMillis * 1_000_000L; i++) {
+            warmUp(() -> {
                 cl.conv(s, tx, tw, tb, ty);
                 cl.finish();
-            }
+            }, warmup, warmupMillis);
             double[] t = new double[repeats];
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();
@@ -210,10 +210,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         // Warmed up as the device-resident runs are: the first calls from arrays take the JIT's and the heap's
         // warm-up (measured on the Java backend, resnet1x1: 631, 67, 65 ms, then about 10 ms).
-        long e2eWarmStart = System.nanoTime();
-        for (int i = 0; i < warmup || System.nanoTime() - e2eWarmStart < warmupMillis * 500_000L; i++) {
-            cl.convolve(s, x, w, b);
-        }
+        warmUp(() -> cl.convolve(s, x, w, b), warmup, warmupMillis / 2);
         int e2eRuns = Math.max(5, Math.min(repeats, 10));
         double[] e2e = new double[e2eRuns];
         for (int i = 0; i < e2eRuns; i++) {
@@ -229,6 +226,44 @@ final class BenchCommand implements Callable<Integer> {
         io.github.convcl.plan.Plan plan = cl.plan(s);
         return new Row(l.name(), s, plan.toString(), plan.algorithm().microKernel(), ms, median(e2e), gflops,
                 peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok, check);
+    }
+
+    /** Calls per window of {@link #warmUp}'s steady-state test. */
+    static final int WARM_WINDOW = 5;
+    /** A window at least this much faster (fraction of the best window's median before it) keeps the warm-up going. */
+    static final double WARM_GAIN = 0.03;
+    /** The steady-state windows run for at most this many times the warm-up time (or 2 s where that is more). */
+    static final int WARM_CAP_FACTOR = 4;
+
+    /**
+     * Warms a layer up: at least {@code calls} calls and {@code millis} ms, then windows of {@link #WARM_WINDOW} calls
+     * until one is not {@link #WARM_GAIN} faster than the best window before it (the JIT has compiled the kernels
+     * this layer runs), for at most {@link #WARM_CAP_FACTOR} times {@code millis} (2 s at least) more. A fixed second
+     * was not enough on JDK 17 with 512-bit vectors: convT3x3s2op1 after depthwise3x3 measured 4.5-5.0 ms in three
+     * runs of five (its own steady state 1.7-2.2, reached 2-3 s in, as C2 compiled one tile after another).
+     */
+    static int warmUp(Runnable call, int calls, long millis) {
+        long start = System.nanoTime();
+        int n = 0;
+        for (; n < calls || System.nanoTime() - start < millis * 1_000_000L; n++) {
+            call.run();
+        }
+        long capEnd = System.nanoTime() + Math.max(2000, WARM_CAP_FACTOR * millis) * 1_000_000L;
+        double best = Double.MAX_VALUE;
+        double[] window = new double[WARM_WINDOW];
+        while (System.nanoTime() < capEnd) {
+            for (int i = 0; i < WARM_WINDOW; i++, n++) {
+                long t0 = System.nanoTime();
+                call.run();
+                window[i] = System.nanoTime() - t0;
+            }
+            double m = median(window);
+            if (m > best * (1 - WARM_GAIN)) {
+                break;
+            }
+            best = Math.min(best, m);
+        }
+        return n;
     }
 
     private static double median(double[] a) {

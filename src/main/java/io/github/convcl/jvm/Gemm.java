@@ -27,11 +27,17 @@ final class Gemm {
     static final int EDGE = 6 * NR + 12;
     /**
      * True when the tiles are 512-bit ones ({@link WideGemm}: 32 columns where two full B slices sit side by side, else
-     * two full A panels of one height as one 12x16 or 8x16 tile): with {@code -Dconvcl.vectorBits=512} (or {@code 256}
-     * for the 256-bit tiles alone), else where the JVM's preferred vectors are 512 bits wide and its release is at
-     * least {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
+     * two full A panels of one height as one 12x16 or 8x16 tile, else one panel a vector a row), and with them every
+     * other Java kernel's vectors ({@link #LANES}): with {@code -Dconvcl.vectorBits=512} (or {@code 256} for 256-bit
+     * vectors alone), else where the JVM's preferred vectors are 512 bits wide and its release is at least
+     * {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
      */
     static final boolean WIDE = VECTOR && wideTiles(System.getProperty("convcl.vectorBits"));
+    /**
+     * Lanes of the vectors every Java kernel uses: 16 where {@link #WIDE}, else 8 (one width per JVM, see
+     * {@link VectorGemm}).
+     */
+    static final int LANES = WIDE ? 16 : 8;
 
     private Gemm() {
     }
@@ -338,6 +344,10 @@ final class Gemm {
             WideGemm.rowTile12x16(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc);
         } else if (mr == 8) {
             WideGemm.rowTile8x16(k, pa, aIdx, aIdx + 4 * k, x, base, offs, rb, rbOff, c, ci, ldc);
+        } else if (WIDE && mr == 6) {
+            WideGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
+        } else if (WIDE) {
+            WideGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
         } else if (mr == 6) {
             VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
         } else {
@@ -449,7 +459,11 @@ final class Gemm {
     }
 
     private static void tile(int mr, int k, float[] pa, int aIdx, float[] pb, int bIdx, float[] c, int ci, int ldc, float[] rb, int rbOff) {
-        if (mr == 6) {
+        if (WIDE && mr == 6) {
+            WideGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc, rb, rbOff);
+        } else if (WIDE) {
+            WideGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc, rb, rbOff);
+        } else if (mr == 6) {
             VectorGemm.tile6x16(k, pa, aIdx, pb, bIdx, c, ci, ldc, rb, rbOff);
         } else {
             VectorGemm.tile4x16(k, pa, aIdx, pb, bIdx, c, ci, ldc, rb, rbOff);

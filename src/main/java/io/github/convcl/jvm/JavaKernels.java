@@ -418,8 +418,8 @@ public final class JavaKernels {
     }
 
     /**
-     * Whether a depthwise layer is a 2D 3x3, stride 1, dilation 1, one zero of padding on every side, rows at least 10
-     * wide (the output plane has the input's size), with the Vector API: {@link VectorGemm#depthwiseRow3x3} reads it.
+     * Whether a depthwise layer is a 2D 3x3, stride 1, dilation 1, one zero of padding on every side, rows at least
+     * {@link Gemm#LANES} + 2 wide (the output plane has the input's size), with the Vector API: {@link VectorGemm#depthwiseRow3x3} reads it.
      * One thread, alternated per call in one JVM, depthwise3x3: 0.86 of the padded path's time on JDK 25, 0.80 on JDK
      * 17; two threads 0.92. System property {@code convcl.depthwiseUnpadded=false} turns it off.
      */
@@ -427,12 +427,12 @@ public final class JavaKernels {
         return Gemm.VECTOR && s.rank() == 2 && s.paddingMode() == PaddingMode.ZEROS && g.kVol == 9 && g.k[1] == 3
                 && java.util.Arrays.equals(s.stride(), new int[] {1, 1}) && java.util.Arrays.equals(s.dilation(), new int[] {1, 1})
                 && java.util.Arrays.equals(s.padBefore(), new int[] {1, 1}) && java.util.Arrays.equals(s.padAfter(), new int[] {1, 1})
-                && g.in[2] >= 10 && !"false".equals(System.getProperty("convcl.depthwiseUnpadded"));
+                && g.in[2] >= Gemm.LANES + 2 && !"false".equals(System.getProperty("convcl.depthwiseUnpadded"));
     }
 
     /**
      * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
-     * phase planes, so every tap reads eight consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
+     * phase planes, so every tap reads a vector of consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
      * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
      * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
      * the batch is made; a plain 3x3 ({@link #unpadded3x3}) reads the input rows themselves, with no padded copy.

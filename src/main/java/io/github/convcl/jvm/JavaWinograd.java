@@ -16,16 +16,16 @@ import io.github.convcl.spec.PaddingMode;
  * <p>
  * Per call: the weights become U[group][e] = G g G^T, packed as GEMM A panels (cached with the weights). Per block
  * of images, each input channel is copied once, padded by the padding mode, into a <em>split</em> layout whose rows
- * hold the padded row as 4d phases (phase p holds columns q*4d + p), so that the point b of 8 tiles side by side is
- * one 8-float load. The GEMM columns are the tiles, in rows (image, depth, residue, tile row) without padding between
- * rows; a task takes a chunk of columns: transforms its input (V = B^T d B, written as packed B panels, 8 tiles per
- * vector; each input plane once per depth tap), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
+ * hold the padded row as 4d phases (phase p holds columns q*4d + p), so that the point b of LANES tiles side by side is
+ * one vector load. The GEMM columns are the tiles, in rows (image, depth, residue, tile row) without padding between
+ * rows; a task takes a chunk of columns: transforms its input (V = B^T d B, written as packed B panels, a tile per
+ * lane; each input plane once per depth tap), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
  * Accuracy: the transforms scale the tiles by up to ~10x; the plan promises an error within
  * {@code 1e-5 * sum|w*x|} per output, as the OpenCL Winograd plans do.
  */
 final class JavaWinograd {
-    /** Tiles transformed together: one AVX vector. */
-    static final int LANES = 8;
+    /** Tiles transformed together: one vector of the JVM's one width ({@link Gemm#LANES}: 16 or 8). */
+    static final int LANES = Gemm.LANES;
     /** Outputs per tile along a dimension whose kernel is 3. */
     static final int M = 4;
     /** Transformed points along it. */
@@ -61,7 +61,7 @@ final class JavaWinograd {
         final int channelFloats;
         final int outVol;
         final int[] pointOff;
-        /** Point offsets in a gathered block of 8 tiles: point p at p * 8. */
+        /** Point offsets in a gathered block of LANES tiles: point p at p * LANES. */
         final int[] gatheredOff;
 
         Layout(ConvSpec s) {
@@ -272,8 +272,8 @@ final class JavaWinograd {
             int valid = Math.min(h, coutG - i0);
             if (Gemm.VECTOR) {
                 // The panel's rows side by side in the lanes (rows past the matrix stay zero): gathered tap by tap, one
-                // vector transform, and each point's h values stored as one 8-lane store (its last lanes land in the
-                // next reduction row's place, written next) except for the panel's last reduction row.
+                // vector transform, and each point's h values stored as one vector store (its last lanes, zeros, land
+                // in the next reduction rows' places, written next) except where it would pass the panel's end.
                 float[] taps = new float[taps2d * LANES];
                 float[] t = new float[l.e * LANES];
                 for (int kk = 0; kk < k; kk++) {
@@ -285,7 +285,7 @@ final class JavaWinograd {
                             taps[tap * LANES + r] = w[src + tap];
                         }
                     }
-                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, kk + 1 < k ? LANES : h);
+                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, (k - kk) * h >= LANES ? LANES : h);
                 }
                 return;
             }
@@ -339,7 +339,7 @@ final class JavaWinograd {
     }
 
     /**
-     * V = B^T d B for columns [j0, j0 + cols) of every input channel, 8 tiles at a time, written into packed B panels
+     * V = B^T d B for columns [j0, j0 + cols) of every input channel, LANES tiles at a time, written into packed B panels
      * (one matrix of channels x width per group and point; columns past {@code cols} repeat the last tile).
      */
     private static void transformInput(Layout l, Columns c, int j0, int cols, int width, float[] xs, float[] v, int vStride,
@@ -352,7 +352,7 @@ final class JavaWinograd {
             for (int t = 0; t < LANES; t++) {
                 at[t] = j + t < cols ? c.in[j0 + j + t] : t == 0 ? c.in[j0 + cols - 1] : at[t - 1] + 1;
             }
-            // Lanes [0, k) side by side from at[0], and lanes [k, 8) side by side from at[k]: two loads and a blend.
+            // Lanes [0, k) side by side from at[0], and lanes [k, LANES) side by side from at[k]: two loads and a blend.
             int k = 1;
             while (k < LANES && at[k] == at[0] + k) {
                 k++;
@@ -463,8 +463,8 @@ final class JavaWinograd {
     }
 
     /**
-     * The tile transforms on 8 tiles at once, lane by lane, where the JVM has no Vector API ({@link VectorWinograd} has
-     * the vector forms): point p of tile t at {@code v[p*8 + t]}, points row-major (height, then width).
+     * The tile transforms on LANES tiles at once, lane by lane, where the JVM has no Vector API ({@link VectorWinograd}
+     * has the vector forms): point p of tile t at {@code v[p*LANES + t]}, points row-major (height, then width).
      */
     static final class Transforms {
         private Transforms() {

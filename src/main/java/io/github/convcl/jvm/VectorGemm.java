@@ -6,12 +6,23 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Register tiles on packed panels (layouts in {@link Gemm}). The 6x16 tile keeps twelve 8-lane accumulators
- * (AVX2 has sixteen registers): per reduction step two loads of B, six broadcasts of A, twelve FMAs.
- * Only loaded when {@code jdk.incubator.vector} is resolved.
+ * (AVX2 has sixteen registers): per reduction step two loads of B, six broadcasts of A, twelve FMAs. These 256-bit
+ * tiles run only where {@link Gemm#WIDE} is false ({@link WideGemm} has the 512-bit ones). The other kernels here (the
+ * panel gather, the stride-2 split, the depthwise rows) run on {@link #S}, the one vector width of the JVM's tiles:
+ * on JDK 17 a JVM that has run both 256-bit and 512-bit Vector API code compiles neither to vector instructions where
+ * the library's shared methods (fma, intoArray) see both vector classes in their type profile (measured:
+ * {@code -XX:+PrintInlining} shows {@code intoArray} inlined for both classes and its store "failed to inline
+ * (intrinsic)", and the layers run 10-30x slower). Only loaded when {@code jdk.incubator.vector} is resolved.
  */
 final class VectorGemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final int L = 8;
+    /** The 256-bit species of the tiles here. */
+    private static final VectorSpecies<Float> AVX2 = FloatVector.SPECIES_256;
+    /** Lanes of {@link #AVX2}. */
+    private static final int L8 = 8;
+    /** The species of the other kernels: 512 bits where {@link Gemm#WIDE}, else 256. */
+    static final VectorSpecies<Float> S = Gemm.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    /** Lanes of {@link #S}: 16 or 8. */
+    static final int L = Gemm.LANES;
 
     private VectorGemm() {
     }
@@ -23,118 +34,118 @@ final class VectorGemm {
     static void tile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (rb == null) {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + L);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
-            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
-            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+            c00 = FloatVector.fromArray(AVX2, c, ci);
+            c01 = FloatVector.fromArray(AVX2, c, ci + L8);
+            c10 = FloatVector.fromArray(AVX2, c, ci + ldc);
+            c11 = FloatVector.fromArray(AVX2, c, ci + ldc + L8);
+            c20 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc + L8);
+            c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
+            c40 = FloatVector.fromArray(AVX2, c, ci + 4 * ldc);
+            c41 = FloatVector.fromArray(AVX2, c, ci + 4 * ldc + L8);
+            c50 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc);
+            c51 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc + L8);
         } else {
-            c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+            c00 = FloatVector.broadcast(AVX2, rb[rbOff + 0]);
             c01 = c00;
-            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c10 = FloatVector.broadcast(AVX2, rb[rbOff + 1]);
             c11 = c10;
-            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c20 = FloatVector.broadcast(AVX2, rb[rbOff + 2]);
             c21 = c20;
-            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c30 = FloatVector.broadcast(AVX2, rb[rbOff + 3]);
             c31 = c30;
-            c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c40 = FloatVector.broadcast(AVX2, rb[rbOff + 4]);
             c41 = c40;
-            c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+            c50 = FloatVector.broadcast(AVX2, rb[rbOff + 5]);
             c51 = c50;
         }
         for (int kk = 0; kk < k; kk++) {
             int bk = bi + kk * 16;
-            FloatVector b0 = FloatVector.fromArray(S, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bk + L);
+            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
+            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
             int ak = ai + kk * 6;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ak + 4]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 4]);
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ak + 5]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 5]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
         c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
+        c01.intoArray(c, ci + L8);
         c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
+        c11.intoArray(c, ci + ldc + L8);
         c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
+        c21.intoArray(c, ci + 2 * ldc + L8);
         c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
+        c31.intoArray(c, ci + 3 * ldc + L8);
         c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + L);
+        c41.intoArray(c, ci + 4 * ldc + L8);
         c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + L);
+        c51.intoArray(c, ci + 5 * ldc + L8);
     }
 
     /** {@link #tile6x16} for 4 rows. */
     static void tile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (rb == null) {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + L);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+            c00 = FloatVector.fromArray(AVX2, c, ci);
+            c01 = FloatVector.fromArray(AVX2, c, ci + L8);
+            c10 = FloatVector.fromArray(AVX2, c, ci + ldc);
+            c11 = FloatVector.fromArray(AVX2, c, ci + ldc + L8);
+            c20 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc + L8);
+            c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
         } else {
-            c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+            c00 = FloatVector.broadcast(AVX2, rb[rbOff + 0]);
             c01 = c00;
-            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c10 = FloatVector.broadcast(AVX2, rb[rbOff + 1]);
             c11 = c10;
-            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c20 = FloatVector.broadcast(AVX2, rb[rbOff + 2]);
             c21 = c20;
-            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c30 = FloatVector.broadcast(AVX2, rb[rbOff + 3]);
             c31 = c30;
         }
         for (int kk = 0; kk < k; kk++) {
             int bk = bi + kk * 16;
-            FloatVector b0 = FloatVector.fromArray(S, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bk + L);
+            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
+            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
             int ak = ai + kk * 4;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
         c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
+        c01.intoArray(c, ci + L8);
         c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
+        c11.intoArray(c, ci + ldc + L8);
         c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
+        c21.intoArray(c, ci + 2 * ldc + L8);
         c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
+        c31.intoArray(c, ci + 3 * ldc + L8);
     }
 
     /**
@@ -143,54 +154,54 @@ final class VectorGemm {
      */
     static void rowTile6x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
                                float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+        FloatVector c00 = FloatVector.broadcast(AVX2, rb[rbOff + 0]);
         FloatVector c01 = c00;
-        FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c10 = FloatVector.broadcast(AVX2, rb[rbOff + 1]);
         FloatVector c11 = c10;
-        FloatVector c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c20 = FloatVector.broadcast(AVX2, rb[rbOff + 2]);
         FloatVector c21 = c20;
-        FloatVector c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c30 = FloatVector.broadcast(AVX2, rb[rbOff + 3]);
         FloatVector c31 = c30;
-        FloatVector c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+        FloatVector c40 = FloatVector.broadcast(AVX2, rb[rbOff + 4]);
         FloatVector c41 = c40;
-        FloatVector c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+        FloatVector c50 = FloatVector.broadcast(AVX2, rb[rbOff + 5]);
         FloatVector c51 = c50;
         for (int kk = 0; kk < k; kk++) {
             int bk = base + offs[kk];
-            FloatVector b0 = FloatVector.fromArray(S, x, bk);
-            FloatVector b1 = FloatVector.fromArray(S, x, bk + L);
+            FloatVector b0 = FloatVector.fromArray(AVX2, x, bk);
+            FloatVector b1 = FloatVector.fromArray(AVX2, x, bk + L8);
             int ak = ai + kk * 6;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ak + 4]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 4]);
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ak + 5]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 5]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
         c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
+        c01.intoArray(c, ci + L8);
         c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
+        c11.intoArray(c, ci + ldc + L8);
         c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
+        c21.intoArray(c, ci + 2 * ldc + L8);
         c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
+        c31.intoArray(c, ci + 3 * ldc + L8);
         c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + L);
+        c41.intoArray(c, ci + 4 * ldc + L8);
         c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + L);
+        c51.intoArray(c, ci + 5 * ldc + L8);
     }
 
     /**
@@ -199,40 +210,40 @@ final class VectorGemm {
      */
     static void rowTile4x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
                                float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.broadcast(S, rb[rbOff + 0]);
+        FloatVector c00 = FloatVector.broadcast(AVX2, rb[rbOff + 0]);
         FloatVector c01 = c00;
-        FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c10 = FloatVector.broadcast(AVX2, rb[rbOff + 1]);
         FloatVector c11 = c10;
-        FloatVector c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c20 = FloatVector.broadcast(AVX2, rb[rbOff + 2]);
         FloatVector c21 = c20;
-        FloatVector c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c30 = FloatVector.broadcast(AVX2, rb[rbOff + 3]);
         FloatVector c31 = c30;
         for (int kk = 0; kk < k; kk++) {
             int bk = base + offs[kk];
-            FloatVector b0 = FloatVector.fromArray(S, x, bk);
-            FloatVector b1 = FloatVector.fromArray(S, x, bk + L);
+            FloatVector b0 = FloatVector.fromArray(AVX2, x, bk);
+            FloatVector b1 = FloatVector.fromArray(AVX2, x, bk + L8);
             int ak = ai + kk * 4;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
+            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
         c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
+        c01.intoArray(c, ci + L8);
         c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
+        c11.intoArray(c, ci + ldc + L8);
         c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
+        c21.intoArray(c, ci + 2 * ldc + L8);
         c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
+        c31.intoArray(c, ci + 3 * ldc + L8);
     }
 
     /** Copies 16 floats from {@code x[base + offs[k0 + kk]]} to {@code panel[kk * 16]} for kk in [0, kb). */
@@ -244,23 +255,24 @@ final class VectorGemm {
     static void gather16(int kb, float[] x, int base, int[] offs, int k0, float[] panel, int at) {
         for (int kk = 0; kk < kb; kk++) {
             int src = base + offs[k0 + kk];
-            FloatVector.fromArray(S, x, src).intoArray(panel, at + kk * 16);
-            FloatVector.fromArray(S, x, src + L).intoArray(panel, at + kk * 16 + L);
+            for (int v = 0; v < 16; v += L) {
+                FloatVector.fromArray(S, x, src + v).intoArray(panel, at + kk * 16 + v);
+            }
         }
     }
 
     // A stride-2 split as one-vector permutes and a blend (JDK 17 compiles the two-vector rearrange poorly): the
     // low half of each result comes from the first vector, the high half from the second.
     private static final jdk.incubator.vector.VectorShuffle<Float> EVENS_LO =
-            jdk.incubator.vector.VectorShuffle.fromValues(S, 0, 2, 4, 6, 0, 2, 4, 6);
+            jdk.incubator.vector.VectorShuffle.fromOp(S, i -> 2 * i % L);
     private static final jdk.incubator.vector.VectorShuffle<Float> ODDS_LO =
-            jdk.incubator.vector.VectorShuffle.fromValues(S, 1, 3, 5, 7, 1, 3, 5, 7);
+            jdk.incubator.vector.VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
     private static final jdk.incubator.vector.VectorMask<Float> HIGH_HALF =
-            jdk.incubator.vector.VectorMask.fromValues(S, false, false, false, false, true, true, true, true);
+            jdk.incubator.vector.VectorMask.fromLong(S, (1L << L) - (1L << L / 2));
 
     /**
      * Splits {@code pairs} pairs of floats at {@code x[src]}: {@code out[even + j] = x[src + 2j]} and {@code out[odd +
-     * j] = x[src + 2j + 1]} (a stride-2 row into its two phase rows), eight pairs per step.
+     * j] = x[src + 2j + 1]} (a stride-2 row into its two phase rows), {@link #L} pairs per step.
      */
     static void deinterleave(float[] x, int src, int pairs, float[] out, int even, int odd) {
         int j = 0;
@@ -280,8 +292,8 @@ final class VectorGemm {
      * A 3x3 depthwise output row (stride 1, dilation 1, one zero column of padding each side) read from the unpadded
      * input rows above, at and below it ({@code top}, {@code mid}, {@code bot} at their offsets: a row of x, or a row of
      * zeros for the padding rows): {@code y[dst + q] = bias + sum w[wOff + 3*ky + kx] * row_ky[q + kx - 1]}, zero
-     * outside [0, width). Columns 1 to width - 2 eight at a time (the last step overlapping the one before), the two
-     * edge columns alone; {@code width} at least 10.
+     * outside [0, width). Columns 1 to width - 2 {@link #L} at a time (the last step overlapping the one before), the two
+     * edge columns alone; {@code width} at least L + 2.
      */
     static void depthwiseRow3x3(float[] top, int tOff, float[] mid, int mOff, float[] bot, int bOff, float[] w, int wOff,
                                 float bias, float[] y, int dst, int width) {
@@ -329,7 +341,8 @@ final class VectorGemm {
 
     /**
      * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
-     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from).
+     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); a row of at
+     * least {@link #L} has no scalar tail.
      */
     static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float bias, float[] y, int dst, int width) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
@@ -343,7 +356,10 @@ final class VectorGemm {
         FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
         FloatVector b = FloatVector.broadcast(S, bias);
         int q = 0;
-        for (; q + L <= width; q += L) {
+        // A row of at least L: L columns a step, the last step ending at the row's end (overlapping the one before
+        // it, the same values written twice); a shorter row alone.
+        for (int last = width - L; width >= L; q += L) {
+            q = Math.min(q, last);
             int p = base + q;
             FloatVector a = w0.fma(FloatVector.fromArray(S, x, p + offs[0]), b);
             FloatVector c = w1.mul(FloatVector.fromArray(S, x, p + offs[1]));
@@ -355,6 +371,10 @@ final class VectorGemm {
             c = w7.fma(FloatVector.fromArray(S, x, p + offs[7]), c);
             a = w8.fma(FloatVector.fromArray(S, x, p + offs[8]), a);
             a.add(c).intoArray(y, dst + q);
+            if (q == last) {
+                q = width;
+                break;
+            }
         }
         for (; q < width; q++) {
             float acc = bias;
@@ -367,17 +387,23 @@ final class VectorGemm {
 
     /**
      * One filter over a run of positions: {@code out[p] = sum_t w[wOff + t] * x[base + p + offs[t]]} for p in [0, len),
-     * eight positions per step, the taps summed in a register (depthwise convolution on a padded plane).
+     * {@link #L} positions per step, the taps summed in a register (depthwise convolution on a padded plane); a run
+     * of at least L has no scalar tail.
      */
     static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
         int taps = offs.length;
         int p = 0;
-        for (; p + L <= len; p += L) {
+        for (int last = len - L; len >= L; p += L) {
+            p = Math.min(p, last); // the last step ends at len, overlapping the one before (as depthwiseRow9)
             FloatVector acc = FloatVector.zero(S);
             for (int t = 0; t < taps; t++) {
                 acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, x, base + p + offs[t]), acc);
             }
             acc.intoArray(out, p);
+            if (p == last) {
+                p = len;
+                break;
+            }
         }
         for (; p < len; p++) {
             float acc = 0f;

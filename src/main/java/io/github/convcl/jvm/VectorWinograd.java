@@ -1,4 +1,4 @@
-// The Vector API forms of the Winograd F(4,3) tile transforms: eight tiles per AVX vector.
+// The Vector API forms of the Winograd F(4,3) tile transforms: one tile per vector lane (8 or 16 tiles).
 package io.github.convcl.jvm;
 
 import jdk.incubator.vector.FloatVector;
@@ -7,27 +7,30 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points of eight tiles each, point i at
- * {@code v[o + i*s]} (8 floats). Only loaded when {@code jdk.incubator.vector} is resolved.
+ * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points of {@link #L} tiles each (the lanes of
+ * {@link VectorGemm#S}, the JVM's one vector width), point i at {@code v[o + i*s]} ({@code L} floats). Only loaded
+ * when {@code jdk.incubator.vector} is resolved.
  */
 final class VectorWinograd {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    /** FROM[k]: lanes k to 7. */
+    private static final VectorSpecies<Float> S = VectorGemm.S;
+    /** Tiles per vector: {@link JavaWinograd#LANES}. */
+    private static final int L = JavaWinograd.LANES;
+    /** FROM[k]: lanes k to L - 1. */
     @SuppressWarnings("unchecked")
-    private static final VectorMask<Float>[] FROM = new VectorMask[9];
+    private static final VectorMask<Float>[] FROM = new VectorMask[L + 1];
 
-    /** The offsets of one column of 6 x 6 points in a block of 8 tiles (point (a, b) at (a*6 + b)*8), from its top. */
-    private static final int[] COLUMN = {0, 48, 96, 144, 192, 240};
-    /** Lanes 0-3, each twice: 0 0 1 1 2 2 3 3. */
-    private static final VectorShuffle<Float> LOW = VectorShuffle.fromValues(S, 0, 0, 1, 1, 2, 2, 3, 3);
-    /** Lanes 4-7, each twice. */
-    private static final VectorShuffle<Float> HIGH = VectorShuffle.fromValues(S, 4, 4, 5, 5, 6, 6, 7, 7);
+    /** The offsets of one column of 6 x 6 points in a block of L tiles (point (a, b) at (a*6 + b)*L), from its top. */
+    private static final int[] COLUMN = {0, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L};
+    /** Lanes 0 to L/2 - 1, each twice: 0 0 1 1 2 2 ... */
+    private static final VectorShuffle<Float> LOW = VectorShuffle.fromOp(S, i -> i / 2);
+    /** Lanes L/2 to L - 1, each twice. */
+    private static final VectorShuffle<Float> HIGH = VectorShuffle.fromOp(S, i -> L / 2 + i / 2);
     /** The odd lanes. */
-    private static final VectorMask<Float> ODD = VectorMask.fromLong(S, 0xAAL);
+    private static final VectorMask<Float> ODD = VectorMask.fromLong(S, 0xAAAAAAAAL & ((1L << L) - 1));
 
     static {
-        for (int k = 0; k <= 8; k++) {
-            FROM[k] = VectorMask.fromLong(S, (0xFFL << k) & 0xFFL);
+        for (int k = 0; k <= L; k++) {
+            FROM[k] = VectorMask.fromLong(S, ((1L << L) - 1) & -(1L << k));
         }
     }
 
@@ -35,9 +38,9 @@ final class VectorWinograd {
     }
 
     /**
-     * The input transform of one channel's 8 tiles side by side, read from the split layout (or a block of blended
+     * The input transform of one channel's L tiles side by side, read from the split layout (or a block of blended
      * points) and written to the packed panels: point p of tile t is {@code xs[base + pointOff[p] + t]}; V point p goes
-     * to {@code v[dst + p*vStride]} (8 floats). {@code t} holds E x 8 floats.
+     * to {@code v[dst + p*vStride]} (L floats). {@code t} holds E x L floats.
      * <p>
      * No method here takes or returns a vector: one the JIT leaves out of line is boxed, and large methods of Vector API
      * calls leave some out of line once other shapes have shaped the profile (measured: 3.2-3.4 MB a call on resnet3x3
@@ -50,22 +53,22 @@ final class VectorWinograd {
             return;
         }
         for (int a = 0; a < ay; a++) {
-            inputPoints(xs, base, pointOff, a * ax, t, a * ax * 8, 8);
+            inputPoints(xs, base, pointOff, a * ax, t, a * ax * L, L);
         }
         for (int b = 0; b < ax; b++) {
-            inputPoints(t, b * 8, COLUMN, 0, v, dst + b * vStride, ax * vStride);
+            inputPoints(t, b * L, COLUMN, 0, v, dst + b * vStride, ax * vStride);
         }
     }
 
     /**
      * Tiles from two rows: point p's lanes from {@code xs[base + pointOff[p]]}, those at k and above from
-     * {@code xs[second + pointOff[p]]}, blended into {@code out[p*8]} for the e points.
+     * {@code xs[second + pointOff[p]]}, blended into {@code out[p*L]} for the e points.
      */
     static void blendPoints(float[] xs, int base, int second, int k, int[] pointOff, int e, float[] out) {
         VectorMask<Float> from = FROM[k];
         for (int p = 0; p < e; p++) {
             FloatVector.fromArray(S, xs, base + pointOff[p]).blend(FloatVector.fromArray(S, xs, second + pointOff[p]), from)
-                    .intoArray(out, p * 8);
+                    .intoArray(out, p * L);
         }
     }
 
@@ -90,19 +93,19 @@ final class VectorWinograd {
     }
 
     /**
-     * The output transform of one output channel's 8 tiles: point p of the products at {@code prod[src + p*yStride]}
-     * (8 floats); output (i, j) plus {@code bias} goes to {@code t[(i*ax + j)*8]}.
+     * The output transform of one output channel's L tiles: point p of the products at {@code prod[src + p*yStride]}
+     * (L floats); output (i, j) plus {@code bias} goes to {@code t[(i*ax + j)*L]}.
      */
     static void outputTiles(int ay, int ax, float[] prod, int src, int yStride, float bias, float[] t) {
         if (ay == 1 || ax == 1) {
-            outputPoints(prod, src, yStride, t, 0, 8, bias);
+            outputPoints(prod, src, yStride, t, 0, L, bias);
             return;
         }
         for (int a = 0; a < ay; a++) {
-            outputPoints(prod, src + a * ax * yStride, yStride, t, a * ax * 8, 8, 0f);
+            outputPoints(prod, src + a * ax * yStride, yStride, t, a * ax * L, L, 0f);
         }
         for (int b = 0; b < 4; b++) {
-            outputPoints(t, b * 8, ax * 8, t, b * 8, ax * 8, bias);
+            outputPoints(t, b * L, ax * L, t, b * L, ax * L, bias);
         }
     }
 
@@ -125,37 +128,25 @@ final class VectorWinograd {
     }
 
     /**
-     * One output row of tiles t0 to t1 - 1 side by side, 4 outputs each: output j of tile tt (at {@code t[from + j*8 +
-     * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of 8 lanes are transposed by interleaving twice
+     * One output row of tiles t0 to t1 - 1 side by side, 4 outputs each: output j of tile tt (at {@code t[from + j*L +
+     * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of L lanes are transposed by interleaving twice
      * (half of a's lanes and the same of b's, alternating: two one-vector permutes and a blend), each step its own
-     * method through {@code t[mid .. mid + 32)}, so that two tiles' outputs are one 8-float copy (a copy, not a vector
-     * load and store: measured on JDK 25 with the 512-bit GEMM tiles in use, a vector load here was sometimes left
-     * out of line and boxed, 1.2 MB a call on resnet3x3).
+     * method through {@code t[mid .. mid + 4L)}, which leaves tile tt's four outputs at {@code t[mid + 4*tt]}, so the
+     * run is one copy (a copy, not a vector load and store: measured on JDK 25 with the 512-bit GEMM tiles in use, a
+     * vector load here was sometimes left out of line and boxed, 1.2 MB a call on resnet3x3).
      */
     static void storeRow(float[] t, int from, int mid, float[] y, int row, int t0, int t1) {
-        // Outputs o_j = t[from + 8j]: first (o0, o2) and (o1, o3), giving low02, high02, low13, high13; then
-        // (low02, low13) and (high02, high13), giving tiles 0-1, 2-3, 4-5 and 6-7 (4 outputs each), 8 floats apart.
-        interleave(t, from, from + 16, from + 8, from + 24, t, mid);
-        interleave(t, mid, mid + 16, mid + 8, mid + 24, t, mid);
-        for (int pair = 0; pair < 8; pair += 2) {
-            if (t0 <= pair && pair + 1 < t1) {
-                System.arraycopy(t, mid + pair * 4, y, row + 4 * (pair - t0), 8);
-            }
-        }
-        for (int u = t0; u < t1; u++) {
-            int pair = u & ~1;
-            if (pair < t0 || pair + 1 >= t1) {
-                for (int j = 0; j < 4; j++) {
-                    y[row + 4 * (u - t0) + j] = t[from + j * 8 + u];
-                }
-            }
-        }
+        // Outputs o_j = t[from + L*j]: first (o0, o2) and (o1, o3), giving low02, high02, low13, high13; then
+        // (low02, low13) and (high02, high13): the outputs of tiles in order, four each.
+        interleave(t, from, from + 2 * L, from + L, from + 3 * L, t, mid);
+        interleave(t, mid, mid + 2 * L, mid + L, mid + 3 * L, t, mid);
+        System.arraycopy(t, mid + 4 * t0, y, row, 4 * (t1 - t0));
     }
 
     /**
-     * From a = t[a0], b = t[b0], c = t[c0], d = t[d0] (8 floats each; read before anything is written): a and b
-     * interleaved, lanes 0-3 then lanes 4-7, to {@code out[o]} and {@code out[o + 8]}; c and d the same to
-     * {@code out[o + 16]} and {@code out[o + 24]}.
+     * From a = t[a0], b = t[b0], c = t[c0], d = t[d0] (L floats each; read before anything is written): a and b
+     * interleaved, lanes 0 to L/2 - 1 then the rest, to {@code out[o]} and {@code out[o + L]}; c and d the same to
+     * {@code out[o + 2L]} and {@code out[o + 3L]}.
      */
     private static void interleave(float[] t, int a0, int b0, int c0, int d0, float[] out, int o) {
         FloatVector a = FloatVector.fromArray(S, t, a0);
@@ -167,36 +158,36 @@ final class VectorWinograd {
         FloatVector highAB = a.rearrange(HIGH).blend(b.rearrange(HIGH), ODD);
         FloatVector highCD = c.rearrange(HIGH).blend(d.rearrange(HIGH), ODD);
         lowAB.intoArray(out, o);
-        highAB.intoArray(out, o + 8);
-        lowCD.intoArray(out, o + 16);
-        highCD.intoArray(out, o + 24);
+        highAB.intoArray(out, o + L);
+        lowCD.intoArray(out, o + 2 * L);
+        highCD.intoArray(out, o + 3 * L);
     }
 
     /**
-     * The weight transform G g G^T of up to 8 filters side by side (lane r: filter r), taps tap-major in
-     * {@code taps[tap*8 + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say): point p goes to {@code pu[at + p*uSize]},
-     * the first {@code lanes} lanes ({@code t} holds E x 8 floats).
+     * The weight transform G g G^T of up to L filters side by side (lane r: filter r), taps tap-major in
+     * {@code taps[tap*L + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say): point p goes to {@code pu[at + p*uSize]},
+     * the first {@code lanes} lanes ({@code t} holds E x L floats).
      */
     static void filterPanel(int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
         int rows = ay == 1 ? 1 : 3;
         for (int r = 0; r < rows; r++) {
             if (ax == 1) {
-                FloatVector.fromArray(S, taps, r * 8).intoArray(t, r * 8);
+                FloatVector.fromArray(S, taps, r * L).intoArray(t, r * L);
             } else {
-                filter(taps, r * 24, 8, t, r * ax * 8, 8);
+                filter(taps, r * 3 * L, L, t, r * ax * L, L);
             }
         }
         if (ay > 1) {
             for (int b = 0; b < ax; b++) {
-                filter(t, b * 8, ax * 8, t, b * 8, ax * 8);
+                filter(t, b * L, ax * L, t, b * L, ax * L);
             }
         }
         int e = ay * ax;
         for (int p = 0; p < e; p++) {
-            if (lanes == 8) {
-                FloatVector.fromArray(S, t, p * 8).intoArray(pu, at + p * uSize);
+            if (lanes == L) {
+                FloatVector.fromArray(S, t, p * L).intoArray(pu, at + p * uSize);
             } else {
-                System.arraycopy(t, p * 8, pu, at + p * uSize, lanes);
+                System.arraycopy(t, p * L, pu, at + p * uSize, lanes);
             }
         }
     }

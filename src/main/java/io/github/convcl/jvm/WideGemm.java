@@ -446,4 +446,123 @@ final class WideGemm {
         c30.intoArray(c, ci + 3 * ldc);
         c31.intoArray(c, ci + 3 * ldc + 16);
     }
+
+    /**
+     * {@code C[6 x 16] += A x B} for a lone 6-row panel (one 16-lane vector a row: per reduction step one load of B,
+     * six broadcasts, six FMAs); with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead. The 512-bit form of
+     * {@link VectorGemm#tile6x16}, so that a JVM running the wide tiles runs no 256-bit vector code.
+     */
+    static void tile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        FloatVector c0, c1, c2, c3, c4, c5;
+        if (rb == null) {
+            c0 = FloatVector.fromArray(S, c, ci);
+            c1 = FloatVector.fromArray(S, c, ci + ldc);
+            c2 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+        } else {
+            c0 = FloatVector.broadcast(S, rb[rbOff]);
+            c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c3 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c4 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c5 = FloatVector.broadcast(S, rb[rbOff + 5]);
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, pb, bi + kk * 16);
+            int a = ai + kk * 6;
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, pa[a + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, pa[a + 5]).fma(b, c5);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+    }
+
+    /** {@link #tile6x16} for a lone 4-row panel. */
+    static void tile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        FloatVector c0, c1, c2, c3;
+        if (rb == null) {
+            c0 = FloatVector.fromArray(S, c, ci);
+            c1 = FloatVector.fromArray(S, c, ci + ldc);
+            c2 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+        } else {
+            c0 = FloatVector.broadcast(S, rb[rbOff]);
+            c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c3 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, pb, bi + kk * 16);
+            int a = ai + kk * 4;
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+    }
+
+    /**
+     * A 6x16 tile of output rows read in place for a lone 6-row panel, one 16-lane vector a row: {@code c[ci + r*ldc +
+     * q] = rb[rbOff + r] + sum_kk pa[ai + kk*6 + r] * x[base + offs[kk] + q]} (see {@link Gemm#multiplyRows}).
+     */
+    static void rowTile6x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                            float[] c, int ci, int ldc) {
+        FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
+        FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c3 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c4 = FloatVector.broadcast(S, rb[rbOff + 4]);
+        FloatVector c5 = FloatVector.broadcast(S, rb[rbOff + 5]);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, x, base + offs[kk]);
+            int a = ai + kk * 6;
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, pa[a + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, pa[a + 5]).fma(b, c5);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+    }
+
+    /** {@link #rowTile6x16} for a lone 4-row panel. */
+    static void rowTile4x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                            float[] c, int ci, int ldc) {
+        FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
+        FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c3 = FloatVector.broadcast(S, rb[rbOff + 3]);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, x, base + offs[kk]);
+            int a = ai + kk * 4;
+            c0 = FloatVector.broadcast(S, pa[a]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, pa[a + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+    }
 }

@@ -16,14 +16,14 @@ public final class Thresholds {
     /** Java direct GEMM and depthwise: the padded copy of the input holds at most this many bytes (but one image). */
     public static final long JAVA_PADDED_WORKSPACE_BYTES = 64L << 20;
     /**
-     * Lowest JDK release whose JIT keeps 512-bit Vector API tiles intrinsic beside the 256-bit ones. Measured on an
-     * AVX-512 EPYC (2026-11-23, L1-resident tile loop): JDK 25 ran the 512-bit 6x32 tile at 204-218 GFLOP/s and the
-     * 12x16 at 167-180 on one core against 103-109 for the 6x16 256-bit tile; JDK 17 ran 6x32 at 136 and 12x16 at
-     * 115 only in a JVM that used no 256-bit vector, and at 6-7 GFLOP/s (not intrinsified: "missing constant" in
-     * -XX:+PrintIntrinsics) once 256-bit vectors had been used, as every other Java kernel here does. JDK 18-24 were
-     * not measured, so they keep the 256-bit tiles.
+     * Lowest JDK release on which the Java backend runs 512-bit vectors where the JVM prefers them (AVX-512). Every
+     * Java kernel then runs that one width ({@code VectorGemm}: a JDK 17 JVM that mixes 256-bit and 512-bit Vector
+     * API code boxes the vectors of both). Measured on an AVX-512 EPYC (2026-11-24, `convcl bench` over the CPU
+     * suite, fastest of two runs each): JDK 17 with every kernel at 512 bits took 0.66 of the time of its 256-bit
+     * kernels on one thread and 0.70 on two; JDK 25 0.996 and 1.01 of its time with the 512-bit tiles beside 256-bit
+     * helpers (the layout before). JDK 18 to 24 were not measured; the fix does not depend on the release.
      */
-    public static final int JAVA_WIDE_TILES_MIN_JDK = 25;
+    public static final int JAVA_WIDE_TILES_MIN_JDK = 17;
 
     /**
      * Java direct GEMM: tasks per core. Finer than {@link #JAVA_TASKS_PER_CORE} because on a VM whose cores run at

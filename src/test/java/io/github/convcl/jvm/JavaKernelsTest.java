@@ -108,11 +108,18 @@ class JavaKernelsTest {
         check(ConvSpec.conv(1).input(2, 3, 40).outChannels(3).kernel(9).padding(4).groups(3).build());
         check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(4).kernel(3, 3, 1).padding(1, 1, 0).groups(2).build());
         check(ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(2).kernel(3).padding(1).groups(2).bias(false).build());
-        // 3x3, stride 1, padding 1 of zeros, rows of 10 or more: read from the unpadded input (edge columns alone,
-        // zero rows above the first and below the last); one row, two rows, widths 10, 17 and 33
+        // rows and runs longer than a vector, not a multiple of it: the last step overlaps the one before (nine taps
+        // straight into rows, dilated; 25 taps over a run of the padded plane)
+        check(ConvSpec.conv(2).input(1, 3, 6, 37).outChannels(6).kernel(3).padding(2).dilation(2).groups(3).build());
+        check(ConvSpec.conv(2).input(2, 2, 5, 21).outChannels(2).kernel(5).padding(2).groups(2).build());
+        // 3x3, stride 1, padding 1 of zeros, rows of lanes + 2 or more: read from the unpadded input (edge columns
+        // alone, zero rows above the first and below the last); one row, two rows, widths 10, 17, 18, 20 and 33 (the
+        // least for 8 and 16 lanes, one more, and several steps with an overlapping last one)
         check(ConvSpec.conv(2).input(1, 3, 1, 10).outChannels(3).kernel(3).padding(1).groups(3).build());
         check(ConvSpec.conv(2).input(2, 4, 2, 17).outChannels(8).kernel(3).padding(1).groups(4).bias(false).build());
         check(ConvSpec.conv(2).input(1, 2, 5, 33).outChannels(2).kernel(3).padding(1).groups(2).build());
+        check(ConvSpec.conv(2).input(1, 3, 3, 18).outChannels(3).kernel(3).padding(1).groups(3).build());
+        check(ConvSpec.conv(2).input(1, 2, 4, 20).outChannels(4).kernel(3).padding(1).groups(2).build());
     }
 
     /**

@@ -21,6 +21,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class JavaWinogradTest {
+    /** Tiles per vector: 8, or 16 beside the 512-bit tiles. */
+    private static final int L = JavaWinograd.LANES;
+
     static Stream<Arguments> layers() {
         return Stream.of(
                 Arguments.of("2d, bias, sizes not a multiple of the tile",
@@ -85,7 +88,7 @@ class JavaWinogradTest {
                     for (int b = 0; b < cols; b++) {
                         double l = rows == 1 ? 1 : left[i][a];
                         double rr = cols == 1 ? 1 : right[j][b];
-                        r[i][j] += l * d[(a * cols + b) * 8 + t] * rr;
+                        r[i][j] += l * d[(a * cols + b) * L + t] * rr;
                     }
                 }
             }
@@ -99,40 +102,40 @@ class JavaWinogradTest {
     void transformsMatchTheirMatrices(int ay, int ax) {
         java.util.Random r = new java.util.Random(ay * 10 + ax);
         int e = ay * ax;
-        float[] d = TestSupport.gaussian(r, e * 8);
+        float[] d = TestSupport.gaussian(r, e * L);
         int[] offsets = new int[e];
         for (int p = 0; p < e; p++) {
-            offsets[p] = p * 8;
+            offsets[p] = p * L;
         }
         float[] plain = d.clone();
         JavaWinograd.Transforms.input(ay, ax, plain);
-        float[] vector = new float[e * 8 + 8];
+        float[] vector = new float[e * L + L];
         if (Gemm.VECTOR) {
-            VectorWinograd.inputTiles(ay, ax, offsets, d, 0, vector, 0, 8, new float[e * 8]);
+            VectorWinograd.inputTiles(ay, ax, offsets, d, 0, vector, 0, L, new float[e * L]);
         }
-        for (int t = 0; t < 8; t++) {
+        for (int t = 0; t < L; t++) {
             double[][] want = sandwich(BT, d, ay, ax, BT, t);
             for (int p = 0; p < e; p++) {
                 double w = want[p / ax][p % ax];
-                assertEquals(w, plain[p * 8 + t], 1e-5 * (1 + Math.abs(w)), "input, portable, point " + p);
+                assertEquals(w, plain[p * L + t], 1e-5 * (1 + Math.abs(w)), "input, portable, point " + p);
                 if (Gemm.VECTOR) {
-                    assertEquals(w, vector[p * 8 + t], 1e-5 * (1 + Math.abs(w)), "input, vector, point " + p);
+                    assertEquals(w, vector[p * L + t], 1e-5 * (1 + Math.abs(w)), "input, vector, point " + p);
                 }
             }
         }
-        float[] y = TestSupport.gaussian(r, e * 8);
+        float[] y = TestSupport.gaussian(r, e * L);
         float[] plainOut = y.clone();
         JavaWinograd.Transforms.output(ay, ax, plainOut);
-        float[] vectorOut = new float[e * 8];
+        float[] vectorOut = new float[e * L];
         if (Gemm.VECTOR) {
-            VectorWinograd.outputTiles(ay, ax, y, 0, 8, 0.5f, vectorOut);
+            VectorWinograd.outputTiles(ay, ax, y, 0, L, 0.5f, vectorOut);
         }
-        for (int t = 0; t < 8; t++) {
+        for (int t = 0; t < L; t++) {
             double[][] want = sandwich(AT, y, ay, ax, AT, t);
             for (int i = 0; i < want.length; i++) {
                 for (int j = 0; j < want[0].length; j++) {
                     double w = want[i][j];
-                    int at = (i * ax + j) * 8 + t;
+                    int at = (i * ax + j) * L + t;
                     assertEquals(w, plainOut[at], 1e-5 * (1 + Math.abs(w)), "output, portable, " + i + "," + j);
                     if (Gemm.VECTOR) {
                         assertEquals(w + 0.5, vectorOut[at], 1e-5 * (1 + Math.abs(w)), "output, vector, with bias, " + i + "," + j);

@@ -1,4 +1,4 @@
-// The 512-bit tiles (12x16, 8x16, 6x32, 4x32) against float64, in any JVM, and which JVMs pair the 6-row panels into them.
+// The 512-bit tiles (12x16, 8x16, 6x32, 4x32, 6x16, 4x16) against float64, in any JVM, and which JVMs pair the 6-row panels into them.
 package io.github.convcl.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link WideGemm}'s tiles called directly (the Vector API runs 512-bit vectors on any CPU, emulated where it has no
- * AVX-512), so their arithmetic is checked wherever the tests run; the products that pair panels into them run in the
- * build's second test execution, which sets {@code -Dconvcl.vectorBits=512} ({@link GemmTest}, the Java kernels and
- * the golden cases there).
+ * AVX-512), so their arithmetic is checked wherever the tests run; the products that pair panels into them run where
+ * the JVM chose 512-bit vectors, and in the build's test execution that sets {@code -Dconvcl.vectorBits=512}
+ * ({@link GemmTest}, the Java kernels and the golden cases there).
  */
 class WideGemmTest {
     private final Random random = new Random(12);
@@ -160,6 +160,66 @@ class WideGemmTest {
                     assertEquals(e, c[at], 1e-5 * k, h + "x32 rows at " + r + "," + q);
                 }
             }
+        }
+    }
+
+    /**
+     * A lone panel (6 or 4 rows) against one B panel, one 16-lane vector a row: packed B added into C or started from
+     * the row values, and rows read in place.
+     */
+    @Test
+    void lonePanelTilesHoldOneVectorARow() {
+        int k = 45;
+        int ldc = 37;
+        for (int h : new int[] {6, 4}) {
+            float[] pa = data(h * k + 2);
+            float[] pb = data(16 * k + 1);
+            float[] x = data(900);
+            int[] offs = new int[k];
+            for (int kk = 0; kk < k; kk++) {
+                offs[kk] = random.nextInt(870);
+            }
+            float[] rb = data(9);
+            for (int form = 0; form < 3; form++) {
+                float[] c = data((h + 1) * ldc);
+                float[] before = c.clone();
+                boolean fresh = form > 0;
+                if (form == 2 && h == 6) {
+                    WideGemm.rowTile6x16(k, pa, 2, x, 4, offs, rb, 3, c, 6, ldc);
+                } else if (form == 2) {
+                    WideGemm.rowTile4x16(k, pa, 2, x, 4, offs, rb, 3, c, 6, ldc);
+                } else if (h == 6) {
+                    WideGemm.tile6x16(k, pa, 2, pb, 1, c, 6, ldc, fresh ? rb : null, 3);
+                } else {
+                    WideGemm.tile4x16(k, pa, 2, pb, 1, c, 6, ldc, fresh ? rb : null, 3);
+                }
+                for (int r = 0; r <= h; r++) {
+                    for (int q = 0; q < ldc; q++) {
+                        int at = r * ldc + q;
+                        if (r == h || q < 6 || q >= 22) {
+                            assertEquals(before[at], c[at], 0f, h + "-row form " + form + " wrote outside the tile at " + r + "," + q);
+                            continue;
+                        }
+                        double e = fresh ? rb[3 + r] : before[at];
+                        for (int kk = 0; kk < k; kk++) {
+                            double b = form == 2 ? x[4 + offs[kk] + q - 6] : pb[1 + kk * 16 + q - 6];
+                            e += (double) pa[2 + kk * h + r] * b;
+                        }
+                        assertEquals(e, c[at], 1e-5 * k, h + "-row form " + form + " at " + r + "," + q);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Every Java kernel of a JVM runs one vector width: the wide tiles' 16 lanes, or 8 beside the 256-bit tiles. */
+    @Test
+    void theKernelsShareTheTilesWidth() {
+        assertEquals(Gemm.WIDE ? 16 : 8, Gemm.LANES);
+        assertEquals(Gemm.LANES, JavaWinograd.LANES);
+        if (Gemm.VECTOR) {
+            assertEquals(Gemm.LANES * 32, VectorGemm.S.vectorBitSize());
+            assertEquals(Gemm.LANES, VectorGemm.L);
         }
     }
 
