@@ -78,6 +78,58 @@ class ParallelTest {
         assertEquals("Java " + Runtime.version().feature() + ", 3 threads", new JavaBackend().device());
     }
 
+    /**
+     * Calls back to back, each offered to the helpers still spinning after the one before (and a long linger, so that
+     * they are): every task of every call runs once, a failure ends only its own call, and no call stays on offer.
+     */
+    /** A call whose tasks hold a 1 MiB array; the array, weakly. */
+    private static java.lang.ref.WeakReference<Object> callHolding() {
+        byte[] big = new byte[1 << 20];
+        Parallel.forEach(5, t -> big[t]++);
+        return new java.lang.ref.WeakReference<>(big);
+    }
+
+    @Test
+    void lingeringHelpersTakeTheNextCallsTasksOnce() throws Exception {
+        JavaBackend.setThreads(3);
+        String key = "convcl.lingerMicros";
+        String old = System.getProperty(key);
+        System.setProperty(key, "100000");
+        try {
+            int calls = 2000;
+            AtomicIntegerArray times = new AtomicIntegerArray(calls * 7);
+            Set<String> ran = ConcurrentHashMap.newKeySet();
+            for (int c = 0; c < calls; c++) {
+                int call = c;
+                Parallel.forEach(7, t -> {
+                    times.incrementAndGet(call * 7 + t);
+                    ran.add(Thread.currentThread().getName());
+                });
+                if (c == calls / 2) {
+                    assertThrows(IllegalStateException.class, () -> Parallel.forEach(9, t -> {
+                        throw new IllegalStateException("task " + t);
+                    }));
+                }
+            }
+            assertEachTaskRanOnce(times);
+            assertTrue(ran.stream().anyMatch(n -> n.startsWith("convcl-java-")), "helpers took part: " + ran);
+            // The last call's body (and what it holds) is not kept on offer once the call has returned (a helper
+            // lingering after it lets go when it stops, 0.1 s here).
+            java.lang.ref.WeakReference<Object> ref = callHolding();
+            for (int i = 0; i < 100 && ref.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertTrue(ref.get() == null, "the finished call is still referenced");
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
+        }
+    }
+
     @Test
     void theCallerTakesTasksBesideThePoolAndAFailureReachesIt() {
         JavaBackend.setThreads(2);
