@@ -82,6 +82,14 @@ class ParallelTest {
      * Calls back to back, each offered to the helpers still spinning after the one before (and a long linger, so that
      * they are): every task of every call runs once, a failure ends only its own call, and no call stays on offer.
      */
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** A call whose tasks hold a 1 MiB array; the array, weakly. */
     private static java.lang.ref.WeakReference<Object> callHolding() {
         byte[] big = new byte[1 << 20];
@@ -96,7 +104,7 @@ class ParallelTest {
         String old = System.getProperty(key);
         System.setProperty(key, "100000");
         try {
-            int calls = 2000;
+            int calls = 400;
             AtomicIntegerArray times = new AtomicIntegerArray(calls * 7);
             Set<String> ran = ConcurrentHashMap.newKeySet();
             for (int c = 0; c < calls; c++) {
@@ -104,6 +112,9 @@ class ParallelTest {
                 Parallel.forEach(7, t -> {
                     times.incrementAndGet(call * 7 + t);
                     ran.add(Thread.currentThread().getName());
+                    if (t == 0 && call % 4 == 0) {
+                        sleepMillis(1); // a slow task now and then: the others are left to the helpers
+                    }
                 });
                 if (c == calls / 2) {
                     assertThrows(IllegalStateException.class, () -> Parallel.forEach(9, t -> {
