@@ -84,6 +84,7 @@ final class DevicesCommand implements Callable<Integer> {
         java.put("cpu", cpu.model());
         java.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
         java.put("vector_api_usable", CpuInfo.vectorApiUsable());
+        java.put("vector_bits", JavaBackend.vectorBits());
         java.put("vector_api_note", CpuInfo.vectorApiUsable() ? "jdk.incubator.vector is resolved"
                 : "jdk.incubator.vector is not resolved (start the JVM with --add-modules jdk.incubator.vector)");
         cpu.peakGflops().ifPresent(p -> java.put("peak_gflops", round(p)));
@@ -246,7 +247,8 @@ final class DevicesCommand implements Callable<Integer> {
         var j = root.get("java");
         System.out.printf("Java: %s, %d cores (%s), %s%s, max heap %s, Vector API %s%n", j.get("version").asText(), j.get("cores").asInt(),
                 j.get("cpu").asText(), JavaBackend.threadsText(j.get("threads").asInt()), j.has("peak_gflops") ? ", FP32 peak " + j.get("peak_gflops").asDouble() + " GFLOP/s" : "",
-                bytes(j.get("max_heap_bytes").asLong()), j.get("vector_api_usable").asBoolean() ? "usable" : "not usable: " + j.get("vector_api_note").asText());
+                bytes(j.get("max_heap_bytes").asLong()), j.get("vector_api_usable").asBoolean() ? "usable, " + j.get("vector_bits").asInt() + "-bit vectors"
+                        : "not usable: " + j.get("vector_api_note").asText());
         printChecks(j);
         printBench(j.get("bench"));
         var s = root.get("selection");

@@ -32,6 +32,14 @@ public final class JavaBackend implements Backend {
         }
     }
 
+    /**
+     * Bits of the vectors every Java kernel of this JVM runs: 512 (AVX-512, or {@code -Dconvcl.vectorBits=512}), 256,
+     * or 0 where the Vector API is not resolved (the portable kernels). Fixed when the JVM starts.
+     */
+    public static int vectorBits() {
+        return Gemm.VECTOR ? Gemm.LANES * Float.SIZE : 0;
+    }
+
     /** Threads each Java call spreads over, in this process. */
     public static int threads() {
         return Parallel.threads();

@@ -30,6 +30,9 @@ class DevicesCommandTest {
             assertTrue(java.has(f), "java." + f);
         }
         assertEquals(io.github.convcl.jvm.JavaBackend.threads(), java.get("threads").asInt(), "the threads a Java call uses");
+        assertEquals(io.github.convcl.jvm.JavaBackend.vectorBits(), java.get("vector_bits").asInt());
+        int bits = java.get("vector_bits").asInt();
+        assertTrue(java.get("vector_api_usable").asBoolean() ? bits == 256 || bits == 512 : bits == 0, java.toString());
         assertTrue(java.get("check").size() >= 10);
         java.get("check").forEach(c -> assertTrue(c.get("passed").asBoolean(), c.toString()));
         assertTrue(root.get("selection").get("works").asBoolean());
