@@ -62,6 +62,15 @@ final class Gemm {
     /** Floats of the scratch {@link #multiplyRows} takes: a 6 x 16 tile, 12 row biases, a 6 x 32 tile. */
     static final int ROWS_SCRATCH = 6 * NR + 12 + 12 * NR;
 
+    /**
+     * Whether {@link #multiplyDirect}'s first 6-row panel gathers the two B slices of a 32-column tile as it multiplies
+     * ({@link WideGemm#tile6x32Gathering}) instead of a gather pass first; {@code -Dconvcl.fusedGather=false} turns it
+     * off. Measured per call alternated in one JVM (medians of 8 rounds): resnet3x3s2 one thread 0.951-0.980 (JDK
+     * 17), 0.987 (JDK 25), two threads 1.007 (JDK 17), 0.982 (JDK 25); conv1d_d4 0.970 and 0.985 (JDK 17, one and two
+     * threads), 0.983 (JDK 25); outputs identical.
+     */
+    static final boolean FUSED_GATHER = !"false".equals(System.getProperty("convcl.fusedGather"));
+
     /** Floats of the scratch {@link #multiplyDirect} takes: two 16-column slices of a reduction block. */
     static final int DIRECT_SCRATCH = 2 * KC * NR;
 
@@ -231,7 +240,7 @@ final class Gemm {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
                 if (pairColumns(n, j)) {
-                    panelColumns(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
+                    panelColumns(0, m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
                             ldc, edge);
                     j += NR;
                     continue;
@@ -245,7 +254,8 @@ final class Gemm {
      * {@code C[M x n] += A x B} where B row k, columns [0, n), is {@code x[base + offs[k] + j]}: the rows of an
      * implicit im2col over a padded input. Each 16-column slice of a reduction block (two side by side for the
      * 32-column tiles) is first copied into {@code scratch} (at least {@link #DIRECT_SCRATCH} floats) so that the tiles
-     * read it from L1. Reads up to 15 floats past the last valid column of a row; the caller leaves that much slack.
+     * read it from L1; for a 32-column tile the first 6-row panel's tile makes that copy as it multiplies
+     * ({@link #FUSED_GATHER}). Reads up to 15 floats past the last valid column of a row; the caller leaves that much slack.
      */
     static void multiplyDirect(int m, int n, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
                                float[] c, int cOff, int ldc, float[] scratch) {
@@ -257,10 +267,17 @@ final class Gemm {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             for (int j = 0; j < n; j += NR) {
+                if (FUSED_GATHER && pairColumns(n, j) && m >= 6 && height(m, mr, 0) == 6) {
+                    // the first 6-row panel's tile gathers both 16-column slices as it multiplies; the rest read them
+                    WideGemm.tile6x32Gathering(kb, pa, paOff + k0 * 6, x, base + j, offs, k0, scratch, 0, KC * NR, c, cOff + j, ldc);
+                    panelColumns(6, m, k, mr, k0, kb, pa, paOff, scratch, 0, KC * NR, c, cOff + j, ldc, edge);
+                    j += NR;
+                    continue;
+                }
                 VectorGemm.gather16(kb, x, base + j, offs, k0, scratch);
                 if (pairColumns(n, j)) {
                     VectorGemm.gather16(kb, x, base + j + NR, offs, k0, scratch, KC * NR);
-                    panelColumns(m, k, mr, k0, kb, pa, paOff, scratch, 0, KC * NR, c, cOff + j, ldc, edge);
+                    panelColumns(0, m, k, mr, k0, kb, pa, paOff, scratch, 0, KC * NR, c, cOff + j, ldc, edge);
                     j += NR;
                     continue;
                 }
@@ -368,10 +385,13 @@ final class Gemm {
         }
     }
 
-    /** {@link #panelColumn} for two full 16-column slices of B side by side ({@link #WIDE}: 32-column tiles). */
-    private static void panelColumns(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx, int bIdx2,
-                                     float[] c, int ci, int ldc, float[] edge) {
-        for (int i = 0, h; i < m; i += h) {
+    /**
+     * {@link #panelColumn} for two full 16-column slices of B side by side ({@link #WIDE}: 32-column tiles), from row
+     * {@code from} (0, or 6 where the first panel's tile ran already).
+     */
+    private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
+                                     int bIdx2, float[] c, int ci, int ldc, float[] edge) {
+        for (int i = from, h; i < m; i += h) {
             h = step(m, mr, i);
             tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, false, null, 0);
         }

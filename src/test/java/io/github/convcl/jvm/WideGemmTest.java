@@ -212,6 +212,45 @@ class WideGemmTest {
         }
     }
 
+    /** The first row panel's tile reads B rows in place, adds into C and leaves the rows as two 16-column panels. */
+    @Test
+    void gatheringTileStoresThePanelsItReads() {
+        int k = 40;
+        int k0 = 3;
+        int ldc = 45;
+        float[] pa = data(6 * k + 5);
+        float[] x = data(1500);
+        int[] offs = new int[k0 + k];
+        for (int kk = 0; kk < offs.length; kk++) {
+            offs[kk] = random.nextInt(1400);
+        }
+        float[] pb = new float[2 * 16 * k + 20];
+        java.util.Arrays.fill(pb, Float.NaN);
+        float[] c = data(7 * ldc);
+        float[] before = c.clone();
+        WideGemm.tile6x32Gathering(k, pa, 5, x, 7, offs, k0, pb, 2, 2 + 16 * k + 3, c, 4, ldc);
+        for (int kk = 0; kk < k; kk++) {
+            for (int q = 0; q < 32; q++) {
+                int at = q < 16 ? 2 + kk * 16 + q : 2 + 16 * k + 3 + kk * 16 + q - 16;
+                assertEquals(x[7 + offs[k0 + kk] + q], pb[at], 0f, "panel row " + kk + ", column " + q);
+            }
+        }
+        for (int r = 0; r <= 6; r++) {
+            for (int q = 0; q < ldc; q++) {
+                int at = r * ldc + q;
+                if (r == 6 || q < 4 || q >= 36) {
+                    assertEquals(before[at], c[at], 0f, "wrote outside the tile at " + r + "," + q);
+                    continue;
+                }
+                double e = before[at];
+                for (int kk = 0; kk < k; kk++) {
+                    e += (double) pa[5 + kk * 6 + r] * x[7 + offs[k0 + kk] + q - 4];
+                }
+                assertEquals(e, c[at], 1e-5 * k, "at " + r + "," + q);
+            }
+        }
+    }
+
     /** Every Java kernel of a JVM runs one vector width: the wide tiles' 16 lanes, or 8 beside the 256-bit tiles. */
     @Test
     void theKernelsShareTheTilesWidth() {
