@@ -60,7 +60,7 @@ final class Gemm {
     }
 
     /** Floats of the scratch {@link #multiplyRows} takes: a 6 x 16 tile, 12 row biases, a 6 x 32 tile. */
-    static final int ROWS_SCRATCH = 6 * NR + 12 + 12 * NR;
+    static final int ROWS_SCRATCH = 6 * NR + 12 + 24 * NR;
 
     /**
      * Whether {@link #multiplyDirect}'s first 6-row panel gathers the two B slices of a 32-column tile as it multiplies
@@ -70,6 +70,21 @@ final class Gemm {
      * threads), 0.983 (JDK 25); outputs identical.
      */
     static final boolean FUSED_GATHER = !"false".equals(System.getProperty("convcl.fusedGather"));
+
+    /**
+     * Whether {@link #multiplyRows} runs a step of two 6-row panels as one 12x32 tile ({@link WideGemm#rowTile12x32})
+     * rather than two 6x32 ones: with the 512-bit tiles on a JDK up to {@link Thresholds#JAVA_TALL_ROW_TILES_MAX_JDK},
+     * or as {@code -Dconvcl.tallRows=true} or {@code false} says.
+     */
+    static final boolean TALL_ROWS = WIDE && tallRows(System.getProperty("convcl.tallRows"));
+
+    /** {@link #TALL_ROWS} (before {@link #WIDE}) for the property's text. */
+    static boolean tallRows(String text) {
+        if ("true".equals(text) || "false".equals(text)) {
+            return Boolean.parseBoolean(text);
+        }
+        return Runtime.version().feature() <= Thresholds.JAVA_TALL_ROW_TILES_MAX_JDK;
+    }
 
     /** Floats of the scratch {@link #multiplyDirect} takes: two 16-column slices of a reduction block. */
     static final int DIRECT_SCRATCH = 2 * KC * NR;
@@ -315,6 +330,11 @@ final class Gemm {
                 int q0 = Math.min(q, c1 - NR);
                 if (rows == h && WIDE && q + 2 * NR <= c1) {
                     // 32 columns: each A panel of the step's rows against both 16-column runs
+                    if (h == 12 && TALL_ROWS) {
+                        WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base + q, offs, scratch, rowBias, y, yOff + i * ldy + q, ldy);
+                        q += NR;
+                        continue;
+                    }
                     for (int p = 0, panel = panelRows(h); p < h; p += panel) {
                         rowTile32(panel, k, pa, aIdx + p * k, x, base + q, offs, scratch, rowBias + p, y, yOff + (i + p) * ldy + q, ldy);
                     }
@@ -325,6 +345,13 @@ final class Gemm {
                     // 17 to 31 columns left: one 32-column tile per A panel (rather than two 16-column ones, the
                     // second overlapping), staged in scratch, its first c1 - q columns kept
                     int stage = rowBias + 12;
+                    if (h == 12 && TALL_ROWS) {
+                        WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base + q, offs, scratch, rowBias, scratch, stage, 2 * NR);
+                        for (int r = 0; r < h; r++) {
+                            System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + r) * ldy + q, c1 - q);
+                        }
+                        break;
+                    }
                     for (int p = 0, panel = panelRows(h); p < h; p += panel) {
                         rowTile32(panel, k, pa, aIdx + p * k, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
                         for (int r = 0; r < panel; r++) {

@@ -26,6 +26,15 @@ public final class Thresholds {
     public static final int JAVA_WIDE_TILES_MIN_JDK = 17;
 
     /**
+     * Highest JDK release on which the Java direct GEMM's row tiles (few input channels: stems, inception5x5) run two
+     * 6-row panels as one 12x32 tile of 24 accumulators (half the input reads per product) instead of two 6x32 tiles.
+     * Measured per call alternated in one JVM (2026-11-24, AVX-512 EPYC, medians of 8 rounds), the 12x32 tile's time
+     * over the two 6x32 ones: JDK 17 inception5x5 0.897 (one thread), 0.918 (two), stem7x7s2 0.899, 16 into 64
+     * channels 3x3 at 56x56 0.869; JDK 25 0.991 and 1.080-1.100, 1.019-1.027, 0.984. JDK 18-24 not measured.
+     */
+    public static final int JAVA_TALL_ROW_TILES_MAX_JDK = 17;
+
+    /**
      * Java direct GEMM: tasks per core. Finer than {@link #JAVA_TASKS_PER_CORE} because on a VM whose cores run at
      * unequal speeds the work-stealing pool balances better: resnet3x3s2 43.5 -> 46.6% of peak at 8 (deep3x3 and
      * resnet3x3 unchanged within noise), measured side by side in one JVM.

@@ -251,6 +251,38 @@ class WideGemmTest {
         }
     }
 
+    /** Two 6-row panels against 32 columns as one tile, rows read in place, written from the row values. */
+    @Test
+    void tallRowTileCoversTwoPanels() {
+        int k = 33;
+        int ldc = 41;
+        float[] pa = data(12 * k + 3);
+        float[] x = data(1200);
+        int[] offs = new int[k];
+        for (int kk = 0; kk < k; kk++) {
+            offs[kk] = random.nextInt(1150);
+        }
+        float[] rb = data(14);
+        float[] c = data(13 * ldc);
+        float[] before = c.clone();
+        WideGemm.rowTile12x32(k, pa, 3, 3 + 6 * k, x, 9, offs, rb, 2, c, 5, ldc);
+        assertTrue(Gemm.tallRows("true") && !Gemm.tallRows("false"));
+        for (int r = 0; r <= 12; r++) {
+            for (int q = 0; q < ldc; q++) {
+                int at = r * ldc + q;
+                if (r == 12 || q < 5 || q >= 37) {
+                    assertEquals(before[at], c[at], 0f, "wrote outside the tile at " + r + "," + q);
+                    continue;
+                }
+                double e = rb[2 + r];
+                for (int kk = 0; kk < k; kk++) {
+                    e += (double) pa[3 + (r / 6) * 6 * k + kk * 6 + r % 6] * x[9 + offs[kk] + q - 5];
+                }
+                assertEquals(e, c[at], 1e-5 * k, "at " + r + "," + q);
+            }
+        }
+    }
+
     /** Every Java kernel of a JVM runs one vector width: the wide tiles' 16 lanes, or 8 beside the 256-bit tiles. */
     @Test
     void theKernelsShareTheTilesWidth() {
