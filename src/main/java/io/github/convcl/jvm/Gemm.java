@@ -59,7 +59,7 @@ final class Gemm {
         return WIDE && i + 2 * h <= m && height(m, mr, i + h) == h ? 2 * h : h;
     }
 
-    /** Floats of the scratch {@link #multiplyRows} takes: a 6 x 16 tile, 12 row biases, a 6 x 32 tile. */
+    /** Floats of the scratch {@link #multiplyRows} takes: a 6 x 16 tile, 12 row biases, a 12 x 32 tile. */
     static final int ROWS_SCRATCH = 6 * NR + 12 + 24 * NR;
 
     /**
@@ -329,34 +329,18 @@ final class Gemm {
             for (int q = c0; q < c1; q += NR) {
                 int q0 = Math.min(q, c1 - NR);
                 if (rows == h && WIDE && q + 2 * NR <= c1) {
-                    // 32 columns: each A panel of the step's rows against both 16-column runs
-                    if (h == 12 && TALL_ROWS) {
-                        WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base + q, offs, scratch, rowBias, y, yOff + i * ldy + q, ldy);
-                        q += NR;
-                        continue;
-                    }
-                    for (int p = 0, panel = panelRows(h); p < h; p += panel) {
-                        rowTile32(panel, k, pa, aIdx + p * k, x, base + q, offs, scratch, rowBias + p, y, yOff + (i + p) * ldy + q, ldy);
-                    }
+                    // 32 columns: the step's rows against both 16-column runs
+                    rowTiles32(h, k, pa, aIdx, x, base + q, offs, scratch, rowBias, y, yOff + i * ldy + q, ldy);
                     q += NR;
                     continue;
                 }
                 if (rows == h && WIDE && q + NR < c1) {
-                    // 17 to 31 columns left: one 32-column tile per A panel (rather than two 16-column ones, the
-                    // second overlapping), staged in scratch, its first c1 - q columns kept
+                    // 17 to 31 columns left: one 32-column tile (rather than two 16-column ones, the second
+                    // overlapping), staged in scratch, its first c1 - q columns kept
                     int stage = rowBias + 12;
-                    if (h == 12 && TALL_ROWS) {
-                        WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base + q, offs, scratch, rowBias, scratch, stage, 2 * NR);
-                        for (int r = 0; r < h; r++) {
-                            System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + r) * ldy + q, c1 - q);
-                        }
-                        break;
-                    }
-                    for (int p = 0, panel = panelRows(h); p < h; p += panel) {
-                        rowTile32(panel, k, pa, aIdx + p * k, x, base + q, offs, scratch, rowBias + p, scratch, stage, 2 * NR);
-                        for (int r = 0; r < panel; r++) {
-                            System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + p + r) * ldy + q, c1 - q);
-                        }
+                    rowTiles32(h, k, pa, aIdx, x, base + q, offs, scratch, rowBias, scratch, stage, 2 * NR);
+                    for (int r = 0; r < h; r++) {
+                        System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + r) * ldy + q, c1 - q);
                     }
                     break;
                 }
@@ -369,6 +353,21 @@ final class Gemm {
                     System.arraycopy(scratch, r * NR, y, yOff + (i + r) * ldy + q0, NR);
                 }
             }
+        }
+    }
+
+    /**
+     * The 32-column row tiles of one {@link #step} of {@code h} rows, written to rows {@code ci + r*ldc}: one 12x32 tile
+     * for two 6-row panels where {@link #TALL_ROWS}, else one tile per A panel (see {@link #multiplyRows}).
+     */
+    private static void rowTiles32(int h, int k, float[] pa, int aIdx, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                                   float[] c, int ci, int ldc) {
+        if (h == 12 && TALL_ROWS) {
+            WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc);
+            return;
+        }
+        for (int p = 0, panel = panelRows(h); p < h; p += panel) {
+            rowTile32(panel, k, pa, aIdx + p * k, x, base, offs, rb, rbOff + p, c, ci + p * ldc, ldc);
         }
     }
 
