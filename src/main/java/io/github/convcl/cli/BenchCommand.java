@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-ms", defaultValue = "1000", description = "keep warming up each layer until this much time has "
             + "passed (the first layer at least 3000 ms, while the JIT compiles the kernels), then until a window of 5 "
-            + "runs is not 3% faster than the best before it")
+            + "runs is not 3%% faster than the best before it")
     int warmupMs;
 
     /** How long the core check runs before and after the layers. */
