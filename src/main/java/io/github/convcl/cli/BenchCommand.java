@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-ms", defaultValue = "1000", description = "keep warming up each layer until this much time has "
             + "passed (the first layer at least 3000 ms, while the JIT compiles the kernels), then until a window of 5 "
-            + "runs is not 3%% faster than the best before it")
+            + "runs is not 3%% faster than the best before it and the JIT has compiled nothing for a second")
     int warmupMs;
 
     /** How long the core check runs before and after the layers. */
@@ -236,13 +236,30 @@ final class BenchCommand implements Callable<Integer> {
     static final int WARM_CAP_FACTOR = 4;
 
     /**
+     * The warm-up also goes on until the JIT has finished no compilation for this long (see {@link #warmUp}): C2
+     * compiles a kernel's tiles for up to 0.6 s of its thread's time, on two cores that the timed calls' threads share.
+     */
+    static final long WARM_JIT_QUIET_MS = 1000;
+    /** Compilations that add less than this many ms to the JIT's total between two windows leave it quiet. */
+    static final long WARM_JIT_BUSY_MS = 20;
+
+    /**
      * Warms a layer up: at least {@code calls} calls and {@code millis} ms, then windows of {@link #WARM_WINDOW} calls
-     * until one is not {@link #WARM_GAIN} faster than the best window before it (the JIT has compiled the kernels
-     * this layer runs), for at most {@link #WARM_CAP_FACTOR} times {@code millis} (2 s at least) more. A fixed second
-     * was not enough on JDK 17 with 512-bit vectors: convT3x3s2op1 after depthwise3x3 measured 4.5-5.0 ms in three
-     * runs of five (its own steady state 1.7-2.2, reached 2-3 s in, as C2 compiled one tile after another).
+     * until one is not {@link #WARM_GAIN} faster than the best window before it and the JIT has finished no compilation
+     * ({@link #WARM_JIT_BUSY_MS} ms or more) for {@link #WARM_JIT_QUIET_MS} ms (it has compiled the kernels this layer
+     * runs), for at most {@link #WARM_CAP_FACTOR} times {@code millis} (2 s at least) more. A fixed second was not
+     * enough on JDK 17 with 512-bit vectors: convT3x3s2op1 after depthwise3x3 measured 4.5-5.0 ms in three runs of five
+     * (its own steady state 1.7-2.2, reached 2-3 s in, as C2 compiled one tile after another); and times alone were not
+     * either, on two threads of two cores (C2's thread shares them with the call): grouped3x3g32 after inception5x5
+     * with {@code --warmup-ms 500} measured 0.54-0.92 ms in eight runs, 0.41-0.46 with 3000, and 0.41-0.50 in four
+     * with the JIT's quiet second.
      */
     static int warmUp(Runnable call, int calls, long millis) {
+        return warmUp(call, calls, millis, BenchCommand::jitMillis, WARM_JIT_QUIET_MS);
+    }
+
+    /** {@link #warmUp(Runnable, int, long)} with the JIT's total compilation time (ms, or -1: unknown) from {@code jit}. */
+    static int warmUp(Runnable call, int calls, long millis, java.util.function.LongSupplier jit, long quietMillis) {
         long start = System.nanoTime();
         int n = 0;
         for (; n < calls || System.nanoTime() - start < millis * 1_000_000L; n++) {
@@ -251,19 +268,33 @@ final class BenchCommand implements Callable<Integer> {
         long capEnd = System.nanoTime() + Math.max(2000, WARM_CAP_FACTOR * millis) * 1_000_000L;
         double best = Double.MAX_VALUE;
         double[] window = new double[WARM_WINDOW];
+        long compiled = jit.getAsLong();
+        long lastCompile = System.nanoTime();
         while (System.nanoTime() < capEnd) {
             for (int i = 0; i < WARM_WINDOW; i++, n++) {
                 long t0 = System.nanoTime();
                 call.run();
                 window[i] = System.nanoTime() - t0;
             }
+            long now = System.nanoTime();
+            long total = jit.getAsLong();
+            if (total - compiled >= WARM_JIT_BUSY_MS) {
+                compiled = total;
+                lastCompile = now;
+            }
             double m = median(window);
-            if (m > best * (1 - WARM_GAIN)) {
+            if (m > best * (1 - WARM_GAIN) && now - lastCompile >= quietMillis * 1_000_000L) {
                 break;
             }
             best = Math.min(best, m);
         }
         return n;
+    }
+
+    /** The JIT's total compilation time so far in ms, or -1 where the JVM does not report it. */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     private static double median(double[] a) {
