@@ -82,4 +82,31 @@ class GemmTest {
             }
         }
     }
+
+    /**
+     * {@link VectorGemm#deinterleave} splits any count of pairs (below a vector, whole vectors, and counts whose last
+     * step overlaps the one before) into exactly its two rows, writing nothing around them.
+     */
+    @org.junit.jupiter.api.Test
+    void deinterleaveSplitsEveryPairAndWritesNothingElse() {
+        assertTrue(Gemm.VECTOR, "the tests run with the Vector API resolved");
+        int l = VectorGemm.L;
+        for (int pairs = 0; pairs <= 3 * l + 5; pairs++) {
+            float[] x = data(2 * pairs + 9);
+            float[] out = data(2 * pairs + 40);
+            float[] before = out.clone();
+            int even = 3;
+            int odd = 3 + pairs + 7;
+            VectorGemm.deinterleave(x, 5, pairs, out, even, odd);
+            for (int i = 0; i < out.length; i++) {
+                float want = before[i];
+                if (i >= even && i < even + pairs) {
+                    want = x[5 + 2 * (i - even)];
+                } else if (i >= odd && i < odd + pairs) {
+                    want = x[5 + 2 * (i - odd) + 1];
+                }
+                assertEquals(want, out[i], 0f, pairs + " pairs, out[" + i + "]");
+            }
+        }
+    }
 }
