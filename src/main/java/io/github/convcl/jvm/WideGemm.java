@@ -466,6 +466,79 @@ final class WideGemm {
     }
 
     /**
+     * The 8x32 tile of output rows read in place: two 4-row A panels ({@code ai}: rows 0-3, {@code ai2}: rows 4-7)
+     * against 32 columns, as {@link #rowTile12x32}: 16 accumulators, each pair of B loads serving 16 FMAs (two 4x32
+     * tiles: 8 each).
+     */
+    static void rowTile8x32(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
+                            float[] c, int ci, int ldc) {
+        FloatVector c0a = FloatVector.broadcast(S, rb[rbOff + 0]);
+        FloatVector c0b = c0a;
+        FloatVector c1a = FloatVector.broadcast(S, rb[rbOff + 1]);
+        FloatVector c1b = c1a;
+        FloatVector c2a = FloatVector.broadcast(S, rb[rbOff + 2]);
+        FloatVector c2b = c2a;
+        FloatVector c3a = FloatVector.broadcast(S, rb[rbOff + 3]);
+        FloatVector c3b = c3a;
+        FloatVector c4a = FloatVector.broadcast(S, rb[rbOff + 4]);
+        FloatVector c4b = c4a;
+        FloatVector c5a = FloatVector.broadcast(S, rb[rbOff + 5]);
+        FloatVector c5b = c5a;
+        FloatVector c6a = FloatVector.broadcast(S, rb[rbOff + 6]);
+        FloatVector c6b = c6a;
+        FloatVector c7a = FloatVector.broadcast(S, rb[rbOff + 7]);
+        FloatVector c7b = c7a;
+        for (int kk = 0; kk < k; kk++) {
+            int bk = base + offs[kk];
+            FloatVector b0 = FloatVector.fromArray(S, x, bk);
+            FloatVector b1 = FloatVector.fromArray(S, x, bk + 16);
+            int ak = ai + kk * 4;
+            int ak2 = ai2 + kk * 4;
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ak]);
+            c0a = a.fma(b0, c0a);
+            c0b = a.fma(b1, c0b);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c1a = a.fma(b0, c1a);
+            c1b = a.fma(b1, c1b);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c2a = a.fma(b0, c2a);
+            c2b = a.fma(b1, c2b);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c3a = a.fma(b0, c3a);
+            c3b = a.fma(b1, c3b);
+            a = FloatVector.broadcast(S, pa[ak2]);
+            c4a = a.fma(b0, c4a);
+            c4b = a.fma(b1, c4b);
+            a = FloatVector.broadcast(S, pa[ak2 + 1]);
+            c5a = a.fma(b0, c5a);
+            c5b = a.fma(b1, c5b);
+            a = FloatVector.broadcast(S, pa[ak2 + 2]);
+            c6a = a.fma(b0, c6a);
+            c6b = a.fma(b1, c6b);
+            a = FloatVector.broadcast(S, pa[ak2 + 3]);
+            c7a = a.fma(b0, c7a);
+            c7b = a.fma(b1, c7b);
+        }
+        c0a.intoArray(c, ci);
+        c0b.intoArray(c, ci + 16);
+        c1a.intoArray(c, ci + ldc);
+        c1b.intoArray(c, ci + ldc + 16);
+        c2a.intoArray(c, ci + 2 * ldc);
+        c2b.intoArray(c, ci + 2 * ldc + 16);
+        c3a.intoArray(c, ci + 3 * ldc);
+        c3b.intoArray(c, ci + 3 * ldc + 16);
+        c4a.intoArray(c, ci + 4 * ldc);
+        c4b.intoArray(c, ci + 4 * ldc + 16);
+        c5a.intoArray(c, ci + 5 * ldc);
+        c5b.intoArray(c, ci + 5 * ldc + 16);
+        c6a.intoArray(c, ci + 6 * ldc);
+        c6b.intoArray(c, ci + 6 * ldc + 16);
+        c7a.intoArray(c, ci + 7 * ldc);
+        c7b.intoArray(c, ci + 7 * ldc + 16);
+    }
+
+    /**
      * The 12x32 tile of output rows read in place: two 6-row A panels ({@code ai}: rows 0-5, {@code ai2}: rows 6-11)
      * against 32 columns, {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk A[r][kk] * x[base + offs[kk] + q]}: 24
      * accumulators of AVX-512's 32 registers, each pair of B loads serving 24 FMAs (the 6x32 tile: 12), so rows read

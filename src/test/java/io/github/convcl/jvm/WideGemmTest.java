@@ -1,4 +1,4 @@
-// The 512-bit tiles (12x16, 8x16, 6x32, 4x32, 6x16, 4x16) against float64, in any JVM, and which JVMs pair the 6-row panels into them.
+// The 512-bit tiles (12x16, 8x16, 6x32, 4x32, 6x16, 4x16, and the row tiles 12x32 and 8x32) against float64, in any JVM, and which JVMs pair the 6-row panels into them.
 package io.github.convcl.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -277,6 +277,37 @@ class WideGemmTest {
                 double e = rb[2 + r];
                 for (int kk = 0; kk < k; kk++) {
                     e += (double) pa[3 + (r / 6) * 6 * k + kk * 6 + r % 6] * x[9 + offs[kk] + q - 5];
+                }
+                assertEquals(e, c[at], 1e-5 * k, "at " + r + "," + q);
+            }
+        }
+    }
+
+    /** Two 4-row panels against 32 columns as one tile, rows read in place, written from the row values. */
+    @Test
+    void eightRowTileCoversTwoPanels() {
+        int k = 29;
+        int ldc = 40;
+        float[] pa = data(8 * k + 6);
+        float[] x = data(1100);
+        int[] offs = new int[k];
+        for (int kk = 0; kk < k; kk++) {
+            offs[kk] = random.nextInt(1050);
+        }
+        float[] rb = data(11);
+        float[] c = data(9 * ldc);
+        float[] before = c.clone();
+        WideGemm.rowTile8x32(k, pa, 6, 6 + 4 * k, x, 4, offs, rb, 3, c, 7, ldc);
+        for (int r = 0; r <= 8; r++) {
+            for (int q = 0; q < ldc; q++) {
+                int at = r * ldc + q;
+                if (r == 8 || q < 7 || q >= 39) {
+                    assertEquals(before[at], c[at], 0f, "wrote outside the tile at " + r + "," + q);
+                    continue;
+                }
+                double e = rb[3 + r];
+                for (int kk = 0; kk < k; kk++) {
+                    e += (double) pa[6 + (r / 4) * 4 * k + kk * 4 + r % 4] * x[4 + offs[kk] + q - 7];
                 }
                 assertEquals(e, c[at], 1e-5 * k, "at " + r + "," + q);
             }
