@@ -78,6 +78,38 @@ class JavaKernelsTest {
         });
     }
 
+    /**
+     * Row tiles whose tasks share an image's rows, each padding only the rows it reads (forced here; by default with
+     * more than one thread and a short reach): strides (rows split into phase rows), dilation, every padding mode, a
+     * 5x5 reaching two rows on each side, groups, 3D (taps reaching into further planes), widths of 16 to 40.
+     */
+    @Test
+    void rowTasksPadOnlyTheRowsTheyRead() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(1, 3, 64, 40).outChannels(16).kernel(7).stride(2).padding(3).build(),
+                ConvSpec.conv(2).input(1, 3, 41, 37).outChannels(10).kernel(3).stride(2).padding(1).paddingMode(PaddingMode.REFLECT).build(),
+                ConvSpec.conv(2).input(2, 16, 30, 28).outChannels(32).kernel(5).padding(2).bias(false).build(),
+                ConvSpec.conv(2).input(1, 8, 33, 20).outChannels(12).kernel(3).dilation(2).padding(2).paddingMode(PaddingMode.CIRCULAR).build(),
+                ConvSpec.conv(2).input(1, 12, 24, 16).outChannels(8).kernel(3).padding(1).groups(2).paddingMode(PaddingMode.REPLICATE).build(),
+                ConvSpec.conv(3).input(1, 4, 3, 20, 18).outChannels(8).kernel(3).stride(1, 2, 1).padding(1).build());
+        io.github.convcl.TestSupport.withProperty("convcl.rowsLocal", "true", () -> {
+            for (ConvSpec s : specs) {
+                int width = s.outputSize()[s.outputSize().length - 1];
+                org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+                check(s);
+            }
+        });
+    }
+
+    @Test
+    void rowTasksPadTheirOwnRowsOnSeveralThreadsWithAShortReach() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("convcl.rowsLocal") == null, "the choice is forced");
+        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowsLocal(2, 3 * 115 + 3, 14 * 115), "stem7x7s2 on 2 threads");
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowsLocal(1, 3 * 115 + 3, 28 * 115), "one thread");
+        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowsLocal(2, 4 * 32 + 4, 7 * 32), "inception5x5: 7 rows, reach 4");
+        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowsLocal(2, 4 * 32 + 4, 14 * 32), "inception5x5 at batch 8");
+    }
+
     @Test
     void largeInputsWithShortReachAndEnoughTasksPadPerTask() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("convcl.localPadding") == null, "the choice is forced");
