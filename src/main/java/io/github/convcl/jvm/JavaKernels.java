@@ -305,29 +305,22 @@ public final class JavaKernels {
                                   float[] y, int mr, int rowsPerTask, int rowRuns, int blocks, int mb) {
         int hq = ph.hq();
         int wq = ph.wq();
-        int phaseVol = ph.dq() * hq * wq;
-        int phases = ph.plane() / phaseVol;
+        int reach = ph.reach();
+        if (!rowsLocal(Parallel.threads(), reach, rowsPerTask * wq)) {
+            return false;
+        }
+        int phases = ph.phases();
         int cin = s.inChannels();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int groups = s.groups();
         int reduction = cinG * g.kVol;
-        int[] taps = ph.taps();
-        int reach = java.util.Arrays.stream(taps).map(t -> t % phaseVol).max().orElse(0);
         int width = g.out[2];
         int height = g.out[1];
         int planes = g.out[0];
-        if (!rowsLocal(Parallel.threads(), reach, rowsPerTask * wq)) {
-            return false;
-        }
         int count = rowsPerTask * wq + reach;
         int stride = count + DIRECT_SLACK;
-        int[] offs = new int[reduction];
-        for (int c = 0; c < cinG; c++) {
-            for (int t = 0; t < g.kVol; t++) {
-                offs[c * g.kVol + t] = (c * phases + taps[t] / phaseVol) * stride + taps[t] % phaseVol;
-            }
-        }
+        int[] offs = ph.localOffsets(cinG, g.kVol, stride);
         Parallel.forEach(s.batch() * groups * blocks * planes * rowRuns, t -> {
             int n = t / (groups * blocks * planes * rowRuns);
             int grp = (t / (blocks * planes * rowRuns)) % groups;
@@ -377,15 +370,13 @@ public final class JavaKernels {
                                        float[] y, int extent, int want, int mr) {
         int hq = ph.hq();
         int wq = ph.wq();
-        int phaseVol = ph.dq() * hq * wq;
-        int phases = ph.plane() / phaseVol;
+        int phases = ph.phases();
         int cin = s.inChannels();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int groups = s.groups();
         int reduction = cinG * g.kVol;
-        int[] taps = ph.taps();
-        int reach = java.util.Arrays.stream(taps).map(t -> t % phaseVol).max().orElse(0);
+        int reach = ph.reach();
         int width = g.out[2];
         int height = g.out[1];
         int planes = g.out[0];
@@ -404,12 +395,7 @@ public final class JavaKernels {
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
         int stride = span + reach;
-        int[] offs = new int[reduction];
-        for (int c = 0; c < cinG; c++) {
-            for (int t = 0; t < g.kVol; t++) {
-                offs[c * g.kVol + t] = (c * phases + taps[t] / phaseVol) * stride + taps[t] % phaseVol;
-            }
-        }
+        int[] offs = ph.localOffsets(cinG, g.kVol, stride);
         boolean inPlace = height == 1 || wq == width;
         Parallel.forEach(s.batch() * groups * planes * chunks, t -> {
             int n = t / (groups * planes * chunks);
@@ -828,6 +814,38 @@ public final class JavaKernels {
                 }
             }
             return new PhasePlanes(before, padded, dq, hq, wq, st[0] * st[1] * st[2] * phaseVol, taps);
+        }
+
+        /** Positions of one phase plane. */
+        int phaseVol() {
+            return dq * hq * wq;
+        }
+
+        /** Phase planes per channel (the product of the strides). */
+        int phases() {
+            return plane / phaseVol();
+        }
+
+        /** The farthest tap within a phase plane: what a run of positions reads past its end. */
+        int reach() {
+            int phaseVol = phaseVol();
+            return java.util.Arrays.stream(taps).map(t -> t % phaseVol).max().orElse(0);
+        }
+
+        /**
+         * Where the unfolded rows of {@code channels} channels read a block of their phase planes' positions from one
+         * run's start, the positions of each (channel, phase) {@code stride} apart (see {@link Geometry#padPhaseRange}).
+         */
+        int[] localOffsets(int channels, int kVol, int stride) {
+            int phaseVol = phaseVol();
+            int phases = phases();
+            int[] offs = new int[channels * kVol];
+            for (int c = 0; c < channels; c++) {
+                for (int t = 0; t < kVol; t++) {
+                    offs[c * kVol + t] = (c * phases + taps[t] / phaseVol) * stride + taps[t] % phaseVol;
+                }
+            }
+            return offs;
         }
     }
 
