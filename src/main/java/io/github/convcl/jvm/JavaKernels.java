@@ -1098,6 +1098,7 @@ public final class JavaKernels {
             int wp = padded[2];
             int sx = st[2];
             int phaseVol = dq * hq * wq;
+            FullRowSplit full = fullRowSplit(wq, before[2], wp, phaseVol);
             for (int pz = 0; pz < st[0]; pz++) {
                 for (int py = 0; py < st[1]; py++) {
                     for (int px = 0; px < sx; px++, dst += phaseVol) {
@@ -1117,10 +1118,10 @@ public final class JavaKernels {
                                     continue;
                                 }
                                 int srcRow = src + (iz * in[1] + iy) * in[2];
-                                if (sx == 2 && Gemm.VECTOR) {
+                                if (full != null) {
                                     // both phases of the row in one pass (px 1 finds its row written by px 0's)
                                     if (px == 0) {
-                                        splitRow(x, srcRow, 0, wq, before[2], wp, xp, row, phaseVol);
+                                        full.split(x, srcRow, xp, row);
                                     }
                                     continue;
                                 }
@@ -1154,19 +1155,27 @@ public final class JavaKernels {
             int[] padded = ph.padded();
             int sx = st[2];
             int end = from + count;
+            int zqFrom = from / rowsPerZ;
+            int yqFrom = (from % rowsPerZ) / wq;
+            int xqFrom = from % wq;
+            FullRowSplit full = fullRowSplit(wq, before[2], padded[2], stride);
             for (int pz = 0; pz < st[0]; pz++) {
                 for (int py = 0; py < st[1]; py++) {
                     int phase0 = (pz * st[1] + py) * sx;
-                    for (int p = from; p < end; ) {
-                        int zq = p / rowsPerZ;
-                        int yq = (p % rowsPerZ) / wq;
-                        int xq0 = p % wq;
+                    // rows one after another from the run's first position: no division per row
+                    for (int p = from, zq = zqFrom, yq = yqFrom, xq0 = xqFrom; p < end; xq0 = 0) {
                         int run = Math.min(end - p, wq - xq0);
                         int rowOff = at + p - xq0 - from; // out index of column 0 of this row, phase 0 of the stride
                         p += run;
                         int xq1 = xq0 + run;
-                        int z = zq * st[0] + pz;
-                        int yy = yq * st[1] + py;
+                        int zqRow = zq;
+                        int yqRow = yq;
+                        if (++yq == hq) {
+                            yq = 0;
+                            zq++;
+                        }
+                        int z = zqRow * st[0] + pz;
+                        int yy = yqRow * st[1] + py;
                         int iz = z < padded[0] ? mode.source(z - before[0], in[0]) : -1;
                         int iy = yy < padded[1] ? mode.source(yy - before[1], in[1]) : -1;
                         if (iz < 0 || iy < 0) {
@@ -1177,6 +1186,10 @@ public final class JavaKernels {
                             continue;
                         }
                         int srcRow = src + (iz * in[1] + iy) * in[2];
+                        if (full != null && run == wq) {
+                            full.split(x, srcRow, out, rowOff + phase0 * stride);
+                            continue;
+                        }
                         if (sx == 2 && Gemm.VECTOR) {
                             splitRow(x, srcRow, xq0, xq1, before[2], padded[2], out, rowOff + phase0 * stride, stride);
                             continue;
@@ -1201,6 +1214,78 @@ public final class JavaKernels {
                             }
                         }
                     }
+                }
+            }
+        }
+
+        /**
+         * {@link #splitRow} for whole phase rows (columns 0 to wq - 1) with the per-row arithmetic done once: where the
+         * input's pairs go in the two phase rows, and for the few columns they do not cover (padding, an odd last
+         * column) which input column each reads (or none: zero). Before it, resnet3x3s2's per-task padding took 0.65 ms
+         * of a 3.75 ms call (one thread, JDK 17), three quarters of it around the vector split of 56-column rows. Per call
+         * alternated in one JVM (medians of 8 rounds): resnet3x3s2 0.956 (one thread), 0.984 (two), 0.968 (JDK 25);
+         * stem7x7s2 1.003 and 1.015 (noise: its rows are 224 columns, its padding a small share).
+         */
+        /** The last {@link FullRowSplit} made (one per stride between phase rows: a call uses one). */
+        private volatile FullRowSplit fullRows;
+
+        /**
+         * The {@link FullRowSplit} of this geometry's rows into phase rows {@code stride} apart, made once per call (the
+         * tasks share it), or null where the stride across is not 2 or the Vector API is off.
+         */
+        FullRowSplit fullRowSplit(int wq, int before, int wp, int stride) {
+            if (st[2] != 2 || !Gemm.VECTOR) {
+                return null;
+            }
+            FullRowSplit f = fullRows;
+            if (f == null || f.stride != stride) {
+                f = new FullRowSplit(wq, before, wp, stride);
+                fullRows = f;
+            }
+            return f;
+        }
+
+        private final class FullRowSplit {
+            private final int stride;
+            private final int evenOff;
+            private final int oddOff;
+            private final int pairs;
+            private final int[] edgeAt;
+            private final int[] edgeSrc;
+
+            FullRowSplit(int wq, int before, int wp, int stride) {
+                this.stride = stride;
+                int evenShift = before / 2;
+                int oddShift = (before + 1) / 2;
+                evenOff = (before % 2) * stride + evenShift;
+                oddOff = ((before + 1) % 2) * stride + oddShift;
+                pairs = Math.max(0, Math.min(in[2] / 2, wq - oddShift));
+                int n = 0;
+                int[] at = new int[2 * wq];
+                int[] srcs = new int[2 * wq];
+                for (int px = 0; px < 2; px++) {
+                    int shift = px == before % 2 ? evenShift : oddShift;
+                    for (int xq = 0; xq < wq; xq++) {
+                        if (xq >= shift && xq < shift + pairs) {
+                            continue;
+                        }
+                        int xpos = 2 * xq + px;
+                        at[n] = px * stride + xq;
+                        srcs[n++] = xpos >= wp ? -1 : mode.source(xpos - before, in[2]);
+                    }
+                }
+                edgeAt = java.util.Arrays.copyOf(at, n);
+                edgeSrc = java.util.Arrays.copyOf(srcs, n);
+            }
+
+            /** Both phase rows of the input row at {@code srcRow}: phase 0 at {@code out[row]}, phase 1 a stride on. */
+            void split(float[] x, int srcRow, float[] out, int row) {
+                if (pairs > 0) {
+                    VectorGemm.deinterleave(x, srcRow, pairs, out, row + evenOff, row + oddOff);
+                }
+                for (int e = 0; e < edgeAt.length; e++) {
+                    int ix = edgeSrc[e];
+                    out[row + edgeAt[e]] = ix < 0 ? 0f : x[srcRow + ix];
                 }
             }
         }
