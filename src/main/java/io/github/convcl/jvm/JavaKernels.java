@@ -360,6 +360,20 @@ public final class JavaKernels {
     }
 
     /**
+     * The run of columns per task of {@link #directLocal}: {@code chunk} halved while {@code images} times the runs over
+     * {@code extent} positions make fewer than {@code want} tasks, not below {@code least}, and, once there are two
+     * tasks per thread, not below {@link Thresholds#JAVA_LOCAL_RUN_MIN_REACHES} tap reaches.
+     */
+    static int localRun(int chunk, int least, int reach, long images, int extent, int want, int threads) {
+        for (long tasks = images * ((extent + chunk - 1) / chunk); chunk / 2 >= least && tasks < want
+                && (tasks < 2L * threads || chunk / 2 >= Thresholds.JAVA_LOCAL_RUN_MIN_REACHES * reach);
+                tasks = images * ((extent + chunk - 1) / chunk)) {
+            chunk = (chunk + 1) / 2;
+        }
+        return chunk;
+    }
+
+    /**
      * The direct GEMM with each task padding only the input its columns read: for output positions [p0, p0 + len) of
      * one plane (phase-plane coordinates, as {@link #directGemm}), the positions [p0, p0 + len + reach) of every phase
      * plane of the group's input channels, copied into a thread-local block that stays in L2 while the tiles read it
@@ -381,7 +395,8 @@ public final class JavaKernels {
         int height = g.out[1];
         int planes = g.out[0];
         // Columns per task: a run whose accumulator block stays in L2, halved while there are too few tasks to share
-        // out, but not below the longest tap reach (each task pads len + reach positions of every phase plane).
+        // out, but not below twice the longest tap reach (each task pads len + reach positions of every phase plane),
+        // and, once there are two tasks per thread, not below JAVA_LOCAL_RUN_MIN_REACHES reaches (see there).
         int chunk = Math.min(extent, Math.min(Thresholds.JAVA_DIRECT_SPAN,
                 Math.max(4 * Gemm.NR, Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / coutG)));
         int least = Math.max(4 * Gemm.NR, 2 * reach);
@@ -389,9 +404,7 @@ public final class JavaKernels {
         if (!localPadding((long) s.batch() * cin * ph.plane() * Float.BYTES, reach, chunk, images * ((extent + least - 1) / least), want)) {
             return false;
         }
-        while (chunk / 2 >= least && images * ((extent + chunk - 1) / chunk) < want) {
-            chunk = (chunk + 1) / 2;
-        }
+        chunk = localRun(chunk, least, reach, images, extent, want, Parallel.threads());
         int span = (chunk + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
         int chunks = (extent + span - 1) / span;
         int stride = span + reach;

@@ -110,6 +110,18 @@ class JavaKernelsTest {
         org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowsLocal(2, 4 * 32 + 4, 14 * 32), "inception5x5 at batch 8");
     }
 
+    /** Per-task padding keeps runs many reaches long once every thread has two tasks, and halves them for more threads. */
+    @Test
+    void localRunsStayLongOnceEveryThreadHasTwoTasks() {
+        // resnet3x3s2: two images of 811 phase positions, reach 30, runs of 256 to start, 8 tasks a thread wanted
+        org.junit.jupiter.api.Assertions.assertEquals(256, JavaKernels.localRun(256, 64, 30, 2, 811, 16, 2), "two threads");
+        org.junit.jupiter.api.Assertions.assertEquals(256, JavaKernels.localRun(256, 64, 30, 2, 811, 8, 1), "one thread");
+        org.junit.jupiter.api.Assertions.assertEquals(64, JavaKernels.localRun(256, 64, 30, 2, 811, 128, 16), "16 threads");
+        // a short reach keeps halving until the tasks wanted, down to the least run
+        org.junit.jupiter.api.Assertions.assertEquals(128, JavaKernels.localRun(512, 64, 8, 2, 4100, 64, 8), "conv1d, 8 threads");
+        org.junit.jupiter.api.Assertions.assertEquals(64, JavaKernels.localRun(512, 64, 8, 1, 1000, 64, 8), "the least run");
+    }
+
     @Test
     void largeInputsWithShortReachAndEnoughTasksPadPerTask() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("convcl.localPadding") == null, "the choice is forced");
