@@ -283,15 +283,13 @@ public final class JavaKernels {
     /**
      * Whether row-tile tasks that each take {@code rowSpan} phase positions of an image's rows (whole rows) pad only
      * what they read, {@code reach} positions more, rather than a pass padding the whole batch first: with more than one
-     * thread, where the rows read past the task's own (the taps' reach) are at most a third of them. Per call alternated
-     * in one JVM (JDK 17, medians of 8 rounds): two threads stem7x7s2 0.919, 3x3 stride 2 on 3 into 32 channels at
-     * 224x224 0.850, 16 into 64 channels 3x3 at 112x112 0.906, inception5x5 at batch 8 (14 rows a task) 0.917, but at
-     * batch 4 (7 rows a task, the 5x5's reach 59% of them) 1.083; one thread 1.000-1.065 (the pass then runs on the
-     * same core as the tiles). System property {@code convcl.rowsLocal} ({@code true} or {@code false}) overrides it.
+     * thread, where the rows read past the task's own are few enough ({@link Thresholds#JAVA_ROWS_LOCAL_MIN_SPAN_REACHES}).
+     * System property {@code convcl.rowsLocal} ({@code true} or {@code false}) overrides it.
      */
     static boolean rowsLocal(int threads, int reach, int rowSpan) {
         String force = System.getProperty("convcl.rowsLocal");
-        return force != null ? Boolean.parseBoolean(force) : threads > 1 && 3L * reach <= rowSpan;
+        return force != null ? Boolean.parseBoolean(force)
+                : threads > 1 && (long) Thresholds.JAVA_ROWS_LOCAL_MIN_SPAN_REACHES * reach <= rowSpan;
     }
 
     /**

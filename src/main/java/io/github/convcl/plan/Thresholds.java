@@ -55,6 +55,15 @@ public final class Thresholds {
      */
     public static final long JAVA_LOCAL_PADDING_MIN_BYTES = 2L << 20;
     /**
+     * Java row tiles on more than one thread: tasks that share an image's rows pad only the rows they read where their
+     * rows span at least this many tap reaches (the rows read past them are at most a third), instead of a padding pass
+     * over the batch first. Per call alternated in one JVM (JDK 17, medians of 8 rounds): two threads stem7x7s2 0.919,
+     * 3x3 stride 2 on 3 into 32 channels at 224x224 0.850, 16 into 64 channels 3x3 at 112x112 0.906, inception5x5 at
+     * batch 8 (14 rows a task) 0.917, but at batch 4 (7 rows a task, the 5x5's reach 59% of them) 1.083; one thread
+     * 1.000-1.065 (the pass then runs on the same core as the tiles), so one thread keeps the pass.
+     */
+    public static final int JAVA_ROWS_LOCAL_MIN_SPAN_REACHES = 3;
+    /**
      * Java direct GEMM with per-task padding: once there are two tasks per thread, a task's run of columns is halved
      * for more tasks only while it stays this many tap reaches long (each task pads its run plus one reach). Per call
      * alternated in one JVM (two threads, medians of 8 rounds): resnet3x3s2 (runs of 256 columns, not 64: the padding
