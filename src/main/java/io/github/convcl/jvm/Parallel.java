@@ -1,6 +1,7 @@
 // The threads the Java backend's kernels share: a fork-join pool of a settable size, or the calling thread alone.
 package io.github.convcl.jvm;
 
+import io.github.convcl.plan.Thresholds;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -98,7 +99,7 @@ final class Parallel {
             }
             return;
         }
-        Share share = new Share(count, body);
+        Share share = new Share(count, body, Math.max(1, count / (n * Thresholds.JAVA_CLAIMS_PER_THREAD)));
         Crew crew = CREWS.computeIfAbsent(n - 1, Crew::new);
         long linger = lingerNanos();
         int helpers = Math.min(n, count) - 1;
@@ -161,8 +162,10 @@ final class Parallel {
     }
 
     /**
-     * One call's tasks, claimed by index by the caller and the helpers it handed to the pool. A helper that starts
-     * after the last claim does nothing, so the caller waits only for tasks under way.
+     * One call's tasks, claimed by the caller and the helpers it handed to the pool in runs of {@code grain}
+     * consecutive indices (so that a thread takes neighbouring planes, and a call of many small tasks makes few
+     * claims), each thread counting what it ran once when it finds no run left. A helper that starts after the last
+     * claim does nothing, so the caller waits only for tasks under way.
      */
     private static final class Share {
         private final int count;
@@ -172,9 +175,12 @@ final class Parallel {
         private final AtomicInteger finished = new AtomicInteger();
         private volatile Throwable failure;
 
-        Share(int count, IntConsumer body) {
+        private final int grain;
+
+        Share(int count, IntConsumer body, int grain) {
             this.count = count;
             this.body = body;
+            this.grain = grain;
         }
 
         /** Whether some task is not claimed yet. */
@@ -183,20 +189,22 @@ final class Parallel {
         }
 
         void drain() {
-            for (int t; (t = next.getAndIncrement()) < count; ) {
-                try {
-                    if (failure == null) {
-                        body.accept(t);
-                    }
-                } catch (Throwable e) {
-                    if (failure == null) {
-                        failure = e;
-                    }
-                } finally {
-                    if (finished.incrementAndGet() == count) {
-                        LockSupport.unpark(caller);
+            int done = 0;
+            for (int t; (t = next.getAndAdd(grain)) < count; ) {
+                for (int end = Math.min(count, t + grain); t < end; t++, done++) {
+                    try {
+                        if (failure == null) {
+                            body.accept(t);
+                        }
+                    } catch (Throwable e) {
+                        if (failure == null) {
+                            failure = e;
+                        }
                     }
                 }
+            }
+            if (done > 0 && finished.addAndGet(done) == count) {
+                LockSupport.unpark(caller);
             }
         }
 

@@ -55,6 +55,14 @@ public final class Thresholds {
      */
     public static final long JAVA_LOCAL_PADDING_MIN_BYTES = 2L << 20;
     /**
+     * Java backend's thread pool: a call of many tasks is claimed in runs of {@code count / (threads * this)}
+     * consecutive tasks (at least one), not one at a time. Per call alternated in one JVM (two threads, medians of 8
+     * rounds): depthwise3x3 (512 tasks of one plane each) 0.738-0.741 on JDK 17 (0.72-0.75 ms to 0.53-0.55), 0.812 on
+     * JDK 25; resnet3x3 (Winograd), a pointwise layer, resnet3x3s2, grouped3x3g32, inception5x5, stem7x7s2
+     * 0.992-1.022.
+     */
+    public static final int JAVA_CLAIMS_PER_THREAD = 8;
+    /**
      * Java row tiles on more than one thread: tasks that share an image's rows pad only the rows they read where their
      * rows span at least this many tap reaches (the rows read past them are at most a third), instead of a padding pass
      * over the batch first. Per call alternated in one JVM (JDK 17, medians of 8 rounds): two threads stem7x7s2 0.919,

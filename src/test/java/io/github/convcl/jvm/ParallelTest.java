@@ -54,6 +54,32 @@ class ParallelTest {
         assertEquals("Java " + Runtime.version().feature() + ", 1 thread", new JavaBackend().device());
     }
 
+    /**
+     * Many small tasks are claimed in runs of count / (threads x {@link io.github.convcl.plan.Thresholds#JAVA_CLAIMS_PER_THREAD})
+     * consecutive indices: each task runs once, each run on one thread, the last run ragged.
+     */
+    @Test
+    void manyTasksAreClaimedInRunsOfNeighbours() {
+        JavaBackend.setThreads(3);
+        for (int count : new int[] {1000, 1001, 24, 23}) {
+            AtomicIntegerArray times = new AtomicIntegerArray(count);
+            String[] ranOn = new String[count];
+            Parallel.forEach(count, t -> {
+                times.incrementAndGet(t);
+                ranOn[t] = Thread.currentThread().getName();
+                if (t % 7 == 0) {
+                    Thread.onSpinWait();
+                }
+            });
+            assertEachTaskRanOnce(times);
+            int grain = Math.max(1, count / (3 * io.github.convcl.plan.Thresholds.JAVA_CLAIMS_PER_THREAD));
+            assertEquals(count >= 48 ? count / 24 : 1, grain, "runs for " + count + " tasks");
+            for (int t = 0; t < count; t++) {
+                assertEquals(ranOn[t / grain * grain], ranOn[t], "task " + t + " of " + count + " left its run of " + grain);
+            }
+        }
+    }
+
     @Test
     void aPoolOfTheCountRunsEveryTaskOnceAndNestedTasksJoinIt() {
         JavaBackend.setThreads(3);
