@@ -220,7 +220,11 @@ public final class JavaKernels {
         // Images are padded in blocks that fit the workspace budget: all of a small batch at once (more tasks to
         // share out), one image at a time for large ones.
         int perBlock = imagesPerBlock(s.batch(), (long) cin * plane);
-        if (byRows && blocks * planes * rowSplit > 1 && colRuns == 1
+        // Row tasks that each take one image's whole group pad that group's channels themselves: no pass of its own,
+        // and the padded planes are still in the core's cache when its tiles read them; row tasks that share an
+        // image's rows may pad only the rows they read (rowsLocal).
+        boolean padInTask = byRows && blocks * planes * rowSplit == 1;
+        if (byRows && !padInTask && colRuns == 1
                 && rowsLocal(s, g, ph, x, pa, aSize, bias, y, mr, rowsPerTask, rowRuns, blocks, mb)) {
             return;
         }
@@ -228,9 +232,6 @@ public final class JavaKernels {
         for (int first = 0; first < s.batch(); first += perBlock) {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
-            // Tasks that each take one image's whole group pad that group's channels themselves: no pass of its
-            // own, and the padded planes are still in the core's cache when its tiles read them.
-            boolean padInTask = byRows && blocks * planes * rowSplit == 1;
             if (!padInTask) {
                 Parallel.forEach(count * cin, c -> g.padPhases(x, (n0 * cin + c) * g.inVol, xp, c * plane, before, padded, dq, hq, wq));
             }
@@ -1109,7 +1110,7 @@ public final class JavaKernels {
             int wp = padded[2];
             int sx = st[2];
             int phaseVol = dq * hq * wq;
-            FullRowSplit full = fullRowSplit(wq, before[2], wp, phaseVol);
+            RowSplit split = rowSplit(wq, before[2], wp, phaseVol);
             for (int pz = 0; pz < st[0]; pz++) {
                 for (int py = 0; py < st[1]; py++) {
                     for (int px = 0; px < sx; px++, dst += phaseVol) {
@@ -1129,10 +1130,10 @@ public final class JavaKernels {
                                     continue;
                                 }
                                 int srcRow = src + (iz * in[1] + iy) * in[2];
-                                if (full != null) {
+                                if (split != null) {
                                     // both phases of the row in one pass (px 1 finds its row written by px 0's)
                                     if (px == 0) {
-                                        full.split(x, srcRow, xp, row);
+                                        split.whole(x, srcRow, xp, row);
                                     }
                                     continue;
                                 }
@@ -1169,7 +1170,7 @@ public final class JavaKernels {
             int zqFrom = from / rowsPerZ;
             int yqFrom = (from % rowsPerZ) / wq;
             int xqFrom = from % wq;
-            FullRowSplit full = fullRowSplit(wq, before[2], padded[2], stride);
+            RowSplit split = rowSplit(wq, before[2], padded[2], stride);
             for (int pz = 0; pz < st[0]; pz++) {
                 for (int py = 0; py < st[1]; py++) {
                     int phase0 = (pz * st[1] + py) * sx;
@@ -1197,12 +1198,12 @@ public final class JavaKernels {
                             continue;
                         }
                         int srcRow = src + (iz * in[1] + iy) * in[2];
-                        if (full != null && run == wq) {
-                            full.split(x, srcRow, out, rowOff + phase0 * stride);
-                            continue;
-                        }
-                        if (sx == 2 && Gemm.VECTOR) {
-                            splitRow(x, srcRow, xq0, xq1, before[2], padded[2], out, rowOff + phase0 * stride, stride);
+                        if (split != null) {
+                            if (run == wq) {
+                                split.whole(x, srcRow, out, rowOff + phase0 * stride);
+                            } else {
+                                split.range(x, srcRow, xq0, xq1, out, rowOff + phase0 * stride);
+                            }
                             continue;
                         }
                         for (int px = 0; px < sx; px++) {
@@ -1229,45 +1230,54 @@ public final class JavaKernels {
             }
         }
 
-        /**
-         * {@link #splitRow} for whole phase rows (columns 0 to wq - 1) with the per-row arithmetic done once: where the
-         * input's pairs go in the two phase rows, and for the few columns they do not cover (padding, an odd last
-         * column) which input column each reads (or none: zero). Before it, resnet3x3s2's per-task padding took 0.65 ms
-         * of a 3.75 ms call (one thread, JDK 17), three quarters of it around the vector split of 56-column rows. Per call
-         * alternated in one JVM (medians of 8 rounds): resnet3x3s2 0.956 (one thread), 0.984 (two), 0.968 (JDK 25);
-         * stem7x7s2 1.003 and 1.015 (noise: its rows are 224 columns, its padding a small share).
-         */
-        /** The last {@link FullRowSplit} made (one per stride between phase rows: a call uses one). */
-        private volatile FullRowSplit fullRows;
+        /** The last {@link RowSplit} made (one per stride between phase rows: a call uses one). */
+        private volatile RowSplit rowSplit;
 
         /**
-         * The {@link FullRowSplit} of this geometry's rows into phase rows {@code stride} apart, made once per call (the
+         * The {@link RowSplit} of this geometry's rows into phase rows {@code stride} apart, made once per call (the
          * tasks share it), or null where the stride across is not 2 or the Vector API is off.
          */
-        FullRowSplit fullRowSplit(int wq, int before, int wp, int stride) {
+        RowSplit rowSplit(int wq, int before, int wp, int stride) {
             if (st[2] != 2 || !Gemm.VECTOR) {
                 return null;
             }
-            FullRowSplit f = fullRows;
-            if (f == null || f.stride != stride) {
-                f = new FullRowSplit(wq, before, wp, stride);
-                fullRows = f;
+            RowSplit r = rowSplit;
+            if (r == null || r.stride != stride) {
+                r = new RowSplit(wq, before, wp, stride);
+                rowSplit = r;
             }
-            return f;
+            return r;
         }
 
-        private final class FullRowSplit {
+        /**
+         * A stride-2 input row split into its two phase rows ({@code out[row + xq]} for phase 0, {@code out[row + stride
+         * + xq]} for phase 1): input column i is padded column i + before, phase (i + before) mod 2, so the input's pairs
+         * split into the two rows in one vector pass, and the columns the pairs do not cover (padding, an odd last
+         * column, a run's ends) go one at a time. Planned once per call: where the pairs go, and for a whole row (columns
+         * 0 to wq - 1) which input column each uncovered column reads (or none: zero). Before the plan, resnet3x3s2's
+         * per-task padding took 0.65 ms of a 3.75 ms call (one thread, JDK 17), three quarters of it around the vector
+         * split of 56-column rows. Per call alternated in one JVM (medians of 8 rounds): resnet3x3s2 0.956 (one thread),
+         * 0.984 (two), 0.968 (JDK 25); stem7x7s2 1.003 and 1.015 (noise: its rows are 224 columns, its padding a small
+         * share).
+         */
+        private final class RowSplit {
             private final int stride;
+            private final int before;
+            private final int wp;
+            private final int evenShift;
+            private final int oddShift;
             private final int evenOff;
             private final int oddOff;
             private final int pairs;
             private final int[] edgeAt;
             private final int[] edgeSrc;
 
-            FullRowSplit(int wq, int before, int wp, int stride) {
+            RowSplit(int wq, int before, int wp, int stride) {
                 this.stride = stride;
-                int evenShift = before / 2;
-                int oddShift = (before + 1) / 2;
+                this.before = before;
+                this.wp = wp;
+                evenShift = before / 2;
+                oddShift = (before + 1) / 2;
                 evenOff = (before % 2) * stride + evenShift;
                 oddOff = ((before + 1) % 2) * stride + oddShift;
                 pairs = Math.max(0, Math.min(in[2] / 2, wq - oddShift));
@@ -1275,7 +1285,7 @@ public final class JavaKernels {
                 int[] at = new int[2 * wq];
                 int[] srcs = new int[2 * wq];
                 for (int px = 0; px < 2; px++) {
-                    int shift = px == before % 2 ? evenShift : oddShift;
+                    int shift = shift(px);
                     for (int xq = 0; xq < wq; xq++) {
                         if (xq >= shift && xq < shift + pairs) {
                             continue;
@@ -1289,8 +1299,13 @@ public final class JavaKernels {
                 edgeSrc = java.util.Arrays.copyOf(srcs, n);
             }
 
-            /** Both phase rows of the input row at {@code srcRow}: phase 0 at {@code out[row]}, phase 1 a stride on. */
-            void split(float[] x, int srcRow, float[] out, int row) {
+            /** Where phase {@code px}'s row takes the pairs: their first column. */
+            private int shift(int px) {
+                return px == before % 2 ? evenShift : oddShift;
+            }
+
+            /** Both whole phase rows of the input row at {@code srcRow}, from {@code out[row]}. */
+            void whole(float[] x, int srcRow, float[] out, int row) {
                 if (pairs > 0) {
                     VectorGemm.deinterleave(x, srcRow, pairs, out, row + evenOff, row + oddOff);
                 }
@@ -1299,37 +1314,27 @@ public final class JavaKernels {
                     out[row + edgeAt[e]] = ix < 0 ? 0f : x[srcRow + ix];
                 }
             }
-        }
 
-        /**
-         * Phase columns [xq0, xq1) of both phases of a stride-2 row ({@code out[row + xq]} for phase 0, {@code out[row +
-         * stride + xq]} for phase 1): input column i is padded column i + before, phase (i + before) mod 2, so the
-         * input's pairs split into the two rows in one vector pass; the columns the pairs do not cover (padding, an
-         * odd last column, the run's ends) one at a time.
-         */
-        private void splitRow(float[] x, int srcRow, int xq0, int xq1, int before, int wp, float[] out, int row, int stride) {
-            int evenRow = row + (before % 2) * stride;
-            int oddRow = row + ((before + 1) % 2) * stride;
-            int evenShift = before / 2;
-            int oddShift = (before + 1) / 2;
-            int jLo = Math.max(0, xq0 - evenShift);
-            int jHi = Math.max(jLo, Math.min(in[2] / 2, xq1 - oddShift));
-            if (jHi > jLo) {
-                VectorGemm.deinterleave(x, srcRow + 2 * jLo, jHi - jLo, out, evenRow + jLo + evenShift, oddRow + jLo + oddShift);
-            }
-            for (int px = 0; px < 2; px++) {
-                int r = row + px * stride;
-                // the columns of this phase the pairs covered
-                int shift = (px == before % 2) ? evenShift : oddShift;
-                int c0 = jHi > jLo ? jLo + shift : xq1;
-                int c1 = jHi > jLo ? jHi + shift : xq1;
-                for (int xq = xq0; xq < xq1; xq++) {
-                    if (xq == c0) {
-                        xq = c1 - 1;
-                        continue;
+            /** Phase columns [xq0, xq1) of both phase rows of the input row at {@code srcRow}, from {@code out[row]}. */
+            void range(float[] x, int srcRow, int xq0, int xq1, float[] out, int row) {
+                int jLo = Math.max(0, xq0 - evenShift);
+                int jHi = Math.max(jLo, Math.min(in[2] / 2, xq1 - oddShift));
+                if (jHi > jLo) {
+                    VectorGemm.deinterleave(x, srcRow + 2 * jLo, jHi - jLo, out, row + evenOff + jLo, row + oddOff + jLo);
+                }
+                for (int px = 0; px < 2; px++) {
+                    int r = row + px * stride;
+                    // the columns of this phase the pairs covered
+                    int c0 = jHi > jLo ? jLo + shift(px) : xq1;
+                    int c1 = jHi > jLo ? jHi + shift(px) : xq1;
+                    for (int xq = xq0; xq < xq1; xq++) {
+                        if (xq == c0) {
+                            xq = c1 - 1;
+                            continue;
+                        }
+                        int ix = 2 * xq + px - before;
+                        out[r + xq] = ix >= 0 && ix < in[2] ? x[srcRow + ix] : edge(x, srcRow, 2 * xq + px, before, wp);
                     }
-                    int ix = 2 * xq + px - before;
-                    out[r + xq] = ix >= 0 && ix < in[2] ? x[srcRow + ix] : edge(x, srcRow, 2 * xq + px, before, wp);
                 }
             }
         }
