@@ -40,11 +40,12 @@ public final class ConvCL implements AutoCloseable {
     private final Backend backend;
     private final DeviceFacts javaFacts = DeviceFacts.java();
     private volatile FaultPolicy faultPolicy = FaultPolicy.FALLBACK_TO_JAVA;
-    private volatile Precision precision = defaultPrecision();
+    private volatile Precision precision;
     private volatile boolean closed;
 
-    private ConvCL(Backend backend) {
+    private ConvCL(Backend backend, Precision precision) {
         this.backend = backend;
+        this.precision = precision;
     }
 
     /** Opens the backend chosen by {@code convcl.backend} / {@code CONVCL_BACKEND}, else the best available. */
@@ -62,6 +63,8 @@ public final class ConvCL implements AutoCloseable {
     }
 
     private static ConvCL open(BackendRequest request, String source) {
+        // Settings are read before any device is opened: a bad value throws with nothing to release.
+        Precision precision = defaultPrecision();
         java.util.List<io.github.convcl.backend.Candidate> candidates = new java.util.ArrayList<>(BackendSelector.discover());
         while (true) {
             BackendSelector.Selection s = BackendSelector.select(request, candidates);
@@ -80,13 +83,21 @@ public final class ConvCL implements AutoCloseable {
             }
             LOG.info("ConvCL {} backend on {} ({}, {}); not chosen: {}", b.kind().id(), b.device(), s.reason(), source,
                     s.notChosen().isEmpty() ? "none" : String.join("; ", s.notChosen()));
-            return new ConvCL(b);
+            return new ConvCL(b, precision);
         }
     }
 
     /** A runtime on an already opened backend, which it then owns. */
     public static ConvCL on(Backend backend) {
-        return new ConvCL(Objects.requireNonNull(backend, "backend"));
+        Objects.requireNonNull(backend, "backend");
+        Precision precision;
+        try {
+            precision = defaultPrecision();
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        return new ConvCL(backend, precision);
     }
 
     public BackendKind backendKind() {
@@ -293,6 +304,8 @@ public final class ConvCL implements AutoCloseable {
         if (spec.hasBias()) {
             Objects.requireNonNull(bias, "bias");
             checkLength("bias", bias, spec.outChannels());
+        } else if (bias != null) {
+            throw new IllegalArgumentException("bias of " + bias.length + " values was given but the spec has bias=false");
         }
         if (backend.kind() == BackendKind.JAVA) {
             // The Java backend's buffers are arrays: it reads the caller's arrays in place (they are only read) and

@@ -16,6 +16,7 @@ import io.github.convcl.opencl.Faults;
 import io.github.convcl.opencl.OpenClBackend;
 import io.github.convcl.opencl.ProgramCache;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Shapes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -114,14 +115,23 @@ class ReliabilityTest {
         assertEquals(baseline, ClCounters.snapshot());
     }
 
+    /**
+     * Two limits bound a tensor: the elements one tensor may hold ({@link Shapes#MAX_ELEMENTS}, Java arrays and the
+     * kernels' indices are int) and the device's largest allocation. Whichever is tighter on this machine refuses first,
+     * naming its limit; the element limit is checked on every machine, the device's where it is the smaller one.
+     */
     @Test
-    void aTensorLargerThanTheDeviceAllocationIsRefusedOnTheHost() {
+    void aTensorAboveEitherLimitIsRefusedOnTheHostNamingTheLimit() {
         try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
             long max = ((OpenClBackend) cl.backend()).clDevice().maxAllocationBytes();
-            int floats = (int) Math.min(Integer.MAX_VALUE - 64, max / 4 + 1024);
             Map<ClCounters.Kind, Long> before = ClCounters.snapshot();
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cl.empty(floats));
-            assertTrue(e.getMessage().contains("largest allocation"), e.getMessage());
+            IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> cl.empty(1 << 16, 1 << 15));
+            assertTrue(tooMany.getMessage().contains(Long.toString(Shapes.MAX_ELEMENTS)), tooMany.getMessage());
+            if (max / Float.BYTES + 1024 <= Shapes.MAX_ELEMENTS) {
+                int floats = (int) (max / Float.BYTES + 1024);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cl.empty(floats));
+                assertTrue(e.getMessage().contains("largest allocation"), e.getMessage());
+            }
             assertEquals(before, ClCounters.snapshot());
         }
     }

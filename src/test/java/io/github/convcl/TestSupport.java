@@ -72,6 +72,11 @@ public final class TestSupport {
         return f;
     }
 
+    /** Whether {@code y} is within {@link #TOLERANCE} of {@code expected} (the golden comparison). */
+    public static boolean close(float[] y, float[] expected) {
+        return GoldenRunner.compare("", y, expected, TOLERANCE).passed();
+    }
+
     /** Fails with the worst error when {@code y} is not within {@link #TOLERANCE} of the reference. */
     public static void assertClose(String what, float[] y, double[] reference) {
         GoldenRunner.Result r = GoldenRunner.compare(what, y, toFloat(reference), TOLERANCE);

@@ -7,6 +7,7 @@ import io.github.convcl.golden.GoldenRunner;
 import io.github.convcl.golden.GoldenSuite;
 import io.github.convcl.golden.Npy;
 import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Padding;
@@ -44,9 +45,28 @@ final class FuzzCommand implements Callable<Integer> {
             + "not only the planner's choice")
     boolean allPlans;
 
+    @Option(names = "--threads", split = ",", paramLabel = "N", description = "run the Java backend at each of these "
+            + "thread counts (for example 1,2,3,8; its paths differ by thread count); default: its current count")
+    List<Integer> threads;
+
     @Override
     public Integer call() throws Exception {
+        if (threads != null) {
+            for (int t : threads) {
+                if (t < 1 || t > 1024) {
+                    throw new IllegalArgumentException("--threads=" + threads + ": each count must be from 1 to 1024");
+                }
+            }
+        }
+        if (cases < 1) {
+            throw new IllegalArgumentException("--cases=" + cases + " must be at least 1");
+        }
+        if (maxFlops < RandomSpecs.MIN_FLOPS) {
+            throw new IllegalArgumentException("--max-flops=" + maxFlops + " must be at least " + RandomSpecs.MIN_FLOPS
+                    + " (the random layers' smallest useful size)");
+        }
         long s = seed == null ? System.nanoTime() : seed;
+        int threadsBefore = JavaBackend.threads();
         System.out.println("seed " + s);
         List<Runtimes.Target> targets = Runtimes.targets(backends);
         List<ConvCL> runtimes = new ArrayList<>();
@@ -78,20 +98,22 @@ final class FuzzCommand implements Callable<Integer> {
                 boolean written = false;
                 for (int r = 0; r < runtimes.size(); r++) {
                     ConvCL cl = runtimes.get(r);
-                    List<io.github.convcl.plan.Plan> plans = allPlans ? cl.backend().applicablePlans(spec) : java.util.Collections.singletonList(null);
-                    for (io.github.convcl.plan.Plan plan : plans) {
-                        GoldenRunner.Result res;
-                        try {
-                            float[] y = plan == null ? cl.convolve(spec, x, w, b) : cl.backend().convolveArrays(spec, plan, x, w, b);
-                            res = GoldenRunner.compare(name, y, expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
-                        } catch (RuntimeException e) {
-                            res = new GoldenRunner.Result(name, false, e.toString());
+                    boolean onJava = cl.backendKind() == io.github.convcl.backend.BackendKind.JAVA;
+                    // The Java backend at each forced thread count: its work split, and so its paths, differ by count.
+                    for (Integer count : onJava && threads != null ? threads : java.util.Collections.<Integer>singletonList(null)) {
+                        if (count != null) {
+                            JavaBackend.setThreads(count);
                         }
-                        if (res.passed()) {
-                            passed++;
-                        } else {
+                        String where = names.get(r) + (count == null ? "" : " " + JavaBackend.threadsText(count));
+                        for (io.github.convcl.plan.Plan plan : allPlans ? cl.backend().applicablePlans(spec)
+                                : java.util.Collections.<io.github.convcl.plan.Plan>singletonList(null)) {
+                            GoldenRunner.Result res = run(cl, plan, name, spec, x, w, b, expected);
+                            if (res.passed()) {
+                                passed++;
+                                continue;
+                            }
                             failed++;
-                            System.out.printf("FAIL %s [%s%s] %s: %s%n", name, names.get(r), plan == null ? "" : " " + plan, spec, res.detail());
+                            System.out.printf("FAIL %s [%s%s] %s: %s%n", name, where, plan == null ? "" : " " + plan, spec, res.detail());
                             if (!written) {
                                 write(name, spec, x, w, b, expected);
                                 written = true;
@@ -102,9 +124,21 @@ final class FuzzCommand implements Callable<Integer> {
             }
         } finally {
             runtimes.forEach(ConvCL::close);
+            JavaBackend.setThreads(threadsBefore);
         }
         System.out.println(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /** One run of a case: the planner's choice when {@code plan} is null. */
+    private static GoldenRunner.Result run(ConvCL cl, io.github.convcl.plan.Plan plan, String name, ConvSpec spec, float[] x, float[] w,
+                                           float[] b, float[] expected) {
+        try {
+            float[] y = plan == null ? cl.convolve(spec, x, w, b) : cl.backend().convolveArrays(spec, plan, x, w, b);
+            return GoldenRunner.compare(name, y, expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
+        } catch (RuntimeException e) {
+            return new GoldenRunner.Result(name, false, e.toString());
+        }
     }
 
     void write(String name, ConvSpec s, float[] x, float[] w, float[] b, float[] expected) throws java.io.IOException {

@@ -30,6 +30,15 @@ public final class Main implements Runnable {
                         cmd.getErr().println("error: " + ex.getMessage());
                         return 2;
                     }
+                    // A file the user named that is missing, unreadable or malformed: one line naming it.
+                    if (ex instanceof java.nio.file.NoSuchFileException e) {
+                        cmd.getErr().println("error: " + e.getFile() + ": " + (e.getReason() == null ? "no such file" : e.getReason()));
+                        return 2;
+                    }
+                    if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+                        cmd.getErr().println("error: " + ex.getMessage());
+                        return 2;
+                    }
                     if (ex instanceof io.github.convcl.backend.BackendUnavailableException) {
                         cmd.getErr().println("error: " + ex.getMessage());
                         return 1;

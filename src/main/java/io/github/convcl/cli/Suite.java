@@ -19,9 +19,24 @@ final class Suite {
     }
 
     static List<Layer> load(Path file, String batch) throws IOException {
-        JsonNode root = GoldenSuite.json().readTree(file.toFile());
+        JsonNode root = GoldenSuite.readJson(file);
         List<Layer> layers = new ArrayList<>();
+        if (!root.path("layers").isArray() || root.path("layers").isEmpty()) {
+            throw new IOException(file + " holds no layers (a 'layers' list, as in shared/bench/suite.json)");
+        }
         for (JsonNode l : root.path("layers")) {
+            try {
+                layers.add(layer(l, batch));
+            } catch (RuntimeException e) {
+                throw new IOException(file + ": layer " + l.path("name").asText("#" + layers.size()) + " is not a valid layer: "
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        }
+        return layers;
+    }
+
+    private static Layer layer(JsonNode l, String batch) {
+        {
             JsonNode sp = l.get("spatial");
             int[] input = new int[sp.size() + 2];
             input[0] = l.path("batch").path(batch).asInt(1);
@@ -38,9 +53,8 @@ final class Suite {
             if (l.hasNonNull("output_padding")) {
                 b.outputPadding(ints(l.get("output_padding")));
             }
-            layers.add(new Layer(l.get("name").asText(), b.build(), l.path("why").asText("")));
+            return new Layer(l.get("name").asText(), b.build(), l.path("why").asText(""));
         }
-        return layers;
     }
 
     private static int[] ints(JsonNode n) {

@@ -29,6 +29,12 @@ final class SuiteOptions {
     List<Suite.Layer> layers() throws IOException {
         List<Suite.Layer> layers = new ArrayList<>(Suite.load(suite, batch));
         if (only != null && !only.isEmpty()) {
+            List<String> known = layers.stream().map(Suite.Layer::name).toList();
+            List<String> unknown = only.stream().filter(n -> !known.contains(n)).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("--layers " + String.join(",", unknown) + ": not in " + suite + "; its layers: "
+                        + String.join(", ", known));
+            }
             layers.removeIf(l -> !only.contains(l.name()));
         }
         io.github.convcl.spec.Precision p = precision();

@@ -31,7 +31,13 @@ public record GoldenCase(Path dir, JsonNode json) {
 
     public double tolerance() {
         JsonNode t = json.get("tolerance");
-        return t == null || t.isNull() ? DEFAULT_TOLERANCE : t.asDouble();
+        if (t == null || t.isNull()) {
+            return DEFAULT_TOLERANCE;
+        }
+        if (!t.isNumber() || !(t.asDouble() >= 0)) {
+            throw new IllegalArgumentException("case " + name() + ": tolerance=" + t + " is not a non-negative number");
+        }
+        return t.asDouble();
     }
 
     public boolean hasBias() {
@@ -43,12 +49,12 @@ public record GoldenCase(Path dir, JsonNode json) {
     public ConvSpec spec() {
         ConvSpec.Builder b = ConvSpec.forOp(op())
                 .input(ints("input_shape"))
-                .outChannels(json.path("out_channels").asInt())
+                .outChannels(integer("out_channels", json.get("out_channels")))
                 .kernel(ints("kernel_size"))
                 .bias(hasBias());
         if (json.has("stride")) b.stride(ints("stride"));
         if (json.has("dilation")) b.dilation(ints("dilation"));
-        if (json.has("groups")) b.groups(json.get("groups").asInt());
+        if (json.has("groups")) b.groups(integer("groups", json.get("groups")));
         JsonNode p = json.get("padding");
         if (p != null && !p.isNull()) {
             b.padding(p.isTextual() ? Padding.parse(p.asText()) : Padding.of(ints("padding")));
@@ -93,18 +99,33 @@ public record GoldenCase(Path dir, JsonNode json) {
         if (n == null || n.isNull()) {
             throw new IllegalArgumentException("case " + name() + " has no " + key);
         }
-        return ints(n);
+        return ints(key, n);
     }
 
     /** A JSON list of integers, or one integer as a list of one (PyTorch accepts both). */
     public static int[] ints(JsonNode n) {
+        return ints("value", n);
+    }
+
+    private static int[] ints(String key, JsonNode n) {
         if (n.isNumber()) {
-            return new int[] {n.asInt()};
+            return new int[] {integer(key, n)};
+        }
+        if (!n.isArray()) {
+            throw new IllegalArgumentException(key + "=" + n + " is not an integer or a list of integers");
         }
         int[] v = new int[n.size()];
         for (int i = 0; i < v.length; i++) {
-            v[i] = n.get(i).asInt();
+            v[i] = integer(key, n.get(i));
         }
         return v;
+    }
+
+    /** The 32-bit integer {@code n}, or an IllegalArgumentException naming {@code key} and the value. */
+    private static int integer(String key, JsonNode n) {
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw new IllegalArgumentException(key + "=" + n + " is not a 32-bit integer");
+        }
+        return n.asInt();
     }
 }

@@ -20,18 +20,51 @@ public final class GoldenSuite {
 
     /** Reads every case of {@code dir/cases.json} (or of {@code dir} itself when it is a JSON file). */
     public static List<GoldenCase> load(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such directory or file");
+        }
         Path file = Files.isDirectory(dir) ? dir.resolve("cases.json") : dir;
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "holds no cases.json");
+        }
         Path base = file.toAbsolutePath().getParent();
-        JsonNode root = JSON.readTree(file.toFile());
-        int format = root.path("format").asInt(1);
-        if (format != 1) {
+        JsonNode root = readJson(file);
+        JsonNode format = root.path("format");
+        if (!format.isMissingNode() && !(format.isInt() && format.asInt() == 1)) {
             throw new IOException(file + " has format " + format + "; this version reads format 1");
         }
+        JsonNode list = root.path("cases");
+        if (!list.isArray() || list.isEmpty()) {
+            throw new IOException(file + " holds no cases (a 'cases' list of at least one case, shared/README.md)");
+        }
         List<GoldenCase> cases = new ArrayList<>();
-        for (JsonNode c : root.path("cases")) {
-            cases.add(new GoldenCase(base, c));
+        for (JsonNode c : list) {
+            GoldenCase gc = new GoldenCase(base, c);
+            gc.tolerance(); // a malformed tolerance is refused before anything runs
+            cases.add(gc);
         }
         return cases;
+    }
+
+    /**
+     * The JSON document in {@code file}; a missing file or text that is not JSON is an IOException naming the file
+     * (and where the JSON breaks), not a parser's trace.
+     */
+    public static JsonNode readJson(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such file");
+        }
+        try {
+            JsonNode root = JSON.readTree(file.toFile());
+            if (root == null || root.isMissingNode()) {
+                throw new IOException(file + " is empty, not a JSON document");
+            }
+            return root;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new IOException(file + " is not valid JSON: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+        }
     }
 
     /** Appends a case to {@code dir/cases.json}, creating it when absent. */

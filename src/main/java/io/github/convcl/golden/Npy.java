@@ -32,8 +32,11 @@ public record Npy(int[] shape, float[] data) {
             headerLen = bb.getShort(8) & 0xffff;
             start = 10;
         } else {
-            headerLen = bb.getInt(8);
+            headerLen = all.length >= 12 ? bb.getInt(8) : -1;
             start = 12;
+        }
+        if (headerLen < 0 || (long) start + headerLen > all.length) {
+            throw new IOException(file + " is truncated: its header runs past the file's " + all.length + " bytes");
         }
         String header = new String(all, start, headerLen, major >= 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header);
@@ -46,13 +49,31 @@ public record Npy(int[] shape, float[] data) {
             throw new IOException(file + ": Fortran-order arrays are not supported");
         }
         String[] dims = s.group(1).split(",");
-        int[] shape = Arrays.stream(dims).map(String::trim).filter(t -> !t.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        int[] shape;
+        try {
+            shape = Arrays.stream(dims).map(String::trim).filter(t -> !t.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": shape (" + s.group(1) + ") is not a tuple of integers");
+        }
         long n = 1;
         for (int v : shape) {
-            n *= v;
+            if (v < 0) {
+                throw new IOException(file + ": shape (" + s.group(1) + ") has a negative dimension");
+            }
+            n = Math.multiplyHigh(n, v) != 0 ? Long.MAX_VALUE : n * v;
         }
         ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         String kind = d.group(2) + d.group(3);
+        if (!kind.equals("f4") && !kind.equals("f8")) {
+            throw new IOException(file + ": dtype " + d.group(0) + " is not float32 or float64");
+        }
+        // The data's size is checked against the file before anything is allocated: a header may claim any shape.
+        long bytes = all.length - start - (long) headerLen;
+        int item = kind.equals("f4") ? 4 : 8;
+        if (n > io.github.convcl.spec.Shapes.MAX_ELEMENTS || n * item > bytes) {
+            throw new IOException(file + ": shape (" + s.group(1).trim() + ") of " + kind + " needs " + (n > Long.MAX_VALUE / item ? "more than "
+                    + Long.MAX_VALUE : n * item) + " bytes of data, the file holds " + bytes);
+        }
         ByteBuffer body = ByteBuffer.wrap(all, start + headerLen, all.length - start - headerLen).slice().order(order);
         float[] data = new float[Math.toIntExact(n)];
         switch (kind) {

@@ -16,6 +16,9 @@ public final class RandomSpecs {
     private final Random rnd;
     private final long maxFlops;
 
+    /** The smallest FLOP bound a draw takes: below it few layers but empty batches fit, and draws would spin. */
+    public static final long MIN_FLOPS = 1_000;
+
     public RandomSpecs(long seed, long maxFlops) {
         this.rnd = new Random(seed);
         this.maxFlops = maxFlops;
@@ -23,6 +26,9 @@ public final class RandomSpecs {
 
     /** The next valid spec. */
     public ConvSpec next() {
+        if (maxFlops < MIN_FLOPS) {
+            throw new IllegalArgumentException("maxFlops=" + maxFlops + " must be at least " + MIN_FLOPS + " to draw layers");
+        }
         while (true) {
             try {
                 ConvSpec s = draw();

@@ -82,8 +82,10 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void write(DeviceBuffer dst, long offset, FloatBuffer src) {
-        ((HeapBuffer) dst).written();
-        src.get(((HeapBuffer) dst).data, Math.toIntExact(offset), src.remaining());
+        HeapBuffer b = (HeapBuffer) dst;
+        b.written();
+        src.get(b.data, Math.toIntExact(offset), src.remaining());
+        b.written();
     }
 
     @Override
@@ -96,6 +98,7 @@ public final class JavaBackend implements Backend {
         ((HeapBuffer) out).written();
         JavaKernels.run(Planner.plan(spec, facts).algorithm(), spec, data(in), data(weight),
                 bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
+        ((HeapBuffer) out).written();
     }
 
     @Override
@@ -113,6 +116,7 @@ public final class JavaBackend implements Backend {
         Planner.requireApplicable(spec, facts, plan);
         ((HeapBuffer) out).written();
         JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
+        ((HeapBuffer) out).written();
     }
 
     /** The facts the planner decides on for this backend. */
@@ -141,7 +145,7 @@ public final class JavaBackend implements Backend {
     /** A heap array; it keeps its packed form as weights (see {@link PackCache}) until it is written. */
     private static final class HeapBuffer extends DeviceBuffer implements PackCache {
         final float[] data;
-        private volatile long version;
+        private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
         private volatile Packed packed;
 
         private record Packed(String key, long version, float[] panels) {
@@ -152,31 +156,35 @@ public final class JavaBackend implements Backend {
             data = new float[Math.toIntExact(elements)];
         }
 
-        /** Marks the contents changed: called before every write and before the buffer is a convolution's output. */
+        /**
+         * Marks the contents changed: called before and after every write, and before and after the buffer is a
+         * convolution's output. A weight packed while the data changed was packed at a version that the second mark
+         * leaves behind, so no later call can take it for current.
+         */
         void written() {
-            version++;
+            version.incrementAndGet();
         }
 
         @Override
         public float[] recycle(int size) {
             Packed p = packed;
-            return p != null && p.version != version && p.panels.length >= size ? p.panels : null;
+            return p != null && p.version != version.get() && p.panels.length >= size ? p.panels : null;
         }
 
         @Override
         public long version() {
-            return version;
+            return version.get();
         }
 
         @Override
         public float[] get(String key) {
             Packed p = packed;
-            return p != null && p.version == version && p.key.equals(key) ? p.panels : null;
+            return p != null && p.version == version.get() && p.key.equals(key) ? p.panels : null;
         }
 
         @Override
         public void put(String key, long at, float[] panels) {
-            if (at == version) {
+            if (at == version.get()) {
                 packed = new Packed(key, at, panels);
             }
         }

@@ -39,9 +39,30 @@ public final class JavaKernels {
             case JAVA_DIRECT_GEMM -> directGemm(s, x, w, bias, y, cache);
             case JAVA_TRANSPOSED_GEMM -> transposed(s, x, w, bias, y, cache);
             case JAVA_TRANSPOSED_DIRECT -> transposedDirect(s, x, w, bias, y, cache);
-            case JAVA_WINOGRAD -> JavaWinograd.run(s, x, w, bias, y, cache);
+            case JAVA_WINOGRAD -> {
+                // Winograd's transforms spread one non-finite input over its whole tile (and make NaN of an infinity):
+                // such inputs run the direct GEMM, which keeps them inside their receptive field.
+                if (finite(x, s.inputElements()) && finite(w, s.weightElements())) {
+                    JavaWinograd.run(s, x, w, bias, y, cache);
+                } else {
+                    directGemm(s, x, w, bias, y, cache);
+                }
+            }
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
+    }
+
+    /** Whether the first {@code n} floats of {@code a} hold no NaN and no infinity. */
+    static boolean finite(float[] a, long n) {
+        if (Gemm.VECTOR) {
+            return VectorGemm.finite(a, (int) n);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -682,9 +703,11 @@ public final class JavaKernels {
                 firstTask[c + 1] = firstTask[c] + count * groups * q[c][0] * chunks[c];
             }
             Parallel.forEach(firstTask[classes], task -> {
-                int cls = 0;
-                while (task >= firstTask[cls + 1]) {
-                    cls++;
+                // the class whose tasks hold this one (a search, not a scan: a stride s has s^rank classes)
+                int found = java.util.Arrays.binarySearch(firstTask, task);
+                int cls = found >= 0 ? found : -found - 2;
+                while (firstTask[cls + 1] == task) {
+                    cls++; // classes of no tasks start where the next one does
                 }
                 int t = task - firstTask[cls];
                 int[] r = residues.get(cls).residue();
@@ -1215,7 +1238,10 @@ public final class JavaKernels {
                                 out[row + xq] = edge(x, srcRow, xq * sx + px, before[2], padded[2]);
                             }
                             if (sx == 1) {
-                                System.arraycopy(x, srcRow + lo - before[2], out, row + lo, hi - lo);
+                                // a run inside the padding copies nothing, and its source index may lie before the row
+                                if (hi > lo) {
+                                    System.arraycopy(x, srcRow + lo - before[2], out, row + lo, hi - lo);
+                                }
                             } else {
                                 for (int xq = lo, f = srcRow + lo * sx + px - before[2]; xq < hi; xq++, f += sx) {
                                     out[row + xq] = x[f];

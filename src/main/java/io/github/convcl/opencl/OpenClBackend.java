@@ -960,6 +960,9 @@ public final class OpenClBackend implements Backend {
             if (closed) {
                 return;
             }
+            // Closed before anything is freed: a call that takes the lock after this block finds the backend closed
+            // and throws, instead of launching on buffers released below.
+            closed = true;
             try {
                 clFinish(queue);
             } catch (CLException e) {
@@ -971,7 +974,6 @@ public final class OpenClBackend implements Backend {
             b.close();
         }
         synchronized (lock) {
-            closed = true;
             for (cl_kernel k : kernels.values()) {
                 clReleaseKernel(k);
                 ClCounters.released(ClCounters.Kind.KERNEL);

@@ -86,19 +86,40 @@ public final class ProgramCache {
         return Optional.empty();
     }
 
-    /** Stores a binary atomically; failures are logged, never thrown. */
+    /**
+     * Stores a binary atomically (a temporary file moved into place); failures are logged once at WARN, never thrown,
+     * and leave no temporary file behind: the cache only saves build time, so a read-only or full disk must not stop
+     * a run.
+     */
     public void store(String key, byte[] binary) {
+        Path tmp = null;
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, key, ".tmp");
+            tmp = Files.createTempFile(dir, key, ".tmp");
             ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 32 + binary.length);
             b.put(MAGIC).put(sha256(binary)).put(binary);
             Files.write(tmp, b.array());
             Files.move(tmp, file(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            tmp = null;
         } catch (IOException | RuntimeException e) {
-            LOG.debug("Program cache could not store {}: {}", key, e.toString());
+            if (!storeFailureLogged) {
+                storeFailureLogged = true;
+                LOG.warn("Program cache in {} could not store {} ({}); programs are rebuilt in each process until it can", dir, key,
+                        e.toString());
+            }
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the directory refused the write; nothing of ours is left to remove
+                }
+            }
         }
     }
+
+    /** Whether a failed store was logged: one warning per cache, not one per program. */
+    private volatile boolean storeFailureLogged;
 
     private static byte[] sha256(byte[] data) {
         try {

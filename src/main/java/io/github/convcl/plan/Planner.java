@@ -79,14 +79,17 @@ public final class Planner {
                 return plans;
             }
             plans.add(Plan.of(Algorithm.JAVA_IM2COL_GEMM));
-            plans.add(Plan.of(Algorithm.JAVA_DIRECT_GEMM));
+            boolean copyFits = copyFits(s, paddedImageFloats(s));
+            if (copyFits) {
+                plans.add(Plan.of(Algorithm.JAVA_DIRECT_GEMM));
+            }
             if (s.isPointwise()) {
                 plans.add(Plan.of(Algorithm.JAVA_POINTWISE_GEMM));
             }
-            if (depthwiseShaped) {
+            if (depthwiseShaped && copyFits) {
                 plans.add(Plan.of(Algorithm.JAVA_DEPTHWISE));
             }
-            if (javaWinogradShaped(s)) {
+            if (javaWinogradShaped(s) && copyFits(s, javaWinogradImageFloats(s))) {
                 plans.add(Plan.of(Algorithm.JAVA_WINOGRAD));
             }
             return plans;
@@ -98,8 +101,10 @@ public final class Planner {
             }
         } else {
             plans.add(Plan.of(Algorithm.CL_DIRECT));
-            for (Tuning t : CPU_TILE_CANDIDATES) {
-                plans.add(new Plan(Algorithm.CL_CPU_TILE, t));
+            if (clCpuTileFits(s)) {
+                for (Tuning t : CPU_TILE_CANDIDATES) {
+                    plans.add(new Plan(Algorithm.CL_CPU_TILE, t));
+                }
             }
         }
         for (Tuning t : GEMM_TILE_CANDIDATES) {
@@ -184,7 +189,9 @@ public final class Planner {
     /**
      * True when Winograd F(m, 3) computes {@code s}: a convolution (not transposed) with zero padding, stride 1, a
      * kernel of 3 or 1 along every dimension (at least one 3; for F(4,3) at most two, whose 6x6 tile is the most
-     * registers one work-item holds), and at least two input channels per group (depthwise has its own kernel).
+     * registers one work-item holds), at least two input channels per group (depthwise has its own kernel), and a
+     * dilation no larger than the output along each kernel-3 dimension: the tiles cover {@code d} interleaved grids
+     * of whole tiles, so a wider dilation computes mostly positions past the output.
      */
     public static boolean winogradShaped(ConvSpec s, int m) {
         if (s.transposed() || s.paddingMode() != PaddingMode.ZEROS || s.inPerGroup() < 2) {
@@ -193,6 +200,9 @@ public final class Planner {
         int threes = 0;
         for (int i = 0; i < s.rank(); i++) {
             if (s.stride()[i] != 1 || (s.kernel()[i] != 1 && s.kernel()[i] != 3)) {
+                return false;
+            }
+            if (s.kernel()[i] == 3 && s.dilation()[i] > s.outputSize()[i]) {
                 return false;
             }
             threes += s.kernel()[i] == 3 ? 1 : 0;
@@ -248,13 +258,81 @@ public final class Planner {
         if (s.transposed()) {
             return unevenResidues(s) ? Algorithm.JAVA_TRANSPOSED_DIRECT : Algorithm.JAVA_TRANSPOSED_GEMM;
         }
-        if (depthwiseShaped(s) && s.kernelVolume() > 1) {
+        boolean copyFits = copyFits(s, paddedImageFloats(s));
+        if (depthwiseShaped(s) && s.kernelVolume() > 1 && copyFits) {
             return Algorithm.JAVA_DEPTHWISE;
         }
         if (s.isPointwise()) {
             return Algorithm.JAVA_POINTWISE_GEMM;
         }
-        return javaWinogradPays(s) ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_DIRECT_GEMM;
+        if (!copyFits) {
+            return Algorithm.JAVA_IM2COL_GEMM;
+        }
+        return javaWinogradPays(s) && copyFits(s, javaWinogradImageFloats(s)) ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_DIRECT_GEMM;
+    }
+
+    /**
+     * Floats of one image's input as the Java direct GEMM and depthwise kernels and the OpenCL CPU tile copy it: padded,
+     * each dimension rounded up to whole strides (the stride's phase planes). Saturates at {@code Long.MAX_VALUE}.
+     */
+    static long paddedImageFloats(ConvSpec s) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] before = ConvSpec.to3d(s.padBefore(), 0);
+        int[] after = ConvSpec.to3d(s.padAfter(), 0);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        long v = s.inChannels();
+        for (int i = 0; i < 3; i++) {
+            long padded = (long) in[i] + before[i] + after[i];
+            v = saturatedProduct(v, (padded + st[i] - 1) / st[i] * st[i]);
+        }
+        return v;
+    }
+
+    /**
+     * Floats of one image's input as the Java Winograd copies it: each dimension of kernel 3 padded to whole tiles of
+     * 4 outputs, {@code d} apart under dilation d (rows to {@code d * (4 * tiles + 2)}, columns to whole 4d phases).
+     */
+    static long javaWinogradImageFloats(ConvSpec s) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] d = ConvSpec.to3d(s.dilation(), 1);
+        int[] before = ConvSpec.to3d(s.padBefore(), 0);
+        int[] after = ConvSpec.to3d(s.padAfter(), 0);
+        long v = s.inChannels();
+        for (int i = 0; i < 3; i++) {
+            long padded = (long) in[i] + before[i] + after[i];
+            if (i > 0 && k[i] == 3) {
+                long tiles = ((out[i] + (long) d[i] - 1) / d[i] + 3) / 4;
+                padded = Math.max(padded + 4L * d[i], d[i] * (4 * tiles + 2)) + 4L * d[i];
+            }
+            v = saturatedProduct(v, padded);
+        }
+        return v;
+    }
+
+    /** Whether a kernel whose padded copy takes {@code copyFloats} floats per image applies (see {@link Thresholds}). */
+    static boolean copyFits(ConvSpec s, long copyFloats) {
+        long image = s.inChannels();
+        for (int v : s.inputSize()) {
+            image *= v;
+        }
+        return copyFloats <= Math.min(Thresholds.JAVA_MAX_PADDED_COPY_FLOATS,
+                Thresholds.JAVA_PADDED_COPY_GROWTH * image + Thresholds.JAVA_PADDED_COPY_SLACK_FLOATS);
+    }
+
+    /**
+     * Whether the OpenCL CPU tile applies: it copies the whole batch padded into phase planes, which must fit the
+     * padded-copy bound per image and, for the batch, the int range its kernels index with.
+     */
+    static boolean clCpuTileFits(ConvSpec s) {
+        long image = paddedImageFloats(s);
+        return copyFits(s, image) && saturatedProduct(Math.max(1, s.batch()), image) <= Integer.MAX_VALUE / 2;
+    }
+
+    private static long saturatedProduct(long a, long b) {
+        long r = a * b;
+        return Math.multiplyHigh(a, b) != 0 || r < 0 ? Long.MAX_VALUE : r;
     }
 
     /**
@@ -285,11 +363,18 @@ public final class Planner {
      * True when the residue classes of a transposed convolution take different numbers of taps (kernel size not a
      * multiple of the stride): there the per-class direct GEMM measured faster than GEMM + col2im (convT3x3s2op1:
      * 2.9-3.4 against 3.3-4.7 ms), and slower where every class takes the same taps (convT4x4s2, convT2x2s2,
-     * convT3d2s2: 0.7-1.0x).
+     * convT3d2s2: 0.7-1.0x). False where a stride exceeds the dilated kernel: then most classes take no tap.
      */
     static boolean unevenResidues(ConvSpec s) {
         int[] k = s.kernel();
         int[] st = s.stride();
+        int[] extent = s.effectiveKernel();
+        for (int i = 0; i < k.length; i++) {
+            if (st[i] > extent[i]) {
+                // Most of the s^rank classes take no tap at all: GEMM + col2im does the taps' work and no more.
+                return false;
+            }
+        }
         for (int i = 0; i < k.length; i++) {
             if (st[i] > 1 && k[i] % st[i] != 0) {
                 return true;
@@ -397,7 +482,8 @@ public final class Planner {
         }
         boolean depthwiseShaped = depthwiseShaped(s);
         if (device.kind() == BackendKind.OPENCL_CPU) {
-            return depthwiseShaped ? Plan.of(Algorithm.CL_CPU_DEPTHWISE) : new Plan(Algorithm.CL_CPU_TILE, cpuTile(s));
+            return depthwiseShaped ? Plan.of(Algorithm.CL_CPU_DEPTHWISE)
+                    : clCpuTileFits(s) ? new Plan(Algorithm.CL_CPU_TILE, cpuTile(s)) : Plan.of(Algorithm.CL_DIRECT);
         }
         if (depthwiseShaped) {
             return Plan.of(Algorithm.CL_DEPTHWISE);

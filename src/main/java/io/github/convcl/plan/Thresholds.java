@@ -13,6 +13,16 @@ public final class Thresholds {
     public static final int JAVA_MAX_COLUMN_TILE = 4096;
     /** Java: tasks per core the work is split into, for balance. */
     public static final int JAVA_TASKS_PER_CORE = 4;
+    /**
+     * Java direct GEMM, depthwise and Winograd copy each image padded (rounded up to whole strides, Winograd to whole
+     * dilated tiles); they apply only where that copy holds at most {@link #JAVA_PADDED_COPY_GROWTH} times the image
+     * plus {@link #JAVA_PADDED_COPY_SLACK_FLOATS}, and at most {@link #JAVA_MAX_PADDED_COPY_FLOATS}. Beyond that the
+     * copy is mostly padding (extreme padding, dilation or stride) that im2col skips, and it could leave the int
+     * range the kernels index with. Real layers grow by less than 3x (a 3x3 with padding 1 on a 3x3 image: 2.8x).
+     */
+    public static final int JAVA_PADDED_COPY_GROWTH = 4;
+    public static final long JAVA_PADDED_COPY_SLACK_FLOATS = 1L << 20;
+    public static final long JAVA_MAX_PADDED_COPY_FLOATS = 1L << 28;
     /** Java direct GEMM and depthwise: the padded copy of the input holds at most this many bytes (but one image). */
     public static final long JAVA_PADDED_WORKSPACE_BYTES = 64L << 20;
     /**

@@ -21,6 +21,14 @@ import java.util.Objects;
  * naming the parameter and its values for anything PyTorch would refuse. Backends never re-validate.
  */
 public final class ConvSpec {
+    /**
+     * The largest spatial extent a spec may address in any dimension: the padded input of a convolution, the dilated
+     * kernel, and a transposed convolution's output before its padding is cropped. The kernels index with 32-bit
+     * integers and add two in-range coordinates (a position and a tap offset) before checking bounds, so one bit of
+     * headroom below {@code Integer.MAX_VALUE} keeps every such sum exact.
+     */
+    public static final int MAX_EXTENT = 1 << 30;
+
     private final int rank;
     private final boolean transposed;
     private final int batch;
@@ -208,7 +216,7 @@ public final class ConvSpec {
         int[] e = effectiveKernel();
         if (transposed) {
             for (int i = 0; i < rank; i++) {
-                e[i] = (e[i] + stride[i] - 1) / stride[i];
+                e[i] = (int) (((long) e[i] + stride[i] - 1) / stride[i]);
             }
         }
         return e;
@@ -428,9 +436,14 @@ public final class ConvSpec {
                             throw new IllegalArgumentException("padding='same' is not supported for strided convolutions (stride="
                                     + Arrays.toString(stride) + ")");
                         }
-                        int total = dilation[i] * (kernel[i] - 1);
-                        before[i] = total / 2;
-                        after[i] = total - before[i];
+                        long total = (long) dilation[i] * (kernel[i] - 1);
+                        if (total > MAX_EXTENT) {
+                            throw new IllegalArgumentException("padding='same' with kernel_size=" + Arrays.toString(kernel) + " and dilation="
+                                    + Arrays.toString(dilation) + " pads " + total + " in spatial dimension " + i + ", above " + MAX_EXTENT
+                                    + " (2^30), the largest the kernels' 32-bit index arithmetic addresses");
+                        }
+                        before[i] = (int) (total / 2);
+                        after[i] = (int) (total - before[i]);
                     }
                 }
                 case VALID -> {
@@ -473,7 +486,14 @@ public final class ConvSpec {
                         throw new IllegalArgumentException("output_padding=" + Arrays.toString(outPad)
                                 + " must be smaller than stride=" + Arrays.toString(stride) + " or dilation=" + Arrays.toString(dilation));
                     }
-                    long o = (long) (inputSize[i] - 1) * stride[i] - 2L * before[i] + (long) dilation[i] * (kernel[i] - 1) + outPad[i] + 1;
+                    long full = (long) (inputSize[i] - 1) * stride[i] + (long) dilation[i] * (kernel[i] - 1) + outPad[i] + 1;
+                    if (full > MAX_EXTENT) {
+                        throw new IllegalArgumentException("input size " + inputSize[i] + ", stride=" + stride[i] + ", kernel_size="
+                                + kernel[i] + " and dilation=" + dilation[i] + " give an uncropped output extent of " + full
+                                + " in spatial dimension " + i + ", above " + MAX_EXTENT
+                                + " (2^30), the largest the kernels' 32-bit index arithmetic addresses");
+                    }
+                    long o = full - 2L * before[i];
                     if (o < 1) {
                         throw new IllegalArgumentException("output size " + o + " in dimension " + i + " is not positive: input=" + inputSize[i]
                                 + ", kernel_size=" + kernel[i] + ", stride=" + stride[i] + ", padding=" + before[i] + ", dilation=" + dilation[i]);
@@ -487,6 +507,11 @@ public final class ConvSpec {
                 for (int i = 0; i < rank; i++) {
                     long padded = (long) inputSize[i] + before[i] + after[i];
                     long extent = (long) dilation[i] * (kernel[i] - 1) + 1;
+                    if (padded > MAX_EXTENT) {
+                        throw new IllegalArgumentException("padding=" + padding + " on input size " + Arrays.toString(inputSize)
+                                + " gives a padded extent of " + padded + " in spatial dimension " + i + ", above " + MAX_EXTENT
+                                + " (2^30), the largest the kernels' 32-bit index arithmetic addresses");
+                    }
                     if (extent > padded) {
                         throw new IllegalArgumentException("kernel_size=" + Arrays.toString(kernel) + " (dilated extent " + extent
                                 + ") is larger than the padded input size " + padded + " in spatial dimension " + i

@@ -34,6 +34,21 @@ class FuzzCommandTest {
         assertEquals(0, r.exit());
     }
 
+    /**
+     * The Java backend splits work by thread count, so its paths differ by count: one, two, three and more threads than
+     * cores. Seed 4102 (700 cases) and seed 17153 (case 237) once crashed two threads in the per-task padding.
+     */
+    @Test
+    void theJavaBackendAtForcedThreadCounts(@TempDir Path out) {
+        int many = Runtime.getRuntime().availableProcessors() * 2 + 1;
+        String counts = "1,2,3," + many;
+        CliRun r = CliRun.of("fuzz", "--cases", "700", "--seed", "4102", "-b", "java", "--threads", counts, "--out", out.toString());
+        assertTrue(r.out().contains((700 * 4) + " passed, 0 failed"), r.out());
+        CliRun s = CliRun.of("fuzz", "--cases", "238", "--seed", "17153", "-b", "java", "--threads", "2,3", "--out", out.toString());
+        assertTrue(s.out().contains((238 * 2) + " passed, 0 failed"), s.out());
+        assertEquals(0, s.exit());
+    }
+
     /** With --all-plans every plan each backend offers runs each layer: more runs than layers, all correct. */
     @Test
     void everyPlanOfEveryLayer(@TempDir Path out) {

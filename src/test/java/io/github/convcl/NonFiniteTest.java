@@ -1,0 +1,97 @@
+// NaN and infinity stay inside their receptive field, on every backend's default plan and every Java plan.
+package io.github.convcl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import io.github.convcl.backend.Backend;
+import io.github.convcl.jvm.JavaBackend;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.spec.ConvSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * One NaN, +Inf or -Inf in the input (or a weight) of layers the Java planner runs as Winograd F(4,3): the outputs
+ * that are NaN, +Inf and -Inf are exactly those of the float64 reference, which keeps them inside the receptive field.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NonFiniteTest {
+    static final ConvSpec WINOGRAD = ConvSpec.conv(2).input(1, 64, 32, 32).outChannels(64).kernel(3).padding(1).build();
+    static final ConvSpec WINOGRAD_1D = ConvSpec.conv(1).input(2, 64, 96).outChannels(64).kernel(3).padding(1).build();
+
+    private final List<Backend> openCl = new ArrayList<>();
+
+    NonFiniteTest() {
+        for (String b : List.of("opencl-cpu", "opencl-gpu")) {
+            try {
+                openCl.add(ConvCL.open(b).backend());
+            } catch (IllegalStateException e) {
+                if (TestSupport.openClRequired() && b.equals("opencl-cpu")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @AfterAll
+    void close() {
+        openCl.forEach(Backend::close);
+    }
+
+    /** -1 NaN, 0 +0 or finite, 1 +Inf, 2 -Inf: the class of each output. */
+    static int[] classes(double[] y) {
+        int[] c = new int[y.length];
+        for (int i = 0; i < y.length; i++) {
+            c[i] = Double.isNaN(y[i]) ? -1 : y[i] == Double.POSITIVE_INFINITY ? 1 : y[i] == Double.NEGATIVE_INFINITY ? 2 : 0;
+        }
+        return c;
+    }
+
+    static int[] classes(float[] y) {
+        double[] d = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            d[i] = y[i];
+        }
+        return classes(d);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> nonFiniteValuesLandWhereTheReferencePutsThem() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ConvSpec s : List.of(WINOGRAD, WINOGRAD_1D)) {
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                for (String where : List.of("input", "weight")) {
+                    tests.add(dynamicTest(s.op() + " " + bad + " in the " + where, () -> {
+                        java.util.Random r = new java.util.Random(5);
+                        float[] x = TestSupport.gaussian(r, s.inputElements());
+                        float[] w = TestSupport.gaussian(r, s.weightElements());
+                        float[] target = where.equals("input") ? x : w;
+                        target[target.length / 3 + 7] = bad;
+                        int[] want = classes(Reference.convolve(s, x, w, null));
+                        JavaBackend java = new JavaBackend();
+                        assertEquals(Algorithm.JAVA_WINOGRAD, java.plan(s).algorithm(), "the layer runs Winograd by default");
+                        List<Plan> plans = new ArrayList<>(java.applicablePlans(s));
+                        plans.add(null);
+                        for (Plan p : plans) {
+                            float[] y = p == null ? java.convolveArrays(s, java.plan(s), x, w, null) : java.convolveArrays(s, p, x, w, null);
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(want, classes(y), "java " + p);
+                        }
+                        for (Backend b : openCl) {
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(want, classes(b.convolveArrays(s, b.plan(s), x, w, null)),
+                                    b.device() + " " + b.plan(s));
+                        }
+                    }));
+                }
+            }
+        }
+        return tests.stream();
+    }
+}
