@@ -10,6 +10,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 public final class LifecycleStress {
     static final ConvSpec LAYER = ConvSpec.conv(2).input(1, 16, 16, 16).outChannels(16).kernel(3).padding(1).build();
+    /**
+     * The write race's layer: large weights (589,824 floats) on one pixel, so that a write's copy and the weight
+     * packing of a call take long enough to overlap often.
+     */
+    static final ConvSpec WIDE = ConvSpec.conv(2).input(1, 256, 1, 1).outChannels(256).kernel(3).padding(1).build();
 
     private LifecycleStress() {
     }
@@ -22,13 +27,14 @@ public final class LifecycleStress {
         String mode = args[0];
         String backend = args[1];
         int rounds = Integer.parseInt(args[2]);
+        ConvSpec layer = mode.equals("close") ? LAYER : WIDE;
         RandomSpecs r = new RandomSpecs(99, 1);
-        float[] x = r.data(LAYER.inputElements());
-        float[] w1 = r.data(LAYER.weightElements());
-        float[] w2 = r.data(LAYER.weightElements());
-        float[] b = r.data(LAYER.outChannels());
-        float[] y1 = TestSupport.toFloat(Reference.convolve(LAYER, x, w1, b));
-        float[] y2 = TestSupport.toFloat(Reference.convolve(LAYER, x, w2, b));
+        float[] x = r.data(layer.inputElements());
+        float[] w1 = r.data(layer.weightElements());
+        float[] w2 = r.data(layer.weightElements());
+        float[] b = r.data(layer.outChannels());
+        float[] y1 = TestSupport.toFloat(Reference.convolve(layer, x, w1, b));
+        float[] y2 = TestSupport.toFloat(Reference.convolve(layer, x, w2, b));
         String failure = null;
         for (int round = 0; round < rounds && failure == null; round++) {
             failure = mode.equals("close") ? closeRound(backend, x, w1, b, y1) : writeRound(backend, x, w1, w2, b, y1, y2);
@@ -88,45 +94,51 @@ public final class LifecycleStress {
     }
 
     /**
-     * One thread convolves with a weight tensor while another writes it with one set of weights and then the other:
-     * once the writes are done, every call computes with the weights written last (no stale packed copy).
+     * One thread convolves with a weight tensor while the main thread writes it (w2, then w1, ten times a round): after
+     * each write and once the convolving thread has stopped, every call computes with the weights written last, so no
+     * copy packed during the write outlives it.
      */
     static String writeRound(String backend, float[] x, float[] w1, float[] w2, float[] b, float[] y1, float[] y2)
             throws InterruptedException {
         try (ConvCL cl = ConvCL.open(backend)) {
-            Tensor tx = cl.tensor(x, LAYER.inputShape());
-            Tensor tw = cl.tensor(w1, LAYER.weightShape());
-            Tensor tb = cl.tensor(b, LAYER.biasShape());
-            AtomicBoolean writing = new AtomicBoolean(true);
-            AtomicReference<String> failure = new AtomicReference<>();
-            Thread reader = new Thread(() -> {
-                try {
-                    while (writing.get()) {
-                        cl.conv(LAYER, tx, tw, tb).close();
+            Tensor tx = cl.tensor(x, WIDE.inputShape());
+            Tensor tw = cl.tensor(w2, WIDE.weightShape());
+            Tensor tb = cl.tensor(b, WIDE.biasShape());
+            for (int race = 0; race < 10; race++) {
+                float[] w = race % 2 == 0 ? w1 : w2;
+                float[] want = race % 2 == 0 ? y1 : y2;
+                AtomicBoolean running = new AtomicBoolean(true);
+                AtomicInteger calls = new AtomicInteger();
+                AtomicReference<String> failure = new AtomicReference<>();
+                Thread reader = new Thread(() -> {
+                    try {
+                        while (running.get()) {
+                            cl.conv(WIDE, tx, tw, tb).close();
+                            calls.incrementAndGet();
+                        }
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, "a call racing a write threw " + e);
                     }
-                } catch (RuntimeException e) {
-                    failure.compareAndSet(null, "a call racing writes threw " + e);
+                });
+                reader.start();
+                while (calls.get() == 0 && failure.get() == null) {
+                    Thread.onSpinWait();
                 }
-            });
-            reader.start();
-            for (int i = 0; i < 20; i++) {
-                tw.write(i % 2 == 0 ? w2 : w1);
-            }
-            writing.set(false);
-            reader.join();
-            if (failure.get() != null) {
-                return failure.get();
-            }
-            // The last write was w1; then w2 and w1 again: each result follows the weights written last.
-            float[][] order = {w1, w2, w1};
-            float[][] want = {y1, y2, y1};
-            for (int i = 0; i < order.length; i++) {
-                if (i > 0) {
-                    tw.write(order[i]);
+                tw.write(w);
+                int after = calls.get();
+                while (calls.get() < after + 2 && failure.get() == null) {
+                    Thread.onSpinWait(); // the reader repacks, likely while the write's copy was still under way
                 }
-                try (Tensor y = cl.conv(LAYER, tx, tw, tb)) {
-                    if (!TestSupport.close(y.toArray(), want[i])) {
-                        return "after racing writes, call " + i + " did not use the weights written last";
+                running.set(false);
+                reader.join();
+                if (failure.get() != null) {
+                    return failure.get();
+                }
+                for (int check = 0; check < 2; check++) {
+                    try (Tensor y = cl.conv(WIDE, tx, tw, tb)) {
+                        if (!TestSupport.close(y.toArray(), want)) {
+                            return "after a write raced a call (race " + race + "), a call did not use the weights written last";
+                        }
                     }
                 }
             }

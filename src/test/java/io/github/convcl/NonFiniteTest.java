@@ -19,13 +19,15 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * One NaN, +Inf or -Inf in the input (or a weight) of layers the Java planner runs as Winograd F(4,3): the outputs
- * that are NaN, +Inf and -Inf are exactly those of the float64 reference, which keeps them inside the receptive field.
+ * One NaN, +Inf or -Inf in the input of layers the Java planner runs as Winograd F(4,3): the outputs that are NaN,
+ * +Inf and -Inf are exactly those of the float64 reference, which keeps them inside the receptive field. (A non-finite
+ * weight is not compared: where its tap meets zero padding, kernels that multiply the padding make NaN and kernels that
+ * skip it do not, in PyTorch's backends as here.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NonFiniteTest {
     static final ConvSpec WINOGRAD = ConvSpec.conv(2).input(1, 64, 32, 32).outChannels(64).kernel(3).padding(1).build();
-    static final ConvSpec WINOGRAD_1D = ConvSpec.conv(1).input(2, 64, 96).outChannels(64).kernel(3).padding(1).build();
+    static final ConvSpec WINOGRAD_BATCH = ConvSpec.conv(2).input(2, 48, 20, 28).outChannels(64).kernel(3).padding(1).build();
 
     private final List<Backend> openCl = new ArrayList<>();
 
@@ -66,15 +68,14 @@ class NonFiniteTest {
     @TestFactory
     Stream<DynamicTest> nonFiniteValuesLandWhereTheReferencePutsThem() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (ConvSpec s : List.of(WINOGRAD, WINOGRAD_1D)) {
+        for (ConvSpec s : List.of(WINOGRAD, WINOGRAD_BATCH)) {
             for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
-                for (String where : List.of("input", "weight")) {
-                    tests.add(dynamicTest(s.op() + " " + bad + " in the " + where, () -> {
+                for (int where : new int[] {0, 1}) {
+                    tests.add(dynamicTest(s + ": " + bad + " at input position " + where, () -> {
                         java.util.Random r = new java.util.Random(5);
                         float[] x = TestSupport.gaussian(r, s.inputElements());
                         float[] w = TestSupport.gaussian(r, s.weightElements());
-                        float[] target = where.equals("input") ? x : w;
-                        target[target.length / 3 + 7] = bad;
+                        x[where == 0 ? x.length / 3 + 7 : x.length - 1] = bad;
                         int[] want = classes(Reference.convolve(s, x, w, null));
                         JavaBackend java = new JavaBackend();
                         assertEquals(Algorithm.JAVA_WINOGRAD, java.plan(s).algorithm(), "the layer runs Winograd by default");

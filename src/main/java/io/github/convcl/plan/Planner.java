@@ -202,7 +202,7 @@ public final class Planner {
             if (s.stride()[i] != 1 || (s.kernel()[i] != 1 && s.kernel()[i] != 3)) {
                 return false;
             }
-            if (s.kernel()[i] == 3 && s.dilation()[i] > s.outputSize()[i]) {
+            if (s.kernel()[i] == 3 && (s.dilation()[i] > s.outputSize()[i] || !readsInput(s, i))) {
                 return false;
             }
             threes += s.kernel()[i] == 3 ? 1 : 0;
@@ -225,7 +225,22 @@ public final class Planner {
                 return false;
             }
         }
+        for (int i = 0; i < s.rank(); i++) {
+            if (!readsInput(s, i)) {
+                return false;
+            }
+        }
         return (k[0] == 1 || k[0] == 3) && (k[1] == 1 || k[1] == 3) && (k[2] == 1 || k[2] == 3) && (k[1] == 3 || k[2] == 3);
+    }
+
+    /**
+     * Whether every output reads at least one input position along dimension {@code i} (padding on each side at most
+     * the dilated kernel's reach): Winograd requires it. An output wholly in the padding is exactly its bias on the
+     * direct kernels, where Winograd's output transform would leave rounding from its tile's neighbours.
+     */
+    static boolean readsInput(ConvSpec s, int i) {
+        long reach = (long) s.dilation()[i] * (s.kernel()[i] - 1);
+        return s.padBefore()[i] <= reach && s.padAfter()[i] <= reach;
     }
 
     /** What the depthwise kernels compute: a convolution with one input channel per group and zero padding. */

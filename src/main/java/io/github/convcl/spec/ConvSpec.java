@@ -513,7 +513,8 @@ public final class ConvSpec {
                                 + " (2^30), the largest the kernels' 32-bit index arithmetic addresses");
                     }
                     if (extent > padded) {
-                        throw new IllegalArgumentException("kernel_size=" + Arrays.toString(kernel) + " (dilated extent " + extent
+                        throw new IllegalArgumentException("kernel_size=" + Arrays.toString(kernel) + " with dilation=" + Arrays.toString(dilation)
+                                + " (dilated extent " + extent
                                 + ") is larger than the padded input size " + padded + " in spatial dimension " + i
                                 + " (input=" + Arrays.toString(inputSize) + ", padding=" + padding + ")");
                     }
