@@ -226,7 +226,7 @@ public final class Planner {
             }
         }
         for (int i = 0; i < s.rank(); i++) {
-            if (!readsInput(s, i)) {
+            if (s.kernel()[i] == 3 && !readsInput(s, i)) {
                 return false;
             }
         }
@@ -235,8 +235,9 @@ public final class Planner {
 
     /**
      * Whether every output reads at least one input position along dimension {@code i} (padding on each side at most
-     * the dilated kernel's reach): Winograd requires it. An output wholly in the padding is exactly its bias on the
-     * direct kernels, where Winograd's output transform would leave rounding from its tile's neighbours.
+     * the dilated kernel's reach): Winograd requires it along its transformed (kernel 3) dimensions. An output wholly in
+     * the padding is exactly its bias on the direct kernels, where Winograd's output transform would leave rounding from
+     * the tile's neighbours that read the input.
      */
     static boolean readsInput(ConvSpec s, int i) {
         long reach = (long) s.dilation()[i] * (s.kernel()[i] - 1);
