@@ -65,6 +65,14 @@ class HostileInputTest {
                 new Refused("conv2d output over 2^31 elements", () -> ConvSpec.conv(2).input(1, 1, 1, 1).outChannels(1).kernel(1).padding(23170), "output shape"));
     }
 
+    /** Sums of an extent and a stride are formed in 64 bits: a transposed stride of 2^31 - 1 has a receptive field of 1. */
+    @org.junit.jupiter.api.Test
+    void theReceptiveFieldOfAHugeStrideDoesNotOverflow() {
+        ConvSpec s = ConvSpec.convTranspose(1).input(1, 1, 1).outChannels(1).kernel(3).stride(MAX).build();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1}, s.receptiveField());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 1, 3}, s.outputShape());
+    }
+
     @TestFactory
     Stream<DynamicTest> overflowingSizesAreRefusedAtTheSpec() {
         return refused().map(c -> dynamicTest(c.name(), () -> {

@@ -177,6 +177,30 @@ class InvalidInputTest {
         return t.stream();
     }
 
+    /** The arrays call refuses a bias the spec does not have, as the tensor call does, on every backend. */
+    @Test
+    void aBiasForASpecWithoutOneIsRefused() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 2, 4, 4).outChannels(3).kernel(3).bias(false).build();
+        for (ConvCL cl : runtimes) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cl.convolve(s, new float[32], new float[54], new float[3]));
+            assertTrue(e.getMessage().contains("bias=false"), e.getMessage());
+        }
+    }
+
+    /** A bad setting read when a runtime opens is refused before any device is opened: nothing to leak. */
+    @Test
+    void aBadPrecisionSettingOpensNothing() {
+        Map<ClCounters.Kind, Long> before = ClCounters.snapshot();
+        TestSupport.withProperty("convcl.precision", "bogus", () -> {
+            for (String backend : List.of("java", "opencl-cpu", "auto")) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConvCL.open(backend));
+                assertTrue(e.getMessage().contains("bogus"), e.getMessage());
+            }
+        });
+        assertEquals(before, ClCounters.snapshot());
+    }
+
     @Test
     void theTableHasAtLeastFortyCases() {
         assertTrue(table().count() >= 40);

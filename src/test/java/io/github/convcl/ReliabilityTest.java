@@ -168,6 +168,30 @@ class ReliabilityTest {
         }
     }
 
+    /** A store that cannot move its file into place leaves no temporary file behind and says so once, at WARN. */
+    @Test
+    void aFailedCacheStoreLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
+        ProgramCache cache = new ProgramCache(dir);
+        Files.createDirectories(cache.file("k1"));
+        Files.writeString(cache.file("k1").resolve("occupied"), "x"); // a non-empty directory where the entry goes
+        Files.createDirectories(cache.file("k2"));
+        Files.writeString(cache.file("k2").resolve("occupied"), "x");
+        Logger log = (Logger) LoggerFactory.getLogger(ProgramCache.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        try {
+            cache.store("k1", new byte[] {1, 2, 3});
+            cache.store("k2", new byte[] {1, 2, 3});
+        } finally {
+            log.detachAppender(events);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".tmp")).toList());
+        }
+        assertEquals(1, events.list.stream().filter(e -> e.getLevel().toString().equals("WARN")).count(), events.list.toString());
+    }
+
     @Test
     void longLayersSplitIntoShortLaunchesGiveTheSameResult() {
         System.setProperty("convcl.maxLaunchFlops", "20000");
