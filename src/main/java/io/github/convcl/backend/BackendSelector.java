@@ -7,8 +7,13 @@ import java.util.Locale;
 import java.util.ServiceLoader;
 
 /**
- * Picks a backend: for {@code auto} the first available of OpenCL GPU, OpenCL CPU, Java; for a named kind
- * that kind's device (by index or name), or a {@link BackendUnavailableException} saying why it cannot run.
+ * Picks a backend: for {@code auto} an OpenCL GPU, else the Java backend where its Vector API kernels run, else an
+ * OpenCL CPU device, else the Java backend's portable kernels; for a named kind that kind's device (by index or
+ * name), or a {@link BackendUnavailableException} saying why it cannot run.
+ *
+ * <p>The rule for CPUs: an OpenCL CPU device and the Java backend run on the same cores, and the Java backend's
+ * vector kernels are the faster of the two (the suite's layers, `convcl bench -b java` against `-b opencl-cpu` in one
+ * run, docs/performance.md); the portable Java kernels, about 3x slower than the vector ones, are not.
  */
 public final class BackendSelector {
     private BackendSelector() {
@@ -31,6 +36,7 @@ public final class BackendSelector {
     public static Selection select(BackendRequest request, List<Candidate> candidates) {
         Candidate chosen = null;
         String reason;
+        Candidate fasterJava = null;
         if (request.isAuto()) {
             for (Candidate c : candidates) {
                 if (c.isAvailable()) {
@@ -42,6 +48,14 @@ public final class BackendSelector {
                 throw new BackendUnavailableException("no backend is available: " + candidates);
             }
             reason = "first available in the order opencl-gpu, opencl-cpu, java";
+            if (chosen.kind() == BackendKind.OPENCL_CPU) {
+                fasterJava = candidates.stream().filter(c -> c.kind() == BackendKind.JAVA && c.isAvailable() && c.vectorKernels())
+                        .findFirst().orElse(null);
+                if (fasterJava != null) {
+                    chosen = fasterJava;
+                    reason = "no OpenCL GPU; on the CPU the Java backend's vector kernels are faster than an OpenCL CPU device";
+                }
+            }
         } else {
             List<Candidate> ofKind = candidates.stream().filter(c -> c.kind() == request.kind()).toList();
             List<Candidate> usable = ofKind.stream().filter(Candidate::isAvailable).toList();
@@ -57,7 +71,9 @@ public final class BackendSelector {
             if (c == chosen) {
                 continue;
             }
-            others.add(c.kind().id() + " " + (c.isAvailable() ? c.device() + ": available, not preferred" : "unavailable: " + c.unavailabilityCause()));
+            String available = fasterJava != null && c.kind() == BackendKind.OPENCL_CPU
+                    ? ": available, slower than the Java backend's vector kernels on the same cores" : ": available, not preferred";
+            others.add(c.kind().id() + " " + (c.isAvailable() ? c.device() + available : "unavailable: " + c.unavailabilityCause()));
         }
         return new Selection(chosen, reason, others);
     }

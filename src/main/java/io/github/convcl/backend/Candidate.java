@@ -7,14 +7,22 @@ import java.util.function.Supplier;
  * A backend on offer: its kind, the device it would run on, and either a way to open it or the reason it
  * cannot run ({@code unavailabilityCause}, like Netty's {@code OpenSsl.unavailabilityCause()}).
  */
-public record Candidate(BackendKind kind, String device, String unavailabilityCause, Supplier<Backend> opener) {
+public record Candidate(BackendKind kind, String device, String unavailabilityCause, Supplier<Backend> opener, boolean vectorKernels) {
 
     public static Candidate available(BackendKind kind, String device, Supplier<Backend> opener) {
-        return new Candidate(kind, device, null, opener);
+        return new Candidate(kind, device, null, opener, false);
+    }
+
+    /**
+     * The Java backend as a candidate; {@code vectorKernels} when its Vector API kernels run in this JVM (then it is
+     * preferred to an OpenCL CPU device, see {@link BackendSelector}).
+     */
+    public static Candidate java(String device, Supplier<Backend> opener, boolean vectorKernels) {
+        return new Candidate(BackendKind.JAVA, device, null, opener, vectorKernels);
     }
 
     public static Candidate unavailable(BackendKind kind, String cause) {
-        return new Candidate(kind, "none", cause, null);
+        return new Candidate(kind, "none", cause, null, false);
     }
 
     public boolean isAvailable() {

@@ -10,7 +10,7 @@ import java.util.List;
 public final class JavaProvider implements BackendProvider {
     @Override
     public List<Candidate> candidates() {
-        return List.of(Candidate.available(BackendKind.JAVA, "Java " + Runtime.version().feature() + ", "
-                + Runtime.getRuntime().availableProcessors() + " cores", JavaBackend::new));
+        return List.of(Candidate.java("Java " + Runtime.version().feature() + ", " + Runtime.getRuntime().availableProcessors() + " cores"
+                + (Gemm.VECTOR ? "" : ", portable kernels"), JavaBackend::new, Gemm.VECTOR));
     }
 }

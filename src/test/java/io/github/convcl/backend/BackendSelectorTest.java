@@ -13,6 +13,7 @@ class BackendSelectorTest {
     static final Candidate GPU1 = Candidate.available(BackendKind.OPENCL_GPU, "Radeon Pro (AMD APP, platform 2)", () -> null);
     static final Candidate POCL = Candidate.available(BackendKind.OPENCL_CPU, "pthread-haswell (Portable Computing Language, platform 0)", () -> null);
     static final Candidate JAVA = Candidate.available(BackendKind.JAVA, "Java 17", () -> null);
+    static final Candidate JAVA_VECTOR = Candidate.java("Java 17, 2 cores", () -> null, true);
     static final Candidate NO_GPU = Candidate.unavailable(BackendKind.OPENCL_GPU, "no OpenCL GPU device");
     static final Candidate NO_LIB_GPU = Candidate.unavailable(BackendKind.OPENCL_GPU, "the OpenCL library could not be loaded");
     static final Candidate NO_LIB_CPU = Candidate.unavailable(BackendKind.OPENCL_CPU, "the OpenCL library could not be loaded");
@@ -24,6 +25,19 @@ class BackendSelectorTest {
         BackendSelector.Selection s = BackendSelector.select(BackendRequest.AUTO, List.of(NO_LIB_GPU, NO_LIB_CPU, JAVA));
         assertEquals(JAVA, s.chosen());
         assertTrue(s.notChosen().get(0).contains("could not be loaded"), s.notChosen().toString());
+    }
+
+    /** On the CPU the Java backend's vector kernels beat an OpenCL CPU device; its portable kernels do not. */
+    @Test
+    void autoPrefersTheJavaVectorKernelsToAnOpenClCpuDevice() {
+        BackendSelector.Selection s = BackendSelector.select(BackendRequest.AUTO, List.of(NO_GPU, POCL, JAVA_VECTOR));
+        assertEquals(JAVA_VECTOR, s.chosen());
+        assertTrue(s.reason().contains("vector kernels are faster"), s.reason());
+        assertTrue(s.notChosen().stream().anyMatch(n -> n.startsWith("opencl-cpu") && n.contains("slower than the Java backend")),
+                s.notChosen().toString());
+        assertEquals(GPU0, BackendSelector.select(BackendRequest.AUTO, List.of(GPU0, POCL, JAVA_VECTOR)).chosen());
+        assertEquals(POCL, BackendSelector.select(BackendRequest.AUTO, List.of(NO_GPU, POCL, JAVA)).chosen());
+        assertEquals(POCL, BackendSelector.select(BackendRequest.parse("opencl-cpu"), List.of(NO_GPU, POCL, JAVA_VECTOR)).chosen());
     }
 
     @Test
