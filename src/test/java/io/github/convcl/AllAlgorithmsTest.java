@@ -30,15 +30,7 @@ class AllAlgorithmsTest {
 
     AllAlgorithmsTest() {
         backends.add(new JavaBackend());
-        for (String b : List.of("opencl-cpu", "opencl-gpu")) {
-            try {
-                backends.add(ConvCL.open(b).backend());
-            } catch (IllegalStateException e) {
-                if (TestSupport.openClRequired() && b.equals("opencl-cpu")) {
-                    throw e;
-                }
-            }
-        }
+        backends.addAll(TestSupport.openClBackends());
     }
 
     @AfterAll

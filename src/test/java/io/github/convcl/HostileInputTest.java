@@ -11,7 +11,6 @@ import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Padding;
 import io.github.convcl.spec.PaddingMode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -27,19 +26,7 @@ class HostileInputTest {
     /** Java thread counts: one, two, an odd count, and more than this machine's cores. */
     static final int[] THREADS = {1, 2, 3, Runtime.getRuntime().availableProcessors() * 2 + 1};
 
-    private final List<Backend> openCl = new ArrayList<>();
-
-    HostileInputTest() {
-        for (String b : List.of("opencl-cpu", "opencl-gpu")) {
-            try {
-                openCl.add(ConvCL.open(b).backend());
-            } catch (IllegalStateException e) {
-                if (TestSupport.openClRequired() && b.equals("opencl-cpu")) {
-                    throw e;
-                }
-            }
-        }
-    }
+    private final List<Backend> openCl = TestSupport.openClBackends();
 
     @AfterAll
     void close() {

@@ -29,19 +29,7 @@ class NonFiniteTest {
     static final ConvSpec WINOGRAD = ConvSpec.conv(2).input(1, 64, 32, 32).outChannels(64).kernel(3).padding(1).build();
     static final ConvSpec WINOGRAD_BATCH = ConvSpec.conv(2).input(2, 48, 20, 28).outChannels(64).kernel(3).padding(1).build();
 
-    private final List<Backend> openCl = new ArrayList<>();
-
-    NonFiniteTest() {
-        for (String b : List.of("opencl-cpu", "opencl-gpu")) {
-            try {
-                openCl.add(ConvCL.open(b).backend());
-            } catch (IllegalStateException e) {
-                if (TestSupport.openClRequired() && b.equals("opencl-cpu")) {
-                    throw e;
-                }
-            }
-        }
-    }
+    private final List<Backend> openCl = TestSupport.openClBackends();
 
     @AfterAll
     void close() {

@@ -72,6 +72,24 @@ public final class TestSupport {
         return f;
     }
 
+    /**
+     * The OpenCL backends of this machine, opened (the caller closes them): a CPU device, which must be there when
+     * {@link #openClRequired()}, and a GPU where one is.
+     */
+    public static java.util.List<io.github.convcl.backend.Backend> openClBackends() {
+        java.util.List<io.github.convcl.backend.Backend> backends = new java.util.ArrayList<>();
+        for (String b : java.util.List.of("opencl-cpu", "opencl-gpu")) {
+            try {
+                backends.add(io.github.convcl.ConvCL.open(b).backend());
+            } catch (IllegalStateException e) {
+                if (openClRequired() && b.equals("opencl-cpu")) {
+                    throw e;
+                }
+            }
+        }
+        return backends;
+    }
+
     /** Whether {@code y} is within {@link #TOLERANCE} of {@code expected} (the golden comparison). */
     public static boolean close(float[] y, float[] expected) {
         return GoldenRunner.compare("", y, expected, TOLERANCE).passed();
