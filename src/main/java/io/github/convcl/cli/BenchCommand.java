@@ -40,8 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @CommandLine.Mixin
     SuiteOptions select;
 
-    @Option(names = "--compare", paramLabel = "TORCH.json", description = "the JSON bench_torch.py wrote, measured in the same run")
-    Path compare;
+    @Option(names = "--compare", paramLabel = "ANCHOR.json", description = "an anchor's timings measured in the same run "
+            + "(bench_torch.py, bench_onednn.py, OrtBench.java); repeatable: each layer is compared with the fastest of them")
+    List<Path> compare;
 
     @Option(names = "--json", paramLabel = "OUT", description = "write the results as JSON")
     Path jsonOut;
@@ -102,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private int bench() throws Exception {
         List<Suite.Layer> layers = select.layers();
-        JsonNode reference = compare == null ? null : GoldenSuite.json().readTree(compare.toFile());
+        JsonNode reference = compare == null || compare.isEmpty() ? null : Anchors.fastest(compare);
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
         try (ConvCL cl = select.open()) {
@@ -316,7 +317,9 @@ final class BenchCommand implements Callable<Integer> {
             md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.1f | %s | ", r.name(), r.spec().batch(), r.ms(), r.endToEndMs(),
                     r.gflops(), r.percentOfPeak() == null ? "n/a" : String.format(Locale.ROOT, "%.1f", r.percentOfPeak())));
             if (ref != null) {
-                md.append(r.referenceMs() == null ? "| | " : String.format(Locale.ROOT, "%.3f | %.2f | ", r.referenceMs(), r.ms() / r.referenceMs()));
+                String anchor = reference.path("layers").path(r.name()).path("anchor").asText("");
+                md.append(r.referenceMs() == null ? "| | " : String.format(Locale.ROOT, "%.3f%s | %.2f | ", r.referenceMs(),
+                        anchor.isEmpty() ? "" : " (" + anchor + ")", r.ms() / r.referenceMs()));
             }
             md.append(r.spec().precision().id()).append(" | ").append(r.microKernel()).append(" | ").append(r.algorithm()).append(" | ")
                     .append(r.check()).append(" |\n");
@@ -420,6 +423,10 @@ final class BenchCommand implements Callable<Integer> {
             n.put("check", r.check());
             if (r.referenceMs() != null) {
                 n.put("reference_ms", r.referenceMs());
+                JsonNode anchor = reference.path("layers").path(r.name()).path("anchor");
+                if (anchor.isTextual()) {
+                    n.put("reference_anchor", anchor.asText());
+                }
                 n.put("ratio", r.ms() / r.referenceMs());
             }
         }

@@ -69,6 +69,27 @@ class BenchTuneCommandTest {
         assertTrue(Files.readString(md).contains("Geometric mean of ConvCL / cpu x1 threads time"), Files.readString(md));
     }
 
+    /** Several anchors: each layer is compared with the fastest of them, named in the JSON and the table. */
+    @Test
+    void benchComparesEachLayerWithTheFastestAnchor(@TempDir Path dir) throws Exception {
+        Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
+        Path slow = Files.writeString(dir.resolve("a.json"), "{\"device\": \"torch\", \"layers\": {\"small3x3\": {\"ms\": 0.9}, "
+                + "\"smallT\": {\"ms\": 0.2}}}");
+        Path fast = Files.writeString(dir.resolve("b.json"), "{\"device\": \"ort\", \"layers\": {\"small3x3\": {\"ms\": 0.3}}}");
+        Path json = dir.resolve("out.json");
+        Path md = dir.resolve("table.md");
+        CliRun r = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--repeats", "3", "--warmup-ms", "0",
+                "--compare", slow.toString(), "--compare", fast.toString(), "--json", json.toString(), "--markdown", md.toString());
+        assertEquals(0, r.exit(), r.out());
+        JsonNode layers = new ObjectMapper().readTree(json.toFile()).get("layers");
+        assertEquals(0.3, layers.get("small3x3").get("reference_ms").asDouble(), 0.0);
+        assertEquals("ort", layers.get("small3x3").get("reference_anchor").asText());
+        assertEquals(0.2, layers.get("smallT").get("reference_ms").asDouble(), 0.0);
+        assertEquals("torch", layers.get("smallT").get("reference_anchor").asText());
+        String table = Files.readString(md);
+        assertTrue(table.contains("fastest of torch, ort ms") && table.contains("0.300 (ort)"), table);
+    }
+
     @Test
     void benchRunsTheJavaBackendOnTheThreadsAskedForAndRestoresTheCount(@TempDir Path dir) throws Exception {
         Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);
