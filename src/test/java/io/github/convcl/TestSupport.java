@@ -15,7 +15,7 @@ public final class TestSupport {
     /** Max |y - ref| relative to max(1, max|ref|) for float32 results against the float64 reference. */
     public static final double TOLERANCE = 1e-4;
     /**
-     * The documented accuracy of the Winograd plans, OpenCL and Java (README *Winograd accuracy*): error within this
+     * The documented accuracy of the Winograd plans, OpenCL and Java (docs/precision.md, *Winograd accuracy*): error within this
      * fraction of sum|w*x| per output. Measured on the golden cases and the test layers: F(2,3) about 1e-7, F(4,3) a
      * few 1e-7 (the direct kernels about 1e-7).
      */

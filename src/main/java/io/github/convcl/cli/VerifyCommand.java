@@ -30,7 +30,7 @@ final class VerifyCommand implements Callable<Integer> {
     boolean allPlans;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 (default) or tf32: the runtime's precision; "
-            + "tf32 cases are judged by the TF32 bound (see README, Precision)")
+            + "tf32 cases are judged by the TF32 bound (see docs/precision.md)")
     String precision;
 
     @Override

@@ -506,7 +506,7 @@ public final class Planner {
         }
         int reduction = gemmReduction(s);
         // Tensor cores by default only for TF32 calls: on the H100 the 3xTF32 kernels lost to the FMA ones in FP32
-        // (README); `convcl tune` still offers them.
+        // (docs/performance.md); `convcl tune` still offers them.
         if (device.tensorCores() == DeviceFacts.TensorCores.NATIVE && s.precision() == Precision.TF32 && s.groups() == 1
                 && reduction >= Thresholds.CL_MMA_MIN_REDUCTION && s.outPerGroup() >= Thresholds.CL_MMA_MIN_OUT_CHANNELS
                 && MMA_TILES.mmaWorkGroupSize() <= device.maxWorkGroupSize()) {

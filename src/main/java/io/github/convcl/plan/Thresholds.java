@@ -29,7 +29,7 @@ public final class Thresholds {
      * Lowest JDK release on which the Java backend runs 512-bit vectors where the JVM prefers them (AVX-512). Every
      * Java kernel then runs that one width ({@code VectorGemm}: a JDK 17 JVM that mixes 256-bit and 512-bit Vector
      * API code boxes the vectors of both). Measured on an AVX-512 EPYC (2026-11-24, `convcl bench` over the CPU
-     * suite, fastest of three runs each, README's CPU table): JDK 17 with every kernel at 512 bits took 0.674 of the
+     * suite, fastest of three runs each, docs/performance.md, CPU): JDK 17 with every kernel at 512 bits took 0.674 of the
      * time of its 256-bit kernels on one thread and 0.664 on two; JDK 25 0.982 and 0.92 of its time with the 512-bit
      * tiles beside 256-bit helpers (the layout before). JDK 18 to 24 were not measured; the fix does not depend on the release.
      */

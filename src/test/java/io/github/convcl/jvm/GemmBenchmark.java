@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Run with {@code java -cp "$(cat target/jmh.cp):target/classes:target/test-classes" org.openjdk.jmh.Main GemmBenchmark}
- * (see README). The GEMM benchmarks are single-threaded; the layer benchmarks use every core.
+ * (see docs/performance.md). The GEMM benchmarks are single-threaded; the layer benchmarks use every core.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
