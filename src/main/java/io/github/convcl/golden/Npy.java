@@ -60,7 +60,11 @@ public record Npy(int[] shape, float[] data) {
             if (v < 0) {
                 throw new IOException(file + ": shape (" + s.group(1) + ") has a negative dimension");
             }
-            n = Math.multiplyHigh(n, v) != 0 ? Long.MAX_VALUE : n * v;
+            try {
+                n = Math.multiplyExact(n, (long) v);
+            } catch (ArithmeticException e) {
+                n = Long.MAX_VALUE; // past any size a file can back, refused below
+            }
         }
         ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         String kind = d.group(2) + d.group(3);

@@ -828,8 +828,7 @@ public final class JavaKernels {
     private record PhasePlanes(int[] before, int[] padded, int dq, int hq, int wq, int plane, int[] taps) {
         static PhasePlanes of(ConvSpec s, Geometry g) {
             int[] before = ConvSpec.to3d(s.padBefore(), 0);
-            int[] after = ConvSpec.to3d(s.padAfter(), 0);
-            int[] padded = {g.in[0] + before[0] + after[0], g.in[1] + before[1] + after[1], g.in[2] + before[2] + after[2]};
+            int[] padded = ConvSpec.to3d(s.paddedInputSize(), 1);
             int[] st = g.st;
             int dq = (padded[0] + st[0] - 1) / st[0];
             int hq = (padded[1] + st[1] - 1) / st[1];

@@ -71,8 +71,7 @@ final class JavaWinograd {
             int[] k = ConvSpec.to3d(s.kernel(), 1);
             int[] d = ConvSpec.to3d(s.dilation(), 1);
             before = ConvSpec.to3d(s.padBefore(), 0);
-            int[] after = ConvSpec.to3d(s.padAfter(), 0);
-            padded = new int[] {in[0] + before[0] + after[0], in[1] + before[1] + after[1], in[2] + before[2] + after[2]};
+            padded = ConvSpec.to3d(s.paddedInputSize(), 1);
             my = k[1] == 3 ? M : 1;
             mx = k[2] == 3 ? M : 1;
             ay = k[1] == 3 ? POINTS : 1;

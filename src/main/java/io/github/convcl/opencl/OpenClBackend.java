@@ -280,8 +280,7 @@ public final class OpenClBackend implements Backend {
                             implicitGemm(s, plan, in, weight, b, out, hasBias, in3, out3, k3, st3, dl3, pd3);
                     case CL_CPU_TILE -> {
                         int[] before = ConvSpec.to3d(s.padBefore(), 0);
-                        int[] after = ConvSpec.to3d(s.padAfter(), 0);
-                        int[] pp = {in3[0] + before[0] + after[0], in3[1] + before[1] + after[1], in3[2] + before[2] + after[2]};
+                        int[] pp = ConvSpec.to3d(s.paddedInputSize(), 1);
                         // Strides become phase planes (space to depth): qq is one phase plane's size.
                         int[] qq = {(int) ceilDiv(pp[0], st3[0]), (int) ceilDiv(pp[1], st3[1]), (int) ceilDiv(pp[2], st3[2])};
                         long padded = (long) s.batch() * s.inChannels() * st3[0] * st3[1] * st3[2] * qq[0] * qq[1] * qq[2];

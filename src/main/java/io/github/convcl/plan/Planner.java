@@ -220,13 +220,8 @@ public final class Planner {
             return false;
         }
         int[] k = ConvSpec.to3d(s.kernel(), 1);
-        for (int st : s.stride()) {
-            if (st != 1) {
-                return false;
-            }
-        }
         for (int i = 0; i < s.rank(); i++) {
-            if (s.kernel()[i] == 3 && !readsInput(s, i)) {
+            if (s.stride()[i] != 1 || (s.kernel()[i] == 3 && !readsInput(s, i))) {
                 return false;
             }
         }
@@ -292,14 +287,11 @@ public final class Planner {
      * each dimension rounded up to whole strides (the stride's phase planes). Saturates at {@code Long.MAX_VALUE}.
      */
     static long paddedImageFloats(ConvSpec s) {
-        int[] in = ConvSpec.to3d(s.inputSize(), 1);
-        int[] before = ConvSpec.to3d(s.padBefore(), 0);
-        int[] after = ConvSpec.to3d(s.padAfter(), 0);
-        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] padded = s.paddedInputSize();
+        int[] st = s.stride();
         long v = s.inChannels();
-        for (int i = 0; i < 3; i++) {
-            long padded = (long) in[i] + before[i] + after[i];
-            v = saturatedProduct(v, (padded + st[i] - 1) / st[i] * st[i]);
+        for (int i = 0; i < padded.length; i++) {
+            v = saturatedProduct(v, ((long) padded[i] + st[i] - 1) / st[i] * st[i]);
         }
         return v;
     }
@@ -309,15 +301,13 @@ public final class Planner {
      * 4 outputs, {@code d} apart under dilation d (rows to {@code d * (4 * tiles + 2)}, columns to whole 4d phases).
      */
     static long javaWinogradImageFloats(ConvSpec s) {
-        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] paddedSize = ConvSpec.to3d(s.paddedInputSize(), 1);
         int[] out = ConvSpec.to3d(s.outputSize(), 1);
         int[] k = ConvSpec.to3d(s.kernel(), 1);
         int[] d = ConvSpec.to3d(s.dilation(), 1);
-        int[] before = ConvSpec.to3d(s.padBefore(), 0);
-        int[] after = ConvSpec.to3d(s.padAfter(), 0);
         long v = s.inChannels();
         for (int i = 0; i < 3; i++) {
-            long padded = (long) in[i] + before[i] + after[i];
+            long padded = paddedSize[i];
             if (i > 0 && k[i] == 3) {
                 long tiles = ((out[i] + (long) d[i] - 1) / d[i] + 3) / 4;
                 padded = Math.max(padded + 4L * d[i], d[i] * (4 * tiles + 2)) + 4L * d[i];

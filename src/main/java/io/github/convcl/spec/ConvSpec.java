@@ -199,6 +199,18 @@ public final class ConvSpec {
         return 2L * batch * outChannels * Shapes.product(outputSize) * inPerGroup() * taps;
     }
 
+    /**
+     * The padded input size per spatial dimension, {@code in + padding before + after}; at most {@link #MAX_EXTENT}
+     * for a convolution (the transposed one's input is not padded: this is its input size plus its cropping).
+     */
+    public int[] paddedInputSize() {
+        int[] p = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            p[i] = inputSize[i] + padBefore[i] + padAfter[i];
+        }
+        return p;
+    }
+
     /** The dilated kernel extent {@code d*(k-1)+1} per spatial dimension. */
     public int[] effectiveKernel() {
         int[] e = new int[rank];
