@@ -2,12 +2,13 @@
 package io.github.convcl;
 
 import io.github.convcl.backend.Backend;
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.backend.BackendRequest;
 import io.github.convcl.backend.BackendSelector;
 import io.github.convcl.backend.DeviceFaultException;
+import io.github.convcl.config.Settings;
+import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.JavaKernels;
-import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Precision;
@@ -38,7 +39,6 @@ public final class ConvCL implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConvCL.class);
 
     private final Backend backend;
-    private final DeviceFacts javaFacts = DeviceFacts.java();
     private volatile FaultPolicy faultPolicy = FaultPolicy.FALLBACK_TO_JAVA;
     private volatile Precision precision;
     private volatile boolean closed;
@@ -48,29 +48,37 @@ public final class ConvCL implements AutoCloseable {
         this.precision = precision;
     }
 
-    /** Opens the backend chosen by {@code convcl.backend} / {@code CONVCL_BACKEND}, else the best available. */
+    /**
+     * Opens the backend chosen by {@code convcl.backend} / {@code CONVCL_BACKEND}, else the best available, with the
+     * settings of this process's system properties and environment, read now ({@link Settings#fromSystem()}).
+     */
     public static ConvCL open() {
-        return open(BackendRequest.fromEnvironment(), BackendRequest.source());
+        return open(Settings.fromSystem());
+    }
+
+    /** Opens the backend {@code settings} name (auto when none) with those settings. */
+    public static ConvCL open(Settings settings) {
+        return open(BackendRequest.parse(settings.backend()), settings.backendSource(), settings);
     }
 
     /** Opens {@code auto}, {@code opencl-gpu[:device]}, {@code opencl-cpu[:device]} or {@code java}. */
     public static ConvCL open(String backend) {
-        return open(BackendRequest.parse(backend), "requested through the API");
+        return open(BackendRequest.parse(backend), "requested through the API", Settings.fromSystem());
     }
 
     public static ConvCL open(BackendRequest request) {
-        return open(request, "requested through the API");
+        return open(request, "requested through the API", Settings.fromSystem());
     }
 
-    private static ConvCL open(BackendRequest request, String source) {
-        // Settings are read before any device is opened: a bad value throws with nothing to release.
-        Precision precision = defaultPrecision();
+    private static ConvCL open(BackendRequest request, String source, Settings settings) {
+        // Settings are checked before any device is opened: a bad value throws with nothing to release.
+        Precision precision = precision(settings);
         java.util.List<io.github.convcl.backend.Candidate> candidates = new java.util.ArrayList<>(BackendSelector.discover());
         while (true) {
             BackendSelector.Selection s = BackendSelector.select(request, candidates);
             Backend b;
             try {
-                b = s.chosen().open();
+                b = s.chosen().open(settings);
             } catch (RuntimeException | LinkageError e) {
                 if (!request.isAuto()) {
                     throw new io.github.convcl.backend.BackendUnavailableException("backend " + request + " could not be opened: " + e.getMessage(), e);
@@ -92,7 +100,7 @@ public final class ConvCL implements AutoCloseable {
         Objects.requireNonNull(backend, "backend");
         Precision precision;
         try {
-            precision = defaultPrecision();
+            precision = precision(Settings.fromSystem());
         } catch (RuntimeException e) {
             backend.close();
             throw e;
@@ -132,9 +140,9 @@ public final class ConvCL implements AutoCloseable {
         return this;
     }
 
-    /** {@code convcl.precision} (system property) or {@code CONVCL_PRECISION} (environment), else FP32. */
-    private static Precision defaultPrecision() {
-        String v = System.getProperty("convcl.precision", System.getenv("CONVCL_PRECISION"));
+    /** The settings' precision ({@code convcl.precision} or {@code CONVCL_PRECISION}), else FP32. */
+    private static Precision precision(Settings settings) {
+        String v = settings.precision();
         return v == null || v.isBlank() ? Precision.FP32 : Precision.parse(v.trim());
     }
 
@@ -288,7 +296,7 @@ public final class ConvCL implements AutoCloseable {
             LOG.warn("{} failed on {} ({}); finishing {} on the Java backend", backend.algorithm(spec), backend.device(),
                     e.getMessage(), spec.op());
             float[] y = new float[Math.toIntExact(spec.outputElements())];
-            JavaKernels.run(Planner.plan(spec, javaFacts).algorithm(), spec, input.toArray(), weight.toArray(),
+            JavaKernels.run(Planner.plan(spec, JavaBackend.facts(Settings.JavaChoices.PLANNER)), spec, input.toArray(), weight.toArray(),
                     bias == null ? null : bias.toArray(), y);
             out.write(y);
         }
@@ -314,7 +322,7 @@ public final class ConvCL implements AutoCloseable {
             checkAllocation("output", spec.outputShape(), spec.outputElements());
             ConvSpec s = resolved(spec);
             float[] y = new float[Math.toIntExact(spec.outputElements())];
-            JavaKernels.run(backend.plan(s).algorithm(), s, input, weight, spec.hasBias() ? bias : null, y);
+            JavaKernels.run(backend.plan(s), s, input, weight, spec.hasBias() ? bias : null, y);
             return y;
         }
         try (Tensor x = tensor(input, spec.inputShape());

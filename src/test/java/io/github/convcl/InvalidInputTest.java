@@ -170,7 +170,7 @@ class InvalidInputTest {
         // A forced plan the backend does not offer for the layer: Winograd on a strided layer, a Java kernel on OpenCL.
         ConvSpec strided = ConvSpec.conv(2).input(1, 4, 8, 8).outChannels(4).kernel(3).stride(2).padding(1).build();
         t.add(new Bad("a forced plan that does not apply", IllegalArgumentException.class, List.of("plan=", "does not apply", "stride"),
-                cl -> cl.backend().convolveArrays(strided, cl.backendKind() == io.github.convcl.backend.BackendKind.JAVA
+                cl -> cl.backend().convolveArrays(strided, cl.backendKind() == io.github.convcl.plan.BackendKind.JAVA
                         ? io.github.convcl.plan.Plan.of(io.github.convcl.plan.Algorithm.CL_DIRECT)
                         : new io.github.convcl.plan.Plan(io.github.convcl.plan.Algorithm.CL_WINOGRAD_F2, io.github.convcl.plan.Planner.GPU_TILES),
                         new float[4 * 64], new float[4 * 4 * 9], new float[4])));

@@ -4,7 +4,7 @@ package io.github.convcl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.opencl.OpenCl;
 import java.nio.file.Files;
 import java.nio.file.Path;

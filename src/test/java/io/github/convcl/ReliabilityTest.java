@@ -97,7 +97,7 @@ class ReliabilityTest {
     @Test
     void aDeviceThatCannotBeOpenedIsSkippedByAutoAndReportedWhenForced() {
         boolean cpu = io.github.convcl.opencl.OpenCl.probe().devices().stream()
-                .anyMatch(d -> d.kind() == io.github.convcl.backend.BackendKind.OPENCL_CPU);
+                .anyMatch(d -> d.kind() == io.github.convcl.plan.BackendKind.OPENCL_CPU);
         if (!cpu && !TestSupport.openClRequired()) {
             org.junit.jupiter.api.Assumptions.abort("no OpenCL CPU device");
         }
@@ -108,7 +108,7 @@ class ReliabilityTest {
         // Auto: every OpenCL device fails to open, so the runtime ends on Java and still computes.
         Faults.arm(Faults.Point.CONTEXT, 16);
         try (ConvCL cl = ConvCL.open("auto")) {
-            assertEquals(io.github.convcl.backend.BackendKind.JAVA, cl.backendKind());
+            assertEquals(io.github.convcl.plan.BackendKind.JAVA, cl.backendKind());
             float[][] d = data(LAYER, 3);
             TestSupport.assertClose("on java", cl.convolve(LAYER, d[0], d[1], d[2]), Reference.convolve(LAYER, d[0], d[1], d[2]));
         }
@@ -140,9 +140,9 @@ class ReliabilityTest {
     void aCorruptProgramCacheEntryIsRebuiltNotLoaded(@TempDir Path dir) throws Exception {
         float[][] d = data(LAYER, 2);
         double[] ref = Reference.convolve(LAYER, d[0], d[1], d[2]);
-        System.setProperty("convcl.cache.dir", dir.toString());
-        try {
-            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+        io.github.convcl.config.Settings cached = io.github.convcl.config.Settings.fromSystem().withCacheDir(dir);
+        {
+            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu", cached)) {
                 TestSupport.assertClose("fresh", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
             }
             List<Path> entries;
@@ -157,14 +157,12 @@ class ReliabilityTest {
                 assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isEmpty());
                 Files.write(f, bytes);
             }
-            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu", cached)) {
                 TestSupport.assertClose("after corruption", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
             }
             for (Path f : entries) {
                 assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isPresent(), "rebuilt " + f);
             }
-        } finally {
-            System.clearProperty("convcl.cache.dir");
         }
     }
 
@@ -194,16 +192,13 @@ class ReliabilityTest {
 
     @Test
     void longLayersSplitIntoShortLaunchesGiveTheSameResult() {
-        System.setProperty("convcl.maxLaunchFlops", "20000");
-        try (ConvCL split = TestSupport.openOrSkip("opencl-cpu")) {
+        try (ConvCL split = TestSupport.openOrSkip("opencl-cpu", io.github.convcl.config.Settings.fromSystem().withMaxLaunchFlops(20000))) {
             RandomSpecs r = new RandomSpecs(8, 2_000_000);
             for (int i = 0; i < 40; i++) {
                 ConvSpec s = r.next();
                 float[][] d = data(s, i);
                 TestSupport.assertClose("split " + s, split.convolve(s, d[0], d[1], d[2]), Reference.convolve(s, d[0], d[1], d[2]));
             }
-        } finally {
-            System.clearProperty("convcl.maxLaunchFlops");
         }
     }
 

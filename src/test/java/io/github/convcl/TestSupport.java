@@ -53,8 +53,13 @@ public final class TestSupport {
 
     /** Opens a backend; skips the test when it is absent, except that OpenCL CPU is required in CI. */
     public static ConvCL openOrSkip(String backend) {
+        return openOrSkip(backend, io.github.convcl.config.Settings.fromSystem());
+    }
+
+    /** As {@link #openOrSkip(String)}, with {@code settings} (their backend replaced by {@code backend}). */
+    public static ConvCL openOrSkip(String backend, io.github.convcl.config.Settings settings) {
         try {
-            return ConvCL.open(backend);
+            return ConvCL.open(settings.withBackend(backend));
         } catch (BackendUnavailableException e) {
             if (openClRequired() && backend.startsWith("opencl-cpu")) {
                 fail("CONVCL_REQUIRE_OPENCL=1 but " + backend + " is unavailable: " + e.getMessage());

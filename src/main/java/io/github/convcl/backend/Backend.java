@@ -1,6 +1,8 @@
 // The contract every backend fulfils: storage, transfers and convolution of validated specs.
 package io.github.convcl.backend;
 
+import io.github.convcl.plan.BackendKind;
+
 import io.github.convcl.spec.ConvSpec;
 import java.nio.FloatBuffer;
 

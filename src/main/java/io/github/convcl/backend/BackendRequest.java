@@ -1,6 +1,8 @@
 // What the user asked for: a backend kind (or auto) and optionally a device by index or name.
 package io.github.convcl.backend;
 
+import io.github.convcl.plan.BackendKind;
+
 import java.util.Locale;
 
 /**
@@ -9,11 +11,6 @@ import java.util.Locale;
  * for example {@code opencl-gpu}, {@code opencl-gpu:1}, {@code opencl-cpu:pthread}, {@code java}.
  */
 public record BackendRequest(BackendKind kind, String device) {
-    /** System property consulted by {@link #fromEnvironment()}. */
-    public static final String PROPERTY = "convcl.backend";
-    /** Environment variable consulted when the property is not set. */
-    public static final String ENVIRONMENT = "CONVCL_BACKEND";
-
     public static final BackendRequest AUTO = new BackendRequest(null, null);
 
     public boolean isAuto() {
@@ -31,25 +28,6 @@ public record BackendRequest(BackendKind kind, String device) {
         String devicePart = colon < 0 ? null : t.substring(colon + 1).trim();
         return new BackendRequest(BackendKind.parse(kindPart.toLowerCase(Locale.ROOT)),
                 devicePart == null || devicePart.isEmpty() ? null : devicePart);
-    }
-
-    /** The property {@code convcl.backend}, else the variable {@code CONVCL_BACKEND}, else auto. */
-    public static BackendRequest fromEnvironment() {
-        String p = System.getProperty(PROPERTY);
-        if (p != null && !p.isBlank()) {
-            return parse(p);
-        }
-        return parse(System.getenv(ENVIRONMENT));
-    }
-
-    /** Where this request came from, for the log line. */
-    public static String source() {
-        String p = System.getProperty(PROPERTY);
-        if (p != null && !p.isBlank()) {
-            return "system property " + PROPERTY + "=" + p;
-        }
-        String e = System.getenv(ENVIRONMENT);
-        return e != null && !e.isBlank() ? "environment " + ENVIRONMENT + "=" + e : "automatic choice";
     }
 
     @Override

@@ -1,6 +1,8 @@
 // Chooses between backend candidates, with the reason for every one not chosen. A pure function.
 package io.github.convcl.backend;
 
+import io.github.convcl.plan.BackendKind;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

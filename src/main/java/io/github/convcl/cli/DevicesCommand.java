@@ -1,6 +1,9 @@
 // convcl devices: every OpenCL platform and device, the Java backend, the choice and why; checks and rates.
 package io.github.convcl.cli;
 
+import io.github.convcl.golden.SelfCheck;
+import io.github.convcl.plan.Planner;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.convcl.backend.BackendRequest;
@@ -43,8 +46,8 @@ final class DevicesCommand implements Callable<Integer> {
     List<String> backends;
 
     /** Whether --check and --bench take backend kind k. */
-    private boolean measures(io.github.convcl.backend.BackendKind k) {
-        return backends == null || backends.stream().map(io.github.convcl.backend.BackendKind::parse).anyMatch(k::equals);
+    private boolean measures(io.github.convcl.plan.BackendKind k) {
+        return backends == null || backends.stream().map(io.github.convcl.plan.BackendKind::parse).anyMatch(k::equals);
     }
 
     @Override
@@ -90,7 +93,7 @@ final class DevicesCommand implements Callable<Integer> {
         cpu.peakGflops().ifPresent(p -> java.put("peak_gflops", round(p)));
 
         if (backends != null) {
-            backends.forEach(io.github.convcl.backend.BackendKind::parse);
+            backends.forEach(io.github.convcl.plan.BackendKind::parse);
         }
         int steps = (bench ? 4 * (int) probe.devices().stream().filter(d -> measures(d.kind())).count() + 2 : 0);
         try (ProgressBar bar = steps == 0 ? null : new ProgressBarBuilder().setTaskName("devices --bench").setInitialMax(steps)
@@ -124,10 +127,12 @@ final class DevicesCommand implements Callable<Integer> {
                     failed |= check;
                 }
             }
-            if (check && measures(io.github.convcl.backend.BackendKind.JAVA)) {
-                failed |= checks(java.putArray("check"), JavaBench.check());
+            if (check && measures(io.github.convcl.plan.BackendKind.JAVA)) {
+                try (JavaBackend jb = new JavaBackend()) {
+                    failed |= checks(java.putArray("check"), SelfCheck.run(jb, s -> Planner.applicable(s, jb.facts()), m -> m));
+                }
             }
-            if (bench && measures(io.github.convcl.backend.BackendKind.JAVA)) {
+            if (bench && measures(io.github.convcl.plan.BackendKind.JAVA)) {
                 JavaBench.Rates r = JavaBench.bench();
                 bar.step();
                 bar.step();
@@ -141,10 +146,11 @@ final class DevicesCommand implements Callable<Integer> {
         ObjectNode sel = root.putObject("selection");
         boolean chosenWorks;
         try {
-            BackendSelector.Selection s = BackendSelector.select(BackendRequest.fromEnvironment(), candidates);
+            io.github.convcl.config.Settings settings = io.github.convcl.config.Settings.fromSystem();
+            BackendSelector.Selection s = BackendSelector.select(BackendRequest.parse(settings.backend()), candidates);
             sel.put("backend", s.chosen().kind().id());
             sel.put("device", s.chosen().device());
-            sel.put("reason", s.reason() + " (" + BackendRequest.source() + ")");
+            sel.put("reason", s.reason() + " (" + settings.backendSource() + ")");
             ArrayNode not = sel.putArray("not_chosen");
             s.notChosen().forEach(not::add);
             chosenWorks = chosenWorks(s.chosen(), probe, deviceNodes);
@@ -178,9 +184,9 @@ final class DevicesCommand implements Callable<Integer> {
         return false;
     }
 
-    private static boolean checks(ArrayNode out, List<DeviceProbe.Check> checks) {
+    private static boolean checks(ArrayNode out, List<SelfCheck.Check> checks) {
         boolean failed = false;
-        for (DeviceProbe.Check c : checks) {
+        for (SelfCheck.Check c : checks) {
             ObjectNode n = out.addObject();
             n.put("what", c.what());
             n.put("passed", c.passed());

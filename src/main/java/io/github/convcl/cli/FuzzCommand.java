@@ -98,7 +98,7 @@ final class FuzzCommand implements Callable<Integer> {
                 boolean written = false;
                 for (int r = 0; r < runtimes.size(); r++) {
                     ConvCL cl = runtimes.get(r);
-                    boolean onJava = cl.backendKind() == io.github.convcl.backend.BackendKind.JAVA;
+                    boolean onJava = cl.backendKind() == io.github.convcl.plan.BackendKind.JAVA;
                     // The Java backend at each forced thread count: its work split, and so its paths, differ by count.
                     for (Integer count : onJava && threads != null ? threads : java.util.Collections.<Integer>singletonList(null)) {
                         if (count != null) {

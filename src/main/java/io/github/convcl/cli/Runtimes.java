@@ -2,7 +2,7 @@
 package io.github.convcl.cli;
 
 import io.github.convcl.ConvCL;
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.backend.BackendRequest;
 import io.github.convcl.backend.BackendSelector;
 import io.github.convcl.backend.Candidate;
@@ -17,7 +17,7 @@ final class Runtimes {
     /** A backend to run on, or the reason it cannot run. */
     record Target(String name, Candidate candidate, String unavailable) {
         ConvCL open() {
-            return ConvCL.on(candidate.open());
+            return ConvCL.on(candidate.open(io.github.convcl.config.Settings.fromSystem()));
         }
     }
 

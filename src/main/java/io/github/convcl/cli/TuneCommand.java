@@ -74,7 +74,7 @@ final class TuneCommand implements Callable<Integer> {
             Map<String, Plan> defaults = new LinkedHashMap<>();
             Map<Suite.Layer, Map<Plan, Double>> perLayer = new LinkedHashMap<>();
             String key = TuningTable.key(ocl.clDevice().name(), ocl.clDevice().driverVersion());
-            Path target = file != null ? file : TuningTable.userFile();
+            Path target = file != null ? file : io.github.convcl.config.Settings.fromSystem().tuningFile();
             long steps = layers.stream().mapToLong(l -> candidates(l.spec(), base).size()).sum();
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
                     .setConsumer(each ? new DelegatingProgressBarConsumer(line -> { }) : new ConsoleProgressBarConsumer(System.err)).build()) {
@@ -154,21 +154,23 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /**
-     * The plans worth timing: every applicable one but the emulated inline-PTX kernels (tensor cores and cp.async on a
-     * CPU device: a correctness aid only) and,
+     * The plans worth timing: every applicable one with the planner's variant but the emulated inline-PTX kernels
+     * (tensor cores and cp.async on a CPU device: a correctness aid only) and,
      * on GPUs, the CPU-shaped kernels (one work-item per work-group: they run there, slowly, and only cost tuning time).
      */
     static java.util.List<Plan> candidates(ConvSpec s, io.github.convcl.plan.DeviceFacts device) {
-        boolean gpu = device.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU;
+        boolean gpu = device.kind() == io.github.convcl.plan.BackendKind.OPENCL_GPU;
         return Planner.applicable(s, device).stream()
                 .filter(p -> !(p.algorithm().inlinePtx() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
                 .filter(p -> !(gpu && cpuShaped(p)))
+                // the tuning file keeps algorithm and tiles; the planner gives each its variant
+                .filter(p -> p.equals(Planner.requireApplicable(s, device, new Plan(p.algorithm(), p.tuning()))))
                 .toList();
     }
 
     /** A CPU tile kernel, or a Winograd plan whose products run on one. */
     private static boolean cpuShaped(Plan p) {
-        var a = (p.algorithm().winogradTile() > 0 ? Planner.winogradProduct(p) : p).algorithm();
+        var a = p.algorithm().winogradTile() > 0 ? Planner.winogradProductAlgorithm(p) : p.algorithm();
         return a == io.github.convcl.plan.Algorithm.CL_CPU_TILE || a == io.github.convcl.plan.Algorithm.CL_CPU_TILE_TRANSPOSED
                 || a == io.github.convcl.plan.Algorithm.CL_CPU_DEPTHWISE;
     }

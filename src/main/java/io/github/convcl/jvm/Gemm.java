@@ -1,6 +1,7 @@
 // The Java matrix product on packed panels: C += A x B, Vector API tiles where the JVM offers them.
 package io.github.convcl.jvm;
 
+import io.github.convcl.config.Settings;
 import io.github.convcl.plan.Thresholds;
 
 /**
@@ -17,10 +18,15 @@ import io.github.convcl.plan.Thresholds;
  * a row of C at a time, in loops the JIT vectorizes. {@code -Dconvcl.vector=false} forces the plain products.
  */
 final class Gemm {
+    /**
+     * The JVM-wide settings, read once when the kernels load: the vector width is a constant of the compiled code (the
+     * Vector API compiles to SIMD instructions only for a species the JIT sees as a constant).
+     */
+    private static final Settings.JvmWide JVM = Settings.JvmWide.fromSystem();
     /** True when the Vector API tiles are in use. */
-    static final boolean VECTOR = CpuInfo.vectorApiUsable() && !"false".equals(System.getProperty("convcl.vector"));
+    static final boolean VECTOR = CpuInfo.vectorApiUsable() && JVM.vector();
     /** Columns per B panel and per C tile. */
-    static final int NR = 16;
+    static final int NR = io.github.convcl.plan.JavaDirect.PANEL_COLUMNS;
     /** Reduction block: a 16-column panel slice of B (KC x 16 floats, 16 KiB) stays in L1 across row panels. */
     static final int KC = 256;
     /** Floats of an edge scratch: a 6 x 16 tile, then the row biases of a tile (up to twelve). */
@@ -32,7 +38,7 @@ final class Gemm {
      * vectors alone), else where the JVM's preferred vectors are 512 bits wide and its release is at least
      * {@link Thresholds#JAVA_WIDE_TILES_MIN_JDK}.
      */
-    static final boolean WIDE = VECTOR && wideTiles(System.getProperty("convcl.vectorBits"));
+    static final boolean WIDE = VECTOR && wideTiles(JVM.vectorBits());
     /**
      * Lanes of the vectors every Java kernel uses: 16 where {@link #WIDE}, else 8 (one width per JVM, see
      * {@link VectorGemm}).
@@ -65,18 +71,17 @@ final class Gemm {
     /**
      * Whether {@link #multiplyDirect}'s first 6-row panel gathers the two B slices of a 32-column tile as it multiplies
      * ({@link WideGemm#tile6x32Gathering}) instead of a gather pass first; {@code -Dconvcl.fusedGather=false} turns it
-     * off. Measured per call alternated in one JVM (medians of 8 rounds): resnet3x3s2 one thread 0.951-0.980 (JDK
-     * 17), 0.987 (JDK 25), two threads 1.007 (JDK 17), 0.982 (JDK 25); conv1d_d4 0.970 and 0.985 (JDK 17, one and two
-     * threads), 0.983 (JDK 25); outputs identical.
+     * off. Gathering inside the tile saves a pass over the slices that the tile then reads again from L1; the outputs
+     * are the same bits (docs/performance.md has the measurements).
      */
-    static final boolean FUSED_GATHER = !"false".equals(System.getProperty("convcl.fusedGather"));
+    static final boolean FUSED_GATHER = JVM.fusedGather();
 
     /**
      * Whether {@link #multiplyRows} runs a step of two 6-row panels as one 12x32 tile ({@link WideGemm#rowTile12x32})
      * rather than two 6x32 ones: with the 512-bit tiles on a JDK up to {@link Thresholds#JAVA_TALL_ROW_TILES_MAX_JDK},
      * or as {@code -Dconvcl.tallRows=true} or {@code false} says.
      */
-    static final boolean TALL_ROWS = WIDE && tallRows(System.getProperty("convcl.tallRows"));
+    static final boolean TALL_ROWS = WIDE && tallRows(JVM.tallRows());
 
     /** {@link #TALL_ROWS} (before {@link #WIDE}) for the property's text. */
     static boolean tallRows(String text) {
@@ -101,9 +106,7 @@ final class Gemm {
 
     /** Rows per A panel for M rows: 6 (twelve accumulators) unless 4 wastes less on padding rows. */
     static int rowPanel(int m) {
-        int pad6 = (m + 5) / 6 * 6;
-        int pad4 = (m + 3) / 4 * 4;
-        return pad4 * 5 < pad6 * 4 ? 4 : 6;
+        return io.github.convcl.plan.JavaDirect.rowPanel(m);
     }
 
     /**

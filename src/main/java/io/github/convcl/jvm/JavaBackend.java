@@ -2,7 +2,8 @@
 package io.github.convcl.jvm;
 
 import io.github.convcl.backend.Backend;
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.config.Settings;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Planner;
@@ -12,20 +13,30 @@ import java.nio.FloatBuffer;
 
 /**
  * Runs every convolution on the JVM's cores; needs no native code. A call spreads over {@link #threads()} threads,
- * a process-wide count: one per core unless {@code convcl.threads} (system property) or {@code CONVCL_THREADS}
- * (environment) says otherwise, changed at run time with {@link #setThreads}.
+ * a process-wide count: one per core unless the settings it opens with ({@code convcl.threads} or
+ * {@code CONVCL_THREADS}) say otherwise, changed at run time with {@link #setThreads}.
  */
 public final class JavaBackend implements Backend {
     private static final java.util.concurrent.atomic.AtomicBoolean ADVISED = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private final DeviceFacts facts = DeviceFacts.java();
+    private final Settings settings;
+
+    /** Opens with this process's settings ({@link Settings#fromSystem()}). */
+    public JavaBackend() {
+        this(Settings.fromSystem());
+    }
 
     /**
-     * @throws IllegalArgumentException when {@code convcl.threads} or {@code CONVCL_THREADS} is set but is not a
-     *     whole number from 1 to 1024
+     * Opens with {@code settings}: their thread count and worker spin apply to the whole process.
+     *
+     * @throws IllegalArgumentException when the settings' thread count is not a whole number from 1 to 1024
      */
-    public JavaBackend() {
-        Parallel.parse(Parallel.configured());
+    public JavaBackend(Settings settings) {
+        this.settings = settings;
+        if (settings.threads() != null) {
+            Parallel.setThreads(Parallel.parse(settings.threads()));
+        }
+        Parallel.setLingerMicros(settings.lingerMicros());
         if (!Gemm.VECTOR && !CpuInfo.vectorApiUsable() && ADVISED.compareAndSet(false, true)) {
             org.slf4j.LoggerFactory.getLogger(JavaBackend.class).warn("The JDK's Vector API is not resolved, so the Java kernels "
                     + "run their portable form (about 3x slower on dense layers); start the JVM with --add-modules jdk.incubator.vector");
@@ -96,37 +107,42 @@ public final class JavaBackend implements Backend {
     @Override
     public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
         ((HeapBuffer) out).written();
-        JavaKernels.run(Planner.plan(spec, facts).algorithm(), spec, data(in), data(weight),
+        JavaKernels.run(Planner.plan(spec, facts()), spec, data(in), data(weight),
                 bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
         ((HeapBuffer) out).written();
     }
 
     @Override
     public io.github.convcl.plan.Plan plan(ConvSpec spec) {
-        return Planner.plan(spec, facts);
+        return Planner.plan(spec, facts());
     }
 
     @Override
     public java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec) {
-        return Planner.applicable(spec, facts);
+        return Planner.applicable(spec, facts());
     }
 
     @Override
     public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
-        Planner.requireApplicable(spec, facts, plan);
+        io.github.convcl.plan.Plan p = Planner.requireApplicable(spec, facts(), plan);
         ((HeapBuffer) out).written();
-        JavaKernels.run(plan.algorithm(), spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
+        JavaKernels.run(p, spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
         ((HeapBuffer) out).written();
     }
 
-    /** The facts the planner decides on for this backend. */
+    /** The facts the planner decides on for this backend: the process's thread count now, this JVM's vectors. */
     public DeviceFacts facts() {
-        return facts;
+        return facts(settings.java());
+    }
+
+    /** The Java backend's facts with the forced choices {@code choices}: the process's thread count now, this JVM's vectors. */
+    public static DeviceFacts facts(Settings.JavaChoices choices) {
+        return DeviceFacts.java(Parallel.threads(), Gemm.VECTOR ? Gemm.LANES : 0, choices);
     }
 
     @Override
     public String algorithm(ConvSpec spec) {
-        return Planner.plan(spec, facts).toString();
+        return Planner.plan(spec, facts()).toString();
     }
 
     @Override

@@ -1,9 +1,6 @@
-// Check and rates of the Java backend for `convcl devices`.
+// Rates of the Java backend for `convcl devices` and `convcl bench`.
 package io.github.convcl.jvm;
 
-import io.github.convcl.golden.GoldenRunner;
-import io.github.convcl.golden.RandomSpecs;
-import io.github.convcl.opencl.DeviceProbe;
 import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
@@ -11,33 +8,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The Java backend's counterpart of {@link DeviceProbe}: every applicable algorithm on small layers; GEMM and copy rates. */
+/** The Java backend's GEMM and copy rates, and the core check that tells whether a run's CPU was throttled. */
 public final class JavaBench {
     private JavaBench() {
-    }
-
-    public static List<DeviceProbe.Check> check() {
-        List<DeviceProbe.Check> checks = new ArrayList<>();
-        RandomSpecs data = new RandomSpecs(5, 1);
-        JavaBackend backend = new JavaBackend();
-        for (ConvSpec s : DeviceProbe.checkLayers()) {
-            float[] x = data.data(s.inputElements());
-            float[] w = data.data(s.weightElements());
-            float[] b = s.hasBias() ? data.data(s.outChannels()) : null;
-            double[] r = Reference.convolve(s, x, w, b);
-            float[] ref = new float[r.length];
-            for (int i = 0; i < r.length; i++) {
-                ref[i] = (float) r[i];
-            }
-            for (Plan p : Planner.applicable(s, backend.facts())) {
-                float[] y = new float[ref.length];
-                JavaKernels.run(p.algorithm(), s, x, w, b, y);
-                String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
-                GoldenRunner.Result res = GoldenRunner.compare(what, y, ref, 1e-4);
-                checks.add(new DeviceProbe.Check(what, res.passed(), res.detail()));
-            }
-        }
-        return checks;
     }
 
     /** GEMM GFLOP/s (a 256-channel 1x1 convolution) and array copy GB/s. */
@@ -97,7 +70,7 @@ public final class JavaBench {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 30; i++) {
             long t0 = System.nanoTime();
-            JavaKernels.run(Planner.plan(s, io.github.convcl.plan.DeviceFacts.java()).algorithm(), s, x, w, null, y);
+            JavaKernels.run(Planner.plan(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)), s, x, w, null, y);
             best = Math.min(best, System.nanoTime() - t0);
         }
         double gemm = s.flops() / (double) best;

@@ -145,7 +145,7 @@ final class JavaWinograd {
             int src = (n * s.inChannels() + c) * in[0] * in[1] * in[2];
             // The task's scratch row (slot 1; a new row per channel was 4 MB of garbage a call on conv1d_k3, and
             // first touches of fresh heap cost up to 20 ms a call on this project's VMs).
-            float[] paddedRow = phases == 1 ? null : JavaKernels.workspace(1, rowLen);
+            float[] paddedRow = phases == 1 ? null : Workspace.get(Workspace.Slot.BLOCK, rowLen);
             for (int zp = 0; zp < padded[0]; zp++) {
                 int iz = mode.source(zp - before[0], in[0]);
                 for (int yp = 0; yp < hs; yp++) {
@@ -157,11 +157,11 @@ final class JavaWinograd {
                     }
                     int srcRow = src + (iz * in[1] + iy) * in[2];
                     if (phases == 1) {
-                        JavaKernels.padRow(x, srcRow, in[2], before[2], padded[2], mode, xs, row, rowLen);
+                        Geometry.padRow(x, srcRow, in[2], before[2], padded[2], mode, xs, row, rowLen);
                         continue;
                     }
                     // The padded row, then its phases: phase ph, column t is padded column t*phases + ph.
-                    JavaKernels.padRow(x, srcRow, in[2], before[2], padded[2], mode, paddedRow, 0, rowLen);
+                    Geometry.padRow(x, srcRow, in[2], before[2], padded[2], mode, paddedRow, 0, rowLen);
                     for (int ph = 0; ph < phases; ph++) {
                         for (int t = 0, at = row + ph * q, from = ph; t < q; t++, from += phases) {
                             xs[at + t] = paddedRow[from];
@@ -201,10 +201,10 @@ final class JavaWinograd {
         int mr = Gemm.rowPanel(coutG);
         int k = l.reduction;
         int uSize = Gemm.packedASize(coutG, k, mr);
-        float[] u = JavaKernels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr,
+        float[] u = Panels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr,
                 groups * e * uSize, pu -> transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu));
-        int perBlock = JavaKernels.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
-        float[] xs = JavaKernels.workspace(3, perBlock * s.inChannels() * l.channelFloats + LANES); // lanes past the last tile read slack
+        int perBlock = io.github.convcl.plan.JavaDirect.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
+        float[] xs = Workspace.get(Workspace.Slot.INPUT, perBlock * s.inChannels() * l.channelFloats + LANES); // lanes past the last tile read slack
         for (int first = 0; first < s.batch(); first += perBlock) {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
@@ -220,11 +220,11 @@ final class JavaWinograd {
                 int width = (cols + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
                 int vStride = k * width + Gemm.NR; // one line past each matrix: the point streams do not alias in L1
                 int yStride = coutG * width + Gemm.NR;
-                float[] v = JavaKernels.workspace(4, groups * e * vStride);
-                float[] prod = JavaKernels.workspace(5, groups * e * yStride);
-                float[] scratch = JavaKernels.workspace(0, 2 * e * LANES + LANES);
+                float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, groups * e * vStride);
+                float[] prod = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, groups * e * yStride);
+                float[] scratch = Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES);
                 float[] edge = new float[Gemm.EDGE];
-                transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, JavaKernels.workspace(1, e * LANES));
+                transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, Workspace.get(Workspace.Slot.BLOCK, e * LANES));
                 for (int g = 0; g < groups; g++) {
                     for (int p = 0; p < e; p++) {
                         Gemm.multiplyPacked(coutG, width, k, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,

@@ -15,12 +15,12 @@ import java.util.function.IntConsumer;
  * fewer, all taking the next task from one counter, or with one thread the calling thread alone (no hand-off, as a
  * server that runs a call per request thread wants). The caller works rather than waits: measured on a 2-core VM, a
  * pool of two workers behind a waiting caller took 144 us for 16 tasks of 6.4 us (one thread: 102 us), and 20 us for
- * 16 empty ones. The count is process-wide, as PyTorch's {@code set_num_threads} is: {@code convcl.threads} (system
- * property) or {@code CONVCL_THREADS} (environment) at start, else one per core; {@link JavaBackend#setThreads}
- * changes it.
+ * 16 empty ones. The count is process-wide, as PyTorch's {@code set_num_threads} is: one per core until a Java
+ * backend opens with a count in its settings ({@code convcl.threads} or {@code CONVCL_THREADS}), or
+ * {@link JavaBackend#setThreads} changes it.
  * A pool that falls idle lets its workers end (the fork-join pool's keep-alive), so a changed count leaves no
- * threads behind. After its last task a helper spins for {@link #LINGER_MICROS} us (system property
- * {@code convcl.lingerMicros}, read on each call; 0 turns it off) and takes the tasks of a call that comes meanwhile,
+ * threads behind. After its last task a helper spins for {@link #lingerNanos()} (the settings' {@code lingerMicros},
+ * process-wide like the count; 0 turns it off) and takes the tasks of a call that comes meanwhile,
  * as OpenMP threads spin between parallel regions: measured alternating per call in one JVM on two threads (JDK 17),
  * inception5x5 0.967 of the time without, grouped3x3g32 0.983, depthwise3x3 0.964, conv1d_d4 0.977, resnet3x3s2
  * 0.987; JDK 25 inception5x5 0.978.
@@ -30,15 +30,10 @@ final class Parallel {
     static final int MAX_THREADS = 1024;
 
     private static final ConcurrentHashMap<Integer, Crew> CREWS = new ConcurrentHashMap<>();
-    private static volatile int threads = lenient(configured());
+    private static volatile int threads = Runtime.getRuntime().availableProcessors();
+    private static volatile long lingerNanos = io.github.convcl.config.Settings.DEFAULT_LINGER_MICROS * 1000;
 
     private Parallel() {
-    }
-
-    /** The configured text: property {@code convcl.threads}, else variable {@code CONVCL_THREADS}, else null. */
-    static String configured() {
-        String p = System.getProperty("convcl.threads");
-        return p != null && !p.isBlank() ? p : System.getenv("CONVCL_THREADS");
     }
 
     /** One per core when the text is null or blank; else its value, which must be a whole number from 1 to 1024. */
@@ -60,15 +55,6 @@ final class Parallel {
             throw new IllegalArgumentException("threads=" + n + " must be between 1 and " + MAX_THREADS);
         }
         return n;
-    }
-
-    /** As {@link #parse}, but a bad value falls back to one per core (the backend's constructor reports it). */
-    private static int lenient(String text) {
-        try {
-            return parse(text);
-        } catch (IllegalArgumentException e) {
-            return Runtime.getRuntime().availableProcessors();
-        }
     }
 
     static void setThreads(int n) {
@@ -118,11 +104,13 @@ final class Parallel {
 
     /** How long a helper spins for the next call's tasks after its last one (0: it returns to the pool at once). */
     static long lingerNanos() {
-        return Long.getLong("convcl.lingerMicros", LINGER_MICROS) * 1000;
+        return lingerNanos;
     }
 
-    /** Default of {@link #lingerNanos}, in microseconds. */
-    static final long LINGER_MICROS = 200;
+    /** Sets {@link #lingerNanos()} from microseconds (0 or less: helpers return to the pool at once). */
+    static void setLingerMicros(long micros) {
+        lingerNanos = Math.max(0, micros) * 1000;
+    }
 
     /** A pool of one size, the call on offer to its lingering helpers, and how many linger. */
     private static final class Crew {

@@ -1,7 +1,7 @@
 // The facts of one OpenCL device that ConvCL uses and the devices command prints.
 package io.github.convcl.opencl;
 
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.plan.DeviceFacts;
 import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
@@ -29,10 +29,15 @@ public record ClDevice(
         return name + " (" + platformName + ", platform " + platformIndex + ")";
     }
 
-    /** The planner's view of this device, without tuned plans. */
+    /** The planner's view of this device, without tuned plans, with the default tensor-core setting. */
     public DeviceFacts facts() {
+        return facts("auto");
+    }
+
+    /** The planner's view of this device, without tuned plans; {@code tensorCores} as {@link #tensorCores(String)}. */
+    public DeviceFacts facts(String tensorCores) {
         return new DeviceFacts(kind(), vendor, name, computeUnits, localMemoryBytes, (int) Math.min(Integer.MAX_VALUE, maxWorkGroupSize),
-                computeCapability(), tensorCores(), java.util.Map.of());
+                computeCapability(), tensorCores(tensorCores), java.util.Map.of());
     }
 
     /** NVIDIA's compute capability as major*10 + minor (90 for the H100); 0 when the device does not report one. */
@@ -50,11 +55,10 @@ public record ClDevice(
 
     /**
      * Native tensor cores on NVIDIA GPUs of compute capability 8.0 or later; the emulated kernels (for tests) on CPU
-     * devices; none elsewhere. {@code -Dconvcl.tensorCores=off} turns both off; {@code =native} claims native
+     * devices; none elsewhere, for the setting {@code auto}. {@code off} turns both off; {@code native} claims native
      * tensor cores on any device (to check that a compiler refusing the PTX falls back).
      */
-    public DeviceFacts.TensorCores tensorCores() {
-        String setting = System.getProperty("convcl.tensorCores", "auto");
+    public DeviceFacts.TensorCores tensorCores(String setting) {
         if ("off".equalsIgnoreCase(setting)) {
             return DeviceFacts.TensorCores.NONE;
         }

@@ -4,9 +4,8 @@ package io.github.convcl.opencl;
 import static org.jocl.CL.*;
 
 import io.github.convcl.backend.DeviceBuffer;
-import io.github.convcl.golden.GoldenRunner;
-import io.github.convcl.golden.RandomSpecs;
-import io.github.convcl.jvm.Reference;
+import io.github.convcl.golden.SelfCheck;
+import io.github.convcl.golden.SelfCheck.Check;
 import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.plan.Tuning;
@@ -31,31 +30,12 @@ public final class DeviceProbe {
         this.backend = backend;
     }
 
-    /** One pass/fail line of {@code --check}. */
-    public record Check(String what, boolean passed, String detail) {
-    }
-
     /** CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE of the implicit-GEMM kernel; builds it. */
     public long preferredWorkGroupMultiple() {
         long[] v = new long[1];
         backend.withKernel("probe", "", "copy", k ->
                 clGetKernelWorkGroupInfo(k, backend.clDevice().id(), CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, Sizeof.size_t, Pointer.to(v), null));
         return v[0];
-    }
-
-    /** Small layers of every kind the kernels serve. */
-    public static List<ConvSpec> checkLayers() {
-        return List.of(
-                ConvSpec.conv(1).input(2, 3, 17).outChannels(4).kernel(3).padding(1).build(),
-                ConvSpec.conv(2).input(2, 8, 9, 11).outChannels(16).kernel(3).padding(1).build(),
-                ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(32).kernel(1).bias(false).build(),
-                ConvSpec.conv(2).input(1, 8, 13, 13).outChannels(8).kernel(3).stride(2).dilation(2).padding(2).groups(4).build(),
-                ConvSpec.conv(2).input(1, 6, 10, 10).outChannels(12).kernel(3).padding(1).groups(6).build(),
-                ConvSpec.conv(2).input(1, 3, 8, 8).outChannels(4).kernel(3).padding(Padding.same()).paddingMode(PaddingMode.REFLECT).build(),
-                ConvSpec.conv(3).input(1, 4, 5, 6, 7).outChannels(8).kernel(3).padding(1).build(),
-                ConvSpec.convTranspose(1).input(1, 4, 9).outChannels(3).kernel(3).stride(2).padding(1).outputPadding(1).build(),
-                ConvSpec.convTranspose(2).input(1, 8, 6, 6).outChannels(4).kernel(4).stride(2).padding(1).build(),
-                ConvSpec.convTranspose(3).input(1, 4, 3, 4, 5).outChannels(2).kernel(2).stride(2).build());
     }
 
     /**
@@ -86,14 +66,14 @@ public final class DeviceProbe {
                 }
                 for (Plan p : gemms) {
                     builds.add(new String[] {e.getKey(), backend.gemmBuildOptions(p)
-                            + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true), OpenClBackend.gemmKernelName(p)});
+                            + ImplicitGemmLauncher.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true), ImplicitGemmLauncher.gemmKernelName(p)});
                 }
             } else if (e.getKey().equals("depthwise")) {
-                builds.add(new String[] {e.getKey(), OpenClBackend.depthwiseRowsOptions(new int[] {1, 3, 3}, new int[] {1, 1, 1},
+                builds.add(new String[] {e.getKey(), DepthwiseLauncher.depthwiseRowsOptions(new int[] {1, 3, 3}, new int[] {1, 1, 1},
                         new int[] {1, 1, 1}), "conv_depthwise_rows"});
             } else if (e.getKey().equals("winograd")) {
-                for (String options : List.of(OpenClBackend.winogradOptions(2, new int[] {1, 4, 4}),
-                        OpenClBackend.winogradOptions(4, new int[] {1, 6, 6}))) {
+                for (String options : List.of(WinogradLauncher.winogradOptions(2, new int[] {1, 4, 4}),
+                        WinogradLauncher.winogradOptions(4, new int[] {1, 6, 6}))) {
                     for (String k : e.getValue()) {
                         builds.add(new String[] {e.getKey(), options, k});
                     }
@@ -113,28 +93,7 @@ public final class DeviceProbe {
                 checks.add(new Check(what, false, OpenCl.firstLine(e.getMessage())));
             }
         }
-        RandomSpecs data = new RandomSpecs(5, 1);
-        for (ConvSpec s : checkLayers()) {
-            float[] x = data.data(s.inputElements());
-            float[] w = data.data(s.weightElements());
-            float[] bias = s.hasBias() ? data.data(s.outChannels()) : null;
-            float[] ref = new float[0];
-            double[] r = Reference.convolve(s, x, w, bias);
-            ref = new float[r.length];
-            for (int i = 0; i < r.length; i++) {
-                ref[i] = (float) r[i];
-            }
-            for (Plan p : checkedPlans(s)) {
-                String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
-                try {
-                    float[] y = backend.convolveArrays(s, p, x, w, bias);
-                    GoldenRunner.Result res = GoldenRunner.compare(what, y, ref, 1e-4);
-                    checks.add(new Check(what, res.passed(), res.detail()));
-                } catch (RuntimeException e) {
-                    checks.add(new Check(what, false, OpenCl.firstLine(e.getMessage())));
-                }
-            }
-        }
+        checks.addAll(SelfCheck.run(backend, this::checkedPlans, OpenCl::firstLine));
         return checks;
     }
 
@@ -145,7 +104,7 @@ public final class DeviceProbe {
      */
     private List<Plan> checkedPlans(ConvSpec s) {
         List<Plan> all = Planner.applicable(s, backend.facts()).stream().filter(p -> !emulated(p)).toList();
-        if (backend.kind().equals(io.github.convcl.backend.BackendKind.OPENCL_GPU)) {
+        if (backend.kind().equals(io.github.convcl.plan.BackendKind.OPENCL_GPU)) {
             return all;
         }
         java.util.Map<io.github.convcl.plan.Algorithm, Plan> one = new java.util.LinkedHashMap<>();
@@ -173,7 +132,7 @@ public final class DeviceProbe {
         double fma = fmaGflops();
         step.run();
         long bytes = Math.min(256L << 20, backend.clDevice().maxAllocationBytes() / 2);
-        if (!backend.kind().equals(io.github.convcl.backend.BackendKind.OPENCL_GPU)) {
+        if (!backend.kind().equals(io.github.convcl.plan.BackendKind.OPENCL_GPU)) {
             bytes = Math.min(bytes, 64L << 20);
         }
         double copy = copyGBs(bytes);
@@ -188,8 +147,8 @@ public final class DeviceProbe {
 
     private double fmaGflops() {
         ClDevice d = backend.clDevice();
-        long items = (long) d.computeUnits() * (d.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU ? 4096 : 256);
-        int iterations = d.kind() == io.github.convcl.backend.BackendKind.OPENCL_GPU ? 1024 : 256;
+        long items = (long) d.computeUnits() * (d.kind() == io.github.convcl.plan.BackendKind.OPENCL_GPU ? 4096 : 256);
+        int iterations = d.kind() == io.github.convcl.plan.BackendKind.OPENCL_GPU ? 1024 : 256;
         double best = 0;
         try (DeviceBuffer out = backend.allocate(items)) {
             for (int rep = 0; rep < 4; rep++) {

@@ -31,18 +31,19 @@ public final class Faults {
 
     private static final Map<Point, Integer> ARMED = new EnumMap<>(Point.class);
 
-    static {
-        String p = System.getProperty("convcl.faults");
-        if (p != null) {
-            for (String s : p.split(",")) {
-                if (!s.isBlank()) {
-                    arm(Point.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)), 1);
-                }
-            }
-        }
+    private Faults() {
     }
 
-    private Faults() {
+    /** Arms once each point named in {@code list} ({@code build,enqueue,...}; null or blank: none). */
+    static void armFrom(String list) {
+        if (list == null) {
+            return;
+        }
+        for (String s : list.split(",")) {
+            if (!s.isBlank()) {
+                arm(Point.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)), 1);
+            }
+        }
     }
 
     /** Makes the next {@code times} passes through {@code point} fail. */

@@ -1,7 +1,7 @@
 // Offers one backend candidate per OpenCL device, or says why OpenCL cannot run.
 package io.github.convcl.opencl;
 
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.backend.BackendProvider;
 import io.github.convcl.backend.Candidate;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ public final class OpenClProvider implements BackendProvider {
             boolean any = false;
             for (ClDevice d : probe.devices()) {
                 if (d.kind() == kind) {
-                    list.add(Candidate.available(kind, d.label(), () -> new OpenClBackend(d)));
+                    list.add(Candidate.available(kind, d.label(), settings -> new OpenClBackend(d, settings)));
                     any = true;
                 }
             }

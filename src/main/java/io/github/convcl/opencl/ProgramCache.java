@@ -21,8 +21,7 @@ import org.slf4j.LoggerFactory;
  * and platform versions and the library version, so a driver update never loads a stale binary. Files are
  * written atomically (temporary file, then rename) and carry a checksum: a corrupt entry is deleted and rebuilt.
  *
- * <p>Location: the system property {@code convcl.cache.dir}, else {@code $XDG_CACHE_HOME/convcl}, else
- * {@code ~/.cache/convcl}. {@code -Dconvcl.cache=off} disables it.
+ * <p>Location: {@link io.github.convcl.config.Settings#cacheDir()}; {@code -Dconvcl.cache=off} disables it.
  */
 public final class ProgramCache {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
@@ -32,20 +31,6 @@ public final class ProgramCache {
 
     public ProgramCache(Path dir) {
         this.dir = dir;
-    }
-
-    /** The cache configured by system properties and environment, or empty when disabled. */
-    public static Optional<ProgramCache> fromEnvironment() {
-        if ("off".equalsIgnoreCase(System.getProperty("convcl.cache"))) {
-            return Optional.empty();
-        }
-        String p = System.getProperty("convcl.cache.dir");
-        if (p != null && !p.isBlank()) {
-            return Optional.of(new ProgramCache(Path.of(p)));
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return Optional.of(new ProgramCache(base.resolve("convcl")));
     }
 
     public Path directory() {

@@ -101,6 +101,12 @@ public enum Algorithm {
         return microKernel;
     }
 
+    /** True for the kernels of implicit_gemm.cl (FMA and tensor cores), which take a {@link ClGemm} variant. */
+    public boolean implicitGemm() {
+        return this == CL_IMPLICIT_GEMM || this == CL_IMPLICIT_GEMM_ASYNC || this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_3XTF32
+                || fragmentTiles();
+    }
+
     /** True for the tensor-core kernels. */
     public boolean isTensorCore() {
         return this == CL_IMPLICIT_GEMM_TF32 || this == CL_IMPLICIT_GEMM_3XTF32 || this == CL_WINOGRAD_F2_3XTF32

@@ -1,7 +1,6 @@
 // The planner: a pure function from (spec, device facts) to a plan.
 package io.github.convcl.plan;
 
-import io.github.convcl.backend.BackendKind;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 import io.github.convcl.spec.Precision;
@@ -59,10 +58,39 @@ public final class Planner {
     }
 
     public static Plan plan(ConvSpec spec, DeviceFacts device) {
-        if (device.kind() == BackendKind.JAVA) {
-            return Plan.of(javaAlgorithm(spec));
+        Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(spec)) : openClPlan(spec, device);
+        return p.with(variant(spec, device, p.algorithm(), p.tuning()));
+    }
+
+    /**
+     * The parameters the planner gives {@code a} with tiles {@code t} for {@code s}: the Java direct GEMM's strategy
+     * and task sizes (also for the Java Winograd, which runs the direct GEMM on inputs or weights that are not all
+     * finite: its transforms would spread one infinity or NaN over a whole tile), the Java depthwise kernel's padding,
+     * the OpenCL implicit GEMM's table layout; none for the others.
+     */
+    static Variant variant(ConvSpec s, DeviceFacts device, Algorithm a, Tuning t) {
+        return switch (a) {
+            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD -> JavaDirect.choose(s, device.computeUnits(), device.javaChoices());
+            case JAVA_DEPTHWISE -> JavaDepthwise.choose(s, device.vectorLanes(), device.javaChoices().depthwiseUnpadded());
+            default -> a.implicitGemm() ? ClGemm.choose(s, t, device.gemmChoices()) : Variant.DEFAULT;
+        };
+    }
+
+    /** Every variant of {@code a} with tiles {@code t} that computes {@code s}, the planner's choice first. */
+    private static java.util.List<Variant> variants(ConvSpec s, DeviceFacts device, Algorithm a, Tuning t) {
+        java.util.List<Variant> all = new java.util.ArrayList<>();
+        all.add(variant(s, device, a, t));
+        java.util.List<? extends Variant> options = switch (a) {
+            case JAVA_DIRECT_GEMM -> JavaDirect.options(s, device.computeUnits());
+            case JAVA_DEPTHWISE -> JavaDepthwise.options(s, device.vectorLanes());
+            default -> a.implicitGemm() ? ClGemm.options(s, t) : java.util.List.of();
+        };
+        for (Variant v : options) {
+            if (!all.contains(v)) {
+                all.add(v);
+            }
         }
-        return openClPlan(spec, device);
+        return all;
     }
 
     /**
@@ -70,6 +98,23 @@ public final class Planner {
      * what tests force and what a tuner searches (Arm Compute Library's validate(), as a list).
      */
     public static java.util.List<Plan> applicable(ConvSpec s, DeviceFacts device) {
+        java.util.List<Plan> plans = new java.util.ArrayList<>();
+        boolean gemmVariants = true;
+        for (Plan p : families(s, device)) {
+            // Every variant of the Java kernels; the OpenCL GEMM's other table layouts on its first FMA plan only, where
+            // they are checked without multiplying the tilings a test or tuner builds (forcing takes them on any).
+            boolean all = device.kind() == BackendKind.JAVA || (p.algorithm() == Algorithm.CL_IMPLICIT_GEMM && gemmVariants);
+            gemmVariants &= p.algorithm() != Algorithm.CL_IMPLICIT_GEMM;
+            java.util.List<Variant> vs = variants(s, device, p.algorithm(), p.tuning());
+            for (Variant v : all ? vs : vs.subList(0, 1)) {
+                plans.add(p.with(v));
+            }
+        }
+        return plans;
+    }
+
+    /** The algorithms and tilings that compute {@code s} on {@code device}, each with the default variant. */
+    private static java.util.List<Plan> families(ConvSpec s, DeviceFacts device) {
         java.util.List<Plan> plans = new java.util.ArrayList<>();
         boolean depthwiseShaped = depthwiseShaped(s);
         if (device.kind() == BackendKind.JAVA) {
@@ -244,25 +289,46 @@ public final class Planner {
         return !s.transposed() && s.inPerGroup() == 1 && s.paddingMode() == PaddingMode.ZEROS;
     }
 
-    /** The plan a Winograd plan runs its matrix products with: tensor cores, a CPU tile (tk = 1) or implicit GEMM. */
-    public static Plan winogradProduct(Plan winograd) {
-        Tuning t = winograd.tuning();
-        Algorithm a = winograd.algorithm().isTensorCore() ? Algorithm.CL_IMPLICIT_GEMM_3XTF32
-                : t.tk() == 1 ? Algorithm.CL_CPU_TILE : Algorithm.CL_IMPLICIT_GEMM;
-        return new Plan(a, t);
+    /**
+     * The plan a Winograd plan runs its matrix products {@code products} (a grouped 1x1 convolution) with: tensor cores,
+     * a CPU tile (tk = 1) or implicit GEMM, with the planner's variant.
+     */
+    public static Plan winogradProduct(Plan winograd, ConvSpec products, DeviceFacts device) {
+        Algorithm a = winogradProductAlgorithm(winograd);
+        return new Plan(a, winograd.tuning(), variant(products, device, a, winograd.tuning()));
+    }
+
+    /** The algorithm of a Winograd plan's products: tensor cores, a CPU tile (tk = 1) or implicit GEMM. */
+    public static Algorithm winogradProductAlgorithm(Plan winograd) {
+        return winograd.algorithm().isTensorCore() ? Algorithm.CL_IMPLICIT_GEMM_3XTF32
+                : winograd.tuning().tk() == 1 ? Algorithm.CL_CPU_TILE : Algorithm.CL_IMPLICIT_GEMM;
     }
 
     /**
+     * The plan that runs a forced {@code plan}: the plan with its algorithm, tiles and variant choice (any variant of an
+     * applicable algorithm and tiling, including those {@link #applicable} lists on one tiling only), with
+     * the sizes derived for {@code device} now (a variant of {@link Variant#DEFAULT} takes the planner's choice).
      * Refuses a plan the device cannot run for {@code s} (a forced plan that the planner would never offer computes
      * garbage or fails on the device), naming the plan, the layer and what would run.
      */
-    public static void requireApplicable(ConvSpec s, DeviceFacts device, Plan plan) {
+    public static Plan requireApplicable(ConvSpec s, DeviceFacts device, Plan plan) {
         java.util.Objects.requireNonNull(plan, "plan");
-        java.util.List<Plan> plans = applicable(s, device);
-        if (!plans.contains(plan)) {
-            throw new IllegalArgumentException("plan=" + plan + " does not apply to " + s + " on " + device.name() + "; applicable: "
-                    + plans);
+        for (Plan p : families(s, device)) {
+            if (p.algorithm() != plan.algorithm() || !p.tuning().equals(plan.tuning())) {
+                continue;
+            }
+            java.util.List<Variant> vs = variants(s, device, p.algorithm(), p.tuning());
+            if (plan.variant() == Variant.DEFAULT) {
+                return p.with(vs.get(0));
+            }
+            for (Variant v : vs) {
+                if (v.choice().equals(plan.variant().choice())) {
+                    return p.with(v);
+                }
+            }
         }
+        throw new IllegalArgumentException("plan=" + plan + " does not apply to " + s + " on " + device.name() + "; applicable: "
+                + applicable(s, device));
     }
 
     private static Algorithm javaAlgorithm(ConvSpec s) {
@@ -476,7 +542,8 @@ public final class Planner {
         for (String c : tuningClasses(s)) {
             Plan tuned = device.tuned().get(c);
             if (tuned != null) {
-                return applicable(s, device).contains(tuned) ? tuned : defaultOpenClPlan(s, device);
+                boolean applies = applicable(s, device).stream().anyMatch(p -> p.algorithm() == tuned.algorithm() && p.tuning().equals(tuned.tuning()));
+                return applies ? new Plan(tuned.algorithm(), tuned.tuning()) : defaultOpenClPlan(s, device);
             }
         }
         return defaultOpenClPlan(s, device);

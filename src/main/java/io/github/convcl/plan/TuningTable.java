@@ -36,16 +36,6 @@ public final class TuningTable {
         return deviceName + " | " + driverVersion;
     }
 
-    public static Path userFile() {
-        String p = System.getProperty("convcl.tuning.file");
-        if (p != null && !p.isBlank()) {
-            return Path.of(p);
-        }
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        return base.resolve("convcl").resolve("tuning.json");
-    }
-
     /** The shipped defaults. */
     public static TuningTable defaults() {
         try (InputStream in = TuningTable.class.getResourceAsStream("/tuning-defaults.json")) {
@@ -72,14 +62,14 @@ public final class TuningTable {
      * The plans for a device: the shipped defaults whose key is part of the device name, overridden by the user
      * file's entry for this exact device and driver.
      */
-    public static Map<String, Plan> lookup(String deviceName, String driverVersion) {
+    public static Map<String, Plan> lookup(String deviceName, String driverVersion, Path userFile) {
         Map<String, Plan> plans = new HashMap<>();
         defaults().devices.forEach((fragment, p) -> {
             if (deviceName.contains(fragment)) {
                 plans.putAll(p);
             }
         });
-        plans.putAll(read(userFile()).devices.getOrDefault(key(deviceName, driverVersion), Map.of()));
+        plans.putAll(read(userFile).devices.getOrDefault(key(deviceName, driverVersion), Map.of()));
         return plans;
     }
 

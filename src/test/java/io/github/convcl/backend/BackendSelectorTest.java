@@ -1,6 +1,8 @@
 // Backend choice: preference order, forced kinds, device by index or name, and the reasons given.
 package io.github.convcl.backend;
 
+import io.github.convcl.plan.BackendKind;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,11 +11,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BackendSelectorTest {
-    static final Candidate GPU0 = Candidate.available(BackendKind.OPENCL_GPU, "NVIDIA H100 (NVIDIA CUDA, platform 1)", () -> null);
-    static final Candidate GPU1 = Candidate.available(BackendKind.OPENCL_GPU, "Radeon Pro (AMD APP, platform 2)", () -> null);
-    static final Candidate POCL = Candidate.available(BackendKind.OPENCL_CPU, "pthread-haswell (Portable Computing Language, platform 0)", () -> null);
-    static final Candidate JAVA = Candidate.available(BackendKind.JAVA, "Java 17", () -> null);
-    static final Candidate JAVA_VECTOR = Candidate.java("Java 17, 2 cores", () -> null, true);
+    static final Candidate GPU0 = Candidate.available(BackendKind.OPENCL_GPU, "NVIDIA H100 (NVIDIA CUDA, platform 1)", settings -> null);
+    static final Candidate GPU1 = Candidate.available(BackendKind.OPENCL_GPU, "Radeon Pro (AMD APP, platform 2)", settings -> null);
+    static final Candidate POCL = Candidate.available(BackendKind.OPENCL_CPU, "pthread-haswell (Portable Computing Language, platform 0)", settings -> null);
+    static final Candidate JAVA = Candidate.available(BackendKind.JAVA, "Java 17", settings -> null);
+    static final Candidate JAVA_VECTOR = Candidate.java("Java 17, 2 cores", settings -> null, true);
     static final Candidate NO_GPU = Candidate.unavailable(BackendKind.OPENCL_GPU, "no OpenCL GPU device");
     static final Candidate NO_LIB_GPU = Candidate.unavailable(BackendKind.OPENCL_GPU, "the OpenCL library could not be loaded");
     static final Candidate NO_LIB_CPU = Candidate.unavailable(BackendKind.OPENCL_CPU, "the OpenCL library could not be loaded");

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.convcl.TestSupport;
-import io.github.convcl.backend.BackendKind;
+import io.github.convcl.plan.BackendKind;
 import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.opencl.OpenCl;
 import io.github.convcl.plan.TuningTable;

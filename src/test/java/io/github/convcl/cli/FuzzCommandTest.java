@@ -24,7 +24,7 @@ class FuzzCommandTest {
                 "--out", out.toString(), "-b", "java"));
         int backends = 1;
         if (TestSupport.openClRequired() || io.github.convcl.opencl.OpenCl.probe().devices().stream()
-                .anyMatch(d -> d.kind() == io.github.convcl.backend.BackendKind.OPENCL_CPU)) {
+                .anyMatch(d -> d.kind() == io.github.convcl.plan.BackendKind.OPENCL_CPU)) {
             args.addAll(List.of("-b", "opencl-cpu"));
             backends++;
         }

@@ -21,12 +21,20 @@ class JavaKernelsTest {
         float[] w = r.data(s.weightElements());
         float[] b = s.hasBias() ? r.data(s.outChannels()) : null;
         double[] ref = Reference.convolve(s, x, w, b);
-        for (var plan : Planner.applicable(s, DeviceFacts.java())) {
+        for (var plan : Planner.applicable(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER))) {
             float[] y = new float[ref.length];
             java.util.Arrays.fill(y, Float.NaN); // every output must be written, whatever the array held
-            JavaKernels.run(plan.algorithm(), s, x, w, b, y);
+            JavaKernels.run(plan, s, x, w, b, y);
             TestSupport.assertClose(s + " with " + plan, y, ref);
         }
+    }
+
+    /** The planner offers the direct GEMM with {@code layout} and {@code padding} for {@code s}, so {@link #check} runs it. */
+    static void assertOffered(ConvSpec s, io.github.convcl.plan.JavaDirect.Layout layout, io.github.convcl.plan.JavaDirect.Padding padding) {
+        boolean offered = Planner.applicable(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)).stream()
+                .anyMatch(p -> p.variant() instanceof io.github.convcl.plan.JavaDirect d && p.algorithm() == io.github.convcl.plan.Algorithm.JAVA_DIRECT_GEMM
+                        && d.layout() == layout && d.padding() == padding);
+        org.junit.jupiter.api.Assertions.assertTrue(offered, layout + " " + padding + " offered for " + s);
     }
 
     @Test
@@ -69,13 +77,12 @@ class JavaKernelsTest {
                 ConvSpec.conv(1).input(2, 24, 700).outChannels(20).kernel(3).dilation(4).padding(4).build(),
                 ConvSpec.conv(1).input(1, 24, 301).outChannels(11).kernel(4).stride(2).padding(3).paddingMode(PaddingMode.REFLECT).build(),
                 ConvSpec.conv(3).input(1, 20, 5, 9, 21).outChannels(12).kernel(3).stride(1, 2, 2).padding(1).build());
-        io.github.convcl.TestSupport.withProperty("convcl.localPadding", "true", () -> {
-            for (ConvSpec s : specs) {
-                int width = s.outputSize()[s.outputSize().length - 1];
-                org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
-                check(s);
-            }
-        });
+        for (ConvSpec s : specs) {
+            int width = s.outputSize()[s.outputSize().length - 1];
+            org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+            assertOffered(s, io.github.convcl.plan.JavaDirect.Layout.COLUMNS, io.github.convcl.plan.JavaDirect.Padding.LOCAL);
+            check(s);
+        }
     }
 
     /**
@@ -92,45 +99,42 @@ class JavaKernelsTest {
                 ConvSpec.conv(2).input(1, 8, 33, 20).outChannels(12).kernel(3).dilation(2).padding(2).paddingMode(PaddingMode.CIRCULAR).build(),
                 ConvSpec.conv(2).input(1, 12, 24, 16).outChannels(8).kernel(3).padding(1).groups(2).paddingMode(PaddingMode.REPLICATE).build(),
                 ConvSpec.conv(3).input(1, 4, 3, 20, 18).outChannels(8).kernel(3).stride(1, 2, 1).padding(1).build());
-        io.github.convcl.TestSupport.withProperty("convcl.rowsLocal", "true", () -> {
-            for (ConvSpec s : specs) {
-                int width = s.outputSize()[s.outputSize().length - 1];
-                org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
-                check(s);
-            }
-        });
+        for (ConvSpec s : specs) {
+            int width = s.outputSize()[s.outputSize().length - 1];
+            org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+            assertOffered(s, io.github.convcl.plan.JavaDirect.Layout.ROWS, io.github.convcl.plan.JavaDirect.Padding.LOCAL);
+            check(s);
+        }
     }
 
     @Test
     void rowTasksPadTheirOwnRowsOnSeveralThreadsWithAShortReach() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("convcl.rowsLocal") == null, "the choice is forced");
-        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowsLocal(2, 3 * 115 + 3, 14 * 115), "stem7x7s2 on 2 threads");
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowsLocal(1, 3 * 115 + 3, 28 * 115), "one thread");
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowsLocal(2, 4 * 32 + 4, 7 * 32), "inception5x5: 7 rows, reach 4");
-        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowsLocal(2, 4 * 32 + 4, 14 * 32), "inception5x5 at batch 8");
+        org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.rowsLocal(2, 3 * 115 + 3, 14 * 115), "stem7x7s2 on 2 threads");
+        org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.rowsLocal(1, 3 * 115 + 3, 28 * 115), "one thread");
+        org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.rowsLocal(2, 4 * 32 + 4, 7 * 32), "inception5x5: 7 rows, reach 4");
+        org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.rowsLocal(2, 4 * 32 + 4, 14 * 32), "inception5x5 at batch 8");
     }
 
     /** Per-task padding keeps runs many reaches long once every thread has two tasks, and halves them for more threads. */
     @Test
     void localRunsStayLongOnceEveryThreadHasTwoTasks() {
         // resnet3x3s2: two images of 811 phase positions, reach 30, runs of 256 to start, 8 tasks a thread wanted
-        org.junit.jupiter.api.Assertions.assertEquals(256, JavaKernels.localRun(256, 64, 30, 2, 811, 16, 2), "two threads");
-        org.junit.jupiter.api.Assertions.assertEquals(256, JavaKernels.localRun(256, 64, 30, 2, 811, 8, 1), "one thread");
-        org.junit.jupiter.api.Assertions.assertEquals(64, JavaKernels.localRun(256, 64, 30, 2, 811, 128, 16), "16 threads");
+        org.junit.jupiter.api.Assertions.assertEquals(256, io.github.convcl.plan.JavaDirect.localRun(256, 64, 30, 2, 811, 16, 2), "two threads");
+        org.junit.jupiter.api.Assertions.assertEquals(256, io.github.convcl.plan.JavaDirect.localRun(256, 64, 30, 2, 811, 8, 1), "one thread");
+        org.junit.jupiter.api.Assertions.assertEquals(64, io.github.convcl.plan.JavaDirect.localRun(256, 64, 30, 2, 811, 128, 16), "16 threads");
         // a short reach keeps halving until the tasks wanted, down to the least run
-        org.junit.jupiter.api.Assertions.assertEquals(128, JavaKernels.localRun(512, 64, 8, 2, 4100, 64, 8), "conv1d, 8 threads");
-        org.junit.jupiter.api.Assertions.assertEquals(64, JavaKernels.localRun(512, 64, 8, 1, 1000, 64, 8), "the least run");
+        org.junit.jupiter.api.Assertions.assertEquals(128, io.github.convcl.plan.JavaDirect.localRun(512, 64, 8, 2, 4100, 64, 8), "conv1d, 8 threads");
+        org.junit.jupiter.api.Assertions.assertEquals(64, io.github.convcl.plan.JavaDirect.localRun(512, 64, 8, 1, 1000, 64, 8), "the least run");
     }
 
     @Test
     void largeInputsWithShortReachAndEnoughTasksPadPerTask() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("convcl.localPadding") == null, "the choice is forced");
         long mb = 1L << 20;
-        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.localPadding(3 * mb + mb / 2, 30, 256, 26, 16), "resnet3x3s2 on 2 threads");
-        org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.localPadding(4 * mb, 8, 256, 128, 8), "conv1d_d4");
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.localPadding(mb, 30, 256, 26, 16), "1 MiB stays in cache");
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.localPadding(4 * mb, 244, 256, 100, 16), "5x5 reaching four rows");
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.localPadding(4 * mb, 8, 256, 12, 16), "too few tasks");
+        org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.localPadding(3 * mb + mb / 2, 30, 256, 26, 16), "resnet3x3s2 on 2 threads");
+        org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.localPadding(4 * mb, 8, 256, 128, 8), "conv1d_d4");
+        org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.localPadding(mb, 30, 256, 26, 16), "1 MiB stays in cache");
+        org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.localPadding(4 * mb, 244, 256, 100, 16), "5x5 reaching four rows");
+        org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.localPadding(4 * mb, 8, 256, 12, 16), "too few tasks");
     }
 
     @Test
@@ -185,10 +189,10 @@ class JavaKernelsTest {
                 ConvSpec.conv(3).input(1, 3, 3, 5, 18).outChannels(12).kernel(3).padding(1).build());
         for (ConvSpec s : specs) {
             int width = s.outputSize()[s.outputSize().length - 1];
-            org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+            org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
             check(s);
         }
-        org.junit.jupiter.api.Assertions.assertFalse(JavaKernels.rowTiles(64, 32, 56), "32 inputs, 64 outputs: panels");
+        org.junit.jupiter.api.Assertions.assertFalse(io.github.convcl.plan.JavaDirect.rowTiles(64, 32, 56), "32 inputs, 64 outputs: panels");
     }
 
     /**
@@ -215,7 +219,7 @@ class JavaKernelsTest {
         specs.add(ConvSpec.conv(3).input(1, 4, 4, 5, 19).outChannels(8).kernel(3).padding(1).paddingMode(PaddingMode.REPLICATE).groups(2).build());
         for (ConvSpec s : specs) {
             int width = s.outputSize()[s.outputSize().length - 1];
-            org.junit.jupiter.api.Assertions.assertTrue(JavaKernels.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
+            org.junit.jupiter.api.Assertions.assertTrue(io.github.convcl.plan.JavaDirect.rowTiles(s.outPerGroup(), s.inPerGroup(), width), s.toString());
             check(s);
         }
     }

@@ -126,9 +126,7 @@ class ParallelTest {
     @Test
     void lingeringHelpersTakeTheNextCallsTasksOnce() throws Exception {
         JavaBackend.setThreads(3);
-        String key = "convcl.lingerMicros";
-        String old = System.getProperty(key);
-        System.setProperty(key, "100000");
+        Parallel.setLingerMicros(100000);
         try {
             int calls = 400;
             AtomicIntegerArray times = new AtomicIntegerArray(calls * 7);
@@ -159,11 +157,7 @@ class ParallelTest {
             }
             assertTrue(ref.get() == null, "the finished call is still referenced");
         } finally {
-            if (old == null) {
-                System.clearProperty(key);
-            } else {
-                System.setProperty(key, old);
-            }
+            Parallel.setLingerMicros(io.github.convcl.config.Settings.DEFAULT_LINGER_MICROS);
         }
     }
 

@@ -54,7 +54,7 @@ class SteadyStateAllocationTest {
             float[] w = new float[(int) s.weightElements()];
             float[] b = s.hasBias() ? new float[s.outChannels()] : null;
             float[] y = new float[(int) s.outputElements()];
-            var algorithm = Planner.plan(s, DeviceFacts.java()).algorithm();
+            var algorithm = Planner.plan(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER));
             // Until the JIT has compiled the kernels (interpreted Vector API code allocates per operation): at least
             // 2 s, longer while ten calls still allocate more than the bound (a loaded CI machine with a second test
             // JVM building PoCL kernels once took more than 2 s to compile them), at most 30 s.

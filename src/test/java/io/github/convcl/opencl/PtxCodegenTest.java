@@ -76,10 +76,10 @@ class PtxCodegenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("plans")
     void compilesToPtxWithTheExpectedInstructionsAndNoStack(Plan plan) throws Exception {
-        String options = OpenClBackend.gemmPlanOptions(plan) + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true);
+        String options = ImplicitGemmLauncher.gemmPlanOptions(plan) + ImplicitGemmLauncher.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true);
         checkPtx(plan, ptx("implicit_gemm", options));
         checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR"));
-        checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR" + OpenClBackend.rowTapsOptions(new int[] {1, 2, 2})));
+        checkPtx(plan, ptx("implicit_gemm", options + " -DTAP_MAJOR" + ImplicitGemmLauncher.rowTapsOptions(new int[] {1, 2, 2})));
     }
 
     private static void checkPtx(Plan plan, String code) {
@@ -134,7 +134,7 @@ class PtxCodegenTest {
     @MethodSource("plans")
     void assemblesForSm90WithinLocalMemoryAndRegisters(Plan plan) throws Exception {
         assumeTrue(tool(PTXAS, "--version"), PTXAS + " not found");
-        String options = OpenClBackend.gemmPlanOptions(plan) + OpenClBackend.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true)
+        String options = ImplicitGemmLauncher.gemmPlanOptions(plan) + ImplicitGemmLauncher.gemmTableOptions(io.github.convcl.spec.PaddingMode.ZEROS, true)
                 + " -DTAP_MAJOR";
         // Without libclc the work-item functions stay calls that ptxas cannot link: PTX special registers instead.
         Path prelude = dir.resolve("workitem.h");
@@ -156,7 +156,7 @@ class PtxCodegenTest {
         String log = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ptxas timed out");
         assertEquals(0, p.exitValue(), "ptxas failed:\n" + log);
-        String kernel = OpenClBackend.gemmKernelName(plan);
+        String kernel = ImplicitGemmLauncher.gemmKernelName(plan);
         String props = log.substring(log.indexOf("'" + kernel + "'"));
         java.util.regex.Matcher spill = java.util.regex.Pattern.compile("(\\d+) bytes spill stores").matcher(props);
         assertTrue(spill.find(), log);
@@ -200,9 +200,9 @@ class PtxCodegenTest {
     }
 
     static Stream<String> depthwiseWindows() {
-        return Stream.of(OpenClBackend.depthwiseRowsOptions(new int[] {1, 3, 3}, new int[] {1, 1, 1}, new int[] {1, 1, 1}),
-                OpenClBackend.depthwiseRowsOptions(new int[] {1, 5, 5}, new int[] {1, 2, 2}, new int[] {1, 1, 1}),
-                OpenClBackend.depthwiseRowsOptions(new int[] {1, 1, 7}, new int[] {1, 1, 1}, new int[] {1, 1, 4}));
+        return Stream.of(DepthwiseLauncher.depthwiseRowsOptions(new int[] {1, 3, 3}, new int[] {1, 1, 1}, new int[] {1, 1, 1}),
+                DepthwiseLauncher.depthwiseRowsOptions(new int[] {1, 5, 5}, new int[] {1, 2, 2}, new int[] {1, 1, 1}),
+                DepthwiseLauncher.depthwiseRowsOptions(new int[] {1, 1, 7}, new int[] {1, 1, 1}, new int[] {1, 1, 4}));
     }
 
     private String ptx(String file, String options) throws Exception {

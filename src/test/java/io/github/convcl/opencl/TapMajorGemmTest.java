@@ -119,7 +119,7 @@ class TapMajorGemmTest extends OpenClCpuFixture {
         float[] b = s.hasBias() ? r.data(s.outChannels()) : null;
         for (Tuning t : ASYNC_TILINGS) {
             Plan async = new Plan(Algorithm.CL_IMPLICIT_GEMM_ASYNC, t);
-            assertTrue(cl.backend().applicablePlans(s).contains(async), async + " offered for " + name);
+            assertTrue(cl.backend().applicablePlans(s).stream().anyMatch(q -> q.tiles().equals(async)), async + " offered for " + name);
             float[] y = cl.backend().convolveArrays(s, async, x, w, b);
             org.junit.jupiter.api.Assertions.assertArrayEquals(cl.backend().convolveArrays(s, new Plan(Algorithm.CL_IMPLICIT_GEMM, t), x, w, b),
                     y, name + " " + async);
@@ -133,34 +133,32 @@ class TapMajorGemmTest extends OpenClCpuFixture {
     @Test
     void upsamplingAsOneGemmMatchesTheResidueClassesBitForBit() {
         ConvSpec s = ConvSpec.convTranspose(2).input(2, 16, 6, 5).outChannels(24).kernel(2).stride(2).bias(true).build();
-        assertTrue(OpenClBackend.rowTaps(s));
-        assertFalse(OpenClBackend.rowTaps(s.toBuilder().padding(1).build()), "padding");
-        assertFalse(OpenClBackend.rowTaps(s.toBuilder().kernel(3).build()), "kernel 3, stride 2");
-        assertFalse(OpenClBackend.rowTaps(s.toBuilder().stride(1).kernel(2).build()), "overlapping taps");
-        assertFalse(OpenClBackend.rowTaps(ConvSpec.conv(2).input(1, 4, 6, 6).outChannels(4).kernel(2).stride(2).build()), "convolution");
+        assertTrue(io.github.convcl.plan.ClGemm.rowTapsShaped(s));
+        assertFalse(io.github.convcl.plan.ClGemm.rowTapsShaped(s.toBuilder().padding(1).build()), "padding");
+        assertFalse(io.github.convcl.plan.ClGemm.rowTapsShaped(s.toBuilder().kernel(3).build()), "kernel 3, stride 2");
+        assertFalse(io.github.convcl.plan.ClGemm.rowTapsShaped(s.toBuilder().stride(1).kernel(2).build()), "overlapping taps");
+        assertFalse(io.github.convcl.plan.ClGemm.rowTapsShaped(ConvSpec.conv(2).input(1, 4, 6, 6).outChannels(4).kernel(2).stride(2).build()), "convolution");
         // Widths 5 (scalar stores), 8 and 4 (the FMA kernel's paired float4 stores), 2D, 3D and 1D.
         List<ConvSpec> layers = List.of(s, s.toBuilder().input(1, 16, 3, 8).build(),
                 ConvSpec.convTranspose(3).input(1, 16, 2, 3, 4).outChannels(8).kernel(2).stride(2).build(),
                 ConvSpec.convTranspose(1).input(2, 16, 12).outChannels(8).kernel(2).stride(2).bias(true).build());
         RandomSpecs r = new RandomSpecs(5, 1);
         for (ConvSpec l : layers) {
-            assertTrue(OpenClBackend.rowTaps(l), l.toString());
+            assertTrue(io.github.convcl.plan.ClGemm.rowTapsShaped(l), l.toString());
             float[] x = r.data(l.inputElements());
             float[] w = r.data(l.weightElements());
             float[] b = l.hasBias() ? r.data(l.outChannels()) : null;
             List<Plan> plans = cl.backend().applicablePlans(l).stream()
                     .filter(p -> p.algorithm() == Algorithm.CL_IMPLICIT_GEMM || p.algorithm() == Algorithm.CL_IMPLICIT_GEMM_3XTF32)
-                    .filter(p -> TestSupport.GEMM_TILINGS.contains(p.tuning())).toList();
+                    .filter(p -> TestSupport.GEMM_TILINGS.contains(p.tuning()))
+                    .filter(p -> ((io.github.convcl.plan.ClGemm) p.variant()).rowTaps()).toList();
             assertFalse(plans.isEmpty());
             for (Plan p : plans) {
                 float[] one = cl.backend().convolveArrays(l, p, x, w, b);
-                float[] classes;
-                System.setProperty("convcl.gemm.rowTaps", "off");
-                try {
-                    classes = cl.backend().convolveArrays(l, p, x, w, b);
-                } finally {
-                    System.clearProperty("convcl.gemm.rowTaps");
-                }
+                io.github.convcl.plan.ClGemm tables = (io.github.convcl.plan.ClGemm) p.variant();
+                assertTrue(tables.rowTaps(), "the planner takes row taps: " + p);
+                float[] classes = cl.backend().convolveArrays(l, p.with(new io.github.convcl.plan.ClGemm(tables.flatTable(), tables.tapMajor(), false)),
+                        x, w, b);
                 org.junit.jupiter.api.Assertions.assertArrayEquals(classes, one, l + " " + p);
                 TestSupport.assertClose(l + " " + p, one, io.github.convcl.jvm.Reference.convolve(l, x, w, b));
             }
@@ -171,14 +169,13 @@ class TapMajorGemmTest extends OpenClCpuFixture {
     void whichLayersRunTapMajor() {
         Tuning tk16 = Planner.GPU_TILES;
         Tuning tk8 = new Tuning(128, 64, 8, 8, 4);
-        int[] in = {1, 9, 9};
         ConvSpec c16 = ConvSpec.conv(2).input(1, 16, 9, 9).outChannels(8).kernel(3).padding(1).build();
-        assertTrue(OpenClBackend.tapMajor(c16, in, tk16));
+        assertTrue(io.github.convcl.plan.ClGemm.tapMajorShaped(c16, tk16));
         ConvSpec c8 = c16.toBuilder().input(1, 8, 9, 9).build();
-        assertFalse(OpenClBackend.tapMajor(c8, in, tk16), "8 channels, step 16");
-        assertTrue(OpenClBackend.tapMajor(c8, in, tk8));
-        assertFalse(OpenClBackend.tapMajor(c16.toBuilder().paddingMode(PaddingMode.CIRCULAR).build(), in, tk16), "circular padding");
-        assertTrue(OpenClBackend.tapMajor(ConvSpec.convTranspose(2).input(1, 16, 9, 9).outChannels(8).kernel(3).stride(2).build(), in, tk16),
+        assertFalse(io.github.convcl.plan.ClGemm.tapMajorShaped(c8, tk16), "8 channels, step 16");
+        assertTrue(io.github.convcl.plan.ClGemm.tapMajorShaped(c8, tk8));
+        assertFalse(io.github.convcl.plan.ClGemm.tapMajorShaped(c16.toBuilder().paddingMode(PaddingMode.CIRCULAR).build(), tk16), "circular padding");
+        assertTrue(io.github.convcl.plan.ClGemm.tapMajorShaped(ConvSpec.convTranspose(2).input(1, 16, 9, 9).outChannels(8).kernel(3).stride(2).build(), tk16),
                 "transposed: tap-major per residue class");
         ConvSpec dense = (ConvSpec) layers().findFirst().orElseThrow().get()[1];
         assertEquals(32, dense.inPerGroup(), "the first layer takes the tap-major path with every tiling");

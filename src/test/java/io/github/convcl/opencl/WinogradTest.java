@@ -53,9 +53,9 @@ class WinogradTest extends OpenClCpuFixture {
     void theChunkedLayerTakesSeveralChunks() {
         long f2Tiles = 3L * 10 * 10;
         long f4Tiles = 3L * 5 * 5;
-        assertTrue(OpenClBackend.winogradChunk(f2Tiles, 16, 512, Thresholds.CL_WINOGRAD_CPU_SCRATCH_BYTES) < f2Tiles / 2);
-        assertTrue(OpenClBackend.winogradChunk(f4Tiles, 36, 512, Thresholds.CL_WINOGRAD_CPU_SCRATCH_BYTES) < f4Tiles);
-        assertEquals(1, OpenClBackend.winogradChunk(10, 36, 1 << 20, 1024), "at least one tile");
+        assertTrue(WinogradLauncher.winogradChunk(f2Tiles, 16, 512, Thresholds.CL_WINOGRAD_CPU_SCRATCH_BYTES) < f2Tiles / 2);
+        assertTrue(WinogradLauncher.winogradChunk(f4Tiles, 36, 512, Thresholds.CL_WINOGRAD_CPU_SCRATCH_BYTES) < f4Tiles);
+        assertEquals(1, WinogradLauncher.winogradChunk(10, 36, 1 << 20, 1024), "at least one tile");
     }
 
     @Test

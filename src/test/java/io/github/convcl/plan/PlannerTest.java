@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.convcl.backend.BackendKind;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 import java.util.stream.Stream;
@@ -169,7 +168,7 @@ class PlannerTest {
     void aTunedPlanIsUsedOnlyWhereItApplies() {
         Plan tuned = new Plan(Algorithm.CL_IMPLICIT_GEMM, new Tuning(128, 64, 8, 8, 4));
         DeviceFacts gpu = GPU.withTuned(java.util.Map.of("dense", tuned, "transposed", tuned));
-        assertEquals(tuned, Planner.plan(resnet3x3(), gpu));
+        assertEquals(tuned, Planner.plan(resnet3x3(), gpu).tiles());
         assertEquals(Planner.plan(pointwise(), GPU), Planner.plan(pointwise(), gpu));
         // A tile the device's work-group limit refuses is ignored.
         Plan big = new Plan(Algorithm.CL_IMPLICIT_GEMM, new Tuning(128, 128, 8, 8, 8));
@@ -178,7 +177,7 @@ class PlannerTest {
         Plan tf32Plan = new Plan(Algorithm.CL_IMPLICIT_GEMM_TF32, Planner.MMA_TILES);
         DeviceFacts h100 = H100.withTuned(java.util.Map.of("dense", tf32Plan, "dense:tf32", tf32Plan));
         assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(resnet3x3(), h100).algorithm(), "FP32: the FMA kernels untuned");
-        assertEquals(tf32Plan, Planner.plan(tf32(resnet3x3()), h100));
+        assertEquals(tf32Plan, Planner.plan(tf32(resnet3x3()), h100).tiles());
         // Tensor-core plans tuned on a device that loses them (a refused PTX build) are ignored.
         Plan mma = new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES);
         DeviceFacts refused = H100.withTuned(java.util.Map.of("dense", mma)).withTensorCores(DeviceFacts.TensorCores.NONE);
@@ -186,7 +185,7 @@ class PlannerTest {
         assertEquals("dense-k3:tf32", Planner.layerClass(tf32(resnet3x3())));
         // Without a TF32 entry, a TF32 call takes the FP32 class's tuned plan.
         Plan cpu = new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_4x16);
-        assertEquals(cpu, Planner.plan(tf32(resnet3x3()), POCL.withTuned(java.util.Map.of("dense", cpu))));
+        assertEquals(cpu, Planner.plan(tf32(resnet3x3()), POCL.withTuned(java.util.Map.of("dense", cpu))).tiles());
         assertEquals("dense-k3", Planner.layerClass(resnet3x3()));
         assertEquals("dense", Planner.layerClass(resnet3x3s2()));
         assertEquals("dense", Planner.layerClass(conv3d()), "3x3x3: no F(4,3), so not in the Winograd class");
@@ -199,7 +198,7 @@ class PlannerTest {
         // A layer's own entry comes before its class's; another batch size is another layer.
         Plan f2 = new Plan(Algorithm.CL_WINOGRAD_F2, Planner.GPU_TILES);
         DeviceFacts perLayer = H100.withTuned(java.util.Map.of("dense-k3", new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES), layer, f2));
-        assertEquals(f2, Planner.plan(resnet3x3(), perLayer));
+        assertEquals(f2, Planner.plan(resnet3x3(), perLayer).tiles());
         ConvSpec otherBatch = resnet3x3().toBuilder().input(3, 64, 56, 56).build();
         assertEquals(Algorithm.CL_IMPLICIT_GEMM, Planner.plan(otherBatch, perLayer).algorithm());
         assertEquals("pointwise", Planner.layerClass(pointwise()));
@@ -224,13 +223,15 @@ class PlannerTest {
         }
         Plan f4 = new Plan(Algorithm.CL_WINOGRAD_F4, Planner.GPU_TILES);
         DeviceFacts tuned = GPU.withTuned(java.util.Map.of("dense-k3", f4));
-        assertEquals(f4, Planner.plan(resnet3x3(), tuned));
+        assertEquals(f4, Planner.plan(resnet3x3(), tuned).tiles());
         assertEquals(Planner.plan(resnet3x3s2(), GPU), Planner.plan(resnet3x3s2(), tuned), "another class");
+        ConvSpec products = ConvSpec.conv(1).input(1, 36 * 64, 100).outChannels(36 * 64).kernel(1).groups(36).bias(false).build();
         assertEquals(new Plan(Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),
-                Planner.winogradProduct(new Plan(Algorithm.CL_WINOGRAD_F2, Planner.CPU_TILE_6x16)));
-        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES), Planner.winogradProduct(f4));
+                Planner.winogradProduct(new Plan(Algorithm.CL_WINOGRAD_F2, Planner.CPU_TILE_6x16), products, GPU));
+        assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES, new ClGemm(true, true, false)),
+                Planner.winogradProduct(f4, products, GPU), "the products' tables: flat, tap-major (64 channels per group)");
         assertEquals(new Plan(Algorithm.CL_IMPLICIT_GEMM_3XTF32, Planner.MMA_TILES),
-                Planner.winogradProduct(new Plan(Algorithm.CL_WINOGRAD_F4_3XTF32, Planner.MMA_TILES)));
+                Planner.winogradProduct(new Plan(Algorithm.CL_WINOGRAD_F4_3XTF32, Planner.MMA_TILES), products, GPU).tiles());
     }
 
     @org.junit.jupiter.api.Test

@@ -1,5 +1,5 @@
-// The three kinds of backend and the names users give them.
-package io.github.convcl.backend;
+// The three kinds of device a plan is made for, and the names users give their backends.
+package io.github.convcl.plan;
 
 import java.util.Locale;
 

@@ -1,0 +1,90 @@
+// Java depthwise convolution: one filter per input channel, eight outputs per vector step.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.JavaDepthwise;
+import io.github.convcl.plan.JavaDirect;
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+import io.github.convcl.spec.PhasePlanes;
+
+/** Depthwise convolution (one input channel per group, any channel multiplier), one task per image and input channel. */
+final class Depthwise {
+    private Depthwise() {
+    }
+
+    /**
+     * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
+     * phase planes, so every tap reads a vector of consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
+     * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
+     * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
+     * the batch is made; a plain 3x3 ({@link JavaDepthwise#unpadded()}) reads the input rows themselves, with no padded copy.
+     */
+    static void run(ConvSpec s, JavaDepthwise plan, float[] x, float[] w, float[] bias, float[] y) {
+        Geometry g = new Geometry(s);
+        PhasePlanes ph = PhasePlanes.of(s);
+        int hq = ph.hq();
+        int wq = ph.wq();
+        int cin = s.inChannels();
+        int[] offs = ph.taps();
+        int coutG = s.outPerGroup();
+        int cout = s.outChannels();
+        int width = g.out[2];
+        int height = g.out[1];
+        int extent = (height - 1) * wq + width;
+        if (plan.unpadded()) {
+            // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
+            Parallel.forEach(s.batch() * cin, t -> {
+                int n = t / cin;
+                int ci = t % cin;
+                float[] zero = Workspace.get(Workspace.Slot.BLOCK, width + 2);
+                java.util.Arrays.fill(zero, 0, width + 2, 0f);
+                int src = t * g.inVol;
+                for (int m = 0; m < coutG; m++) {
+                    int co = ci * coutG + m;
+                    float b = bias == null ? 0f : bias[co];
+                    int dst = (n * cout + co) * g.outVol;
+                    for (int oy = 0; oy < height; oy++) {
+                        float[] top = oy > 0 ? x : zero;
+                        float[] bot = oy < height - 1 ? x : zero;
+                        VectorGemm.depthwiseRow3x3(top, oy > 0 ? src + (oy - 1) * width : 1, x, src + oy * width,
+                                bot, oy < height - 1 ? src + (oy + 1) * width : 1, w, co * 9, b, y, dst + oy * width, width);
+                    }
+                }
+            });
+            return;
+        }
+        Parallel.forEach(s.batch() * cin, t -> {
+            int n = t / cin;
+            int ci = t % cin;
+            float[] xp = Workspace.get(Workspace.Slot.INPUT, ph.plane() + DirectGemm.DIRECT_SLACK);
+            g.padPhases(x, t * g.inVol, xp, 0, ph.before(), ph.padded(), ph.dq(), hq, wq);
+            float[] acc = Workspace.get(Workspace.Slot.BLOCK, extent);
+            for (int m = 0; m < coutG; m++) {
+                int co = ci * coutG + m;
+                float b = bias == null ? 0f : bias[co];
+                for (int oz = 0; oz < g.out[0]; oz++) {
+                    int dst = (n * cout + co) * g.outVol + oz * height * width;
+                    if (g.kVol == 9 && Gemm.VECTOR) {
+                        for (int oy = 0; oy < height; oy++) {
+                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, y, dst + oy * width, width);
+                        }
+                        continue;
+                    }
+                    if (Gemm.VECTOR) {
+                        VectorGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
+                    } else {
+                        PlainGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
+                    }
+                    for (int oy = 0; oy < height; oy++) {
+                        int src = oy * wq;
+                        int d = dst + oy * width;
+                        for (int q = 0; q < width; q++) {
+                            y[d + q] = acc[src + q] + b;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,46 @@
+// Java im2col + GEMM: the convolution that handles every layer, and the pointwise 1x1 without im2col.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.JavaDepthwise;
+import io.github.convcl.plan.JavaDirect;
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+import io.github.convcl.spec.PhasePlanes;
+
+/**
+ * Convolution as im2col of a column tile (or, pointwise, the input itself as B) and a packed GEMM, per (image, group,
+ * column tile) task.
+ */
+final class Im2colGemm {
+    private Im2colGemm() {
+    }
+
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise, PackCache cache) {
+        Geometry g = new Geometry(s);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int reduction = cinG * g.kVol;
+        int groups = s.groups();
+        int mr = Gemm.rowPanel(coutG);
+        int aSize = Gemm.packedASize(coutG, reduction, mr);
+        float[] pa = Panels.packWeights(cache, w, groups, coutG, reduction, mr, aSize);
+        int nt = Panels.balancedTile(Panels.columnTile(reduction, g.outVol), g.outVol, s.batch() * groups);
+        int tiles = (g.outVol + nt - 1) / nt;
+        Parallel.forEach(s.batch() * groups * tiles, t -> {
+            int n = t / (groups * tiles);
+            int grp = (t / tiles) % groups;
+            int p0 = (t % tiles) * nt;
+            int cols = Math.min(nt, g.outVol - p0);
+            int yOff = (n * s.outChannels() + grp * coutG) * g.outVol + p0;
+            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(cols, reduction));
+            if (pointwise) {
+                Gemm.packB(cols, reduction, x, xOff + p0, g.inVol, pb, 0);
+            } else {
+                g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, Workspace.get(Workspace.Slot.BLOCK, cols));
+            }
+            Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, true, bias, grp * coutG, y, yOff, g.outVol);
+        });
+    }
+}

@@ -1,0 +1,90 @@
+// Java transposed convolution as W^T x X then col2im, split by output channels so that writes never conflict.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.JavaDepthwise;
+import io.github.convcl.plan.JavaDirect;
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PaddingMode;
+import io.github.convcl.spec.PhasePlanes;
+
+/** Transposed convolution as a GEMM then col2im. */
+final class TransposedGemm {
+    private TransposedGemm() {
+    }
+
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+        Geometry g = new Geometry(s);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int block = Math.min(coutG, Thresholds.JAVA_TRANSPOSED_CHANNEL_BLOCK);
+        int blocks = (coutG + block - 1) / block;
+        int groups = s.groups();
+        int mr = Gemm.rowPanel(block * g.kVol);
+        int aSize = Gemm.packedASize(block * g.kVol, cinG, mr);
+        String key = "transposed g" + groups + " b" + block + " m" + coutG + " k" + cinG + " t" + g.kVol + " mr" + mr;
+        float[] pa = Panels.packed(cache, key, aSize * groups * blocks, packs -> Parallel.forEach(groups * blocks, t -> {
+            int grp = t / blocks;
+            int cb = t % blocks;
+            int rows = Math.min(block, coutG - cb * block) * g.kVol;
+            // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
+            Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
+        }));
+        if (g.tapsDisjoint()) {
+            transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr);
+            return;
+        }
+        Parallel.forEach(s.batch() * groups * blocks, t -> {
+            int n = t / (groups * blocks);
+            int grp = (t / blocks) % groups;
+            int cb = t % blocks;
+            int channels = Math.min(block, coutG - cb * block);
+            int rows = channels * g.kVol;
+            int yOff = (n * s.outChannels() + grp * coutG + cb * block) * g.outVol;
+            for (int c = 0; c < channels; c++) {
+                Panels.fillBias(y, yOff + c * g.outVol, g.outVol, bias == null ? 0f : bias[grp * coutG + cb * block + c]);
+            }
+            int nt = Panels.columnTile(Math.max(rows, cinG), g.inVol);
+            float[] cols = Workspace.get(Workspace.Slot.BLOCK, rows * nt);
+            float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(nt, cinG));
+            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            for (int p0 = 0; p0 < g.inVol; p0 += nt) {
+                int width = Math.min(nt, g.inVol - p0);
+                Gemm.packB(width, cinG, x, xOff + p0, g.inVol, pb, 0);
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
+                g.col2im(cols, channels, p0, width, y, yOff);
+            }
+        });
+    }
+
+    /**
+     * {@link #transposed} when every output receives exactly one tap (kernel = stride, no padding, dilation or output
+     * padding: 2x2 stride-2 upsampling and the like): column tiles write disjoint outputs, so they are tasks of their
+     * own; each task packs its input columns once for all channel blocks and writes each product plus the bias straight
+     * to its output, with no bias fill and no accumulation pass over the output.
+     */
+    static void transposedDisjoint(ConvSpec s, Geometry g, float[] x, float[] bias, float[] y, float[] pa, int block,
+                                           int blocks, int aSize, int mr) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int nt = Panels.balancedTile(Panels.columnTile(Math.max(block * g.kVol, cinG), g.inVol), g.inVol, s.batch() * groups);
+        int tiles = (g.inVol + nt - 1) / nt;
+        Parallel.forEach(s.batch() * groups * tiles, t -> {
+            int n = t / (groups * tiles);
+            int grp = (t / tiles) % groups;
+            int p0 = (t % tiles) * nt;
+            int width = Math.min(nt, g.inVol - p0);
+            float[] cols = Workspace.get(Workspace.Slot.BLOCK, block * g.kVol * width);
+            float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(width, cinG));
+            Gemm.packB(width, cinG, x, (n * s.inChannels() + grp * cinG) * g.inVol + p0, g.inVol, pb, 0);
+            for (int cb = 0; cb < blocks; cb++) {
+                int channels = Math.min(block, coutG - cb * block);
+                int rows = channels * g.kVol;
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
+                int c0 = grp * coutG + cb * block;
+                g.place(cols, channels, p0, width, y, (n * s.outChannels() + c0) * g.outVol, bias, c0);
+            }
+        });
+    }
+}

@@ -1,0 +1,40 @@
+// Per-thread scratch arrays of the Java kernels, one per use, grown on demand and kept.
+package io.github.convcl.jvm;
+
+/**
+ * The Java kernels' scratch: each thread keeps one array per {@link Slot}, grown to the largest size asked for and
+ * reused by every later call, so a steady stream of calls allocates nothing. Two arrays a kernel holds at once are
+ * always of different slots.
+ */
+final class Workspace {
+    /** The uses; a kernel never holds two arrays of one slot. */
+    enum Slot {
+        /** Packed B panels of a column tile, or the GEMM's slice scratch. */
+        PANELS,
+        /** One unfolded row, an accumulator block, or a register tile's scratch. */
+        BLOCK,
+        /** Packed weights when no cache holds them. */
+        WEIGHTS,
+        /** The padded input: a batch block on the calling thread, or a task's local copy. */
+        INPUT,
+        /** Winograd: a task's transformed input tiles. */
+        WINOGRAD_INPUT,
+        /** Winograd: a task's products per transformed point. */
+        WINOGRAD_PRODUCTS
+    }
+
+    private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);
+
+    private Workspace() {
+    }
+
+    /** This thread's array of {@code slot}, at least {@code size} floats; its contents are whatever was left there. */
+    static float[] get(Slot slot, int size) {
+        float[][] ws = ARRAYS.get();
+        int i = slot.ordinal();
+        if (ws[i].length < size) {
+            ws[i] = new float[size];
+        }
+        return ws[i];
+    }
+}
