@@ -141,28 +141,26 @@ class ReliabilityTest {
         float[][] d = data(LAYER, 2);
         double[] ref = Reference.convolve(LAYER, d[0], d[1], d[2]);
         io.github.convcl.config.Settings cached = io.github.convcl.config.Settings.fromSystem().withCacheDir(dir);
-        {
-            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu", cached)) {
-                TestSupport.assertClose("fresh", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
-            }
-            List<Path> entries;
-            try (Stream<Path> files = Files.list(dir)) {
-                entries = files.filter(f -> f.toString().endsWith(".clbin")).toList();
-            }
-            assertTrue(!entries.isEmpty(), "the build was cached");
-            for (Path f : entries) {
-                byte[] bytes = Files.readAllBytes(f);
-                bytes[bytes.length / 2] ^= 0x5a;
-                Files.write(f, bytes);
-                assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isEmpty());
-                Files.write(f, bytes);
-            }
-            try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu", cached)) {
-                TestSupport.assertClose("after corruption", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
-            }
-            for (Path f : entries) {
-                assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isPresent(), "rebuilt " + f);
-            }
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu", cached)) {
+            TestSupport.assertClose("fresh", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
+        }
+        List<Path> entries;
+        try (Stream<Path> files = Files.list(dir)) {
+            entries = files.filter(f -> f.toString().endsWith(".clbin")).toList();
+        }
+        assertTrue(!entries.isEmpty(), "the build was cached");
+        for (Path f : entries) {
+            byte[] bytes = Files.readAllBytes(f);
+            bytes[bytes.length / 2] ^= 0x5a;
+            Files.write(f, bytes);
+            assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isEmpty());
+            Files.write(f, bytes);
+        }
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu", cached)) {
+            TestSupport.assertClose("after corruption", cl.convolve(LAYER, d[0], d[1], d[2]), ref);
+        }
+        for (Path f : entries) {
+            assertTrue(new ProgramCache(dir).load(f.getFileName().toString().replace(".clbin", "")).isPresent(), "rebuilt " + f);
         }
     }
 

@@ -71,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     /** The core check's rate where the percent column is against it (it beat the nominal peak), else 0. */
     private double javaPeakUsed;
 
-    /** Warm-up of the first layer timed: measured here, 1 s left the JIT still compiling (resnet3x3 43 against 86 GFLOP/s). */
+    /** Warm-up of the first layer timed: long enough for C2 to compile the first kernels (a second is not). */
     static final int FIRST_LAYER_WARMUP_MS = 3000;
 
     @Option(names = "--threads", paramLabel = "N", description = "threads of the Java backend (and of the core check), as "
@@ -209,8 +209,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             ms = median(t);
         }
-        // Warmed up as the device-resident runs are: the first calls from arrays take the JIT's and the heap's
-        // warm-up (measured on the Java backend, resnet1x1: 631, 67, 65 ms, then about 10 ms).
+        // Warmed up as the device-resident runs are: the first calls from arrays take the JIT's and the heap's warm-up.
         warmUp(() -> cl.convolve(s, x, w, b), warmup, warmupMillis / 2);
         int e2eRuns = Math.max(5, Math.min(repeats, 10));
         double[] e2e = new double[e2eRuns];
@@ -248,12 +247,9 @@ final class BenchCommand implements Callable<Integer> {
      * Warms a layer up: at least {@code calls} calls and {@code millis} ms, then windows of {@link #WARM_WINDOW} calls
      * until one is not {@link #WARM_GAIN} faster than the best window before it and the JIT has finished no compilation
      * ({@link #WARM_JIT_BUSY_MS} ms or more) for {@link #WARM_JIT_QUIET_MS} ms (it has compiled the kernels this layer
-     * runs), for at most {@link #WARM_CAP_FACTOR} times {@code millis} (2 s at least) more. A fixed second was not
-     * enough on JDK 17 with 512-bit vectors: convT3x3s2op1 after depthwise3x3 measured 4.5-5.0 ms in three runs of five
-     * (its own steady state 1.7-2.2, reached 2-3 s in, as C2 compiled one tile after another); and times alone were not
-     * either, on two threads of two cores (C2's thread shares them with the call): grouped3x3g32 after inception5x5
-     * with {@code --warmup-ms 500} measured 0.54-0.92 ms in eight runs, 0.41-0.46 with 3000, and 0.41-0.50 in four
-     * with the JIT's quiet second.
+     * runs), for at most {@link #WARM_CAP_FACTOR} times {@code millis} (2 s at least) more. Neither a fixed time nor
+     * the call times alone suffice: C2 compiles one tile after another, and on two cores its thread shares them with
+     * the call, so a layer looks steady before its last kernel is compiled (docs/performance.md).
      */
     static int warmUp(Runnable call, int calls, long millis) {
         return warmUp(call, calls, millis, BenchCommand::jitMillis, WARM_JIT_QUIET_MS);

@@ -13,17 +13,15 @@ import java.util.function.IntConsumer;
 /**
  * Runs {@code count} independent tasks on {@link #threads()} threads: the calling thread and a pool of one worker
  * fewer, all taking the next task from one counter, or with one thread the calling thread alone (no hand-off, as a
- * server that runs a call per request thread wants). The caller works rather than waits: measured on a 2-core VM, a
- * pool of two workers behind a waiting caller took 144 us for 16 tasks of 6.4 us (one thread: 102 us), and 20 us for
- * 16 empty ones. The count is process-wide, as PyTorch's {@code set_num_threads} is: one per core until a Java
+ * server that runs a call per request thread wants). The caller works rather than waits: a caller that hands every
+ * task to workers and waits pays a hand-off per call that small layers never earn back. The count is process-wide, as PyTorch's {@code set_num_threads} is: one per core until a Java
  * backend opens with a count in its settings ({@code convcl.threads} or {@code CONVCL_THREADS}), or
  * {@link JavaBackend#setThreads} changes it.
  * A pool that falls idle lets its workers end (the fork-join pool's keep-alive), so a changed count leaves no
  * threads behind. After its last task a helper spins for {@link #lingerNanos()} (the settings' {@code lingerMicros},
- * process-wide like the count; 0 turns it off) and takes the tasks of a call that comes meanwhile,
- * as OpenMP threads spin between parallel regions: measured alternating per call in one JVM on two threads (JDK 17),
- * inception5x5 0.967 of the time without, grouped3x3g32 0.983, depthwise3x3 0.964, conv1d_d4 0.977, resnet3x3s2
- * 0.987; JDK 25 inception5x5 0.978.
+ * process-wide like the count; 0 turns it off) and takes the tasks of a call that comes meanwhile, as OpenMP
+ * threads spin between parallel regions: a stream of calls then skips the pool's wake-up. The measurements behind
+ * both rules are in docs/performance.md.
  */
 final class Parallel {
     /** The most threads a count may ask for. */

@@ -8,33 +8,33 @@ import io.github.convcl.spec.Precision;
 /** Maps a convolution and a device to the algorithm and tile parameters that run it. Pure: no I/O, no state. */
 public final class Planner {
     /**
-     * Default tiles for GPUs and for CPU OpenCL devices. GPU_TILES: the H100's best FMA tiling for the dense class
-     * (least time summed over its five layers in `convcl tune`, 2026-11-23); 128 work-items.
+     * Default tiles for GPUs and for CPU OpenCL devices. GPU_TILES: 128 work-items, the tiling with the least time summed
+     * over the dense class's layers on the H100 (`convcl tune`, docs/performance.md).
      */
     public static final Tuning GPU_TILES = new Tuning(64, 64, 16, 8, 4);
     public static final Tuning CPU_TILES = new Tuning(32, 64, 16, 4, 8);
     /**
      * Few output channels per group (grouped layers such as ResNeXt's, 8 per group): a 16-row tile wastes 2x on 8
-     * rows where the 64-row one wastes 8x. The H100's best for grouped3x3g32 (`convcl tune`, 2026-11-23).
+     * rows where the 64-row one wastes 8x.
      */
     public static final Tuning GPU_NARROW_TILES = new Tuning(16, 64, 16, 2, 4);
     /** Implicit-GEMM tilings `convcl tune` searches on GPUs (and the tests run on every OpenCL device). */
     public static final java.util.List<Tuning> GEMM_TILE_CANDIDATES = java.util.List.of(GPU_TILES, CPU_TILES,
             new Tuning(128, 64, 8, 8, 4), new Tuning(64, 128, 8, 4, 8), new Tuning(128, 128, 8, 8, 8), GPU_NARROW_TILES,
             new Tuning(128, 128, 16, 8, 8), new Tuning(128, 64, 16, 8, 8), new Tuning(64, 64, 16, 4, 4), new Tuning(64, 128, 16, 8, 8),
-            // Few output channels: 256 work-items on 32 rows (inception5x5: 32 channels, 392 work-groups of 64 left
-            // most of the H100 idle), and 8 rows for 8 channels per group (grouped3x3g32), neither measured yet.
+            // Few output channels: 256 work-items on 32 rows (32 output channels in work-groups of 64 leave a large
+            // GPU's compute units mostly idle), and 8 rows for 8 channels per group.
             new Tuning(32, 64, 16, 2, 4), new Tuning(8, 64, 8, 2, 4));
     /**
      * Tensor-core tilings (tm x tn work-group tile, tk reduction step, wm x wn warp tile): MMA_TILES is the
-     * default, 4 warps of 32x32 (2x4 m16n8k8 products each): the best TF32 plan of the H100's dense class
-     * (`convcl tune --precision tf32`, 2026-11-23).
+     * default, 4 warps of 32x32 (2x4 m16n8k8 products each), the tensor-core tiling with the least time over the dense
+     * class on the H100 (`convcl tune --precision tf32`).
      */
     public static final Tuning MMA_TILES = new Tuning(64, 64, 16, 32, 32);
     public static final java.util.List<Tuning> MMA_TILE_CANDIDATES = java.util.List.of(MMA_TILES,
             new Tuning(128, 64, 16, 64, 32), new Tuning(128, 128, 16, 64, 64), new Tuning(128, 128, 32, 32, 64),
             new Tuning(256, 128, 16, 64, 64), new Tuning(128, 128, 16, 32, 64), new Tuning(128, 64, 16, 32, 32),
-            // 32 output channels (inception5x5, convT3x3s2op1): 4 warps of 16x32, not measured yet.
+            // 32 output channels: 4 warps of 16x32.
             new Tuning(32, 64, 16, 16, 32));
     /**
      * The CPU tile kernels: {@code tm} output channels per work-item (CO), {@code tn} positions (VN = tn/8).
@@ -43,8 +43,8 @@ public final class Planner {
     public static final Tuning CPU_TILE_4 = new Tuning(4, 8, 1, 4, 8);
     public static final Tuning CPU_TILE_1 = new Tuning(1, 8, 1, 1, 8);
     /**
-     * Six output channels x 16 positions (two float8): twelve accumulators, the shape of the Java 6x16 tile. Measured
-     * on PoCL 3.1 once the kernel's register loops were unrolled: 80-96 GFLOP/s against 69-80 for 8x8 on 3x3/5x5 layers.
+     * Six output channels x 16 positions (two float8): twelve accumulators, the shape of the Java 6x16 tile, which
+     * fits the sixteen vector registers of AVX2 with room for the loads.
      */
     public static final Tuning CPU_TILE_6x16 = new Tuning(6, 16, 1, 6, 8);
     public static final Tuning CPU_TILE_4x16 = new Tuning(4, 16, 1, 4, 8);
@@ -433,9 +433,9 @@ public final class Planner {
 
     /**
      * True when the residue classes of a transposed convolution take different numbers of taps (kernel size not a
-     * multiple of the stride): there the per-class direct GEMM measured faster than GEMM + col2im (convT3x3s2op1:
-     * 2.9-3.4 against 3.3-4.7 ms), and slower where every class takes the same taps (convT4x4s2, convT2x2s2,
-     * convT3d2s2: 0.7-1.0x). False where a stride exceeds the dilated kernel: then most classes take no tap.
+     * multiple of the stride): there GEMM + col2im multiplies by the taps a class lacks and the per-class direct GEMM
+     * does not; where every class takes the same taps, col2im's one GEMM over all taps is the larger product and wins.
+     * False where a stride exceeds the dilated kernel: then most classes take no tap.
      */
     static boolean unevenResidues(ConvSpec s) {
         int[] k = s.kernel();

@@ -28,26 +28,21 @@ public final class Thresholds {
     /**
      * Lowest JDK release on which the Java backend runs 512-bit vectors where the JVM prefers them (AVX-512). Every
      * Java kernel then runs that one width ({@code VectorGemm}: a JDK 17 JVM that mixes 256-bit and 512-bit Vector
-     * API code boxes the vectors of both). Measured on an AVX-512 EPYC (2026-11-24, `convcl bench` over the CPU
-     * suite, fastest of three runs each, docs/performance.md, CPU): JDK 17 with every kernel at 512 bits took 0.674 of the
-     * time of its 256-bit kernels on one thread and 0.664 on two; JDK 25 0.982 and 0.92 of its time with the 512-bit
-     * tiles beside 256-bit helpers (the layout before). JDK 18 to 24 were not measured; the fix does not depend on the release.
+     * API code boxes the vectors of both), so the width is the same for every release from 17 on
+     * (docs/performance.md has the measurements).
      */
     public static final int JAVA_WIDE_TILES_MIN_JDK = 17;
 
     /**
      * Highest JDK release on which the Java direct GEMM's row tiles (few input channels: stems, inception5x5) run two
-     * 6-row panels as one 12x32 tile of 24 accumulators (half the input reads per product) instead of two 6x32 tiles.
-     * Measured per call alternated in one JVM (2026-11-24, AVX-512 EPYC, medians of 8 rounds), the 12x32 tile's time
-     * over the two 6x32 ones: JDK 17 inception5x5 0.897 (one thread), 0.918 (two), stem7x7s2 0.899, 16 into 64
-     * channels 3x3 at 56x56 0.869; JDK 25 0.991 and 1.080-1.100, 1.019-1.027, 0.984. JDK 18-24 not measured.
+     * 6-row panels as one 12x32 tile of 24 accumulators (half the input reads per product) instead of two 6x32 tiles:
+     * JDK 17's C2 keeps the 24 accumulators in registers, JDK 25's spills some (docs/performance.md).
      */
     public static final int JAVA_TALL_ROW_TILES_MAX_JDK = 17;
 
     /**
-     * Java direct GEMM: tasks per core. Finer than {@link #JAVA_TASKS_PER_CORE} because on a VM whose cores run at
-     * unequal speeds the work-stealing pool balances better: resnet3x3s2 43.5 -> 46.6% of peak at 8 (deep3x3 and
-     * resnet3x3 unchanged within noise), measured side by side in one JVM.
+     * Java direct GEMM: tasks per core. Finer than {@link #JAVA_TASKS_PER_CORE}: on a VM whose cores run at unequal
+     * speeds, more and smaller tasks let the faster cores take the slower ones' share.
      */
     public static final int JAVA_DIRECT_TASKS_PER_CORE = 8;
     /** Java direct GEMM: the fewest output channels a task takes when channels are split between tasks. */
@@ -125,8 +120,8 @@ public final class Thresholds {
     public static final long JAVA_ROWS_OUTER_MIN_OUTPUT_BYTES = 512 * 1024;
     /**
      * Java Winograd: the most bytes of one task's transformed input and products together (E points x (C_in + C_out)
-     * x columns). 256 KiB to 4 MiB measured the same within 2-9% (one thread, interleaved per call in one JVM, five
-     * layers), since the products' tiles read their panels from L2 either way.
+     * x columns). Within 256 KiB to 4 MiB the size matters little, since the products' tiles read their panels from
+     * L2 either way.
      */
     public static final long JAVA_WINOGRAD_CHUNK_BYTES = 2L << 20;
     /**
