@@ -2,10 +2,7 @@
 package io.github.convcl.jvm;
 
 import io.github.convcl.plan.JavaDepthwise;
-import io.github.convcl.plan.JavaDirect;
-import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
-import io.github.convcl.spec.PaddingMode;
 import io.github.convcl.spec.PhasePlanes;
 
 /** Depthwise convolution (one input channel per group, any channel multiplier), one task per image and input channel. */

@@ -1,11 +1,8 @@
 // Java direct GEMM: the input copied padded into phase planes, the unfolded rows read in place, as its plan lays out.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.JavaDepthwise;
 import io.github.convcl.plan.JavaDirect;
-import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
-import io.github.convcl.spec.PaddingMode;
 import io.github.convcl.spec.PhasePlanes;
 
 /**

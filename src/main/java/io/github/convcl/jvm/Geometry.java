@@ -1,9 +1,6 @@
 // Sizes of one convolution in three spatial dimensions, with the padding and unfolding arithmetic the Java kernels share.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.JavaDepthwise;
-import io.github.convcl.plan.JavaDirect;
-import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 import io.github.convcl.spec.PhasePlanes;

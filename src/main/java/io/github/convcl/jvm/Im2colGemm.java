@@ -1,12 +1,7 @@
 // Java im2col + GEMM: the convolution that handles every layer, and the pointwise 1x1 without im2col.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.JavaDepthwise;
-import io.github.convcl.plan.JavaDirect;
-import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
-import io.github.convcl.spec.PaddingMode;
-import io.github.convcl.spec.PhasePlanes;
 
 /**
  * Convolution as im2col of a column tile (or, pointwise, the input itself as B) and a packed GEMM, per (image, group,

@@ -1,7 +1,6 @@
 // Rates of the Java backend for `convcl devices` and `convcl bench`.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
 import java.util.ArrayList;

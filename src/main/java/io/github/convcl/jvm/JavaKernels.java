@@ -40,10 +40,10 @@ public final class JavaKernels {
             return;
         }
         Algorithm algorithm = plan.algorithm();
-        switch (algorithm) {
-            case JAVA_IM2COL_GEMM, JAVA_POINTWISE_GEMM -> Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache);
+        switch (algorithm.family()) {
+            case JAVA_IM2COL -> Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache);
             case JAVA_DEPTHWISE -> Depthwise.run(s, (JavaDepthwise) plan.variant(), x, w, bias, y);
-            case JAVA_DIRECT_GEMM -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache);
+            case JAVA_DIRECT -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache);
             case JAVA_TRANSPOSED_GEMM -> TransposedGemm.run(s, x, w, bias, y, cache);
             case JAVA_TRANSPOSED_DIRECT -> TransposedDirect.run(s, x, w, bias, y, cache);
             case JAVA_WINOGRAD -> {

@@ -1,7 +1,6 @@
 // Offers the pure-Java backend, which is always available.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.BackendKind;
 import io.github.convcl.backend.BackendProvider;
 import io.github.convcl.backend.Candidate;
 import java.util.List;

@@ -1,12 +1,7 @@
 // Packed weight panels and column tiles shared by the Java GEMM kernels.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.JavaDepthwise;
-import io.github.convcl.plan.JavaDirect;
 import io.github.convcl.plan.Thresholds;
-import io.github.convcl.spec.ConvSpec;
-import io.github.convcl.spec.PaddingMode;
-import io.github.convcl.spec.PhasePlanes;
 
 /** Packs weights as A panels (cached per weight buffer), and sizes the column tiles of the im2col kernels. */
 final class Panels {

@@ -1,12 +1,9 @@
 // Java transposed convolution as one direct GEMM per output residue class (the sub-pixel split).
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.JavaDepthwise;
 import io.github.convcl.plan.JavaDirect;
 import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
-import io.github.convcl.spec.PaddingMode;
-import io.github.convcl.spec.PhasePlanes;
 
 /** Transposed convolution as one dense convolution per output residue class, no col2im. */
 final class TransposedDirect {

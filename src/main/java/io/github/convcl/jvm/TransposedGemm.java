@@ -1,12 +1,8 @@
 // Java transposed convolution as W^T x X then col2im, split by output channels so that writes never conflict.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.JavaDepthwise;
-import io.github.convcl.plan.JavaDirect;
 import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
-import io.github.convcl.spec.PaddingMode;
-import io.github.convcl.spec.PhasePlanes;
 
 /** Transposed convolution as a GEMM then col2im. */
 final class TransposedGemm {

@@ -3,10 +3,9 @@ package io.github.convcl.opencl;
 
 import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.opencl.ClContext.ClBuffer;
-import io.github.convcl.plan.Plan;
-import io.github.convcl.plan.Planner;
 import io.github.convcl.opencl.Launcher.ClLayer;
 import io.github.convcl.opencl.Launcher.Operands;
+import io.github.convcl.plan.Plan;
 import io.github.convcl.spec.ConvSpec;
 import org.jocl.cl_kernel;
 
@@ -27,7 +26,6 @@ final class CpuTileLauncher implements Launcher {
         int[] st3 = l.st3();
         int[] dl3 = l.dl3();
         int[] pd3 = l.pd3();
-        int total = l.total();
         DeviceBuffer in = o.in();
         DeviceBuffer weight = o.weight();
         ClBuffer b = o.bias();

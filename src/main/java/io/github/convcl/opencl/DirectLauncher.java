@@ -3,10 +3,9 @@ package io.github.convcl.opencl;
 
 import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.opencl.ClContext.ClBuffer;
-import io.github.convcl.plan.Plan;
-import io.github.convcl.plan.Planner;
 import io.github.convcl.opencl.Launcher.ClLayer;
 import io.github.convcl.opencl.Launcher.Operands;
+import io.github.convcl.plan.Plan;
 import io.github.convcl.spec.ConvSpec;
 import org.jocl.cl_kernel;
 

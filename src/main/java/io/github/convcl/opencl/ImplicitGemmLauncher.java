@@ -3,10 +3,10 @@ package io.github.convcl.opencl;
 
 import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.opencl.ClContext.ClBuffer;
-import io.github.convcl.plan.Plan;
-import io.github.convcl.plan.Tuning;
 import io.github.convcl.opencl.Launcher.ClLayer;
 import io.github.convcl.opencl.Launcher.Operands;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Tuning;
 import io.github.convcl.spec.ConvSpec;
 import java.util.ArrayList;
 import java.util.List;

@@ -176,17 +176,13 @@ public final class OpenClBackend implements Backend {
 
     /** Hands {@code plan} to its family's launcher; lock held. */
     private void launch(ClLayer layer, Plan plan, Operands o) {
-        Launcher l = switch (plan.algorithm()) {
-            case CL_DIRECT, CL_TRANSPOSED_GATHER -> direct;
-            case CL_DEPTHWISE, CL_DEPTHWISE_ROWS, CL_CPU_DEPTHWISE -> depthwise;
-            case CL_CPU_TILE, CL_CPU_TILE_TRANSPOSED -> cpuTile;
-            case CL_WINOGRAD_F2, CL_WINOGRAD_F4, CL_WINOGRAD_F2_3XTF32, CL_WINOGRAD_F4_3XTF32 -> winograd;
-            default -> {
-                if (!plan.algorithm().implicitGemm()) {
-                    throw new IllegalStateException("not an OpenCL algorithm: " + plan.algorithm());
-                }
-                yield implicitGemm;
-            }
+        Launcher l = switch (plan.algorithm().family()) {
+            case CL_DIRECT -> direct;
+            case CL_DEPTHWISE -> depthwise;
+            case CL_CPU_TILE -> cpuTile;
+            case CL_IMPLICIT_GEMM -> implicitGemm;
+            case CL_WINOGRAD -> winograd;
+            default -> throw new IllegalStateException("not an OpenCL algorithm: " + plan.algorithm());
         };
         l.run(layer, plan, o);
     }

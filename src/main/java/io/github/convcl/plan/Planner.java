@@ -483,7 +483,7 @@ public final class Planner {
 
     /** "layer " and the spec as it prints, without its precision. */
     private static String layerShape(ConvSpec s) {
-        return "layer " + s.toString().replaceFirst(", precision=[^,)]*", "");
+        return "layer " + s.shapeKey();
     }
 
     /**

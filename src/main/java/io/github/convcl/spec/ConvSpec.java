@@ -272,6 +272,15 @@ public final class ConvSpec {
 
     @Override
     public String toString() {
+        return describe(true);
+    }
+
+    /** The spec as {@link #toString()} prints it, without the precision: the same layer at any precision. */
+    public String shapeKey() {
+        return describe(false);
+    }
+
+    private String describe(boolean withPrecision) {
         StringBuilder sb = new StringBuilder(op()).append("(input=").append(Arrays.toString(inputShape()))
                 .append(", out_channels=").append(outChannels).append(", kernel=").append(Arrays.toString(kernel))
                 .append(", stride=").append(Arrays.toString(stride)).append(", padding=").append(padding)
@@ -285,7 +294,7 @@ public final class ConvSpec {
         if (paddingMode != PaddingMode.ZEROS) {
             sb.append(", padding_mode=").append(paddingMode.torchName());
         }
-        if (precision != null) {
+        if (withPrecision && precision != null) {
             sb.append(", precision=").append(precision.id());
         }
         return sb.append(", bias=").append(bias).append(')').toString();

@@ -2,7 +2,6 @@
 package io.github.convcl.jvm;
 
 
-import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
 import java.lang.management.ManagementFactory;

@@ -109,4 +109,22 @@ class PlanVariantsTest {
         Plan p = Planner.requireApplicable(DEEP, java(2), Plan.of(Algorithm.JAVA_WINOGRAD));
         assertEquals(direct(DEEP, java(2)), p.variant(), "non-finite data runs the direct GEMM with this strategy");
     }
+
+    /** Each algorithm is a family, a micro-kernel and a staging; the predicates and labels follow from those. */
+    @Test
+    void algorithmsAreFamilyMicroKernelAndStaging() {
+        assertEquals("implicit gemm mma 3xtf32 async", Algorithm.CL_IMPLICIT_GEMM_3XTF32_ASYNC.label());
+        assertEquals("implicit gemm fma async", Algorithm.CL_IMPLICIT_GEMM_ASYNC.label());
+        assertEquals("winograd F(2,3) mma 3xtf32", Algorithm.CL_WINOGRAD_F2_3XTF32.label());
+        assertEquals("direct gemm", Algorithm.JAVA_DIRECT_GEMM.label());
+        for (Algorithm a : Algorithm.values()) {
+            assertEquals(a.name().startsWith("JAVA_"), a.family().isJava(), a.name());
+            assertEquals(a.name().contains("TF32"), a.isTensorCore(), a.name());
+            assertEquals(a.name().endsWith("_FRAG") || a.name().contains("TF32_ASYNC"), a.fragmentTiles(), a.name());
+            assertEquals(a.name().endsWith("_ASYNC"), a.asyncCopies(), a.name());
+            assertEquals(a.name().contains("3XTF32") ? 3 : a.name().contains("TF32") ? 1 : 0, a.tf32Products(), a.name());
+            assertEquals(a.name().contains("WINOGRAD_F2") ? 2 : a.name().contains("WINOGRAD") ? 4 : 0, a.winogradTile(), a.name());
+            assertEquals(a.name().startsWith("CL_IMPLICIT_GEMM"), a.implicitGemm(), a.name());
+        }
+    }
 }
