@@ -213,6 +213,92 @@ public final class ConvCL implements AutoCloseable {
         run(spec, input, weight, bias, output);
     }
 
+    /**
+     * grad_input of {@code spec} (PyTorch's {@code torch.nn.grad.conv2d_input} and its kin): the gradient of the loss
+     * with respect to the input, given {@code gradOutput} (the output's shape) and the weights. A new tensor of the
+     * input's shape.
+     */
+    public Tensor gradInput(ConvSpec spec, Tensor gradOutput, Tensor weight) {
+        Objects.requireNonNull(spec, "spec");
+        checkGradOutput(spec, gradOutput);
+        checkTensor("weight", Objects.requireNonNull(weight, "weight"), spec.weightShape());
+        Tensor gx = empty(spec.inputShape());
+        try {
+            gradInput(spec, gradOutput, weight, gx, false);
+        } catch (RuntimeException e) {
+            gx.close();
+            throw e;
+        }
+        return gx;
+    }
+
+    /** As {@link #gradInput(ConvSpec, Tensor, Tensor)} into {@code gradInput}, or added to it with {@code accumulate}. */
+    public void gradInput(ConvSpec spec, Tensor gradOutput, Tensor weight, Tensor gradInput, boolean accumulate) {
+        Objects.requireNonNull(spec, "spec");
+        checkGradOutput(spec, gradOutput);
+        checkTensor("weight", Objects.requireNonNull(weight, "weight"), spec.weightShape());
+        checkTensor("grad_input", Objects.requireNonNull(gradInput, "grad_input"), spec.inputShape());
+        backend.gradInput(resolved(spec), null, gradOutput.buffer(), weight.buffer(), gradInput.buffer(), accumulate);
+    }
+
+    /**
+     * grad_weight of {@code spec} ({@code torch.nn.grad.conv2d_weight}): the gradient with respect to the weights,
+     * given the input and {@code gradOutput}. A new tensor of the weight's shape.
+     */
+    public Tensor gradWeight(ConvSpec spec, Tensor input, Tensor gradOutput) {
+        Objects.requireNonNull(spec, "spec");
+        checkTensor("input", Objects.requireNonNull(input, "input"), spec.inputShape());
+        checkGradOutput(spec, gradOutput);
+        Tensor gw = empty(spec.weightShape());
+        try {
+            gradWeight(spec, input, gradOutput, gw, false);
+        } catch (RuntimeException e) {
+            gw.close();
+            throw e;
+        }
+        return gw;
+    }
+
+    /** As {@link #gradWeight(ConvSpec, Tensor, Tensor)} into {@code gradWeight}, or added to it with {@code accumulate}. */
+    public void gradWeight(ConvSpec spec, Tensor input, Tensor gradOutput, Tensor gradWeight, boolean accumulate) {
+        Objects.requireNonNull(spec, "spec");
+        checkTensor("input", Objects.requireNonNull(input, "input"), spec.inputShape());
+        checkGradOutput(spec, gradOutput);
+        checkTensor("grad_weight", Objects.requireNonNull(gradWeight, "grad_weight"), spec.weightShape());
+        backend.gradWeight(resolved(spec), input.buffer(), gradOutput.buffer(), gradWeight.buffer(), accumulate);
+    }
+
+    /** grad_bias of {@code spec}: {@code gradOutput} summed over the batch and positions, one value per output channel. */
+    public Tensor gradBias(ConvSpec spec, Tensor gradOutput) {
+        Objects.requireNonNull(spec, "spec");
+        checkGradOutput(spec, gradOutput);
+        Tensor gb = empty(spec.outChannels());
+        try {
+            gradBias(spec, gradOutput, gb, false);
+        } catch (RuntimeException e) {
+            gb.close();
+            throw e;
+        }
+        return gb;
+    }
+
+    /** As {@link #gradBias(ConvSpec, Tensor)} into {@code gradBias}, or added to it with {@code accumulate}. */
+    public void gradBias(ConvSpec spec, Tensor gradOutput, Tensor gradBias, boolean accumulate) {
+        Objects.requireNonNull(spec, "spec");
+        checkGradOutput(spec, gradOutput);
+        checkTensor("grad_bias", Objects.requireNonNull(gradBias, "grad_bias"), new int[] {spec.outChannels()});
+        backend.gradBias(resolved(spec), gradOutput.buffer(), gradBias.buffer(), accumulate);
+    }
+
+    private void checkGradOutput(ConvSpec spec, Tensor gradOutput) {
+        Objects.requireNonNull(gradOutput, "grad_output");
+        checkUsable("grad_output", gradOutput);
+        if (!Arrays.equals(gradOutput.shape(), spec.outputShape())) {
+            throw new IllegalArgumentException("grad_output shape " + Arrays.toString(gradOutput.shape()) + " does not match the output shape "
+                    + Arrays.toString(spec.outputShape()) + " of " + spec);
+        }
+    }
+
     public Tensor conv1d(Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
         return derived(ConvSpec.conv(1), input, weight, bias, options);
     }

@@ -82,6 +82,21 @@ public record GoldenCase(Path dir, JsonNode json) {
         return array("expected");
     }
 
+    /** Whether the case carries grad_output, and with it the expected gradients (golden-grad). */
+    public boolean hasGradients() {
+        return json.hasNonNull("grad_output");
+    }
+
+    public Npy gradOutput() throws IOException {
+        return array("grad_output");
+    }
+
+    /** The expected gradient {@code key} (grad_input, grad_weight, grad_bias), or null where the case has none. */
+    public Npy expectedGradient(String key) throws IOException {
+        JsonNode f = json.get(key);
+        return f == null || f.isBoolean() || f.isNull() ? null : array(key);
+    }
+
     public int[] outputShape() {
         return json.has("output_shape") ? ints("output_shape") : null;
     }

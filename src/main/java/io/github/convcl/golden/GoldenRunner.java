@@ -29,8 +29,12 @@ public final class GoldenRunner {
             Npy w = c.weight();
             Npy b = c.bias();
             float[] y = runArrays(cl, spec, x, w, b);
+            Result grads = c.hasGradients() ? gradients(c, cl, spec, x, w) : null;
             if (word != null) {
                 return new Result(c.name(), false, "expected an error containing '" + word + "', but it ran");
+            }
+            if (grads != null && !grads.passed()) {
+                return grads;
             }
             Npy e = c.expected();
             if (!Arrays.equals(spec.outputShape(), e.shape())) {
@@ -39,7 +43,9 @@ public final class GoldenRunner {
             if (cl.precision() == Precision.TF32 && !spec.precisionSet()) {
                 return compareTf32(c.name(), y, e.data(), magnitude(spec, x, w), c.tolerance());
             }
-            return compare(c.name(), y, e.data(), c.tolerance());
+            Result forward = compare(c.name(), y, e.data(), c.tolerance());
+            return grads == null || !forward.passed() ? forward
+                    : new Result(c.name(), true, forward.detail() + "; " + grads.detail());
         } catch (IllegalArgumentException ex) {
             String msg = String.valueOf(ex.getMessage());
             if (word != null && msg.toLowerCase(java.util.Locale.ROOT).contains(word.toLowerCase(java.util.Locale.ROOT))) {
@@ -81,10 +87,80 @@ public final class GoldenRunner {
                     results.add(new Result(name, false, ex.toString()));
                 }
             }
+            if (c.hasGradients() && c.expectedGradient("grad_input") != null) {
+                // grad_input with every plan of its adjoint convolution
+                Npy gy = c.gradOutput();
+                Npy gx = c.expectedGradient("grad_input");
+                ConvSpec adjoint = io.github.convcl.spec.Adjoint.dataSpec(spec);
+                for (io.github.convcl.plan.Plan p : backend.applicablePlans(adjoint)) {
+                    String name = c.name() + " grad_input [" + p + "]";
+                    try {
+                        results.add(compare(name, gradInputArrays(backend, spec, p, gy.data(), w.data()), gx.data(), c.tolerance()));
+                    } catch (RuntimeException ex) {
+                        results.add(new Result(name, false, ex.toString()));
+                    }
+                }
+            }
         } catch (Exception ex) {
             results.add(new Result(c.name(), false, ex.getClass().getSimpleName() + ": " + ex.getMessage()));
         }
         return results;
+    }
+
+    /**
+     * The case's three gradients through device tensors ({@link ConvCL#gradInput}, {@link ConvCL#gradWeight},
+     * {@link ConvCL#gradBias}), each against its expected array by the format's rule: one result, the worst first.
+     */
+    static Result gradients(GoldenCase c, ConvCL cl, ConvSpec spec, Npy x, Npy w) throws java.io.IOException {
+        Npy gy = c.gradOutput();
+        try (io.github.convcl.Tensor tgy = cl.tensor(gy.data(), gy.shape()); io.github.convcl.Tensor tw = cl.tensor(w.data(), w.shape());
+             io.github.convcl.Tensor tx = cl.tensor(x.data(), x.shape())) {
+            java.util.List<Result> parts = new java.util.ArrayList<>();
+            try (io.github.convcl.Tensor gx = cl.gradInput(spec, tgy, tw)) {
+                parts.add(compareGradient(c, "grad_input", gx.toArray()));
+            }
+            try (io.github.convcl.Tensor gw = cl.gradWeight(spec, tx, tgy)) {
+                parts.add(compareGradient(c, "grad_weight", gw.toArray()));
+            }
+            if (c.expectedGradient("grad_bias") != null) {
+                try (io.github.convcl.Tensor gb = cl.gradBias(spec, tgy)) {
+                    parts.add(compareGradient(c, "grad_bias", gb.toArray()));
+                }
+            }
+            return combine(c.name(), parts);
+        } catch (UnsupportedOperationException ex) {
+            return new Result(c.name(), false, "gradients: " + ex.getMessage());
+        }
+    }
+
+    private static Result compareGradient(GoldenCase c, String key, float[] actual) throws java.io.IOException {
+        Npy expected = c.expectedGradient(key);
+        if (expected == null) {
+            return new Result(key, false, "the case has no " + key);
+        }
+        Result r = compare(key, actual, expected.data(), c.tolerance());
+        return new Result(key, r.passed(), key + " " + r.detail());
+    }
+
+    private static Result combine(String name, java.util.List<Result> parts) {
+        boolean ok = parts.stream().allMatch(Result::passed);
+        String detail = String.join("; ", parts.stream().filter(p -> !ok || p.passed()).filter(p -> ok || !p.passed())
+                .map(Result::detail).toList());
+        return new Result(name, ok, detail);
+    }
+
+    /** grad_input through {@code backend} with the adjoint's plan {@code plan}, from and to arrays. */
+    static float[] gradInputArrays(io.github.convcl.backend.Backend backend, ConvSpec spec, io.github.convcl.plan.Plan plan, float[] gy,
+                                   float[] w) {
+        try (io.github.convcl.backend.DeviceBuffer bgy = backend.allocate(gy.length); io.github.convcl.backend.DeviceBuffer bw = backend.allocate(w.length);
+             io.github.convcl.backend.DeviceBuffer bgx = backend.allocate(spec.inputElements())) {
+            backend.write(bgy, 0, java.nio.FloatBuffer.wrap(gy));
+            backend.write(bw, 0, java.nio.FloatBuffer.wrap(w));
+            backend.gradInput(spec, plan, bgy, bw, bgx, false);
+            float[] gx = new float[Math.toIntExact(spec.inputElements())];
+            backend.read(bgx, 0, java.nio.FloatBuffer.wrap(gx));
+            return gx;
+        }
     }
 
     /** Checks the array shapes against the spec, then runs it through device tensors. */

@@ -58,7 +58,7 @@ final class Geometry {
         }
     }
 
-    private void unfoldRow(float[] x, int cOff, int kz, int ky, int kx, int p0, int cols, float[] col, int dst) {
+    void unfoldRow(float[] x, int cOff, int kz, int ky, int kx, int p0, int cols, float[] col, int dst) {
         int ox = p0 % out[2];
         int oy = (p0 / out[2]) % out[1];
         int oz = p0 / (out[1] * out[2]);

@@ -130,6 +130,64 @@ public final class JavaBackend implements Backend {
         ((HeapBuffer) out).written();
     }
 
+    @Override
+    public void gradInput(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight,
+                          DeviceBuffer gradInput, boolean accumulate) {
+        ConvSpec a = io.github.convcl.spec.Adjoint.dataSpec(spec);
+        io.github.convcl.plan.Plan p = plan == null ? Planner.plan(a, facts()) : Planner.requireApplicable(a, facts(), plan);
+        HeapBuffer gx = (HeapBuffer) gradInput;
+        boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
+        boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
+        gx.written();
+        if (!fold && !crop && !accumulate) {
+            JavaKernels.run(p, a, data(gradOutput), data(weight), null, gx.data, null);
+        } else {
+            // The adjoint's output (the padded input's gradient, or more positions than the input) is folded back.
+            float[] z = new float[Math.toIntExact(a.outputElements())];
+            JavaKernels.run(p, a, data(gradOutput), data(weight), null, z, null);
+            if (!accumulate) {
+                java.util.Arrays.fill(gx.data, 0f);
+            }
+            WeightGrad.fold(z, ConvSpec.to3d(a.outputSize(), 1), gx.data, ConvSpec.to3d(spec.inputSize(), 1),
+                    ConvSpec.to3d(spec.padBefore(), 0), fold ? spec.paddingMode() : null, spec.batch() * spec.inChannels());
+        }
+        gx.written();
+    }
+
+    @Override
+    public void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
+        HeapBuffer gw = (HeapBuffer) gradWeight;
+        gw.written();
+        if (!accumulate) {
+            java.util.Arrays.fill(gw.data, 0f);
+        }
+        if (!spec.transposed()) {
+            WeightGrad.run(spec, data(input), data(gradOutput), gw.data);
+        } else {
+            // The convolution from grad_output to the input has this weight gradient, with the input as its
+            // grad_output (zero past the input where output_padding reaches a stride).
+            ConvSpec ws = io.github.convcl.spec.Adjoint.weightSpec(spec);
+            float[] x = data(input);
+            if (!java.util.Arrays.equals(ws.outputShape(), spec.inputShape())) {
+                x = WeightGrad.embed(x, ConvSpec.to3d(spec.inputSize(), 1), ConvSpec.to3d(ws.outputSize(), 1),
+                        spec.batch() * spec.inChannels());
+            }
+            WeightGrad.run(ws, data(gradOutput), x, gw.data);
+        }
+        gw.written();
+    }
+
+    @Override
+    public void gradBias(ConvSpec spec, DeviceBuffer gradOutput, DeviceBuffer gradBias, boolean accumulate) {
+        HeapBuffer gb = (HeapBuffer) gradBias;
+        gb.written();
+        if (!accumulate) {
+            java.util.Arrays.fill(gb.data, 0f);
+        }
+        WeightGrad.bias(spec, data(gradOutput), gb.data);
+        gb.written();
+    }
+
     /** The facts the planner decides on for this backend: the process's thread count now, this JVM's vectors. */
     public DeviceFacts facts() {
         return facts(settings.java());

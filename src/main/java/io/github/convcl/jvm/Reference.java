@@ -178,4 +178,104 @@ public final class Reference {
             }
         }
     }
+
+    /** grad_input in double: d(sum gy * y)/dx for y = conv(x, w), in the input's NC(D)(H)W order. */
+    public static double[] gradInput(ConvSpec s, float[] w, float[] gy) {
+        double[] gx = new double[Math.toIntExact(s.inputElements())];
+        contributions(s, (xi, wi, yi) -> gx[xi] += (double) w[wi] * gy[yi]);
+        return gx;
+    }
+
+    /** grad_weight in double, in the weight's layout. */
+    public static double[] gradWeight(ConvSpec s, float[] x, float[] gy) {
+        double[] gw = new double[Math.toIntExact(s.weightElements())];
+        contributions(s, (xi, wi, yi) -> gw[wi] += (double) x[xi] * gy[yi]);
+        return gw;
+    }
+
+    /** grad_bias in double: grad_output summed over the batch and the positions, per output channel. */
+    public static double[] gradBias(ConvSpec s, float[] gy) {
+        double[] gb = new double[s.outChannels()];
+        long per = s.batch() == 0 ? 0 : s.outputElements() / ((long) s.batch() * s.outChannels());
+        for (int n = 0; n < s.batch(); n++) {
+            for (int c = 0; c < s.outChannels(); c++) {
+                long base = ((long) n * s.outChannels() + c) * per;
+                for (long i = 0; i < per; i++) {
+                    gb[c] += gy[(int) (base + i)];
+                }
+            }
+        }
+        return gb;
+    }
+
+    /** One product of the forward sum: {@code y[yi] += x[xi] * w[wi]}. */
+    @FunctionalInterface
+    interface Contribution {
+        void add(int xi, int wi, int yi);
+    }
+
+    /** Every product of the forward sum of {@code s}, in the forward loops' order (the padding mode's sources included). */
+    static void contributions(ConvSpec s, Contribution sink) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] d = ConvSpec.to3d(s.dilation(), 1);
+        int[] p = ConvSpec.to3d(s.padBefore(), 0);
+        PaddingMode mode = s.paddingMode();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int inVol = in[0] * in[1] * in[2];
+        int outVol = out[0] * out[1] * out[2];
+        int kVol = k[0] * k[1] * k[2];
+        for (int n = 0; n < s.batch(); n++) {
+            for (int co = 0; co < s.outChannels(); co++) {
+                int g = co / coutG;
+                for (int oz = 0; oz < out[0]; oz++) {
+                    for (int oy = 0; oy < out[1]; oy++) {
+                        for (int ox = 0; ox < out[2]; ox++) {
+                            int yi = (n * s.outChannels() + co) * outVol + (oz * out[1] + oy) * out[2] + ox;
+                            for (int kz = 0; kz < k[0]; kz++) {
+                                for (int ky = 0; ky < k[1]; ky++) {
+                                    for (int kx = 0; kx < k[2]; kx++) {
+                                        int iz;
+                                        int iy;
+                                        int ix;
+                                        if (s.transposed()) {
+                                            int tz = oz + p[0] - kz * d[0];
+                                            int ty = oy + p[1] - ky * d[1];
+                                            int tx = ox + p[2] - kx * d[2];
+                                            if (tz < 0 || ty < 0 || tx < 0 || tz % st[0] != 0 || ty % st[1] != 0 || tx % st[2] != 0) {
+                                                continue;
+                                            }
+                                            iz = tz / st[0];
+                                            iy = ty / st[1];
+                                            ix = tx / st[2];
+                                            if (iz >= in[0] || iy >= in[1] || ix >= in[2]) {
+                                                continue;
+                                            }
+                                        } else {
+                                            iz = mode.source(oz * st[0] - p[0] + kz * d[0], in[0]);
+                                            iy = mode.source(oy * st[1] - p[1] + ky * d[1], in[1]);
+                                            ix = mode.source(ox * st[2] - p[2] + kx * d[2], in[2]);
+                                            if (iz < 0 || iy < 0 || ix < 0) {
+                                                continue;
+                                            }
+                                        }
+                                        int t = (kz * k[1] + ky) * k[2] + kx;
+                                        int pos = (iz * in[1] + iy) * in[2] + ix;
+                                        for (int c = 0; c < cinG; c++) {
+                                            int ci = g * cinG + c;
+                                            int wi = s.transposed() ? (ci * coutG + co % coutG) * kVol + t : (co * cinG + c) * kVol + t;
+                                            sink.add((n * s.inChannels() + ci) * inVol + pos, wi, yi);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,161 @@
+// Java grad_weight and grad_bias: products of grad_output by the unfolded input, reduced in a fixed order.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+
+/**
+ * grad_weight of a convolution (not transposed: see {@link io.github.convcl.spec.Adjoint#weightSpec}) as one packed
+ * GEMM per group, {@code gw[g] += gy[g] (C_out/g x P) * unfold(x[g])^T (P x C_in/g*k)}, accumulated over images and runs
+ * of positions. Each task owns a block of grad_weight's columns (input channel, tap) of one group and reduces over the
+ * batch and positions in the same order whatever the thread count: no atomics, the same bits run to run.
+ */
+final class WeightGrad {
+    /** Positions per product: the GEMM's reduction per packed block. */
+    private static final int POSITIONS = 256;
+
+    private WeightGrad() {
+    }
+
+    /** {@code gw += dL/dw} for {@code gy = dL/dy} of {@code y = conv(x, w)}; {@code s} is not transposed. */
+    static void run(ConvSpec s, float[] x, float[] gy, float[] gw) {
+        if (s.batch() == 0 || s.outputElements() == 0) {
+            return;
+        }
+        Geometry g = new Geometry(s);
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int kVol = g.kVol;
+        int columns = cinG * kVol;
+        int positions = g.outVol;
+        int mr = Gemm.rowPanel(coutG);
+        // Column blocks of whole 16-column panels, enough for every thread to have tasks.
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        int panels = (columns + Gemm.NR - 1) / Gemm.NR;
+        int blocks = (int) Math.max(1, Math.min(panels, (want + groups - 1) / groups));
+        int span = (panels + blocks - 1) / blocks * Gemm.NR;
+        int spans = (columns + span - 1) / span;
+        Parallel.forEach(groups * spans, t -> {
+            int grp = t / spans;
+            int r0 = (t % spans) * span;
+            int n = Math.min(span, columns - r0);
+            int chunk = Math.min(POSITIONS, positions);
+            float[] pa = Workspace.get(Workspace.Slot.WEIGHTS, Gemm.packedASize(coutG, chunk, mr));
+            float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(n, chunk));
+            float[] row = Workspace.get(Workspace.Slot.BLOCK, chunk);
+            for (int img = 0; img < s.batch(); img++) {
+                int yOff = (img * s.outChannels() + grp * coutG) * positions;
+                int xOff = (img * s.inChannels() + grp * cinG) * g.inVol;
+                for (int p0 = 0; p0 < positions; p0 += chunk) {
+                    int len = Math.min(chunk, positions - p0);
+                    Gemm.packA(coutG, len, gy, yOff + p0, positions, 1, mr, pa, 0);
+                    packUnfolded(g, x, xOff, r0, n, p0, len, kVol, row, pb);
+                    Gemm.multiplyPacked(coutG, n, len, mr, pa, 0, pb, 0, gw, grp * coutG * columns + r0, columns);
+                }
+            }
+        });
+    }
+
+    /**
+     * Columns [r0, r0 + n) of {@code unfold(x)^T} over positions [p0, p0 + len) as packed B (16-column panels, each
+     * {@code len} x 16): column r is input channel r / kVol's tap r % kVol, unfolded through {@code row}.
+     */
+    private static void packUnfolded(Geometry g, float[] x, int xOff, int r0, int n, int p0, int len, int kVol, float[] row, float[] pb) {
+        int nr = Gemm.NR;
+        for (int j = 0; j < n; j++) {
+            int r = r0 + j;
+            int c = r / kVol;
+            int t = r % kVol;
+            int kx = t % g.k[2];
+            int ky = (t / g.k[2]) % g.k[1];
+            int kz = t / (g.k[2] * g.k[1]);
+            g.unfoldRow(x, xOff + c * g.inVol, kz, ky, kx, p0, len, row, 0);
+            int base = (j / nr) * len * nr + j % nr;
+            for (int p = 0; p < len; p++) {
+                pb[base + p * nr] = row[p];
+            }
+        }
+        int padded = (n + nr - 1) / nr * nr;
+        for (int j = n; j < padded; j++) {
+            int base = (j / nr) * len * nr + j % nr;
+            for (int p = 0; p < len; p++) {
+                pb[base + p * nr] = 0f;
+            }
+        }
+    }
+
+    /** {@code gb += dL/db}: grad_output summed over the batch and positions per channel, in double, in a fixed order. */
+    static void bias(ConvSpec s, float[] gy, float[] gb) {
+        int channels = s.outChannels();
+        long per = s.batch() == 0 ? 0 : s.outputElements() / ((long) s.batch() * channels);
+        Parallel.forEach(channels, c -> {
+            double sum = 0;
+            for (int n = 0; n < s.batch(); n++) {
+                int base = (int) ((n * (long) channels + c) * per);
+                for (int i = 0; i < per; i++) {
+                    sum += gy[base + i];
+                }
+            }
+            gb[c] += (float) sum;
+        });
+    }
+
+    /**
+     * Adds the adjoint's output {@code z} (extents {@code zExt}, depth, height, width) to the input gradient {@code gx}
+     * (extents {@code in}): position i of a dimension goes to the input position the padding mode read it from (a
+     * convolution's padded input, {@code before} positions in front), or, with {@code mode} null, to i itself where i
+     * is inside the input (a transposed convolution's adjoint output, cropped).
+     */
+    static void fold(float[] z, int[] zExt, float[] gx, int[] in, int[] before, io.github.convcl.spec.PaddingMode mode, int planes) {
+        int zVol = zExt[0] * zExt[1] * zExt[2];
+        int inVol = in[0] * in[1] * in[2];
+        int[][] src = new int[3][];
+        for (int d = 0; d < 3; d++) {
+            src[d] = new int[zExt[d]];
+            for (int i = 0; i < zExt[d]; i++) {
+                src[d][i] = mode == null ? (i < in[d] ? i : -1) : mode.source(i - before[d], in[d]);
+            }
+        }
+        // Planes (image, channel) in parallel: each owns its input plane, and adds in one fixed order.
+        Parallel.forEach(planes, q -> {
+            int zBase = q * zVol;
+            int xBase = q * inVol;
+            for (int iz = 0; iz < zExt[0]; iz++) {
+                int sz = src[0][iz];
+                if (sz < 0) {
+                    continue;
+                }
+                for (int iy = 0; iy < zExt[1]; iy++) {
+                    int sy = src[1][iy];
+                    if (sy < 0) {
+                        continue;
+                    }
+                    int zRow = zBase + (iz * zExt[1] + iy) * zExt[2];
+                    int xRow = xBase + (sz * in[1] + sy) * in[2];
+                    for (int ix = 0; ix < zExt[2]; ix++) {
+                        int sx = src[2][ix];
+                        if (sx >= 0) {
+                            gx[xRow + sx] += z[zRow + ix];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code planes} planes of extents {@code from} copied into planes of extents {@code to} (each at least as large), zeros past. */
+    static float[] embed(float[] src, int[] from, int[] to, int planes) {
+        int fromVol = from[0] * from[1] * from[2];
+        int toVol = to[0] * to[1] * to[2];
+        float[] out = new float[Math.multiplyExact(planes, toVol)];
+        for (int q = 0; q < planes; q++) {
+            for (int z = 0; z < from[0]; z++) {
+                for (int y = 0; y < from[1]; y++) {
+                    System.arraycopy(src, q * fromVol + (z * from[1] + y) * from[2], out, q * toVol + (z * to[1] + y) * to[2], from[2]);
+                }
+            }
+        }
+        return out;
+    }
+}

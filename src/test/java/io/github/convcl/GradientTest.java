@@ -1,0 +1,184 @@
+package io.github.convcl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.convcl.golden.RandomSpecs;
+import io.github.convcl.jvm.JavaBackend;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Padding;
+import io.github.convcl.spec.PaddingMode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The backward passes: the float64 reference against finite differences, the Java backend against the reference. */
+class GradientTest {
+    static final List<ConvSpec> LAYERS = List.of(
+            ConvSpec.conv(2).input(2, 3, 9, 8).outChannels(4).kernel(3).padding(1).build(),
+            ConvSpec.conv(2).input(1, 4, 11, 10).outChannels(6).kernel(3).stride(2).dilation(2).padding(2).groups(2).build(),
+            ConvSpec.conv(2).input(1, 3, 8, 9).outChannels(5).kernel(4, 3).padding(Padding.same()).paddingMode(PaddingMode.REFLECT).build(),
+            ConvSpec.conv(2).input(1, 2, 7, 7).outChannels(3).kernel(3).padding(2).paddingMode(PaddingMode.CIRCULAR).build(),
+            ConvSpec.conv(1).input(2, 3, 20).outChannels(4).kernel(5).stride(3).padding(2).paddingMode(PaddingMode.REPLICATE).build(),
+            ConvSpec.conv(3).input(1, 2, 5, 6, 4).outChannels(3).kernel(3).stride(1, 2, 1).padding(1).build(),
+            ConvSpec.conv(2).input(2, 6, 8, 8).outChannels(12).kernel(3).padding(1).groups(6).build(),
+            ConvSpec.conv(2).input(1, 40, 20, 18).outChannels(40).kernel(3).padding(1).build(),
+            ConvSpec.convTranspose(2).input(2, 4, 5, 6).outChannels(3).kernel(3).stride(2).padding(1).outputPadding(1).build(),
+            ConvSpec.convTranspose(2).input(1, 4, 4, 4).outChannels(4).kernel(3).stride(2).dilation(3).outputPadding(2).groups(2).build(),
+            ConvSpec.convTranspose(1).input(1, 3, 9).outChannels(2).kernel(4).stride(2).padding(1).build(),
+            ConvSpec.convTranspose(3).input(1, 2, 3, 3, 4).outChannels(2).kernel(2).stride(2).build());
+
+    /** The reference gradients are the derivatives of the reference forward: central differences in double. */
+    @Test
+    void theReferenceMatchesFiniteDifferences() {
+        for (ConvSpec s : LAYERS.subList(0, 6)) {
+            RandomSpecs r = new RandomSpecs(s.hashCode(), 1);
+            float[] x = r.data(s.inputElements());
+            float[] w = r.data(s.weightElements());
+            float[] gy = r.data(s.outputElements());
+            double[] gx = Reference.gradInput(s, w, gy);
+            double[] gw = Reference.gradWeight(s, x, gy);
+            java.util.Random pick = new java.util.Random(7);
+            for (int probe = 0; probe < 6; probe++) {
+                int i = pick.nextInt(x.length);
+                double n = numeric(s, x, w, gy, i, true);
+                assertEquals(n, gx[i], 1e-6 * Math.max(1, Math.abs(n)), s + " grad_input[" + i + "]");
+                int j = pick.nextInt(w.length);
+                double m = numeric(s, x, w, gy, j, false);
+                assertEquals(m, gw[j], 1e-6 * Math.max(1, Math.abs(m)), s + " grad_weight[" + j + "]");
+            }
+        }
+    }
+
+    /** d(sum gy * conv(x, w))/d(x[i] or w[i]) by central differences; the loss is linear, so one step is exact but rounding. */
+    private static double numeric(ConvSpec s, float[] x, float[] w, float[] gy, int i, boolean input) {
+        float[] a = (input ? x : w).clone();
+        float v = a[i];
+        a[i] = v + 0.5f;
+        float up = a[i];
+        double plus = loss(s, input ? a : x, input ? w : a, gy);
+        a[i] = v - 0.5f;
+        float down = a[i];
+        double minus = loss(s, input ? a : x, input ? w : a, gy);
+        return (plus - minus) / ((double) up - down); // the steps as float rounded them
+    }
+
+    private static double loss(ConvSpec s, float[] x, float[] w, float[] gy) {
+        double[] y = Reference.convolve(s, x, w, null);
+        double l = 0;
+        for (int k = 0; k < y.length; k++) {
+            l += y[k] * gy[k];
+        }
+        return l;
+    }
+
+    /** The Java backend's three gradients against the reference, on 1, 2 and 3 threads, bit-identical between runs. */
+    @Test
+    void theJavaGradientsMatchTheReferenceOnAnyThreadCount() {
+        int before = JavaBackend.threads();
+        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+            for (int threads : new int[] {1, 2, 3}) {
+                JavaBackend.setThreads(threads);
+                for (ConvSpec s : LAYERS) {
+                    RandomSpecs r = new RandomSpecs(s.hashCode() + threads, 1);
+                    float[] x = r.data(s.inputElements());
+                    float[] w = r.data(s.weightElements());
+                    float[] gy = r.data(s.outputElements());
+                    try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
+                         Tensor tgy = cl.tensor(gy, s.outputShape()); Tensor gx = cl.gradInput(s, tgy, tw);
+                         Tensor gw = cl.gradWeight(s, tx, tgy); Tensor gb = cl.gradBias(s, tgy);
+                         Tensor gw2 = cl.gradWeight(s, tx, tgy)) {
+                        String what = s + " on " + threads + " threads";
+                        TestSupport.assertClose(what + " grad_input", gx.toArray(), Reference.gradInput(s, w, gy));
+                        TestSupport.assertClose(what + " grad_weight", gw.toArray(), Reference.gradWeight(s, x, gy));
+                        TestSupport.assertClose(what + " grad_bias", gb.toArray(), Reference.gradBias(s, gy));
+                        assertArrayEquals(gw.toArray(), gw2.toArray(), what + ": the same bits run to run");
+                    }
+                }
+            }
+        } finally {
+            JavaBackend.setThreads(before);
+        }
+    }
+
+    /** With accumulate, each gradient is added to what the tensor holds, as a loop over micro-batches does. */
+    @Test
+    void gradientsAccumulateIntoExistingTensors() {
+        ConvSpec s = LAYERS.get(2);
+        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+            RandomSpecs r = new RandomSpecs(3, 1);
+            float[] x = r.data(s.inputElements());
+            float[] w = r.data(s.weightElements());
+            float[] gy = r.data(s.outputElements());
+            try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape()); Tensor tgy = cl.tensor(gy, s.outputShape());
+                 Tensor gx = cl.gradInput(s, tgy, tw); Tensor gw = cl.gradWeight(s, tx, tgy); Tensor gb = cl.gradBias(s, tgy)) {
+                float[] once = gx.toArray();
+                cl.gradInput(s, tgy, tw, gx, true);
+                cl.gradWeight(s, tx, tgy, gw, true);
+                cl.gradBias(s, tgy, gb, true);
+                double[] twice = Reference.gradInput(s, w, gy);
+                for (int i = 0; i < twice.length; i++) {
+                    twice[i] *= 2;
+                }
+                TestSupport.assertClose("grad_input twice", gx.toArray(), twice);
+                double[] gw2 = Reference.gradWeight(s, x, gy);
+                java.util.Arrays.setAll(gw2, i -> gw2[i] * 2);
+                TestSupport.assertClose("grad_weight twice", gw.toArray(), gw2);
+                double[] gb2 = Reference.gradBias(s, gy);
+                java.util.Arrays.setAll(gb2, i -> gb2[i] * 2);
+                TestSupport.assertClose("grad_bias twice", gb.toArray(), gb2);
+                cl.gradInput(s, tgy, tw, gx, false);
+                assertArrayEquals(once, gx.toArray(), "without accumulate the tensor is overwritten");
+            }
+        }
+    }
+
+    @Test
+    void badGradientCallsAreRefusedBeforeAnyWork() {
+        ConvSpec s = LAYERS.get(0);
+        try (ConvCL cl = ConvCL.on(new JavaBackend()); ConvCL other = ConvCL.on(new JavaBackend());
+             Tensor x = cl.empty(s.inputShape()); Tensor w = cl.empty(s.weightShape()); Tensor gy = cl.empty(s.outputShape());
+             Tensor wrongGy = cl.empty(2, 4, 9, 9); Tensor foreign = other.empty(s.outputShape()); Tensor wrongGx = cl.empty(2, 3, 9, 9)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cl.gradInput(s, wrongGy, w));
+            assertTrue(e.getMessage().contains("grad_output shape [2, 4, 9, 9]") && e.getMessage().contains("[2, 4, 9, 8]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> cl.gradWeight(s, x, foreign));
+            assertTrue(e.getMessage().contains("grad_output") && e.getMessage().contains("another runtime"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> cl.gradInput(s, gy, w, wrongGx, false));
+            assertTrue(e.getMessage().contains("grad_input shape [2, 3, 9, 9]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> cl.gradWeight(s, gy, gy));
+            assertTrue(e.getMessage().contains("input shape"), e.getMessage());
+            assertThrows(NullPointerException.class, () -> cl.gradBias(s, null));
+        }
+    }
+
+    /** Every case of ../shared/golden-grad on the Java backend: the planner's plans, and every plan of each grad_input. */
+    @Test
+    void theGoldenGradientsPassOnJava() throws Exception {
+        java.nio.file.Path dir = TestSupport.goldenDir().resolveSibling("golden-grad");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(dir.resolve("cases.json")), "no golden-grad at " + dir);
+        List<io.github.convcl.golden.GoldenCase> cases = io.github.convcl.golden.GoldenSuite.load(dir);
+        assertTrue(cases.size() >= 40, "cases: " + cases.size());
+        List<String> failed = new java.util.ArrayList<>();
+        int everyPlan = 0;
+        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+            for (io.github.convcl.golden.GoldenCase c : cases) {
+                var r = io.github.convcl.golden.GoldenRunner.run(c, cl);
+                if (!r.passed()) {
+                    failed.add(r.name() + ": " + r.detail());
+                }
+                if (c.expectError() == null) {
+                    for (var e : io.github.convcl.golden.GoldenRunner.runEveryPlan(c, cl.backend())) {
+                        everyPlan++;
+                        if (!e.passed()) {
+                            failed.add(e.name() + ": " + e.detail());
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), failed);
+        assertTrue(everyPlan > 2 * cases.size(), "plans run: " + everyPlan);
+    }
+}
