@@ -181,4 +181,50 @@ class GradientTest {
         assertEquals(List.of(), failed);
         assertTrue(everyPlan > 2 * cases.size(), "plans run: " + everyPlan);
     }
+
+    /** The OpenCL gradients against the reference, accumulated, and the same bits twice (on PoCL in CI). */
+    @Test
+    void theOpenClGradientsMatchTheReference() {
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            for (ConvSpec s : LAYERS) {
+                RandomSpecs r = new RandomSpecs(s.hashCode() + 11, 1);
+                float[] x = r.data(s.inputElements());
+                float[] w = r.data(s.weightElements());
+                float[] gy = r.data(s.outputElements());
+                try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
+                     Tensor tgy = cl.tensor(gy, s.outputShape()); Tensor gx = cl.gradInput(s, tgy, tw);
+                     Tensor gw = cl.gradWeight(s, tx, tgy); Tensor gb = cl.gradBias(s, tgy); Tensor gw2 = cl.gradWeight(s, tx, tgy)) {
+                    TestSupport.assertClose(s + " grad_input", gx.toArray(), Reference.gradInput(s, w, gy));
+                    TestSupport.assertClose(s + " grad_weight", gw.toArray(), Reference.gradWeight(s, x, gy));
+                    TestSupport.assertClose(s + " grad_bias", gb.toArray(), Reference.gradBias(s, gy));
+                    assertArrayEquals(gw.toArray(), gw2.toArray(), s + ": the same bits run to run");
+                    cl.gradInput(s, tgy, tw, gx, true);
+                    cl.gradWeight(s, tx, tgy, gw, true);
+                    double[] gx2 = Reference.gradInput(s, w, gy);
+                    java.util.Arrays.setAll(gx2, i -> gx2[i] * 2);
+                    TestSupport.assertClose(s + " grad_input accumulated", gx.toArray(), gx2);
+                    double[] gw22 = Reference.gradWeight(s, x, gy);
+                    java.util.Arrays.setAll(gw22, i -> gw22[i] * 2);
+                    TestSupport.assertClose(s + " grad_weight accumulated", gw.toArray(), gw22);
+                }
+            }
+        }
+    }
+
+    /** Every case of ../shared/golden-grad on OpenCL (the planner's plans). */
+    @Test
+    void theGoldenGradientsPassOnOpenCl() throws Exception {
+        java.nio.file.Path dir = TestSupport.goldenDir().resolveSibling("golden-grad");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(dir.resolve("cases.json")), "no golden-grad at " + dir);
+        List<String> failed = new java.util.ArrayList<>();
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            for (io.github.convcl.golden.GoldenCase c : io.github.convcl.golden.GoldenSuite.load(dir)) {
+                var r = io.github.convcl.golden.GoldenRunner.run(c, cl);
+                if (!r.passed()) {
+                    failed.add(r.name() + ": " + r.detail());
+                }
+            }
+        }
+        assertEquals(List.of(), failed);
+    }
 }

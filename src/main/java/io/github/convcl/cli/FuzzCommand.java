@@ -49,8 +49,16 @@ final class FuzzCommand implements Callable<Integer> {
             + "thread counts (for example 1,2,3,8; its paths differ by thread count); default: its current count")
     List<Integer> threads;
 
+    @Option(names = "--pass", defaultValue = "forward", description = "forward (default) or backward: grad_input, grad_weight and "
+            + "grad_bias against the float64 reference (with --all-plans, grad_input with every plan of its adjoint)")
+    String pass;
+
     @Override
     public Integer call() throws Exception {
+        if (!pass.equals("forward") && !pass.equals("backward")) {
+            throw new IllegalArgumentException("--pass=" + pass + " is not forward or backward");
+        }
+        boolean backward = pass.equals("backward");
         if (threads != null) {
             for (int t : threads) {
                 if (t < 1 || t > 1024) {
@@ -89,6 +97,9 @@ final class FuzzCommand implements Callable<Integer> {
                 float[] x = random.data(spec.inputElements());
                 float[] w = random.data(spec.weightElements());
                 float[] b = spec.hasBias() ? random.data(spec.outChannels()) : null;
+                float[] gy = backward ? random.data(spec.outputElements()) : null;
+                float[][] grads = backward ? new float[][] {floats(Reference.gradInput(spec, w, gy)),
+                        floats(Reference.gradWeight(spec, x, gy)), floats(Reference.gradBias(spec, gy))} : null;
                 double[] ref = Reference.convolve(spec, x, w, b);
                 float[] expected = new float[ref.length];
                 for (int j = 0; j < ref.length; j++) {
@@ -105,9 +116,11 @@ final class FuzzCommand implements Callable<Integer> {
                             JavaBackend.setThreads(count);
                         }
                         String where = names.get(r) + (count == null ? "" : " " + JavaBackend.threadsText(count));
-                        for (io.github.convcl.plan.Plan plan : allPlans ? cl.backend().applicablePlans(spec)
+                        ConvSpec planned = backward ? io.github.convcl.spec.Adjoint.dataSpec(spec) : spec;
+                        for (io.github.convcl.plan.Plan plan : allPlans ? cl.backend().applicablePlans(planned)
                                 : java.util.Collections.<io.github.convcl.plan.Plan>singletonList(null)) {
-                            GoldenRunner.Result res = run(cl, plan, name, spec, x, w, b, expected);
+                            GoldenRunner.Result res = backward ? backward(cl, plan, name, spec, x, w, gy, grads)
+                                    : run(cl, plan, name, spec, x, w, b, expected);
                             if (res.passed()) {
                                 passed++;
                                 continue;
@@ -139,6 +152,53 @@ final class FuzzCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             return new GoldenRunner.Result(name, false, e.toString());
         }
+    }
+
+    /**
+     * The three gradients of a case against the reference's, each by the golden rule: grad_input with the adjoint's
+     * {@code plan} (the planner's when null), then grad_weight and grad_bias.
+     */
+    private static GoldenRunner.Result backward(ConvCL cl, io.github.convcl.plan.Plan plan, String name, ConvSpec spec, float[] x,
+                                                float[] w, float[] gy, float[][] expected) {
+        try {
+            float[] gx;
+            float[] gw;
+            float[] gb;
+            try (io.github.convcl.Tensor tx = cl.tensor(x, spec.inputShape()); io.github.convcl.Tensor tw = cl.tensor(w, spec.weightShape());
+                 io.github.convcl.Tensor tgy = cl.tensor(gy, spec.outputShape())) {
+                if (plan == null) {
+                    try (io.github.convcl.Tensor t = cl.gradInput(spec, tgy, tw)) {
+                        gx = t.toArray();
+                    }
+                } else {
+                    gx = GoldenRunner.gradInputArrays(cl.backend(), spec, plan, gy, w);
+                }
+                try (io.github.convcl.Tensor t = cl.gradWeight(spec, tx, tgy)) {
+                    gw = t.toArray();
+                }
+                try (io.github.convcl.Tensor t = cl.gradBias(spec, tgy)) {
+                    gb = t.toArray();
+                }
+            }
+            double tol = io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE;
+            for (GoldenRunner.Result r : List.of(GoldenRunner.compare(name + " grad_input", gx, expected[0], tol),
+                    GoldenRunner.compare(name + " grad_weight", gw, expected[1], tol), GoldenRunner.compare(name + " grad_bias", gb, expected[2], tol))) {
+                if (!r.passed()) {
+                    return new GoldenRunner.Result(r.name(), false, r.name() + ": " + r.detail());
+                }
+            }
+            return new GoldenRunner.Result(name, true, "gradients within tolerance");
+        } catch (RuntimeException e) {
+            return new GoldenRunner.Result(name, false, e.toString());
+        }
+    }
+
+    private static float[] floats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
     }
 
     void write(String name, ConvSpec s, float[] x, float[] w, float[] b, float[] expected) throws java.io.IOException {

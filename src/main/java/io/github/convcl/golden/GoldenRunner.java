@@ -150,7 +150,7 @@ public final class GoldenRunner {
     }
 
     /** grad_input through {@code backend} with the adjoint's plan {@code plan}, from and to arrays. */
-    static float[] gradInputArrays(io.github.convcl.backend.Backend backend, ConvSpec spec, io.github.convcl.plan.Plan plan, float[] gy,
+    public static float[] gradInputArrays(io.github.convcl.backend.Backend backend, ConvSpec spec, io.github.convcl.plan.Plan plan, float[] gy,
                                    float[] w) {
         try (io.github.convcl.backend.DeviceBuffer bgy = backend.allocate(gy.length); io.github.convcl.backend.DeviceBuffer bw = backend.allocate(w.length);
              io.github.convcl.backend.DeviceBuffer bgx = backend.allocate(spec.inputElements())) {

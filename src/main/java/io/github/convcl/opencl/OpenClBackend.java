@@ -40,6 +40,7 @@ public final class OpenClBackend implements Backend {
     private final Launcher cpuTile;
     private final ImplicitGemmLauncher implicitGemm;
     private final Launcher winograd;
+    private final GradLauncher grad;
 
     /** Opens {@code device} with this process's settings ({@link Settings#fromSystem()}). */
     public OpenClBackend(ClDevice device) {
@@ -57,6 +58,7 @@ public final class OpenClBackend implements Backend {
         this.cpuTile = new CpuTileLauncher(cx);
         this.implicitGemm = new ImplicitGemmLauncher(cx, () -> facts);
         this.winograd = new WinogradLauncher(cx, () -> facts, this::launch);
+        this.grad = new GradLauncher(cx);
     }
 
     public ClDevice clDevice() {
@@ -185,6 +187,55 @@ public final class OpenClBackend implements Backend {
             default -> throw new IllegalStateException("not an OpenCL algorithm: " + plan.algorithm());
         };
         l.run(layer, plan, o);
+    }
+
+    @Override
+    public void gradInput(ConvSpec spec, Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight, DeviceBuffer gradInput,
+                          boolean accumulate) {
+        ConvSpec a = io.github.convcl.spec.Adjoint.dataSpec(spec);
+        Plan p = plan == null ? Planner.plan(a, facts) : Planner.requireApplicable(a, facts, plan);
+        boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
+        boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
+        if (!fold && !crop && !accumulate) {
+            run(a, p, gradOutput, weight, null, gradInput);
+            return;
+        }
+        // The adjoint's output (the padded input's gradient, or more positions than the input) is folded back.
+        try (DeviceBuffer z = cx.allocate(Math.max(1, a.outputElements()))) {
+            run(a, p, gradOutput, weight, null, z);
+            synchronized (cx.lock()) {
+                cx.ensureOpen();
+                try {
+                    grad.fold(spec, a.outputSize(), z, gradInput, fold, accumulate);
+                } catch (CLException e) {
+                    throw new DeviceFaultException("grad_input fold on " + device.name() + " failed: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
+        synchronized (cx.lock()) {
+            cx.ensureOpen();
+            try {
+                grad.weight(spec, input, gradOutput, gradWeight, accumulate);
+            } catch (CLException e) {
+                throw new DeviceFaultException("grad_weight on " + device.name() + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void gradBias(ConvSpec spec, DeviceBuffer gradOutput, DeviceBuffer gradBias, boolean accumulate) {
+        synchronized (cx.lock()) {
+            cx.ensureOpen();
+            try {
+                grad.bias(spec, gradOutput, gradBias, accumulate);
+            } catch (CLException e) {
+                throw new DeviceFaultException("grad_bias on " + device.name() + " failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The build options of implicit_gemm.cl for a plan on this device, without the layer's. */

@@ -49,6 +49,26 @@ class FuzzCommandTest {
         assertEquals(0, s.exit());
     }
 
+    /**
+     * The backward passes on random layers of every kind: Java at 1, 2 and 3 threads (its weight-gradient tasks split
+     * by thread count), every plan of each grad_input's adjoint, and OpenCL.
+     */
+    @Test
+    void theBackwardPassesOnRandomLayers(@TempDir Path out) {
+        CliRun r = CliRun.of("fuzz", "--pass", "backward", "--cases", "300", "--seed", "2601", "-b", "java", "--threads", "1,2,3",
+                "--out", out.toString());
+        assertTrue(r.out().contains((300 * 3) + " passed, 0 failed"), r.out());
+        CliRun all = CliRun.of("fuzz", "--pass", "backward", "--all-plans", "--cases", "60", "--seed", "2602", "-b", "java",
+                "--out", out.toString());
+        assertEquals(0, all.exit(), all.out());
+        if (io.github.convcl.TestSupport.openClRequired()) {
+            CliRun cl = CliRun.of("fuzz", "--pass", "backward", "--cases", "120", "--seed", "2603", "-b", "opencl-cpu", "--out", out.toString());
+            assertTrue(cl.out().contains("120 passed, 0 failed"), cl.out());
+        }
+        CliRun bad = CliRun.of("fuzz", "--pass", "sideways", "--cases", "1");
+        assertTrue(bad.exit() != 0, "--pass=sideways is refused");
+    }
+
     /** With --all-plans every plan each backend offers runs each layer: more runs than layers, all correct. */
     @Test
     void everyPlanOfEveryLayer(@TempDir Path out) {

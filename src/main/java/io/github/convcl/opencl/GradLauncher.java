@@ -1,0 +1,56 @@
+// Launches grad.cl: grad_weight and grad_bias by direct reduction, and grad_input's fold, crop and accumulation.
+package io.github.convcl.opencl;
+
+import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.spec.ConvSpec;
+import org.jocl.cl_kernel;
+
+/**
+ * The backward passes' kernels (grad.cl): one work-item per gradient element (per plane for the fold), each reducing
+ * in a fixed order, so the results are the same bits run to run. Called with the context's lock held.
+ */
+final class GradLauncher {
+    private final ClContext cx;
+
+    GradLauncher(ClContext cx) {
+        this.cx = cx;
+    }
+
+    /** {@code gw (+)= dL/dw} of {@code s} (a convolution or a transposed one). */
+    void weight(ConvSpec s, DeviceBuffer x, DeviceBuffer gy, DeviceBuffer gw, boolean accumulate) {
+        int total = Math.toIntExact(s.weightElements());
+        if (total == 0) {
+            return;
+        }
+        cl_kernel k = cx.kernel("grad", "", "grad_weight_direct");
+        new KernelArgs(k).mem(x).mem(gy).mem(gw).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
+                .i4(ConvSpec.to3d(s.inputSize(), 1)).i4(ConvSpec.to3d(s.outputSize(), 1)).i4(ConvSpec.to3d(s.kernel(), 1))
+                .i4(ConvSpec.to3d(s.stride(), 1)).i4(ConvSpec.to3d(s.dilation(), 1)).i4(ConvSpec.to3d(s.padBefore(), 0))
+                .i(s.paddingMode().ordinal()).i(s.transposed() ? 1 : 0).i(s.batch()).i(accumulate ? 1 : 0).i(total);
+        cx.launch(k, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
+    }
+
+    /** {@code gb (+)= dL/db}: grad_output summed per output channel. */
+    void bias(ConvSpec s, DeviceBuffer gy, DeviceBuffer gb, boolean accumulate) {
+        int cout = s.outChannels();
+        long outVol = s.batch() == 0 ? 0 : s.outputElements() / ((long) s.batch() * cout);
+        cl_kernel k = cx.kernel("grad", "", "grad_bias");
+        new KernelArgs(k).mem(gy).mem(gb).i(cout).i(Math.toIntExact(outVol)).i(s.batch()).i(accumulate ? 1 : 0);
+        cx.launch(k, null, new long[] {ClContext.ceilDiv(cout, 64) * 64}, new long[] {64});
+    }
+
+    /**
+     * {@code gx (+)= z} where {@code z} (extents {@code zSize}) is the adjoint's output: folded through {@code s}'s
+     * padding mode when {@code fold}, else cropped to the input.
+     */
+    void fold(ConvSpec s, int[] zSize, DeviceBuffer z, DeviceBuffer gx, boolean fold, boolean accumulate) {
+        int planes = s.batch() * s.inChannels();
+        if (planes == 0) {
+            return;
+        }
+        cl_kernel k = cx.kernel("grad", "", "grad_fold");
+        new KernelArgs(k).mem(z).mem(gx).i4(ConvSpec.to3d(zSize, 1)).i4(ConvSpec.to3d(s.inputSize(), 1))
+                .i4(ConvSpec.to3d(s.padBefore(), 0)).i(s.paddingMode().ordinal()).i(fold ? 1 : 0).i(accumulate ? 1 : 0).i(planes);
+        cx.launch(k, null, new long[] {ClContext.ceilDiv(planes, 64) * 64}, new long[] {64});
+    }
+}
