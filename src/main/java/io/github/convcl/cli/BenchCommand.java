@@ -81,6 +81,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "64", description = "outputs checked against the float64 reference per layer")
     int samples;
 
+    @Option(names = "--pass", defaultValue = "forward", description = "forward (default), backward-data (grad_input) or "
+            + "backward-weight (grad_weight), each from the same grad_output as bench_torch.py --pass")
+    String pass;
+
+    /** The most FLOPs of a backward pass checked whole against the float64 reference (which has no per-element form). */
+    static final double BACKWARD_CHECK_MAX_FLOPS = 5e8;
+
     record Row(String name, ConvSpec spec, String algorithm, String microKernel, double ms, double endToEndMs, double gflops, Double percentOfPeak,
                Double referenceMs, boolean checked, String check) {
     }
@@ -89,6 +96,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (repeats < 1 || warmup < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be >= 1 and --warmup >= 0");
+        }
+        if (!java.util.List.of("forward", "backward-data", "backward-weight").contains(pass)) {
+            throw new IllegalArgumentException("--pass=" + pass + " is not forward, backward-data or backward-weight");
         }
         int threadsBefore = JavaBackend.threads();
         if (threads != null) {
@@ -163,6 +173,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Row run(ConvCL cl, Suite.Layer l, OptionalDouble peak, JsonNode reference, int warmupMillis) {
+        if (!pass.equals("forward")) {
+            return runBackward(cl, l, peak, reference, warmupMillis);
+        }
         ConvSpec s = l.spec();
         RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
         float[] x = data.data(s.inputElements());
@@ -226,6 +239,64 @@ final class BenchCommand implements Callable<Integer> {
         io.github.convcl.plan.Plan plan = cl.plan(s);
         return new Row(l.name(), s, plan.toString(), plan.algorithm().microKernel(), ms, median(e2e), gflops,
                 peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok, check);
+    }
+
+    /**
+     * One backward pass of a layer, device-resident: grad_input from grad_output and the weights, or grad_weight from the
+     * input and grad_output; the same FLOPs as the forward. Checked whole against the float64 reference up to
+     * {@link #BACKWARD_CHECK_MAX_FLOPS}.
+     */
+    private Row runBackward(ConvCL cl, Suite.Layer l, OptionalDouble peak, JsonNode reference, int warmupMillis) {
+        ConvSpec s = l.spec();
+        boolean data = pass.equals("backward-data");
+        RandomSpecs r = new RandomSpecs(l.name().hashCode(), 1);
+        float[] x = r.data(s.inputElements());
+        float[] w = r.data(s.weightElements());
+        float[] gy = r.data(s.outputElements());
+        double ms;
+        String check;
+        boolean ok;
+        try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape()); Tensor tgy = cl.tensor(gy, s.outputShape());
+             Tensor out = data ? cl.empty(s.inputShape()) : cl.empty(s.weightShape())) {
+            Runnable op = data ? () -> cl.gradInput(s, tgy, tw, out, false) : () -> cl.gradWeight(s, tx, tgy, out, false);
+            op.run();
+            cl.finish();
+            if (s.flops() <= BACKWARD_CHECK_MAX_FLOPS) {
+                double[] ref = data ? Reference.gradInput(s, w, gy) : Reference.gradWeight(s, x, gy);
+                float[] expected = new float[ref.length];
+                for (int i = 0; i < ref.length; i++) {
+                    expected[i] = (float) ref[i];
+                }
+                io.github.convcl.golden.GoldenRunner.Result res = io.github.convcl.golden.GoldenRunner.compare(l.name(), out.toArray(), expected,
+                        io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
+                ok = res.passed();
+                check = (ok ? "ok (" : "FAIL (") + res.detail() + ")";
+            } else {
+                ok = true;
+                check = "not checked (" + String.format(Locale.ROOT, "%.1f", s.flops() / 1e9) + " GFLOP; fuzz and golden-grad check it)";
+            }
+            warmUp(() -> {
+                op.run();
+                cl.finish();
+            }, warmup, warmupMillis);
+            double[] t = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                long t0 = System.nanoTime();
+                op.run();
+                cl.finish();
+                t[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            ms = median(t);
+        }
+        double gflops = s.flops() / ms / 1e6;
+        Double ref = null;
+        if (reference != null && reference.path("layers").has(l.name())) {
+            ref = reference.path("layers").path(l.name()).path("ms").asDouble();
+        }
+        String algorithm = data ? "grad_input: " + cl.backend().plan(io.github.convcl.spec.Adjoint.dataSpec(s))
+                : "grad_weight: " + (cl.backendKind() == io.github.convcl.plan.BackendKind.JAVA ? "packed gemm" : "direct reduction");
+        return new Row(l.name(), s, algorithm, "fma", ms, ms, gflops, peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok,
+                check);
     }
 
     /** Calls per window of {@link #warmUp}'s steady-state test. */
@@ -403,6 +474,7 @@ final class BenchCommand implements Callable<Integer> {
             root.put("percent_of_peak_against_core_check_gflops", javaPeakUsed);
         }
         root.put("repeats", repeats);
+        root.put("pass", pass);
         ObjectNode layers = root.putObject("layers");
         for (Row r : rows) {
             ObjectNode n = layers.putObject(r.name());
