@@ -113,3 +113,17 @@ __kernel void grad_fold(__global const float* z, __global float* gx, const int4 
         }
     }
 }
+
+// The weights of a stride-1 convolution as its grad_input's convolution takes them: for group g, output channel o and
+// input channel c, w'[g*cin_g + c][o][t] = w[g*cout_g + o][c][taps - 1 - t] (flipped in space, channel axes exchanged).
+__kernel void grad_flip_weights(__global const float* w, __global float* out, const int cin_g, const int cout_g,
+                                const int taps, const int total) {
+    const int gid = get_global_id(0);
+    if (gid >= total) return;
+    const int t = gid % taps;
+    int r = gid / taps;
+    const int c = r % cin_g; r /= cin_g;
+    const int o = r % cout_g;
+    const int g = r / cout_g;
+    out[((g * cin_g + c) * cout_g + o) * taps + t] = w[gid - t + taps - 1 - t];
+}

@@ -64,16 +64,17 @@ public interface Backend extends AutoCloseable {
      * grad_input of {@code spec} for {@code gradOutput}: written to {@code gradInput}, or added to it with
      * {@code accumulate}. It runs the forward plan {@code plan} of {@link Adjoint#dataSpec} (null: the planner's).
      * This default runs what needs no element-wise step on the device: no padding to fold back, no positions to crop,
-     * no accumulation; a backend that has those steps overrides it.
+     * no weights to flip, no accumulation; a backend that has those steps overrides it.
      *
      * @throws UnsupportedOperationException where this backend has no such step
      */
     default void gradInput(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight,
                            DeviceBuffer gradInput, boolean accumulate) {
         ConvSpec a = Adjoint.dataSpec(spec);
-        if (Adjoint.foldsPadding(spec) || !java.util.Arrays.equals(a.outputShape(), spec.inputShape()) || accumulate) {
+        if (Adjoint.foldsPadding(spec) || Adjoint.flipsWeights(spec) || !java.util.Arrays.equals(a.outputShape(), spec.inputShape())
+                || accumulate) {
             throw new UnsupportedOperationException("grad_input of " + spec + (accumulate ? " accumulated" : "")
-                    + " needs a fold, crop or add step that " + kind().id() + " does not have yet");
+                    + " needs a fold, crop, flip or add step that " + kind().id() + " does not have yet");
         }
         if (plan == null) {
             convolve(a, gradOutput, weight, null, gradInput);

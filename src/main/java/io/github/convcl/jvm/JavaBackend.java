@@ -138,13 +138,19 @@ public final class JavaBackend implements Backend {
         HeapBuffer gx = (HeapBuffer) gradInput;
         boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
         boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
+        float[] w = data(weight);
+        if (io.github.convcl.spec.Adjoint.flipsWeights(spec)) {
+            float[] flipped = new float[w.length];
+            io.github.convcl.spec.Adjoint.flipWeights(spec, w, flipped);
+            w = flipped;
+        }
         gx.written();
         if (!fold && !crop && !accumulate) {
-            JavaKernels.run(p, a, data(gradOutput), data(weight), null, gx.data, null);
+            JavaKernels.run(p, a, data(gradOutput), w, null, gx.data, null);
         } else {
             // The adjoint's output (the padded input's gradient, or more positions than the input) is folded back.
             float[] z = new float[Math.toIntExact(a.outputElements())];
-            JavaKernels.run(p, a, data(gradOutput), data(weight), null, z, null);
+            JavaKernels.run(p, a, data(gradOutput), w, null, z, null);
             if (!accumulate) {
                 java.util.Arrays.fill(gx.data, 0f);
             }

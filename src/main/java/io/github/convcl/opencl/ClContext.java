@@ -46,7 +46,9 @@ final class ClContext implements AutoCloseable {
         /** Winograd: transformed input tiles. */
         WINOGRAD_V,
         /** Winograd: the products per transformed point. */
-        WINOGRAD_Y
+        WINOGRAD_Y,
+        /** grad_input: the weights flipped for a stride-1 convolution's adjoint. */
+        FLIPPED_WEIGHTS
     }
 
 

@@ -30,6 +30,14 @@ final class GradLauncher {
         cx.launch(k, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
     }
 
+    /** {@code out} = {@code s}'s weights flipped for its grad_input's convolution ({@link io.github.convcl.spec.Adjoint#flipWeights}). */
+    void flip(ConvSpec s, DeviceBuffer w, DeviceBuffer out) {
+        int total = Math.toIntExact(s.weightElements());
+        cl_kernel k = cx.kernel("grad", "", "grad_flip_weights");
+        new KernelArgs(k).mem(w).mem(out).i(s.inPerGroup()).i(s.outPerGroup()).i(s.kernelVolume()).i(total);
+        cx.launch(k, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
+    }
+
     /** {@code gb (+)= dL/db}: grad_output summed per output channel. */
     void bias(ConvSpec s, DeviceBuffer gy, DeviceBuffer gb, boolean accumulate) {
         int cout = s.outChannels();

@@ -196,6 +196,31 @@ public final class OpenClBackend implements Backend {
         Plan p = plan == null ? Planner.plan(a, facts) : Planner.requireApplicable(a, facts, plan);
         boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
         boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
+        if (io.github.convcl.spec.Adjoint.flipsWeights(spec)) {
+            // Held across the flip and the convolution: the flipped weights live in this context's scratch.
+            synchronized (cx.lock()) {
+                cx.ensureOpen();
+                DeviceBuffer flipped = cx.scratch(ClContext.Scratch.FLIPPED_WEIGHTS, spec.weightElements());
+                try {
+                    grad.flip(spec, weight, flipped);
+                } catch (CLException e) {
+                    throw new DeviceFaultException("grad_input weight flip on " + device.name() + " failed: " + e.getMessage(), e);
+                }
+                if (!accumulate) {
+                    run(a, p, gradOutput, flipped, null, gradInput);
+                    return;
+                }
+                try (DeviceBuffer z = cx.allocate(Math.max(1, a.outputElements()))) {
+                    run(a, p, gradOutput, flipped, null, z);
+                    try {
+                        grad.fold(spec, a.outputSize(), z, gradInput, false, true);
+                    } catch (CLException e) {
+                        throw new DeviceFaultException("grad_input add on " + device.name() + " failed: " + e.getMessage(), e);
+                    }
+                }
+                return;
+            }
+        }
         if (!fold && !crop && !accumulate) {
             run(a, p, gradOutput, weight, null, gradInput);
             return;

@@ -4,7 +4,8 @@ package io.github.convcl.spec;
 /**
  * The adjoint specs of a convolution, through which its backward passes are planned and run on the forward kernels.
  *
- * <p>grad_input of a convolution is the transposed convolution of grad_output with the same weights, stride,
+ * <p>grad_input of a convolution of stride 1 with zero padding on equal sides is a convolution of grad_output with
+ * the weights flipped ({@link #flipsWeights}). Otherwise grad_input of a convolution is the transposed convolution of grad_output with the same weights, stride,
  * dilation and groups (PyTorch's {@code conv_transpose(grad_output, w)} with the output size of the input): with zero
  * padding the same on both sides, its padding is the convolution's and its output padding the rows the stride left
  * over. Otherwise ({@code reflect}, {@code replicate}, {@code circular}, or unequal sides as {@code same} gives for
@@ -20,6 +21,46 @@ package io.github.convcl.spec;
  */
 public final class Adjoint {
     private Adjoint() {
+    }
+
+    /**
+     * Whether {@link #dataSpec} is a convolution over the weights flipped in every spatial dimension, with their two
+     * channel axes exchanged ({@link #flipWeights}): a convolution of stride 1 with zero padding, the same on both
+     * sides and at most the dilated kernel's reach. Its grad_input is then the forward convolution of grad_output
+     * padded by the reach less the padding, which every forward algorithm (Winograd, direct GEMM, depthwise) computes,
+     * where the transposed form would run GEMM + col2im.
+     */
+    public static boolean flipsWeights(ConvSpec s) {
+        if (s.transposed() || s.paddingMode() != PaddingMode.ZEROS || !java.util.Arrays.equals(s.padBefore(), s.padAfter())) {
+            return false;
+        }
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.stride()[i] != 1 || s.padBefore()[i] > s.dilation()[i] * (s.kernel()[i] - 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The weights {@code w} of {@code s} as {@link #dataSpec} takes them where {@link #flipsWeights}: for group g, output
+     * channel o and input channel c of the layer, {@code w'[g*cin_g + c][o][t] = w[g*cout_g + o][c][taps - 1 - t]}.
+     */
+    public static void flipWeights(ConvSpec s, float[] w, float[] out) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int taps = s.kernelVolume();
+        for (int g = 0; g < s.groups(); g++) {
+            for (int o = 0; o < coutG; o++) {
+                for (int c = 0; c < cinG; c++) {
+                    int src = ((g * coutG + o) * cinG + c) * taps;
+                    int dst = ((g * cinG + c) * coutG + o) * taps;
+                    for (int t = 0; t < taps; t++) {
+                        out[dst + t] = w[src + taps - 1 - t];
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -48,7 +89,14 @@ public final class Adjoint {
         int[] d = s.dilation();
         int[] gradOutputShape = s.outputShape();
         ConvSpec.Builder b;
-        if (s.transposed()) {
+        if (flipsWeights(s)) {
+            int[] pad = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                pad[i] = d[i] * (k[i] - 1) - s.padBefore()[i];
+            }
+            b = ConvSpec.conv(rank).input(gradOutputShape).outChannels(s.inChannels()).kernel(k).padding(pad).dilation(d)
+                    .groups(s.groups());
+        } else if (s.transposed()) {
             b = ConvSpec.conv(rank).input(gradOutputShape).outChannels(s.inChannels()).kernel(k).stride(st).padding(s.padBefore())
                     .dilation(d).groups(s.groups());
         } else {
