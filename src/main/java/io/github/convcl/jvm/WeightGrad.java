@@ -13,6 +13,11 @@ import io.github.convcl.spec.ConvSpec;
 final class WeightGrad {
     /** Positions per product: the GEMM's reduction per packed block. */
     private static final int POSITIONS = 256;
+    /**
+     * Up to this many output channels per group (depthwise and narrow grouped layers) each weight is a dot product of
+     * grad_output with an unfolded input row: a GEMM would pad its A panel of so few rows to 4 or 6 and pack B for it.
+     */
+    static final int DOT_MAX_OUT_CHANNELS = 3;
 
     private WeightGrad() {
     }
@@ -29,6 +34,10 @@ final class WeightGrad {
         int kVol = g.kVol;
         int columns = cinG * kVol;
         int positions = g.outVol;
+        if (coutG <= DOT_MAX_OUT_CHANNELS) {
+            dots(s, g, x, gy, gw);
+            return;
+        }
         int mr = Gemm.rowPanel(coutG);
         // Column blocks of whole 16-column panels, enough for every thread to have tasks.
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
@@ -52,6 +61,47 @@ final class WeightGrad {
                     Gemm.packA(coutG, len, gy, yOff + p0, positions, 1, mr, pa, 0);
                     packUnfolded(g, x, xOff, r0, n, p0, len, kVol, row, pb);
                     Gemm.multiplyPacked(coutG, n, len, mr, pa, 0, pb, 0, gw, grp * coutG * columns + r0, columns);
+                }
+            }
+        });
+    }
+
+    /**
+     * grad_weight as dot products: one task per (group, input channel of the group), each unfolded row (one tap) over
+     * runs of positions dotted with each output channel's grad_output, in double, batch and positions in order.
+     */
+    private static void dots(ConvSpec s, Geometry g, float[] x, float[] gy, float[] gw) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int kVol = g.kVol;
+        int positions = g.outVol;
+        int columns = cinG * kVol;
+        Parallel.forEach(s.groups() * cinG, task -> {
+            int grp = task / cinG;
+            int c = task % cinG;
+            int chunk = Math.min(POSITIONS, positions);
+            float[] row = Workspace.get(Workspace.Slot.BLOCK, chunk);
+            for (int t = 0; t < kVol; t++) {
+                int kx = t % g.k[2];
+                int ky = (t / g.k[2]) % g.k[1];
+                int kz = t / (g.k[2] * g.k[1]);
+                for (int o = 0; o < coutG; o++) {
+                    double acc = 0;
+                    int co = grp * coutG + o;
+                    for (int n = 0; n < s.batch(); n++) {
+                        int xOff = (n * s.inChannels() + grp * cinG + c) * g.inVol;
+                        int yOff = (n * s.outChannels() + co) * positions;
+                        for (int p0 = 0; p0 < positions; p0 += chunk) {
+                            int len = Math.min(chunk, positions - p0);
+                            g.unfoldRow(x, xOff, kz, ky, kx, p0, len, row, 0);
+                            float sum = 0f;
+                            for (int p = 0; p < len; p++) {
+                                sum += row[p] * gy[yOff + p0 + p];
+                            }
+                            acc += sum;
+                        }
+                    }
+                    gw[co * columns + c * kVol + t] += (float) acc;
                 }
             }
         });
