@@ -135,6 +135,30 @@ class GradientTest {
         }
     }
 
+    /** grad_input keeps the adjoint's packed weights between calls, and a write to the weights makes them stale. */
+    @Test
+    void theAdjointsPackedWeightsFollowWritesToTheWeights() {
+        for (ConvSpec s : List.of(ConvSpec.conv(2).input(2, 64, 12, 12).outChannels(64).kernel(3).padding(1).build(),
+                LAYERS.get(8))) {
+            try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+                RandomSpecs r = new RandomSpecs(21, 1);
+                float[] w1 = r.data(s.weightElements());
+                float[] w2 = r.data(s.weightElements());
+                float[] gy = r.data(s.outputElements());
+                try (Tensor tw = cl.tensor(w1, s.weightShape()); Tensor tgy = cl.tensor(gy, s.outputShape());
+                     Tensor gx = cl.empty(s.inputShape())) {
+                    for (int i = 0; i < 3; i++) {
+                        cl.gradInput(s, tgy, tw, gx, false);
+                        TestSupport.assertClose(s + " call " + i, gx.toArray(), Reference.gradInput(s, w1, gy));
+                    }
+                    tw.write(w2);
+                    cl.gradInput(s, tgy, tw, gx, false);
+                    TestSupport.assertClose(s + " after a write", gx.toArray(), Reference.gradInput(s, w2, gy));
+                }
+            }
+        }
+    }
+
     @Test
     void badGradientCallsAreRefusedBeforeAnyWork() {
         ConvSpec s = LAYERS.get(0);

@@ -138,19 +138,22 @@ public final class JavaBackend implements Backend {
         HeapBuffer gx = (HeapBuffer) gradInput;
         boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
         boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
-        float[] w = data(weight);
+        HeapBuffer hw = (HeapBuffer) weight;
+        float[] w = hw.data;
+        // The adjoint's packed weights are kept beside the forward's, valid while the weights are unchanged.
+        PackCache cache = hw.adjoint(hw.version());
         if (io.github.convcl.spec.Adjoint.flipsWeights(spec)) {
-            float[] flipped = new float[w.length];
+            float[] flipped = Workspace.get(Workspace.Slot.FLIPPED_WEIGHTS, w.length);
             io.github.convcl.spec.Adjoint.flipWeights(spec, w, flipped);
             w = flipped;
         }
         gx.written();
         if (!fold && !crop && !accumulate) {
-            JavaKernels.run(p, a, data(gradOutput), w, null, gx.data, null);
+            JavaKernels.run(p, a, data(gradOutput), w, null, gx.data, cache);
         } else {
             // The adjoint's output (the padded input's gradient, or more positions than the input) is folded back.
             float[] z = new float[Math.toIntExact(a.outputElements())];
-            JavaKernels.run(p, a, data(gradOutput), w, null, z, null);
+            JavaKernels.run(p, a, data(gradOutput), w, null, z, cache);
             if (!accumulate) {
                 java.util.Arrays.fill(gx.data, 0f);
             }
@@ -227,6 +230,7 @@ public final class JavaBackend implements Backend {
         final float[] data;
         private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
         private volatile Packed packed;
+        private volatile Packed adjointPacked;
 
         private record Packed(String key, long version, float[] panels) {
         }
@@ -267,6 +271,39 @@ public final class JavaBackend implements Backend {
             if (at == version.get()) {
                 packed = new Packed(key, at, panels);
             }
+        }
+
+        /**
+         * The packed form of the weights as grad_input's adjoint convolution takes them (another layout, flipped where
+         * the adjoint flips them), kept beside the forward's: a view at version {@code at}, read before the weights
+         * were read for this call, so panels packed from data a write then changed are never taken for current.
+         */
+        PackCache adjoint(long at) {
+            return new PackCache() {
+                @Override
+                public long version() {
+                    return at;
+                }
+
+                @Override
+                public float[] get(String key) {
+                    Packed p = adjointPacked;
+                    return p != null && p.version == at && at == version.get() && p.key.equals(key) ? p.panels : null;
+                }
+
+                @Override
+                public float[] recycle(int size) {
+                    Packed p = adjointPacked;
+                    return p != null && p.version != version.get() && p.panels.length >= size ? p.panels : null;
+                }
+
+                @Override
+                public void put(String key, long packedAt, float[] panels) {
+                    if (packedAt == at && at == version.get()) {
+                        adjointPacked = new Packed(key, packedAt, panels);
+                    }
+                }
+            };
         }
 
         @Override

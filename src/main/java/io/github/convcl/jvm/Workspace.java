@@ -20,7 +20,9 @@ final class Workspace {
         /** Winograd: a task's transformed input tiles. */
         WINOGRAD_INPUT,
         /** Winograd: a task's products per transformed point. */
-        WINOGRAD_PRODUCTS
+        WINOGRAD_PRODUCTS,
+        /** grad_input: the weights flipped for a stride-1 convolution's adjoint, on the calling thread. */
+        FLIPPED_WEIGHTS
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);
