@@ -195,14 +195,7 @@ public final class ConvCL implements AutoCloseable {
     public Tensor conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias) {
         check(spec, input, weight, bias);
         checkAllocation("output", spec.outputShape(), spec.outputElements());
-        Tensor out = empty(spec.outputShape());
-        try {
-            run(spec, input, weight, bias, out);
-        } catch (RuntimeException e) {
-            out.close();
-            throw e;
-        }
-        return out;
+        return into(spec.outputShape(), out -> run(spec, input, weight, bias, out));
     }
 
     /** Runs {@code spec} into an existing output tensor of {@code spec.outputShape()}. */
@@ -219,24 +212,13 @@ public final class ConvCL implements AutoCloseable {
      * input's shape.
      */
     public Tensor gradInput(ConvSpec spec, Tensor gradOutput, Tensor weight) {
-        Objects.requireNonNull(spec, "spec");
-        checkGradOutput(spec, gradOutput);
-        checkTensor("weight", Objects.requireNonNull(weight, "weight"), spec.weightShape());
-        Tensor gx = empty(spec.inputShape());
-        try {
-            gradInput(spec, gradOutput, weight, gx, false);
-        } catch (RuntimeException e) {
-            gx.close();
-            throw e;
-        }
-        return gx;
+        checkGradInput(spec, gradOutput, weight);
+        return into(spec.inputShape(), gx -> backend.gradInput(resolved(spec), null, gradOutput.buffer(), weight.buffer(), gx.buffer(), false));
     }
 
     /** As {@link #gradInput(ConvSpec, Tensor, Tensor)} into {@code gradInput}, or added to it with {@code accumulate}. */
     public void gradInput(ConvSpec spec, Tensor gradOutput, Tensor weight, Tensor gradInput, boolean accumulate) {
-        Objects.requireNonNull(spec, "spec");
-        checkGradOutput(spec, gradOutput);
-        checkTensor("weight", Objects.requireNonNull(weight, "weight"), spec.weightShape());
+        checkGradInput(spec, gradOutput, weight);
         checkTensor("grad_input", Objects.requireNonNull(gradInput, "grad_input"), spec.inputShape());
         backend.gradInput(resolved(spec), null, gradOutput.buffer(), weight.buffer(), gradInput.buffer(), accumulate);
     }
@@ -246,51 +228,55 @@ public final class ConvCL implements AutoCloseable {
      * given the input and {@code gradOutput}. A new tensor of the weight's shape.
      */
     public Tensor gradWeight(ConvSpec spec, Tensor input, Tensor gradOutput) {
-        Objects.requireNonNull(spec, "spec");
-        checkTensor("input", Objects.requireNonNull(input, "input"), spec.inputShape());
-        checkGradOutput(spec, gradOutput);
-        Tensor gw = empty(spec.weightShape());
-        try {
-            gradWeight(spec, input, gradOutput, gw, false);
-        } catch (RuntimeException e) {
-            gw.close();
-            throw e;
-        }
-        return gw;
+        checkGradWeight(spec, input, gradOutput);
+        return into(spec.weightShape(), gw -> backend.gradWeight(resolved(spec), input.buffer(), gradOutput.buffer(), gw.buffer(), false));
     }
 
     /** As {@link #gradWeight(ConvSpec, Tensor, Tensor)} into {@code gradWeight}, or added to it with {@code accumulate}. */
     public void gradWeight(ConvSpec spec, Tensor input, Tensor gradOutput, Tensor gradWeight, boolean accumulate) {
-        Objects.requireNonNull(spec, "spec");
-        checkTensor("input", Objects.requireNonNull(input, "input"), spec.inputShape());
-        checkGradOutput(spec, gradOutput);
+        checkGradWeight(spec, input, gradOutput);
         checkTensor("grad_weight", Objects.requireNonNull(gradWeight, "grad_weight"), spec.weightShape());
         backend.gradWeight(resolved(spec), input.buffer(), gradOutput.buffer(), gradWeight.buffer(), accumulate);
     }
 
     /** grad_bias of {@code spec}: {@code gradOutput} summed over the batch and positions, one value per output channel. */
     public Tensor gradBias(ConvSpec spec, Tensor gradOutput) {
-        Objects.requireNonNull(spec, "spec");
         checkGradOutput(spec, gradOutput);
-        Tensor gb = empty(spec.outChannels());
-        try {
-            gradBias(spec, gradOutput, gb, false);
-        } catch (RuntimeException e) {
-            gb.close();
-            throw e;
-        }
-        return gb;
+        return into(new int[] {spec.outChannels()}, gb -> backend.gradBias(resolved(spec), gradOutput.buffer(), gb.buffer(), false));
     }
 
     /** As {@link #gradBias(ConvSpec, Tensor)} into {@code gradBias}, or added to it with {@code accumulate}. */
     public void gradBias(ConvSpec spec, Tensor gradOutput, Tensor gradBias, boolean accumulate) {
-        Objects.requireNonNull(spec, "spec");
         checkGradOutput(spec, gradOutput);
         checkTensor("grad_bias", Objects.requireNonNull(gradBias, "grad_bias"), new int[] {spec.outChannels()});
         backend.gradBias(resolved(spec), gradOutput.buffer(), gradBias.buffer(), accumulate);
     }
 
+    /** A new tensor of {@code shape} that {@code fill} writes; closed again when {@code fill} fails. */
+    private Tensor into(int[] shape, Consumer<Tensor> fill) {
+        Tensor t = empty(shape);
+        try {
+            fill.accept(t);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    private void checkGradInput(ConvSpec spec, Tensor gradOutput, Tensor weight) {
+        checkGradOutput(spec, gradOutput);
+        checkTensor("weight", Objects.requireNonNull(weight, "weight"), spec.weightShape());
+    }
+
+    private void checkGradWeight(ConvSpec spec, Tensor input, Tensor gradOutput) {
+        Objects.requireNonNull(spec, "spec");
+        checkTensor("input", Objects.requireNonNull(input, "input"), spec.inputShape());
+        checkGradOutput(spec, gradOutput);
+    }
+
     private void checkGradOutput(ConvSpec spec, Tensor gradOutput) {
+        Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(gradOutput, "grad_output");
         checkUsable("grad_output", gradOutput);
         if (!Arrays.equals(gradOutput.shape(), spec.outputShape())) {

@@ -70,11 +70,7 @@ public final class TestSupport {
     }
 
     public static float[] toFloat(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
+        return io.github.convcl.jvm.Reference.toFloat(d);
     }
 
     /**

@@ -62,44 +62,18 @@ public interface Backend extends AutoCloseable {
 
     /**
      * grad_input of {@code spec} for {@code gradOutput}: written to {@code gradInput}, or added to it with
-     * {@code accumulate}. It runs the forward plan {@code plan} of {@link Adjoint#dataSpec} (null: the planner's).
-     * This default runs what needs no element-wise step on the device: no padding to fold back, no positions to crop,
-     * no weights to flip, no accumulation; a backend that has those steps overrides it.
-     *
-     * @throws UnsupportedOperationException where this backend has no such step
+     * {@code accumulate}. It runs the forward plan {@code plan} of {@link Adjoint#dataSpec} (null: the planner's), then
+     * the steps the adjoint needs: weights flipped ({@link Adjoint#flipsWeights}), padding folded back
+     * ({@link Adjoint#foldsPadding}), positions past the input dropped.
      */
-    default void gradInput(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight,
-                           DeviceBuffer gradInput, boolean accumulate) {
-        ConvSpec a = Adjoint.dataSpec(spec);
-        if (Adjoint.foldsPadding(spec) || Adjoint.flipsWeights(spec) || !java.util.Arrays.equals(a.outputShape(), spec.inputShape())
-                || accumulate) {
-            throw new UnsupportedOperationException("grad_input of " + spec + (accumulate ? " accumulated" : "")
-                    + " needs a fold, crop, flip or add step that " + kind().id() + " does not have yet");
-        }
-        if (plan == null) {
-            convolve(a, gradOutput, weight, null, gradInput);
-        } else {
-            convolve(a, plan, gradOutput, weight, null, gradInput);
-        }
-    }
+    void gradInput(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight, DeviceBuffer gradInput,
+                   boolean accumulate);
 
-    /**
-     * grad_weight of {@code spec}: written to {@code gradWeight}, or added to it with {@code accumulate}.
-     *
-     * @throws UnsupportedOperationException where this backend does not compute it yet
-     */
-    default void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
-        throw new UnsupportedOperationException("grad_weight is not implemented on " + kind().id() + " yet");
-    }
+    /** grad_weight of {@code spec}: written to {@code gradWeight}, or added to it with {@code accumulate}. */
+    void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate);
 
-    /**
-     * grad_bias of {@code spec} (grad_output summed per output channel): written to {@code gradBias}, or added to it.
-     *
-     * @throws UnsupportedOperationException where this backend does not compute it yet
-     */
-    default void gradBias(ConvSpec spec, DeviceBuffer gradOutput, DeviceBuffer gradBias, boolean accumulate) {
-        throw new UnsupportedOperationException("grad_bias is not implemented on " + kind().id() + " yet");
-    }
+    /** grad_bias of {@code spec} (grad_output summed per output channel): written to {@code gradBias}, or added to it. */
+    void gradBias(ConvSpec spec, DeviceBuffer gradOutput, DeviceBuffer gradBias, boolean accumulate);
 
     /** Blocks until all submitted work is done. */
     void finish();

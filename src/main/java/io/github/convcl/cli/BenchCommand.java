@@ -262,11 +262,7 @@ final class BenchCommand implements Callable<Integer> {
             op.run();
             cl.finish();
             if (s.flops() <= BACKWARD_CHECK_MAX_FLOPS) {
-                double[] ref = data ? Reference.gradInput(s, w, gy) : Reference.gradWeight(s, x, gy);
-                float[] expected = new float[ref.length];
-                for (int i = 0; i < ref.length; i++) {
-                    expected[i] = (float) ref[i];
-                }
+                float[] expected = Reference.toFloat(data ? Reference.gradInput(s, w, gy) : Reference.gradWeight(s, x, gy));
                 io.github.convcl.golden.GoldenRunner.Result res = io.github.convcl.golden.GoldenRunner.compare(l.name(), out.toArray(), expected,
                         io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
                 ok = res.passed();

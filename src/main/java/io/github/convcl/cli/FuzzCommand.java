@@ -98,13 +98,9 @@ final class FuzzCommand implements Callable<Integer> {
                 float[] w = random.data(spec.weightElements());
                 float[] b = spec.hasBias() ? random.data(spec.outChannels()) : null;
                 float[] gy = backward ? random.data(spec.outputElements()) : null;
-                float[][] grads = backward ? new float[][] {floats(Reference.gradInput(spec, w, gy)),
-                        floats(Reference.gradWeight(spec, x, gy)), floats(Reference.gradBias(spec, gy))} : null;
-                double[] ref = Reference.convolve(spec, x, w, b);
-                float[] expected = new float[ref.length];
-                for (int j = 0; j < ref.length; j++) {
-                    expected[j] = (float) ref[j];
-                }
+                float[][] grads = backward ? new float[][] {Reference.toFloat(Reference.gradInput(spec, w, gy)),
+                        Reference.toFloat(Reference.gradWeight(spec, x, gy)), Reference.toFloat(Reference.gradBias(spec, gy))} : null;
+                float[] expected = Reference.toFloat(Reference.convolve(spec, x, w, b));
                 String name = "fuzz_" + s + "_" + i;
                 boolean written = false;
                 for (int r = 0; r < runtimes.size(); r++) {
@@ -191,14 +187,6 @@ final class FuzzCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             return new GoldenRunner.Result(name, false, e.toString());
         }
-    }
-
-    private static float[] floats(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
     }
 
     void write(String name, ConvSpec s, float[] x, float[] w, float[] b, float[] expected) throws java.io.IOException {

@@ -50,11 +50,7 @@ public final class SelfCheck {
             float[] x = data.data(s.inputElements());
             float[] w = data.data(s.weightElements());
             float[] bias = s.hasBias() ? data.data(s.outChannels()) : null;
-            double[] r = Reference.convolve(s, x, w, bias);
-            float[] ref = new float[r.length];
-            for (int i = 0; i < r.length; i++) {
-                ref[i] = (float) r[i];
-            }
+            float[] ref = Reference.toFloat(Reference.convolve(s, x, w, bias));
             for (Plan p : plans.apply(s)) {
                 String what = s.op() + " " + Arrays.toString(s.kernel()) + (s.groups() > 1 ? " groups=" + s.groups() : "") + " with " + p;
                 try {

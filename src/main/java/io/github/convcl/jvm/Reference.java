@@ -34,6 +34,15 @@ public final class Reference {
         return out;
     }
 
+    /** {@code d} rounded to float, element by element: a reference result as a backend's output is compared to it. */
+    public static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
     /** One output element (flat NC(D)(H)W index) in double precision; for spot checks of large layers. */
     public static double at(ConvSpec s, float[] x, float[] w, float[] bias, long index) {
         int[] in = ConvSpec.to3d(s.inputSize(), 1);
