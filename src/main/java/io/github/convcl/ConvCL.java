@@ -10,7 +10,9 @@ import io.github.convcl.config.Settings;
 import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.JavaKernels;
 import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.AdamStep;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PoolSpec;
 import io.github.convcl.spec.Precision;
 import io.github.convcl.spec.Shapes;
 import java.nio.FloatBuffer;
@@ -250,6 +252,110 @@ public final class ConvCL implements AutoCloseable {
         checkGradOutput(spec, gradOutput);
         checkTensor("grad_bias", Objects.requireNonNull(gradBias, "grad_bias"), new int[] {spec.outChannels()});
         backend.gradBias(resolved(spec), gradOutput.buffer(), gradBias.buffer(), accumulate);
+    }
+
+    /** max-pool of {@code input} ({@code torch.nn.functional.max_pool2d} and its kin): a new tensor of the output shape. */
+    public Tensor maxPool(PoolSpec spec, Tensor input) {
+        checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        return into(spec.outputShape(), y -> backend.maxPool(spec, input.buffer(), y.buffer(), null));
+    }
+
+    /**
+     * max-pool of {@code input} into {@code output}, and, unless {@code indices} is null, each window's first maximum as a
+     * flat position within its input plane ({@code return_indices=True}).
+     */
+    public void maxPool(PoolSpec spec, Tensor input, Tensor output, Tensor indices) {
+        checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape());
+        if (indices != null) {
+            checkTensor("indices", indices, spec.outputShape());
+            distinct("output", output, "indices", indices);
+        }
+        backend.maxPool(spec, input.buffer(), output.buffer(), indices == null ? null : indices.buffer());
+    }
+
+    /** max-pool's grad_input: {@code gradOutput} summed into the positions {@code indices} name; {@code gradInput} is overwritten. */
+    public void maxPoolBackward(PoolSpec spec, Tensor gradOutput, Tensor indices, Tensor gradInput) {
+        checkPool(spec, gradOutput, "grad_output", spec == null ? null : spec.outputShape());
+        checkTensor("indices", Objects.requireNonNull(indices, "indices"), spec.outputShape());
+        checkTensor("grad_input", Objects.requireNonNull(gradInput, "grad_input"), spec.inputShape());
+        backend.maxPoolBackward(spec, gradOutput.buffer(), indices.buffer(), gradInput.buffer());
+    }
+
+    /**
+     * max-unpool ({@code torch.nn.functional.max_unpool2d} with {@code output_size} the pooled input's): a new tensor of
+     * {@code spec.inputShape()}, zero except where {@code indices} place {@code values}.
+     */
+    public Tensor maxUnpool(PoolSpec spec, Tensor values, Tensor indices) {
+        checkPool(spec, values, "input", spec == null ? null : spec.outputShape());
+        checkTensor("indices", Objects.requireNonNull(indices, "indices"), spec.outputShape());
+        return into(spec.inputShape(), y -> backend.maxUnpool(spec, values.buffer(), indices.buffer(), y.buffer()));
+    }
+
+    /** As {@link #maxUnpool(PoolSpec, Tensor, Tensor)} into {@code output}. */
+    public void maxUnpool(PoolSpec spec, Tensor values, Tensor indices, Tensor output) {
+        checkPool(spec, values, "input", spec == null ? null : spec.outputShape());
+        checkTensor("indices", Objects.requireNonNull(indices, "indices"), spec.outputShape());
+        checkTensor("output", Objects.requireNonNull(output, "output"), spec.inputShape());
+        backend.maxUnpool(spec, values.buffer(), indices.buffer(), output.buffer());
+    }
+
+    /** max-unpool's grad_input: {@code gradOutput} read at each position {@code indices} name. */
+    public void maxUnpoolBackward(PoolSpec spec, Tensor gradOutput, Tensor indices, Tensor gradInput) {
+        checkPool(spec, gradOutput, "grad_output", spec == null ? null : spec.inputShape());
+        checkTensor("indices", Objects.requireNonNull(indices, "indices"), spec.outputShape());
+        checkTensor("grad_input", Objects.requireNonNull(gradInput, "grad_input"), spec.outputShape());
+        distinct("indices", indices, "grad_input", gradInput);
+        backend.maxUnpoolBackward(spec, gradOutput.buffer(), indices.buffer(), gradInput.buffer());
+    }
+
+    private void checkPool(PoolSpec spec, Tensor t, String name, int[] shape) {
+        Objects.requireNonNull(spec, "spec");
+        checkTensor(name, Objects.requireNonNull(t, name), shape);
+    }
+
+    /**
+     * {@code F.mse_loss(output, target)} (mean) into {@code loss} (shape [1]), and, unless {@code gradOutput} is null,
+     * its gradient with respect to {@code output} (of the output's shape). The loss stays on the device.
+     */
+    public void mseLoss(Tensor output, Tensor target, Tensor loss, Tensor gradOutput) {
+        Objects.requireNonNull(output, "output");
+        checkUsable("output", output);
+        checkTensor("target", Objects.requireNonNull(target, "target"), output.shape());
+        checkTensor("loss", Objects.requireNonNull(loss, "loss"), new int[] {1});
+        distinct("output", output, "loss", loss);
+        distinct("target", target, "loss", loss);
+        if (gradOutput != null) {
+            checkTensor("grad_output", gradOutput, output.shape());
+            distinct("loss", loss, "grad_output", gradOutput);
+        }
+        backend.mseLoss(output.elements(), output.buffer(), target.buffer(), loss.buffer(), gradOutput == null ? null : gradOutput.buffer());
+    }
+
+    /**
+     * One {@code torch.optim.Adam} update of {@code param} in place from {@code grad}, with the moment tensors {@code m}
+     * and {@code v} (zeros before the first step) that it updates too. All four have the parameter's shape and are
+     * distinct.
+     */
+    public void adam(AdamStep step, Tensor param, Tensor grad, Tensor m, Tensor v) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(param, "param");
+        checkUsable("param", param);
+        Tensor[] all = {param, Objects.requireNonNull(grad, "grad"), Objects.requireNonNull(m, "m"), Objects.requireNonNull(v, "v")};
+        String[] names = {"param", "grad", "m", "v"};
+        for (int i = 1; i < all.length; i++) {
+            checkTensor(names[i], all[i], param.shape());
+            for (int j = 0; j < i; j++) {
+                distinct(names[j], all[j], names[i], all[i]);
+            }
+        }
+        backend.adam(step, param.buffer(), grad.buffer(), m.buffer(), v.buffer());
+    }
+
+    private static void distinct(String a, Tensor x, String b, Tensor y) {
+        if (x == y || x.buffer() == y.buffer()) {
+            throw new IllegalArgumentException(a + " and " + b + " are the same tensor " + Arrays.toString(x.shape()) + "; they must be distinct");
+        }
     }
 
     /** A new tensor of {@code shape} that {@code fill} writes; closed again when {@code fill} fails. */

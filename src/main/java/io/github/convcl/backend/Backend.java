@@ -8,11 +8,11 @@ import io.github.convcl.spec.ConvSpec;
 import java.nio.FloatBuffer;
 
 /**
- * A place convolutions run: the pure-Java backend or one OpenCL device. It receives only validated
+ * A place convolutions and the {@link LayerOps} run: the pure-Java backend or one OpenCL device. It receives only validated
  * {@link ConvSpec}s and buffers it allocated itself; it never re-validates shapes.
  * Implementations are safe to call from several threads.
  */
-public interface Backend extends AutoCloseable {
+public interface Backend extends LayerOps, AutoCloseable {
     BackendKind kind();
 
     /** A short human description of the device, for example "NVIDIA H100 80GB HBM3 (NVIDIA CUDA)". */

@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Runs every golden case of DIR (cases.json, shared/README.md format) on every available backend, "
-                + "or on those named; ends with 'N passed, M failed'. Exit 1 if anything failed.")
+                + "or on those named, or replays the recorded training run of a DIR holding autoencoder.json; ends with "
+                + "'N passed, M failed'. Exit 1 if anything failed.")
 final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "directory holding cases.json and its .npy files")
+    @Parameters(index = "0", paramLabel = "DIR", description = "directory holding cases.json (or autoencoder.json) and its .npy files")
     Path dir;
 
     @Option(names = {"-b", "--backend"}, paramLabel = "B", description = "opencl-gpu[:dev], opencl-cpu[:dev] or java; repeatable")
@@ -33,9 +34,16 @@ final class VerifyCommand implements Callable<Integer> {
             + "tf32 cases are judged by the TF32 bound (see docs/precision.md)")
     String precision;
 
+    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST's folder for a training replay "
+            + "(default: /usr/share/datasets/fashion-mnist, from the Debian package dataset-fashion-mnist)")
+    Path data = io.github.convcl.nn.FashionMnist.DEBIAN;
+
     @Override
     public Integer call() throws Exception {
         io.github.convcl.spec.Precision prec = io.github.convcl.spec.Precision.parse(precision);
+        if (io.github.convcl.golden.TrainingReplay.isTrainingDir(dir)) {
+            return replay(io.github.convcl.golden.TrainingReplay.load(dir), prec);
+        }
         List<GoldenCase> cases = GoldenSuite.load(dir);
         int passed = 0;
         int failed = 0;
@@ -61,6 +69,33 @@ final class VerifyCommand implements Callable<Integer> {
                         if (!quiet || !r.passed()) {
                             System.out.printf("%s %-32s [%s] %s%n", r.passed() ? "PASS" : "FAIL", r.name(), t.name(), r.detail());
                         }
+                    }
+                }
+            }
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** Replays a recorded training run on every target backend. */
+    private int replay(io.github.convcl.golden.TrainingReplay run, io.github.convcl.spec.Precision prec) throws Exception {
+        int passed = 0;
+        int failed = 0;
+        for (Runtimes.Target t : Runtimes.targets(backends)) {
+            if (t.candidate() == null) {
+                System.out.println("FAIL [" + t.name() + "] backend unavailable: " + t.unavailable());
+                failed++;
+                continue;
+            }
+            try (ConvCL cl = t.open().precision(prec)) {
+                for (GoldenRunner.Result r : run.run(cl, data)) {
+                    if (r.passed()) {
+                        passed++;
+                    } else {
+                        failed++;
+                    }
+                    if (!quiet || !r.passed()) {
+                        System.out.printf("%s %-32s [%s] %s%n", r.passed() ? "PASS" : "FAIL", r.name(), t.name(), r.detail());
                     }
                 }
             }

@@ -197,6 +197,51 @@ public final class JavaBackend implements Backend {
         gb.written();
     }
 
+    @Override
+    public void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices) {
+        writing(() -> Layers.maxPool(s, data(in), data(out), indices == null ? null : data(indices)), out, indices);
+    }
+
+    @Override
+    public void maxPoolBackward(io.github.convcl.spec.PoolSpec s, DeviceBuffer gradOut, DeviceBuffer indices, DeviceBuffer gradIn) {
+        writing(() -> Layers.maxPoolBackward(s, data(gradOut), data(indices), data(gradIn)), gradIn, null);
+    }
+
+    @Override
+    public void maxUnpool(io.github.convcl.spec.PoolSpec s, DeviceBuffer values, DeviceBuffer indices, DeviceBuffer out) {
+        writing(() -> Layers.maxUnpool(s, data(values), data(indices), data(out)), out, null);
+    }
+
+    @Override
+    public void maxUnpoolBackward(io.github.convcl.spec.PoolSpec s, DeviceBuffer gradOut, DeviceBuffer indices, DeviceBuffer gradValues) {
+        writing(() -> Layers.maxUnpoolBackward(s, data(gradOut), data(indices), data(gradValues)), gradValues, null);
+    }
+
+    @Override
+    public void mseLoss(long n, DeviceBuffer out, DeviceBuffer target, DeviceBuffer loss, DeviceBuffer gradOut) {
+        writing(() -> Layers.mseLoss(Math.toIntExact(n), data(out), data(target), data(loss), gradOut == null ? null : data(gradOut)),
+                loss, gradOut);
+    }
+
+    @Override
+    public void adam(io.github.convcl.spec.AdamStep step, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v) {
+        writing(() -> Layers.adam(step, data(param), data(grad), data(m), data(v)), param, null);
+    }
+
+    /** Runs {@code body}, marking the buffers it writes changed before and after (a weight's packed form goes stale). */
+    private static void writing(Runnable body, DeviceBuffer a, DeviceBuffer b) {
+        mark(a, b);
+        body.run();
+        mark(a, b);
+    }
+
+    private static void mark(DeviceBuffer a, DeviceBuffer b) {
+        ((HeapBuffer) a).written();
+        if (b != null) {
+            ((HeapBuffer) b).written();
+        }
+    }
+
     /** The facts the planner decides on for this backend: the process's thread count now, this JVM's vectors. */
     public DeviceFacts facts() {
         return facts(settings.java());

@@ -48,7 +48,9 @@ final class ClContext implements AutoCloseable {
         /** Winograd: the products per transformed point. */
         WINOGRAD_Y,
         /** grad_input: the weights flipped for a stride-1 convolution's adjoint. */
-        FLIPPED_WEIGHTS
+        FLIPPED_WEIGHTS,
+        /** A reduction's per-work-group partial sums (the loss). */
+        PARTIAL_SUMS
     }
 
 

@@ -33,6 +33,11 @@ final class KernelArgs {
         return this;
     }
 
+    KernelArgs f(float v) {
+        clSetKernelArg(kernel, index++, Sizeof.cl_float, Pointer.to(new float[] {v}));
+        return this;
+    }
+
     KernelArgs i4(int[] v3) {
         clSetKernelArg(kernel, index++, Sizeof.cl_int4, Pointer.to(new int[] {v3[0], v3[1], v3[2], 0}));
         return this;

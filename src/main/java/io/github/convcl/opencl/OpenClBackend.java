@@ -41,6 +41,7 @@ public final class OpenClBackend implements Backend {
     private final ImplicitGemmLauncher implicitGemm;
     private final Launcher winograd;
     private final GradLauncher grad;
+    private final LayerLauncher layers;
 
     /** Opens {@code device} with this process's settings ({@link Settings#fromSystem()}). */
     public OpenClBackend(ClDevice device) {
@@ -59,6 +60,7 @@ public final class OpenClBackend implements Backend {
         this.implicitGemm = new ImplicitGemmLauncher(cx, () -> facts);
         this.winograd = new WinogradLauncher(cx, () -> facts, this::launch);
         this.grad = new GradLauncher(cx);
+        this.layers = new LayerLauncher(cx);
     }
 
     public ClDevice clDevice() {
@@ -259,6 +261,48 @@ public final class OpenClBackend implements Backend {
                 grad.bias(spec, gradOutput, gradBias, accumulate);
             } catch (CLException e) {
                 throw new DeviceFaultException("grad_bias on " + device.name() + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices) {
+        locked("max_pool", () -> layers.maxPool(s, in, out, indices));
+    }
+
+    @Override
+    public void maxPoolBackward(io.github.convcl.spec.PoolSpec s, DeviceBuffer gradOut, DeviceBuffer indices, DeviceBuffer gradIn) {
+        locked("max_pool backward", () -> layers.gather(s, gradOut, indices, gradIn, false));
+    }
+
+    @Override
+    public void maxUnpool(io.github.convcl.spec.PoolSpec s, DeviceBuffer values, DeviceBuffer indices, DeviceBuffer out) {
+        locked("max_unpool", () -> layers.gather(s, values, indices, out, true));
+    }
+
+    @Override
+    public void maxUnpoolBackward(io.github.convcl.spec.PoolSpec s, DeviceBuffer gradOut, DeviceBuffer indices, DeviceBuffer gradValues) {
+        locked("max_unpool backward", () -> layers.unpoolBackward(s, gradOut, indices, gradValues));
+    }
+
+    @Override
+    public void mseLoss(long n, DeviceBuffer out, DeviceBuffer target, DeviceBuffer loss, DeviceBuffer gradOut) {
+        locked("mse_loss", () -> layers.mse(Math.toIntExact(n), out, target, loss, gradOut));
+    }
+
+    @Override
+    public void adam(io.github.convcl.spec.AdamStep step, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v) {
+        locked("adam", () -> layers.adam(step, param, grad, m, v));
+    }
+
+    /** Runs {@code body} with the context's lock held; a failed OpenCL call becomes a {@link DeviceFaultException}. */
+    private void locked(String what, Runnable body) {
+        synchronized (cx.lock()) {
+            cx.ensureOpen();
+            try {
+                body.run();
+            } catch (CLException e) {
+                throw new DeviceFaultException(what + " on " + device.name() + " failed: " + e.getMessage(), e);
             }
         }
     }

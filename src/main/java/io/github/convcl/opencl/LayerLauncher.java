@@ -1,0 +1,76 @@
+// Launches layers.cl: max-pool with indices, unpool, their gradients, MSE and Adam.
+package io.github.convcl.opencl;
+
+import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.spec.AdamStep;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PoolSpec;
+import org.jocl.cl_kernel;
+
+/** The {@link io.github.convcl.backend.LayerOps} kernels, one work-item per output element. Called with the context's lock held. */
+final class LayerLauncher {
+    /** Work-items per group of every layers.cl launch (mse_partial's local array is this size). */
+    private static final int LOCAL = 64;
+    /** The most work-groups of the loss's first stage: the partials it leaves are summed by one work-item. */
+    private static final int LOSS_GROUPS = 256;
+
+    private final ClContext cx;
+
+    LayerLauncher(ClContext cx) {
+        this.cx = cx;
+    }
+
+    void maxPool(PoolSpec s, DeviceBuffer x, DeviceBuffer y, DeviceBuffer idx) {
+        int total = Math.toIntExact(s.outputElements());
+        cl_kernel k = cx.kernel("layers", "", "max_pool");
+        window(new KernelArgs(k).mem(x).mem(y).mem(idx == null ? y : idx).i(idx == null ? 0 : 1), s).i(total);
+        launch(k, total);
+    }
+
+    /** max-pool's gradient ({@code unpool} false) or the unpool: a gather over each input element's windows. */
+    void gather(PoolSpec s, DeviceBuffer src, DeviceBuffer idx, DeviceBuffer dst, boolean unpool) {
+        int total = Math.toIntExact(s.inputElements());
+        cl_kernel k = cx.kernel("layers", "", "pool_gather");
+        window(new KernelArgs(k).mem(src).mem(idx).mem(dst).i(unpool ? 1 : 0), s).i(total);
+        launch(k, total);
+    }
+
+    void unpoolBackward(PoolSpec s, DeviceBuffer gy, DeviceBuffer idx, DeviceBuffer gv) {
+        int total = Math.toIntExact(s.outputElements());
+        int inPlane = Math.toIntExact(s.inputElements() / Math.max(1, s.planes()));
+        int outPlane = Math.toIntExact(total / Math.max(1, s.planes()));
+        cl_kernel k = cx.kernel("layers", "", "unpool_backward");
+        new KernelArgs(k).mem(gy).mem(idx).mem(gv).i(inPlane).i(outPlane).i(total);
+        launch(k, total);
+    }
+
+    private static KernelArgs window(KernelArgs a, PoolSpec s) {
+        return a.i4(ConvSpec.to3d(s.inputSize(), 1)).i4(ConvSpec.to3d(s.outputSize(), 1)).i4(ConvSpec.to3d(s.kernel(), 1))
+                .i4(ConvSpec.to3d(s.stride(), 1)).i4(ConvSpec.to3d(s.padding(), 0)).i4(ConvSpec.to3d(s.dilation(), 1));
+    }
+
+    void mse(int n, DeviceBuffer out, DeviceBuffer target, DeviceBuffer loss, DeviceBuffer grad) {
+        int groups = (int) Math.max(1, Math.min(LOSS_GROUPS, ClContext.ceilDiv(n, LOCAL)));
+        DeviceBuffer partial = cx.scratch(ClContext.Scratch.PARTIAL_SUMS, groups);
+        cl_kernel first = cx.kernel("layers", "", "mse_partial");
+        new KernelArgs(first).mem(out).mem(target).mem(grad == null ? loss : grad).i(grad == null ? 0 : 1).mem(partial).i(n).f(2f / n);
+        cx.launch(first, null, new long[] {(long) groups * LOCAL}, new long[] {LOCAL});
+        cl_kernel last = cx.kernel("layers", "", "mse_final");
+        new KernelArgs(last).mem(partial).i(groups).mem(loss).f(1f / n);
+        cx.launch(last, null, new long[] {1}, new long[] {1});
+    }
+
+    void adam(AdamStep a, DeviceBuffer p, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v) {
+        int total = Math.toIntExact(p.elements());
+        cl_kernel k = cx.kernel("layers", "", "adam");
+        new KernelArgs(k).mem(p).mem(g).mem(m).mem(v).f((float) a.beta1()).f((float) a.beta2()).f((float) a.weightDecay())
+                .f((float) a.stepSize()).f((float) a.secondCorrection()).f((float) a.eps()).i(total);
+        launch(k, total);
+    }
+
+    private void launch(cl_kernel k, int total) {
+        if (total > 0) {
+            cx.launch(k, null, new long[] {ClContext.ceilDiv(total, LOCAL) * LOCAL}, new long[] {LOCAL});
+        }
+    }
+}
