@@ -6,10 +6,9 @@ import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PoolSpec;
 
 /**
- * {@link io.github.convcl.backend.LayerOps} on heap arrays. Pooling runs one task per plane; the gradients and the
- * unpool gather (each element reads the windows that cover it, in row-major order) rather than scatter, so every
- * element has one writer and one summation order whatever the thread count, and they compute the same sums in the same
- * order as the OpenCL kernels (layers.cl).
+ * {@link io.github.convcl.backend.LayerOps} on heap arrays, one task per plane. The gradient and the unpool scatter
+ * each plane's windows in row-major order, so an input position sums (or takes) its windows in that order whatever the
+ * thread count: the order in which the OpenCL kernels (layers.cl) gather them.
  */
 final class Layers {
     /** Elements per partial sum of the loss: the partials, summed in order, do not depend on the thread count. */
@@ -27,21 +26,21 @@ final class Layers {
                     ConvSpec.to3d(ps.padding(), 0), ConvSpec.to3d(ps.dilation(), 1), in[0] * in[1] * in[2], out[0] * out[1] * out[2]);
         }
 
-        /** The first output position along {@code dim} whose window can cover input position {@code i}. */
-        int first(int dim, int i) {
-            int num = i + p[dim] - (k[dim] - 1) * d[dim];
-            return Math.max(0, num <= 0 ? 0 : (num + s[dim] - 1) / s[dim]);
+        /** The first tap along {@code dim} of a window starting at {@code start} that lies inside the input. */
+        int firstTap(int dim, int start) {
+            return start >= 0 ? 0 : (-start + d[dim] - 1) / d[dim];
         }
 
-        /** The last output position along {@code dim} whose window can cover input position {@code i}. */
-        int last(int dim, int i) {
-            return Math.min(out[dim] - 1, (i + p[dim]) / s[dim]);
+        /** One past the last tap along {@code dim} of a window starting at {@code start} that lies inside the input. */
+        int endTap(int dim, int start) {
+            return Math.min(k[dim], (in[dim] - start + d[dim] - 1) / d[dim]);
         }
 
         /** Whether output position {@code o}'s window has a tap on input position {@code i} along {@code dim}. */
         boolean covers(int dim, int o, int i) {
             int off = i + p[dim] - o * s[dim];
-            return off >= 0 && off % d[dim] == 0 && off / d[dim] < k[dim];
+            int dd = d[dim];
+            return off >= 0 && (dd == 1 ? off < k[dim] : off % dd == 0 && off / dd < k[dim]);
         }
     }
 
@@ -51,32 +50,30 @@ final class Layers {
             int xb = plane * w.inPlane;
             int yb = plane * w.outPlane;
             for (int oz = 0; oz < w.out[0]; oz++) {
+                int z0 = oz * w.s[0] - w.p[0];
+                int kz0 = w.firstTap(0, z0);
+                int kz1 = w.endTap(0, z0);
                 for (int oy = 0; oy < w.out[1]; oy++) {
+                    int y0 = oy * w.s[1] - w.p[1];
+                    int ky0 = w.firstTap(1, y0);
+                    int ky1 = w.endTap(1, y0);
                     for (int ox = 0; ox < w.out[2]; ox++) {
+                        int x0 = ox * w.s[2] - w.p[2];
+                        int kx0 = w.firstTap(2, x0);
+                        int kx1 = w.endTap(2, x0);
                         float max = Float.NEGATIVE_INFINITY;
                         int at = -1;
-                        for (int kz = 0; kz < w.k[0]; kz++) {
-                            int iz = oz * w.s[0] - w.p[0] + kz * w.d[0];
-                            if (iz < 0 || iz >= w.in[0]) {
-                                continue;
-                            }
-                            for (int ky = 0; ky < w.k[1]; ky++) {
-                                int iy = oy * w.s[1] - w.p[1] + ky * w.d[1];
-                                if (iy < 0 || iy >= w.in[1]) {
-                                    continue;
-                                }
-                                for (int kx = 0; kx < w.k[2]; kx++) {
-                                    int ix = ox * w.s[2] - w.p[2] + kx * w.d[2];
-                                    if (ix < 0 || ix >= w.in[2]) {
-                                        continue;
-                                    }
-                                    int pos = (iz * w.in[1] + iy) * w.in[2] + ix;
+                        for (int kz = kz0; kz < kz1; kz++) {
+                            for (int ky = ky0; ky < ky1; ky++) {
+                                int rowAt = ((z0 + kz * w.d[0]) * w.in[1] + y0 + ky * w.d[1]) * w.in[2] + x0;
+                                for (int kx = kx0; kx < kx1; kx++) {
+                                    int pos = rowAt + kx * w.d[2];
                                     float v = x[xb + pos];
                                     // The first window position starts the search, so an all -inf window names it.
-                                    if (at < 0 || v > max || Float.isNaN(v)) {
-                                        max = v;
-                                        at = pos;
-                                    }
+                                    // Selects rather than branches: which value wins is unpredictable.
+                                    boolean take = at < 0 || v > max || v != v;
+                                    max = take ? v : max;
+                                    at = take ? pos : at;
                                 }
                             }
                         }
@@ -92,38 +89,33 @@ final class Layers {
     }
 
     /**
-     * For each input position of each plane, the windows that cover it in row-major order: {@code visit} gets the
-     * input offset and the output offset of each covering window whose index names that position.
+     * For each plane, in row-major order of the windows, {@code visit} gets the input offset each window's index names
+     * and the window's output offset, for indices inside their window; {@code clear} first zeroes the plane.
      */
     private interface Visit {
         void at(int input, int output);
     }
 
-    private static void covering(PoolSpec ps, float[] idx, Visit begin, Visit visit) {
+    private static void scatter(PoolSpec ps, float[] idx, float[] dst, Visit visit) {
         Window w = Window.of(ps);
         Parallel.forEach(ps.planes(), plane -> {
             int xb = plane * w.inPlane;
             int yb = plane * w.outPlane;
-            for (int iz = 0; iz < w.in[0]; iz++) {
-                for (int iy = 0; iy < w.in[1]; iy++) {
-                    for (int ix = 0; ix < w.in[2]; ix++) {
-                        int pos = (iz * w.in[1] + iy) * w.in[2] + ix;
-                        begin.at(xb + pos, -1);
-                        for (int oz = w.first(0, iz); oz <= w.last(0, iz); oz++) {
-                            if (!w.covers(0, oz, iz)) {
-                                continue;
-                            }
-                            for (int oy = w.first(1, iy); oy <= w.last(1, iy); oy++) {
-                                if (!w.covers(1, oy, iy)) {
-                                    continue;
-                                }
-                                for (int ox = w.first(2, ix); ox <= w.last(2, ix); ox++) {
-                                    int o = yb + (oz * w.out[1] + oy) * w.out[2] + ox;
-                                    if (w.covers(2, ox, ix) && idx[o] == pos) {
-                                        visit.at(xb + pos, o);
-                                    }
-                                }
-                            }
+            java.util.Arrays.fill(dst, xb, xb + w.inPlane, 0f);
+            for (int oz = 0; oz < w.out[0]; oz++) {
+                for (int oy = 0; oy < w.out[1]; oy++) {
+                    for (int ox = 0; ox < w.out[2]; ox++) {
+                        int o = yb + (oz * w.out[1] + oy) * w.out[2] + ox;
+                        float at = idx[o];
+                        int pos = (int) at;
+                        if (!(at >= 0 && at < w.inPlane && pos == at)) {
+                            continue;
+                        }
+                        int ix = pos % w.in[2];
+                        int iy = (pos / w.in[2]) % w.in[1];
+                        int iz = pos / (w.in[2] * w.in[1]);
+                        if (w.covers(0, oz, iz) && w.covers(1, oy, iy) && w.covers(2, ox, ix)) {
+                            visit.at(xb + pos, o);
                         }
                     }
                 }
@@ -132,11 +124,11 @@ final class Layers {
     }
 
     static void maxPoolBackward(PoolSpec ps, float[] gy, float[] idx, float[] gx) {
-        covering(ps, idx, (i, o) -> gx[i] = 0f, (i, o) -> gx[i] += gy[o]);
+        scatter(ps, idx, gx, (i, o) -> gx[i] += gy[o]);
     }
 
     static void maxUnpool(PoolSpec ps, float[] values, float[] idx, float[] out) {
-        covering(ps, idx, (i, o) -> out[i] = 0f, (i, o) -> out[i] = values[o]);
+        scatter(ps, idx, out, (i, o) -> out[i] = values[o]);
     }
 
     static void maxUnpoolBackward(PoolSpec ps, float[] gy, float[] idx, float[] gv) {

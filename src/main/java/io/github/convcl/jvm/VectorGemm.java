@@ -449,4 +449,21 @@ final class VectorGemm {
             out[p] = acc;
         }
     }
+
+    /**
+     * {@code lanes[li + l] += sum over i = l (mod L) of a[ai + i] * b[bi + i]} for the whole vectors of {@code n}; returns
+     * how many elements that covered (the caller adds the tail).
+     */
+    static int fmaLanes(float[] a, int ai, float[] b, int bi, int n, float[] lanes, int li) {
+        int full = n - n % L;
+        if (full == 0) {
+            return 0;
+        }
+        FloatVector acc = FloatVector.fromArray(S, lanes, li);
+        for (int i = 0; i < full; i += L) {
+            acc = FloatVector.fromArray(S, a, ai + i).fma(FloatVector.fromArray(S, b, bi + i), acc);
+        }
+        acc.intoArray(lanes, li);
+        return full;
+    }
 }

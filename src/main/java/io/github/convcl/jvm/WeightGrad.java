@@ -67,8 +67,9 @@ final class WeightGrad {
     }
 
     /**
-     * grad_weight as dot products: one task per (group, input channel of the group), each unfolded row (one tap) over
-     * runs of positions dotted with each output channel's grad_output, in double, batch and positions in order.
+     * grad_weight as dot products: one task per (group, input channel of the group); each run of positions of each tap
+     * is unfolded once and multiplied into every output channel's vector-lane partial sums, which each image ends by
+     * adding to a double per weight: batch, positions and lanes in one order whatever the thread count.
      */
     private static void dots(ConvSpec s, Geometry g, float[] x, float[] gy, float[] gw) {
         int cinG = s.inPerGroup();
@@ -76,35 +77,99 @@ final class WeightGrad {
         int kVol = g.kVol;
         int positions = g.outVol;
         int columns = cinG * kVol;
+        int lanes = Gemm.VECTOR ? Gemm.LANES : 1;
+        // Stride 1 along rows with zero padding: each tap's values along an output row are a run of an input row.
+        boolean direct = g.st[2] == 1 && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
         Parallel.forEach(s.groups() * cinG, task -> {
             int grp = task / cinG;
             int c = task % cinG;
             int chunk = Math.min(POSITIONS, positions);
+            int weights = coutG * kVol;
             float[] row = Workspace.get(Workspace.Slot.BLOCK, chunk);
-            for (int t = 0; t < kVol; t++) {
-                int kx = t % g.k[2];
-                int ky = (t / g.k[2]) % g.k[1];
-                int kz = t / (g.k[2] * g.k[1]);
-                for (int o = 0; o < coutG; o++) {
-                    double acc = 0;
-                    int co = grp * coutG + o;
-                    for (int n = 0; n < s.batch(); n++) {
-                        int xOff = (n * s.inChannels() + grp * cinG + c) * g.inVol;
-                        int yOff = (n * s.outChannels() + co) * positions;
-                        for (int p0 = 0; p0 < positions; p0 += chunk) {
-                            int len = Math.min(chunk, positions - p0);
-                            g.unfoldRow(x, xOff, kz, ky, kx, p0, len, row, 0);
-                            float sum = 0f;
-                            for (int p = 0; p < len; p++) {
-                                sum += row[p] * gy[yOff + p0 + p];
-                            }
-                            acc += sum;
+            float[] part = Workspace.get(Workspace.Slot.LANES, weights * (lanes + 1));
+            double[] acc = Workspace.sums(weights);
+            for (int n = 0; n < s.batch(); n++) {
+                java.util.Arrays.fill(part, 0, weights * (lanes + 1), 0f);
+                int xOff = (n * s.inChannels() + grp * cinG + c) * g.inVol;
+                int yOff = (n * s.outChannels() + grp * coutG) * positions;
+                if (direct) {
+                    rowDots(g, x, xOff, gy, yOff, coutG, part, lanes, weights);
+                } else for (int p0 = 0; p0 < positions; p0 += chunk) {
+                    int len = Math.min(chunk, positions - p0);
+                    for (int t = 0; t < kVol; t++) {
+                        int kx = t % g.k[2];
+                        int ky = (t / g.k[2]) % g.k[1];
+                        int kz = t / (g.k[2] * g.k[1]);
+                        g.unfoldRow(x, xOff, kz, ky, kx, p0, len, row, 0);
+                        for (int o = 0; o < coutG; o++) {
+                            accumulate(gy, yOff + o * positions + p0, row, 0, len, part, lanes, weights, o * kVol + t);
                         }
                     }
-                    gw[co * columns + c * kVol + t] += (float) acc;
+                }
+                for (int w = 0; w < weights; w++) {
+                    double sum = part[weights * lanes + w];
+                    for (int l = 0; l < lanes; l++) {
+                        sum += part[w * lanes + l];
+                    }
+                    acc[w] += sum;
+                }
+            }
+            for (int o = 0; o < coutG; o++) {
+                for (int t = 0; t < kVol; t++) {
+                    gw[(grp * coutG + o) * columns + c * kVol + t] += (float) acc[o * kVol + t];
                 }
             }
         });
+    }
+
+    /**
+     * The dots of one image with stride 1 and zero padding along rows: for each output row and tap, grad_output's row
+     * against the input row the tap reads, over the positions where that row is inside the input, in place.
+     */
+    private static void rowDots(Geometry g, float[] x, int xOff, float[] gy, int yOff, int coutG, float[] part, int lanes, int weights) {
+        int ow = g.out[2];
+        int rows = g.out[0] * g.out[1];
+        for (int r = 0; r < rows; r++) {
+            int oy = r % g.out[1];
+            int oz = r / g.out[1];
+            for (int kz = 0; kz < g.k[0]; kz++) {
+                int iz = oz * g.st[0] - g.p[0] + kz * g.d[0];
+                if (iz < 0 || iz >= g.in[0]) {
+                    continue;
+                }
+                for (int ky = 0; ky < g.k[1]; ky++) {
+                    int iy = oy * g.st[1] - g.p[1] + ky * g.d[1];
+                    if (iy < 0 || iy >= g.in[1]) {
+                        continue;
+                    }
+                    int xRow = xOff + (iz * g.in[1] + iy) * g.in[2];
+                    for (int kx = 0; kx < g.k[2]; kx++) {
+                        int shift = kx * g.d[2] - g.p[2];
+                        // ix = ox + shift lies in [0, in) for ox in [lo, hi).
+                        int lo = Math.max(0, -shift);
+                        int hi = Math.min(ow, g.in[2] - shift);
+                        if (hi <= lo) {
+                            continue;
+                        }
+                        int t = (kz * g.k[1] + ky) * g.k[2] + kx;
+                        for (int o = 0; o < coutG; o++) {
+                            accumulate(gy, yOff + o * g.outVol + r * ow + lo, x, xRow + lo + shift, hi - lo, part, lanes, weights,
+                                    o * g.kVol + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds {@code a[ai..ai+n) . b[bi..bi+n)} to weight {@code w}'s partial sums: whole vectors to its lanes, the rest to its tail. */
+    private static void accumulate(float[] a, int ai, float[] b, int bi, int n, float[] part, int lanes, int weights, int w) {
+        int done = Gemm.VECTOR ? VectorGemm.fmaLanes(a, ai, b, bi, n, part, w * lanes) : 0;
+        float tail = 0f;
+        for (int p = done; p < n; p++) {
+            tail += a[ai + p] * b[bi + p];
+        }
+        part[weights * lanes + w] += tail;
     }
 
     /**

@@ -22,12 +22,26 @@ final class Workspace {
         /** Winograd: a task's products per transformed point. */
         WINOGRAD_PRODUCTS,
         /** grad_input: the weights flipped for a stride-1 convolution's adjoint, on the calling thread. */
-        FLIPPED_WEIGHTS
+        FLIPPED_WEIGHTS,
+        /** grad_weight: a task's vector-lane partial sums per weight. */
+        LANES
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);
 
     private Workspace() {
+    }
+
+    private static final ThreadLocal<double[][]> SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    /** This thread's double accumulators (one slot), at least {@code size}, zeroed. */
+    static double[] sums(int size) {
+        double[][] ws = SUMS.get();
+        if (ws[0].length < size) {
+            ws[0] = new double[size];
+        }
+        java.util.Arrays.fill(ws[0], 0, size, 0.0);
+        return ws[0];
     }
 
     /** This thread's array of {@code slot}, at least {@code size} floats; its contents are whatever was left there. */
