@@ -231,14 +231,14 @@ public final class ConvCL implements AutoCloseable {
      */
     public Tensor gradWeight(ConvSpec spec, Tensor input, Tensor gradOutput) {
         checkGradWeight(spec, input, gradOutput);
-        return into(spec.weightShape(), gw -> backend.gradWeight(resolved(spec), input.buffer(), gradOutput.buffer(), gw.buffer(), false));
+        return into(spec.weightShape(), gw -> backend.gradWeight(resolved(spec), null, input.buffer(), gradOutput.buffer(), gw.buffer(), false));
     }
 
     /** As {@link #gradWeight(ConvSpec, Tensor, Tensor)} into {@code gradWeight}, or added to it with {@code accumulate}. */
     public void gradWeight(ConvSpec spec, Tensor input, Tensor gradOutput, Tensor gradWeight, boolean accumulate) {
         checkGradWeight(spec, input, gradOutput);
         checkTensor("grad_weight", Objects.requireNonNull(gradWeight, "grad_weight"), spec.weightShape());
-        backend.gradWeight(resolved(spec), input.buffer(), gradOutput.buffer(), gradWeight.buffer(), accumulate);
+        backend.gradWeight(resolved(spec), null, input.buffer(), gradOutput.buffer(), gradWeight.buffer(), accumulate);
     }
 
     /** grad_bias of {@code spec}: {@code gradOutput} summed over the batch and positions, one value per output channel. */
@@ -520,6 +520,11 @@ public final class ConvCL implements AutoCloseable {
     /** The plan (algorithm, micro-kernel, tiling) the backend runs for {@code spec} at this runtime's precision. */
     public io.github.convcl.plan.Plan plan(ConvSpec spec) {
         return backend.plan(resolved(spec));
+    }
+
+    /** The plan the backend runs for {@code pass} of {@code spec} at this runtime's precision. */
+    public io.github.convcl.plan.Plan plan(ConvSpec spec, io.github.convcl.spec.Pass pass) {
+        return backend.plan(resolved(spec), pass);
     }
 
     /** The algorithm the backend uses for {@code spec}. */

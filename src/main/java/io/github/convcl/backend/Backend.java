@@ -41,6 +41,19 @@ public interface Backend extends LayerOps, AutoCloseable {
     /** Every plan that can run {@code spec} here (the planner's choice among them), for tests, tuning and verify. */
     java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec);
 
+    /** The facts this backend's plans are made with (device, threads, forced choices, tuned plans). */
+    io.github.convcl.plan.DeviceFacts facts();
+
+    /** The plan this backend runs for {@code pass} of {@code spec}. */
+    default io.github.convcl.plan.Plan plan(ConvSpec spec, io.github.convcl.spec.Pass pass) {
+        return io.github.convcl.plan.Planner.plan(spec, pass, facts());
+    }
+
+    /** Every plan that can run {@code pass} of {@code spec} here (the planner's choice among them). */
+    default java.util.List<io.github.convcl.plan.Plan> applicablePlans(ConvSpec spec, io.github.convcl.spec.Pass pass) {
+        return io.github.convcl.plan.Planner.applicable(spec, pass, facts());
+    }
+
     /** Runs {@code spec} with a given plan, one of {@link #applicablePlans}. */
     void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out);
 
@@ -62,15 +75,20 @@ public interface Backend extends LayerOps, AutoCloseable {
 
     /**
      * grad_input of {@code spec} for {@code gradOutput}: written to {@code gradInput}, or added to it with
-     * {@code accumulate}. It runs the forward plan {@code plan} of {@link Adjoint#dataSpec} (null: the planner's), then
-     * the steps the adjoint needs: weights flipped ({@link Adjoint#flipsWeights}), padding folded back
+     * {@code accumulate}. It runs {@code plan}, a backward-data plan of {@link #applicablePlans(ConvSpec,
+     * io.github.convcl.spec.Pass)} (null: the planner's), which is a forward plan of {@link Adjoint#dataSpec}, then the
+     * steps the adjoint needs: weights flipped ({@link Adjoint#flipsWeights}), padding folded back
      * ({@link Adjoint#foldsPadding}), positions past the input dropped.
      */
     void gradInput(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight, DeviceBuffer gradInput,
                    boolean accumulate);
 
-    /** grad_weight of {@code spec}: written to {@code gradWeight}, or added to it with {@code accumulate}. */
-    void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate);
+    /**
+     * grad_weight of {@code spec}: written to {@code gradWeight}, or added to it with {@code accumulate}, by {@code plan}
+     * (a backward-weight plan; null: the planner's).
+     */
+    void gradWeight(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight,
+                    boolean accumulate);
 
     /** grad_bias of {@code spec} (grad_output summed per output channel): written to {@code gradBias}, or added to it. */
     void gradBias(ConvSpec spec, DeviceBuffer gradOutput, DeviceBuffer gradBias, boolean accumulate);

@@ -289,8 +289,7 @@ final class BenchCommand implements Callable<Integer> {
         if (reference != null && reference.path("layers").has(l.name())) {
             ref = reference.path("layers").path(l.name()).path("ms").asDouble();
         }
-        String algorithm = data ? "grad_input: " + cl.backend().plan(io.github.convcl.spec.Adjoint.dataSpec(s))
-                : "grad_weight: " + (cl.backendKind() == io.github.convcl.plan.BackendKind.JAVA ? "packed gemm" : "direct reduction");
+        String algorithm = cl.plan(s, data ? io.github.convcl.spec.Pass.BACKWARD_DATA : io.github.convcl.spec.Pass.BACKWARD_WEIGHT).toString();
         return new Row(l.name(), s, algorithm, "fma", ms, ms, gflops, peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok,
                 check);
     }

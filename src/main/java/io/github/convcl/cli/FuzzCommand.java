@@ -112,9 +112,16 @@ final class FuzzCommand implements Callable<Integer> {
                             JavaBackend.setThreads(count);
                         }
                         String where = names.get(r) + (count == null ? "" : " " + JavaBackend.threadsText(count));
-                        ConvSpec planned = backward ? io.github.convcl.spec.Adjoint.dataSpec(spec) : spec;
-                        for (io.github.convcl.plan.Plan plan : allPlans ? cl.backend().applicablePlans(planned)
-                                : java.util.Collections.<io.github.convcl.plan.Plan>singletonList(null)) {
+                        List<io.github.convcl.plan.Plan> plans = new java.util.ArrayList<>();
+                        if (!allPlans) {
+                            plans.add(null);
+                        } else if (backward) {
+                            plans.addAll(cl.backend().applicablePlans(spec, io.github.convcl.spec.Pass.BACKWARD_DATA));
+                            plans.addAll(cl.backend().applicablePlans(spec, io.github.convcl.spec.Pass.BACKWARD_WEIGHT));
+                        } else {
+                            plans.addAll(cl.backend().applicablePlans(spec));
+                        }
+                        for (io.github.convcl.plan.Plan plan : plans) {
                             GoldenRunner.Result res = backward ? backward(cl, plan, name, spec, x, w, gy, grads)
                                     : run(cl, plan, name, spec, x, w, b, expected);
                             if (res.passed()) {
@@ -151,8 +158,8 @@ final class FuzzCommand implements Callable<Integer> {
     }
 
     /**
-     * The three gradients of a case against the reference's, each by the golden rule: grad_input with the adjoint's
-     * {@code plan} (the planner's when null), then grad_weight and grad_bias.
+     * The three gradients of a case against the reference's, each by the golden rule: grad_input and grad_weight, the
+     * one of {@code plan}'s pass with {@code plan} (both the planner's when null), then grad_bias.
      */
     private static GoldenRunner.Result backward(ConvCL cl, io.github.convcl.plan.Plan plan, String name, ConvSpec spec, float[] x,
                                                 float[] w, float[] gy, float[][] expected) {
@@ -162,15 +169,19 @@ final class FuzzCommand implements Callable<Integer> {
             float[] gb;
             try (io.github.convcl.Tensor tx = cl.tensor(x, spec.inputShape()); io.github.convcl.Tensor tw = cl.tensor(w, spec.weightShape());
                  io.github.convcl.Tensor tgy = cl.tensor(gy, spec.outputShape())) {
-                if (plan == null) {
+                if (plan == null || plan.pass() != io.github.convcl.spec.Pass.BACKWARD_DATA) {
                     try (io.github.convcl.Tensor t = cl.gradInput(spec, tgy, tw)) {
                         gx = t.toArray();
                     }
                 } else {
                     gx = GoldenRunner.gradInputArrays(cl.backend(), spec, plan, gy, w);
                 }
-                try (io.github.convcl.Tensor t = cl.gradWeight(spec, tx, tgy)) {
-                    gw = t.toArray();
+                if (plan == null || plan.pass() != io.github.convcl.spec.Pass.BACKWARD_WEIGHT) {
+                    try (io.github.convcl.Tensor t = cl.gradWeight(spec, tx, tgy)) {
+                        gw = t.toArray();
+                    }
+                } else {
+                    gw = GoldenRunner.gradWeightArrays(cl.backend(), spec, plan, x, gy);
                 }
                 try (io.github.convcl.Tensor t = cl.gradBias(spec, tgy)) {
                     gb = t.toArray();

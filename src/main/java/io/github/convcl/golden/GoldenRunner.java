@@ -88,14 +88,25 @@ public final class GoldenRunner {
                 }
             }
             if (c.hasGradients() && c.expectedGradient("grad_input") != null) {
-                // grad_input with every plan of its adjoint convolution
+                // grad_input with every backward-data plan (the forward plans of its adjoint convolution)
                 Npy gy = c.gradOutput();
                 Npy gx = c.expectedGradient("grad_input");
-                ConvSpec adjoint = io.github.convcl.spec.Adjoint.dataSpec(spec);
-                for (io.github.convcl.plan.Plan p : backend.applicablePlans(adjoint)) {
-                    String name = c.name() + " grad_input [" + p + "]";
+                for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec, io.github.convcl.spec.Pass.BACKWARD_DATA)) {
+                    String name = c.name() + " [" + p + "]";
                     try {
                         results.add(compare(name, gradInputArrays(backend, spec, p, gy.data(), w.data()), gx.data(), c.tolerance()));
+                    } catch (RuntimeException ex) {
+                        results.add(new Result(name, false, ex.toString()));
+                    }
+                }
+            }
+            if (c.hasGradients() && c.expectedGradient("grad_weight") != null) {
+                Npy gy = c.gradOutput();
+                Npy gw = c.expectedGradient("grad_weight");
+                for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                    String name = c.name() + " [" + p + "]";
+                    try {
+                        results.add(compare(name, gradWeightArrays(backend, spec, p, x.data(), gy.data()), gw.data(), c.tolerance()));
                     } catch (RuntimeException ex) {
                         results.add(new Result(name, false, ex.toString()));
                     }
@@ -149,7 +160,21 @@ public final class GoldenRunner {
         return new Result(name, ok, detail);
     }
 
-    /** grad_input through {@code backend} with the adjoint's plan {@code plan}, from and to arrays. */
+    /** grad_weight through {@code backend} with the backward-weight plan {@code plan}, from and to arrays. */
+    public static float[] gradWeightArrays(io.github.convcl.backend.Backend backend, ConvSpec spec, io.github.convcl.plan.Plan plan, float[] x,
+                                           float[] gy) {
+        try (io.github.convcl.backend.DeviceBuffer bx = backend.allocate(x.length); io.github.convcl.backend.DeviceBuffer bgy = backend.allocate(gy.length);
+             io.github.convcl.backend.DeviceBuffer bgw = backend.allocate(Math.max(1, spec.weightElements()))) {
+            backend.write(bx, 0, java.nio.FloatBuffer.wrap(x));
+            backend.write(bgy, 0, java.nio.FloatBuffer.wrap(gy));
+            backend.gradWeight(spec, plan, bx, bgy, bgw, false);
+            float[] gw = new float[Math.toIntExact(spec.weightElements())];
+            backend.read(bgw, 0, java.nio.FloatBuffer.wrap(gw));
+            return gw;
+        }
+    }
+
+    /** grad_input through {@code backend} with the backward-data plan {@code plan}, from and to arrays. */
     public static float[] gradInputArrays(io.github.convcl.backend.Backend backend, ConvSpec spec, io.github.convcl.plan.Plan plan, float[] gy,
                                    float[] w) {
         try (io.github.convcl.backend.DeviceBuffer bgy = backend.allocate(gy.length); io.github.convcl.backend.DeviceBuffer bw = backend.allocate(w.length);

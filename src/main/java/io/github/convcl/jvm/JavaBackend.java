@@ -134,7 +134,9 @@ public final class JavaBackend implements Backend {
     public void gradInput(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight,
                           DeviceBuffer gradInput, boolean accumulate) {
         ConvSpec a = io.github.convcl.spec.Adjoint.dataSpec(spec);
-        io.github.convcl.plan.Plan p = plan == null ? Planner.plan(a, facts()) : Planner.requireApplicable(a, facts(), plan);
+        io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_DATA;
+        io.github.convcl.plan.Plan p = (plan == null ? Planner.plan(spec, pass, facts()) : Planner.requireApplicable(spec, pass, facts(), plan))
+                .forPass(io.github.convcl.spec.Pass.FORWARD);
         HeapBuffer gx = (HeapBuffer) gradInput;
         boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
         boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
@@ -164,14 +166,18 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
-    public void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
+    public void gradWeight(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight,
+                           boolean accumulate) {
+        io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_WEIGHT;
+        io.github.convcl.plan.Plan p = plan == null ? Planner.plan(spec, pass, facts()) : Planner.requireApplicable(spec, pass, facts(), plan);
+        boolean dots = p.algorithm() == io.github.convcl.plan.Algorithm.JAVA_WEIGHT_DOTS;
         HeapBuffer gw = (HeapBuffer) gradWeight;
         gw.written();
         if (!accumulate) {
             java.util.Arrays.fill(gw.data, 0f);
         }
         if (!spec.transposed()) {
-            WeightGrad.run(spec, data(input), data(gradOutput), gw.data);
+            WeightGrad.run(spec, dots, data(input), data(gradOutput), gw.data);
         } else {
             // The convolution from grad_output to the input has this weight gradient, with the input as its
             // grad_output (zero past the input where output_padding reaches a stride).
@@ -181,7 +187,7 @@ public final class JavaBackend implements Backend {
                 x = WeightGrad.embed(x, ConvSpec.to3d(spec.inputSize(), 1), ConvSpec.to3d(ws.outputSize(), 1),
                         spec.batch() * spec.inChannels());
             }
-            WeightGrad.run(ws, data(gradOutput), x, gw.data);
+            WeightGrad.run(ws, dots, data(gradOutput), x, gw.data);
         }
         gw.written();
     }
@@ -243,6 +249,7 @@ public final class JavaBackend implements Backend {
     }
 
     /** The facts the planner decides on for this backend: the process's thread count now, this JVM's vectors. */
+    @Override
     public DeviceFacts facts() {
         return facts(settings.java());
     }

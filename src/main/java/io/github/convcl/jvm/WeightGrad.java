@@ -13,17 +13,15 @@ import io.github.convcl.spec.ConvSpec;
 final class WeightGrad {
     /** Positions per product: the GEMM's reduction per packed block. */
     private static final int POSITIONS = 256;
-    /**
-     * Up to this many output channels per group (depthwise and narrow grouped layers) each weight is a dot product of
-     * grad_output with an unfolded input row: a GEMM would pad its A panel of so few rows to 4 or 6 and pack B for it.
-     */
-    static final int DOT_MAX_OUT_CHANNELS = 3;
 
     private WeightGrad() {
     }
 
-    /** {@code gw += dL/dw} for {@code gy = dL/dy} of {@code y = conv(x, w)}; {@code s} is not transposed. */
-    static void run(ConvSpec s, float[] x, float[] gy, float[] gw) {
+    /**
+     * {@code gw += dL/dw} for {@code gy = dL/dy} of {@code y = conv(x, w)}; {@code s} is not transposed. {@code dots}
+     * takes the dot products ({@code JAVA_WEIGHT_DOTS}), else the GEMM ({@code JAVA_WEIGHT_GEMM}).
+     */
+    static void run(ConvSpec s, boolean dots, float[] x, float[] gy, float[] gw) {
         if (s.batch() == 0 || s.outputElements() == 0) {
             return;
         }
@@ -34,7 +32,7 @@ final class WeightGrad {
         int kVol = g.kVol;
         int columns = cinG * kVol;
         int positions = g.outVol;
-        if (coutG <= DOT_MAX_OUT_CHANNELS) {
+        if (dots) {
             dots(s, g, x, gy, gw);
             return;
         }

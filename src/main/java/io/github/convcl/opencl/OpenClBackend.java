@@ -108,6 +108,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** The planner's facts for this device, with its tuned plans. */
+    @Override
     public DeviceFacts facts() {
         return facts;
     }
@@ -195,7 +196,9 @@ public final class OpenClBackend implements Backend {
     public void gradInput(ConvSpec spec, Plan plan, DeviceBuffer gradOutput, DeviceBuffer weight, DeviceBuffer gradInput,
                           boolean accumulate) {
         ConvSpec a = io.github.convcl.spec.Adjoint.dataSpec(spec);
-        Plan p = plan == null ? Planner.plan(a, facts) : Planner.requireApplicable(a, facts, plan);
+        io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_DATA;
+        Plan p = (plan == null ? Planner.plan(spec, pass, facts) : Planner.requireApplicable(spec, pass, facts, plan))
+                .forPass(io.github.convcl.spec.Pass.FORWARD);
         boolean fold = io.github.convcl.spec.Adjoint.foldsPadding(spec);
         boolean crop = !java.util.Arrays.equals(a.outputShape(), spec.inputShape());
         if (io.github.convcl.spec.Adjoint.flipsWeights(spec)) {
@@ -242,7 +245,13 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void gradWeight(ConvSpec spec, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
+    public void gradWeight(ConvSpec spec, Plan plan, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
+        io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_WEIGHT;
+        // One weight-gradient algorithm here (CL_WEIGHT_DIRECT): a forced plan is checked, then run.
+        Plan p = plan == null ? Planner.plan(spec, pass, facts) : Planner.requireApplicable(spec, pass, facts, plan);
+        if (p.algorithm() != io.github.convcl.plan.Algorithm.CL_WEIGHT_DIRECT) {
+            throw new IllegalStateException("not an OpenCL grad_weight algorithm: " + p);
+        }
         synchronized (cx.lock()) {
             cx.ensureOpen();
             try {

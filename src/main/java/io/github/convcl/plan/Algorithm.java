@@ -74,15 +74,36 @@ public enum Algorithm {
     /** {@link #CL_WINOGRAD_F2} whose products run on tensor cores as 3xTF32 (FP32 accuracy). */
     CL_WINOGRAD_F2_3XTF32("winograd F(2,3)", Family.CL_WINOGRAD, MicroKernel.X3TF32, Staging.REGISTERS, 2),
     /** {@link #CL_WINOGRAD_F4} whose products run on tensor cores as 3xTF32 (FP32 accuracy). */
-    CL_WINOGRAD_F4_3XTF32("winograd F(4,3)", Family.CL_WINOGRAD, MicroKernel.X3TF32, Staging.REGISTERS, 4);
+    CL_WINOGRAD_F4_3XTF32("winograd F(4,3)", Family.CL_WINOGRAD, MicroKernel.X3TF32, Staging.REGISTERS, 4),
+    /**
+     * Java grad_weight: per group a packed GEMM of grad_output by the unfolded input, each task a block of columns,
+     * reduced over the batch and positions in one order.
+     */
+    JAVA_WEIGHT_GEMM("grad_weight gemm", Family.JAVA_WEIGHT_GRAD),
+    /**
+     * Java grad_weight as dot products: grad_output's rows against the input rows each tap reads, into vector-lane
+     * partial sums; one task per (group, input channel). Pays where a group has few output channels.
+     */
+    JAVA_WEIGHT_DOTS("grad_weight dots", Family.JAVA_WEIGHT_GRAD),
+    /** OpenCL grad_weight: one work-item per weight, a direct reduction over the batch and positions in one order. */
+    CL_WEIGHT_DIRECT("grad_weight direct", Family.CL_WEIGHT_GRAD);
 
     /** The launcher (OpenCL) or class (Java) that runs an algorithm: one per kernel family. */
     public enum Family {
-        JAVA_IM2COL, JAVA_DIRECT, JAVA_DEPTHWISE, JAVA_WINOGRAD, JAVA_TRANSPOSED_GEMM, JAVA_TRANSPOSED_DIRECT,
-        CL_DIRECT, CL_DEPTHWISE, CL_CPU_TILE, CL_IMPLICIT_GEMM, CL_WINOGRAD;
+        JAVA_IM2COL, JAVA_DIRECT, JAVA_DEPTHWISE, JAVA_WINOGRAD, JAVA_TRANSPOSED_GEMM, JAVA_TRANSPOSED_DIRECT, JAVA_WEIGHT_GRAD,
+        CL_DIRECT, CL_DEPTHWISE, CL_CPU_TILE, CL_IMPLICIT_GEMM, CL_WINOGRAD, CL_WEIGHT_GRAD;
 
         public boolean isJava() {
             return name().startsWith("JAVA_");
+        }
+
+        /**
+         * The pass this family's kernels compute: the weight-gradient families backward-weight, every other family a
+         * convolution's output (forward, or backward-data when it runs the adjoint).
+         */
+        public io.github.convcl.spec.Pass pass() {
+            return this == JAVA_WEIGHT_GRAD || this == CL_WEIGHT_GRAD ? io.github.convcl.spec.Pass.BACKWARD_WEIGHT
+                    : io.github.convcl.spec.Pass.FORWARD;
         }
     }
 

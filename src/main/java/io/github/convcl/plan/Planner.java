@@ -1,7 +1,9 @@
 // The planner: a pure function from (spec, device facts) to a plan.
 package io.github.convcl.plan;
 
+import io.github.convcl.spec.Adjoint;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Pass;
 import io.github.convcl.spec.PaddingMode;
 import io.github.convcl.spec.Precision;
 
@@ -58,8 +60,78 @@ public final class Planner {
     }
 
     public static Plan plan(ConvSpec spec, DeviceFacts device) {
-        Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(spec)) : openClPlan(spec, device);
+        Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(spec)) : openClPlan(spec, tuningClasses(spec), device);
         return p.with(variant(spec, device, p.algorithm(), p.tuning()));
+    }
+
+    /**
+     * The plan for {@code pass} of {@code spec}: the forward plan; for backward-data the forward plan of the adjoint
+     * ({@link Adjoint#dataSpec}) marked with its pass, tuned under the layer's backward-data keys first, then the
+     * adjoint's own; for backward-weight one of the weight-gradient algorithms.
+     */
+    public static Plan plan(ConvSpec spec, Pass pass, DeviceFacts device) {
+        return switch (pass) {
+            case FORWARD -> plan(spec, device);
+            case BACKWARD_DATA -> {
+                ConvSpec a = Adjoint.dataSpec(spec);
+                java.util.List<String> keys = new java.util.ArrayList<>(tuningClasses(spec, pass));
+                keys.addAll(tuningClasses(a));
+                Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(a)) : openClPlan(a, keys, device);
+                yield p.with(variant(a, device, p.algorithm(), p.tuning())).forPass(pass);
+            }
+            case BACKWARD_WEIGHT -> {
+                java.util.List<Plan> plans = weightPlans(spec, device);
+                for (String key : tuningClasses(spec, pass)) {
+                    Plan tuned = device.tuned().get(key);
+                    if (tuned != null && plans.contains(tuned.tiles())) {
+                        yield tuned.tiles();
+                    }
+                }
+                yield plans.get(0);
+            }
+        };
+    }
+
+    /** The weight-gradient plans of {@code s} on {@code device}, the planner's choice first. */
+    private static java.util.List<Plan> weightPlans(ConvSpec s, DeviceFacts device) {
+        if (device.kind() != BackendKind.JAVA) {
+            return java.util.List.of(Plan.of(Algorithm.CL_WEIGHT_DIRECT));
+        }
+        Plan dots = Plan.of(Algorithm.JAVA_WEIGHT_DOTS);
+        Plan gemm = Plan.of(Algorithm.JAVA_WEIGHT_GEMM);
+        return s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS ? java.util.List.of(dots, gemm) : java.util.List.of(gemm, dots);
+    }
+
+    /** Every plan that computes {@code pass} of {@code s} on {@code device}, the planner's choice among them. */
+    public static java.util.List<Plan> applicable(ConvSpec s, Pass pass, DeviceFacts device) {
+        return switch (pass) {
+            case FORWARD -> applicable(s, device);
+            case BACKWARD_DATA -> applicable(Adjoint.dataSpec(s), device).stream().map(p -> p.forPass(pass)).toList();
+            case BACKWARD_WEIGHT -> weightPlans(s, device);
+        };
+    }
+
+    /**
+     * The plan that runs a forced {@code plan} for {@code pass} of {@code s} (see {@link #requireApplicable(ConvSpec,
+     * DeviceFacts, Plan)}); a plan of another pass is refused, naming both.
+     */
+    public static Plan requireApplicable(ConvSpec s, Pass pass, DeviceFacts device, Plan plan) {
+        java.util.Objects.requireNonNull(plan, "plan");
+        if (plan.pass() != pass) {
+            throw new IllegalArgumentException("plan=" + plan + " computes " + plan.pass().id() + ", not " + pass.id() + " of " + s
+                    + "; applicable: " + applicable(s, pass, device));
+        }
+        return switch (pass) {
+            case FORWARD -> requireApplicable(s, device, plan);
+            case BACKWARD_DATA -> requireApplicable(Adjoint.dataSpec(s), device, plan.forPass(Pass.FORWARD)).forPass(pass);
+            case BACKWARD_WEIGHT -> {
+                if (!weightPlans(s, device).contains(plan.tiles())) {
+                    throw new IllegalArgumentException("plan=" + plan + " does not apply to " + pass.id() + " of " + s + " on " + device.name()
+                            + "; applicable: " + weightPlans(s, device));
+                }
+                yield plan.tiles();
+            }
+        };
     }
 
     /**
@@ -508,6 +580,21 @@ public final class Planner {
         return classes;
     }
 
+    /** {@link #tuningClasses(ConvSpec)} of a backward pass: each key with the pass appended (":backward-data"). */
+    public static java.util.List<String> tuningClasses(ConvSpec s, Pass pass) {
+        return pass == Pass.FORWARD ? tuningClasses(s) : tuningClasses(s).stream().map(k -> k + ":" + pass.id()).toList();
+    }
+
+    /** {@link #layerClass(ConvSpec)} of a pass: backward passes append it (":backward-weight"). */
+    public static String layerClass(ConvSpec s, Pass pass) {
+        return pass == Pass.FORWARD ? layerClass(s) : layerClass(s) + ":" + pass.id();
+    }
+
+    /** {@link #layerKey(ConvSpec)} of a pass: backward passes append it. */
+    public static String layerKey(ConvSpec s, Pass pass) {
+        return pass == Pass.FORWARD ? layerKey(s) : layerKey(s) + ":" + pass.id();
+    }
+
     private static final String DENSE_K3 = "dense-k3";
 
     /** The layer class without the precision: transposed, depthwise, grouped, pointwise, dense-k3 or dense. */
@@ -538,8 +625,9 @@ public final class Planner {
         return (int) Math.min(Integer.MAX_VALUE, r);
     }
 
-    private static Plan openClPlan(ConvSpec s, DeviceFacts device) {
-        for (String c : tuningClasses(s)) {
+    /** The plan of the first of {@code keys} with a tuned plan that applies to {@code s}, else the default. */
+    private static Plan openClPlan(ConvSpec s, java.util.List<String> keys, DeviceFacts device) {
+        for (String c : keys) {
             Plan tuned = device.tuned().get(c);
             if (tuned != null) {
                 boolean applies = applicable(s, device).stream().anyMatch(p -> p.algorithm() == tuned.algorithm() && p.tuning().equals(tuned.tuning()));

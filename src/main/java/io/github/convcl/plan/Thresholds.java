@@ -14,6 +14,11 @@ public final class Thresholds {
     /** Java: tasks per core the work is split into, for balance. */
     public static final int JAVA_TASKS_PER_CORE = 4;
     /**
+     * Up to this many output channels per group (depthwise and narrow grouped layers) the Java grad_weight takes dot
+     * products (JAVA_WEIGHT_DOTS): a GEMM would pad its A panel of so few rows to 4 or 6 and pack B for it.
+     */
+    public static final int JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS = 3;
+    /**
      * Java direct GEMM, depthwise and Winograd copy each image padded (rounded up to whole strides, Winograd to whole
      * dilated tiles); they apply only where that copy holds at most {@link #JAVA_PADDED_COPY_GROWTH} times the image
      * plus {@link #JAVA_PADDED_COPY_SLACK_FLOATS}, and at most {@link #JAVA_MAX_PADDED_COPY_FLOATS}. Beyond that the
