@@ -10,6 +10,7 @@ import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.plan.TuningTable;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Pass;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,6 +49,11 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--each", description = "print every candidate's time per layer (instead of a progress bar)")
     boolean each;
 
+    @Option(names = "--pass", defaultValue = "forward", description = "forward (default), backward-data (grad_input: the "
+            + "adjoint convolution's plans) or backward-weight (grad_weight); tuned plans of a backward pass are stored under "
+            + "the class and layer keys with ':backward-data' or ':backward-weight' appended")
+    String passName;
+
     @Option(names = "--max-seconds", paramLabel = "S", description = "start no further layer after S seconds (the first "
             + "layer always runs); what was measured is written, the layers left out are named")
     Double maxSeconds;
@@ -63,6 +69,7 @@ final class TuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Suite.Layer> layers = select.layers();
+        Pass pass = Pass.parse(passName);
         try (ConvCL cl = select.open()) {
             if (!(cl.backend() instanceof OpenClBackend ocl)) {
                 System.out.println("the Java backend has nothing to tune: its kernels take no tile parameters");
@@ -75,7 +82,7 @@ final class TuneCommand implements Callable<Integer> {
             Map<Suite.Layer, Map<Plan, Double>> perLayer = new LinkedHashMap<>();
             String key = TuningTable.key(ocl.clDevice().name(), ocl.clDevice().driverVersion());
             Path target = file != null ? file : io.github.convcl.config.Settings.fromSystem().tuningFile();
-            long steps = layers.stream().mapToLong(l -> candidates(l.spec(), base).size()).sum();
+            long steps = layers.stream().mapToLong(l -> candidates(l.spec(), pass, base).size()).sum();
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tune").setInitialMax(steps)
                     .setConsumer(each ? new DelegatingProgressBarConsumer(line -> { }) : new ConsoleProgressBarConsumer(System.err)).build()) {
                 long start = System.nanoTime();
@@ -86,11 +93,11 @@ final class TuneCommand implements Callable<Integer> {
                         break;
                     }
                     ConvSpec s = l.spec();
-                    String cls = Planner.layerClass(s);
-                    defaults.putIfAbsent(cls, Planner.plan(s, base));
+                    String cls = Planner.layerClass(s, pass);
+                    defaults.putIfAbsent(cls, Planner.plan(s, pass, base));
                     layersPerClass.merge(cls, 1, Integer::sum);
                     Map<Plan, Double> times = byClass.computeIfAbsent(cls, c -> new LinkedHashMap<>());
-                    Map<Plan, Double> layerTimes = timeLayer(ocl, l, candidates(s, base), bar);
+                    Map<Plan, Double> layerTimes = timeLayer(ocl, l, pass, candidates(s, pass, base), bar);
                     perLayer.put(l, layerTimes);
                     // A plan must run every layer of its class: keep the intersection, summing times.
                     if (times.isEmpty() && layersPerClass.get(cls) == 1) {
@@ -102,13 +109,13 @@ final class TuneCommand implements Callable<Integer> {
                     if (!dryRun) {
                         // After every layer, so that a run cut short (a time limit, a crash) keeps what it measured.
                         TuningTable partial = TuningTable.read(target);
-                        record(partial, key, byClass, perLayer);
+                        record(partial, key, pass, byClass, perLayer);
                         partial.write(target);
                     }
                 }
             }
             TuningTable table = TuningTable.read(target);
-            record(table, key, byClass, perLayer);
+            record(table, key, pass, byClass, perLayer);
             System.out.println("device: " + key);
             System.out.printf("%-11s %7s  %-34s %10s  %-34s %10s%n", "class", "layers", "best plan", "ms", "default plan", "ms");
             for (var e : byClass.entrySet()) {
@@ -129,7 +136,7 @@ final class TuneCommand implements Callable<Integer> {
                     continue;
                 }
                 ConvSpec s = e.getKey().spec();
-                Plan classPlan = table.plans(key).get(Planner.layerClass(s));
+                Plan classPlan = table.plans(key).get(Planner.layerClass(s, pass));
                 Double classMs = classPlan == null ? null : e.getValue().get(classPlan);
                 System.out.printf(Locale.ROOT, "%-14s %-44s %10.3f  %-44s %10s%n", e.getKey().name(), best.get().getKey(),
                         best.get().getValue(), classPlan == null ? "" : classPlan,
@@ -145,12 +152,12 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** Into table under device key: the fastest plan of each class (over all its layers) and of each layer. */
-    private static void record(TuningTable table, String key, Map<String, Map<Plan, Double>> byClass,
+    private static void record(TuningTable table, String key, Pass pass, Map<String, Map<Plan, Double>> byClass,
                                Map<Suite.Layer, Map<Plan, Double>> perLayer) {
         byClass.forEach((cls, times) -> times.entrySet().stream().min(Map.Entry.comparingByValue())
                 .ifPresent(best -> table.put(key, cls, best.getKey())));
         perLayer.forEach((layer, times) -> times.entrySet().stream().min(Map.Entry.comparingByValue())
-                .ifPresent(best -> table.put(key, Planner.layerKey(layer.spec()), best.getKey())));
+                .ifPresent(best -> table.put(key, Planner.layerKey(layer.spec(), pass), best.getKey())));
     }
 
     /**
@@ -158,13 +165,13 @@ final class TuneCommand implements Callable<Integer> {
      * (tensor cores and cp.async on a CPU device: a correctness aid only) and,
      * on GPUs, the CPU-shaped kernels (one work-item per work-group: they run there, slowly, and only cost tuning time).
      */
-    static java.util.List<Plan> candidates(ConvSpec s, io.github.convcl.plan.DeviceFacts device) {
+    static java.util.List<Plan> candidates(ConvSpec s, Pass pass, io.github.convcl.plan.DeviceFacts device) {
         boolean gpu = device.kind() == io.github.convcl.plan.BackendKind.OPENCL_GPU;
-        return Planner.applicable(s, device).stream()
+        return Planner.applicable(s, pass, device).stream()
                 .filter(p -> !(p.algorithm().inlinePtx() && device.tensorCores() == io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED))
                 .filter(p -> !(gpu && cpuShaped(p)))
                 // the tuning file keeps algorithm and tiles; the planner gives each its variant
-                .filter(p -> p.equals(Planner.requireApplicable(s, device, new Plan(p.algorithm(), p.tuning()))))
+                .filter(p -> p.equals(Planner.requireApplicable(s, pass, device, p.tiles())))
                 .toList();
     }
 
@@ -188,21 +195,51 @@ final class TuneCommand implements Callable<Integer> {
         }
     }
 
-    /** Median milliseconds of each candidate that passes a spot check; slow ones are cut short. */
-    private Map<Plan, Double> timeLayer(OpenClBackend b, Suite.Layer l, List<Plan> candidates, ProgressBar bar) {
+    /** One candidate's run of the pass being tuned, on buffers prepared once per layer. */
+    private interface Trial {
+        void run(Plan p);
+    }
+
+    /**
+     * Median milliseconds of each candidate that passes a spot check; slow ones are cut short. Forward candidates are
+     * checked against the float64 reference at 16 outputs; a backward candidate against the planner's own plan for the
+     * pass (which verify and fuzz check against the reference), all of its output.
+     */
+    private Map<Plan, Double> timeLayer(OpenClBackend b, Suite.Layer l, Pass pass, List<Plan> candidates, ProgressBar bar) {
         ConvSpec s = l.spec();
         RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
         float[] x = data.data(s.inputElements());
         float[] w = data.data(s.weightElements());
-        float[] bias = s.hasBias() ? data.data(s.outChannels()) : null;
+        float[] bias = s.hasBias() && pass == Pass.FORWARD ? data.data(s.outChannels()) : null;
+        float[] gy = pass == Pass.FORWARD ? null : data.data(s.outputElements());
+        long outElements = switch (pass) {
+            case FORWARD -> s.outputElements();
+            case BACKWARD_DATA -> s.inputElements();
+            case BACKWARD_WEIGHT -> s.weightElements();
+        };
         Map<Plan, Double> result = new LinkedHashMap<>();
         double best = Double.MAX_VALUE;
         try (DeviceBuffer bx = b.allocate(x.length); DeviceBuffer bw = b.allocate(w.length);
-             DeviceBuffer bb = bias == null ? null : b.allocate(bias.length); DeviceBuffer by = b.allocate(s.outputElements())) {
+             DeviceBuffer bb = bias == null ? null : b.allocate(bias.length); DeviceBuffer by = b.allocate(Math.max(1, outElements));
+             DeviceBuffer bgy = gy == null ? null : b.allocate(gy.length)) {
             b.write(bx, 0, FloatBuffer.wrap(x));
             b.write(bw, 0, FloatBuffer.wrap(w));
             if (bb != null) {
                 b.write(bb, 0, FloatBuffer.wrap(bias));
+            }
+            if (bgy != null) {
+                b.write(bgy, 0, FloatBuffer.wrap(gy));
+            }
+            Trial trial = switch (pass) {
+                case FORWARD -> p -> b.convolve(s, p, bx, bw, bb, by);
+                case BACKWARD_DATA -> p -> b.gradInput(s, p, bgy, bw, by, false);
+                case BACKWARD_WEIGHT -> p -> b.gradWeight(s, p, bx, bgy, by, false);
+            };
+            float[] expected = null;
+            if (pass != Pass.FORWARD) {
+                trial.run(Planner.plan(s, pass, b.facts()));
+                expected = new float[Math.toIntExact(outElements)];
+                b.read(by, 0, FloatBuffer.wrap(expected));
             }
             for (Plan p : candidates) {
                 bar.setExtraMessage(l.name() + " " + p);
@@ -210,10 +247,10 @@ final class TuneCommand implements Callable<Integer> {
                     // A first run builds the kernels (seconds on some drivers) and gives the spot check; it is not a
                     // timing unless it took so long that no build explains it.
                     long w0 = System.nanoTime();
-                    b.convolve(s, p, bx, bw, bb, by);
+                    trial.run(p);
                     b.finish();
                     double warm = (System.nanoTime() - w0) / 1e6;
-                    if (!spotCheck(b, s, by, x, w, bias)) {
+                    if (!(expected == null ? spotCheck(b, s, by, x, w, bias) : agrees(b, by, expected))) {
                         reportRejected(l, p, "wrong results in the spot check");
                         bar.step();
                         continue;
@@ -225,14 +262,14 @@ final class TuneCommand implements Callable<Integer> {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    b.convolve(s, p, bx, bw, bb, by);
+                    trial.run(p);
                     b.finish();
                     double first = (System.nanoTime() - t0) / 1e6;
                     double[] t = new double[first > GIVE_UP * best ? 1 : repeats];
                     t[0] = first;
                     for (int i = t.length == 1 ? 1 : 0; i < t.length; i++) {
                         long r0 = System.nanoTime();
-                        b.convolve(s, p, bx, bw, bb, by);
+                        trial.run(p);
                         b.finish();
                         t[i] = (System.nanoTime() - r0) / 1e6;
                     }
@@ -249,6 +286,22 @@ final class TuneCommand implements Callable<Integer> {
             }
         }
         return result;
+    }
+
+    /** Whether {@code by} holds {@code expected} within the golden rule's tolerance (1e-4 relative to the largest magnitude). */
+    private static boolean agrees(OpenClBackend b, DeviceBuffer by, float[] expected) {
+        float[] y = new float[expected.length];
+        b.read(by, 0, FloatBuffer.wrap(y));
+        double scale = 1;
+        for (float e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        for (int i = 0; i < y.length; i++) {
+            if (!(Math.abs(y[i] - expected[i]) <= 1e-4 * scale * 10)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean spotCheck(OpenClBackend b, ConvSpec s, DeviceBuffer by, float[] x, float[] w, float[] bias) {

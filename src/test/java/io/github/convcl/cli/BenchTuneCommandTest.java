@@ -130,6 +130,45 @@ class BenchTuneCommandTest {
         assertTrue(r.out().contains("best plan (written for this layer)"), r.out());
     }
 
+    /**
+     * --pass backward-data and backward-weight: every plan of the pass timed, checked against the planner's, and stored
+     * under the pass's keys, which a backend opened with the file then plans by.
+     */
+    @Test
+    void tuneStoresTheBackwardPassesUnderTheirOwnKeys(@TempDir Path dir) throws Exception {
+        var device = OpenCl.probe().devices().stream().filter(d -> d.kind() == BackendKind.OPENCL_CPU).findFirst();
+        if (device.isEmpty() && !TestSupport.openClRequired()) {
+            org.junit.jupiter.api.Assumptions.abort("no OpenCL CPU device");
+        }
+        // A depthwise layer: its adjoint is a depthwise convolution too, which few kernels (quick PoCL builds) run.
+        Path suite = Files.writeString(dir.resolve("suite.json"), """
+                {"format": 1, "layers": [
+                 {"name": "smallDw", "op": "conv2d", "batch": {"gpu": 2, "cpu": 1}, "in_channels": 8, "out_channels": 8,
+                  "spatial": [12, 12], "kernel_size": [3, 3], "stride": [1, 1], "padding": [1, 1], "dilation": [1, 1], "groups": 8, "bias": false}]}
+                """);
+        Path file = dir.resolve("tuning.json");
+        for (String pass : java.util.List.of("backward-data", "backward-weight")) {
+            CliRun r = CliRun.of("tune", "--suite", suite.toString(), "-b", "opencl-cpu", "--repeats", "1", "--file", file.toString(),
+                    "--pass", pass, "--each");
+            assertEquals(0, r.exit(), r.out());
+            assertTrue(r.out().lines().noneMatch(l -> l.contains("rejected")), r.out());
+        }
+        var plans = TuningTable.read(file).plans(TuningTable.key(device.orElseThrow().name(), device.orElseThrow().driverVersion()));
+        assertTrue(plans.keySet().containsAll(java.util.Set.of("depthwise:backward-data", "depthwise:backward-weight")), plans.keySet().toString());
+        assertEquals(2, plans.keySet().stream().filter(k -> k.startsWith("layer ")).count(), plans.keySet().toString());
+        assertEquals(io.github.convcl.plan.Algorithm.CL_WEIGHT_DIRECT, plans.get("depthwise:backward-weight").algorithm());
+        var settings = io.github.convcl.config.Settings.fromSystem().withTuningFile(file);
+        try (io.github.convcl.ConvCL cl = TestSupport.openOrSkip("opencl-cpu", settings)) {
+            for (var l : Suite.load(suite, "cpu")) {
+                var s = l.spec();
+                var stored = plans.get(io.github.convcl.plan.Planner.layerKey(s, io.github.convcl.spec.Pass.BACKWARD_DATA));
+                var planned = cl.plan(s, io.github.convcl.spec.Pass.BACKWARD_DATA);
+                assertEquals(stored.algorithm(), planned.algorithm(), l.name());
+                assertEquals(stored.tuning(), planned.tuning(), l.name());
+            }
+        }
+    }
+
     /** --max-seconds: the first layer is tuned and written, the rest are named as left out. */
     @Test
     void tuneStopsAtItsTimeBudgetAndKeepsWhatItMeasured(@TempDir Path dir) throws Exception {
@@ -156,8 +195,8 @@ class BenchTuneCommandTest {
         var pocl = new io.github.convcl.plan.DeviceFacts(BackendKind.OPENCL_CPU, "AMD", "pthread", 2, 524288, 4096)
                 .withTensorCores(io.github.convcl.plan.DeviceFacts.TensorCores.EMULATED);
         var h100 = io.github.convcl.plan.DeviceFacts.nvidia("NVIDIA H100 80GB HBM3", 132, 49152, 1024, 90);
-        var onCpu = TuneCommand.candidates(s, pocl);
-        var onGpu = TuneCommand.candidates(s, h100);
+        var onCpu = TuneCommand.candidates(s, io.github.convcl.spec.Pass.FORWARD, pocl);
+        var onGpu = TuneCommand.candidates(s, io.github.convcl.spec.Pass.FORWARD, h100);
         assertTrue(onCpu.stream().noneMatch(p -> p.algorithm().isTensorCore()), onCpu.toString());
         assertTrue(onCpu.stream().anyMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE), onCpu.toString());
         assertTrue(onGpu.stream().noneMatch(p -> p.algorithm() == io.github.convcl.plan.Algorithm.CL_CPU_TILE), onGpu.toString());
