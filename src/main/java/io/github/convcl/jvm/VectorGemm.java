@@ -466,4 +466,25 @@ final class VectorGemm {
         acc.intoArray(lanes, li);
         return full;
     }
+
+    /**
+     * One tap row of a 3-wide kernel (stride and dilation 1 along the row) for one output row of a weight gradient: the
+     * three taps' lane accumulators at {@code li} (L lanes each) {@code +=} gy's row at {@code g} times x's row at
+     * {@code at} shifted by 0, 1 and 2, over n columns (a multiple of L). Three accumulators per call, not a plane's
+     * nine: with more vector calls in one method JDK 17's C2 stops inlining the Vector API and boxes every vector.
+     */
+    static void row3(float[] gy, int g, float[] x, int at, int n, float[] lanes, int li) {
+        FloatVector a0 = FloatVector.fromArray(S, lanes, li);
+        FloatVector a1 = FloatVector.fromArray(S, lanes, li + L);
+        FloatVector a2 = FloatVector.fromArray(S, lanes, li + 2 * L);
+        for (int i = 0; i < n; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, gy, g + i);
+            a0 = gv.fma(FloatVector.fromArray(S, x, at + i), a0);
+            a1 = gv.fma(FloatVector.fromArray(S, x, at + i + 1), a1);
+            a2 = gv.fma(FloatVector.fromArray(S, x, at + i + 2), a2);
+        }
+        a0.intoArray(lanes, li);
+        a1.intoArray(lanes, li + L);
+        a2.intoArray(lanes, li + 2 * L);
+    }
 }

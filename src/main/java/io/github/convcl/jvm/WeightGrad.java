@@ -78,6 +78,9 @@ final class WeightGrad {
         int lanes = Gemm.VECTOR ? Gemm.LANES : 1;
         // Stride 1 along rows with zero padding: each tap's values along an output row are a run of an input row.
         boolean direct = g.st[2] == 1 && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
+        // A 2D 3x3 of stride and dilation 1: the three taps of a tap row in registers at once.
+        boolean plane3x3 = direct && Gemm.VECTOR && g.k[0] == 1 && g.in[0] == 1 && g.k[1] == 3 && g.k[2] == 3 && g.st[1] == 1
+                && g.d[1] == 1 && g.d[2] == 1;
         Parallel.forEach(s.groups() * cinG, task -> {
             int grp = task / cinG;
             int c = task % cinG;
@@ -90,7 +93,11 @@ final class WeightGrad {
                 java.util.Arrays.fill(part, 0, weights * (lanes + 1), 0f);
                 int xOff = (n * s.inChannels() + grp * cinG + c) * g.inVol;
                 int yOff = (n * s.outChannels() + grp * coutG) * positions;
-                if (direct) {
+                if (plane3x3) {
+                    for (int o = 0; o < coutG; o++) {
+                        planeDots3x3(g, x, xOff, gy, yOff + o * positions, part, lanes, weights, o * kVol);
+                    }
+                } else if (direct) {
                     rowDots(g, x, xOff, gy, yOff, coutG, part, lanes, weights);
                 } else for (int p0 = 0; p0 < positions; p0 += chunk) {
                     int len = Math.min(chunk, positions - p0);
@@ -153,6 +160,55 @@ final class WeightGrad {
                         for (int o = 0; o < coutG; o++) {
                             accumulate(gy, yOff + o * g.outVol + r * ow + lo, x, xRow + lo + shift, hi - lo, part, lanes, weights,
                                     o * g.kVol + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One plane of a 2D 3x3 with stride and dilation 1, zero padding: the whole vectors of columns where all three taps
+     * of a row are inside the input by {@link VectorGemm#row3}, one tap row at a time, the other columns here, into the
+     * tails.
+     */
+    private static void planeDots3x3(Geometry g, float[] x, int xOff, float[] gy, int yOff, float[] part, int lanes, int weights, int w0) {
+        int oh = g.out[1];
+        int ow = g.out[2];
+        int h = g.in[1];
+        int w = g.in[2];
+        int py = g.p[1];
+        int px = g.p[2];
+        // Columns whose three taps all lie inside the row, in whole vectors: [lo, hi).
+        int lo = Math.min(ow, px);
+        int inside = Math.max(0, Math.min(ow, w - 2 + px) - lo);
+        int hi = lo + inside - inside % lanes;
+        if (hi > lo) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ky = 0; ky < 3; ky++) {
+                    int iy = oy - py + ky;
+                    if (iy >= 0 && iy < h) {
+                        VectorGemm.row3(gy, yOff + oy * ow + lo, x, xOff + iy * w + lo - px, hi - lo, part, (w0 + 3 * ky) * lanes);
+                    }
+                }
+            }
+        }
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                if (ox == lo && hi > lo) {
+                    ox = hi - 1; // the interior columns are the vector kernel's
+                    continue;
+                }
+                float gv = gy[yOff + oy * ow + ox];
+                for (int ky = 0; ky < 3; ky++) {
+                    int iy = oy - py + ky;
+                    if (iy < 0 || iy >= h) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < 3; kx++) {
+                        int ix = ox - px + kx;
+                        if (ix >= 0 && ix < w) {
+                            part[weights * lanes + w0 + ky * 3 + kx] += gv * x[xOff + iy * w + ix];
                         }
                     }
                 }
