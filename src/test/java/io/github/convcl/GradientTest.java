@@ -159,6 +159,33 @@ class GradientTest {
         }
     }
 
+    /**
+     * Every grad_weight plan keeps an infinity in the input to the weights whose products read it, as the reference does:
+     * the padded-run dot products, which multiply grad_output's zero padding by input past a row's end, fall back for
+     * inputs that are not all finite.
+     */
+    @Test
+    void anInfinityInTheInputReachesOnlyTheWeightsThatReadIt() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 4, 9, 11).outChannels(4).kernel(3).padding(1).groups(2).bias(false).build();
+        java.util.Random r = new java.util.Random(31);
+        float[] x = TestSupport.gaussian(r, s.inputElements());
+        float[] gy = TestSupport.gaussian(r, s.outputElements());
+        x[2 * 99 + 5 * 11 + 10] = Float.POSITIVE_INFINITY; // channel 2, last column of a row
+        double[] ref = Reference.gradWeight(s, x, gy);
+        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+            for (io.github.convcl.plan.Plan p : cl.backend().applicablePlans(s, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                float[] gw = io.github.convcl.golden.GoldenRunner.gradWeightArrays(cl.backend(), s, p, x, gy);
+                for (int i = 0; i < gw.length; i++) {
+                    if (Double.isFinite(ref[i])) {
+                        assertEquals(ref[i], gw[i], 1e-4 * Math.max(1, Math.abs(ref[i])), p + " weight " + i);
+                    } else {
+                        assertEquals(Double.isNaN(ref[i]), Float.isNaN(gw[i]), p + " weight " + i + ": " + ref[i] + " vs " + gw[i]);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badGradientCallsAreRefusedBeforeAnyWork() {
         ConvSpec s = LAYERS.get(0);

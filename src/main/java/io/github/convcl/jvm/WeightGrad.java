@@ -33,7 +33,11 @@ final class WeightGrad {
         int columns = cinG * kVol;
         int positions = g.outVol;
         if (dots) {
-            dots(s, g, x, gy, gw);
+            if (blocks(s, g) && allFinite(x)) {
+                blockDots(s, g, x, gy, gw);
+            } else {
+                dots(s, g, x, gy, gw);
+            }
             return;
         }
         int mr = Gemm.rowPanel(coutG);
@@ -65,9 +69,175 @@ final class WeightGrad {
     }
 
     /**
-     * grad_weight as dot products: one task per (group, input channel of the group); each run of positions of each tap
-     * is unfolded once and multiplied into every output channel's vector-lane partial sums, which each image ends by
-     * adding to a double per weight: batch, positions and lanes in one order whatever the thread count.
+     * Whether {@link #blockDots} computes {@code s}: the Vector API tiles, at most two spatial dimensions, stride 1 along
+     * rows and zero padding, so that each tap's values along an output row are a run of an input row read in place.
+     */
+    static boolean blocks(ConvSpec s, Geometry g) {
+        return Gemm.VECTOR && g.in[0] == 1 && g.k[0] == 1 && g.out[0] == 1 && g.st[2] == 1
+                && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
+    }
+
+    /**
+     * Columns (input channel, tap) of grad_weight in threes that share a tap row, and so the output rows they read: three
+     * channels of one tap, or, under three channels per group, three taps of one row (-1 pads the last three).
+     */
+    private static int[][] triples(Geometry g, int cinG) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        int kVol = g.kVol;
+        if (cinG >= 3) {
+            for (int t = 0; t < kVol; t++) {
+                for (int c = 0; c < cinG; c += 3) {
+                    out.add(new int[] {c * kVol + t, c + 1 < cinG ? (c + 1) * kVol + t : -1, c + 2 < cinG ? (c + 2) * kVol + t : -1});
+                }
+            }
+        } else {
+            int kw = g.k[2];
+            for (int c = 0; c < cinG; c++) {
+                for (int ky = 0; ky < g.k[1]; ky++) {
+                    for (int kx = 0; kx < kw; kx += 3) {
+                        int t = ky * kw + kx;
+                        out.add(new int[] {c * kVol + t, kx + 1 < kw ? c * kVol + t + 1 : -1, kx + 2 < kw ? c * kVol + t + 2 : -1});
+                    }
+                }
+            }
+        }
+        return out.toArray(new int[0][]);
+    }
+
+    /**
+     * grad_weight as blocks of dot products ({@link #blocks} layers) on zero-padded copies: every input plane padded
+     * to the rows and the row stride {@code S = ow + (kw - 1) dw} the taps read, every grad_output plane to that stride
+     * with zeros past its columns, so that a tap's products over a whole plane are one run of both (stride 1 down the
+     * rows; else one run per row). One task per (group, three columns sharing a tap row); up to three output channels'
+     * runs against the three columns' runs ({@link VectorGemm#block3x3}) into lane partial sums, each image's added to a
+     * double per weight: batch, positions and lanes in one order whatever the thread count.
+     *
+     * <p>A run reads past a row's end into the next row's first columns against grad_output's zeros: exact for finite
+     * inputs, so inputs that are not all finite take {@link #dots} instead (a zero times infinity is NaN).
+     */
+    private static void blockDots(ConvSpec s, Geometry g, float[] x, float[] gy, float[] gw) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int kVol = g.kVol;
+        int columns = cinG * kVol;
+        int lanes = Gemm.LANES;
+        int[][] triples = triples(g, cinG);
+        int oh = g.out[1];
+        int ow = g.out[2];
+        int h = g.in[1];
+        int w = g.in[2];
+        int stride = ow + (g.k[2] - 1) * g.d[2];
+        int rows = (oh - 1) * g.st[1] + (g.k[1] - 1) * g.d[1] + 1;
+        int xPlane = rows * stride;
+        int yPlane = oh * stride;
+        int xPlanes = s.batch() * s.inChannels();
+        int yPlanes = s.batch() * s.outChannels();
+        // the last run reads up to (kw - 1) dw past the last plane
+        float[] xp = Workspace.get(Workspace.Slot.INPUT, xPlanes * xPlane + stride);
+        float[] yp = Workspace.get(Workspace.Slot.PANELS, yPlanes * yPlane);
+        java.util.Arrays.fill(xp, xPlanes * xPlane, xPlanes * xPlane + stride, 0f);
+        int pb = g.p[2];
+        int pt = g.p[1];
+        Parallel.forEach(xPlanes + yPlanes, q -> {
+            if (q < xPlanes) {
+                int to = q * xPlane;
+                java.util.Arrays.fill(xp, to, to + xPlane, 0f);
+                for (int r = 0; r < rows; r++) {
+                    int iy = r - pt;
+                    if (iy < 0 || iy >= h) {
+                        continue;
+                    }
+                    // padded column c holds input column c - pb
+                    int c0 = Math.max(0, pb);
+                    int from = Math.max(0, -pb);
+                    int len = Math.min(w - from, stride - c0);
+                    if (len > 0) {
+                        System.arraycopy(x, q * g.inVol + iy * w + from, xp, to + r * stride + c0, len);
+                    }
+                }
+            } else {
+                int p = q - xPlanes;
+                int to = p * yPlane;
+                for (int r = 0; r < oh; r++) {
+                    System.arraycopy(gy, p * g.outVol + r * ow, yp, to + r * stride, ow);
+                    java.util.Arrays.fill(yp, to + r * stride + ow, to + (r + 1) * stride, 0f);
+                }
+            }
+        });
+        boolean flat = g.st[1] == 1;
+        int runs = flat ? 1 : oh;
+        int runLength = flat ? yPlane : stride;
+        int vec = runLength / lanes * lanes;
+        int xRun = flat ? 0 : g.st[1] * stride;
+        Parallel.forEach(s.groups() * triples.length, task -> {
+            int grp = task / triples.length;
+            int[] cols = triples[task % triples.length];
+            int weights = coutG * 3;
+            float[] part = Workspace.get(Workspace.Slot.LANES, weights * (lanes + 1));
+            double[] acc = Workspace.sums(weights);
+            int[] xo = Workspace.ints(3);
+            for (int j = 0; j < 3; j++) {
+                int col = cols[j] < 0 ? cols[0] : cols[j];
+                int t = col % kVol;
+                xo[j] = (col / kVol) * xPlane + (t / g.k[2]) * g.d[1] * stride + (t % g.k[2]) * g.d[2];
+            }
+            for (int n = 0; n < s.batch(); n++) {
+                java.util.Arrays.fill(part, 0, weights * (lanes + 1), 0f);
+                int xBase = (n * s.inChannels() + grp * cinG) * xPlane;
+                int yBase = (n * s.outChannels() + grp * coutG) * yPlane;
+                for (int run = 0; run < runs; run++) {
+                    int xb = xBase + run * xRun;
+                    int yb = yBase + run * stride;
+                    int o = 0;
+                    for (; o + 3 <= coutG; o += 3) {
+                        VectorGemm.block3x3(yp, yb + o * yPlane, yPlane, xp, xb + xo[0], xb + xo[1], xb + xo[2], vec, part, o * 3 * lanes);
+                    }
+                    for (; o < coutG; o++) {
+                        VectorGemm.block1x3(yp, yb + o * yPlane, xp, xb + xo[0], xb + xo[1], xb + xo[2], vec, part, o * 3 * lanes);
+                    }
+                    for (int j = 0; j < 3; j++) {
+                        for (o = 0; o < coutG && cols[j] >= 0; o++) {
+                            float tail = 0f;
+                            for (int i = vec; i < runLength; i++) {
+                                tail += yp[yb + o * yPlane + i] * xp[xb + xo[j] + i];
+                            }
+                            part[weights * lanes + o * 3 + j] += tail;
+                        }
+                    }
+                }
+                for (int wi = 0; wi < weights; wi++) {
+                    double sum = part[weights * lanes + wi];
+                    for (int l = 0; l < lanes; l++) {
+                        sum += part[wi * lanes + l];
+                    }
+                    acc[wi] += sum;
+                }
+            }
+            for (int j = 0; j < 3; j++) {
+                if (cols[j] >= 0) {
+                    for (int o = 0; o < coutG; o++) {
+                        gw[(grp * coutG + o) * columns + cols[j]] += (float) acc[o * 3 + j];
+                    }
+                }
+            }
+        });
+    }
+
+    private static boolean allFinite(float[] a) {
+        for (float v : a) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * grad_weight as dot products, for the layers {@link #blockDots} does not take (3D, strided rows, other padding
+     * modes, non-finite inputs): one task per (group, input channel of the group); each run of positions of each tap,
+     * read in place (stride 1 with zero padding) or unfolded once, is multiplied into every output channel's vector-lane
+     * partial sums, which each image ends by adding to a double per weight: batch, positions and lanes in one order
+     * whatever the thread count.
      */
     private static void dots(ConvSpec s, Geometry g, float[] x, float[] gy, float[] gw) {
         int cinG = s.inPerGroup();
@@ -78,9 +248,6 @@ final class WeightGrad {
         int lanes = Gemm.VECTOR ? Gemm.LANES : 1;
         // Stride 1 along rows with zero padding: each tap's values along an output row are a run of an input row.
         boolean direct = g.st[2] == 1 && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
-        // A 2D 3x3 of stride and dilation 1: the three taps of a tap row in registers at once.
-        boolean plane3x3 = direct && Gemm.VECTOR && g.k[0] == 1 && g.in[0] == 1 && g.k[1] == 3 && g.k[2] == 3 && g.st[1] == 1
-                && g.d[1] == 1 && g.d[2] == 1;
         Parallel.forEach(s.groups() * cinG, task -> {
             int grp = task / cinG;
             int c = task % cinG;
@@ -93,11 +260,7 @@ final class WeightGrad {
                 java.util.Arrays.fill(part, 0, weights * (lanes + 1), 0f);
                 int xOff = (n * s.inChannels() + grp * cinG + c) * g.inVol;
                 int yOff = (n * s.outChannels() + grp * coutG) * positions;
-                if (plane3x3) {
-                    for (int o = 0; o < coutG; o++) {
-                        planeDots3x3(g, x, xOff, gy, yOff + o * positions, part, lanes, weights, o * kVol);
-                    }
-                } else if (direct) {
+                if (direct) {
                     rowDots(g, x, xOff, gy, yOff, coutG, part, lanes, weights);
                 } else for (int p0 = 0; p0 < positions; p0 += chunk) {
                     int len = Math.min(chunk, positions - p0);
@@ -160,55 +323,6 @@ final class WeightGrad {
                         for (int o = 0; o < coutG; o++) {
                             accumulate(gy, yOff + o * g.outVol + r * ow + lo, x, xRow + lo + shift, hi - lo, part, lanes, weights,
                                     o * g.kVol + t);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * One plane of a 2D 3x3 with stride and dilation 1, zero padding: the whole vectors of columns where all three taps
-     * of a row are inside the input by {@link VectorGemm#row3}, one tap row at a time, the other columns here, into the
-     * tails.
-     */
-    private static void planeDots3x3(Geometry g, float[] x, int xOff, float[] gy, int yOff, float[] part, int lanes, int weights, int w0) {
-        int oh = g.out[1];
-        int ow = g.out[2];
-        int h = g.in[1];
-        int w = g.in[2];
-        int py = g.p[1];
-        int px = g.p[2];
-        // Columns whose three taps all lie inside the row, in whole vectors: [lo, hi).
-        int lo = Math.min(ow, px);
-        int inside = Math.max(0, Math.min(ow, w - 2 + px) - lo);
-        int hi = lo + inside - inside % lanes;
-        if (hi > lo) {
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ky = 0; ky < 3; ky++) {
-                    int iy = oy - py + ky;
-                    if (iy >= 0 && iy < h) {
-                        VectorGemm.row3(gy, yOff + oy * ow + lo, x, xOff + iy * w + lo - px, hi - lo, part, (w0 + 3 * ky) * lanes);
-                    }
-                }
-            }
-        }
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                if (ox == lo && hi > lo) {
-                    ox = hi - 1; // the interior columns are the vector kernel's
-                    continue;
-                }
-                float gv = gy[yOff + oy * ow + ox];
-                for (int ky = 0; ky < 3; ky++) {
-                    int iy = oy - py + ky;
-                    if (iy < 0 || iy >= h) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < 3; kx++) {
-                        int ix = ox - px + kx;
-                        if (ix >= 0 && ix < w) {
-                            part[weights * lanes + w0 + ky * 3 + kx] += gv * x[xOff + iy * w + ix];
                         }
                     }
                 }

@@ -34,6 +34,17 @@ final class Workspace {
 
     private static final ThreadLocal<double[][]> SUMS = ThreadLocal.withInitial(() -> new double[1][0]);
 
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
+
+    /** This thread's int scratch (one slot), at least {@code size}; its contents are whatever was left there. */
+    static int[] ints(int size) {
+        int[][] ws = INTS.get();
+        if (ws[0].length < size) {
+            ws[0] = new int[size];
+        }
+        return ws[0];
+    }
+
     /** This thread's double accumulators (one slot), at least {@code size}, zeroed. */
     static double[] sums(int size) {
         double[][] ws = SUMS.get();

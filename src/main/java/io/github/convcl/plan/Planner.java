@@ -99,7 +99,9 @@ public final class Planner {
         }
         Plan dots = Plan.of(Algorithm.JAVA_WEIGHT_DOTS);
         Plan gemm = Plan.of(Algorithm.JAVA_WEIGHT_GEMM);
-        return s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS ? java.util.List.of(dots, gemm) : java.util.List.of(gemm, dots);
+        boolean few = s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS
+                || (s.groups() > 1 && s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS);
+        return few ? java.util.List.of(dots, gemm) : java.util.List.of(gemm, dots);
     }
 
     /** Every plan that computes {@code pass} of {@code s} on {@code device}, the planner's choice among them. */

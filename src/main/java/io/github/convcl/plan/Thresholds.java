@@ -19,6 +19,11 @@ public final class Thresholds {
      */
     public static final int JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS = 3;
     /**
+     * In a grouped layer, up to this many output channels per group also take the dot products: each group's GEMM is
+     * too small to repay packing (ResNeXt's 8 per group: 7.6 -> 2.7 ms, docs/performance.md).
+     */
+    public static final int JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS = 16;
+    /**
      * Java direct GEMM, depthwise and Winograd copy each image padded (rounded up to whole strides, Winograd to whole
      * dilated tiles); they apply only where that copy holds at most {@link #JAVA_PADDED_COPY_GROWTH} times the image
      * plus {@link #JAVA_PADDED_COPY_SLACK_FLOATS}, and at most {@link #JAVA_MAX_PADDED_COPY_FLOATS}. Beyond that the

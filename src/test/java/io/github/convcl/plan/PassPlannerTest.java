@@ -23,7 +23,8 @@ class PassPlannerTest {
     /**
      * backward-data runs the adjoint's forward algorithm (stride 1 with zero padding: a convolution over flipped
      * weights, so Winograd and depthwise serve it; strided: a transposed convolution; transposed: a convolution);
-     * backward-weight takes dot products up to 3 output channels per group on Java, else the GEMM; OpenCL has one.
+     * backward-weight takes dot products up to 3 output channels per group on Java (16 in a grouped layer), else the
+     * GEMM; OpenCL has one.
      */
     static Stream<Arguments> table() {
         return Stream.of(
@@ -34,7 +35,9 @@ class PassPlannerTest {
                 Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_DATA, Algorithm.JAVA_DEPTHWISE, Algorithm.CL_CPU_DEPTHWISE, Algorithm.CL_DEPTHWISE),
                 Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("pointwise", PlannerTest.pointwise(), Pass.BACKWARD_DATA, Algorithm.JAVA_POINTWISE_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("grouped", PlannerTest.grouped(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
+                Arguments.of("grouped 32 per group", PlannerTest.grouped(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
+                Arguments.of("grouped 8 per group", ConvSpec.conv(2).input(2, 256, 28, 28).outChannels(256).kernel(3).padding(1).groups(32).build(),
+                        Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_DATA, Algorithm.JAVA_DIRECT_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
                 Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_GEMM,
