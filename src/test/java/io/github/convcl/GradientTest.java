@@ -160,6 +160,44 @@ class GradientTest {
     }
 
     /**
+     * Every OpenCL grad_weight plan, the split-reduction GEMM among them (with one split and with several), against the
+     * reference on every kind of layer, the same bits run to run.
+     */
+    @Test
+    void everyOpenClWeightPlanMatchesTheReference() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(2, 6, 64, 64).outChannels(5).kernel(3).padding(1).bias(false).build(),
+                ConvSpec.conv(2).input(1, 8, 9, 11).outChannels(12).kernel(3).stride(2).padding(1).groups(4).build(),
+                ConvSpec.conv(1).input(2, 3, 40).outChannels(35).kernel(5).dilation(2).padding(4)
+                        .paddingMode(io.github.convcl.spec.PaddingMode.REFLECT).build(),
+                ConvSpec.conv(3).input(1, 2, 5, 6, 7).outChannels(3).kernel(3).padding(1)
+                        .paddingMode(io.github.convcl.spec.PaddingMode.CIRCULAR).build(),
+                ConvSpec.convTranspose(2).input(2, 4, 6, 5).outChannels(6).kernel(3).stride(2).padding(1).outputPadding(1).build(),
+                ConvSpec.convTranspose(2).input(1, 6, 7, 7).outChannels(6).kernel(4).stride(2).padding(1).groups(3).build());
+        java.util.Random r = new java.util.Random(47);
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            int gemm = 0;
+            int split = 0;
+            for (ConvSpec s : specs) {
+                float[] x = TestSupport.gaussian(r, s.inputElements());
+                float[] gy = TestSupport.gaussian(r, s.outputElements());
+                double[] ref = Reference.gradWeight(s, x, gy);
+                for (io.github.convcl.plan.Plan p : cl.backend().applicablePlans(s, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                    float[] gw = io.github.convcl.golden.GoldenRunner.gradWeightArrays(cl.backend(), s, p, x, gy);
+                    TestSupport.assertClose(s + " " + p, gw, ref);
+                    assertArrayEquals(gw, io.github.convcl.golden.GoldenRunner.gradWeightArrays(cl.backend(), s, p, x, gy), "run to run " + p);
+                    if (p.algorithm() == io.github.convcl.plan.Algorithm.CL_WEIGHT_GEMM) {
+                        gemm++;
+                        split += ((io.github.convcl.plan.ClWeightSplit) p.variant()).splits() > 1 ? 1 : 0;
+                    }
+                }
+            }
+            assertEquals(specs.size(), gemm, "the GEMM applies to every one of these layers");
+            assertTrue(split > 0, "some layer split its reduction");
+        }
+    }
+
+    /**
      * Every grad_weight plan keeps an infinity in the input to the weights whose products read it, as the reference does:
      * the padded-run dot products, which multiply grad_output's zero padding by input past a row's end, fall back for
      * inputs that are not all finite.

@@ -50,7 +50,9 @@ final class ClContext implements AutoCloseable {
         /** grad_input: the weights flipped for a stride-1 convolution's adjoint. */
         FLIPPED_WEIGHTS,
         /** A reduction's per-work-group partial sums (the loss). */
-        PARTIAL_SUMS
+        PARTIAL_SUMS,
+        /** grad_weight GEMM: each split's partial weight gradient. */
+        WEIGHT_PARTIALS
     }
 
 

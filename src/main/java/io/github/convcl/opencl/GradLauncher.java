@@ -30,6 +30,40 @@ final class GradLauncher {
         cx.launch(k, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
     }
 
+    /**
+     * {@code gw (+)= dL/dw} of {@code s} by the implicit GEMM (grad.cl's grad_weight_gemm), its reduction split into
+     * {@code splits} ranges, then summed in order (grad_weight_sum). For a transposed {@code s}, its adjoint's weight
+     * gradient with input and grad_output swapped ({@link io.github.convcl.spec.Adjoint#weightSpec}; the planner offers
+     * this only where nothing needs embedding).
+     */
+    void weightGemm(ConvSpec s, int splits, DeviceBuffer x, DeviceBuffer gy, DeviceBuffer gw, boolean accumulate) {
+        ConvSpec w = s.transposed() ? io.github.convcl.spec.Adjoint.weightSpec(s) : s;
+        DeviceBuffer in = s.transposed() ? gy : x;
+        DeviceBuffer grad = s.transposed() ? x : gy;
+        int total = Math.toIntExact(w.weightElements());
+        if (total == 0) {
+            return;
+        }
+        int cols = w.inPerGroup() * w.kernelVolume();
+        int perGroup = w.outPerGroup() * cols;
+        int positions = Math.toIntExact(w.batch() == 0 ? 0 : w.outputElements() / ((long) w.batch() * w.outChannels()));
+        long reduction = (long) w.batch() * positions;
+        int step = io.github.convcl.plan.ClWeightSplit.STEP;
+        int tile = io.github.convcl.plan.ClWeightSplit.TILE;
+        int chunk = Math.toIntExact(ClContext.ceilDiv(ClContext.ceilDiv(Math.max(1, reduction), splits), step) * step);
+        DeviceBuffer partial = cx.scratch(ClContext.Scratch.WEIGHT_PARTIALS, (long) w.groups() * splits * perGroup);
+        cl_kernel k = cx.kernel("grad", "", "grad_weight_gemm");
+        new KernelArgs(k).mem(in).mem(grad).mem(partial).i(w.inChannels()).i(w.outChannels()).i(w.inPerGroup()).i(w.outPerGroup())
+                .i4(ConvSpec.to3d(w.inputSize(), 1)).i4(ConvSpec.to3d(w.outputSize(), 1)).i4(ConvSpec.to3d(w.kernel(), 1))
+                .i4(ConvSpec.to3d(w.stride(), 1)).i4(ConvSpec.to3d(w.dilation(), 1)).i4(ConvSpec.to3d(w.padBefore(), 0))
+                .i(w.paddingMode().ordinal()).i(w.batch()).i(splits).i(chunk);
+        cx.launch(k, null, new long[] {ClContext.ceilDiv(cols, tile) * 8, ClContext.ceilDiv(w.outPerGroup(), tile) * 8,
+                (long) w.groups() * splits}, new long[] {8, 8, 1});
+        cl_kernel sum = cx.kernel("grad", "", "grad_weight_sum");
+        new KernelArgs(sum).mem(partial).mem(gw).i(perGroup).i(splits).i(accumulate ? 1 : 0).i(total);
+        cx.launch(sum, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
+    }
+
     /** {@code out} = {@code s}'s weights flipped for its grad_input's convolution ({@link io.github.convcl.spec.Adjoint#flipWeights}). */
     void flip(ConvSpec s, DeviceBuffer w, DeviceBuffer out) {
         int total = Math.toIntExact(s.weightElements());

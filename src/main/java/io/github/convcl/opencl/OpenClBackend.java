@@ -247,15 +247,16 @@ public final class OpenClBackend implements Backend {
     @Override
     public void gradWeight(ConvSpec spec, Plan plan, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
         io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_WEIGHT;
-        // One weight-gradient algorithm here (CL_WEIGHT_DIRECT): a forced plan is checked, then run.
         Plan p = plan == null ? Planner.plan(spec, pass, facts) : Planner.requireApplicable(spec, pass, facts, plan);
-        if (p.algorithm() != io.github.convcl.plan.Algorithm.CL_WEIGHT_DIRECT) {
-            throw new IllegalStateException("not an OpenCL grad_weight algorithm: " + p);
-        }
         synchronized (cx.lock()) {
             cx.ensureOpen();
             try {
-                grad.weight(spec, input, gradOutput, gradWeight, accumulate);
+                switch (p.algorithm()) {
+                    case CL_WEIGHT_DIRECT -> grad.weight(spec, input, gradOutput, gradWeight, accumulate);
+                    case CL_WEIGHT_GEMM -> grad.weightGemm(spec, ((io.github.convcl.plan.ClWeightSplit) p.variant()).splits(), input, gradOutput,
+                            gradWeight, accumulate);
+                    default -> throw new IllegalStateException("not an OpenCL grad_weight algorithm: " + p);
+                }
             } catch (CLException e) {
                 throw new DeviceFaultException("grad_weight on " + device.name() + " failed: " + e.getMessage(), e);
             }

@@ -86,7 +86,12 @@ public enum Algorithm {
      */
     JAVA_WEIGHT_DOTS("grad_weight dots", Family.JAVA_WEIGHT_GRAD),
     /** OpenCL grad_weight: one work-item per weight, a direct reduction over the batch and positions in one order. */
-    CL_WEIGHT_DIRECT("grad_weight direct", Family.CL_WEIGHT_GRAD);
+    CL_WEIGHT_DIRECT("grad_weight direct", Family.CL_WEIGHT_GRAD),
+    /**
+     * OpenCL grad_weight as an implicit GEMM per group (grad_output by the input unfolded on the fly, 32x32 tiles through
+     * local memory), its reduction split into ranges ({@link ClWeightSplit}) summed in order by a second kernel.
+     */
+    CL_WEIGHT_GEMM("grad_weight gemm", Family.CL_WEIGHT_GRAD);
 
     /** The launcher (OpenCL) or class (Java) that runs an algorithm: one per kernel family. */
     public enum Family {

@@ -83,8 +83,10 @@ public final class Planner {
                 java.util.List<Plan> plans = weightPlans(spec, device);
                 for (String key : tuningClasses(spec, pass)) {
                     Plan tuned = device.tuned().get(key);
-                    if (tuned != null && plans.contains(tuned.tiles())) {
-                        yield tuned.tiles();
+                    for (Plan p : plans) {
+                        if (tuned != null && p.algorithm() == tuned.algorithm()) {
+                            yield p;
+                        }
                     }
                 }
                 yield plans.get(0);
@@ -95,13 +97,32 @@ public final class Planner {
     /** The weight-gradient plans of {@code s} on {@code device}, the planner's choice first. */
     private static java.util.List<Plan> weightPlans(ConvSpec s, DeviceFacts device) {
         if (device.kind() != BackendKind.JAVA) {
-            return java.util.List.of(Plan.of(Algorithm.CL_WEIGHT_DIRECT));
+            Plan direct = Plan.of(Algorithm.CL_WEIGHT_DIRECT);
+            if (!clWeightGemmShaped(s)) {
+                return java.util.List.of(direct);
+            }
+            Plan gemm = Plan.of(Algorithm.CL_WEIGHT_GEMM).with(ClWeightSplit.choose(s, device.computeUnits()));
+            return device.kind() == BackendKind.OPENCL_GPU ? java.util.List.of(gemm, direct) : java.util.List.of(direct, gemm);
         }
         Plan dots = Plan.of(Algorithm.JAVA_WEIGHT_DOTS);
         Plan gemm = Plan.of(Algorithm.JAVA_WEIGHT_GEMM);
         boolean few = s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS
                 || (s.groups() > 1 && s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS);
         return few ? java.util.List.of(dots, gemm) : java.util.List.of(gemm, dots);
+    }
+
+    /**
+     * Whether the OpenCL grad_weight GEMM computes {@code s}: a convolution, or a transposed one whose weight gradient
+     * is its adjoint convolution's with input and grad_output swapped and nothing to embed ({@link Adjoint#weightSpec}),
+     * with the reduction (batch times positions) and the partial sums addressable by 32-bit integers.
+     */
+    static boolean clWeightGemmShaped(ConvSpec s) {
+        ConvSpec w = s.transposed() ? Adjoint.weightSpec(s) : s;
+        if (s.transposed() && !java.util.Arrays.equals(w.outputShape(), s.inputShape())) {
+            return false;
+        }
+        // the reduction's index k = n * positions + p, and one split past it, stay below 2^31
+        return w.outputElements() / Math.max(1, w.outChannels()) < Integer.MAX_VALUE / 2;
     }
 
     /** Every plan that computes {@code pass} of {@code s} on {@code device}, the planner's choice among them. */
@@ -127,11 +148,13 @@ public final class Planner {
             case FORWARD -> requireApplicable(s, device, plan);
             case BACKWARD_DATA -> requireApplicable(Adjoint.dataSpec(s), device, plan.forPass(Pass.FORWARD)).forPass(pass);
             case BACKWARD_WEIGHT -> {
-                if (!weightPlans(s, device).contains(plan.tiles())) {
-                    throw new IllegalArgumentException("plan=" + plan + " does not apply to " + pass.id() + " of " + s + " on " + device.name()
-                            + "; applicable: " + weightPlans(s, device));
+                for (Plan p : weightPlans(s, device)) {
+                    if (p.algorithm() == plan.algorithm() && p.tuning().equals(plan.tuning())) {
+                        yield p;
+                    }
                 }
-                yield plan.tiles();
+                throw new IllegalArgumentException("plan=" + plan + " does not apply to " + pass.id() + " of " + s + " on " + device.name()
+                        + "; applicable: " + weightPlans(s, device));
             }
         };
     }

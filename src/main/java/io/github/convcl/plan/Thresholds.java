@@ -23,6 +23,12 @@ public final class Thresholds {
      * too small to repay packing (ResNeXt's 8 per group: 7.6 -> 2.7 ms, docs/performance.md).
      */
     public static final int JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS = 16;
+    /** OpenCL grad_weight GEMM: work-groups wanted per compute unit, reached by splitting the reduction. */
+    public static final int CL_WEIGHT_GROUPS_PER_UNIT = 4;
+    /** OpenCL grad_weight GEMM: the fewest positions (batch times output positions) one split reduces. */
+    public static final int CL_WEIGHT_MIN_SPLIT = 1024;
+    /** OpenCL grad_weight GEMM: the most bytes of partial sums (splits times the weights). */
+    public static final long CL_WEIGHT_PARTIAL_BYTES = 64L << 20;
     /**
      * Java direct GEMM, depthwise and Winograd copy each image padded (rounded up to whole strides, Winograd to whole
      * dilated tiles); they apply only where that copy holds at most {@link #JAVA_PADDED_COPY_GROWTH} times the image

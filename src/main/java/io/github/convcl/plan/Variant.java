@@ -3,11 +3,12 @@ package io.github.convcl.plan;
 
 /**
  * What a plan fixes beyond its algorithm and {@link Tuning}: {@link JavaDirect} for the Java direct GEMM,
- * {@link JavaDepthwise} for the Java depthwise kernel, {@link ClGemm} for OpenCL's implicit GEMM, and {@link #DEFAULT}
+ * {@link JavaDepthwise} for the Java depthwise kernel, {@link ClGemm} for OpenCL's implicit GEMM, {@link ClWeightSplit}
+ * for OpenCL's grad_weight GEMM, and {@link #DEFAULT}
  * for the families that take nothing more. A plan handed to the planner with {@code DEFAULT} where its family takes
  * parameters asks the planner to choose them.
  */
-public sealed interface Variant permits Variant.Default, JavaDirect, JavaDepthwise, ClGemm {
+public sealed interface Variant permits Variant.Default, JavaDirect, JavaDepthwise, ClGemm, ClWeightSplit {
     /** No parameters, or: the planner chooses them. */
     Default DEFAULT = new Default();
 
