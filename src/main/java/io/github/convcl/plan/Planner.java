@@ -102,7 +102,7 @@ public final class Planner {
                 return java.util.List.of(direct);
             }
             Plan gemm = Plan.of(Algorithm.CL_WEIGHT_GEMM).with(ClWeightSplit.choose(s, device.computeUnits()));
-            return device.kind() == BackendKind.OPENCL_GPU ? java.util.List.of(gemm, direct) : java.util.List.of(direct, gemm);
+            return s.outPerGroup() >= Thresholds.CL_WEIGHT_GEMM_MIN_OUT_CHANNELS ? java.util.List.of(gemm, direct) : java.util.List.of(direct, gemm);
         }
         Plan dots = Plan.of(Algorithm.JAVA_WEIGHT_DOTS);
         Plan gemm = Plan.of(Algorithm.JAVA_WEIGHT_GEMM);

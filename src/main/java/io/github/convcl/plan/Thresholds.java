@@ -23,6 +23,11 @@ public final class Thresholds {
      * too small to repay packing (ResNeXt's 8 per group: 7.6 -> 2.7 ms, docs/performance.md).
      */
     public static final int JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS = 16;
+    /**
+     * OpenCL grad_weight: the GEMM from this many output channels per group (half its 32-row tile), the direct
+     * reduction below (PoCL: dense layers 1.5-2x faster by GEMM, depthwise 34x and 8 per group 1.7x slower).
+     */
+    public static final int CL_WEIGHT_GEMM_MIN_OUT_CHANNELS = 16;
     /** OpenCL grad_weight GEMM: work-groups wanted per compute unit, reached by splitting the reduction. */
     public static final int CL_WEIGHT_GROUPS_PER_UNIT = 4;
     /** OpenCL grad_weight GEMM: the fewest positions (batch times output positions) one split reduces. */

@@ -24,28 +24,28 @@ class PassPlannerTest {
      * backward-data runs the adjoint's forward algorithm (stride 1 with zero padding: a convolution over flipped
      * weights, so Winograd and depthwise serve it; strided: a transposed convolution; transposed: a convolution);
      * backward-weight takes dot products up to 3 output channels per group on Java (16 in a grouped layer), else the
-     * GEMM; OpenCL the direct reduction on CPU devices and the split-reduction GEMM on GPUs.
+     * GEMM; OpenCL the split-reduction GEMM from 16 output channels per group, else the direct reduction.
      */
     static Stream<Arguments> table() {
         return Stream.of(
                 Arguments.of("resnet3x3", PlannerTest.resnet3x3(), Pass.BACKWARD_DATA, Algorithm.JAVA_WINOGRAD, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("resnet3x3", PlannerTest.resnet3x3(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("resnet3x3", PlannerTest.resnet3x3(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
                 Arguments.of("resnet3x3s2", PlannerTest.resnet3x3s2(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_DIRECT, Algorithm.CL_CPU_TILE_TRANSPOSED,
                         Algorithm.CL_IMPLICIT_GEMM),
                 Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_DATA, Algorithm.JAVA_DEPTHWISE, Algorithm.CL_CPU_DEPTHWISE, Algorithm.CL_DEPTHWISE),
-                Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("pointwise", PlannerTest.pointwise(), Pass.BACKWARD_DATA, Algorithm.JAVA_POINTWISE_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("grouped 32 per group", PlannerTest.grouped(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("grouped 32 per group", PlannerTest.grouped(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
                 Arguments.of("grouped 8 per group", ConvSpec.conv(2).input(2, 256, 28, 28).outChannels(256).kernel(3).padding(1).groups(32).build(),
-                        Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM),
+                        Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_DATA, Algorithm.JAVA_DIRECT_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
                 Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_GEMM,
                         Algorithm.CL_CPU_TILE_TRANSPOSED, Algorithm.CL_TRANSPOSED_GATHER),
                 Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS,
-                        Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM),
+                        Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("convT with output_padding", ConvSpec.convTranspose(2).input(1, 8, 5, 5).outChannels(4).kernel(3).stride(2)
-                        .outputPadding(1).build(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_GEMM));
+                        .outputPadding(1).build(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT));
     }
 
     @ParameterizedTest(name = "{0} {2}")
@@ -71,7 +71,7 @@ class PassPlannerTest {
     void theWeightGemmSplitsItsReductionToFillTheDevice() {
         ConvSpec deep = ConvSpec.conv(2).input(32, 512, 7, 7).outChannels(512).kernel(3).padding(1).build();
         ConvSpec stem = ConvSpec.conv(2).input(32, 3, 224, 224).outChannels(64).kernel(7).stride(2).padding(3).build();
-        ConvSpec tiny = ConvSpec.conv(2).input(1, 3, 8, 8).outChannels(4).kernel(3).build();
+        ConvSpec tiny = ConvSpec.conv(2).input(1, 3, 8, 8).outChannels(16).kernel(3).build();
         Plan p = Planner.plan(deep, Pass.BACKWARD_WEIGHT, PlannerTest.GPU);
         assertEquals(new ClWeightSplit(1), p.variant(), "16 x 144 tiles fill 132 units: " + p);
         assertEquals(new ClWeightSplit(132 * 4 / (2 * 5) + 1), Planner.plan(stem, Pass.BACKWARD_WEIGHT, PlannerTest.GPU).variant());
