@@ -156,15 +156,17 @@ class BenchTuneCommandTest {
         var plans = TuningTable.read(file).plans(TuningTable.key(device.orElseThrow().name(), device.orElseThrow().driverVersion()));
         assertTrue(plans.keySet().containsAll(java.util.Set.of("depthwise:backward-data", "depthwise:backward-weight")), plans.keySet().toString());
         assertEquals(2, plans.keySet().stream().filter(k -> k.startsWith("layer ")).count(), plans.keySet().toString());
-        assertEquals(io.github.convcl.plan.Algorithm.CL_WEIGHT_DIRECT, plans.get("depthwise:backward-weight").algorithm());
+        assertEquals(io.github.convcl.plan.Algorithm.Family.CL_WEIGHT_GRAD, plans.get("depthwise:backward-weight").algorithm().family());
         var settings = io.github.convcl.config.Settings.fromSystem().withTuningFile(file);
         try (io.github.convcl.ConvCL cl = TestSupport.openOrSkip("opencl-cpu", settings)) {
             for (var l : Suite.load(suite, "cpu")) {
                 var s = l.spec();
-                var stored = plans.get(io.github.convcl.plan.Planner.layerKey(s, io.github.convcl.spec.Pass.BACKWARD_DATA));
-                var planned = cl.plan(s, io.github.convcl.spec.Pass.BACKWARD_DATA);
-                assertEquals(stored.algorithm(), planned.algorithm(), l.name());
-                assertEquals(stored.tuning(), planned.tuning(), l.name());
+                for (var pass : java.util.List.of(io.github.convcl.spec.Pass.BACKWARD_DATA, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                    var stored = plans.get(io.github.convcl.plan.Planner.layerKey(s, pass));
+                    var planned = cl.plan(s, pass);
+                    assertEquals(stored.algorithm(), planned.algorithm(), l.name() + " " + pass);
+                    assertEquals(stored.tuning(), planned.tuning(), l.name() + " " + pass);
+                }
             }
         }
     }
