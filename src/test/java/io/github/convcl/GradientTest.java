@@ -159,6 +159,34 @@ class GradientTest {
         }
     }
 
+    /** Every Java grad_weight plan on layers at the edges of the padded-run dot products' shapes (fuzz found the first). */
+    @Test
+    void everyJavaWeightPlanMatchesTheReferenceAtTheEdgesOfItsShapes() {
+        List<ConvSpec> specs = List.of(
+                // a depth of 1 padded away: every product reads padding
+                ConvSpec.conv(3).input(1, 8, 1, 7, 3).outChannels(4).kernel(1, 3, 1).stride(3, 2, 1).padding(1, 2, 3).dilation(3, 1, 1)
+                        .groups(4).bias(false).build(),
+                ConvSpec.conv(2).input(2, 4, 5, 37).outChannels(4).kernel(2, 5).stride(2, 1).padding(0, 3).dilation(1, 2).groups(2).build(),
+                ConvSpec.conv(1).input(3, 2, 29).outChannels(2).kernel(7).padding(3).groups(2).build());
+        java.util.Random r = new java.util.Random(53);
+        int before = JavaBackend.threads();
+        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+            for (int t = 1; t <= 3; t++) {
+                JavaBackend.setThreads(t);
+                for (ConvSpec s : specs) {
+                    float[] x = TestSupport.gaussian(r, s.inputElements());
+                    float[] gy = TestSupport.gaussian(r, s.outputElements());
+                    double[] ref = Reference.gradWeight(s, x, gy);
+                    for (io.github.convcl.plan.Plan p : cl.backend().applicablePlans(s, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                        TestSupport.assertClose(s + " " + p + " " + t, io.github.convcl.golden.GoldenRunner.gradWeightArrays(cl.backend(), s, p, x, gy), ref);
+                    }
+                }
+            }
+        } finally {
+            JavaBackend.setThreads(before);
+        }
+    }
+
     /**
      * Every OpenCL grad_weight plan, the split-reduction GEMM among them (with one split and with several), against the
      * reference on every kind of layer, the same bits run to run.

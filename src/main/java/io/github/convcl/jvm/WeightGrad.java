@@ -47,33 +47,54 @@ final class WeightGrad {
         int blocks = (int) Math.max(1, Math.min(panels, (want + groups - 1) / groups));
         int span = (panels + blocks - 1) / blocks * Gemm.NR;
         int spans = (columns + span - 1) / span;
+        int chunk = Math.min(POSITIONS, positions);
+        int chunks = (positions + chunk - 1) / chunk;
+        int aSize = Gemm.packedASize(coutG, chunk, mr);
+        // grad_output packed once per call, on the calling thread's workspace, when several tasks of a group read it.
+        long sharedSize = (long) groups * s.batch() * chunks * aSize;
+        float[] shared = spans > 1 && sharedSize <= Thresholds.JAVA_SHARED_PACK_FLOATS
+                ? Workspace.get(Workspace.Slot.INPUT, (int) sharedSize) : null;
+        if (shared != null) {
+            Parallel.forEach(groups * s.batch() * chunks, q -> {
+                int grp = q / (s.batch() * chunks);
+                int img = (q / chunks) % s.batch();
+                int p0 = (q % chunks) * chunk;
+                int yOff = (img * s.outChannels() + grp * coutG) * positions;
+                Gemm.packA(coutG, Math.min(chunk, positions - p0), gy, yOff + p0, positions, 1, mr, shared, q * aSize);
+            });
+        }
         Parallel.forEach(groups * spans, t -> {
             int grp = t / spans;
             int r0 = (t % spans) * span;
             int n = Math.min(span, columns - r0);
-            int chunk = Math.min(POSITIONS, positions);
-            float[] pa = Workspace.get(Workspace.Slot.WEIGHTS, Gemm.packedASize(coutG, chunk, mr));
+            float[] pa = shared != null ? shared : Workspace.get(Workspace.Slot.WEIGHTS, aSize);
             float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(n, chunk));
             float[] row = Workspace.get(Workspace.Slot.BLOCK, chunk);
+            float[] edge = Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE);
             for (int img = 0; img < s.batch(); img++) {
                 int yOff = (img * s.outChannels() + grp * coutG) * positions;
                 int xOff = (img * s.inChannels() + grp * cinG) * g.inVol;
                 for (int p0 = 0; p0 < positions; p0 += chunk) {
                     int len = Math.min(chunk, positions - p0);
-                    Gemm.packA(coutG, len, gy, yOff + p0, positions, 1, mr, pa, 0);
+                    int aOff = 0;
+                    if (shared != null) {
+                        aOff = ((grp * s.batch() + img) * chunks + p0 / chunk) * aSize;
+                    } else {
+                        Gemm.packA(coutG, len, gy, yOff + p0, positions, 1, mr, pa, 0);
+                    }
                     packUnfolded(g, x, xOff, r0, n, p0, len, kVol, row, pb);
-                    Gemm.multiplyPacked(coutG, n, len, mr, pa, 0, pb, 0, gw, grp * coutG * columns + r0, columns);
+                    Gemm.multiplyPacked(coutG, n, len, mr, pa, aOff, pb, 0, false, null, 0, gw, grp * coutG * columns + r0, columns, edge);
                 }
             }
         });
     }
 
     /**
-     * Whether {@link #blockDots} computes {@code s}: the Vector API tiles, at most two spatial dimensions, stride 1 along
-     * rows and zero padding, so that each tap's values along an output row are a run of an input row read in place.
+     * Whether {@link #blockDots} computes {@code s}: the Vector API tiles, at most two spatial dimensions (a depth of 1
+     * read unpadded), stride 1 along rows and zero padding, so that each tap's values along an output row are a run of an input row read in place.
      */
     static boolean blocks(ConvSpec s, Geometry g) {
-        return Gemm.VECTOR && g.in[0] == 1 && g.k[0] == 1 && g.out[0] == 1 && g.st[2] == 1
+        return Gemm.VECTOR && g.in[0] == 1 && g.k[0] == 1 && g.out[0] == 1 && g.p[0] == 0 && g.st[2] == 1
                 && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
     }
 

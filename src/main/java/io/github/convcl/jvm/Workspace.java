@@ -24,7 +24,9 @@ final class Workspace {
         /** grad_input: the weights flipped for a stride-1 convolution's adjoint, on the calling thread. */
         FLIPPED_WEIGHTS,
         /** grad_weight: a task's vector-lane partial sums per weight. */
-        LANES
+        LANES,
+        /** The GEMM's edge tiles' scratch ({@code Gemm.EDGE} floats). */
+        EDGE
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);

@@ -28,6 +28,11 @@ public final class Thresholds {
      * reduction below (PoCL: dense layers 1.5-2x faster by GEMM, depthwise 34x and 8 per group 1.7x slower).
      */
     public static final int CL_WEIGHT_GEMM_MIN_OUT_CHANNELS = 16;
+    /**
+     * Java grad_weight GEMM: grad_output packed once per call for all the tasks of a group up to this many floats
+     * (256 MB); above, each task packs its own.
+     */
+    public static final long JAVA_SHARED_PACK_FLOATS = 64L << 20;
     /** OpenCL grad_weight GEMM: work-groups wanted per compute unit, reached by splitting the reduction. */
     public static final int CL_WEIGHT_GROUPS_PER_UNIT = 4;
     /** OpenCL grad_weight GEMM: the fewest positions (batch times output positions) one split reduces. */
