@@ -154,7 +154,7 @@ public final class JavaBackend implements Backend {
             JavaKernels.run(p, a, data(gradOutput), w, null, gx.data, cache);
         } else {
             // The adjoint's output (the padded input's gradient, or more positions than the input) is folded back.
-            float[] z = new float[Math.toIntExact(a.outputElements())];
+            float[] z = Workspace.get(Workspace.Slot.ADJOINT_OUTPUT, Math.toIntExact(a.outputElements()));
             JavaKernels.run(p, a, data(gradOutput), w, null, z, cache);
             if (!accumulate) {
                 java.util.Arrays.fill(gx.data, 0f);

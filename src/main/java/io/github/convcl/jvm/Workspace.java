@@ -26,7 +26,9 @@ final class Workspace {
         /** grad_weight: a task's vector-lane partial sums per weight. */
         LANES,
         /** The GEMM's edge tiles' scratch ({@code Gemm.EDGE} floats). */
-        EDGE
+        EDGE,
+        /** grad_input: the adjoint's output before it is folded or cropped into the input's gradient, on the calling thread. */
+        ADJOINT_OUTPUT
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);
