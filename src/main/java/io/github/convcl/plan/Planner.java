@@ -430,7 +430,12 @@ public final class Planner {
 
     private static Algorithm javaAlgorithm(ConvSpec s) {
         if (s.transposed()) {
-            return unevenResidues(s) ? Algorithm.JAVA_TRANSPOSED_DIRECT : Algorithm.JAVA_TRANSPOSED_GEMM;
+            // Per residue where the residues are uneven (GEMM + col2im would do zero taps' work) and each residue's GEMM
+            // has a row panel of output channels, or where both channel counts are too small for either GEMM to
+            // have a shape: then the direct GEMM's reduction over taps is the longer one.
+            int panel = Thresholds.JAVA_TRANSPOSED_DIRECT_MIN_OUT_CHANNELS;
+            boolean direct = (unevenResidues(s) && s.outPerGroup() >= panel) || (s.inPerGroup() < panel && s.outPerGroup() < panel);
+            return direct ? Algorithm.JAVA_TRANSPOSED_DIRECT : Algorithm.JAVA_TRANSPOSED_GEMM;
         }
         boolean copyFits = copyFits(s, paddedImageFloats(s));
         if (depthwiseShaped(s) && s.kernelVolume() > 1 && copyFits) {

@@ -33,6 +33,12 @@ public final class Thresholds {
      * (256 MB); above, each task packs its own.
      */
     public static final long JAVA_SHARED_PACK_FLOATS = 64L << 20;
+    /**
+     * Java transposed convolution: the direct GEMM per residue needs this many output channels per group (its rows, a
+     * 4-row panel) to beat GEMM + col2im (the stem's grad_input, 64 -> 3 channels, 7x7 stride 2: 33.7 against 15.9 ms),
+     * unless the input channels are as few (the autoencoder's 1 -> 1 3x3: 0.84 against 1.84 ms).
+     */
+    public static final int JAVA_TRANSPOSED_DIRECT_MIN_OUT_CHANNELS = 4;
     /** OpenCL grad_weight GEMM: work-groups wanted per compute unit, reached by splitting the reduction. */
     public static final int CL_WEIGHT_GROUPS_PER_UNIT = 4;
     /** OpenCL grad_weight GEMM: the fewest positions (batch times output positions) one split reduces. */

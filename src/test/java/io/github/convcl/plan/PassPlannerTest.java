@@ -40,7 +40,7 @@ class PassPlannerTest {
                         Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_DATA, Algorithm.JAVA_DIRECT_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
                 Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
-                Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_GEMM,
+                Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_DIRECT,
                         Algorithm.CL_CPU_TILE_TRANSPOSED, Algorithm.CL_TRANSPOSED_GATHER),
                 Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS,
                         Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),

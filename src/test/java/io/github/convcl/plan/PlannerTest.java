@@ -109,6 +109,12 @@ class PlannerTest {
                         .outputPadding(1).build(), JAVA, Algorithm.JAVA_TRANSPOSED_DIRECT, Tuning.NONE),
                 Arguments.of(ConvSpec.convTranspose(1).input(1, 8, 16).outChannels(8).kernel(3).build(), JAVA,
                         Algorithm.JAVA_TRANSPOSED_GEMM, Tuning.NONE),
+                // uneven residues, but 3 output channels: too few rows for the direct GEMM per residue (the stem's grad_input)
+                Arguments.of(ConvSpec.convTranspose(2).input(2, 64, 112, 112).outChannels(3).kernel(7).stride(2).padding(3)
+                        .outputPadding(1).build(), JAVA, Algorithm.JAVA_TRANSPOSED_GEMM, Tuning.NONE),
+                // one channel in and out (the autoencoder): the direct GEMM reduces over the taps
+                Arguments.of(ConvSpec.convTranspose(2).input(100, 1, 26, 26).outChannels(1).kernel(3).build(), JAVA,
+                        Algorithm.JAVA_TRANSPOSED_DIRECT, Tuning.NONE),
                 Arguments.of(resnet3x3(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(pointwise(), GPU, Algorithm.CL_IMPLICIT_GEMM, Planner.GPU_TILES),
                 Arguments.of(resnet3x3(), POCL, Algorithm.CL_CPU_TILE, Planner.CPU_TILE_6x16),
