@@ -42,43 +42,29 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         io.github.convcl.spec.Precision prec = io.github.convcl.spec.Precision.parse(precision);
         if (io.github.convcl.golden.TrainingReplay.isTrainingDir(dir)) {
-            return replay(io.github.convcl.golden.TrainingReplay.load(dir), prec);
+            io.github.convcl.golden.TrainingReplay run = io.github.convcl.golden.TrainingReplay.load(dir);
+            return onEveryTarget(prec, cl -> run.run(cl, data));
         }
         List<GoldenCase> cases = GoldenSuite.load(dir);
-        int passed = 0;
-        int failed = 0;
-        for (Runtimes.Target t : Runtimes.targets(backends)) {
-            if (t.candidate() == null) {
-                System.out.println("FAIL [" + t.name() + "] backend unavailable: " + t.unavailable());
-                failed++;
-                continue;
-            }
-            try (ConvCL cl = t.open().precision(prec)) {
-                for (GoldenCase c : cases) {
-                    List<GoldenRunner.Result> results = new java.util.ArrayList<>();
-                    results.add(GoldenRunner.run(c, cl));
-                    if (allPlans && c.expectError() == null) {
-                        results.addAll(GoldenRunner.runEveryPlan(c, cl.backend(), prec));
-                    }
-                    for (GoldenRunner.Result r : results) {
-                        if (r.passed()) {
-                            passed++;
-                        } else {
-                            failed++;
-                        }
-                        if (!quiet || !r.passed()) {
-                            System.out.printf("%s %-32s [%s] %s%n", r.passed() ? "PASS" : "FAIL", r.name(), t.name(), r.detail());
-                        }
-                    }
+        return onEveryTarget(prec, cl -> {
+            List<GoldenRunner.Result> results = new java.util.ArrayList<>();
+            for (GoldenCase c : cases) {
+                results.add(GoldenRunner.run(c, cl));
+                if (allPlans && c.expectError() == null) {
+                    results.addAll(GoldenRunner.runEveryPlan(c, cl.backend(), prec));
                 }
             }
-        }
-        System.out.println(passed + " passed, " + failed + " failed");
-        return failed == 0 ? 0 : 1;
+            return results;
+        });
     }
 
-    /** Replays a recorded training run on every target backend. */
-    private int replay(io.github.convcl.golden.TrainingReplay run, io.github.convcl.spec.Precision prec) throws Exception {
+    /** What one backend's runtime checks. */
+    private interface Check {
+        List<GoldenRunner.Result> on(ConvCL cl) throws Exception;
+    }
+
+    /** Runs {@code check} on every target backend, prints each result (failures only with --quiet) and the tally. */
+    private int onEveryTarget(io.github.convcl.spec.Precision prec, Check check) throws Exception {
         int passed = 0;
         int failed = 0;
         for (Runtimes.Target t : Runtimes.targets(backends)) {
@@ -88,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
                 continue;
             }
             try (ConvCL cl = t.open().precision(prec)) {
-                for (GoldenRunner.Result r : run.run(cl, data)) {
+                for (GoldenRunner.Result r : check.on(cl)) {
                     if (r.passed()) {
                         passed++;
                     } else {

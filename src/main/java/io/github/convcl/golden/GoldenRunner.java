@@ -87,28 +87,20 @@ public final class GoldenRunner {
                     results.add(new Result(name, false, ex.toString()));
                 }
             }
-            if (c.hasGradients() && c.expectedGradient("grad_input") != null) {
-                // grad_input with every backward-data plan (the forward plans of its adjoint convolution)
-                Npy gy = c.gradOutput();
-                Npy gx = c.expectedGradient("grad_input");
-                for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec, io.github.convcl.spec.Pass.BACKWARD_DATA)) {
-                    String name = c.name() + " [" + p + "]";
-                    try {
-                        results.add(compare(name, gradInputArrays(backend, spec, p, gy.data(), w.data()), gx.data(), c.tolerance()));
-                    } catch (RuntimeException ex) {
-                        results.add(new Result(name, false, ex.toString()));
-                    }
-                }
-            }
-            if (c.hasGradients() && c.expectedGradient("grad_weight") != null) {
-                Npy gy = c.gradOutput();
-                Npy gw = c.expectedGradient("grad_weight");
-                for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
-                    String name = c.name() + " [" + p + "]";
-                    try {
-                        results.add(compare(name, gradWeightArrays(backend, spec, p, x.data(), gy.data()), gw.data(), c.tolerance()));
-                    } catch (RuntimeException ex) {
-                        results.add(new Result(name, false, ex.toString()));
+            if (c.hasGradients()) {
+                // each gradient with every plan of its pass (backward-data: the forward plans of its adjoint)
+                float[] gy = c.gradOutput().data();
+                for (io.github.convcl.spec.Pass pass : java.util.List.of(io.github.convcl.spec.Pass.BACKWARD_DATA, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                    boolean data = pass == io.github.convcl.spec.Pass.BACKWARD_DATA;
+                    Npy expected = c.expectedGradient(data ? "grad_input" : "grad_weight");
+                    for (io.github.convcl.plan.Plan p : expected == null ? java.util.List.<io.github.convcl.plan.Plan>of() : backend.applicablePlans(spec, pass)) {
+                        String name = c.name() + " [" + p + "]";
+                        try {
+                            float[] got = data ? gradInputArrays(backend, spec, p, gy, w.data()) : gradWeightArrays(backend, spec, p, x.data(), gy);
+                            results.add(compare(name, got, expected.data(), c.tolerance()));
+                        } catch (RuntimeException ex) {
+                            results.add(new Result(name, false, ex.toString()));
+                        }
                     }
                 }
             }
