@@ -14,6 +14,8 @@ class SteadyStateAllocationTest {
 
     /** Bytes one steady-state call may allocate on all threads together: task objects and small tables. */
     static final long MAX_BYTES_PER_CALL = 256 * 1024;
+    /** The same for a gradient call, whose tasks are fewer (measured 0.5-25 kB): a tensor-sized scratch per call exceeds it. */
+    static final long MAX_GRADIENT_BYTES_PER_CALL = 64 * 1024;
 
     static long allocatedByAllThreads() {
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -97,6 +99,49 @@ class SteadyStateAllocationTest {
                 });
                 org.junit.jupiter.api.Assertions.fail(s + " with " + algorithm + " allocated " + perCall + " bytes per call (its tensors: " + buffers
                         + "); by thread:" + where);
+            }
+        }
+    }
+
+    /**
+     * The backward passes reuse their workspaces too: grad_weight with each of its plans, grad_input with the planner's
+     * (its adjoint's output, where it is folded or cropped, included), on the backend's own buffers.
+     */
+    @Test
+    void theGradientsReuseTheirWorkspaces() {
+        List<ConvSpec> layers = List.of(
+                ConvSpec.conv(2).input(2, 32, 28, 28).outChannels(64).kernel(3).stride(2).padding(1).bias(false).build(),
+                ConvSpec.conv(2).input(2, 64, 28, 28).outChannels(64).kernel(3).padding(1).groups(8).build(),
+                ConvSpec.conv(2).input(2, 16, 28, 28).outChannels(16).kernel(5).padding(2).groups(16)
+                        .paddingMode(io.github.convcl.spec.PaddingMode.REFLECT).build(),
+                ConvSpec.convTranspose(2).input(2, 32, 14, 14).outChannels(16).kernel(4).stride(2).padding(1).build());
+        try (JavaBackend b = new JavaBackend()) {
+            for (ConvSpec s : layers) {
+                var x = b.allocate(s.inputElements());
+                var w = b.allocate(s.weightElements());
+                var gy = b.allocate(s.outputElements());
+                var gx = b.allocate(s.inputElements());
+                var gw = b.allocate(s.weightElements());
+                var dataPlan = b.plan(s, io.github.convcl.spec.Pass.BACKWARD_DATA);
+                List<Runnable> calls = new java.util.ArrayList<>();
+                if (dataPlan.algorithm() != io.github.convcl.plan.Algorithm.JAVA_WINOGRAD || Runtime.version().feature() >= WINOGRAD_UNBOXED_JDK) {
+                    calls.add(() -> b.gradInput(s, dataPlan, gy, w, gx, false));
+                }
+                for (var p : b.applicablePlans(s, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
+                    calls.add(() -> b.gradWeight(s, p, x, gy, gw, false));
+                }
+                for (Runnable call : calls) {
+                    long start = System.nanoTime();
+                    long perCall;
+                    do {
+                        long before = allocatedByAllThreads();
+                        for (int i = 0; i < 10; i++) {
+                            call.run();
+                        }
+                        perCall = (allocatedByAllThreads() - before) / 10;
+                    } while (perCall >= MAX_GRADIENT_BYTES_PER_CALL && System.nanoTime() - start < 30_000_000_000L);
+                    org.junit.jupiter.api.Assertions.assertTrue(perCall < MAX_GRADIENT_BYTES_PER_CALL, s + ": " + perCall + " bytes per call");
+                }
             }
         }
     }
