@@ -167,7 +167,9 @@ class GradientTest {
                 ConvSpec.conv(3).input(1, 8, 1, 7, 3).outChannels(4).kernel(1, 3, 1).stride(3, 2, 1).padding(1, 2, 3).dilation(3, 1, 1)
                         .groups(4).bias(false).build(),
                 ConvSpec.conv(2).input(2, 4, 5, 37).outChannels(4).kernel(2, 5).stride(2, 1).padding(0, 3).dilation(1, 2).groups(2).build(),
-                ConvSpec.conv(1).input(3, 2, 29).outChannels(2).kernel(7).padding(3).groups(2).build());
+                ConvSpec.conv(1).input(3, 2, 29).outChannels(2).kernel(7).padding(3).groups(2).build(),
+                // padding and dilation of 2^14 around a 10x10 plane: padded copies of 2^30 floats, so the products run in place
+                ConvSpec.conv(2).input(1, 2, 10, 10).outChannels(2).kernel(3).padding(1 << 14).dilation(1 << 14).groups(2).build());
         java.util.Random r = new java.util.Random(53);
         int before = JavaBackend.threads();
         try (ConvCL cl = ConvCL.on(new JavaBackend())) {

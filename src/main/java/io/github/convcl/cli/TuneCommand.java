@@ -288,20 +288,11 @@ final class TuneCommand implements Callable<Integer> {
         return result;
     }
 
-    /** Whether {@code by} holds {@code expected} within the golden rule's tolerance (1e-4 relative to the largest magnitude). */
+    /** Whether {@code by} holds {@code expected} by the golden rule, at ten times its tolerance (as {@link #spotCheck}). */
     private static boolean agrees(OpenClBackend b, DeviceBuffer by, float[] expected) {
         float[] y = new float[expected.length];
         b.read(by, 0, FloatBuffer.wrap(y));
-        double scale = 1;
-        for (float e : expected) {
-            scale = Math.max(scale, Math.abs(e));
-        }
-        for (int i = 0; i < y.length; i++) {
-            if (!(Math.abs(y[i] - expected[i]) <= 1e-4 * scale * 10)) {
-                return false;
-            }
-        }
-        return true;
+        return io.github.convcl.golden.GoldenRunner.compare("", y, expected, 10 * io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE).passed();
     }
 
     private static boolean spotCheck(OpenClBackend b, ConvSpec s, DeviceBuffer by, float[] x, float[] w, float[] bias) {

@@ -94,8 +94,19 @@ final class WeightGrad {
      * read unpadded), stride 1 along rows and zero padding, so that each tap's values along an output row are a run of an input row read in place.
      */
     static boolean blocks(ConvSpec s, Geometry g) {
-        return Gemm.VECTOR && g.in[0] == 1 && g.k[0] == 1 && g.out[0] == 1 && g.p[0] == 0 && g.st[2] == 1
-                && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
+        if (!(Gemm.VECTOR && g.in[0] == 1 && g.k[0] == 1 && g.out[0] == 1 && g.p[0] == 0 && g.st[2] == 1
+                && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS)) {
+            return false;
+        }
+        // The padded copies, as blockDots lays them out: they must fit the planner's bound on a padded copy per image
+        // (extreme padding or dilation makes them mostly zeros) and, for the whole batch, one array.
+        long stride = g.out[2] + (long) (g.k[2] - 1) * g.d[2];
+        long rows = (long) (g.out[1] - 1) * g.st[1] + (long) (g.k[1] - 1) * g.d[1] + 1;
+        long xImage = rows * stride * s.inChannels();
+        long yImage = (long) g.out[1] * stride * s.outChannels();
+        return io.github.convcl.plan.Planner.copyFits(s, Math.max(xImage, yImage))
+                && (xImage + 1) * s.batch() + stride <= io.github.convcl.spec.Shapes.MAX_ELEMENTS
+                && yImage * s.batch() <= io.github.convcl.spec.Shapes.MAX_ELEMENTS;
     }
 
     /**
@@ -226,13 +237,7 @@ final class WeightGrad {
                         }
                     }
                 }
-                for (int wi = 0; wi < weights; wi++) {
-                    double sum = part[weights * lanes + wi];
-                    for (int l = 0; l < lanes; l++) {
-                        sum += part[wi * lanes + l];
-                    }
-                    acc[wi] += sum;
-                }
+                addImage(part, lanes, weights, acc);
             }
             for (int j = 0; j < 3; j++) {
                 if (cols[j] >= 0) {
@@ -295,13 +300,7 @@ final class WeightGrad {
                         }
                     }
                 }
-                for (int w = 0; w < weights; w++) {
-                    double sum = part[weights * lanes + w];
-                    for (int l = 0; l < lanes; l++) {
-                        sum += part[w * lanes + l];
-                    }
-                    acc[w] += sum;
-                }
+                addImage(part, lanes, weights, acc);
             }
             for (int o = 0; o < coutG; o++) {
                 for (int t = 0; t < kVol; t++) {
@@ -348,6 +347,17 @@ final class WeightGrad {
                     }
                 }
             }
+        }
+    }
+
+    /** Adds one image's partial sums of each weight (its lanes, then its tail, in that order) to the weight's double. */
+    private static void addImage(float[] part, int lanes, int weights, double[] acc) {
+        for (int w = 0; w < weights; w++) {
+            double sum = part[weights * lanes + w];
+            for (int l = 0; l < lanes; l++) {
+                sum += part[w * lanes + l];
+            }
+            acc[w] += sum;
         }
     }
 

@@ -23,10 +23,7 @@ final class GradLauncher {
             return;
         }
         cl_kernel k = cx.kernel("grad", "", "grad_weight_direct");
-        new KernelArgs(k).mem(x).mem(gy).mem(gw).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
-                .i4(ConvSpec.to3d(s.inputSize(), 1)).i4(ConvSpec.to3d(s.outputSize(), 1)).i4(ConvSpec.to3d(s.kernel(), 1))
-                .i4(ConvSpec.to3d(s.stride(), 1)).i4(ConvSpec.to3d(s.dilation(), 1)).i4(ConvSpec.to3d(s.padBefore(), 0))
-                .i(s.paddingMode().ordinal()).i(s.transposed() ? 1 : 0).i(s.batch()).i(accumulate ? 1 : 0).i(total);
+        layer(new KernelArgs(k).mem(x).mem(gy).mem(gw), s).i(s.transposed() ? 1 : 0).i(s.batch()).i(accumulate ? 1 : 0).i(total);
         cx.launch(k, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
     }
 
@@ -53,15 +50,23 @@ final class GradLauncher {
         int chunk = Math.toIntExact(ClContext.ceilDiv(ClContext.ceilDiv(Math.max(1, reduction), splits), step) * step);
         DeviceBuffer partial = cx.scratch(ClContext.Scratch.WEIGHT_PARTIALS, (long) w.groups() * splits * perGroup);
         cl_kernel k = cx.kernel("grad", "", "grad_weight_gemm");
-        new KernelArgs(k).mem(in).mem(grad).mem(partial).i(w.inChannels()).i(w.outChannels()).i(w.inPerGroup()).i(w.outPerGroup())
-                .i4(ConvSpec.to3d(w.inputSize(), 1)).i4(ConvSpec.to3d(w.outputSize(), 1)).i4(ConvSpec.to3d(w.kernel(), 1))
-                .i4(ConvSpec.to3d(w.stride(), 1)).i4(ConvSpec.to3d(w.dilation(), 1)).i4(ConvSpec.to3d(w.padBefore(), 0))
-                .i(w.paddingMode().ordinal()).i(w.batch()).i(splits).i(chunk);
+        layer(new KernelArgs(k).mem(in).mem(grad).mem(partial), w).i(w.batch()).i(splits).i(chunk);
         cx.launch(k, null, new long[] {ClContext.ceilDiv(cols, tile) * 8, ClContext.ceilDiv(w.outPerGroup(), tile) * 8,
                 (long) w.groups() * splits}, new long[] {8, 8, 1});
         cl_kernel sum = cx.kernel("grad", "", "grad_weight_sum");
         new KernelArgs(sum).mem(partial).mem(gw).i(perGroup).i(splits).i(accumulate ? 1 : 0).i(total);
         cx.launch(sum, null, new long[] {ClContext.ceilDiv(total, 64) * 64}, new long[] {64});
+    }
+
+    /**
+     * The layer's geometry as both grad_weight kernels take it: channels (in, out, per group), then sizes, kernel,
+     * stride, dilation and padding in front as (depth, height, width), and the padding mode.
+     */
+    private static KernelArgs layer(KernelArgs a, ConvSpec s) {
+        return a.i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup()).i(s.outPerGroup())
+                .i4(ConvSpec.to3d(s.inputSize(), 1)).i4(ConvSpec.to3d(s.outputSize(), 1)).i4(ConvSpec.to3d(s.kernel(), 1))
+                .i4(ConvSpec.to3d(s.stride(), 1)).i4(ConvSpec.to3d(s.dilation(), 1)).i4(ConvSpec.to3d(s.padBefore(), 0))
+                .i(s.paddingMode().ordinal());
     }
 
     /** {@code out} = {@code s}'s weights flipped for its grad_input's convolution ({@link io.github.convcl.spec.Adjoint#flipWeights}). */

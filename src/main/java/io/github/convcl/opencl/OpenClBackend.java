@@ -206,22 +206,14 @@ public final class OpenClBackend implements Backend {
             synchronized (cx.lock()) {
                 cx.ensureOpen();
                 DeviceBuffer flipped = cx.scratch(ClContext.Scratch.FLIPPED_WEIGHTS, spec.weightElements());
-                try {
-                    grad.flip(spec, weight, flipped);
-                } catch (CLException e) {
-                    throw new DeviceFaultException("grad_input weight flip on " + device.name() + " failed: " + e.getMessage(), e);
-                }
+                locked("grad_input weight flip", () -> grad.flip(spec, weight, flipped));
                 if (!accumulate) {
                     run(a, p, gradOutput, flipped, null, gradInput);
                     return;
                 }
                 try (DeviceBuffer z = cx.allocate(Math.max(1, a.outputElements()))) {
                     run(a, p, gradOutput, flipped, null, z);
-                    try {
-                        grad.fold(spec, a.outputSize(), z, gradInput, false, true);
-                    } catch (CLException e) {
-                        throw new DeviceFaultException("grad_input add on " + device.name() + " failed: " + e.getMessage(), e);
-                    }
+                    locked("grad_input add", () -> grad.fold(spec, a.outputSize(), z, gradInput, false, true));
                 }
                 return;
             }
@@ -233,14 +225,7 @@ public final class OpenClBackend implements Backend {
         // The adjoint's output (the padded input's gradient, or more positions than the input) is folded back.
         try (DeviceBuffer z = cx.allocate(Math.max(1, a.outputElements()))) {
             run(a, p, gradOutput, weight, null, z);
-            synchronized (cx.lock()) {
-                cx.ensureOpen();
-                try {
-                    grad.fold(spec, a.outputSize(), z, gradInput, fold, accumulate);
-                } catch (CLException e) {
-                    throw new DeviceFaultException("grad_input fold on " + device.name() + " failed: " + e.getMessage(), e);
-                }
-            }
+            locked("grad_input fold", () -> grad.fold(spec, a.outputSize(), z, gradInput, fold, accumulate));
         }
     }
 
@@ -248,31 +233,19 @@ public final class OpenClBackend implements Backend {
     public void gradWeight(ConvSpec spec, Plan plan, DeviceBuffer input, DeviceBuffer gradOutput, DeviceBuffer gradWeight, boolean accumulate) {
         io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_WEIGHT;
         Plan p = plan == null ? Planner.plan(spec, pass, facts) : Planner.requireApplicable(spec, pass, facts, plan);
-        synchronized (cx.lock()) {
-            cx.ensureOpen();
-            try {
-                switch (p.algorithm()) {
-                    case CL_WEIGHT_DIRECT -> grad.weight(spec, input, gradOutput, gradWeight, accumulate);
-                    case CL_WEIGHT_GEMM -> grad.weightGemm(spec, ((io.github.convcl.plan.ClWeightSplit) p.variant()).splits(), input, gradOutput,
-                            gradWeight, accumulate);
-                    default -> throw new IllegalStateException("not an OpenCL grad_weight algorithm: " + p);
-                }
-            } catch (CLException e) {
-                throw new DeviceFaultException("grad_weight on " + device.name() + " failed: " + e.getMessage(), e);
+        locked("grad_weight", () -> {
+            switch (p.algorithm()) {
+                case CL_WEIGHT_DIRECT -> grad.weight(spec, input, gradOutput, gradWeight, accumulate);
+                case CL_WEIGHT_GEMM -> grad.weightGemm(spec, ((io.github.convcl.plan.ClWeightSplit) p.variant()).splits(), input, gradOutput,
+                        gradWeight, accumulate);
+                default -> throw new IllegalStateException("not an OpenCL grad_weight algorithm: " + p);
             }
-        }
+        });
     }
 
     @Override
     public void gradBias(ConvSpec spec, DeviceBuffer gradOutput, DeviceBuffer gradBias, boolean accumulate) {
-        synchronized (cx.lock()) {
-            cx.ensureOpen();
-            try {
-                grad.bias(spec, gradOutput, gradBias, accumulate);
-            } catch (CLException e) {
-                throw new DeviceFaultException("grad_bias on " + device.name() + " failed: " + e.getMessage(), e);
-            }
-        }
+        locked("grad_bias", () -> grad.bias(spec, gradOutput, gradBias, accumulate));
     }
 
     @Override

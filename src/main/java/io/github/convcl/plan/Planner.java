@@ -486,7 +486,7 @@ public final class Planner {
     }
 
     /** Whether a kernel whose padded copy takes {@code copyFloats} floats per image applies (see {@link Thresholds}). */
-    static boolean copyFits(ConvSpec s, long copyFloats) {
+    public static boolean copyFits(ConvSpec s, long copyFloats) {
         long image = s.inChannels();
         for (int v : s.inputSize()) {
             image *= v;
