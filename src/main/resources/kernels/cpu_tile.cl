@@ -22,7 +22,8 @@
 //                 row whose x has one residue rx modulo the stride, so every kernel tap that reaches them reads 8
 //                 consecutive inputs (the sub-pixel view); the input is zero-padded in x by conv_pad first.
 //                 global (sx * ceil(ceil(out_w / sx) / 8), out_d * out_h, n * groups * ceil(cout_g / CO)), local (1, 1, 1).
-// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl. The three
+// convolution kernels end with EPI_PARAMS (common.cl): the epilogue applied to the float8 accumulators at the store.
 
 __kernel void conv_pad(__global const float* x, __global float* xp, const int4 in_sz, const int4 pp, const int4 before,
                        const int4 st, const int4 qq, const int mode, const int rows) {
@@ -97,7 +98,7 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
                             __global float* y,
                             const int cin, const int cout, const int cin_g, const int cout_g,
                             const int4 qq, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                            const int has_bias, __global const int* tap_offs, const int rows_per_item) {
+                            const int has_bias, __global const int* tap_offs, const int rows_per_item, EPI_PARAMS) {
     const int co_blocks = (cout_g + CO - 1) / CO;
     const int groups = cout / cout_g;
     int r = get_global_id(2);
@@ -164,18 +165,19 @@ __kernel void conv_cpu_tile(__global const float* xp, __global const float* wb, 
         if (cb * CO + c < cout_g) {
             const int co = co0 + c;
             const float8 b = (float8)(has_bias ? bias[co] : 0.0f);
-            __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+            const size_t nat = ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+            __global float* yr = y + out_index(nat, n, cout, out_vol, ep);
 #pragma unroll
             for (int v = 0; v < VN; v++) {
                 const int o = ox0 + v * 8;
                 const int valid = min(8, out_sz.z - o);
                 const float8 val = acc[c * VN + v] + b;
                 if (valid == 8) {
-                    vstore8(val, 0, yr + o);
+                    vstore8(EPI_ACTIVE ? epilogue8(val, co, nat + o, EPI) : val, 0, yr + o);
                 } else if (valid > 0) {
                     float tmp[8];
                     vstore8(val, 0, tmp);
-                    for (int q = 0; q < valid; q++) yr[o + q] = tmp[q];
+                    for (int q = 0; q < valid; q++) yr[o + q] = epilogue(tmp[q], co, nat + o + q, EPI);
                 }
             }
         }
@@ -190,7 +192,7 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
                                        const int cin, const int cout, const int cin_g, const int cout_g,
                                        const int4 in_sz, const int pw, const int pad_x, const int4 out_sz,
                                        const int4 k, const int4 st, const int4 dl, const int4 pd, const int lift,
-                                       const int has_bias, const int rows_per_item) {
+                                       const int has_bias, const int rows_per_item, EPI_PARAMS) {
     const int sx = st.z;
     const int rx = get_global_id(0) % sx;
     const int j0 = (get_global_id(0) / sx) * 8;
@@ -250,10 +252,11 @@ __kernel void conv_cpu_tile_transposed(__global const float* xp, __global const 
             const int co = g * cout_g + cog0 + q;
             float tmp[8];
             vstore8(acc[q] + (float8)(has_bias ? bias[co] : 0.0f), 0, tmp);
-            __global float* yr = y + ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+            const size_t nat = ((size_t)n * cout + co) * out_vol + (oz * out_sz.y + oy) * out_sz.z;
+            __global float* yr = y + out_index(nat, n, cout, out_vol, ep);
             for (int e = 0; e < 8; e++) {
                 const int ox = rx + sx * (j0 + e);
-                if (ox < out_sz.z) yr[ox] = tmp[e];
+                if (ox < out_sz.z) yr[ox] = epilogue(tmp[e], co, nat + ox, EPI);
             }
         }
     }
@@ -279,7 +282,7 @@ inline float8 load8_even(__global const float* p) {
 inline void depthwise_plane(__global const float* x, __global const float* w, __global const float* bias,
                             __global float* y, const int cin, const int cout, const int cout_g,
                             const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                            const int4 pd, const int has_bias, const int rows_per_item, const int plane) {
+                            const int4 pd, const int has_bias, const int rows_per_item, const int plane, EPI_PARAMS) {
     const int co = plane % cout;
     const int n = plane / cout;
     const int rows = out_sz.x * out_sz.y;
@@ -287,7 +290,8 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
     const int r1 = min(rows, r0 + rows_per_item);
     __global const float* xc = x + (size_t)(n * cin + co / cout_g) * (in_sz.x * in_sz.y * in_sz.z);
     __global const float* wc = w + (size_t)co * (k.x * KH * KW);
-    __global float* yc = y + (size_t)plane * rows * out_sz.z;
+    const size_t nat_plane = (size_t)plane * rows * out_sz.z;
+    __global float* yc = y + out_index(nat_plane, n, cout, rows * out_sz.z, ep);
     const float b = has_bias ? bias[co] : 0.0f;
 #if SX == 1
 #define LOAD8(p) vload8(0, (p))
@@ -333,8 +337,9 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
 #endif
                 }
             }
-            vstore8(a0, 0, yr + ox);
-            if (two) vstore8(a1, 0, yr + ox + 8);
+            const size_t nat = nat_plane + (size_t)r * out_sz.z + ox;
+            vstore8(EPI_ACTIVE ? epilogue8(a0, co, nat, EPI) : a0, 0, yr + ox);
+            if (two) vstore8(EPI_ACTIVE ? epilogue8(a1, co, nat + 8, EPI) : a1, 0, yr + ox + 8);
             else ox -= 8;
         }
         // The scalar positions: [0, lo) and [ox, out_w), bounds-checked.
@@ -358,7 +363,7 @@ inline void depthwise_plane(__global const float* x, __global const float* w, __
                     }
                 }
             }
-            yr[j] = acc;
+            yr[j] = epilogue(acc, co, nat_plane + (size_t)r * out_sz.z + j, EPI);
         }
     }
 }
@@ -371,11 +376,11 @@ __kernel void conv_cpu_depthwise(__global const float* x, __global const float* 
                                  __global float* y, const int cin, const int cout, const int cout_g,
                                  const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
                                  const int4 pd, const int has_bias, const int rows_per_item, const int planes_per_item,
-                                 const int planes) {
+                                 const int planes, EPI_PARAMS) {
     const int p0 = get_global_id(1) * planes_per_item;
     const int p1 = min(planes, p0 + planes_per_item);
     for (int plane = p0; plane < p1; plane++) {
-        depthwise_plane(x, w, bias, y, cin, cout, cout_g, in_sz, out_sz, k, st, dl, pd, has_bias, rows_per_item, plane);
+        depthwise_plane(x, w, bias, y, cin, cout, cout_g, in_sz, out_sz, k, st, dl, pd, has_bias, rows_per_item, plane, EPI);
     }
 }
 #endif

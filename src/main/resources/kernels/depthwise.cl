@@ -4,7 +4,7 @@
 // cache). The kernel window is compiled in, so the taps unroll and the weights stay in registers.
 //
 // Macros (set by the host): KH, KW kernel height and width; SY, SX strides; DY, DX dilations; ROWS outputs per
-// work-item (down the column).
+// work-item (down the column). The kernel ends with EPI_PARAMS (common.cl).
 // Launch: global (n * cout * xgroups * 64, ceil(out_h / ROWS)) with local (64, 1), xgroups = ceil(out_w / 64):
 // work-group g of dimension 0 takes columns (g % xgroups) * 64 + [0, 64) of output plane g / xgroups (the planes
 // in dimension 0, whose size limit is the largest). A 1D layer has height 1.
@@ -13,7 +13,7 @@ __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
 void conv_depthwise_rows(__global const float* x, __global const float* w, __global const float* bias,
                          __global float* y, const int cin, const int cout, const int cout_g, const int in_h,
                          const int in_w, const int out_h, const int out_w, const int pad_h, const int pad_w,
-                         const int has_bias, const int xgroups) {
+                         const int has_bias, const int xgroups, EPI_PARAMS) {
     const int plane = get_group_id(0) / xgroups;
     const int ox = (get_group_id(0) % xgroups) * 64 + get_local_id(0);
     const int oy0 = get_global_id(1) * ROWS;
@@ -21,7 +21,7 @@ void conv_depthwise_rows(__global const float* x, __global const float* w, __glo
     const int co = plane % cout;
     const int n = plane / cout;
     __global const float* xc = x + ((size_t)n * cin + co / cout_g) * in_h * in_w;
-    __global float* yc = y + (size_t)plane * out_h * out_w;
+    const size_t yc = (size_t)plane * out_h * out_w;
     float wr[KH][KW];
     #pragma unroll
     for (int ky = 0; ky < KH; ky++) {
@@ -46,6 +46,7 @@ void conv_depthwise_rows(__global const float* x, __global const float* w, __glo
                 if ((uint)ix < (uint)in_w) acc = fma(row[ix], wr[ky][kx], acc);
             }
         }
-        yc[(size_t)oy * out_w + ox] = acc;
+        const size_t at = yc + (size_t)oy * out_w + ox;
+        y[out_index(at, n, cout, out_h * out_w, ep)] = epilogue(acc, co, at, EPI);
     }
 }

@@ -1,6 +1,7 @@
 // Direct convolution kernels: any rank (1D and 2D are 3D with leading sizes of 1), any padding mode.
 //
-// Macros: none. Shapes are kernel arguments so one build serves every layer.
+// Macros: none. Shapes are kernel arguments so one build serves every layer; every kernel ends with EPI_PARAMS
+// (common.cl): its store applies the fused epilogue and writes the destination's channel slice.
 // Vector arguments hold spatial values as (depth, height, width, unused).
 // Padding modes: 0 zeros, 1 reflect, 2 replicate, 3 circular.
 //
@@ -14,7 +15,7 @@ __kernel void conv_direct(__global const float* x, __global const float* w, __gl
                           __global float* y,
                           const int cin, const int cout, const int cin_g, const int cout_g,
                           const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                          const int4 pd, const int mode, const int has_bias, const int total) {
+                          const int4 pd, const int mode, const int has_bias, const int total, EPI_PARAMS) {
     const int gid = get_global_id(0);
     if (gid >= total) return;
     const int ox = gid % out_sz.z;
@@ -46,7 +47,7 @@ __kernel void conv_direct(__global const float* x, __global const float* w, __gl
             }
         }
     }
-    y[gid] = acc;
+    y[out_index(gid, n, cout, out_sz.x * out_sz.y * out_sz.z, ep)] = epilogue(acc, co, gid, EPI);
 }
 
 #define DW_X 4
@@ -55,7 +56,7 @@ __kernel void conv_depthwise(__global const float* x, __global const float* w, _
                              __global float* y,
                              const int cin, const int cout, const int cout_g,
                              const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 dl,
-                             const int4 pd, const int has_bias, const int total) {
+                             const int4 pd, const int has_bias, const int total, EPI_PARAMS) {
     // Work-item gid computes DW_X consecutive outputs of one row: the index arithmetic is shared and the
     // DW_X accumulators are independent.
     const int gid = get_global_id(0);
@@ -92,10 +93,11 @@ __kernel void conv_depthwise(__global const float* x, __global const float* w, _
             }
         }
     }
-    __global float* yr = y + ((((size_t)n * cout + co) * out_sz.x + oz) * out_sz.y + oy) * out_sz.z;
+    const size_t row = ((((size_t)n * cout + co) * out_sz.x + oz) * out_sz.y + oy) * out_sz.z;
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
 #pragma unroll
     for (int j = 0; j < DW_X; j++) {
-        if (ox0 + j < out_sz.z) yr[ox0 + j] = acc[j];
+        if (ox0 + j < out_sz.z) y[out_index(row + ox0 + j, n, cout, out_vol, ep)] = epilogue(acc[j], co, row + ox0 + j, EPI);
     }
 }
 
@@ -104,7 +106,7 @@ __kernel void conv_transposed_gather(__global const float* x, __global const flo
                                      __global float* y,
                                      const int cin, const int cout, const int cin_g, const int cout_g,
                                      const int4 in_sz, const int4 out_sz, const int4 k, const int4 st,
-                                     const int4 dl, const int4 pd, const int has_bias, const int total) {
+                                     const int4 dl, const int4 pd, const int has_bias, const int total, EPI_PARAMS) {
     const int gid = get_global_id(0);
     if (gid >= total) return;
     const int ox = gid % out_sz.z;
@@ -142,5 +144,5 @@ __kernel void conv_transposed_gather(__global const float* x, __global const flo
             }
         }
     }
-    y[gid] = acc;
+    y[out_index(gid, n, cout, out_sz.x * out_sz.y * out_sz.z, ep)] = epilogue(acc, co, gid, EPI);
 }

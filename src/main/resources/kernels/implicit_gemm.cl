@@ -48,14 +48,16 @@
 //   taps, cin_g) by gemm_weights_tap_major; ROW_TAPS is the kernel volume, RKH and RKW its height and width. A
 //   product goes to its column's output position (tap 0) plus its tap's offset: an upsampling layer is one GEMM
 //   with all the output channels' taps as rows, which reads the input once.
-// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl.
+// Vector arguments hold spatial values as (depth, height, width, unused). Padding modes as in common.cl. Both kernels
+// end with EPI_PARAMS (common.cl): every store applies the fused epilogue and writes the destination's channel slice.
 
 #define KERNEL_ARGS \
     __global const float* x, __global const float* w, __global const float* bias, __global float* y, \
     const int cin, const int cout, const int cin_g, const int cout_g, \
     const int4 in_sz, const int4 out_sz, const int4 q_sz, const int4 omul, const int4 ores, const int4 imul, \
     const int4 ipad, const int has_bias, const int K, const int wrow, const int wgs, \
-    const int kw_direct, const int cols, const int col_base, __global const int4* ktab, __global const int* kwoff
+    const int kw_direct, const int cols, const int col_base, __global const int4* ktab, __global const int* kwoff, \
+    EPI_PARAMS
 
 // Decodes column col: 0 when it is past the end or outside the output; else its image n, output position
 // index out_p and input base.
@@ -249,14 +251,18 @@ __kernel void gemm_weights_tap_major(__global const float* w, __global float* wp
     wp[i] = w[(size_t)g * wgs + (size_t)(rg - g * cout_g) * srow + (size_t)ci * sci + taps[t]];
 }
 
-// The output of column col: 0 when it is past the end or outside the output; else its element offset (without
-// the channel) in y, to which store_output adds the channel's.
+// The output of column col: 0 when it is past the end or outside the output; else its natural index (without the
+// channel: the residual's index) in off and its index in the destination tensor in dst, to which the stores add the
+// channel's offset.
 inline int output_column(const int col, const int cols, const int4 q_sz, const int4 out_sz, const int4 omul,
-                         const int4 ores, const int4 imul, const int4 ipad, const int cout, size_t* off) {
+                         const int4 ores, const int4 imul, const int4 ipad, const int cout, const int4 ep, size_t* off,
+                         size_t* dst) {
     int n, p;
     int4 base;
     if (!decode_column(col, cols, q_sz, out_sz, omul, ores, imul, ipad, &n, &p, &base)) return 0;
-    *off = (size_t)n * cout * (out_sz.x * out_sz.y * out_sz.z) + p;
+    const int vol = out_sz.x * out_sz.y * out_sz.z;
+    *off = (size_t)n * cout * vol + p;
+    *dst = out_index(*off, n, cout, vol, ep);
     return 1;
 }
 
@@ -267,20 +273,28 @@ inline int tap_offset(const int t, const int4 out_sz) {
 }
 #endif
 
-// Writes acc + bias at output channel row of group g into a column that output_column found real. With ROW_TAPS,
-// row is (output channel row / ROW_TAPS of the group, tap row % ROW_TAPS), and cout_g counts such rows.
+// Writes epilogue(acc + bias) at output channel row of group g into a column that output_column found real (natural
+// index off, destination index dst). With ROW_TAPS, row is (output channel row / ROW_TAPS of the group, tap
+// row % ROW_TAPS), and cout_g counts such rows.
 inline void store_output(__global float* y, __global const float* bias, const int has_bias, const float acc,
-                         const int row, const int g, const int cout_g, const int4 out_sz, const size_t off) {
+                         const int row, const int g, const int cout_g, const int4 out_sz, const size_t off,
+                         const size_t dst, EPI_PARAMS) {
     if (row >= cout_g) return;
     const int out_vol = out_sz.x * out_sz.y * out_sz.z;
 #ifdef ROW_TAPS
     const int t = row % ROW_TAPS;
     const int co = g * (cout_g / ROW_TAPS) + row / ROW_TAPS;
-    y[off + (size_t)co * out_vol + tap_offset(t, out_sz)] = acc + (has_bias ? bias[co] : 0.0f);
+    const size_t at = (size_t)co * out_vol + tap_offset(t, out_sz);
 #else
     const int co = g * cout_g + row;
-    y[off + (size_t)co * out_vol] = acc + (has_bias ? bias[co] : 0.0f);
+    const size_t at = (size_t)co * out_vol;
 #endif
+    y[dst + at] = epilogue(acc + (has_bias ? bias[co] : 0.0f), co, off + at, EPI);
+}
+
+// epilogue() of n (2 or 4) consecutive outputs of channel co from natural index r, in place in v.
+inline void epilogue_n(float* v, const int n, const int co, const size_t r, EPI_PARAMS) {
+    for (int e = 0; e < n; e++) v[e] = epilogue(v[e], co, r + e, EPI);
 }
 
 // Whether n consecutive columns starting at a multiple of n, all real, are n consecutive and aligned outputs: a
@@ -414,16 +428,22 @@ void conv_implicit_gemm(KERNEL_ARGS) {
     #pragma unroll
     for (int v = 0; v < WN / 4; v++) {
         const int c0 = n0 + COL(4 * v);
-        size_t off;
-        if (vec && c0 + 3 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+        size_t off, dst;
+        if (vec && c0 + 3 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, ep, &off, &dst)) {
             #pragma unroll
             for (int i = 0; i < WM; i++) {
                 const int row = m0 + ty * WM + i;
                 if (row >= cout_g) continue;
                 const int co = g * cout_g + row;
                 const float b = has_bias ? bias[co] : 0.0f;
-                *(__global float4*)(y + off + (size_t)co * out_vol) =
-                    (float4)(acc[i][4 * v] + b, acc[i][4 * v + 1] + b, acc[i][4 * v + 2] + b, acc[i][4 * v + 3] + b);
+                float4 o4 = (float4)(acc[i][4 * v] + b, acc[i][4 * v + 1] + b, acc[i][4 * v + 2] + b, acc[i][4 * v + 3] + b);
+                if (EPI_ACTIVE) {
+                    float t4[4];
+                    vstore4(o4, 0, t4);
+                    epilogue_n(t4, 4, co, off + (size_t)co * out_vol, EPI);
+                    o4 = vload4(0, t4);
+                }
+                *(__global float4*)(y + dst + (size_t)co * out_vol) = o4;
             }
             continue;
         }
@@ -431,7 +451,8 @@ void conv_implicit_gemm(KERNEL_ARGS) {
         // Upsampling by 2 along the width: rows i, i+1 (even i) are taps kx = 0, 1 of one channel and kernel row, and
         // the 4 columns are consecutive input positions of one row (width % 4 == 0), so their 8 outputs are
         // consecutive and 32-byte aligned: two float4 stores instead of 8 scalar stores 8 bytes apart.
-        if (in_sz.z % 4 == 0 && c0 + 3 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+        if (!EPI_ACTIVE && in_sz.z % 4 == 0 && c0 + 3 < cols
+                && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, ep, &off, &dst)) {
             #pragma unroll
             for (int i = 0; i < WM; i += 2) {
                 const int row = m0 + ty * WM + i;
@@ -439,7 +460,7 @@ void conv_implicit_gemm(KERNEL_ARGS) {
                 const int t = row % ROW_TAPS;
                 const int co = g * (cout_g / ROW_TAPS) + row / ROW_TAPS;
                 const float b = has_bias ? bias[co] : 0.0f;
-                __global float* o = y + off + (size_t)co * out_vol + tap_offset(t, out_sz);
+                __global float* o = y + dst + (size_t)co * out_vol + tap_offset(t, out_sz);
                 *(__global float4*)o = (float4)(acc[i][4 * v] + b, acc[i + 1][4 * v] + b, acc[i][4 * v + 1] + b, acc[i + 1][4 * v + 1] + b);
                 *(__global float4*)(o + 4) =
                     (float4)(acc[i][4 * v + 2] + b, acc[i + 1][4 * v + 2] + b, acc[i][4 * v + 3] + b, acc[i + 1][4 * v + 3] + b);
@@ -449,10 +470,10 @@ void conv_implicit_gemm(KERNEL_ARGS) {
 #endif
         #pragma unroll
         for (int e = 0; e < 4; e++) {
-            if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) continue;
+            if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, ep, &off, &dst)) continue;
             #pragma unroll
             for (int i = 0; i < WM; i++) {
-                store_output(y, bias, has_bias, acc[i][4 * v + e], m0 + ty * WM + i, g, cout_g, out_sz, off);
+                store_output(y, bias, has_bias, acc[i][4 * v + e], m0 + ty * WM + i, g, cout_g, out_sz, off, dst, EPI);
             }
         }
     }
@@ -940,8 +961,8 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #endif
     for (int j = 0; j < NI; j++) {
         const int c0 = n0 + wc + j * 8 + tq * 2;
-        size_t off;
-        if (vec && c0 + 1 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+        size_t off, dst;
+        if (vec && c0 + 1 < cols && output_column(c0, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, ep, &off, &dst)) {
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
@@ -950,8 +971,9 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
                 if (row >= cout_g) continue;
                 const int co = g * cout_g + row;
                 const float b = has_bias ? bias[co] : 0.0f;
-                *(__global float2*)(y + off + (size_t)co * out_vol) =
-                    (float2)(acc[h / 2][j][(h % 2) * 2] + b, acc[h / 2][j][(h % 2) * 2 + 1] + b);
+                float t2[2] = {acc[h / 2][j][(h % 2) * 2] + b, acc[h / 2][j][(h % 2) * 2 + 1] + b};
+                if (EPI_ACTIVE) epilogue_n(t2, 2, co, off + (size_t)co * out_vol, EPI);
+                *(__global float2*)(y + dst + (size_t)co * out_vol) = (float2)(t2[0], t2[1]);
             }
             continue;
         }
@@ -959,15 +981,15 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
 #pragma unroll
 #endif
         for (int e = 0; e < 2; e++) {
-            if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, &off)) {
+            if (!output_column(c0 + e, cols, q_sz, out_sz, omul, ores, imul, ipad, cout, ep, &off, &dst)) {
                 continue;
             }
 #ifndef MMA_EMULATE
 #pragma unroll
 #endif
             for (int i = 0; i < MI; i++) {
-                store_output(y, bias, has_bias, acc[i][j][e], m0 + wr + i * 16 + gq, g, cout_g, out_sz, off);
-                store_output(y, bias, has_bias, acc[i][j][2 + e], m0 + wr + i * 16 + gq + 8, g, cout_g, out_sz, off);
+                store_output(y, bias, has_bias, acc[i][j][e], m0 + wr + i * 16 + gq, g, cout_g, out_sz, off, dst, EPI);
+                store_output(y, bias, has_bias, acc[i][j][2 + e], m0 + wr + i * 16 + gq + 8, g, cout_g, out_sz, off, dst, EPI);
             }
         }
     }

@@ -44,6 +44,40 @@ __kernel void max_pool(__global const float* x, __global float* y, __global floa
     if (has_idx) idx[gid] = (float)at;
 }
 
+// PyTorch's divisor of an average pool along one dimension: the window's extent clipped to the padded input (with
+// count_include_pad), else to the input.
+inline int pool_extent(const int start, const int k, const int in, const int pad, const int include) {
+    const int end = min(start + k, in + pad);
+    return include ? end - start : min(end, in) - max(start, 0);
+}
+
+// The average of output element gid's window (taps inside the input summed in row-major order) by PyTorch's divisor.
+__kernel void avg_pool(__global const float* x, __global float* y, const int include,
+                       const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 pd, const int4 dl,
+                       const int total) {
+    const int gid = get_global_id(0);
+    if (gid >= total) return;
+    const int out_plane = out_sz.x * out_sz.y * out_sz.z;
+    const int plane = gid / out_plane;
+    const int r = gid % out_plane;
+    const int ox = r % out_sz.z;
+    const int oy = (r / out_sz.z) % out_sz.y;
+    const int oz = r / (out_sz.z * out_sz.y);
+    __global const float* xp = x + (size_t)plane * (in_sz.x * in_sz.y * in_sz.z);
+    const int z0 = oz * st.x - pd.x, y0 = oy * st.y - pd.y, x0 = ox * st.z - pd.z;
+    float sum = 0.0f;
+    for (int iz = max(z0, 0); iz < min(z0 + k.x, in_sz.x); iz++) {
+        for (int iy = max(y0, 0); iy < min(y0 + k.y, in_sz.y); iy++) {
+            for (int ix = max(x0, 0); ix < min(x0 + k.z, in_sz.z); ix++) {
+                sum += xp[(iz * in_sz.y + iy) * in_sz.z + ix];
+            }
+        }
+    }
+    const int divisor = pool_extent(z0, k.x, in_sz.x, pd.x, include) * pool_extent(y0, k.y, in_sz.y, pd.y, include)
+            * pool_extent(x0, k.z, in_sz.z, pd.z, include);
+    y[gid] = sum / (float)divisor;
+}
+
 // The range of output positions along one dimension whose windows can cover input position i.
 inline int first_window(int i, int k, int s, int p, int d) {
     const int num = i + p - (k - 1) * d;

@@ -17,7 +17,7 @@
 //
 // wino_filter  U = G g G^T per (co, ci)        one work-item per weight row, total = cout * cin_g
 // wino_input   V = B^T d B per (ci, tile)       one work-item per (channel, tile), total = cin * pc
-// wino_output  y = A^T Y A (+ bias) per tile   one work-item per (channel, tile), total = cout * pc
+// wino_output  y = epilogue(A^T Y A + bias) per tile (EPI_PARAMS, common.cl)   one work-item per (channel, tile), total = cout * pc
 
 #define E (AZ * AY * AX)
 #define KZ (AZ == 1 ? 1 : 3)
@@ -206,7 +206,7 @@ __kernel void wino_input(__global const float* x, __global float* v, const int c
 
 __kernel void wino_output(__global const float* m, __global const float* bias, __global float* y, const int cout,
                           const int4 out_sz, const int4 tiles, const int4 per, const int4 dl, const int has_bias,
-                          const int p0, const int pc, const int total) {
+                          const int p0, const int pc, const int total, EPI_PARAMS) {
     const int gid = get_global_id(0);
     if (gid >= total) return;
     const int p = p0 + gid % pc;
@@ -218,7 +218,9 @@ __kernel void wino_output(__global const float* m, __global const float* bias, _
     const int4 o = tile_start(p, tiles, per, dl, (int4)(0));
     const int z0 = o.x, y0 = o.y, x0 = o.z;
     const float b = has_bias ? bias[co] : 0.0f;
-    __global float* yc = y + (size_t)(o.w * cout + co) * out_sz.x * out_sz.y * out_sz.z;
+    const int out_vol = out_sz.x * out_sz.y * out_sz.z;
+    const size_t nat = (size_t)(o.w * cout + co) * out_vol;
+    __global float* yc = y + out_index(nat, o.w, cout, out_vol, ep);
     #pragma unroll
     for (int iz = 0; iz < MZ; iz++) {
         const int oz = z0 + iz * dl.x;
@@ -229,7 +231,8 @@ __kernel void wino_output(__global const float* m, __global const float* bias, _
             #pragma unroll
             for (int ix = 0; ix < MX; ix++) {
                 const int ox = x0 + ix * dl.z;
-                if (ox < out_sz.z) yc[(oz * out_sz.y + oy) * out_sz.z + ox] = t[(iz * AY + iy) * AX + ix] + b;
+                const int at = (oz * out_sz.y + oy) * out_sz.z + ox;
+                if (ox < out_sz.z) yc[at] = epilogue(t[(iz * AY + iy) * AX + ix] + b, co, nat + at, EPI);
             }
         }
     }

@@ -195,17 +195,98 @@ public final class ConvCL implements AutoCloseable {
 
     /** Runs {@code spec} and returns a new output tensor; {@code bias} must be null exactly when the spec has none. */
     public Tensor conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias) {
-        check(spec, input, weight, bias);
-        checkAllocation("output", spec.outputShape(), spec.outputElements());
-        return into(spec.outputShape(), out -> run(spec, input, weight, bias, out));
+        return conv(spec, input, weight, bias, EpilogueInputs.NONE);
     }
 
-    /** Runs {@code spec} into an existing output tensor of {@code spec.outputShape()}. */
+    /** Runs {@code spec} into an existing output tensor of {@code spec.outputShape()} (or a channel view of that shape). */
     public void conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, Tensor output) {
+        conv(spec, input, weight, bias, EpilogueInputs.NONE, output);
+    }
+
+    /**
+     * Runs {@code spec} with its fused epilogue, {@code y = activation(conv(x, w, b) * scale + shift + residual)}
+     * ({@link io.github.convcl.spec.Epilogue}), reading {@code epilogue}'s tensors, into a new output tensor. The
+     * epilogue is applied to each output before its one store.
+     */
+    public Tensor conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, EpilogueInputs epilogue) {
+        check(spec, input, weight, bias);
+        checkEpilogue(spec, epilogue, null);
+        checkAllocation("output", spec.outputShape(), spec.outputElements());
+        return into(spec.outputShape(), out -> run(spec, input, weight, bias, epilogue, out));
+    }
+
+    /**
+     * As {@link #conv(ConvSpec, Tensor, Tensor, Tensor, EpilogueInputs)} into {@code output}: a tensor of the output
+     * shape, or a channel view of a larger one ({@link Tensor#channels}), so that concatenated branches need no copy.
+     */
+    public void conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, EpilogueInputs epilogue, Tensor output) {
         check(spec, input, weight, bias);
         Objects.requireNonNull(output, "output");
-        checkTensor("output", output, spec.outputShape());
-        run(spec, input, weight, bias, output);
+        checkView("output", output);
+        if (!Arrays.equals(output.shape(), spec.outputShape())) {
+            throw new IllegalArgumentException("output shape " + Arrays.toString(output.shape()) + " does not match "
+                    + Arrays.toString(spec.outputShape()) + " expected by the spec");
+        }
+        checkEpilogue(spec, epilogue, output);
+        for (Tensor t : new Tensor[] {input, weight, bias}) {
+            if (t != null && t.buffer() == output.buffer()) {
+                throw new IllegalArgumentException("output " + output + " shares its memory with an operand " + t + "; it must be distinct");
+            }
+        }
+        run(spec, input, weight, bias, epilogue, output);
+    }
+
+    /**
+     * As {@link #conv(ConvSpec, Tensor, Tensor, Tensor, EpilogueInputs, Tensor)} with {@code plan}, one of the backend's
+     * {@link Backend#applicablePlans(ConvSpec)} for the spec at this runtime's precision, instead of the planner's
+     * choice (as cuDNN lets a caller pick the algorithm): for tests and tuning.
+     *
+     * @throws IllegalArgumentException when the plan cannot run the spec here, naming both
+     */
+    public void conv(ConvSpec spec, io.github.convcl.plan.Plan plan, Tensor input, Tensor weight, Tensor bias, EpilogueInputs epilogue,
+                     Tensor output) {
+        Objects.requireNonNull(plan, "plan");
+        check(spec, input, weight, bias);
+        Objects.requireNonNull(output, "output");
+        checkView("output", output);
+        if (!Arrays.equals(output.shape(), spec.outputShape())) {
+            throw new IllegalArgumentException("output shape " + Arrays.toString(output.shape()) + " does not match "
+                    + Arrays.toString(spec.outputShape()) + " expected by the spec");
+        }
+        checkEpilogue(spec, epilogue, output);
+        ConvSpec s = resolved(spec);
+        io.github.convcl.plan.Planner.requireApplicable(s, backend.facts(), plan);
+        backend.convolve(s, plan, input.buffer(), weight.buffer(), bias == null ? null : bias.buffer(), stage(epilogue, output), output.buffer());
+    }
+
+    private static io.github.convcl.backend.OutputStage stage(EpilogueInputs e, Tensor out) {
+        return new io.github.convcl.backend.OutputStage(buffer(e.scale()), buffer(e.shift()), buffer(e.residual()), out.layoutChannels(),
+                out.firstChannel());
+    }
+
+    /** The epilogue's tensors against the spec's epilogue: each one present exactly when its part is, of its shape. */
+    private void checkEpilogue(ConvSpec spec, EpilogueInputs e, Tensor output) {
+        Objects.requireNonNull(e, "epilogue");
+        io.github.convcl.spec.Epilogue ep = spec.epilogue();
+        int[] channels = {spec.outChannels()};
+        checkPart("scale", e.scale(), ep.hasScale(), channels, ep);
+        checkPart("shift", e.shift(), ep.hasShift(), channels, ep);
+        checkPart("residual", e.residual(), ep.hasResidual(), spec.outputShape(), ep);
+        if (output != null && e.residual() != null && e.residual().buffer() == output.buffer()) {
+            throw new IllegalArgumentException("residual " + e.residual() + " and output " + output + " share memory; they must be distinct");
+        }
+    }
+
+    private void checkPart(String name, Tensor t, boolean wanted, int[] shape, io.github.convcl.spec.Epilogue ep) {
+        if (wanted && t == null) {
+            throw new IllegalArgumentException(name + " is null but the epilogue " + ep + " reads one of shape " + Arrays.toString(shape));
+        }
+        if (!wanted && t != null) {
+            throw new IllegalArgumentException(name + " tensor " + Arrays.toString(t.shape()) + " was given but the epilogue " + ep + " has no " + name);
+        }
+        if (t != null) {
+            checkTensor(name, t, shape);
+        }
     }
 
     /**
@@ -254,9 +335,41 @@ public final class ConvCL implements AutoCloseable {
         backend.gradBias(resolved(spec), gradOutput.buffer(), gradBias.buffer(), accumulate);
     }
 
+    /**
+     * Average pool of {@code input} ({@code torch.nn.functional.avg_pool2d} and its kin, {@link PoolSpec#avgPool}; the
+     * global average pool is {@link PoolSpec#globalAvgPool}): a new tensor of the output shape.
+     */
+    public Tensor avgPool(PoolSpec spec, Tensor input) {
+        checkAvgPool(spec, input);
+        return into(spec.outputShape(), y -> backend.avgPool(spec, input.buffer(), y.buffer()));
+    }
+
+    /** Average pool of {@code input} into {@code output} (of the output shape). */
+    public void avgPool(PoolSpec spec, Tensor input, Tensor output) {
+        checkAvgPool(spec, input);
+        checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape());
+        distinct("input", input, "output", output);
+        backend.avgPool(spec, input.buffer(), output.buffer());
+    }
+
+    /** {@code adaptive_avg_pool(input, 1)}: the mean of each plane, a new tensor (N, C, 1...). */
+    public Tensor globalAvgPool(Tensor input) {
+        Objects.requireNonNull(input, "input");
+        checkUsable("input", input);
+        return avgPool(PoolSpec.globalAvgPool(input.shape()), input);
+    }
+
+    private void checkAvgPool(PoolSpec spec, Tensor input) {
+        checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        if (!spec.average()) {
+            throw new IllegalArgumentException("spec " + spec + " is a max-pool; avgPool takes PoolSpec.avgPool or PoolSpec.globalAvgPool");
+        }
+    }
+
     /** max-pool of {@code input} ({@code torch.nn.functional.max_pool2d} and its kin): a new tensor of the output shape. */
     public Tensor maxPool(PoolSpec spec, Tensor input) {
         checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        checkMax(spec);
         return into(spec.outputShape(), y -> backend.maxPool(spec, input.buffer(), y.buffer(), null));
     }
 
@@ -266,6 +379,7 @@ public final class ConvCL implements AutoCloseable {
      */
     public void maxPool(PoolSpec spec, Tensor input, Tensor output, Tensor indices) {
         checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        checkMax(spec);
         checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape());
         if (indices != null) {
             checkTensor("indices", indices, spec.outputShape());
@@ -312,6 +426,12 @@ public final class ConvCL implements AutoCloseable {
     private void checkPool(PoolSpec spec, Tensor t, String name, int[] shape) {
         Objects.requireNonNull(spec, "spec");
         checkTensor(name, Objects.requireNonNull(t, name), shape);
+    }
+
+    private static void checkMax(PoolSpec spec) {
+        if (spec.average()) {
+            throw new IllegalArgumentException("spec " + spec + " is an average pool; use avgPool");
+        }
     }
 
     /**
@@ -383,6 +503,10 @@ public final class ConvCL implements AutoCloseable {
 
     private void checkGradOutput(ConvSpec spec, Tensor gradOutput) {
         Objects.requireNonNull(spec, "spec");
+        if (!spec.epilogue().isNone()) {
+            throw new IllegalArgumentException("epilogue=" + spec.epilogue() + ": the gradients are those of the convolution alone; "
+                    + "pass the spec without it (spec.withEpilogue(Epilogue.NONE))");
+        }
         Objects.requireNonNull(gradOutput, "grad_output");
         checkUsable("grad_output", gradOutput);
         if (!Arrays.equals(gradOutput.shape(), spec.outputShape())) {
@@ -454,6 +578,14 @@ public final class ConvCL implements AutoCloseable {
     }
 
     void checkUsable(String name, Tensor t) {
+        checkView(name, t);
+        if (t.isView()) {
+            throw new IllegalArgumentException(name + " " + t + " is a channel view: only a convolution's output may be one");
+        }
+    }
+
+    /** As {@link #checkUsable}, accepting a channel view. */
+    void checkView(String name, Tensor t) {
         ensureOpen();
         if (t.owner() != this) {
             throw new IllegalArgumentException(name + " tensor " + Arrays.toString(t.shape()) + " belongs to another runtime");
@@ -463,20 +595,43 @@ public final class ConvCL implements AutoCloseable {
         }
     }
 
-    private void run(ConvSpec requested, Tensor input, Tensor weight, Tensor bias, Tensor out) {
+    private void run(ConvSpec requested, Tensor input, Tensor weight, Tensor bias, EpilogueInputs e, Tensor out) {
         ConvSpec spec = resolved(requested);
+        io.github.convcl.backend.OutputStage stage = stage(e, out);
         try {
-            backend.convolve(spec, input.buffer(), weight.buffer(), bias == null ? null : bias.buffer(), out.buffer());
-        } catch (DeviceFaultException e) {
+            backend.convolve(spec, input.buffer(), weight.buffer(), bias == null ? null : bias.buffer(), stage, out.buffer());
+        } catch (DeviceFaultException ex) {
             if (faultPolicy == FaultPolicy.FAIL || backend.kind() == BackendKind.JAVA) {
-                throw e;
+                throw ex;
             }
             LOG.warn("{} failed on {} ({}); finishing {} on the Java backend", backend.algorithm(spec), backend.device(),
-                    e.getMessage(), spec.op());
+                    ex.getMessage(), spec.op());
             float[] y = new float[Math.toIntExact(spec.outputElements())];
             JavaKernels.run(Planner.plan(spec, JavaBackend.facts(Settings.JavaChoices.PLANNER)), spec, input.toArray(), weight.toArray(),
-                    bias == null ? null : bias.toArray(), y);
+                    bias == null ? null : bias.toArray(), array(e.scale()), array(e.shift()), array(e.residual()), spec.outChannels(), 0, y);
+            writeInto(out, y);
+        }
+    }
+
+    private static io.github.convcl.backend.DeviceBuffer buffer(Tensor t) {
+        return t == null ? null : t.buffer();
+    }
+
+    private static float[] array(Tensor t) {
+        return t == null ? null : t.toArray();
+    }
+
+    /** Uploads the dense values {@code y} of {@code out}'s shape into {@code out}, a tensor or a channel view. */
+    private void writeInto(Tensor out, float[] y) {
+        if (!out.isView()) {
             out.write(y);
+            return;
+        }
+        int[] shape = out.shape();
+        int run = y.length / Math.max(1, shape[0]);
+        long image = (long) out.layoutChannels() * (run / shape[1]);
+        for (int n = 0; n < shape[0]; n++) {
+            backend.write(out.buffer(), n * image + (long) out.firstChannel() * (run / shape[1]), FloatBuffer.wrap(y, n * run, run));
         }
     }
 
@@ -492,6 +647,10 @@ public final class ConvCL implements AutoCloseable {
             checkLength("bias", bias, spec.outChannels());
         } else if (bias != null) {
             throw new IllegalArgumentException("bias of " + bias.length + " values was given but the spec has bias=false");
+        }
+        io.github.convcl.spec.Epilogue ep = spec.epilogue();
+        if (ep.hasScale() || ep.hasShift() || ep.hasResidual()) {
+            throw new IllegalArgumentException("epilogue=" + ep + " reads tensors: run it with conv(spec, input, weight, bias, EpilogueInputs)");
         }
         if (backend.kind() == BackendKind.JAVA) {
             // The Java backend's buffers are arrays: it reads the caller's arrays in place (they are only read) and

@@ -14,11 +14,62 @@ public final class Tensor implements AutoCloseable {
     private final ConvCL owner;
     private final int[] shape;
     private final DeviceBuffer buffer;
+    /** The tensor this is a channel slice of, or null. */
+    private final Tensor parent;
+    /** The parent's first channel in this slice. */
+    private final int first;
 
     Tensor(ConvCL owner, int[] shape, DeviceBuffer buffer) {
+        this(owner, shape, buffer, null, 0);
+    }
+
+    private Tensor(ConvCL owner, int[] shape, DeviceBuffer buffer, Tensor parent, int first) {
         this.owner = owner;
         this.shape = shape.clone();
         this.buffer = buffer;
+        this.parent = parent;
+        this.first = first;
+    }
+
+    /**
+     * Channels [first, first + count) of this tensor (dimension 1 of an N, C, ... tensor), as a view on the same memory:
+     * a convolution given it as its output writes there, so branches concatenated along channels (an Inception
+     * module's four) land in one tensor with no copy. A view is accepted only as a convolution's output; {@link #toArray}
+     * downloads its values; closing it does nothing (the tensor it views owns the memory).
+     *
+     * @throws IllegalArgumentException when this tensor has fewer than two dimensions, is itself a view, or the range
+     *                                  is outside its channels
+     */
+    public Tensor channels(int first, int count) {
+        owner.checkUsable("tensor", this);
+        if (parent != null) {
+            throw new IllegalArgumentException("tensor " + this + " is already a channel view; take the slice of the tensor it views");
+        }
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("channels of tensor " + Arrays.toString(shape) + ": it needs at least two dimensions (N, C, ...)");
+        }
+        if (first < 0 || count < 1 || (long) first + count > shape[1]) {
+            throw new IllegalArgumentException("channels first=" + first + ", count=" + count + " are outside the " + shape[1]
+                    + " channels of tensor " + Arrays.toString(shape));
+        }
+        int[] s = shape.clone();
+        s[1] = count;
+        return new Tensor(owner, s, buffer, this, first);
+    }
+
+    /** Whether this is a channel slice of another tensor ({@link #channels}). */
+    public boolean isView() {
+        return parent != null;
+    }
+
+    /** The viewed tensor's channels per image (this tensor's own channel count when it is no view). */
+    int layoutChannels() {
+        return parent == null ? shape[1] : parent.shape[1];
+    }
+
+    /** The first channel of the viewed tensor that this view holds (0 when it is no view). */
+    int firstChannel() {
+        return first;
     }
 
     public int[] shape() {
@@ -30,10 +81,10 @@ public final class Tensor implements AutoCloseable {
     }
 
     public long elements() {
-        return buffer.elements();
+        return parent == null ? buffer.elements() : io.github.convcl.spec.Shapes.elements("tensor", shape);
     }
 
-    /** True once this tensor or its runtime is closed. */
+    /** True once this tensor, the tensor it views, or its runtime is closed. */
     public boolean isClosed() {
         return buffer.isClosed() || owner.isClosed();
     }
@@ -49,6 +100,16 @@ public final class Tensor implements AutoCloseable {
     /** Downloads the values. */
     public float[] toArray() {
         float[] a = new float[Math.toIntExact(elements())];
+        if (parent != null) {
+            owner.checkView("tensor", this);
+            // each image's slice is one contiguous run of the viewed tensor
+            int run = Math.toIntExact(a.length / Math.max(1, shape[0]));
+            long image = (long) parent.shape[1] * (run / shape[1]);
+            for (int n = 0; n < shape[0]; n++) {
+                owner.backend().read(buffer, n * image + (long) first * (run / shape[1]), FloatBuffer.wrap(a, n * run, run));
+            }
+            return a;
+        }
         read(FloatBuffer.wrap(a));
         return a;
     }
@@ -78,11 +139,14 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public void close() {
-        buffer.close();
+        if (parent == null) {
+            buffer.close();
+        }
     }
 
     @Override
     public String toString() {
-        return "Tensor" + Arrays.toString(shape) + (isClosed() ? " (closed)" : "");
+        return "Tensor" + Arrays.toString(shape) + (parent == null ? "" : " (channels " + first + ".." + (first + shape[1] - 1)
+                + " of " + Arrays.toString(parent.shape) + ")") + (isClosed() ? " (closed)" : "");
     }
 }

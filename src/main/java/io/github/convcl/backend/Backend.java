@@ -30,7 +30,15 @@ public interface Backend extends LayerOps, AutoCloseable {
     void read(DeviceBuffer src, long offset, FloatBuffer dst);
 
     /** Computes {@code out = conv(in, weight) + bias}; {@code bias} is null when the spec has none. */
-    void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out);
+    default void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        convolve(spec, in, weight, bias, OutputStage.NONE, out);
+    }
+
+    /**
+     * Computes {@code out = epilogue(conv(in, weight) + bias)} with the planner's plan, the spec's epilogue reading the
+     * stage's arrays, into the stage's channel slice of {@code out}.
+     */
+    void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, OutputStage stage, DeviceBuffer out);
 
     /** The algorithm this backend would use for {@code spec}, for reports. */
     String algorithm(ConvSpec spec);
@@ -55,22 +63,42 @@ public interface Backend extends LayerOps, AutoCloseable {
     }
 
     /** Runs {@code spec} with a given plan, one of {@link #applicablePlans}. */
-    void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out);
+    default void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        convolve(spec, plan, in, weight, bias, OutputStage.NONE, out);
+    }
+
+    /** Runs {@code spec} with a given plan, one of {@link #applicablePlans}, storing through {@code stage}. */
+    void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, OutputStage stage,
+                  DeviceBuffer out);
 
     /** Uploads, runs {@code plan}, downloads and frees: for checks, not for speed. {@code bias} may be null. */
     default float[] convolveArrays(ConvSpec spec, io.github.convcl.plan.Plan plan, float[] x, float[] w, float[] bias) {
-        try (DeviceBuffer bx = allocate(x.length); DeviceBuffer bw = allocate(w.length);
-             DeviceBuffer bb = bias == null ? null : allocate(bias.length); DeviceBuffer by = allocate(spec.outputElements())) {
-            write(bx, 0, java.nio.FloatBuffer.wrap(x));
-            write(bw, 0, java.nio.FloatBuffer.wrap(w));
-            if (bb != null) {
-                write(bb, 0, java.nio.FloatBuffer.wrap(bias));
-            }
-            convolve(spec, plan, bx, bw, bb, by);
+        return convolveArrays(spec, plan, x, w, bias, null, null, null);
+    }
+
+    /**
+     * As {@link #convolveArrays(ConvSpec, io.github.convcl.plan.Plan, float[], float[], float[])} with the epilogue's
+     * arrays (null where the spec's epilogue has no such part).
+     */
+    default float[] convolveArrays(ConvSpec spec, io.github.convcl.plan.Plan plan, float[] x, float[] w, float[] bias, float[] scale,
+                                   float[] shift, float[] residual) {
+        try (DeviceBuffer bx = upload(x); DeviceBuffer bw = upload(w); DeviceBuffer bb = upload(bias); DeviceBuffer bs = upload(scale);
+             DeviceBuffer bt = upload(shift); DeviceBuffer br = upload(residual); DeviceBuffer by = allocate(spec.outputElements())) {
+            convolve(spec, plan, bx, bw, bb, new OutputStage(bs, bt, br, 0, 0), by);
             float[] y = new float[Math.toIntExact(spec.outputElements())];
             read(by, 0, java.nio.FloatBuffer.wrap(y));
             return y;
         }
+    }
+
+    /** A new buffer holding {@code a}, or null for null. */
+    private DeviceBuffer upload(float[] a) {
+        if (a == null) {
+            return null;
+        }
+        DeviceBuffer b = allocate(a.length);
+        write(b, 0, java.nio.FloatBuffer.wrap(a));
+        return b;
     }
 
     /**

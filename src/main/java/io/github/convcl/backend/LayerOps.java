@@ -17,6 +17,9 @@ public interface LayerOps {
     /** {@code out} = each window's maximum (NaN wins); {@code indices}, unless null, its position (first maximum). */
     void maxPool(PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices);
 
+    /** {@code out} = each window's average with PyTorch's divisor ({@link PoolSpec#avgPool}), summed in row-major order. */
+    void avgPool(PoolSpec s, DeviceBuffer in, DeviceBuffer out);
+
     /** max-pool's grad_input: each input position sums the {@code gradOut} of the windows whose index names it. */
     void maxPoolBackward(PoolSpec s, DeviceBuffer gradOut, DeviceBuffer indices, DeviceBuffer gradIn);
 

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Runs every golden case of DIR (cases.json, shared/README.md format) on every available backend, "
-                + "or on those named, or replays the recorded training run of a DIR holding autoencoder.json; ends with "
+                + "or on those named; a DIR holding blocks.json runs its network blocks (bottleneck, inception), one holding "
+                + "autoencoder.json replays its recorded training run; ends with "
                 + "'N passed, M failed'. Exit 1 if anything failed.")
 final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "directory holding cases.json (or autoencoder.json) and its .npy files")
@@ -44,6 +45,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (io.github.convcl.golden.TrainingReplay.isTrainingDir(dir)) {
             io.github.convcl.golden.TrainingReplay run = io.github.convcl.golden.TrainingReplay.load(dir);
             return onEveryTarget(prec, cl -> run.run(cl, data));
+        }
+        if (io.github.convcl.golden.BlockCases.isBlocksDir(dir)) {
+            io.github.convcl.golden.BlockCases blocks = io.github.convcl.golden.BlockCases.load(dir);
+            return onEveryTarget(prec, cl -> blocks.run(cl, allPlans));
         }
         List<GoldenCase> cases = GoldenSuite.load(dir);
         return onEveryTarget(prec, cl -> {

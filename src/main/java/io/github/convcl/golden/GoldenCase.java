@@ -2,7 +2,9 @@
 package io.github.convcl.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.convcl.spec.Activation;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Epilogue;
 import io.github.convcl.spec.Padding;
 import io.github.convcl.spec.PaddingMode;
 import java.io.IOException;
@@ -62,7 +64,51 @@ public record GoldenCase(Path dir, JsonNode json) {
         if (json.hasNonNull("output_padding")) b.outputPadding(ints("output_padding"));
         if (json.hasNonNull("output_size")) b.outputSize(ints("output_size"));
         if (json.hasNonNull("padding_mode")) b.paddingMode(PaddingMode.parse(json.get("padding_mode").asText()));
+        b.epilogue(epilogue());
         return b.build();
+    }
+
+    /**
+     * The case's fused epilogue (golden-fused): {@code "epilogue": {"activation", "negative_slope", "scale", "shift",
+     * "residual"}}, each part optional; {@link Epilogue#NONE} without one.
+     */
+    public Epilogue epilogue() {
+        JsonNode e = json.get("epilogue");
+        if (e == null || e.isNull()) {
+            return Epilogue.NONE;
+        }
+        if (!e.isObject()) {
+            throw new IllegalArgumentException("epilogue=" + e + " is not an object");
+        }
+        Activation a = Activation.parse(e.hasNonNull("activation") ? e.get("activation").asText() : null);
+        Epilogue ep = Epilogue.of(a).affine(e.hasNonNull("scale"), e.hasNonNull("shift"));
+        if (e.hasNonNull("residual")) {
+            ep = ep.residual();
+        }
+        if (e.hasNonNull("negative_slope")) {
+            JsonNode s = e.get("negative_slope");
+            if (!s.isNumber()) {
+                throw new IllegalArgumentException("negative_slope=" + s + " is not a number");
+            }
+            if (a != Activation.LEAKY_RELU) {
+                throw new IllegalArgumentException("negative_slope=" + s + " was given for activation=" + a.torchName() + ", which has none");
+            }
+            ep = ep.leakyRelu((float) s.asDouble());
+        }
+        return ep;
+    }
+
+    /** The epilogue's array {@code part} (scale, shift or residual), or null where the case has none. */
+    public Npy epilogueArray(String part) throws IOException {
+        JsonNode e = json.get("epilogue");
+        JsonNode f = e == null ? null : e.get(part);
+        if (f == null || f.isNull()) {
+            return null;
+        }
+        if (!f.isTextual()) {
+            throw new IOException("case " + name() + ": epilogue " + part + "=" + f + " is not a file name");
+        }
+        return Npy.read(dir.resolve(f.asText()));
     }
 
     public Npy input() throws IOException {

@@ -28,7 +28,7 @@ public final class GoldenRunner {
             Npy x = c.input();
             Npy w = c.weight();
             Npy b = c.bias();
-            float[] y = runArrays(cl, spec, x, w, b);
+            float[] y = spec.epilogue().isNone() ? runArrays(cl, spec, x, w, b) : runFused(cl, spec, c, x, w, b);
             Result grads = c.hasGradients() ? gradients(c, cl, spec, x, w) : null;
             if (word != null) {
                 return new Result(c.name(), false, "expected an error containing '" + word + "', but it ran");
@@ -74,13 +74,18 @@ public final class GoldenRunner {
             Npy w = c.weight();
             Npy b = c.bias();
             Npy e = c.expected();
+            Npy scale = c.epilogueArray("scale");
+            Npy shift = c.epilogueArray("shift");
+            Npy residual = c.epilogueArray("residual");
             requireShape("input", x.shape(), spec.inputShape());
             requireShape("weight", w.shape(), spec.weightShape());
+            requireEpilogueShapes(spec, scale, shift, residual);
             double[] magnitude = spec.precision() == Precision.TF32 ? magnitude(spec, x, w) : null;
             for (io.github.convcl.plan.Plan p : backend.applicablePlans(spec)) {
                 String name = c.name() + " [" + p + "]";
                 try {
-                    float[] y = backend.convolveArrays(spec, p, x.data(), w.data(), b == null ? null : b.data());
+                    float[] y = backend.convolveArrays(spec, p, x.data(), w.data(), b == null ? null : b.data(), data(scale), data(shift),
+                            data(residual));
                     results.add(magnitude == null ? compare(name, y, e.data(), c.tolerance())
                             : compareTf32(name, y, e.data(), magnitude, c.tolerance()));
                 } catch (RuntimeException ex) {
@@ -180,6 +185,38 @@ public final class GoldenRunner {
         }
     }
 
+    private static float[] data(Npy a) {
+        return a == null ? null : a.data();
+    }
+
+    /** The epilogue arrays' shapes: scale and shift [out channels], the residual the output's. */
+    private static void requireEpilogueShapes(ConvSpec spec, Npy scale, Npy shift, Npy residual) {
+        if (scale != null) requireShape("scale", scale.shape(), new int[] {spec.outChannels()});
+        if (shift != null) requireShape("shift", shift.shape(), new int[] {spec.outChannels()});
+        if (residual != null) requireShape("residual", residual.shape(), spec.outputShape());
+    }
+
+    /** A case with a fused epilogue through device tensors ({@link ConvCL#conv(ConvSpec, io.github.convcl.Tensor, io.github.convcl.Tensor, io.github.convcl.Tensor, io.github.convcl.EpilogueInputs)}). */
+    static float[] runFused(ConvCL cl, ConvSpec spec, GoldenCase c, Npy x, Npy w, Npy b) throws java.io.IOException {
+        requireShape("input", x.shape(), spec.inputShape());
+        requireShape("weight", w.shape(), spec.weightShape());
+        if (b != null) {
+            requireShape("bias", b.shape(), spec.biasShape());
+        }
+        Npy scale = c.epilogueArray("scale");
+        Npy shift = c.epilogueArray("shift");
+        Npy residual = c.epilogueArray("residual");
+        requireEpilogueShapes(spec, scale, shift, residual);
+        try (io.github.convcl.Tensor tx = cl.tensor(x.data(), x.shape()); io.github.convcl.Tensor tw = cl.tensor(w.data(), w.shape());
+             io.github.convcl.Tensor tb = b == null ? null : cl.tensor(b.data(), b.shape());
+             io.github.convcl.Tensor ts = scale == null ? null : cl.tensor(scale.data(), scale.shape());
+             io.github.convcl.Tensor tt = shift == null ? null : cl.tensor(shift.data(), shift.shape());
+             io.github.convcl.Tensor tr = residual == null ? null : cl.tensor(residual.data(), residual.shape());
+             io.github.convcl.Tensor y = cl.conv(spec, tx, tw, tb, new io.github.convcl.EpilogueInputs(ts, tt, tr))) {
+            return y.toArray();
+        }
+    }
+
     /** Checks the array shapes against the spec, then runs it through device tensors. */
     static float[] runArrays(ConvCL cl, ConvSpec spec, Npy x, Npy w, Npy b) {
         requireShape("input", x.shape(), spec.inputShape());
@@ -208,7 +245,7 @@ public final class GoldenRunner {
 
     /** Per output, the sum of its absolute products {@code sum|w*x|}: the scale of TF32's rounding error. */
     public static double[] magnitude(ConvSpec spec, Npy x, Npy w) {
-        return Reference.convolve(spec, abs(x.data()), abs(w.data()), null);
+        return Reference.convolve(spec.withEpilogue(io.github.convcl.spec.Epilogue.NONE), abs(x.data()), abs(w.data()), null);
     }
 
     /** The absolute values of {@code a}, as a new array. */

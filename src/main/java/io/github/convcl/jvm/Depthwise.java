@@ -17,7 +17,7 @@ final class Depthwise {
      * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
      * the batch is made; a plain 3x3 ({@link JavaDepthwise#unpadded()}) reads the input rows themselves, with no padded copy.
      */
-    static void run(ConvSpec s, JavaDepthwise plan, float[] x, float[] w, float[] bias, float[] y) {
+    static void run(ConvSpec s, JavaDepthwise plan, float[] x, float[] w, float[] bias, float[] y, Store st) {
         Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s);
         int hq = ph.hq();
@@ -25,7 +25,6 @@ final class Depthwise {
         int cin = s.inChannels();
         int[] offs = ph.taps();
         int coutG = s.outPerGroup();
-        int cout = s.outChannels();
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wq + width;
@@ -40,12 +39,13 @@ final class Depthwise {
                 for (int m = 0; m < coutG; m++) {
                     int co = ci * coutG + m;
                     float b = bias == null ? 0f : bias[co];
-                    int dst = (n * cout + co) * g.outVol;
+                    int dst = st.plane(n, co);
                     for (int oy = 0; oy < height; oy++) {
                         float[] top = oy > 0 ? x : zero;
                         float[] bot = oy < height - 1 ? x : zero;
                         VectorGemm.depthwiseRow3x3(top, oy > 0 ? src + (oy - 1) * width : 1, x, src + oy * width,
                                 bot, oy < height - 1 ? src + (oy + 1) * width : 1, w, co * 9, b, y, dst + oy * width, width);
+                        st.finish(y, n, co, oy * width, width);
                     }
                 }
             });
@@ -61,11 +61,12 @@ final class Depthwise {
                 int co = ci * coutG + m;
                 float b = bias == null ? 0f : bias[co];
                 for (int oz = 0; oz < g.out[0]; oz++) {
-                    int dst = (n * cout + co) * g.outVol + oz * height * width;
+                    int dst = st.plane(n, co) + oz * height * width;
                     if (g.kVol == 9 && Gemm.VECTOR) {
                         for (int oy = 0; oy < height; oy++) {
                             VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, y, dst + oy * width, width);
                         }
+                        st.finish(y, n, co, oz * height * width, height * width);
                         continue;
                     }
                     if (Gemm.VECTOR) {
@@ -80,6 +81,7 @@ final class Depthwise {
                             y[d + q] = acc[src + q] + b;
                         }
                     }
+                    st.finish(y, n, co, oz * height * width, height * width);
                 }
             }
         });

@@ -21,7 +21,7 @@ final class DirectGemm {
      * stride becomes phase planes, see {@link Geometry#padPhases}), and each row of the unfolded matrix is read in
      * place at a fixed offset from the output position's base. Workspace: one padded image.
      */
-    static void run(ConvSpec s, JavaDirect plan, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+    static void run(ConvSpec s, JavaDirect plan, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
         Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s);
         int cinG = s.inPerGroup();
@@ -30,7 +30,7 @@ final class DirectGemm {
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
         float[] pa = Panels.packWeights(cache, w, s.groups(), coutG, reduction, mr, aSize);
-        DirectTask task = new DirectTask(s, g, ph, plan, pa, aSize, mr, bias, y);
+        DirectTask task = new DirectTask(s, g, ph, plan, pa, aSize, mr, bias, y, st);
         if (plan.padding() == JavaDirect.Padding.LOCAL) {
             if (plan.layout() == JavaDirect.Layout.ROWS) {
                 task.rowsLocal(x);
@@ -57,6 +57,7 @@ final class DirectGemm {
         final int mr;
         final float[] bias;
         final float[] y;
+        final Store st;
         final int cin;
         final int cinG;
         final int coutG;
@@ -67,7 +68,7 @@ final class DirectGemm {
         final int planes;
         final int extent;
 
-        DirectTask(ConvSpec s, Geometry g, PhasePlanes ph, JavaDirect plan, float[] pa, int aSize, int mr, float[] bias, float[] y) {
+        DirectTask(ConvSpec s, Geometry g, PhasePlanes ph, JavaDirect plan, float[] pa, int aSize, int mr, float[] bias, float[] y, Store st) {
             this.s = s;
             this.g = g;
             this.ph = ph;
@@ -77,6 +78,7 @@ final class DirectGemm {
             this.mr = mr;
             this.bias = bias;
             this.y = y;
+            this.st = st;
             cin = s.inChannels();
             cinG = s.inPerGroup();
             coutG = s.outPerGroup();
@@ -145,11 +147,12 @@ final class DirectGemm {
                                 g.padPhases(x, (n * cin + c) * g.inVol, xp, ((n - n0) * cin + c) * plane, before, padded, dq, hq, wq);
                             }
                         }
-                        int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                        int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                         float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
                         for (int oy = oy0; oy < oy1; oy++) {
                             Gemm.multiplyRows(rows, c0, c1, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xBase + oy * wq, offs,
                                     bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
+                            st.finish(y, n, grp * coutG + m0, rows, (oz * height + oy) * width + c0, c1 - c0);
                         }
                     });
                     continue;
@@ -165,10 +168,11 @@ final class DirectGemm {
                     int oz = (t / chunks) % planes;
                     int p0 = (t % chunks) * span;
                     int len = Math.min(span, extent - p0);
-                    int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                    int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                     directColumns(rows, len, p0, reduction, mr, pa, grp * aSize + m0 * reduction, xp,
                             ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs, bias, grp * coutG + m0, y, yPlane,
                             g.outVol, wq, width, inPlace);
+                    finishColumns(st, y, n, grp * coutG + m0, rows, oz * height * width, p0, len, wq, width);
                 });
             }
         }
@@ -204,11 +208,12 @@ final class DirectGemm {
                     g.padPhaseRange(x, (n * cin + grp * cinG + c) * g.inVol, ph, oz * hq * wq + oy0 * wq, count, local,
                             c * phases * stride, stride);
                 }
-                int yPlane = (n * s.outChannels() + grp * coutG + m0) * g.outVol + oz * height * width;
+                int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                 float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
                 for (int oy = oy0; oy < oy1; oy++) {
                     Gemm.multiplyRows(rows, 0, width, reduction, mr, pa, grp * aSize + m0 * reduction, local, (oy - oy0) * wq, offs,
                             bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
+                    st.finish(y, n, grp * coutG + m0, rows, (oz * height + oy) * width, width);
                 }
             });
         }
@@ -239,10 +244,26 @@ final class DirectGemm {
                     g.padPhaseRange(x, (n * cin + grp * cinG + c) * g.inVol, ph, oz * hq * wq + p0, len + reach, local,
                             c * phases * stride, stride);
                 }
-                int yPlane = (n * s.outChannels() + grp * coutG) * g.outVol + oz * height * width;
+                int yPlane = st.plane(n, grp * coutG) + oz * height * width;
                 directColumns(coutG, len, p0, reduction, mr, pa, grp * aSize, local, 0, offs, bias, grp * coutG, y, yPlane,
                         g.outVol, wq, width, inPlace);
+                finishColumns(st, y, n, grp * coutG, coutG, oz * height * width, p0, len, wq, width);
             });
+        }
+    }
+
+    /**
+     * The epilogue over what {@link #directColumns} stored: phase positions [p0, p0 + len) of the plane at output
+     * position {@code planePos}, the valid ones (ox &lt; width) of each phase row.
+     */
+    static void finishColumns(Store st, float[] y, int n, int co, int rows, int planePos, int p0, int len, int wq, int width) {
+        if (!st.active()) {
+            return;
+        }
+        for (int oy = p0 / wq, last = (p0 + len - 1) / wq; oy <= last; oy++) {
+            int from = Math.max(p0, oy * wq);
+            int to = Math.min(p0 + len, oy * wq + width);
+            st.finish(y, n, co, rows, planePos + oy * width + from - oy * wq, to - from);
         }
     }
 

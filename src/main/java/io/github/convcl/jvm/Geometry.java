@@ -115,13 +115,18 @@ final class Geometry {
     /**
      * With {@link #tapsDisjoint}: writes rows (channel, kz, ky, kx) x input columns [p0, p0+width) of cols, plus
      * channel c0+c's bias, to their outputs (iz*s+kz, iy*s+ky, ix*s+kx); an input row's taps kx fill one
-     * contiguous output segment, written in order.
+     * contiguous output segment, written in order. Outputs go to image n's planes through {@code st}, each finished as
+     * it is stored.
      */
-    void place(float[] cols, int channels, int p0, int width, float[] y, int yOff, float[] bias, int c0) {
+    void place(float[] cols, int channels, int p0, int width, float[] y, Store store, int n, float[] bias, int c0) {
         int kx2 = k[2];
         for (int c = 0; c < channels; c++) {
             float b = bias == null ? 0f : bias[c0 + c];
-            int plane = yOff + c * outVol;
+            int plane = store.plane(n, c0 + c);
+            if (store.active()) {
+                placeFinished(cols, c, p0, width, y, store, n, plane, b, c0 + c);
+                continue;
+            }
             for (int kz = 0; kz < k[0]; kz++) {
                 for (int ky = 0; ky < k[1]; ky++) {
                     int src = ((c * k[0] + kz) * k[1] + ky) * kx2 * width;
@@ -152,6 +157,35 @@ final class Geometry {
                             iy = 0;
                             iz++;
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #place}'s loops for channel c with an epilogue: each output finished by {@code st} as it is stored. */
+    private void placeFinished(float[] cols, int c, int p0, int width, float[] y, Store store, int n, int plane, float b, int co) {
+        int kx2 = k[2];
+        for (int kz = 0; kz < k[0]; kz++) {
+            for (int ky = 0; ky < k[1]; ky++) {
+                int src = ((c * k[0] + kz) * k[1] + ky) * kx2 * width;
+                int ix = p0 % in[2];
+                int iy = (p0 / in[2]) % in[1];
+                int iz = p0 / (in[1] * in[2]);
+                for (int j = 0; j < width; ) {
+                    int run = Math.min(width - j, in[2] - ix);
+                    int pos = ((iz * st[0] + kz) * out[1] + iy * st[1] + ky) * out[2] + ix * kx2;
+                    for (int r = 0; r < run; r++) {
+                        for (int kx = 0; kx < kx2; kx++) {
+                            int at = pos + r * kx2 + kx;
+                            y[plane + at] = store.value(n, co, at, cols[src + kx * width + j + r] + b);
+                        }
+                    }
+                    j += run;
+                    ix = 0;
+                    if (++iy == in[1]) {
+                        iy = 0;
+                        iz++;
                     }
                 }
             }

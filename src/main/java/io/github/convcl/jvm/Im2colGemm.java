@@ -11,7 +11,7 @@ final class Im2colGemm {
     private Im2colGemm() {
     }
 
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise, PackCache cache) {
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise, PackCache cache, Store st) {
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -27,7 +27,7 @@ final class Im2colGemm {
             int grp = (t / tiles) % groups;
             int p0 = (t % tiles) * nt;
             int cols = Math.min(nt, g.outVol - p0);
-            int yOff = (n * s.outChannels() + grp * coutG) * g.outVol + p0;
+            int yOff = st.plane(n, grp * coutG) + p0;
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(cols, reduction));
             if (pointwise) {
@@ -36,6 +36,7 @@ final class Im2colGemm {
                 g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, Workspace.get(Workspace.Slot.BLOCK, cols));
             }
             Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, true, bias, grp * coutG, y, yOff, g.outVol);
+            st.finish(y, n, grp * coutG, coutG, p0, cols);
         });
     }
 }

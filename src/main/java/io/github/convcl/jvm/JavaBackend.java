@@ -105,11 +105,21 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
-    public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+    public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, io.github.convcl.backend.OutputStage stage,
+                         DeviceBuffer out) {
+        run(Planner.plan(spec, facts()), spec, in, weight, bias, stage, out);
+    }
+
+    private void run(io.github.convcl.plan.Plan p, ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias,
+                     io.github.convcl.backend.OutputStage stage, DeviceBuffer out) {
         ((HeapBuffer) out).written();
-        JavaKernels.run(Planner.plan(spec, facts()), spec, data(in), data(weight),
-                bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
+        Store st = Store.of(spec, array(stage.scale()), array(stage.shift()), array(stage.residual()), stage.channels(spec), stage.first());
+        JavaKernels.run(p, spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight, st);
         ((HeapBuffer) out).written();
+    }
+
+    private static float[] array(DeviceBuffer b) {
+        return b == null ? null : data(b);
     }
 
     @Override
@@ -123,11 +133,9 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
-    public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
-        io.github.convcl.plan.Plan p = Planner.requireApplicable(spec, facts(), plan);
-        ((HeapBuffer) out).written();
-        JavaKernels.run(p, spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight);
-        ((HeapBuffer) out).written();
+    public void convolve(ConvSpec spec, io.github.convcl.plan.Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias,
+                         io.github.convcl.backend.OutputStage stage, DeviceBuffer out) {
+        run(Planner.requireApplicable(spec, facts(), plan), spec, in, weight, bias, stage, out);
     }
 
     @Override
@@ -206,6 +214,11 @@ public final class JavaBackend implements Backend {
     @Override
     public void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices) {
         writing(() -> Layers.maxPool(s, data(in), data(out), indices == null ? null : data(indices)), out, indices);
+    }
+
+    @Override
+    public void avgPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out) {
+        writing(() -> Layers.avgPool(s, data(in), data(out)), out, null);
     }
 
     @Override

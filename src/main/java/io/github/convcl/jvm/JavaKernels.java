@@ -22,6 +22,15 @@ public final class JavaKernels {
         run(plan, s, x, w, bias, y, null);
     }
 
+    /**
+     * Runs {@code plan} with the epilogue arrays of {@code s} ({@code scale}, {@code shift}, {@code residual}: null where
+     * the epilogue has no such part) into channels [first, first + out channels) of a {@code channels}-channel output.
+     */
+    public static void run(Plan plan, ConvSpec s, float[] x, float[] w, float[] bias, float[] scale, float[] shift, float[] residual,
+                           int channels, int first, float[] y) {
+        run(plan, s, x, w, bias, y, null, Store.of(s, scale, shift, residual, channels, first));
+    }
+
     /** Runs {@code algorithm} for {@code s} with the variant the planner gives it on this process's threads now. */
     static void run(Algorithm algorithm, ConvSpec s, float[] x, float[] w, float[] bias, float[] y) {
         run(algorithm, s, x, w, bias, y, null);
@@ -36,23 +45,28 @@ public final class JavaKernels {
 
     /** As {@link #run(Plan, ConvSpec, float[], float[], float[], float[])}, reusing packed weights from {@code cache}. */
     static void run(Plan plan, ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+        run(plan, s, x, w, bias, y, cache, Store.dense(s));
+    }
+
+    /** As {@link #run(Plan, ConvSpec, float[], float[], float[], float[], PackCache)}, storing through {@code st}. */
+    static void run(Plan plan, ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
         if (s.batch() == 0) {
             return;
         }
         Algorithm algorithm = plan.algorithm();
         switch (algorithm.family()) {
-            case JAVA_IM2COL -> Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache);
-            case JAVA_DEPTHWISE -> Depthwise.run(s, (JavaDepthwise) plan.variant(), x, w, bias, y);
-            case JAVA_DIRECT -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache);
-            case JAVA_TRANSPOSED_GEMM -> TransposedGemm.run(s, x, w, bias, y, cache);
-            case JAVA_TRANSPOSED_DIRECT -> TransposedDirect.run(s, x, w, bias, y, cache);
+            case JAVA_IM2COL -> Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache, st);
+            case JAVA_DEPTHWISE -> Depthwise.run(s, (JavaDepthwise) plan.variant(), x, w, bias, y, st);
+            case JAVA_DIRECT -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache, st);
+            case JAVA_TRANSPOSED_GEMM -> TransposedGemm.run(s, x, w, bias, y, cache, st);
+            case JAVA_TRANSPOSED_DIRECT -> TransposedDirect.run(s, x, w, bias, y, cache, st);
             case JAVA_WINOGRAD -> {
                 // Winograd's transforms spread one non-finite input over its whole tile (and make NaN of an infinity):
                 // such inputs run the direct GEMM, which keeps them inside their receptive field.
                 if (finite(x, s.inputElements()) && finite(w, s.weightElements())) {
-                    JavaWinograd.run(s, x, w, bias, y, cache);
+                    JavaWinograd.run(s, x, w, bias, y, cache, st);
                 } else {
-                    DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache);
+                    DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache, st);
                 }
             }
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);

@@ -192,7 +192,7 @@ final class JavaWinograd {
      * accepts); {@code bias} may be null; the transformed weights (4x the weights for a 3x3) are kept in {@code cache}
      * when it is not null.
      */
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
         Layout l = new Layout(s);
         int groups = s.groups();
         int cinG = s.inPerGroup();
@@ -231,7 +231,7 @@ final class JavaWinograd {
                                 prod, (g * e + p) * yStride, width, edge);
                     }
                 }
-                transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch);
+                transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch, store);
             });
         }
     }
@@ -395,9 +395,13 @@ final class JavaWinograd {
         }
     }
 
-    /** y = A^T Y A (+ bias) for columns [j0, j0 + cols): the valid outputs of each tile. */
+    /**
+     * y = A^T Y A (+ bias) for columns [j0, j0 + cols): the valid outputs of each tile. A store that is not the plain
+     * dense output ({@link Store#plain}) takes each output through {@link Store#value} at its place.
+     */
     private static void transformOutput(Layout l, Columns c, int j0, int cols, int width, float[] prod, int yStride, float[] bias,
-                                        float[] y, float[] scratch) {
+                                        float[] y, float[] scratch, Store store) {
+        boolean plain = store.plain();
         int coutG = l.s.outPerGroup();
         int groups = l.s.groups();
         int ow = l.out[2];
@@ -422,6 +426,17 @@ final class JavaWinograd {
                         int col = j0 + j + t;
                         int at = c.out[col] + co * l.outVol;
                         u = t + 1;
+                        if (!plain) {
+                            for (int i = 0; i < c.rows[col]; i++) {
+                                for (int jj = 0; jj < c.cols[col]; jj++) {
+                                    int natural = at + i * l.dy * ow + jj * l.dx;
+                                    int image = natural / (l.s.outChannels() * l.outVol);
+                                    int pos = natural % l.outVol;
+                                    y[store.plane(image, co) + pos] = store.value(image, co, pos, scratch[(i * l.ax + jj) * LANES + t] + add);
+                                }
+                            }
+                            continue;
+                        }
                         if (c.rows[col] == l.my && c.cols[col] == l.mx) {
                             // A run of whole tiles side by side in one output row: fixed loops.
                             int step = l.mx * l.dx;

@@ -44,6 +44,44 @@ final class Layers {
         }
     }
 
+    /** Each window's sum in row-major order over its taps inside the input, divided by PyTorch's divisor. */
+    static void avgPool(PoolSpec ps, float[] x, float[] y) {
+        Window w = Window.of(ps);
+        boolean include = ps.countIncludePad();
+        Parallel.forEach(ps.planes(), plane -> {
+            int xb = plane * w.inPlane;
+            int yb = plane * w.outPlane;
+            for (int oz = 0; oz < w.out[0]; oz++) {
+                int z0 = oz * w.s[0] - w.p[0];
+                int kz0 = w.firstTap(0, z0);
+                int kz1 = w.endTap(0, z0);
+                int ez = PoolSpec.extent(z0, w.k[0], w.in[0], w.p[0], include);
+                for (int oy = 0; oy < w.out[1]; oy++) {
+                    int y0 = oy * w.s[1] - w.p[1];
+                    int ky0 = w.firstTap(1, y0);
+                    int ky1 = w.endTap(1, y0);
+                    int ey = PoolSpec.extent(y0, w.k[1], w.in[1], w.p[1], include);
+                    for (int ox = 0; ox < w.out[2]; ox++) {
+                        int x0 = ox * w.s[2] - w.p[2];
+                        int kx0 = w.firstTap(2, x0);
+                        int kx1 = w.endTap(2, x0);
+                        float sum = 0f;
+                        for (int kz = kz0; kz < kz1; kz++) {
+                            for (int ky = ky0; ky < ky1; ky++) {
+                                int rowAt = xb + ((z0 + kz) * w.in[1] + y0 + ky) * w.in[2] + x0;
+                                for (int kx = kx0; kx < kx1; kx++) {
+                                    sum += x[rowAt + kx];
+                                }
+                            }
+                        }
+                        int divisor = ez * ey * PoolSpec.extent(x0, w.k[2], w.in[2], w.p[2], include);
+                        y[yb + (oz * w.out[1] + oy) * w.out[2] + ox] = sum / divisor;
+                    }
+                }
+            }
+        });
+    }
+
     static void maxPool(PoolSpec ps, float[] x, float[] y, float[] idx) {
         Window w = Window.of(ps);
         Parallel.forEach(ps.planes(), plane -> {

@@ -12,8 +12,35 @@ public final class Reference {
     private Reference() {
     }
 
-    /** Output in NC(D)(H)W order; {@code bias} may be null. */
+    /** Output in NC(D)(H)W order; {@code bias} may be null; the spec's epilogue, which must read no arrays, applied. */
     public static double[] convolve(ConvSpec s, float[] input, float[] weight, float[] bias) {
+        return convolve(s, input, weight, bias, null, null, null);
+    }
+
+    /**
+     * Output in NC(D)(H)W order with the spec's epilogue applied in float64, reading {@code scale}, {@code shift} and
+     * {@code residual} (null where the epilogue has no such part); {@code bias} may be null.
+     */
+    public static double[] convolve(ConvSpec s, float[] input, float[] weight, float[] bias, float[] scale, float[] shift,
+                                    float[] residual) {
+        double[] out = bare(s, input, weight, bias);
+        io.github.convcl.spec.Epilogue e = s.epilogue();
+        if (e.isNone()) {
+            return out;
+        }
+        if ((e.hasScale() && scale == null) || (e.hasShift() && shift == null) || (e.hasResidual() && residual == null)) {
+            throw new IllegalArgumentException("epilogue=" + e + " reads arrays that were not given");
+        }
+        int per = (int) (out.length / Math.max(1, (long) s.batch() * s.outChannels()));
+        for (int i = 0; i < out.length; i++) {
+            int c = (i / Math.max(1, per)) % s.outChannels();
+            out[i] = e.apply(out[i], e.hasScale() ? scale[c] : 1, e.hasShift() ? shift[c] : 0, e.hasResidual() ? residual[i] : 0);
+        }
+        return out;
+    }
+
+    /** The convolution plus bias, without the epilogue. */
+    private static double[] bare(ConvSpec s, float[] input, float[] weight, float[] bias) {
         double[] out = new double[Math.toIntExact(s.outputElements())];
         if (s.transposed()) {
             transposed(s, input, weight, out);

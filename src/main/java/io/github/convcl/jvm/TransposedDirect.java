@@ -17,7 +17,7 @@ final class TransposedDirect {
      * with its own tap table and packed weights (C_out/g x C_in/g*taps), and writes its outputs at stride s: no col2im,
      * no multiplications by inserted zeros, no two tasks writing one place.
      */
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -141,14 +141,22 @@ final class TransposedDirect {
                 int wp = padded[2];
                 for (int m = 0; m < coutG; m++) {
                     float b = bias == null ? 0f : bias[grp * coutG + m];
-                    int yPlane = (n * s.outChannels() + grp * coutG + m) * g.outVol + oz * g.out[1] * g.out[2];
+                    int co = grp * coutG + m;
+                    int planeStart = store.plane(n, co);
+                    int yPlane = planeStart + oz * g.out[1] * g.out[2];
                     int src = m * len - p0;
                     // Runs of one padded row: columns qx < qc[2] are outputs, at stride s in the output row.
                     for (int qy = p0 / wp, pos = p0; pos < p0 + len; qy++, pos = qy * wp) {
                         int end = Math.min(p0 + len, qy * wp + qc[2]);
                         int dst = yPlane + (qy * st[1] + r[1]) * g.out[2] + r[2] + (pos - qy * wp) * st[2];
-                        for (int at = pos; at < end; at++, dst += st[2]) {
-                            y[dst] = acc[src + at] + b;
+                        if (store.active()) {
+                            for (int at = pos; at < end; at++, dst += st[2]) {
+                                y[dst] = store.value(n, co, dst - planeStart, acc[src + at] + b);
+                            }
+                        } else {
+                            for (int at = pos; at < end; at++, dst += st[2]) {
+                                y[dst] = acc[src + at] + b;
+                            }
                         }
                     }
                 }

@@ -9,7 +9,7 @@ final class TransposedGemm {
     private TransposedGemm() {
     }
 
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache) {
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -27,7 +27,7 @@ final class TransposedGemm {
             Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
         }));
         if (g.tapsDisjoint()) {
-            transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr);
+            transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr, st);
             return;
         }
         Parallel.forEach(s.batch() * groups * blocks, t -> {
@@ -36,7 +36,7 @@ final class TransposedGemm {
             int cb = t % blocks;
             int channels = Math.min(block, coutG - cb * block);
             int rows = channels * g.kVol;
-            int yOff = (n * s.outChannels() + grp * coutG + cb * block) * g.outVol;
+            int yOff = st.plane(n, grp * coutG + cb * block);
             for (int c = 0; c < channels; c++) {
                 Panels.fillBias(y, yOff + c * g.outVol, g.outVol, bias == null ? 0f : bias[grp * coutG + cb * block + c]);
             }
@@ -50,6 +50,7 @@ final class TransposedGemm {
                 Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 g.col2im(cols, channels, p0, width, y, yOff);
             }
+            st.finish(y, n, grp * coutG + cb * block, channels, 0, g.outVol);
         });
     }
 
@@ -60,7 +61,7 @@ final class TransposedGemm {
      * to its output, with no bias fill and no accumulation pass over the output.
      */
     static void transposedDisjoint(ConvSpec s, Geometry g, float[] x, float[] bias, float[] y, float[] pa, int block,
-                                           int blocks, int aSize, int mr) {
+                                           int blocks, int aSize, int mr, Store st) {
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int groups = s.groups();
@@ -79,7 +80,7 @@ final class TransposedGemm {
                 int rows = channels * g.kVol;
                 Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 int c0 = grp * coutG + cb * block;
-                g.place(cols, channels, p0, width, y, (n * s.outChannels() + c0) * g.outVol, bias, c0);
+                g.place(cols, channels, p0, width, y, st, n, bias, c0);
             }
         });
     }

@@ -61,7 +61,7 @@ final class CpuTileLauncher implements Launcher {
                 int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / Math.max(1, perRow)));
                 new KernelArgs(k).mem(xp).mem(wb).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                         .i(s.outPerGroup()).i4(qq).i4(out3).i4(k3).i4(st3).i4(dl3).i(hasBias).mem(tapOffsets(k3, st3, dl3, qq))
-                        .i(rowsPerItem);
+                        .i(rowsPerItem).epilogue(o);
                 long items = ClContext.ceilDiv(rows, rowsPerItem);
                 long step = Math.max(1, cx.maxLaunchFlops() / Math.max(1, perRow * rowsPerItem * planes));
                 for (long r0 = 0; r0 < items; r0 += step) {
@@ -97,7 +97,7 @@ final class CpuTileLauncher implements Launcher {
                 int rowsPerItem = (int) Math.max(1, Math.min(rows, CPU_TILE_MIN_FLOPS_PER_ITEM / perItemRow));
                 new KernelArgs(k).mem(xp).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                         .i(s.outPerGroup()).i4(in3).i(pw).i(padX).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(lift).i(hasBias)
-                        .i(rowsPerItem);
+                        .i(rowsPerItem).epilogue(o);
                 long items = ClContext.ceilDiv(rows, rowsPerItem);
                 long step = Math.max(1, cx.maxLaunchFlops() / (perRow * rowsPerItem));
                 for (long r0 = 0; r0 < items; r0 += step) {

@@ -46,7 +46,7 @@ final class DepthwiseLauncher implements Launcher {
                 int planesPerItem = (int) Math.max(1, Math.min(planes,
                         io.github.convcl.plan.Thresholds.CL_CPU_DEPTHWISE_FLOPS_PER_ITEM / Math.max(1, perPlane)));
                 new KernelArgs(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
-                        .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(rowsPerItem).i(planesPerItem).i(planes);
+                        .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(rowsPerItem).i(planesPerItem).i(planes).epilogue(o);
                 long items = ClContext.ceilDiv(rows, rowsPerItem);
                 long blocks = ClContext.ceilDiv(planes, planesPerItem);
                 long step = Math.max(1, cx.maxLaunchFlops() / Math.max(1, perPlane * planesPerItem));
@@ -59,7 +59,7 @@ final class DepthwiseLauncher implements Launcher {
                 cl_kernel k = cx.kernel("direct_conv", "", "conv_depthwise");
                 int items = Math.toIntExact((long) (total / out3[2]) * ClContext.ceilDiv(out3[2], DEPTHWISE_X));
                 new KernelArgs(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
-                        .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(items);
+                        .i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(items).epilogue(o);
                 cx.launch1d(k, items, s);
             }
             case CL_DEPTHWISE_ROWS -> {
@@ -67,7 +67,7 @@ final class DepthwiseLauncher implements Launcher {
                 long xgroups = ClContext.ceilDiv(out3[2], 64);
                 long planes = (long) s.batch() * s.outChannels();
                 new KernelArgs(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.outPerGroup())
-                        .i(in3[1]).i(in3[2]).i(out3[1]).i(out3[2]).i(pd3[1]).i(pd3[2]).i(hasBias).i(Math.toIntExact(xgroups));
+                        .i(in3[1]).i(in3[2]).i(out3[1]).i(out3[2]).i(pd3[1]).i(pd3[2]).i(hasBias).i(Math.toIntExact(xgroups)).epilogue(o);
                 cx.launch(k, null, new long[] {planes * xgroups * 64, ClContext.ceilDiv(out3[1], DEPTHWISE_ROWS)}, new long[] {64, 1});
             }
             default -> throw new IllegalStateException("not a DepthwiseLauncher plan: " + plan);

@@ -37,13 +37,13 @@ final class DirectLauncher implements Launcher {
                 cl_kernel k = cx.kernel("direct_conv", "", "conv_direct");
                 new KernelArgs(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
                         .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3)
-                        .i(s.paddingMode().ordinal()).i(hasBias).i(total);
+                        .i(s.paddingMode().ordinal()).i(hasBias).i(total).epilogue(o);
                 cx.launch1d(k, total, s);
             }
             case CL_TRANSPOSED_GATHER -> {
                 cl_kernel k = cx.kernel("direct_conv", "", "conv_transposed_gather");
                 new KernelArgs(k).mem(in).mem(weight).mem(b).mem(out).i(s.inChannels()).i(s.outChannels()).i(s.inPerGroup())
-                        .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total);
+                        .i(s.outPerGroup()).i4(in3).i4(out3).i4(k3).i4(st3).i4(dl3).i4(pd3).i(hasBias).i(total).epilogue(o);
                 cx.launch1d(k, total, s);
             }
             default -> throw new IllegalStateException("not a DirectLauncher plan: " + plan);

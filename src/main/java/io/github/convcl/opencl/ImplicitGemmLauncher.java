@@ -87,7 +87,7 @@ final class ImplicitGemmLauncher implements Launcher {
                     .i(hasBias).i(reduction).i(c.wrow).i(Math.toIntExact(wgs))
                     .i(s.transposed() && c.weightTaps == null ? 0 : 1).i(Math.toIntExact(cols));
             int colBaseArg = a.index;
-            a.i(0).mem(cx.table(c.ktab)).mem(cx.table(c.kwoff));
+            a.i(0).mem(cx.table(c.ktab)).mem(cx.table(c.kwoff)).epilogue(o);
             long flopsPerColumn = 2L * s.outChannels() * Math.max(1, reduction);
             long step = Math.max(t.tn(), cx.maxLaunchFlops() / flopsPerColumn / t.tn() * t.tn());
             for (long c0 = 0; c0 < cols; c0 += step) {

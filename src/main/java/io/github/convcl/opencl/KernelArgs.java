@@ -38,6 +38,14 @@ final class KernelArgs {
         return this;
     }
 
+    /** The trailing EPI_PARAMS of a convolution kernel (common.cl): the epilogue's buffers, ep and the slope. */
+    KernelArgs epilogue(Launcher.Operands o) {
+        mem(o.scale()).mem(o.shift()).mem(o.residual());
+        int[] ep = o.ep();
+        clSetKernelArg(kernel, index++, Sizeof.cl_int4, Pointer.to(new int[] {ep[0], ep[1], ep[2], ep[3]}));
+        return f(o.slope());
+    }
+
     KernelArgs i4(int[] v3) {
         clSetKernelArg(kernel, index++, Sizeof.cl_int4, Pointer.to(new int[] {v3[0], v3[1], v3[2], 0}));
         return this;

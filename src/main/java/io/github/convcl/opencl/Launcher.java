@@ -22,7 +22,21 @@ interface Launcher {
         }
     }
 
-    /** The buffers of one call: {@code bias} is the context's empty buffer when {@code hasBias} is 0. */
-    record Operands(DeviceBuffer in, DeviceBuffer weight, ClBuffer bias, int hasBias, DeviceBuffer out) {
+    /**
+     * The buffers of one call: {@code bias} is the context's empty buffer when {@code hasBias} is 0, and so are the
+     * epilogue's buffers it does not read. {@code ep} and {@code slope} are the kernels' EPI_PARAMS values (common.cl):
+     * activation code, parts (1 scale, 2 shift, 4 residual), the destination's channels and first channel.
+     */
+    record Operands(DeviceBuffer in, DeviceBuffer weight, ClBuffer bias, int hasBias, DeviceBuffer out, ClBuffer scale,
+                    ClBuffer shift, ClBuffer residual, int[] ep, float slope) {
+        /** A call without epilogue into the spec's own dense output {@code out} (channels {@code cout}). */
+        static Operands plain(DeviceBuffer in, DeviceBuffer weight, ClBuffer bias, int hasBias, DeviceBuffer out, ClBuffer none, int cout) {
+            return new Operands(in, weight, bias, hasBias, out, none, none, none, new int[] {0, 0, cout, 0}, 0f);
+        }
+
+        /** This call's buffers with another input, weight and output, storing the same way. */
+        Operands with(DeviceBuffer in, DeviceBuffer weight, DeviceBuffer out) {
+            return new Operands(in, weight, bias, hasBias, out, scale, shift, residual, ep, slope);
+        }
     }
 }

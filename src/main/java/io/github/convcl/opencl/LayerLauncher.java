@@ -27,6 +27,13 @@ final class LayerLauncher {
         launch(k, total);
     }
 
+    void avgPool(PoolSpec s, DeviceBuffer x, DeviceBuffer y) {
+        int total = Math.toIntExact(s.outputElements());
+        cl_kernel k = cx.kernel("layers", "", "avg_pool");
+        window(new KernelArgs(k).mem(x).mem(y).i(s.countIncludePad() ? 1 : 0), s).i(total);
+        launch(k, total);
+    }
+
     /** max-pool's gradient ({@code unpool} false) or the unpool: a gather over each input element's windows. */
     void gather(PoolSpec s, DeviceBuffer src, DeviceBuffer idx, DeviceBuffer dst, boolean unpool) {
         int total = Math.toIntExact(s.inputElements());

@@ -119,11 +119,12 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void convolve(ConvSpec s, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+    public void convolve(ConvSpec s, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, io.github.convcl.backend.OutputStage stage,
+                         DeviceBuffer out) {
         Plan p = plan(s);
         if (p.algorithm().inlinePtx()) {
             try {
-                run(s, p, in, weight, bias, out);
+                run(s, p, in, weight, bias, stage, out);
                 return;
             } catch (DeviceFaultException e) {
                 if (!(e.getCause() instanceof ClContext.BuildException)) {
@@ -133,7 +134,7 @@ public final class OpenClBackend implements Backend {
             }
             p = plan(s);
         }
-        run(s, p, in, weight, bias, out);
+        run(s, p, in, weight, bias, stage, out);
     }
 
     /**
@@ -157,17 +158,29 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void convolve(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
-        run(s, Planner.requireApplicable(s, facts, plan), in, weight, bias, out);
+    public void convolve(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias,
+                         io.github.convcl.backend.OutputStage stage, DeviceBuffer out) {
+        run(s, Planner.requireApplicable(s, facts, plan), in, weight, bias, stage, out);
     }
 
-    /** Runs a plan the planner made for {@code s}. */
+    /** Runs a plan the planner made for {@code s} into its own dense output, without epilogue arrays. */
     private void run(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer out) {
+        run(s, plan, in, weight, bias, io.github.convcl.backend.OutputStage.NONE, out);
+    }
+
+    /** Runs a plan the planner made for {@code s}, storing through {@code stage}. */
+    private void run(ConvSpec s, Plan plan, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias,
+                     io.github.convcl.backend.OutputStage stage, DeviceBuffer out) {
         if (s.outputElements() == 0) {
             return;
         }
-        Operands o = bias == null ? new Operands(in, weight, cx.noBias(), 0, out)
-                : new Operands(in, weight, (ClContext.ClBuffer) bias, 1, out);
+        ClContext.ClBuffer none = cx.noBias();
+        io.github.convcl.spec.Epilogue ep = s.epilogue();
+        int parts = (ep.hasScale() ? 1 : 0) | (ep.hasShift() ? 2 : 0) | (ep.hasResidual() ? 4 : 0);
+        Operands o = new Operands(in, weight, bias == null ? none : (ClContext.ClBuffer) bias, bias == null ? 0 : 1, out,
+                ep.hasScale() ? (ClContext.ClBuffer) stage.scale() : none, ep.hasShift() ? (ClContext.ClBuffer) stage.shift() : none,
+                ep.hasResidual() ? (ClContext.ClBuffer) stage.residual() : none,
+                new int[] {ep.activation().code(), parts, stage.channels(s), stage.first()}, ep.slope());
         synchronized (cx.lock()) {
             cx.ensureOpen();
             try {
@@ -251,6 +264,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices) {
         locked("max_pool", () -> layers.maxPool(s, in, out, indices));
+    }
+
+    @Override
+    public void avgPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out) {
+        locked("avg_pool", () -> layers.avgPool(s, in, out));
     }
 
     @Override

@@ -80,10 +80,10 @@ final class WinogradLauncher implements Launcher {
             cx.launch(input, null, new long[] {ClContext.ceilDiv(inTotal, 64) * 64}, new long[] {64});
             ConvSpec products = ConvSpec.conv(1).input(1, points * cin, pc).outChannels(points * cout).kernel(1)
                     .groups(points * s.groups()).bias(false).build();
-            this.products.run(ClLayer.of(products), Planner.winogradProduct(plan, products, facts.get()), new Operands(v, u, cx.noBias(), 0, y));
+            this.products.run(ClLayer.of(products), Planner.winogradProduct(plan, products, facts.get()), Operands.plain(v, u, cx.noBias(), 0, y, cx.noBias(), products.outChannels()));
             int outTotal = cout * pc;
             new KernelArgs(output).mem(y).mem(b).mem(out).i(cout).i4(out3).i4(tiles).i4(per).i4(dil).i(hasBias).i(Math.toIntExact(p0)).i(pc)
-                    .i(outTotal);
+                    .i(outTotal).epilogue(o);
             cx.launch(output, null, new long[] {ClContext.ceilDiv(outTotal, 64) * 64}, new long[] {64});
         }
     }

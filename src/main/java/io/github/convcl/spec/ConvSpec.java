@@ -47,6 +47,7 @@ public final class ConvSpec {
     private final boolean bias;
     private final int[] outputSize;
     private final Precision precision;
+    private final Epilogue epilogue;
 
     private ConvSpec(Builder b, int[] padBefore, int[] padAfter, int[] outputPadding, int[] outputSize) {
         this.rank = b.rank;
@@ -67,6 +68,7 @@ public final class ConvSpec {
         this.bias = b.bias;
         this.outputSize = outputSize;
         this.precision = b.precision;
+        this.epilogue = b.epilogue;
     }
 
     /** A builder for a convolution with {@code rank} spatial dimensions. */
@@ -109,6 +111,7 @@ public final class ConvSpec {
         b.bias = bias;
         b.paddingMode = paddingMode;
         b.precision = precision;
+        b.epilogue = epilogue;
         return b;
     }
 
@@ -139,6 +142,8 @@ public final class ConvSpec {
     public Precision precision() { return precision == null ? Precision.FP32 : precision; }
     /** True when the call chose a precision; otherwise the runtime's setting applies. */
     public boolean precisionSet() { return precision != null; }
+    /** What the convolution does to its result before storing it; {@link Epilogue#NONE} by default. */
+    public Epilogue epilogue() { return epilogue; }
     public int[] outputSize() { return outputSize.clone(); }
 
     /** Input channels per group. */
@@ -239,6 +244,11 @@ public final class ConvSpec {
         return toBuilder().precision(p).build();
     }
 
+    /** The same spec with another epilogue ({@link Epilogue#NONE}: the bare convolution). */
+    public ConvSpec withEpilogue(Epilogue e) {
+        return toBuilder().epilogue(e).build();
+    }
+
     /** The same spec with another batch size. */
     public ConvSpec withBatch(int n) {
         return toBuilder().batch(n).build();
@@ -261,7 +271,7 @@ public final class ConvSpec {
                 && Arrays.equals(inputSize, s.inputSize) && Arrays.equals(kernel, s.kernel)
                 && Arrays.equals(stride, s.stride) && Arrays.equals(dilation, s.dilation)
                 && Arrays.equals(padBefore, s.padBefore) && Arrays.equals(padAfter, s.padAfter)
-                && Arrays.equals(outputPadding, s.outputPadding) && precision == s.precision;
+                && Arrays.equals(outputPadding, s.outputPadding) && precision == s.precision && epilogue.equals(s.epilogue);
     }
 
     @Override
@@ -293,6 +303,9 @@ public final class ConvSpec {
         }
         if (paddingMode != PaddingMode.ZEROS) {
             sb.append(", padding_mode=").append(paddingMode.torchName());
+        }
+        if (!epilogue.isNone()) {
+            sb.append(", epilogue=").append(epilogue);
         }
         if (withPrecision && precision != null) {
             sb.append(", precision=").append(precision.id());
@@ -327,6 +340,7 @@ public final class ConvSpec {
         private boolean bias = true;
         private PaddingMode paddingMode = PaddingMode.ZEROS;
         private Precision precision;
+        private Epilogue epilogue = Epilogue.NONE;
 
         private Builder(int rank, boolean transposed) {
             if (rank < 1 || rank > 3) {
@@ -386,6 +400,8 @@ public final class ConvSpec {
         public Builder bias(boolean b) { this.bias = b; return this; }
         public Builder paddingMode(PaddingMode m) { this.paddingMode = Objects.requireNonNull(m, "padding_mode"); return this; }
         /** The precision of this call (see {@link Precision}); unset, the runtime's setting applies. */
+        /** The fused epilogue ({@link Epilogue#NONE} by default). */
+        public Builder epilogue(Epilogue e) { this.epilogue = Objects.requireNonNull(e, "epilogue"); return this; }
         public Builder precision(Precision p) { this.precision = Objects.requireNonNull(p, "precision"); return this; }
 
         private int[] filled(int v) {

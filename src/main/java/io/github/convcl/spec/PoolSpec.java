@@ -25,8 +25,18 @@ public final class PoolSpec {
     private final int[] dilation;
     private final boolean ceilMode;
     private final int[] outputSize;
+    /** An average pool (else a max-pool), and whether its divisor counts the padding. */
+    private final boolean average;
+    private final boolean countIncludePad;
 
     private PoolSpec(int[] inputShape, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode, int[] outputSize) {
+        this(inputShape, kernel, stride, padding, dilation, ceilMode, outputSize, false, false);
+    }
+
+    private PoolSpec(int[] inputShape, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode, int[] outputSize,
+                     boolean average, boolean countIncludePad) {
+        this.average = average;
+        this.countIncludePad = countIncludePad;
         this.inputShape = inputShape;
         this.kernel = kernel;
         this.stride = stride;
@@ -43,6 +53,31 @@ public final class PoolSpec {
      * @throws IllegalArgumentException naming the parameter and its values for anything PyTorch refuses
      */
     public static PoolSpec maxPool(int[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return window(input, kernel, stride, padding, dilation, ceilMode, true);
+    }
+
+    /**
+     * An average pool of {@code input}, as {@code torch.nn.functional.avg_pool2d}: kernel, stride (null: the kernel),
+     * padding (zeros, at most half the kernel), ceil_mode, count_include_pad. Each output is the window's sum divided
+     * by PyTorch's divisor: with count_include_pad the window's extent clipped to the padded input, else only its
+     * positions inside the input.
+     *
+     * @throws IllegalArgumentException naming the parameter and its values for anything PyTorch refuses
+     */
+    public static PoolSpec avgPool(int[] input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        PoolSpec w = window(input, kernel, stride, padding, new int[] {1}, ceilMode, false);
+        return new PoolSpec(w.inputShape, w.kernel, w.stride, w.padding, w.dilation, ceilMode, w.outputSize, true, countIncludePad);
+    }
+
+    /** The global average pool ({@code adaptive_avg_pool2d(x, 1)}): one mean per plane, output (N, C, 1...). */
+    public static PoolSpec globalAvgPool(int[] input) {
+        if (input == null || input.length < 3 || input.length > 5) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(input) + " must be (N, C, spatial...) with 1 to 3 spatial dimensions");
+        }
+        return avgPool(input, Arrays.copyOfRange(input, 2, input.length), null, new int[] {0}, false, true);
+    }
+
+    private static PoolSpec window(int[] input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode, boolean indexed) {
         if (input == null || input.length < 3 || input.length > 5) {
             throw new IllegalArgumentException("input shape " + Arrays.toString(input) + " must be (N, C, spatial...) with 1 to 3 spatial dimensions");
         }
@@ -76,7 +111,7 @@ public final class PoolSpec {
             out[i] = Math.toIntExact(o);
             plane *= in;
         }
-        if (plane > MAX_PLANE) {
+        if (indexed && plane > MAX_PLANE) {
             throw new IllegalArgumentException("input plane " + Arrays.toString(Arrays.copyOfRange(input, 2, input.length)) + " has " + plane
                     + " positions; max-pool indices address at most " + MAX_PLANE);
         }
@@ -164,11 +199,34 @@ public final class PoolSpec {
         return ceilMode;
     }
 
+    /** Whether this is an average pool ({@link #avgPool}); else a max-pool. */
+    public boolean average() {
+        return average;
+    }
+
+    /** An average pool's count_include_pad. */
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
+    /**
+     * PyTorch's divisor of an average pool's window starting at {@code start} (the input index of its first tap, padding
+     * included) along one dimension of input size {@code in}: the extent clipped to the padded input with
+     * count_include_pad, else to the input.
+     */
+    public static int extent(int start, int k, int in, int pad, boolean countIncludePad) {
+        int end = Math.min(start + k, in + pad);
+        if (countIncludePad) {
+            return end - start;
+        }
+        return Math.min(end, in) - Math.max(start, 0);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PoolSpec p && Arrays.equals(inputShape, p.inputShape) && Arrays.equals(kernel, p.kernel)
                 && Arrays.equals(stride, p.stride) && Arrays.equals(padding, p.padding) && Arrays.equals(dilation, p.dilation)
-                && ceilMode == p.ceilMode;
+                && ceilMode == p.ceilMode && average == p.average && countIncludePad == p.countIncludePad;
     }
 
     @Override
@@ -178,8 +236,9 @@ public final class PoolSpec {
 
     @Override
     public String toString() {
-        return "max_pool" + rank() + "d(input=" + Arrays.toString(inputShape) + ", kernel_size=" + Arrays.toString(kernel) + ", stride="
-                + Arrays.toString(stride) + ", padding=" + Arrays.toString(padding) + ", dilation=" + Arrays.toString(dilation)
-                + (ceilMode ? ", ceil_mode=True" : "") + ")";
+        return (average ? "avg_pool" : "max_pool") + rank() + "d(input=" + Arrays.toString(inputShape) + ", kernel_size=" + Arrays.toString(kernel)
+                + ", stride=" + Arrays.toString(stride) + ", padding=" + Arrays.toString(padding)
+                + (average ? "" : ", dilation=" + Arrays.toString(dilation)) + (ceilMode ? ", ceil_mode=True" : "")
+                + (average && !countIncludePad ? ", count_include_pad=False" : "") + ")";
     }
 }

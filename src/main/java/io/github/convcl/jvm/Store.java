@@ -1,0 +1,138 @@
+// Where a Java convolution's outputs go and what happens to them there: the output's channel slice and the epilogue.
+package io.github.convcl.jvm;
+
+import io.github.convcl.spec.Activation;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Epilogue;
+
+/**
+ * The store of one Java call. Output plane (n, co) of the spec lies at {@link #plane} in the destination array, which
+ * holds {@code channels} channels per image of which the call writes {@code first ..}: a channel slice, so that
+ * concatenated branches land in one tensor without a copy. {@link #finish} applies the spec's {@link Epilogue} to a
+ * run of outputs the kernel has just completed, while they are still in the core's cache; with no epilogue it does
+ * nothing. Every kernel finishes each output exactly once, after its last accumulation.
+ */
+final class Store {
+    private final Epilogue epilogue;
+    private final boolean active;
+    private final int channels;
+    private final int first;
+    private final int cout;
+    private final int outVol;
+    private final float[] scale;
+    private final float[] shift;
+    private final float[] residual;
+
+    private Store(ConvSpec s, float[] scale, float[] shift, float[] residual, int channels, int first) {
+        this.epilogue = s.epilogue();
+        this.active = !epilogue.isNone();
+        this.cout = s.outChannels();
+        int vol = 1;
+        for (int d : s.outputSize()) {
+            vol = Math.multiplyExact(vol, d);
+        }
+        this.outVol = vol;
+        this.channels = channels;
+        this.first = first;
+        this.scale = scale;
+        this.shift = shift;
+        this.residual = residual;
+    }
+
+    /** The whole output of {@code s}, no epilogue arrays (the spec's epilogue must need none). */
+    static Store dense(ConvSpec s) {
+        return new Store(s, null, null, null, s.outChannels(), 0);
+    }
+
+    /** Channels [first, first + cout) of a {@code channels}-channel output; the arrays the epilogue of {@code s} reads. */
+    static Store of(ConvSpec s, float[] scale, float[] shift, float[] residual, int channels, int first) {
+        return new Store(s, scale, shift, residual, channels, first);
+    }
+
+    /** Whether {@link #finish} changes anything (an epilogue other than none). */
+    boolean active() {
+        return active;
+    }
+
+    /** Whether this is the dense output of the spec with no epilogue: what the kernels' fast stores assume. */
+    boolean plain() {
+        return !active && first == 0 && channels == cout;
+    }
+
+    /** The destination index of output plane (n, co): its position 0. */
+    int plane(int n, int co) {
+        return (n * channels + first + co) * outVol;
+    }
+
+    /** The epilogue of one output, position {@code pos} of plane (n, co), that holds conv + bias {@code v}. */
+    float value(int n, int co, int pos, float v) {
+        if (!active) {
+            return v;
+        }
+        float t = v;
+        if (epilogue.hasScale()) t *= scale[co];
+        if (epilogue.hasShift()) t += shift[co];
+        if (epilogue.hasResidual()) t += residual[(n * cout + co) * outVol + pos];
+        return epilogue.activation().apply(t, epilogue.slope());
+    }
+
+    /** {@link #finish(float[], int, int, int, int)} for {@code rows} consecutive channels from {@code co}. */
+    void finish(float[] y, int n, int co, int rows, int pos, int len) {
+        if (active) {
+            for (int m = 0; m < rows; m++) {
+                finish(y, n, co + m, pos, len);
+            }
+        }
+    }
+
+    /** Applies the epilogue to positions [pos, pos + len) of output plane (n, co), which hold conv + bias. */
+    void finish(float[] y, int n, int co, int pos, int len) {
+        if (!active || len <= 0) {
+            return;
+        }
+        int at = plane(n, co) + pos;
+        float a = epilogue.hasScale() ? scale[co] : 1f;
+        float b = epilogue.hasShift() ? shift[co] : 0f;
+        boolean affine = epilogue.hasScale() || epilogue.hasShift();
+        if (epilogue.hasResidual()) {
+            int r = (n * cout + co) * outVol + pos;
+            if (affine) {
+                for (int i = 0; i < len; i++) {
+                    y[at + i] = y[at + i] * a + b + residual[r + i];
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    y[at + i] += residual[r + i];
+                }
+            }
+        } else if (affine) {
+            for (int i = 0; i < len; i++) {
+                y[at + i] = y[at + i] * a + b;
+            }
+        }
+        activate(epilogue.activation(), epilogue.slope(), y, at, len);
+    }
+
+    /** The activation in place over {@code y[at, at + len)}; the common ones as plain loops the JIT vectorises. */
+    static void activate(Activation f, float slope, float[] y, int at, int len) {
+        switch (f) {
+            case IDENTITY -> { }
+            case RELU -> {
+                for (int i = at; i < at + len; i++) {
+                    y[i] = y[i] > 0f ? y[i] : (y[i] == y[i] ? 0f : y[i]);
+                }
+            }
+            case RELU6 -> {
+                for (int i = at; i < at + len; i++) {
+                    float v = y[i];
+                    y[i] = v != v ? v : Math.min(Math.max(v, 0f), 6f);
+                }
+            }
+            default -> {
+                for (int i = at; i < at + len; i++) {
+                    y[i] = f.apply(y[i], slope);
+                }
+            }
+        }
+    }
+}

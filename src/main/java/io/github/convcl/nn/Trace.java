@@ -1,0 +1,48 @@
+// Per-kind timing of a network's forward pass.
+package io.github.convcl.nn;
+
+import io.github.convcl.ConvCL;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a forward pass reports its steps to: {@link #OFF} runs them back to back; a timing trace waits for the device
+ * after each step and adds its time to the step's kind ("conv 1x1", "max-pool", ...), so that a network's time splits by
+ * layer kind. Timing serialises the device work, so the whole pass is timed without it.
+ */
+public class Trace {
+    /** Runs every step, measures nothing. */
+    public static final Trace OFF = new Trace(null);
+
+    private final ConvCL cl;
+    private final Map<String, Long> nanos = new LinkedHashMap<>();
+
+    private Trace(ConvCL cl) {
+        this.cl = cl;
+    }
+
+    /** A trace that times every step on {@code cl}'s device. */
+    public static Trace timing(ConvCL cl) {
+        return new Trace(cl);
+    }
+
+    /** Runs {@code step}, of kind {@code kind}. */
+    public void step(String kind, Runnable step) {
+        if (cl == null) {
+            step.run();
+            return;
+        }
+        cl.finish();
+        long t = System.nanoTime();
+        step.run();
+        cl.finish();
+        nanos.merge(kind, System.nanoTime() - t, Long::sum);
+    }
+
+    /** Milliseconds per kind, in the order the kinds first ran. */
+    public Map<String, Double> millis() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        nanos.forEach((k, v) -> m.put(k, v / 1e6));
+        return m;
+    }
+}
