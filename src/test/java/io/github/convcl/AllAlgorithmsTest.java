@@ -38,23 +38,9 @@ class AllAlgorithmsTest {
         backends.forEach(Backend::close);
     }
 
-    /**
-     * The plans to run: every applicable one, the implicit GEMM's with the tilings of {@link TestSupport#GEMM_TILINGS},
-     * the fragment-ordered tiles with the default tiling only, the cp.async variants not at all: TensorCoreTest and
-     * TapMajorGemmTest check those bit for bit against the plans run here (each plan is a slow build on PoCL). With a
-     * padding mode other than zeros (a build of its own per tiling) the implicit GEMM runs its default tilings: the
-     * padded index is computed where the loader reads an element, the same code in every tiling.
-     */
     private static List<Plan> plans(Backend b, ConvSpec s) {
-        return b.applicablePlans(s).stream().filter(p -> !TestSupport.implicitGemm(p) || TestSupport.GEMM_TILINGS.contains(p.tuning()))
-                .filter(p -> !p.algorithm().fragmentTiles() || p.tuning().equals(Planner.MMA_TILES))
-                .filter(p -> !p.algorithm().asyncCopies())
-                .filter(p -> s.paddingMode() == PaddingMode.ZEROS || !TestSupport.implicitGemm(p) || DEFAULT_TILINGS.contains(p.tuning()))
-                .toList();
+        return TestSupport.testedPlans(b, s);
     }
-
-    private static final java.util.Set<io.github.convcl.plan.Tuning> DEFAULT_TILINGS = java.util.Set.of(Planner.GPU_TILES,
-            Planner.CPU_TILES, Planner.MMA_TILES);
 
     private static float[] run(Backend b, Plan plan, ConvSpec s, float[] x, float[] w, float[] bias) {
         return b.convolveArrays(s, plan, x, w, bias);

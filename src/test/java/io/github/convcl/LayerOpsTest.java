@@ -122,6 +122,85 @@ class LayerOpsTest {
         return new float[][] {y, idx};
     }
 
+    /** PyTorch's avg_pool (CPU kernel's definition): the sum of the taps inside the input over its divisor, in double. */
+    static double[] referenceAvgPool(PoolSpec s, float[] x) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] p = ConvSpec.to3d(s.padding(), 0);
+        int inPlane = in[0] * in[1] * in[2];
+        int outPlane = out[0] * out[1] * out[2];
+        double[] y = new double[s.planes() * outPlane];
+        for (int q = 0; q < s.planes(); q++) {
+            for (int o = 0; o < outPlane; o++) {
+                int[] oc = {o / (out[1] * out[2]), (o / out[2]) % out[1], o % out[2]};
+                int[] lo = new int[3];
+                int[] hi = new int[3];
+                long divisor = 1;
+                for (int a = 0; a < 3; a++) {
+                    int start = oc[a] * st[a] - p[a];
+                    int end = Math.min(start + k[a], in[a] + p[a]);
+                    int poolSize = end - start;
+                    lo[a] = Math.max(start, 0);
+                    hi[a] = Math.min(end, in[a]);
+                    divisor *= s.countIncludePad() ? poolSize : hi[a] - lo[a];
+                }
+                double sum = 0;
+                for (int z = lo[0]; z < hi[0]; z++) {
+                    for (int yy = lo[1]; yy < hi[1]; yy++) {
+                        for (int xx = lo[2]; xx < hi[2]; xx++) {
+                            sum += x[q * inPlane + (z * in[1] + yy) * in[2] + xx];
+                        }
+                    }
+                }
+                y[q * outPlane + o] = sum / divisor;
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void averagePoolsDivideAsPyTorchDoes() {
+        List<PoolSpec> specs = List.of(
+                PoolSpec.avgPool(new int[] {2, 3, 9, 11}, new int[] {3}, new int[] {2}, new int[] {1}, true, true),
+                PoolSpec.avgPool(new int[] {2, 3, 9, 11}, new int[] {3}, new int[] {2}, new int[] {1}, true, false),
+                PoolSpec.avgPool(new int[] {1, 2, 10, 7}, new int[] {2, 3}, null, new int[] {1, 0}, false, true),
+                PoolSpec.avgPool(new int[] {1, 2, 17}, new int[] {4}, new int[] {3}, new int[] {2}, true, false),
+                PoolSpec.avgPool(new int[] {1, 2, 5, 6, 7}, new int[] {2}, new int[] {2}, new int[] {1}, true, true),
+                PoolSpec.globalAvgPool(new int[] {2, 5, 7, 7}),
+                PoolSpec.globalAvgPool(new int[] {1, 3, 4, 5, 6}));
+        assertEquals(List.of(1, 1), Arrays.stream(specs.get(5).outputSize()).boxed().toList());
+        onEveryBackend(cl -> {
+            Random r = new Random(31);
+            for (PoolSpec s : specs) {
+                float[] x = new float[Math.toIntExact(s.inputElements())];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextGaussian();
+                }
+                double[] ref = referenceAvgPool(s, x);
+                try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor y = cl.avgPool(s, tx)) {
+                    float[] got = y.toArray();
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(ref[i], got[i], TOLERANCE, s + " at " + i + " on " + cl.device());
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void poolsRefuseTheOtherKindsSpec() {
+        try (ConvCL cl = ConvCL.open("java"); Tensor x = cl.tensor(new float[2 * 16], 1, 2, 4, 4)) {
+            PoolSpec avg = PoolSpec.avgPool(x.shape(), new int[] {2}, null, new int[] {0}, false, true);
+            PoolSpec max = PoolSpec.maxPool2d(x.shape(), 2, 2);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> cl.maxPool(avg, x)).getMessage().contains("average pool"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> cl.avgPool(max, x)).getMessage().contains("max-pool"));
+            assertThrows(IllegalArgumentException.class,
+                    () -> PoolSpec.avgPool(new int[] {1, 1, 4, 4}, new int[] {2}, null, new int[] {2}, false, true));
+        }
+    }
+
     @Test
     void maxPoolPicksTheFirstMaximumAndItsGradientsMatchTheScatter() {
         onEveryBackend(cl -> {

@@ -168,6 +168,23 @@ public final class TestSupport {
             Planner.GPU_NARROW_TILES, new Tuning(128, 64, 8, 8, 4), new Tuning(128, 128, 16, 8, 8), Planner.MMA_TILES,
             new Tuning(128, 64, 16, 32, 32), new Tuning(128, 128, 32, 32, 64));
 
+    /**
+     * The plans the broad tests run: every applicable one, the implicit GEMM's with the tilings of {@link #GEMM_TILINGS},
+     * the fragment-ordered tiles with the default tiling only, the cp.async variants not at all: TensorCoreTest and
+     * TapMajorGemmTest check those bit for bit against the plans run here (each plan is a slow build on PoCL). With a
+     * padding mode other than zeros (a build of its own per tiling) the implicit GEMM runs its default tilings: the
+     * padded index is computed where the loader reads an element, the same code in every tiling.
+     */
+    public static java.util.List<io.github.convcl.plan.Plan> testedPlans(io.github.convcl.backend.Backend b, io.github.convcl.spec.ConvSpec s) {
+        return b.applicablePlans(s).stream().filter(p -> !implicitGemm(p) || GEMM_TILINGS.contains(p.tuning()))
+                .filter(p -> !p.algorithm().fragmentTiles() || p.tuning().equals(Planner.MMA_TILES))
+                .filter(p -> !p.algorithm().asyncCopies())
+                .filter(p -> s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS || !implicitGemm(p) || DEFAULT_TILINGS.contains(p.tuning()))
+                .toList();
+    }
+
+    private static final java.util.Set<Tuning> DEFAULT_TILINGS = java.util.Set.of(Planner.GPU_TILES, Planner.CPU_TILES, Planner.MMA_TILES);
+
     /** The implicit-GEMM algorithms (whose plans carry a GEMM tiling). */
     public static boolean implicitGemm(io.github.convcl.plan.Plan p) {
         return switch (p.algorithm()) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code convcl}. Exit status: 0 success, 1 a check failed, 2 usage error. */
 @Command(name = "convcl", mixinStandardHelpOptions = true, version = "convcl " + Version.VERSION,
         description = "Neural-network convolutions on GPUs and CPUs through OpenCL, with a pure-Java fallback.",
-        subcommands = {DemoCommand.class, VerifyCommand.class, AutoencoderCommand.class, ShapeCommand.class, DevicesCommand.class, BenchCommand.class, FuzzCommand.class, TuneCommand.class, 
+        subcommands = {DemoCommand.class, VerifyCommand.class, AutoencoderCommand.class, NetworkCommand.class, ShapeCommand.class, DevicesCommand.class, BenchCommand.class, FuzzCommand.class, TuneCommand.class, 
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -589,8 +589,8 @@ public final class Planner {
     }
 
     /**
-     * The keys whose tuned plan serves {@code s}, most specific first: the layer itself ({@link #layerKey}), then its
-     * class, then for TF32 the FP32 entries (an FP32 plan is exact enough for a TF32 call), then for dense-k3 the
+     * The keys whose tuned plan serves {@code s}, most specific first: the layer itself ({@link #layerKey}, its epilogue
+     * included), then the same layer without its epilogue, then its class, then for TF32 the FP32 entries (an FP32 plan is exact enough for a TF32 call), then for dense-k3 the
      * dense class (tuning files from before it).
      */
     public static java.util.List<String> tuningClasses(ConvSpec s) {
@@ -601,6 +601,10 @@ public final class Planner {
             classes.add(layerKey(s));
         }
         classes.add(layerShape(s));
+        if (!s.epilogue().isNone()) {
+            // the epilogue changes the stores only: the bare layer's tuned plan serves it next
+            classes.add(layerShape(s.withEpilogue(io.github.convcl.spec.Epilogue.NONE)));
+        }
         for (String c : shapes) {
             if (s.precision() == Precision.TF32) {
                 classes.add(c + ":tf32");

@@ -1,0 +1,130 @@
+// convcl network: runs ResNet-50 or GoogLeNet end to end on the device and reports its time.
+package io.github.convcl.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.convcl.ConvCL;
+import io.github.convcl.Tensor;
+import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.jvm.JavaBackend;
+import io.github.convcl.nn.Network;
+import io.github.convcl.nn.Trace;
+import io.github.convcl.nn.Weights;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "network", mixinStandardHelpOptions = true,
+        description = "Runs torchvision's ResNet-50 or GoogLeNet (inference, batch norms folded into the convolutions' "
+                + "epilogues, random weights) on 224x224 images with every intermediate tensor on the device. Prints the "
+                + "median time of the whole forward (device-resident input to device-resident output), images per second "
+                + "and the time per layer kind; on a backend other than Java, checks the output against the Java backend's.")
+final class NetworkCommand implements Callable<Integer> {
+    /** The golden rule's tolerance, relative to the largest logit, for the cross-backend check. */
+    private static final double CHECK_TOLERANCE = 1e-3;
+
+    @Option(names = "--model", required = true, description = "resnet50 or googlenet")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "1", description = "images per forward (default 1)")
+    int batch;
+
+    @Option(names = {"-b", "--backend"}, description = "auto (default), opencl-gpu[:dev], opencl-cpu[:dev] or java")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "N", description = "threads of the Java backend (default: convcl.threads, else one per core)")
+    Integer threads;
+
+    @Option(names = "--repeats", defaultValue = "10", description = "timed forwards after 3 warm-up ones (default 10); the median is reported")
+    int repeats;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
+    long seed;
+
+    @Option(names = "--no-check", description = "skip the comparison with the Java backend")
+    boolean noCheck;
+
+    @Option(names = "--json", paramLabel = "OUT", description = "also write {model, batch, backend, device, threads, ms, "
+            + "images_per_second, per_kind_ms} to OUT")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || repeats < 1) {
+            throw new IllegalArgumentException("--batch " + batch + " and --repeats " + repeats + " must be positive");
+        }
+        if (!Network.MODELS.contains(model)) {
+            throw new IllegalArgumentException("--model " + model + " is not one of " + Network.MODELS);
+        }
+        if (threads != null) {
+            JavaBackend.setThreads(threads);
+        }
+        float[] image = input(seed, (long) batch * 3 * 224 * 224);
+        try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend);
+             Network net = Network.build(model, cl, batch, Weights.random(seed));
+             Tensor x = cl.tensor(image, net.inputShape())) {
+            System.out.printf("%s batch %d on %s (%s), %d convolutions%n", model, batch, cl.backendKind().id(), cl.device(),
+                    net.convolutions().size());
+            for (int i = 0; i < 3; i++) {
+                net.forward(x, Trace.OFF);
+                cl.finish();
+            }
+            double[] ms = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                long t = System.nanoTime();
+                net.forward(x, Trace.OFF);
+                cl.finish();
+                ms[i] = (System.nanoTime() - t) / 1e6;
+            }
+            Arrays.sort(ms);
+            double median = ms.length % 2 == 1 ? ms[ms.length / 2] : (ms[ms.length / 2 - 1] + ms[ms.length / 2]) / 2;
+            System.out.printf(Locale.ROOT, "median %.2f ms (min %.2f, max %.2f over %d), %.1f images/s%n", median, ms[0], ms[ms.length - 1],
+                    repeats, batch / median * 1e3);
+            Trace trace = Trace.timing(cl);
+            net.forward(x, trace);
+            Map<String, Double> kinds = trace.millis();
+            double sum = kinds.values().stream().mapToDouble(Double::doubleValue).sum();
+            System.out.println("time per layer kind (one forward, each step waited for):");
+            kinds.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-18s %9.2f ms  %5.1f%%%n", k, v, 100 * v / sum));
+            boolean ok = true;
+            if (!noCheck && cl.backendKind() != io.github.convcl.plan.BackendKind.JAVA) {
+                float[] y = net.forward(x, Trace.OFF).toArray();
+                float[] expected = javaOutput(image);
+                GoldenRunner.Result r = GoldenRunner.compare("output against the Java backend", y, expected, CHECK_TOLERANCE);
+                System.out.println((r.passed() ? "PASS " : "FAIL ") + r.name() + ": " + r.detail());
+                ok = r.passed();
+            }
+            if (json != null) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("model", model).put("batch", batch).put("backend", cl.backendKind().id()).put("device", cl.device())
+                        .put("threads", JavaBackend.threads()).put("ms", median).put("images_per_second", batch / median * 1e3);
+                ObjectNode per = o.putObject("per_kind_ms");
+                kinds.forEach(per::put);
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), o);
+            }
+            return ok ? 0 : 1;
+        }
+    }
+
+    /** The same network, weights and input on the Java backend. */
+    private float[] javaOutput(float[] image) {
+        try (ConvCL java = ConvCL.open("java"); Network net = Network.build(model, java, batch, Weights.random(seed));
+             Tensor x = java.tensor(image, net.inputShape())) {
+            return net.forward(x, Trace.OFF).toArray();
+        }
+    }
+
+    /** Uniform values in [-1, 1), the same for the same seed. */
+    private static float[] input(long seed, long n) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] a = new float[Math.toIntExact(n)];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (2 * r.nextDouble() - 1);
+        }
+        return a;
+    }
+}

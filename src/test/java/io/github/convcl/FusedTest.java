@@ -1,0 +1,224 @@
+package io.github.convcl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.convcl.backend.Backend;
+import io.github.convcl.golden.GoldenCase;
+import io.github.convcl.golden.GoldenRunner;
+import io.github.convcl.golden.GoldenSuite;
+import io.github.convcl.jvm.JavaBackend;
+import io.github.convcl.jvm.Reference;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.spec.Activation;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Epilogue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fused epilogues and channel-slice outputs on every backend (Java at 1 to 3 threads, OpenCL) and every plan, against
+ * the float64 reference: ../shared/golden-fused, every activation with every part, slices of a larger tensor, and the
+ * refusals.
+ */
+class FusedTest {
+    /** Layers whose plans cover every kernel family: pointwise, dense 3x3 (Winograd), strided, depthwise, grouped, 1D, 3D, transposed. */
+    private static final List<ConvSpec> LAYERS = List.of(
+            ConvSpec.conv(2).input(2, 8, 6, 7).outChannels(12).kernel(1).build(),
+            ConvSpec.conv(2).input(2, 6, 9, 8).outChannels(7).kernel(3).padding(1).bias(false).build(),
+            ConvSpec.conv(2).input(1, 5, 11, 9).outChannels(6).kernel(3).stride(2).padding(1).build(),
+            ConvSpec.conv(2).input(2, 6, 9, 10).outChannels(6).kernel(3).padding(1).groups(6).build(),
+            ConvSpec.conv(2).input(1, 8, 7, 7).outChannels(8).kernel(3).padding(1).groups(4).build(),
+            ConvSpec.conv(1).input(2, 4, 21).outChannels(5).kernel(3).dilation(2).build(),
+            ConvSpec.conv(3).input(1, 3, 4, 5, 6).outChannels(4).kernel(3).padding(1).build(),
+            ConvSpec.convTranspose(2).input(2, 6, 5, 4).outChannels(5).kernel(4).stride(2).padding(1).build(),
+            ConvSpec.convTranspose(2).input(1, 8, 4, 4).outChannels(8).kernel(2).stride(2).build());
+
+    private static final List<Epilogue> EPILOGUES = List.of(
+            Epilogue.of(Activation.RELU).affine().residual(),
+            Epilogue.of(Activation.RELU6).affine(),
+            Epilogue.NONE.leakyRelu(0.2f).residual(),
+            Epilogue.of(Activation.SIGMOID).affine(true, false),
+            Epilogue.of(Activation.TANH).affine(false, true),
+            Epilogue.of(Activation.SILU).affine(),
+            Epilogue.of(Activation.GELU).residual(),
+            Epilogue.of(Activation.HARDSWISH).affine().residual(),
+            Epilogue.NONE.affine().residual());
+
+    /** Runs {@code body} on the Java backend at 1, 2 and 3 threads, then on the OpenCL CPU device (required in CI). */
+    private static void onEveryBackend(Consumer<ConvCL> body) {
+        int before = JavaBackend.threads();
+        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
+            for (int t = 1; t <= 3; t++) {
+                JavaBackend.setThreads(t);
+                body.accept(cl);
+            }
+        } finally {
+            JavaBackend.setThreads(before);
+        }
+        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
+            body.accept(cl);
+        }
+    }
+
+    private static Path fusedDir() {
+        Path dir = TestSupport.goldenDir().resolveSibling("golden-fused");
+        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("cases.json")), "no golden-fused at " + dir);
+        return dir;
+    }
+
+    /**
+     * ../shared/golden-fused with the planner's plans on every backend, and with every plan on Java (OpenCL's plans are
+     * run by {@link #everyEpilogueOnEveryPlanMatchesTheReference}: each tiling is a slow build on PoCL).
+     */
+    @Test
+    void goldenFusedPassesOnEveryBackend() throws Exception {
+        List<GoldenCase> cases = GoldenSuite.load(fusedDir());
+        onEveryBackend(cl -> {
+            List<String> failures = new ArrayList<>();
+            for (GoldenCase c : cases) {
+                List<GoldenRunner.Result> results = new ArrayList<>(List.of(GoldenRunner.run(c, cl)));
+                if (cl.backendKind() == io.github.convcl.plan.BackendKind.JAVA) {
+                    results.addAll(GoldenRunner.runEveryPlan(c, cl.backend()));
+                }
+                results.stream().filter(r -> !r.passed()).forEach(r -> failures.add(r.name() + ": " + r.detail()));
+            }
+            assertTrue(failures.isEmpty(), cl.device() + ": " + failures);
+        });
+    }
+
+    /**
+     * Every plan of every layer ({@link TestSupport#testedPlans}: on OpenCL the implicit GEMM with the tested tilings),
+     * each with one of the epilogues in turn, against the float64 reference.
+     */
+    @Test
+    void everyEpilogueOnEveryPlanMatchesTheReference() {
+        onEveryBackend(cl -> {
+            Backend b = cl.backend();
+            Random r = new Random(27);
+            int turn = 0;
+            for (ConvSpec bare : LAYERS) {
+                for (Plan p : TestSupport.testedPlans(b, bare)) {
+                    Epilogue e = EPILOGUES.get(turn++ % EPILOGUES.size());
+                    ConvSpec s = bare.withEpilogue(e);
+                    float[] x = TestSupport.gaussian(r, s.inputElements());
+                    float[] w = TestSupport.gaussian(r, s.weightElements());
+                    float[] bias = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                    float[] scale = e.hasScale() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                    float[] shift = e.hasShift() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                    float[] residual = e.hasResidual() ? TestSupport.gaussian(r, s.outputElements()) : null;
+                    double[] ref = Reference.convolve(s, x, w, bias, scale, shift, residual);
+                    float[] y = b.convolveArrays(s, p, x, w, bias, scale, shift, residual);
+                    TestSupport.assertClose(s + " " + p + " on " + cl.device(), y, ref);
+                }
+            }
+        });
+    }
+
+    /**
+     * Every plan writes a channel slice of a larger tensor (batch 2: the slice is not contiguous), with an epilogue:
+     * the slice holds the result, every other channel keeps its value.
+     */
+    @Test
+    void everyPlanWritesIntoAChannelSliceAndNowhereElse() {
+        onEveryBackend(cl -> {
+            Random r = new Random(28);
+            for (ConvSpec bare : LAYERS) {
+                if (bare.batch() < 2) {
+                    continue;
+                }
+                ConvSpec s = bare.withEpilogue(Epilogue.of(Activation.RELU).affine().residual());
+                int[] whole = s.outputShape();
+                int before = 3;
+                whole[1] = before + s.outChannels() + 2;
+                float[] x = TestSupport.gaussian(r, s.inputElements());
+                float[] w = TestSupport.gaussian(r, s.weightElements());
+                float[] bias = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                float[] scale = TestSupport.gaussian(r, s.outChannels());
+                float[] shift = TestSupport.gaussian(r, s.outChannels());
+                float[] residual = TestSupport.gaussian(r, s.outputElements());
+                float[] expected = TestSupport.toFloat(Reference.convolve(s, x, w, bias, scale, shift, residual));
+                long wholeElements = io.github.convcl.spec.Shapes.elements("whole", whole);
+                float[] sentinel = new float[Math.toIntExact(wholeElements)];
+                java.util.Arrays.fill(sentinel, -7.5f);
+                try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
+                     Tensor tb = bias == null ? null : cl.tensor(bias, s.outChannels());
+                     Tensor ts = cl.tensor(scale, s.outChannels()); Tensor tt = cl.tensor(shift, s.outChannels());
+                     Tensor tr = cl.tensor(residual, s.outputShape()); Tensor out = cl.tensor(sentinel, whole)) {
+                    Tensor slice = out.channels(before, s.outChannels());
+                    for (Plan p : TestSupport.testedPlans(cl.backend(), s)) {
+                        out.write(sentinel);
+                        cl.conv(s, p, tx, tw, tb, new EpilogueInputs(ts, tt, tr), slice);
+                        String at = s + " " + p + " on " + cl.device();
+                        assertTrue(TestSupport.close(slice.toArray(), expected), at + ": the slice");
+                        float[] all = out.toArray();
+                        int per = Math.toIntExact(wholeElements / whole[0] / whole[1]);
+                        for (int i = 0; i < all.length; i++) {
+                            int c = (i / per) % whole[1];
+                            if ((c < before || c >= before + s.outChannels()) && all[i] != -7.5f) {
+                                fail(at + ": channel " + c + " outside the slice was written at " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void anEpilogueSpecIsPartOfTheLayerKeyAndItsPrintedForm() {
+        ConvSpec bare = LAYERS.get(1);
+        ConvSpec fused = bare.withEpilogue(Epilogue.of(Activation.RELU).affine());
+        assertTrue(fused.toString().contains("epilogue=scale+shift+relu"), fused.toString());
+        assertTrue(!fused.equals(bare) && !io.github.convcl.plan.Planner.layerKey(fused).equals(io.github.convcl.plan.Planner.layerKey(bare)));
+        assertEquals(io.github.convcl.plan.Planner.layerKey(bare), io.github.convcl.plan.Planner.tuningClasses(fused).get(1),
+                "a tuned bare layer serves its fused form next");
+        assertEquals("leaky_relu(0.2)", Epilogue.NONE.leakyRelu(0.2f).toString());
+    }
+
+    @Test
+    void badEpilogueCallsAreRefusedBeforeAnyDeviceWork() {
+        ConvSpec s = ConvSpec.conv(2).input(2, 3, 5, 5).outChannels(4).kernel(3).padding(1).epilogue(Epilogue.of(Activation.RELU).affine()).build();
+        try (ConvCL cl = ConvCL.open("java"); ConvCL other = ConvCL.open("java");
+             Tensor x = cl.empty(s.inputShape()); Tensor w = cl.empty(s.weightShape()); Tensor b = cl.empty(4);
+             Tensor scale = cl.empty(4); Tensor shift = cl.empty(4); Tensor wrong = cl.empty(5); Tensor foreign = other.empty(4);
+             Tensor big = cl.empty(2, 9, 5, 5); Tensor res = cl.empty(s.outputShape())) {
+            String m = assertThrows(IllegalArgumentException.class, () -> cl.conv(s, x, w, b)).getMessage();
+            assertTrue(m.contains("scale is null") && m.contains("[4]"), m);
+            m = assertThrows(IllegalArgumentException.class, () -> cl.conv(s, x, w, b, EpilogueInputs.affine(wrong, shift))).getMessage();
+            assertTrue(m.contains("scale shape [5]") && m.contains("[4]"), m);
+            m = assertThrows(IllegalArgumentException.class, () -> cl.conv(s, x, w, b, EpilogueInputs.affine(foreign, shift))).getMessage();
+            assertTrue(m.contains("another runtime"), m);
+            m = assertThrows(IllegalArgumentException.class,
+                    () -> cl.conv(s, x, w, b, EpilogueInputs.affine(scale, shift).withResidual(res))).getMessage();
+            assertTrue(m.contains("residual") && m.contains("has no residual"), m);
+            ConvSpec withResidual = s.withEpilogue(s.epilogue().residual());
+            m = assertThrows(IllegalArgumentException.class,
+                    () -> cl.conv(withResidual, x, w, b, EpilogueInputs.affine(scale, shift).withResidual(res), res)).getMessage();
+            assertTrue(m.contains("share memory"), m);
+            Tensor view = big.channels(2, 4);
+            m = assertThrows(IllegalArgumentException.class, () -> cl.conv(s.withEpilogue(Epilogue.NONE), view, w, b)).getMessage();
+            assertTrue(m.contains("channel view"), m);
+            m = assertThrows(IllegalArgumentException.class, () -> big.channels(7, 3)).getMessage();
+            assertTrue(m.contains("first=7") && m.contains("count=3"), m);
+            m = assertThrows(IllegalArgumentException.class, () -> cl.gradInput(s, res, w)).getMessage();
+            assertTrue(m.contains("epilogue="), m);
+            m = assertThrows(IllegalArgumentException.class, () -> cl.convolve(s, new float[150], new float[108], new float[4])).getMessage();
+            assertTrue(m.contains("EpilogueInputs"), m);
+            assertThrows(IllegalArgumentException.class, () -> Activation.parse("swish"));
+            // an activation alone needs no tensors, and runs through the array call too
+            ConvSpec relu = s.withEpilogue(Epilogue.of(Activation.RELU));
+            float[] y = cl.convolve(relu, new float[150], new float[108], new float[] {-1, 2, -3, 4});
+            assertArrayEquals(new float[] {0, 2, 0, 4}, new float[] {y[0], y[25], y[50], y[75]});
+        }
+    }
+}
