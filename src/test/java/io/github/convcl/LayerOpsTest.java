@@ -201,6 +201,29 @@ class LayerOpsTest {
         }
     }
 
+    /** Without indices (inference) the Java backend takes its row-wise path: the same values, NaN winning. */
+    @Test
+    void maxPoolWithoutIndicesGivesTheSameValues() {
+        List<PoolSpec> specs = new ArrayList<>(pools());
+        specs.add(PoolSpec.maxPool(new int[] {1, 2, 11, 11}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 2, 7, 7}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, true));
+        onEveryBackend(cl -> {
+            Random r = new Random(8);
+            for (PoolSpec s : specs) {
+                float[] x = ties(r, s.inputElements());
+                for (int i = 0; i < x.length; i++) {
+                    x[i] -= 1f; // negative values: a window's maximum is no zero from the row's initial value
+                }
+                if (x.length > 5) {
+                    x[x.length / 3] = Float.NaN;
+                }
+                try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor y = cl.maxPool(s, tx)) {
+                    assertArrayEquals(referencePool(s, x)[0], y.toArray(), s + " on " + cl.device());
+                }
+            }
+        });
+    }
+
     @Test
     void maxPoolPicksTheFirstMaximumAndItsGradientsMatchTheScatter() {
         onEveryBackend(cl -> {

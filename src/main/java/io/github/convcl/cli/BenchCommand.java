@@ -85,6 +85,14 @@ final class BenchCommand implements Callable<Integer> {
             + "backward-weight (grad_weight), each from the same grad_output as bench_torch.py --pass")
     String pass;
 
+    @Option(names = "--epilogue", paramLabel = "E", description = "time each layer bare and with the fused epilogue E "
+            + "(for example scale+shift+residual+relu, or relu6) side by side, in alternating rounds, and print fused / bare "
+            + "per layer with the geometric mean and the worst")
+    String epilogue;
+
+    /** Alternating rounds of bare and fused timing per layer with --epilogue; each side's best median counts. */
+    private static final int EPILOGUE_ROUNDS = 5;
+
     /** The most FLOPs of a backward pass checked whole against the float64 reference (which has no per-element form). */
     static final double BACKWARD_CHECK_MAX_FLOPS = 5e8;
 
@@ -105,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             JavaBackend.setThreads(threads); // a count out of range is refused here, before any layer runs
         }
         try {
-            return bench();
+            return epilogue != null ? benchEpilogue(io.github.convcl.spec.Epilogue.parse(epilogue)) : bench();
         } finally {
             JavaBackend.setThreads(threadsBefore);
         }
@@ -157,6 +165,80 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return failed ? 1 : 0;
+    }
+
+    /**
+     * Each layer bare and with epilogue {@code e}, device-resident, in {@link #EPILOGUE_ROUNDS} alternating rounds of
+     * --repeats runs each (the machine's drift hits both sides alike); each side's best median. The fused result is
+     * checked against the float64 reference first.
+     */
+    private int benchEpilogue(io.github.convcl.spec.Epilogue e) throws java.io.IOException {
+        if (!pass.equals("forward")) {
+            throw new IllegalArgumentException("--epilogue times the forward pass; --pass=" + pass + " has none");
+        }
+        boolean failed = false;
+        List<Double> ratios = new ArrayList<>();
+        try (ConvCL cl = select.open()) {
+            System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + "; epilogue " + e);
+            System.out.printf(Locale.ROOT, "%-16s %10s %10s %8s  %s%n", "layer", "bare ms", "fused ms", "ratio", "plan (fused)");
+            for (Suite.Layer l : select.layers()) {
+                ConvSpec bare = l.spec();
+                ConvSpec fused = bare.withEpilogue(e);
+                RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
+                float[] x = data.data(bare.inputElements());
+                float[] w = data.data(bare.weightElements());
+                float[] b = bare.hasBias() ? data.data(bare.outChannels()) : null;
+                float[] sc = data.data(bare.outChannels());
+                float[] sh = data.data(bare.outChannels());
+                float[] res = e.hasResidual() ? data.data(bare.outputElements()) : null;
+                int[] ch = {bare.outChannels()};
+                try (Tensor tx = cl.tensor(x, bare.inputShape()); Tensor tw = cl.tensor(w, bare.weightShape());
+                     Tensor tb = b == null ? null : cl.tensor(b, bare.biasShape()); Tensor ty = cl.empty(bare.outputShape());
+                     Tensor ts = e.hasScale() ? cl.tensor(sc, ch) : null; Tensor tt = e.hasShift() ? cl.tensor(sh, ch) : null;
+                     Tensor tr = res == null ? null : cl.tensor(res, bare.outputShape())) {
+                    io.github.convcl.EpilogueInputs in = new io.github.convcl.EpilogueInputs(ts, tt, tr);
+                    cl.conv(fused, tx, tw, tb, in, ty);
+                    double[] ref = Reference.convolve(fused, x, w, b, e.hasScale() ? sc : null, e.hasShift() ? sh : null, res);
+                    io.github.convcl.golden.GoldenRunner.Result check = io.github.convcl.golden.GoldenRunner.compare(l.name(), ty.toArray(),
+                            Reference.toFloat(ref), 1e-4);
+                    failed |= !check.passed();
+                    Runnable runBare = () -> {
+                        cl.conv(bare, tx, tw, tb, ty);
+                        cl.finish();
+                    };
+                    Runnable runFused = () -> {
+                        cl.conv(fused, tx, tw, tb, in, ty);
+                        cl.finish();
+                    };
+                    warmUp(runBare, warmup, warmupMs / 2);
+                    warmUp(runFused, warmup, warmupMs / 2);
+                    double bareMs = Double.MAX_VALUE;
+                    double fusedMs = Double.MAX_VALUE;
+                    for (int round = 0; round < EPILOGUE_ROUNDS; round++) {
+                        bareMs = Math.min(bareMs, medianOf(runBare));
+                        fusedMs = Math.min(fusedMs, medianOf(runFused));
+                    }
+                    ratios.add(fusedMs / bareMs);
+                    System.out.printf(Locale.ROOT, "%-16s %10.3f %10.3f %8.3f  %s%s%n", l.name(), bareMs, fusedMs, fusedMs / bareMs,
+                            cl.plan(fused), check.passed() ? "" : "  FAIL " + check.detail());
+                }
+            }
+        }
+        double geo = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0));
+        System.out.printf(Locale.ROOT, "fused / bare over %d layers: geometric mean %.3f, worst %.3f%n", ratios.size(), geo,
+                ratios.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        return failed ? 1 : 0;
+    }
+
+    /** The median of --repeats runs of {@code run}, in milliseconds. */
+    private double medianOf(Runnable run) {
+        double[] t = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return median(t);
     }
 
     /**

@@ -45,6 +45,9 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
     long seed;
 
+    @Option(names = "--top", paramLabel = "N", defaultValue = "0", description = "also print the N slowest steps by name")
+    int top;
+
     @Option(names = "--no-check", description = "skip the comparison with the Java backend")
     boolean noCheck;
 
@@ -90,6 +93,11 @@ final class NetworkCommand implements Callable<Integer> {
             double sum = kinds.values().stream().mapToDouble(Double::doubleValue).sum();
             System.out.println("time per layer kind (one forward, each step waited for):");
             kinds.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-18s %9.2f ms  %5.1f%%%n", k, v, 100 * v / sum));
+            if (top > 0) {
+                System.out.println("slowest steps:");
+                trace.stepMillis().entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
+                        .forEach(e -> System.out.printf(Locale.ROOT, "  %-40s %9.2f ms%n", e.getKey(), e.getValue()));
+            }
             boolean ok = true;
             if (!noCheck && cl.backendKind() != io.github.convcl.plan.BackendKind.JAVA) {
                 float[] y = net.forward(x, Trace.OFF).toArray();

@@ -221,8 +221,26 @@ final class Gemm {
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge) {
+        multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc, edge, null);
+    }
+
+    /** Told of each block of C once it is final (its whole reduction done), while the block is still in cache. */
+    interface Done {
+        /** Rows [row, row + rows) x columns [col, col + cols) of C are final. */
+        void block(int row, int rows, int col, int cols);
+    }
+
+    /**
+     * As above, telling {@code done} (unless null) of each block of C as it becomes final: whole row panels where row
+     * panels go outside, column slices of every row after the last reduction block otherwise.
+     */
+    static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
+                               boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge, Done done) {
         if (!VECTOR) {
             PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc);
+            if (done != null) {
+                done.block(0, m, 0, n);
+            }
             return;
         }
         if (edge == null) {
@@ -244,6 +262,9 @@ final class Gemm {
                     }
                     tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias, biasOff);
                 }
+                if (done != null) {
+                    done.block(i, h, 0, n);
+                }
             }
             return;
         }
@@ -256,14 +277,21 @@ final class Gemm {
         }
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
+            boolean last = done != null && k0 + KC >= k;
             for (int j = 0; j < n; j += NR) {
                 if (pairColumns(n, j)) {
                     panelColumns(0, m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
                             ldc, edge);
+                    if (last) {
+                        done.block(0, m, j, 2 * NR);
+                    }
                     j += NR;
                     continue;
                 }
                 panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge);
+                if (last) {
+                    done.block(0, m, j, Math.min(NR, n - j));
+                }
             }
         }
     }

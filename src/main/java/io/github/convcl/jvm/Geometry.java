@@ -163,7 +163,7 @@ final class Geometry {
         }
     }
 
-    /** {@link #place}'s loops for channel c with an epilogue: each output finished by {@code st} as it is stored. */
+    /** {@link #place}'s loops for channel c with an epilogue: each contiguous output segment finished as it is written. */
     private void placeFinished(float[] cols, int c, int p0, int width, float[] y, Store store, int n, int plane, float b, int co) {
         int kx2 = k[2];
         for (int kz = 0; kz < k[0]; kz++) {
@@ -177,10 +177,10 @@ final class Geometry {
                     int pos = ((iz * st[0] + kz) * out[1] + iy * st[1] + ky) * out[2] + ix * kx2;
                     for (int r = 0; r < run; r++) {
                         for (int kx = 0; kx < kx2; kx++) {
-                            int at = pos + r * kx2 + kx;
-                            y[plane + at] = store.value(n, co, at, cols[src + kx * width + j + r] + b);
+                            y[plane + pos + r * kx2 + kx] = cols[src + kx * width + j + r] + b;
                         }
                     }
+                    store.finish(y, n, co, pos, run * kx2);
                     j += run;
                     ix = 0;
                     if (++iy == in[1]) {

@@ -35,8 +35,9 @@ final class Im2colGemm {
             } else {
                 g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, Workspace.get(Workspace.Slot.BLOCK, cols));
             }
-            Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, true, bias, grp * coutG, y, yOff, g.outVol);
-            st.finish(y, n, grp * coutG, coutG, p0, cols);
+            Gemm.Done done = st.active() ? (row, rows, col, count) -> st.finish(y, n, grp * coutG + row, rows, p0 + col, count) : null;
+            Gemm.multiplyPacked(coutG, cols, reduction, mr, pa, grp * aSize, pb, 0, true, bias, grp * coutG, y, yOff, g.outVol,
+                    Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done);
         });
     }
 }

@@ -402,6 +402,9 @@ final class JavaWinograd {
     private static void transformOutput(Layout l, Columns c, int j0, int cols, int width, float[] prod, int yStride, float[] bias,
                                         float[] y, float[] scratch, Store store) {
         boolean plain = store.plain();
+        // Without a residual the epilogue runs on the transformed tiles themselves, before their one store.
+        boolean epilogueOnTiles = Gemm.VECTOR && store.active() && !store.readsResidual();
+        Store placing = epilogueOnTiles ? store.placement() : store;
         int coutG = l.s.outPerGroup();
         int groups = l.s.groups();
         int ow = l.out[2];
@@ -415,6 +418,9 @@ final class JavaWinograd {
                     if (Gemm.VECTOR) {
                         VectorWinograd.outputTiles(l.ay, l.ax, prod, src + j, yStride, b, scratch);
                         add = 0f;
+                        if (epilogueOnTiles) {
+                            store.finishValues(scratch, 0, l.e * LANES, co, 0f);
+                        }
                     } else {
                         for (int p = 0; p < l.e; p++) {
                             System.arraycopy(prod, src + p * yStride + j, scratch, p * LANES, LANES);
@@ -426,16 +432,11 @@ final class JavaWinograd {
                         int col = j0 + j + t;
                         int at = c.out[col] + co * l.outVol;
                         u = t + 1;
+                        // the tile's image and position, and its place in the store's output (a channel slice)
+                        int image = plain ? 0 : c.out[col] / (l.s.outChannels() * l.outVol);
+                        int pos = plain ? 0 : c.out[col] % l.outVol;
                         if (!plain) {
-                            for (int i = 0; i < c.rows[col]; i++) {
-                                for (int jj = 0; jj < c.cols[col]; jj++) {
-                                    int natural = at + i * l.dy * ow + jj * l.dx;
-                                    int image = natural / (l.s.outChannels() * l.outVol);
-                                    int pos = natural % l.outVol;
-                                    y[store.plane(image, co) + pos] = store.value(image, co, pos, scratch[(i * l.ax + jj) * LANES + t] + add);
-                                }
-                            }
-                            continue;
+                            at = store.plane(image, co) + pos;
                         }
                         if (c.rows[col] == l.my && c.cols[col] == l.mx) {
                             // A run of whole tiles side by side in one output row: fixed loops.
@@ -447,16 +448,19 @@ final class JavaWinograd {
                                 for (int i = 0; i < l.my; i++) {
                                     VectorWinograd.storeRow(scratch, i * l.ax * LANES, l.e * LANES, y, at + i * l.dy * ow, t, u);
                                 }
-                                continue;
-                            }
-                            for (int i = 0; i < l.my; i++) {
-                                int row = at + i * l.dy * ow;
-                                int from = i * l.ax * LANES;
-                                for (int tt = t; tt < u; tt++, row += step) {
-                                    for (int jj = 0; jj < l.mx; jj++) {
-                                        y[row + jj * l.dx] = scratch[from + jj * LANES + tt] + add;
+                            } else {
+                                for (int i = 0; i < l.my; i++) {
+                                    int row = at + i * l.dy * ow;
+                                    int from = i * l.ax * LANES;
+                                    for (int tt = t; tt < u; tt++, row += step) {
+                                        for (int jj = 0; jj < l.mx; jj++) {
+                                            y[row + jj * l.dx] = scratch[from + jj * LANES + tt] + add;
+                                        }
                                     }
                                 }
+                            }
+                            if (!plain) {
+                                finishTiles(placing, y, image, co, pos, l.my, (u - t) * l.mx, l.dy * ow, l.dx);
                             }
                             continue;
                         }
@@ -466,7 +470,31 @@ final class JavaWinograd {
                                 y[row + jj * l.dx] = scratch[(i * l.ax + jj) * LANES + t] + add;
                             }
                         }
+                        if (!plain) {
+                            finishTiles(placing, y, image, co, pos, c.rows[col], c.cols[col], l.dy * ow, l.dx);
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The store's epilogue over outputs just written: {@code rows} rows {@code rowStep} apart from position {@code pos}
+     * of plane (image, co), each {@code count} outputs {@code dx} apart (runs when dx is 1).
+     */
+    private static void finishTiles(Store store, float[] y, int image, int co, int pos, int rows, int count, int rowStep, int dx) {
+        if (!store.active()) {
+            return;
+        }
+        int plane = store.plane(image, co);
+        for (int i = 0; i < rows; i++) {
+            int p = pos + i * rowStep;
+            if (dx == 1) {
+                store.finish(y, image, co, p, count);
+            } else {
+                for (int k = 0; k < count; k++) {
+                    y[plane + p + k * dx] = store.value(image, co, p + k * dx, y[plane + p + k * dx]);
                 }
             }
         }

@@ -44,6 +44,152 @@ final class Layers {
         }
     }
 
+    /**
+     * max-pool without indices (inference): each output row is the running maximum over the window's input rows and
+     * taps, one tap at a time across the whole row, so that the inner loop is a plain max over consecutive outputs
+     * (vectorised at stride 1). Math.max keeps NaN, as PyTorch's max-pool does; every window holds at least one input
+     * (padding is at most half the kernel, and ceil_mode drops windows that start in the padding).
+     */
+    private static void maxPoolRows(PoolSpec ps, Window w, float[] x, float[] y) {
+        if (w.in[0] == 1 && w.k[0] == 1 && w.s[1] == 1 && w.s[2] == 1 && w.d[1] == 1 && w.d[2] == 1) {
+            maxPoolPlanes(ps, w, x, y);
+            return;
+        }
+        int ow = w.out[2];
+        int sx = w.s[2];
+        int dx = w.d[2];
+        int px = w.p[2];
+        // the outputs [lo[kx], hi[kx]) whose tap kx lies inside the row
+        int[] lo = new int[w.k[2]];
+        int[] hi = new int[w.k[2]];
+        for (int kx = 0; kx < w.k[2]; kx++) {
+            int off = kx * dx - px;
+            lo[kx] = Math.min(ow, off >= 0 ? 0 : (-off + sx - 1) / sx);
+            hi[kx] = Math.max(lo[kx], Math.min(ow, off >= w.in[2] ? 0 : (w.in[2] - 1 - off) / sx + 1));
+        }
+        Parallel.forEach(ps.planes(), plane -> {
+            int xb = plane * w.inPlane;
+            int yb = plane * w.outPlane;
+            for (int oz = 0; oz < w.out[0]; oz++) {
+                int z0 = oz * w.s[0] - w.p[0];
+                int kz0 = w.firstTap(0, z0);
+                int kz1 = w.endTap(0, z0);
+                for (int oy = 0; oy < w.out[1]; oy++) {
+                    int y0 = oy * w.s[1] - w.p[1];
+                    int ky0 = w.firstTap(1, y0);
+                    int ky1 = w.endTap(1, y0);
+                    int o = yb + (oz * w.out[1] + oy) * ow;
+                    java.util.Arrays.fill(y, o, o + ow, Float.NEGATIVE_INFINITY);
+                    for (int kz = kz0; kz < kz1; kz++) {
+                        for (int ky = ky0; ky < ky1; ky++) {
+                            int row = xb + ((z0 + kz * w.d[0]) * w.in[1] + y0 + ky * w.d[1]) * w.in[2];
+                            for (int kx = 0; kx < w.k[2]; kx++) {
+                                int src = row + kx * dx - px;
+                                if (sx == 1) {
+                                    for (int q = lo[kx]; q < hi[kx]; q++) {
+                                        y[o + q] = Math.max(y[o + q], x[src + q]);
+                                    }
+                                } else {
+                                    for (int q = lo[kx]; q < hi[kx]; q++) {
+                                        y[o + q] = Math.max(y[o + q], x[src + q * sx]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * A 2D max-pool of stride 1 (GoogLeNet's 3x3 branch pools), one plane at a time in two separable passes over long
+     * runs: the maximum over the window's rows (the rows whose window lies inside the input as one run; the others, at
+     * most the padding, one by one), then over its columns along the whole plane as if it were one row, after which
+     * the columns whose window crosses a row's edge are computed again on their own.
+     */
+    private static void maxPoolPlanes(PoolSpec ps, Window w, float[] x, float[] y) {
+        int h = w.in[1];
+        int wd = w.in[2];
+        int oh = w.out[1];
+        int ow = w.out[2];
+        int kh = w.k[1];
+        int kw = w.k[2];
+        int ph = w.p[1];
+        int pw = w.p[2];
+        Parallel.forEach(ps.planes(), plane -> {
+            int xb = plane * w.inPlane;
+            int yb = plane * w.outPlane;
+            // rows: t[oy][*] = max over the window's input rows, for oy in [0, oh)
+            float[] t = Workspace.get(Workspace.Slot.BLOCK, oh * wd + kw);
+            int inner0 = Math.min(oh, ph);                      // first output row whose window starts inside
+            int inner1 = Math.max(inner0, Math.min(oh, h - kh + 1 + ph)); // first whose window ends outside
+            for (int oy = 0; oy < oh; oy++) {
+                if (oy == inner0 && inner1 > inner0) {
+                    int run = (inner1 - inner0) * wd;
+                    int dst = inner0 * wd;
+                    int src = xb + (inner0 - ph) * wd;
+                    System.arraycopy(x, src, t, dst, run);
+                    for (int ky = 1; ky < kh; ky++) {
+                        maxInto(t, dst, x, src + ky * wd, run);
+                    }
+                    oy = inner1 - 1;
+                    continue;
+                }
+                int first = Math.max(0, oy - ph);
+                int last = Math.min(h, oy - ph + kh);
+                System.arraycopy(x, xb + first * wd, t, oy * wd, wd);
+                for (int r = first + 1; r < last; r++) {
+                    maxInto(t, oy * wd, x, xb + r * wd, wd);
+                }
+            }
+            // columns: along the whole plane where the window stays inside its row, then each row's edges
+            // output i + pw of the run is the window starting at t[i]; those that cross a row's edge are redone below
+            boolean run = ow == wd && kw <= wd;
+            if (run) {
+                int n = oh * wd - (kw - 1);
+                if (Gemm.VECTOR) {
+                    VectorGemm.maxWindows(t, n, kw, y, yb + pw);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        float m = t[i];
+                        for (int kx = 1; kx < kw; kx++) {
+                            m = Math.max(m, t[i + kx]);
+                        }
+                        y[yb + pw + i] = m;
+                    }
+                }
+            }
+            int edgeLo = run ? pw : ow;               // columns [edgeLo, edgeHi) were right in the run
+            int edgeHi = run ? wd - kw + 1 + pw : ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int row = oy * wd;
+                for (int ox = 0; ox < ow; ox++) {
+                    if (ox == edgeLo && edgeHi > edgeLo) {
+                        ox = edgeHi - 1;
+                        continue;
+                    }
+                    int c0 = ox - pw;
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int c = Math.max(0, c0); c < Math.min(wd, c0 + kw); c++) {
+                        m = Math.max(m, t[row + c]);
+                    }
+                    y[yb + oy * ow + ox] = m;
+                }
+            }
+        });
+    }
+
+    private static void maxInto(float[] d, int dOff, float[] s, int sOff, int len) {
+        if (Gemm.VECTOR) {
+            VectorGemm.maxInto(d, dOff, s, sOff, len);
+            return;
+        }
+        for (int i = 0; i < len; i++) {
+            d[dOff + i] = Math.max(d[dOff + i], s[sOff + i]);
+        }
+    }
+
     /** Each window's sum in row-major order over its taps inside the input, divided by PyTorch's divisor. */
     static void avgPool(PoolSpec ps, float[] x, float[] y) {
         Window w = Window.of(ps);
@@ -84,6 +230,10 @@ final class Layers {
 
     static void maxPool(PoolSpec ps, float[] x, float[] y, float[] idx) {
         Window w = Window.of(ps);
+        if (idx == null) {
+            maxPoolRows(ps, w, x, y);
+            return;
+        }
         Parallel.forEach(ps.planes(), plane -> {
             int xb = plane * w.inPlane;
             int yb = plane * w.outPlane;

@@ -69,11 +69,56 @@ final class Store {
         if (!active) {
             return v;
         }
-        float t = v;
-        if (epilogue.hasScale()) t *= scale[co];
-        if (epilogue.hasShift()) t += shift[co];
+        float a = epilogue.hasScale() ? scale[co] : 1f;
+        float b = epilogue.hasShift() ? shift[co] : 0f;
+        float t = Gemm.VECTOR ? Math.fma(v, a, b) : v * a + b;
         if (epilogue.hasResidual()) t += residual[(n * cout + co) * outVol + pos];
         return epilogue.activation().apply(t, epilogue.slope());
+    }
+
+    /** This store's output layout without the epilogue: for values the epilogue has already finished. */
+    Store placement() {
+        return new Store(this, Epilogue.NONE);
+    }
+
+    private Store(Store s, Epilogue e) {
+        this.epilogue = e;
+        this.active = !e.isNone();
+        this.cout = s.cout;
+        this.outVol = s.outVol;
+        this.channels = s.channels;
+        this.first = s.first;
+        this.scale = s.scale;
+        this.shift = s.shift;
+        this.residual = s.residual;
+    }
+
+    /** Whether the epilogue reads a residual (which {@link #finishValues} cannot apply: it has no output positions). */
+    boolean readsResidual() {
+        return epilogue.hasResidual();
+    }
+
+    /**
+     * The epilogue without its residual over values of channel co that are not yet in the output: {@code v[at, at + len)}
+     * hold conv results to which {@code bias} is still to be added; afterwards they are final and go to the output as
+     * they are. For kernels that scatter their outputs (a transposed convolution's residue classes, Winograd's tiles).
+     */
+    void finishValues(float[] v, int at, int len, int co, float bias) {
+        float a = epilogue.hasScale() ? scale[co] : 1f;
+        float b = epilogue.hasShift() ? shift[co] : 0f;
+        Activation f = epilogue.activation();
+        int fused = f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
+        if (Gemm.VECTOR) {
+            VectorGemm.epilogue(v, at, len, a, Math.fma(bias, a, b), null, 0, fused);
+        } else {
+            for (int i = 0; i < len; i++) {
+                v[at + i] = (v[at + i] + bias) * a + b;
+            }
+            fused = 0;
+        }
+        if (fused == 0) {
+            activate(f, epilogue.slope(), v, at, len);
+        }
     }
 
     /** {@link #finish(float[], int, int, int, int)} for {@code rows} consecutive channels from {@code co}. */
@@ -93,24 +138,22 @@ final class Store {
         int at = plane(n, co) + pos;
         float a = epilogue.hasScale() ? scale[co] : 1f;
         float b = epilogue.hasShift() ? shift[co] : 0f;
-        boolean affine = epilogue.hasScale() || epilogue.hasShift();
-        if (epilogue.hasResidual()) {
-            int r = (n * cout + co) * outVol + pos;
-            if (affine) {
-                for (int i = 0; i < len; i++) {
-                    y[at + i] = y[at + i] * a + b + residual[r + i];
-                }
-            } else {
-                for (int i = 0; i < len; i++) {
-                    y[at + i] += residual[r + i];
-                }
-            }
-        } else if (affine) {
+        float[] res = epilogue.hasResidual() ? residual : null;
+        int r = (n * cout + co) * outVol + pos;
+        Activation f = epilogue.activation();
+        int fused = f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
+        if (Gemm.VECTOR) {
+            VectorGemm.epilogue(y, at, len, a, b, res, r, fused);
+        } else {
             for (int i = 0; i < len; i++) {
-                y[at + i] = y[at + i] * a + b;
+                float v = y[at + i] * a + b;
+                y[at + i] = res == null ? v : v + res[r + i];
             }
+            fused = 0;
         }
-        activate(epilogue.activation(), epilogue.slope(), y, at, len);
+        if (fused == 0) {
+            activate(f, epilogue.slope(), y, at, len);
+        }
     }
 
     /** The activation in place over {@code y[at, at + len)}; the common ones as plain loops the JIT vectorises. */

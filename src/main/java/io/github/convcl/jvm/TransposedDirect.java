@@ -139,8 +139,15 @@ final class TransposedDirect {
                 }
                 int oz = qz * st[0] + r[0];
                 int wp = padded[2];
+                // Without a residual the epilogue runs on each channel's accumulator row before the scatter; with one,
+                // on each output as it is stored (the residual is read at the output's place).
+                boolean onRows = store.active() && !store.readsResidual();
                 for (int m = 0; m < coutG; m++) {
                     float b = bias == null ? 0f : bias[grp * coutG + m];
+                    if (onRows) {
+                        store.finishValues(acc, m * len, len, grp * coutG + m, b);
+                        b = 0f;
+                    }
                     int co = grp * coutG + m;
                     int planeStart = store.plane(n, co);
                     int yPlane = planeStart + oz * g.out[1] * g.out[2];
@@ -149,7 +156,7 @@ final class TransposedDirect {
                     for (int qy = p0 / wp, pos = p0; pos < p0 + len; qy++, pos = qy * wp) {
                         int end = Math.min(p0 + len, qy * wp + qc[2]);
                         int dst = yPlane + (qy * st[1] + r[1]) * g.out[2] + r[2] + (pos - qy * wp) * st[2];
-                        if (store.active()) {
+                        if (store.active() && !onRows) {
                             for (int at = pos; at < end; at++, dst += st[2]) {
                                 y[dst] = store.value(n, co, dst - planeStart, acc[src + at] + b);
                             }

@@ -80,6 +80,14 @@ final class TransposedGemm {
                 int rows = channels * g.kVol;
                 Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 int c0 = grp * coutG + cb * block;
+                if (st.active() && !st.readsResidual()) {
+                    // the epilogue on each channel's rows of the product, before the one store
+                    for (int c = 0; c < channels; c++) {
+                        st.finishValues(cols, c * g.kVol * width, g.kVol * width, c0 + c, bias == null ? 0f : bias[c0 + c]);
+                    }
+                    g.place(cols, channels, p0, width, y, st.placement(), n, null, c0);
+                    continue;
+                }
                 g.place(cols, channels, p0, width, y, st, n, bias, c0);
             }
         });

@@ -279,6 +279,73 @@ final class VectorGemm {
      * thread, per call alternated in one JVM (medians of 8 rounds), outputs identical.
      */
     /** Whether {@code a[0 .. n)} holds no NaN and no infinity: x * 0 is 0 for every finite x and NaN otherwise. */
+    /**
+     * A fused epilogue over {@code y[at, at + len)}: {@code act(fma(y, a, b) + res[r + i])} ({@code res} null: no residual),
+     * {@code act} 0 identity, 1 relu, 2 relu6; NaN stays NaN (max and min keep it, as Math.max does). The tail takes the
+     * same fused multiply-add, so a value does not depend on where a run starts.
+     */
+    static void epilogue(float[] y, int at, int len, float a, float b, float[] res, int r, int act) {
+        FloatVector va = FloatVector.broadcast(S, a);
+        FloatVector vb = FloatVector.broadcast(S, b);
+        int i = 0;
+        for (int last = len - L; i <= last; i += L) {
+            FloatVector v = FloatVector.fromArray(S, y, at + i).fma(va, vb);
+            if (res != null) {
+                v = v.add(FloatVector.fromArray(S, res, r + i));
+            }
+            if (act != 0) {
+                v = v.max(0f);
+                if (act == 2) {
+                    v = v.min(6f);
+                }
+            }
+            v.intoArray(y, at + i);
+        }
+        for (; i < len; i++) {
+            float v = Math.fma(y[at + i], a, b);
+            if (res != null) {
+                v += res[r + i];
+            }
+            if (act != 0) {
+                v = Math.max(v, 0f);
+                if (act == 2) {
+                    v = Math.min(v, 6f);
+                }
+            }
+            y[at + i] = v;
+        }
+    }
+
+    /** {@code d[dOff + i] = max(d[dOff + i], s[sOff + i])} for i &lt; len (NaN kept, as Math.max does). */
+    static void maxInto(float[] d, int dOff, float[] s, int sOff, int len) {
+        int i = 0;
+        for (int last = len - L; i <= last; i += L) {
+            FloatVector.fromArray(S, d, dOff + i).max(FloatVector.fromArray(S, s, sOff + i)).intoArray(d, dOff + i);
+        }
+        for (; i < len; i++) {
+            d[dOff + i] = Math.max(d[dOff + i], s[sOff + i]);
+        }
+    }
+
+    /** {@code y[yOff + i] = max(t[i], ..., t[i + k - 1])} for i &lt; n: a window of k along one run. */
+    static void maxWindows(float[] t, int n, int k, float[] y, int yOff) {
+        int i = 0;
+        for (int last = n - L; i <= last; i += L) {
+            FloatVector m = FloatVector.fromArray(S, t, i);
+            for (int kx = 1; kx < k; kx++) {
+                m = m.max(FloatVector.fromArray(S, t, i + kx));
+            }
+            m.intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float m = t[i];
+            for (int kx = 1; kx < k; kx++) {
+                m = Math.max(m, t[i + kx]);
+            }
+            y[yOff + i] = m;
+        }
+    }
+
     static boolean finite(float[] a, int n) {
         FloatVector acc = FloatVector.zero(S);
         FloatVector acc1 = acc;

@@ -63,7 +63,7 @@ public final class ConvBn implements AutoCloseable {
     /** {@code out = epilogue(conv(x))}, with {@code residual} (null unless the epilogue adds one); out may be a channel view. */
     public void forward(Tensor x, Tensor residual, Tensor out, Trace trace) {
         EpilogueInputs in = new EpilogueInputs(scale, shift, residual);
-        trace.step(kind(), () -> {
+        trace.step(kind(), name + " (" + kind() + ")", () -> {
             if (plan == null) {
                 cl.conv(spec, x, weight, bias, in, out);
             } else {

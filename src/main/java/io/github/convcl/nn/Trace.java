@@ -16,6 +16,7 @@ public class Trace {
 
     private final ConvCL cl;
     private final Map<String, Long> nanos = new LinkedHashMap<>();
+    private final Map<String, Long> steps = new LinkedHashMap<>();
 
     private Trace(ConvCL cl) {
         this.cl = cl;
@@ -28,6 +29,11 @@ public class Trace {
 
     /** Runs {@code step}, of kind {@code kind}. */
     public void step(String kind, Runnable step) {
+        step(kind, kind, step);
+    }
+
+    /** Runs {@code step}, of kind {@code kind}, named {@code name} (a module's name, as torchvision's). */
+    public void step(String kind, String name, Runnable step) {
         if (cl == null) {
             step.run();
             return;
@@ -36,7 +42,16 @@ public class Trace {
         long t = System.nanoTime();
         step.run();
         cl.finish();
-        nanos.merge(kind, System.nanoTime() - t, Long::sum);
+        long took = System.nanoTime() - t;
+        nanos.merge(kind, took, Long::sum);
+        steps.merge(name, took, Long::sum);
+    }
+
+    /** Milliseconds per named step ("layer3.2.conv2 (conv 3x3)"), in the order they ran. */
+    public Map<String, Double> stepMillis() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        steps.forEach((k, v) -> m.put(k, v / 1e6));
+        return m;
     }
 
     /** Milliseconds per kind, in the order the kinds first ran. */

@@ -97,6 +97,39 @@ public final class Epilogue {
         return activation.apply(t, slope);
     }
 
+    /**
+     * Parses the form {@link #toString()} prints: parts joined by '+', each {@code scale}, {@code shift},
+     * {@code residual} or an activation's PyTorch name ({@code leaky_relu(0.2)} with its slope); {@code none} is
+     * {@link #NONE}.
+     *
+     * @throws IllegalArgumentException naming the part it does not know
+     */
+    public static Epilogue parse(String text) {
+        Epilogue e = NONE;
+        if (text == null || text.isBlank() || text.trim().equals("none")) {
+            return e;
+        }
+        for (String part : text.trim().split("\\+")) {
+            String p = part.trim();
+            if (p.equals("scale")) {
+                e = e.affine(true, e.shift);
+            } else if (p.equals("shift")) {
+                e = e.affine(e.scale, true);
+            } else if (p.equals("residual")) {
+                e = e.residual();
+            } else if (p.startsWith("leaky_relu(") && p.endsWith(")")) {
+                try {
+                    e = e.leakyRelu(Float.parseFloat(p.substring("leaky_relu(".length(), p.length() - 1)));
+                } catch (NumberFormatException bad) {
+                    throw new IllegalArgumentException("epilogue part " + p + " has no number as its slope");
+                }
+            } else {
+                e = e.activation(Activation.parse(p));
+            }
+        }
+        return e;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Epilogue e && activation == e.activation && Float.compare(slope, e.slope) == 0 && scale == e.scale
