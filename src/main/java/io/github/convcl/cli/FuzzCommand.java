@@ -49,16 +49,18 @@ final class FuzzCommand implements Callable<Integer> {
             + "thread counts (for example 1,2,3,8; its paths differ by thread count); default: its current count")
     List<Integer> threads;
 
-    @Option(names = "--pass", defaultValue = "forward", description = "forward (default) or backward: grad_input, grad_weight and "
+    @Option(names = "--pass", defaultValue = "forward", description = "fused: the forward with a random epilogue (activation, "
+            + "scale, shift, residual) into a channel slice of a larger output; forward (default) or backward: grad_input, grad_weight and "
             + "grad_bias against the float64 reference (with --all-plans, grad_input with every plan of its adjoint)")
     String pass;
 
     @Override
     public Integer call() throws Exception {
-        if (!pass.equals("forward") && !pass.equals("backward")) {
-            throw new IllegalArgumentException("--pass=" + pass + " is not forward or backward");
+        if (!List.of("forward", "backward", "fused").contains(pass)) {
+            throw new IllegalArgumentException("--pass=" + pass + " is not forward, backward or fused");
         }
         boolean backward = pass.equals("backward");
+        boolean fused = pass.equals("fused");
         if (threads != null) {
             for (int t : threads) {
                 if (t < 1 || t > 1024) {
@@ -94,13 +96,18 @@ final class FuzzCommand implements Callable<Integer> {
             RandomSpecs random = new RandomSpecs(s, maxFlops);
             for (int i = 0; i < cases; i++) {
                 ConvSpec spec = random.next();
+                Fused epi = fused ? Fused.draw(random, spec) : null;
+                if (epi != null) {
+                    spec = epi.spec();
+                }
                 float[] x = random.data(spec.inputElements());
                 float[] w = random.data(spec.weightElements());
                 float[] b = spec.hasBias() ? random.data(spec.outChannels()) : null;
                 float[] gy = backward ? random.data(spec.outputElements()) : null;
                 float[][] grads = backward ? new float[][] {Reference.toFloat(Reference.gradInput(spec, w, gy)),
                         Reference.toFloat(Reference.gradWeight(spec, x, gy)), Reference.toFloat(Reference.gradBias(spec, gy))} : null;
-                float[] expected = Reference.toFloat(Reference.convolve(spec, x, w, b));
+                float[] expected = epi == null ? Reference.toFloat(Reference.convolve(spec, x, w, b))
+                        : Reference.toFloat(Reference.convolve(spec, x, w, b, epi.scale(), epi.shift(), epi.residual()));
                 String name = "fuzz_" + s + "_" + i;
                 boolean written = false;
                 for (int r = 0; r < runtimes.size(); r++) {
@@ -123,6 +130,7 @@ final class FuzzCommand implements Callable<Integer> {
                         }
                         for (io.github.convcl.plan.Plan plan : plans) {
                             GoldenRunner.Result res = backward ? backward(cl, plan, name, spec, x, w, gy, grads)
+                                    : epi != null ? epi.run(cl, plan, name, x, w, b, expected)
                                     : run(cl, plan, name, spec, x, w, b, expected);
                             if (res.passed()) {
                                 passed++;
@@ -131,7 +139,7 @@ final class FuzzCommand implements Callable<Integer> {
                             failed++;
                             System.out.printf("FAIL %s [%s%s] %s: %s%n", name, where, plan == null ? "" : " " + plan, spec, res.detail());
                             if (!written) {
-                                write(name, spec, x, w, b, expected);
+                                write(name, spec, x, w, b, expected, epi);
                                 written = true;
                             }
                         }
@@ -200,7 +208,7 @@ final class FuzzCommand implements Callable<Integer> {
         }
     }
 
-    void write(String name, ConvSpec s, float[] x, float[] w, float[] b, float[] expected) throws java.io.IOException {
+    void write(String name, ConvSpec s, float[] x, float[] w, float[] b, float[] expected, Fused epi) throws java.io.IOException {
         java.nio.file.Files.createDirectories(out);
         Npy.write(out.resolve(name + ".input.npy"), s.inputShape(), x);
         Npy.write(out.resolve(name + ".weight.npy"), s.weightShape(), w);
@@ -208,7 +216,71 @@ final class FuzzCommand implements Callable<Integer> {
         if (b != null) {
             Npy.write(out.resolve(name + ".bias.npy"), s.biasShape(), b);
         }
-        GoldenSuite.append(out, toJson(name, s, b != null));
+        ObjectNode c = toJson(name, s, b != null);
+        if (epi != null) {
+            // the golden-fused format: the epilogue's parts, its arrays beside the case's
+            ObjectNode e = c.putObject("epilogue");
+            e.put("activation", s.epilogue().activation().torchName());
+            if (s.epilogue().activation() == io.github.convcl.spec.Activation.LEAKY_RELU) {
+                e.put("negative_slope", s.epilogue().slope());
+            }
+            String[] parts = {"scale", "shift", "residual"};
+            float[][] arrays = {epi.scale(), epi.shift(), epi.residual()};
+            for (int i = 0; i < 3; i++) {
+                if (arrays[i] != null) {
+                    String file = name + ".epilogue." + parts[i] + ".npy";
+                    Npy.write(out.resolve(file), i == 2 ? s.outputShape() : new int[] {s.outChannels()}, arrays[i]);
+                    e.put(parts[i], file);
+                }
+            }
+        }
+        GoldenSuite.append(out, c);
+    }
+
+    /**
+     * A random fused epilogue of a case (--pass fused): an activation, each part with probability 1/2, its arrays, and a
+     * channel slice of a larger output that the planner's run writes into (a plan's run writes the dense output).
+     */
+    record Fused(ConvSpec spec, float[] scale, float[] shift, float[] residual, int before, int after) {
+        static Fused draw(RandomSpecs r, ConvSpec bare) {
+            java.util.Random pick = new java.util.Random(r.nextInt(Integer.MAX_VALUE));
+            io.github.convcl.spec.Activation[] all = io.github.convcl.spec.Activation.values();
+            io.github.convcl.spec.Activation a = all[pick.nextInt(all.length)];
+            io.github.convcl.spec.Epilogue e = a == io.github.convcl.spec.Activation.LEAKY_RELU
+                    ? io.github.convcl.spec.Epilogue.NONE.leakyRelu(pick.nextFloat()) : io.github.convcl.spec.Epilogue.of(a);
+            e = e.affine(pick.nextBoolean(), pick.nextBoolean());
+            if (pick.nextBoolean()) {
+                e = e.residual();
+            }
+            ConvSpec s = bare.withEpilogue(e);
+            return new Fused(s, e.hasScale() ? r.data(s.outChannels()) : null, e.hasShift() ? r.data(s.outChannels()) : null,
+                    e.hasResidual() ? r.data(s.outputElements()) : null, pick.nextInt(3), pick.nextInt(3));
+        }
+
+        /** One run: {@code plan} (null: the planner's, into a channel slice of a larger tensor). */
+        GoldenRunner.Result run(ConvCL cl, io.github.convcl.plan.Plan plan, String name, float[] x, float[] w, float[] b, float[] expected) {
+            try {
+                if (plan != null) {
+                    float[] y = cl.backend().convolveArrays(spec, plan, x, w, b, scale, shift, residual);
+                    return GoldenRunner.compare(name, y, expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
+                }
+                int[] whole = spec.outputShape();
+                whole[1] += before + after;
+                int[] ch = {spec.outChannels()};
+                try (io.github.convcl.Tensor tx = cl.tensor(x, spec.inputShape()); io.github.convcl.Tensor tw = cl.tensor(w, spec.weightShape());
+                     io.github.convcl.Tensor tb = b == null ? null : cl.tensor(b, ch);
+                     io.github.convcl.Tensor ts = scale == null ? null : cl.tensor(scale, ch);
+                     io.github.convcl.Tensor tt = shift == null ? null : cl.tensor(shift, ch);
+                     io.github.convcl.Tensor tr = residual == null ? null : cl.tensor(residual, spec.outputShape());
+                     io.github.convcl.Tensor out = cl.empty(whole)) {
+                    io.github.convcl.Tensor slice = out.channels(before, spec.outChannels());
+                    cl.conv(spec, tx, tw, tb, new io.github.convcl.EpilogueInputs(ts, tt, tr), slice);
+                    return GoldenRunner.compare(name, slice.toArray(), expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
+                }
+            } catch (RuntimeException e) {
+                return new GoldenRunner.Result(name, false, e.toString());
+            }
+        }
     }
 
     /** The spec as a golden case entry (format 1). */

@@ -103,6 +103,11 @@ public final class RandomSpecs {
     }
 
     /** Random float data; occasionally large or tiny magnitudes. */
+    /** A uniform draw from [0, bound), from this sequence. */
+    public int nextInt(int bound) {
+        return rnd.nextInt(bound);
+    }
+
     public float[] data(long n) {
         float[] a = new float[Math.toIntExact(n)];
         float scale = rnd.nextInt(8) == 0 ? 100f : 1f;

@@ -98,18 +98,30 @@ class FuzzCommandTest {
             double[] ref = Reference.convolve(s, x, w, b);
             FuzzCommand f = new FuzzCommand();
             f.out = dir;
-            f.write("case" + i, s, x, w, b, TestSupport.toFloat(ref));
+            f.write("case" + i, s, x, w, b, TestSupport.toFloat(ref), null);
+        }
+        // and fused cases, in the golden-fused format
+        for (int i = 0; i < 10; i++) {
+            FuzzCommand.Fused e = FuzzCommand.Fused.draw(random, random.next());
+            ConvSpec s = e.spec();
+            float[] x = random.data(s.inputElements());
+            float[] w = random.data(s.weightElements());
+            float[] b = s.hasBias() ? random.data(s.outChannels()) : null;
+            double[] ref = Reference.convolve(s, x, w, b, e.scale(), e.shift(), e.residual());
+            FuzzCommand f = new FuzzCommand();
+            f.out = dir;
+            f.write("fused" + i, s, x, w, b, TestSupport.toFloat(ref), e);
         }
         CliRun r = CliRun.of("verify", dir.toString(), "-b", "java");
         assertEquals(0, r.exit(), r.out());
-        assertTrue(r.out().contains("20 passed, 0 failed"), r.out());
+        assertTrue(r.out().contains("30 passed, 0 failed"), r.out());
         // A wrong expectation is caught: verify is not a rubber stamp.
         ConvSpec s = ConvSpec.conv(1).input(1, 1, 5).outChannels(1).kernel(2).bias(false).build();
         FuzzCommand f = new FuzzCommand();
         f.out = dir;
-        f.write("wrong", s, new float[] {1, 2, 3, 4, 5}, new float[] {1, 1}, null, new float[] {3, 5, 7, 10});
+        f.write("wrong", s, new float[] {1, 2, 3, 4, 5}, new float[] {1, 1}, null, new float[] {3, 5, 7, 10}, null);
         CliRun bad = CliRun.of("verify", dir.toString(), "-b", "java");
         assertEquals(1, bad.exit());
-        assertTrue(bad.out().contains("20 passed, 1 failed"), bad.out());
+        assertTrue(bad.out().contains("30 passed, 1 failed"), bad.out());
     }
 }
