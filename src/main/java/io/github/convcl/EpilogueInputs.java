@@ -3,7 +3,7 @@ package io.github.convcl;
 
 /**
  * The tensors of a fused epilogue ({@link io.github.convcl.spec.Epilogue}): {@code scale} and {@code shift} of shape
- * [out channels] (a folded batch norm, see {@link io.github.convcl.nn.BatchNorm#fold}), {@code residual} of the
+ * [out channels] (a folded batch norm: nn.BatchNorm.fold computes them), {@code residual} of the
  * output's shape (cuDNN's {@code z}). Each is null where the spec's epilogue has no such part.
  */
 public record EpilogueInputs(Tensor scale, Tensor shift, Tensor residual) {

@@ -31,9 +31,14 @@ import org.junit.jupiter.api.Test;
  * refusals.
  */
 class FusedTest {
-    /** Layers whose plans cover every kernel family: pointwise, dense 3x3 (Winograd), strided, depthwise, grouped, 1D, 3D, transposed. */
+    /**
+     * Layers whose plans cover every kernel family: pointwise (one with row blocks), dense 3x3 (Winograd), strided,
+     * depthwise, grouped, 1D, 3D, transposed.
+     */
     private static final List<ConvSpec> LAYERS = List.of(
             ConvSpec.conv(2).input(2, 8, 6, 7).outChannels(12).kernel(1).build(),
+            // few columns, many output channels: the Java GEMM splits the channels into row blocks (the last one short)
+            ConvSpec.conv(2).input(2, 64, 7, 7).outChannels(200).kernel(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 8).outChannels(7).kernel(3).padding(1).bias(false).build(),
             ConvSpec.conv(2).input(1, 5, 11, 9).outChannels(6).kernel(3).stride(2).padding(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 10).outChannels(6).kernel(3).padding(1).groups(6).build(),

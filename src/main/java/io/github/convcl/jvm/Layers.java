@@ -80,6 +80,29 @@ final class Layers {
                     int ky1 = w.endTap(1, y0);
                     int o = yb + (oz * w.out[1] + oy) * ow;
                     java.util.Arrays.fill(y, o, o + ow, Float.NEGATIVE_INFINITY);
+                    if (w.d[0] == 1 && w.d[1] == 1) {
+                        // the maximum over the window's rows first, as one row of the input's width, then its taps
+                        float[] t = Workspace.get(Workspace.Slot.BLOCK, w.in[2]);
+                        boolean first = true;
+                        for (int kz = kz0; kz < kz1; kz++) {
+                            for (int ky = ky0; ky < ky1; ky++) {
+                                int row = xb + ((z0 + kz) * w.in[1] + y0 + ky) * w.in[2];
+                                if (first) {
+                                    System.arraycopy(x, row, t, 0, w.in[2]);
+                                    first = false;
+                                } else {
+                                    maxInto(t, 0, x, row, w.in[2]);
+                                }
+                            }
+                        }
+                        for (int kx = 0; kx < w.k[2]; kx++) {
+                            int src = kx * dx - px;
+                            for (int q = lo[kx]; q < hi[kx]; q++) {
+                                y[o + q] = Math.max(y[o + q], t[src + q * sx]);
+                            }
+                        }
+                        continue;
+                    }
                     for (int kz = kz0; kz < kz1; kz++) {
                         for (int ky = ky0; ky < ky1; ky++) {
                             int row = xb + ((z0 + kz * w.d[0]) * w.in[1] + y0 + ky * w.d[1]) * w.in[2];

@@ -15,6 +15,21 @@ final class Panels {
         return Math.min(nt, columns);
     }
 
+    /**
+     * Rows per block of {@code m} output channels: all of them while {@code otherTasks} (images, groups and column tiles)
+     * give {@code JAVA_TASKS_PER_CORE} tasks per core, else blocks of at least {@link Thresholds#JAVA_MIN_ROW_BLOCK}
+     * rows, a multiple of 12 (so that every block starts at a 4- or 6-row panel boundary), enough for that many tasks.
+     */
+    static int rowBlock(int m, int otherTasks) {
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        if (otherTasks >= want || m < 2 * Thresholds.JAVA_MIN_ROW_BLOCK) {
+            return m;
+        }
+        int blocks = Math.min((want + otherTasks - 1) / otherTasks, m / Thresholds.JAVA_MIN_ROW_BLOCK);
+        int mb = ((m + blocks - 1) / blocks + 11) / 12 * 12;
+        return Math.min(m, mb);
+    }
+
     /** Splits {@code columns} into tiles so that there are at least {@code JAVA_TASKS_PER_CORE} tasks per core. */
     static int balancedTile(int tile, int columns, int otherTasks) {
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;

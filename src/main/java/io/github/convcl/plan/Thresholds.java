@@ -11,6 +11,13 @@ public final class Thresholds {
     /** Java GEMM: column tile bounds, in floats. */
     public static final int JAVA_MIN_COLUMN_TILE = 32;
     public static final int JAVA_MAX_COLUMN_TILE = 4096;
+    /**
+     * Java im2col GEMM: where the column tiles give fewer tasks than {@link #JAVA_TASKS_PER_CORE} per core (a small
+     * output plane: ResNet's later stages at batch 1), the output channels are split into blocks of at least this many
+     * rows first (a multiple of 12: whole 4- and 6-row panels), so that each task streams only its rows of the weights
+     * instead of all of them per column tile.
+     */
+    public static final int JAVA_MIN_ROW_BLOCK = 48;
     /** Java: tasks per core the work is split into, for balance. */
     public static final int JAVA_TASKS_PER_CORE = 4;
     /**
