@@ -39,8 +39,12 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "threads of the Java backend (default: convcl.threads, else one per core)")
     Integer threads;
 
-    @Option(names = "--repeats", defaultValue = "10", description = "timed forwards after 3 warm-up ones (default 10); the median is reported")
+    @Option(names = "--repeats", defaultValue = "20", description = "timed forwards (default 20); the median is reported")
     int repeats;
+
+    @Option(names = "--warmup-ms", defaultValue = "5000", description = "untimed forwards first, for at least this long and "
+            + "at least 3 (default 5000 ms: the JIT compiles each layer's paths; a GPU builds its kernels)")
+    int warmupMs;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
     long seed;
@@ -72,7 +76,8 @@ final class NetworkCommand implements Callable<Integer> {
              Tensor x = cl.tensor(image, net.inputShape())) {
             System.out.printf("%s batch %d on %s (%s), %d convolutions%n", model, batch, cl.backendKind().id(), cl.device(),
                     net.convolutions().size());
-            for (int i = 0; i < 3; i++) {
+            long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
+            for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) {
                 net.forward(x, Trace.OFF);
                 cl.finish();
             }

@@ -278,23 +278,27 @@ final class Gemm {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean last = done != null && k0 + KC >= k;
+            int pending = 0; // first column of the final slices not yet reported
             for (int j = 0; j < n; j += NR) {
                 if (pairColumns(n, j)) {
                     panelColumns(0, m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
                             ldc, edge);
-                    if (last) {
-                        done.block(0, m, j, 2 * NR);
-                    }
                     j += NR;
-                    continue;
+                } else {
+                    panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge);
                 }
-                panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge);
-                if (last) {
-                    done.block(0, m, j, Math.min(NR, n - j));
+                int end = Math.min(n, j + NR);
+                // reported in runs of DONE_COLUMNS: long enough rows for the epilogue, still in L2 (m rows of them)
+                if (last && (end - pending >= DONE_COLUMNS || end == n)) {
+                    done.block(0, m, pending, end - pending);
+                    pending = end;
                 }
             }
         }
     }
+
+    /** Columns of C reported final at once in the blocked product: rows of 256 floats, m of them in L2. */
+    private static final int DONE_COLUMNS = 256;
 
     /**
      * {@code C[M x n] += A x B} where B row k, columns [0, n), is {@code x[base + offs[k] + j]}: the rows of an
