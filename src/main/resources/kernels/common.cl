@@ -26,17 +26,40 @@ inline int source_index(int c, int size, int mode) {
 // Whether the epilogue changes values (kernels keep their vector stores when it does not).
 #define EPI_ACTIVE (ep.x != 0 || ep.y != 0)
 
+// sigmoid, tanh, silu, gelu and hardswish, out of line: inlined into every store of an unrolled register tile they
+// made the tile too large to unroll (its accumulators went to the stack). Only exp is a library call: tanh and erf
+// are written with it (erf as Abramowitz and Stegun 7.1.26, within 1.5e-7).
+__attribute__((noinline)) float activate_rare(const float v, const int act) {
+    switch (act) {
+        case 4: return 1.0f / (1.0f + exp(-v));
+        case 5: {
+            const float e = exp(-2.0f * (v < 0.0f ? -v : v));
+            const float t = (1.0f - e) / (1.0f + e);
+            return v < 0.0f ? -t : (v != v ? v : t);
+        }
+        case 6: return v / (1.0f + exp(-v));
+        case 7: {
+            const float z = (v < 0.0f ? -v : v) * M_SQRT1_2_F;
+            const float k = 1.0f / (1.0f + 0.3275911f * z);
+            const float poly = k * (0.254829592f + k * (-0.284496736f + k * (1.421413741f + k * (-1.453152027f + k * 1.061405429f))));
+            const float erf_z = 1.0f - poly * exp(-z * z);
+            return 0.5f * v * (1.0f + (v < 0.0f ? -erf_z : erf_z));
+        }
+        case 8: {
+            const float r = v + 3.0f;
+            return v != v ? v : v * (r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r)) / 6.0f;
+        }
+        default: return v;
+    }
+}
+
 inline float activate(const float v, const int act, const float slope) {
     switch (act) {
-        case 1: return v > 0.0f || isnan(v) ? v : 0.0f;
-        case 2: return isnan(v) ? v : clamp(v, 0.0f, 6.0f);
+        case 0: return v;
+        case 1: return v > 0.0f || v != v ? v : 0.0f;
+        case 2: return v != v ? v : (v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v));
         case 3: return v >= 0.0f ? v : v * slope;
-        case 4: return 1.0f / (1.0f + exp(-v));
-        case 5: return tanh(v);
-        case 6: return v / (1.0f + exp(-v));
-        case 7: return 0.5f * v * (1.0f + erf(v * M_SQRT1_2_F));
-        case 8: return isnan(v) ? v : v * clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
-        default: return v;
+        default: return activate_rare(v, act);
     }
 }
 
@@ -55,15 +78,12 @@ inline size_t out_index(const size_t r, const int n, const int cout, const int v
 
 inline float8 activate8(const float8 v, const int act, const float slope) {
     switch (act) {
+        case 0: return v;
         case 1: return select((float8)(0.0f), v, isgreater(v, (float8)(0.0f)) | isnan(v));
         case 2: return select(clamp(v, 0.0f, 6.0f), v, isnan(v));
         case 3: return select(v * slope, v, isgreaterequal(v, (float8)(0.0f)));
-        case 4: return 1.0f / (1.0f + exp(-v));
-        case 5: return tanh(v);
-        case 6: return v / (1.0f + exp(-v));
-        case 7: return 0.5f * v * (1.0f + erf(v * M_SQRT1_2_F));
-        case 8: return select(v * clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f, v, isnan(v));
-        default: return v;
+        default: return (float8)(activate_rare(v.s0, act), activate_rare(v.s1, act), activate_rare(v.s2, act), activate_rare(v.s3, act),
+                                 activate_rare(v.s4, act), activate_rare(v.s5, act), activate_rare(v.s6, act), activate_rare(v.s7, act));
     }
 }
 

@@ -292,10 +292,6 @@ inline void store_output(__global float* y, __global const float* bias, const in
     y[dst + at] = epilogue(acc + (has_bias ? bias[co] : 0.0f), co, off + at, EPI);
 }
 
-// epilogue() of n (2 or 4) consecutive outputs of channel co from natural index r, in place in v.
-inline void epilogue_n(float* v, const int n, const int co, const size_t r, EPI_PARAMS) {
-    for (int e = 0; e < n; e++) v[e] = epilogue(v[e], co, r + e, EPI);
-}
 
 // Whether n consecutive columns starting at a multiple of n, all real, are n consecutive and aligned outputs: a
 // convolution's columns (omul 1) run through each image's outputs in order, and out_vol % n == 0 keeps every
@@ -438,10 +434,9 @@ void conv_implicit_gemm(KERNEL_ARGS) {
                 const float b = has_bias ? bias[co] : 0.0f;
                 float4 o4 = (float4)(acc[i][4 * v] + b, acc[i][4 * v + 1] + b, acc[i][4 * v + 2] + b, acc[i][4 * v + 3] + b);
                 if (EPI_ACTIVE) {
-                    float t4[4];
-                    vstore4(o4, 0, t4);
-                    epilogue_n(t4, 4, co, off + (size_t)co * out_vol, EPI);
-                    o4 = vload4(0, t4);
+                    const size_t r = off + (size_t)co * out_vol;
+                    o4 = (float4)(epilogue(o4.x, co, r, EPI), epilogue(o4.y, co, r + 1, EPI), epilogue(o4.z, co, r + 2, EPI),
+                                  epilogue(o4.w, co, r + 3, EPI));
                 }
                 *(__global float4*)(y + dst + (size_t)co * out_vol) = o4;
             }
@@ -971,9 +966,14 @@ void conv_implicit_gemm_mma(KERNEL_ARGS) {
                 if (row >= cout_g) continue;
                 const int co = g * cout_g + row;
                 const float b = has_bias ? bias[co] : 0.0f;
-                float t2[2] = {acc[h / 2][j][(h % 2) * 2] + b, acc[h / 2][j][(h % 2) * 2 + 1] + b};
-                if (EPI_ACTIVE) epilogue_n(t2, 2, co, off + (size_t)co * out_vol, EPI);
-                *(__global float2*)(y + dst + (size_t)co * out_vol) = (float2)(t2[0], t2[1]);
+                float v0 = acc[h / 2][j][(h % 2) * 2] + b;
+                float v1 = acc[h / 2][j][(h % 2) * 2 + 1] + b;
+                if (EPI_ACTIVE) {
+                    const size_t r = off + (size_t)co * out_vol;
+                    v0 = epilogue(v0, co, r, EPI);
+                    v1 = epilogue(v1, co, r + 1, EPI);
+                }
+                *(__global float2*)(y + dst + (size_t)co * out_vol) = (float2)(v0, v1);
             }
             continue;
         }

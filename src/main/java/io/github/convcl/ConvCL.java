@@ -220,6 +220,12 @@ public final class ConvCL implements AutoCloseable {
      * shape, or a channel view of a larger one ({@link Tensor#channels}), so that concatenated branches need no copy.
      */
     public void conv(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, EpilogueInputs epilogue, Tensor output) {
+        checkInto(spec, input, weight, bias, epilogue, output);
+        run(spec, input, weight, bias, epilogue, output);
+    }
+
+    /** The checks of a convolution into {@code output} (a tensor or a channel view), its operands and epilogue. */
+    private void checkInto(ConvSpec spec, Tensor input, Tensor weight, Tensor bias, EpilogueInputs epilogue, Tensor output) {
         check(spec, input, weight, bias);
         Objects.requireNonNull(output, "output");
         checkView("output", output);
@@ -233,7 +239,6 @@ public final class ConvCL implements AutoCloseable {
                 throw new IllegalArgumentException("output " + output + " shares its memory with an operand " + t + "; it must be distinct");
             }
         }
-        run(spec, input, weight, bias, epilogue, output);
     }
 
     /**
@@ -246,14 +251,7 @@ public final class ConvCL implements AutoCloseable {
     public void conv(ConvSpec spec, io.github.convcl.plan.Plan plan, Tensor input, Tensor weight, Tensor bias, EpilogueInputs epilogue,
                      Tensor output) {
         Objects.requireNonNull(plan, "plan");
-        check(spec, input, weight, bias);
-        Objects.requireNonNull(output, "output");
-        checkView("output", output);
-        if (!Arrays.equals(output.shape(), spec.outputShape())) {
-            throw new IllegalArgumentException("output shape " + Arrays.toString(output.shape()) + " does not match "
-                    + Arrays.toString(spec.outputShape()) + " expected by the spec");
-        }
-        checkEpilogue(spec, epilogue, output);
+        checkInto(spec, input, weight, bias, epilogue, output);
         ConvSpec s = resolved(spec);
         io.github.convcl.plan.Planner.requireApplicable(s, backend.facts(), plan);
         backend.convolve(s, plan, input.buffer(), weight.buffer(), bias == null ? null : bias.buffer(), stage(epilogue, output), output.buffer());

@@ -59,20 +59,8 @@ class FusedTest {
             Epilogue.of(Activation.HARDSWISH).affine().residual(),
             Epilogue.NONE.affine().residual());
 
-    /** Runs {@code body} on the Java backend at 1, 2 and 3 threads, then on the OpenCL CPU device (required in CI). */
     private static void onEveryBackend(Consumer<ConvCL> body) {
-        int before = JavaBackend.threads();
-        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
-            for (int t = 1; t <= 3; t++) {
-                JavaBackend.setThreads(t);
-                body.accept(cl);
-            }
-        } finally {
-            JavaBackend.setThreads(before);
-        }
-        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
-            body.accept(cl);
-        }
+        TestSupport.onEveryBackend(body);
     }
 
     private static Path fusedDir() {

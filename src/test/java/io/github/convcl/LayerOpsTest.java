@@ -23,20 +23,8 @@ import org.junit.jupiter.api.Test;
 class LayerOpsTest {
     private static final double TOLERANCE = 1e-5;
 
-    /** Runs {@code body} on the Java backend at 1, 2 and 3 threads, then on the OpenCL CPU device (skipped without one, unless required). */
     private static void onEveryBackend(Consumer<ConvCL> body) {
-        int before = JavaBackend.threads();
-        try (ConvCL cl = ConvCL.on(new JavaBackend())) {
-            for (int t = 1; t <= 3; t++) {
-                JavaBackend.setThreads(t);
-                body.accept(cl);
-            }
-        } finally {
-            JavaBackend.setThreads(before);
-        }
-        try (ConvCL cl = TestSupport.openOrSkip("opencl-cpu")) {
-            body.accept(cl);
-        }
+        TestSupport.onEveryBackend(body);
     }
 
     /** Random pools of rank 1 to 3 with every parameter, including windows that overlap and ceil_mode. */

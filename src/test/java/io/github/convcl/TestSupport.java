@@ -69,6 +69,22 @@ public final class TestSupport {
         }
     }
 
+    /** Runs {@code body} on the Java backend at 1, 2 and 3 threads, then on the OpenCL CPU device (skipped without one, unless required). */
+    public static void onEveryBackend(java.util.function.Consumer<ConvCL> body) {
+        int before = io.github.convcl.jvm.JavaBackend.threads();
+        try (ConvCL cl = ConvCL.on(new io.github.convcl.jvm.JavaBackend())) {
+            for (int t = 1; t <= 3; t++) {
+                io.github.convcl.jvm.JavaBackend.setThreads(t);
+                body.accept(cl);
+            }
+        } finally {
+            io.github.convcl.jvm.JavaBackend.setThreads(before);
+        }
+        try (ConvCL cl = openOrSkip("opencl-cpu")) {
+            body.accept(cl);
+        }
+    }
+
     public static float[] toFloat(double[] d) {
         return io.github.convcl.jvm.Reference.toFloat(d);
     }

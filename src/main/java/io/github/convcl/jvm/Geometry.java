@@ -123,10 +123,6 @@ final class Geometry {
         for (int c = 0; c < channels; c++) {
             float b = bias == null ? 0f : bias[c0 + c];
             int plane = store.plane(n, c0 + c);
-            if (store.active()) {
-                placeFinished(cols, c, p0, width, y, store, n, plane, b, c0 + c);
-                continue;
-            }
             for (int kz = 0; kz < k[0]; kz++) {
                 for (int ky = 0; ky < k[1]; ky++) {
                     int src = ((c * k[0] + kz) * k[1] + ky) * kx2 * width;
@@ -135,7 +131,8 @@ final class Geometry {
                     int iz = p0 / (in[1] * in[2]);
                     for (int j = 0; j < width; ) {
                         int run = Math.min(width - j, in[2] - ix);
-                        int dst = plane + ((iz * st[0] + kz) * out[1] + iy * st[1] + ky) * out[2] + ix * kx2;
+                        int pos = ((iz * st[0] + kz) * out[1] + iy * st[1] + ky) * out[2] + ix * kx2;
+                        int dst = plane + pos;
                         if (kx2 == 2) {
                             // Upsampling by 2 along x (the common case): two rows interleaved, no inner loop; in three
                             // interleaved rounds on convT3d2s2 it was faster than the general loop below in each.
@@ -151,41 +148,13 @@ final class Geometry {
                                 }
                             }
                         }
+                        store.finish(y, n, c0 + c, pos, run * kx2);
                         j += run;
                         ix = 0;
                         if (++iy == in[1]) {
                             iy = 0;
                             iz++;
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    /** {@link #place}'s loops for channel c with an epilogue: each contiguous output segment finished as it is written. */
-    private void placeFinished(float[] cols, int c, int p0, int width, float[] y, Store store, int n, int plane, float b, int co) {
-        int kx2 = k[2];
-        for (int kz = 0; kz < k[0]; kz++) {
-            for (int ky = 0; ky < k[1]; ky++) {
-                int src = ((c * k[0] + kz) * k[1] + ky) * kx2 * width;
-                int ix = p0 % in[2];
-                int iy = (p0 / in[2]) % in[1];
-                int iz = p0 / (in[1] * in[2]);
-                for (int j = 0; j < width; ) {
-                    int run = Math.min(width - j, in[2] - ix);
-                    int pos = ((iz * st[0] + kz) * out[1] + iy * st[1] + ky) * out[2] + ix * kx2;
-                    for (int r = 0; r < run; r++) {
-                        for (int kx = 0; kx < kx2; kx++) {
-                            y[plane + pos + r * kx2 + kx] = cols[src + kx * width + j + r] + b;
-                        }
-                    }
-                    store.finish(y, n, co, pos, run * kx2);
-                    j += run;
-                    ix = 0;
-                    if (++iy == in[1]) {
-                        iy = 0;
-                        iz++;
                     }
                 }
             }
