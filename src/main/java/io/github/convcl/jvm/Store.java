@@ -104,21 +104,7 @@ final class Store {
      * they are. For kernels that scatter their outputs (a transposed convolution's residue classes, Winograd's tiles).
      */
     void finishValues(float[] v, int at, int len, int co, float bias) {
-        float a = epilogue.hasScale() ? scale[co] : 1f;
-        float b = epilogue.hasShift() ? shift[co] : 0f;
-        Activation f = epilogue.activation();
-        int fused = f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
-        if (Gemm.VECTOR) {
-            VectorGemm.epilogue(v, at, len, a, Math.fma(bias, a, b), null, 0, fused);
-        } else {
-            for (int i = 0; i < len; i++) {
-                v[at + i] = (v[at + i] + bias) * a + b;
-            }
-            fused = 0;
-        }
-        if (fused == 0) {
-            activate(f, epilogue.slope(), v, at, len);
-        }
+        apply(v, at, len, co, bias, null, 0);
     }
 
     /** {@link #finish(float[], int, int, int, int)} for {@code rows} consecutive channels from {@code co}. */
@@ -135,24 +121,29 @@ final class Store {
         if (!active || len <= 0) {
             return;
         }
-        int at = plane(n, co) + pos;
+        apply(y, plane(n, co) + pos, len, co, 0f, epilogue.hasResidual() ? residual : null, (n * cout + co) * outVol + pos);
+    }
+
+    /**
+     * {@code v[at, at + len)} of channel co become {@code act((v + bias) * scale + shift + res[r + i])} ({@code res} null:
+     * no residual): one vector pass for relu and relu6, a scalar pass after it for the other activations.
+     */
+    private void apply(float[] v, int at, int len, int co, float bias, float[] res, int r) {
         float a = epilogue.hasScale() ? scale[co] : 1f;
         float b = epilogue.hasShift() ? shift[co] : 0f;
-        float[] res = epilogue.hasResidual() ? residual : null;
-        int r = (n * cout + co) * outVol + pos;
         Activation f = epilogue.activation();
         int fused = f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
         if (Gemm.VECTOR) {
-            VectorGemm.epilogue(y, at, len, a, b, res, r, fused);
+            VectorGemm.epilogue(v, at, len, a, bias == 0f ? b : Math.fma(bias, a, b), res, r, fused);
         } else {
             for (int i = 0; i < len; i++) {
-                float v = y[at + i] * a + b;
-                y[at + i] = res == null ? v : v + res[r + i];
+                float t = (v[at + i] + bias) * a + b;
+                v[at + i] = res == null ? t : t + res[r + i];
             }
             fused = 0;
         }
         if (fused == 0) {
-            activate(f, epilogue.slope(), y, at, len);
+            activate(f, epilogue.slope(), v, at, len);
         }
     }
 
