@@ -178,14 +178,14 @@ public final class JavaBackend implements Backend {
                            boolean accumulate) {
         io.github.convcl.spec.Pass pass = io.github.convcl.spec.Pass.BACKWARD_WEIGHT;
         io.github.convcl.plan.Plan p = plan == null ? Planner.plan(spec, pass, facts()) : Planner.requireApplicable(spec, pass, facts(), plan);
-        boolean dots = p.algorithm() == io.github.convcl.plan.Algorithm.JAVA_WEIGHT_DOTS;
+        io.github.convcl.plan.Algorithm algorithm = p.algorithm();
         HeapBuffer gw = (HeapBuffer) gradWeight;
         gw.written();
         if (!accumulate) {
             java.util.Arrays.fill(gw.data, 0f);
         }
         if (!spec.transposed()) {
-            WeightGrad.run(spec, dots, data(input), data(gradOutput), gw.data);
+            weightGrad(algorithm, spec, data(input), data(gradOutput), gw.data);
         } else {
             // The convolution from grad_output to the input has this weight gradient, with the input as its
             // grad_output (zero past the input where output_padding reaches a stride).
@@ -195,9 +195,18 @@ public final class JavaBackend implements Backend {
                 x = WeightGrad.embed(x, ConvSpec.to3d(spec.inputSize(), 1), ConvSpec.to3d(ws.outputSize(), 1),
                         spec.batch() * spec.inChannels());
             }
-            WeightGrad.run(ws, dots, data(gradOutput), x, gw.data);
+            weightGrad(algorithm, ws, data(gradOutput), x, gw.data);
         }
         gw.written();
+    }
+
+    /** Runs {@code algorithm} for grad_weight of the convolution {@code s} (not transposed). */
+    private static void weightGrad(io.github.convcl.plan.Algorithm algorithm, ConvSpec s, float[] x, float[] gy, float[] gw) {
+        if (algorithm == io.github.convcl.plan.Algorithm.JAVA_WEIGHT_TAPS) {
+            WeightTaps.run(s, x, gy, gw);
+        } else {
+            WeightGrad.run(s, algorithm == io.github.convcl.plan.Algorithm.JAVA_WEIGHT_DOTS, x, gy, gw);
+        }
     }
 
     @Override

@@ -515,6 +515,82 @@ final class VectorGemm {
     }
 
     /**
+     * A grad_weight tile of four columns by two vectors of output channels whose input runs are read in place ({@link
+     * WeightTaps}): {@code c[ci + r*2L + o] += sum_q x[x_r + q] * b[bi + q*2L + o]} for q in [0, k), r in [0, 4). Four
+     * columns, not six: the JIT loads every broadcast of a step before its FMAs, and eight accumulators, two vectors of
+     * b and four broadcasts fit the sixteen AVX2 registers (six columns spill accumulators to the stack).
+     */
+    static void tapTile4x2(int k, float[] x, int x0, int x1, int x2, int x3, float[] b, int bi, float[] c, int ci) {
+        int w = 2 * L;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci);
+        FloatVector c01 = FloatVector.fromArray(S, c, ci + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, ci + w);
+        FloatVector c11 = FloatVector.fromArray(S, c, ci + w + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * w);
+        FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * w + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * w);
+        FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * w + L);
+        // the loop counts the first column's index; the others are at fixed distances (fewer live registers)
+        int d1 = x1 - x0;
+        int d2 = x2 - x0;
+        int d3 = x3 - x0;
+        for (int i = x0, end = x0 + k, bq = bi; i < end; i++, bq += w) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bq);
+            FloatVector b1 = FloatVector.fromArray(S, b, bq + L);
+            FloatVector a = FloatVector.broadcast(S, x[i]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, x[i + d1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, x[i + d2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, x[i + d3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + w);
+        c11.intoArray(c, ci + w + L);
+        c20.intoArray(c, ci + 2 * w);
+        c21.intoArray(c, ci + 2 * w + L);
+        c30.intoArray(c, ci + 3 * w);
+        c31.intoArray(c, ci + 3 * w + L);
+    }
+
+    /** A tile of six columns by one vector of output channels, as {@link #tapTile4x2}: {@code c[ci + r*L + o]}, {@code b[bi + q*L + o]}. */
+    static void tapTile6x1(int k, float[] x, int x0, int x1, int x2, int x3, int x4, int x5, float[] b, int bi, float[] c, int ci) {
+        FloatVector c0 = FloatVector.fromArray(S, c, ci);
+        FloatVector c1 = FloatVector.fromArray(S, c, ci + L);
+        FloatVector c2 = FloatVector.fromArray(S, c, ci + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, c, ci + 3 * L);
+        FloatVector c4 = FloatVector.fromArray(S, c, ci + 4 * L);
+        FloatVector c5 = FloatVector.fromArray(S, c, ci + 5 * L);
+        int d1 = x1 - x0;
+        int d2 = x2 - x0;
+        int d3 = x3 - x0;
+        int d4 = x4 - x0;
+        int d5 = x5 - x0;
+        for (int i = x0, end = x0 + k, bq = bi; i < end; i++, bq += L) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bq);
+            c0 = FloatVector.broadcast(S, x[i]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, x[i + d1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, x[i + d2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, x[i + d3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, x[i + d4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, x[i + d5]).fma(b0, c5);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + L);
+        c2.intoArray(c, ci + 2 * L);
+        c3.intoArray(c, ci + 3 * L);
+        c4.intoArray(c, ci + 4 * L);
+        c5.intoArray(c, ci + 5 * L);
+    }
+
+    /**
      * {@code lanes[li + l] += sum over i = l (mod L) of a[ai + i] * b[bi + i]} for the whole vectors of {@code n}; returns
      * how many elements that covered (the caller adds the tail).
      */

@@ -85,6 +85,12 @@ public enum Algorithm {
      * partial sums; one task per (group, input channel). Pays where a group has few output channels.
      */
     JAVA_WEIGHT_DOTS("grad_weight dots", Family.JAVA_WEIGHT_GRAD),
+    /**
+     * Java grad_weight on register tiles of six (input channel, tap) columns by one or two vectors of output channels,
+     * each column's input run read in place from the input's phase planes (no unfolded copy); grad_output laid out as
+     * panels of output channels per position.
+     */
+    JAVA_WEIGHT_TAPS("grad_weight tap tiles", Family.JAVA_WEIGHT_GRAD),
     /** OpenCL grad_weight: one work-item per weight, a direct reduction over the batch and positions in one order. */
     CL_WEIGHT_DIRECT("grad_weight direct", Family.CL_WEIGHT_GRAD),
     /**

@@ -5,6 +5,7 @@ import io.github.convcl.spec.Adjoint;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Pass;
 import io.github.convcl.spec.PaddingMode;
+import io.github.convcl.spec.PhasePlanes;
 import io.github.convcl.spec.Precision;
 
 /** Maps a convolution and a device to the algorithm and tile parameters that run it. Pure: no I/O, no state. */
@@ -106,9 +107,30 @@ public final class Planner {
         }
         Plan dots = Plan.of(Algorithm.JAVA_WEIGHT_DOTS);
         Plan gemm = Plan.of(Algorithm.JAVA_WEIGHT_GEMM);
+        Plan taps = Plan.of(Algorithm.JAVA_WEIGHT_TAPS);
+        if (javaWeightTapsShaped(s)) {
+            // the tap tiles' channels are the weight convolution's outputs (a transposed layer's inputs)
+            ConvSpec w = s.transposed() ? Adjoint.weightSpec(s) : s;
+            return w.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS ? java.util.List.of(dots, taps, gemm)
+                    : java.util.List.of(taps, gemm, dots);
+        }
         boolean few = s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS
                 || (s.groups() > 1 && s.outPerGroup() <= Thresholds.JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS);
         return few ? java.util.List.of(dots, gemm) : java.util.List.of(gemm, dots);
+    }
+
+    /**
+     * Whether the Java tap tiles compute {@code s}'s weight gradient: they hold one image's input as phase planes
+     * ({@link PhasePlanes}; of the adjoint's grad_output for a transposed layer, {@link Adjoint#weightSpec}), which must
+     * fit the padded-copy bound, and index the flat positions of one image's planes with ints.
+     */
+    static boolean javaWeightTapsShaped(ConvSpec s) {
+        ConvSpec w = s.transposed() ? Adjoint.weightSpec(s) : s;
+        PhasePlanes ph = PhasePlanes.of(w);
+        long planes = (long) ph.plane() * w.inChannels();
+        // grad_output's panels: each group's channels rounded up to two 16-lane vectors, on one phase plane's positions
+        long panels = (long) w.groups() * ((w.outPerGroup() + 31) / 32 * 32) * ph.phaseVol();
+        return copyFits(w, planes) && planes < Integer.MAX_VALUE / 2 && panels < Integer.MAX_VALUE / 2;
     }
 
     /**

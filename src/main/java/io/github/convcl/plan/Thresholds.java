@@ -22,12 +22,14 @@ public final class Thresholds {
     public static final int JAVA_TASKS_PER_CORE = 4;
     /**
      * Up to this many output channels per group (depthwise and narrow grouped layers) the Java grad_weight takes dot
-     * products (JAVA_WEIGHT_DOTS): a GEMM would pad its A panel of so few rows to 4 or 6 and pack B for it.
+     * products (JAVA_WEIGHT_DOTS): a GEMM would pad its A panel of so few rows to 4 or 6 and pack B for it, and the tap
+     * tiles (JAVA_WEIGHT_TAPS) a vector of 8 channels.
      */
     public static final int JAVA_WEIGHT_DOTS_MAX_OUT_CHANNELS = 3;
     /**
-     * In a grouped layer, up to this many output channels per group also take the dot products: each group's GEMM is
-     * too small to repay packing (ResNeXt's 8 per group: 7.6 -> 2.7 ms, docs/performance.md).
+     * In a grouped layer the tap tiles do not take (their phase planes too large), up to this many output channels per
+     * group also take the dot products: each group's GEMM is too small to repay packing (ResNeXt's 8 per group: 7.6 ->
+     * 2.7 ms, docs/performance.md).
      */
     public static final int JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS = 16;
     /**

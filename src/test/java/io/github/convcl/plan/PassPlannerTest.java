@@ -23,29 +23,29 @@ class PassPlannerTest {
     /**
      * backward-data runs the adjoint's forward algorithm (stride 1 with zero padding: a convolution over flipped
      * weights, so Winograd and depthwise serve it; strided: a transposed convolution; transposed: a convolution);
-     * backward-weight takes dot products up to 3 output channels per group on Java (16 in a grouped layer), else the
-     * GEMM; OpenCL the split-reduction GEMM from 16 output channels per group, else the direct reduction.
+     * backward-weight takes dot products up to 3 output channels per group on Java, else the tap tiles (the GEMM where
+     * the phase planes would be too large: {@link #theJavaWeightGemmTakesLayersTooLargeForTapTiles}); OpenCL the split-reduction GEMM from 16 output channels per group, else the direct reduction.
      */
     static Stream<Arguments> table() {
         return Stream.of(
                 Arguments.of("resnet3x3", PlannerTest.resnet3x3(), Pass.BACKWARD_DATA, Algorithm.JAVA_WINOGRAD, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("resnet3x3", PlannerTest.resnet3x3(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("resnet3x3", PlannerTest.resnet3x3(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_TAPS, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
                 Arguments.of("resnet3x3s2", PlannerTest.resnet3x3s2(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_DIRECT, Algorithm.CL_CPU_TILE_TRANSPOSED,
                         Algorithm.CL_IMPLICIT_GEMM),
                 Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_DATA, Algorithm.JAVA_DEPTHWISE, Algorithm.CL_CPU_DEPTHWISE, Algorithm.CL_DEPTHWISE),
                 Arguments.of("depthwise", PlannerTest.depthwise(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("pointwise", PlannerTest.pointwise(), Pass.BACKWARD_DATA, Algorithm.JAVA_POINTWISE_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("grouped 32 per group", PlannerTest.grouped(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("grouped 32 per group", PlannerTest.grouped(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_TAPS, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
                 Arguments.of("grouped 8 per group", ConvSpec.conv(2).input(2, 256, 28, 28).outChannels(256).kernel(3).padding(1).groups(32).build(),
-                        Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
+                        Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_TAPS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_DATA, Algorithm.JAVA_DIRECT_GEMM, Algorithm.CL_CPU_TILE, Algorithm.CL_IMPLICIT_GEMM),
-                Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
+                Arguments.of("convT4x4s2", convT(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_TAPS, Algorithm.CL_WEIGHT_GEMM, Algorithm.CL_WEIGHT_GEMM),
                 Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_DATA, Algorithm.JAVA_TRANSPOSED_DIRECT,
                         Algorithm.CL_CPU_TILE_TRANSPOSED, Algorithm.CL_TRANSPOSED_GATHER),
                 Arguments.of("depthwise reflect", PlannerTest.depthwiseReflect(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_DOTS,
                         Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT),
                 Arguments.of("convT with output_padding", ConvSpec.convTranspose(2).input(1, 8, 5, 5).outChannels(4).kernel(3).stride(2)
-                        .outputPadding(1).build(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_GEMM, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT));
+                        .outputPadding(1).build(), Pass.BACKWARD_WEIGHT, Algorithm.JAVA_WEIGHT_TAPS, Algorithm.CL_WEIGHT_DIRECT, Algorithm.CL_WEIGHT_DIRECT));
     }
 
     @ParameterizedTest(name = "{0} {2}")
@@ -64,6 +64,24 @@ class PassPlannerTest {
                 assertEquals(q, Planner.requireApplicable(s, pass, devices.get(i), q), "forcing " + q);
             }
         }
+    }
+
+    /**
+     * Where the phase planes would be mostly padding (beyond the padded-copy bound) the tap tiles do not apply: the
+     * Java grad_weight takes the GEMM, or the dot products in a grouped layer of up to 16 output channels per group.
+     */
+    @Test
+    void theJavaWeightGemmTakesLayersTooLargeForTapTiles() {
+        ConvSpec dense = ConvSpec.conv(2).input(1, 4, 8, 8).outChannels(8).kernel(3).dilation(400).padding(400).build();
+        ConvSpec grouped = ConvSpec.conv(2).input(1, 16, 8, 8).outChannels(16).kernel(3).dilation(400).padding(400).groups(2).build();
+        ConvSpec near = ConvSpec.conv(2).input(1, 4, 8, 8).outChannels(8).kernel(3).dilation(100).padding(100).build();
+        assertTrue(!Planner.javaWeightTapsShaped(dense) && !Planner.javaWeightTapsShaped(grouped));
+        assertTrue(Planner.javaWeightTapsShaped(near), "a copy within the bound");
+        assertEquals(Algorithm.JAVA_WEIGHT_GEMM, Planner.plan(dense, Pass.BACKWARD_WEIGHT, PlannerTest.JAVA).algorithm());
+        assertEquals(Algorithm.JAVA_WEIGHT_DOTS, Planner.plan(grouped, Pass.BACKWARD_WEIGHT, PlannerTest.JAVA).algorithm());
+        assertEquals(Algorithm.JAVA_WEIGHT_TAPS, Planner.plan(near, Pass.BACKWARD_WEIGHT, PlannerTest.JAVA).algorithm());
+        assertTrue(Planner.applicable(dense, Pass.BACKWARD_WEIGHT, PlannerTest.JAVA).stream()
+                .noneMatch(p -> p.algorithm() == Algorithm.JAVA_WEIGHT_TAPS), "not offered where it does not apply");
     }
 
     /** The GEMM's reduction is split until the device has work-groups to spare, never below 1,024 positions a split. */

@@ -1,0 +1,219 @@
+// Java grad_weight on register tiles that read each tap's input run in place from the input's phase planes.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.PhasePlanes;
+
+/**
+ * grad_weight of a convolution (not transposed) without an unfolded copy: {@code gw[o][c, t] = sum_p gy[o][p] *
+ * x_t[c][p]}, where x_t is the run of the input's phase planes ({@link PhasePlanes}: the padded input split by stride
+ * into planes in which every tap reads consecutive positions) that tap t reads. Positions are flattened over the phase
+ * planes' extents ({@code ((oz * hq + oy) * wq + ox)}), so each column's values over a whole image are one run of its
+ * plane, read in place by the tile's scalar broadcasts; grad_output is laid out on the same positions as panels of one
+ * or two vectors of output channels ({@code [position][channel]}), zero at the positions past an output row, which
+ * makes the values the runs read there drop out. A zero times infinity is NaN, so an input that is not all finite
+ * takes {@link WeightGrad}'s GEMM instead.
+ *
+ * <p>Register tiles of four or six columns by the panel's channels ({@link VectorGemm#tapTile4x2}, {@link
+ * VectorGemm#tapTile6x1}) accumulate in float over the batch's images and runs of {@link #CHUNK} positions, in that
+ * order whatever the thread count; each task owns its tiles, so the sums are the same bits run to run.
+ */
+final class WeightTaps {
+    /** Columns per tile: four against two vectors of channels, six against one (see {@link VectorGemm#tapTile4x2}). */
+    static int rows(int w) {
+        return w > Gemm.LANES ? 4 : 6;
+    }
+    /** Positions per tile call: a panel's chunk (2 x 8 lanes x 256 floats, 16 KiB) stays in L1 across the column blocks. */
+    private static final int CHUNK = 256;
+    /** Column blocks per task at most: their runs of a chunk (6 KiB each) stay in L2 across the panels. */
+    private static final int TASK_BLOCKS = 16;
+    /** Channel panels per task at most. */
+    private static final int TASK_PANELS = 4;
+
+    private WeightTaps() {
+    }
+
+    /** {@code gw += dL/dw} for {@code gy = dL/dy} of {@code y = conv(x, w)}; {@code s} is not transposed. */
+    static void run(ConvSpec s, float[] x, float[] gy, float[] gw) {
+        if (s.batch() == 0 || s.outputElements() == 0) {
+            return;
+        }
+        if (!allFinite(x)) {
+            WeightGrad.run(s, false, x, gy, gw);
+            return;
+        }
+        Geometry g = new Geometry(s);
+        PhasePlanes ph = PhasePlanes.of(s);
+        int cin = s.inChannels();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int kVol = g.kVol;
+        int columns = cinG * kVol;
+        int lanes = Gemm.LANES;
+        int w = coutG > lanes ? 2 * lanes : lanes;
+        int panels = (coutG + w - 1) / w;
+        int rows = rows(w);
+        int blocks = (columns + rows - 1) / rows;
+        int hq = ph.hq();
+        int wq = ph.wq();
+        int plane = ph.plane();
+        int[] out = g.out;
+        // the flat positions up to the last output: garbage columns (ox >= ow) and rows (oy >= oh) in between
+        int positions = ((out[0] - 1) * hq + out[1] - 1) * wq + out[2];
+        // six offsets a block (the last two unused by four-column tiles)
+        int[] offs = new int[blocks * 6];
+        for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < 6; r++) {
+                int col = b * rows + r;
+                int c = r < rows && col < columns ? col : 0;
+                offs[b * 6 + r] = (c / kVol) * plane + ph.taps()[c % kVol];
+            }
+        }
+        int cb = Math.min(blocks, TASK_BLOCKS);
+        int op = Math.min(panels, TASK_PANELS);
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        while ((long) groups * ((blocks + cb - 1) / cb) * ((panels + op - 1) / op) < want && (cb > 1 || op > 1)) {
+            if (cb >= op) {
+                cb = (cb + 1) / 2;
+            } else {
+                op = (op + 1) / 2;
+            }
+        }
+        int blockSpans = (blocks + cb - 1) / cb;
+        int panelSpans = (panels + op - 1) / op;
+        int spanBlocks = cb;
+        int spanPanels = op;
+        int tile = rows * w;
+        int panelFloats = positions * w;
+        float[] acc = Workspace.get(Workspace.Slot.LANES, groups * blocks * panels * tile);
+        java.util.Arrays.fill(acc, 0, groups * blocks * panels * tile, 0f);
+        // images per pass: the phase planes and panels of a block of images (within the padded-copy workspace bound,
+        // one image at least), prepared in one parallel pass, then every task runs over the block's images in order
+        long imageFloats = (long) cin * plane + (long) groups * panels * panelFloats;
+        int perBlock = (int) Math.max(1, Math.min(s.batch(), Thresholds.JAVA_PADDED_WORKSPACE_BYTES / Float.BYTES / imageFloats));
+        int xImage = cin * plane;
+        int gImage = groups * panels * panelFloats;
+        float[] xp = Workspace.get(Workspace.Slot.INPUT, perBlock * xImage);
+        float[] gt = Workspace.get(Workspace.Slot.PANELS, perBlock * gImage);
+        int prep = cin + groups * panels;
+        for (int first = 0; first < s.batch(); first += perBlock) {
+            int n0 = first;
+            int count = Math.min(perBlock, s.batch() - first);
+            Parallel.forEach(count * prep, t -> {
+                int img = t / prep;
+                int u = t % prep;
+                if (u < cin) {
+                    g.padPhases(x, ((n0 + img) * cin + u) * g.inVol, xp, img * xImage + u * plane, ph.before(), ph.padded(), ph.dq(), hq, wq);
+                } else {
+                    int gp = u - cin;
+                    panel(gy, ((n0 + img) * s.outChannels() + (gp / panels) * coutG) * g.outVol, g, coutG, (gp % panels) * w, w, hq, wq,
+                            gt, img * gImage + gp * panelFloats, positions);
+                }
+            });
+            Parallel.forEach(groups * blockSpans * panelSpans, t -> {
+                int grp = t / (blockSpans * panelSpans);
+                int b0 = ((t / panelSpans) % blockSpans) * spanBlocks;
+                int p0 = (t % panelSpans) * spanPanels;
+                int b1 = Math.min(blocks, b0 + spanBlocks);
+                int p1 = Math.min(panels, p0 + spanPanels);
+                for (int img = 0; img < count; img++) {
+                    int xImg = img * xImage + grp * cinG * plane;
+                    for (int q0 = 0; q0 < positions; q0 += CHUNK) {
+                        int len = Math.min(CHUNK, positions - q0);
+                        int base = xImg + q0;
+                        for (int p = p0; p < p1; p++) {
+                            int bi = img * gImage + (grp * panels + p) * panelFloats + q0 * w;
+                            for (int b = b0; b < b1; b++) {
+                                int o = b * 6;
+                                tile(len, xp, base + offs[o], base + offs[o + 1], base + offs[o + 2], base + offs[o + 3], base + offs[o + 4],
+                                        base + offs[o + 5], gt, bi, w, acc, ((grp * blocks + b) * panels + p) * tile);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        for (int grp = 0; grp < groups; grp++) {
+            for (int b = 0; b < blocks; b++) {
+                for (int p = 0; p < panels; p++) {
+                    int at = ((grp * blocks + b) * panels + p) * tile;
+                    for (int r = 0; r < rows && b * rows + r < columns; r++) {
+                        int col = b * rows + r;
+                        for (int o = 0; o < w && p * w + o < coutG; o++) {
+                            gw[(grp * coutG + p * w + o) * columns + col] += acc[at + r * w + o];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Output channels [o0, o0 + w) of one group of one image (channel o's plane at {@code gy[src + o * outVol]}) as a
+     * panel {@code gt[dst + q * w + o]} over the flat positions q, zero where q is past an output row or channel. Row by
+     * row of the flat positions, so that the rows' stores (w floats a position) stay in L1 while every channel fills them.
+     */
+    private static void panel(float[] gy, int src, Geometry g, int coutG, int o0, int w, int hq, int wq, float[] gt, int dst, int positions) {
+        int[] out = g.out;
+        int valid = Math.min(w, coutG - o0);
+        for (int r = 0, q0 = 0; q0 < positions; r++, q0 += wq) {
+            int oz = r / hq;
+            int oy = r % hq;
+            int len = Math.min(wq, positions - q0);
+            int to = dst + q0 * w;
+            if (oy >= out[1]) {
+                java.util.Arrays.fill(gt, to, to + len * w, 0f);
+                continue;
+            }
+            int row = src + o0 * g.outVol + (oz * out[1] + oy) * out[2];
+            int ow = out[2];
+            for (int o = 0; o < valid; o++) {
+                int from = row + o * g.outVol;
+                for (int ox = 0; ox < ow; ox++) {
+                    gt[to + ox * w + o] = gy[from + ox];
+                }
+            }
+            for (int ox = 0; ox < ow && valid < w; ox++) {
+                java.util.Arrays.fill(gt, to + ox * w + valid, to + (ox + 1) * w, 0f);
+            }
+            java.util.Arrays.fill(gt, to + ow * w, to + len * w, 0f);
+        }
+    }
+
+    /** One tile: six columns' runs at {@code x0..x5} against a panel of {@code w} channels at {@code bi}, into {@code c[ci]}. */
+    private static void tile(int k, float[] x, int x0, int x1, int x2, int x3, int x4, int x5, float[] b, int bi, int w, float[] c, int ci) {
+        if (Gemm.VECTOR) {
+            if (w == 2 * Gemm.LANES) {
+                VectorGemm.tapTile4x2(k, x, x0, x1, x2, x3, b, bi, c, ci);
+            } else {
+                VectorGemm.tapTile6x1(k, x, x0, x1, x2, x3, x4, x5, b, bi, c, ci);
+            }
+            return;
+        }
+        int[] runs = {x0, x1, x2, x3, x4, x5};
+        for (int r = 0; r < rows(w); r++) {
+            int cr = ci + r * w;
+            for (int q = 0; q < k; q++) {
+                float a = x[runs[r] + q];
+                int bq = bi + q * w;
+                for (int o = 0; o < w; o++) {
+                    c[cr + o] += a * b[bq + o];
+                }
+            }
+        }
+    }
+
+    private static boolean allFinite(float[] a) {
+        if (Gemm.VECTOR) {
+            return VectorGemm.finite(a, a.length);
+        }
+        for (float v : a) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
