@@ -140,116 +140,199 @@ final class WeightGrad {
      * grad_weight as blocks of dot products ({@link #blocks} layers) on zero-padded copies: every input plane padded
      * to the rows and the row stride {@code S = ow + (kw - 1) dw} the taps read, every grad_output plane to that stride
      * with zeros past its columns, so that a tap's products over a whole plane are one run of both (stride 1 down the
-     * rows; else one run per row). One task per (group, three columns sharing a tap row); up to three output channels'
-     * runs against the three columns' runs ({@link VectorGemm#block3x3}) into lane partial sums, each image's added to a
-     * double per weight: batch, positions and lanes in one order whatever the thread count.
+     * rows; else one run per row). Up to three output channels' runs against three columns' runs sharing a tap row
+     * ({@link VectorGemm#block3x3}) go into lane partial sums, each image's added to a double per weight: batch,
+     * positions and lanes in one order whatever the thread count. With a task for each group at least ({@link
+     * #groupTasks}: depthwise and grouped layers) each task pads its group's planes of one image at a time into its own
+     * scratch, which the group's columns then read from cache; otherwise the whole batch is padded first and each task
+     * takes three columns of a group.
      *
      * <p>A run reads past a row's end into the next row's first columns against grad_output's zeros: exact for finite
      * inputs, so inputs that are not all finite take {@link #dots} instead (a zero times infinity is NaN).
      */
     private static void blockDots(ConvSpec s, Geometry g, float[] x, float[] gy, float[] gw) {
+        Runs r = new Runs(s, g);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
-        int kVol = g.kVol;
-        int columns = cinG * kVol;
+        int columns = cinG * g.kVol;
         int lanes = Gemm.LANES;
         int[][] triples = triples(g, cinG);
-        int oh = g.out[1];
-        int ow = g.out[2];
-        int h = g.in[1];
-        int w = g.in[2];
-        int stride = ow + (g.k[2] - 1) * g.d[2];
-        int rows = (oh - 1) * g.st[1] + (g.k[1] - 1) * g.d[1] + 1;
-        int xPlane = rows * stride;
-        int yPlane = oh * stride;
+        int weights = coutG * 3;
+        if (groupTasks(s)) {
+            int local = cinG * r.xPlane + coutG * r.yPlane + r.stride;
+            Parallel.forEach(s.groups(), grp -> {
+                float[] planes = Workspace.get(Workspace.Slot.INPUT, local);
+                float[] part = Workspace.get(Workspace.Slot.LANES, weights * (lanes + 1));
+                double[] acc = Workspace.sums(triples.length * weights);
+                int[] xo = Workspace.ints(3);
+                int yAt = cinG * r.xPlane;
+                java.util.Arrays.fill(planes, local - r.stride, local, 0f);
+                for (int n = 0; n < s.batch(); n++) {
+                    for (int c = 0; c < cinG; c++) {
+                        r.padInput(x, (n * s.inChannels() + grp * cinG + c) * g.inVol, planes, c * r.xPlane);
+                    }
+                    for (int o = 0; o < coutG; o++) {
+                        r.padGradOutput(gy, (n * s.outChannels() + grp * coutG + o) * g.outVol, planes, yAt + o * r.yPlane);
+                    }
+                    for (int t = 0; t < triples.length; t++) {
+                        r.offsets(triples[t], xo);
+                        java.util.Arrays.fill(part, 0, weights * (lanes + 1), 0f);
+                        r.triple(planes, 0, xo, planes, yAt, triples[t], coutG, part);
+                        addImage(part, lanes, weights, acc, t * weights);
+                    }
+                }
+                for (int t = 0; t < triples.length; t++) {
+                    store(triples[t], coutG, columns, grp, acc, t * weights, gw);
+                }
+            });
+            return;
+        }
         int xPlanes = s.batch() * s.inChannels();
         int yPlanes = s.batch() * s.outChannels();
         // the last run reads up to (kw - 1) dw past the last plane
-        float[] xp = Workspace.get(Workspace.Slot.INPUT, xPlanes * xPlane + stride);
-        float[] yp = Workspace.get(Workspace.Slot.PANELS, yPlanes * yPlane);
-        java.util.Arrays.fill(xp, xPlanes * xPlane, xPlanes * xPlane + stride, 0f);
-        int pb = g.p[2];
-        int pt = g.p[1];
+        float[] xp = Workspace.get(Workspace.Slot.INPUT, xPlanes * r.xPlane + r.stride);
+        float[] yp = Workspace.get(Workspace.Slot.PANELS, yPlanes * r.yPlane);
+        java.util.Arrays.fill(xp, xPlanes * r.xPlane, xPlanes * r.xPlane + r.stride, 0f);
         Parallel.forEach(xPlanes + yPlanes, q -> {
             if (q < xPlanes) {
-                int to = q * xPlane;
-                java.util.Arrays.fill(xp, to, to + xPlane, 0f);
-                for (int r = 0; r < rows; r++) {
-                    int iy = r - pt;
-                    if (iy < 0 || iy >= h) {
-                        continue;
-                    }
-                    // padded column c holds input column c - pb
-                    int c0 = Math.max(0, pb);
-                    int from = Math.max(0, -pb);
-                    int len = Math.min(w - from, stride - c0);
-                    if (len > 0) {
-                        System.arraycopy(x, q * g.inVol + iy * w + from, xp, to + r * stride + c0, len);
-                    }
-                }
+                r.padInput(x, q * g.inVol, xp, q * r.xPlane);
             } else {
-                int p = q - xPlanes;
-                int to = p * yPlane;
-                for (int r = 0; r < oh; r++) {
-                    System.arraycopy(gy, p * g.outVol + r * ow, yp, to + r * stride, ow);
-                    java.util.Arrays.fill(yp, to + r * stride + ow, to + (r + 1) * stride, 0f);
-                }
+                r.padGradOutput(gy, (q - xPlanes) * g.outVol, yp, (q - xPlanes) * r.yPlane);
             }
         });
-        boolean flat = g.st[1] == 1;
-        int runs = flat ? 1 : oh;
-        int runLength = flat ? yPlane : stride;
-        int vec = runLength / lanes * lanes;
-        int xRun = flat ? 0 : g.st[1] * stride;
         Parallel.forEach(s.groups() * triples.length, task -> {
             int grp = task / triples.length;
             int[] cols = triples[task % triples.length];
-            int weights = coutG * 3;
             float[] part = Workspace.get(Workspace.Slot.LANES, weights * (lanes + 1));
             double[] acc = Workspace.sums(weights);
             int[] xo = Workspace.ints(3);
-            for (int j = 0; j < 3; j++) {
-                int col = cols[j] < 0 ? cols[0] : cols[j];
-                int t = col % kVol;
-                xo[j] = (col / kVol) * xPlane + (t / g.k[2]) * g.d[1] * stride + (t % g.k[2]) * g.d[2];
-            }
+            r.offsets(cols, xo);
             for (int n = 0; n < s.batch(); n++) {
                 java.util.Arrays.fill(part, 0, weights * (lanes + 1), 0f);
-                int xBase = (n * s.inChannels() + grp * cinG) * xPlane;
-                int yBase = (n * s.outChannels() + grp * coutG) * yPlane;
-                for (int run = 0; run < runs; run++) {
-                    int xb = xBase + run * xRun;
-                    int yb = yBase + run * stride;
-                    int o = 0;
-                    for (; o + 3 <= coutG; o += 3) {
-                        VectorGemm.block3x3(yp, yb + o * yPlane, yPlane, xp, xb + xo[0], xb + xo[1], xb + xo[2], vec, part, o * 3 * lanes);
-                    }
-                    for (; o < coutG; o++) {
-                        VectorGemm.block1x3(yp, yb + o * yPlane, xp, xb + xo[0], xb + xo[1], xb + xo[2], vec, part, o * 3 * lanes);
-                    }
-                    for (int j = 0; j < 3; j++) {
-                        for (o = 0; o < coutG && cols[j] >= 0; o++) {
-                            float tail = 0f;
-                            for (int i = vec; i < runLength; i++) {
-                                tail += yp[yb + o * yPlane + i] * xp[xb + xo[j] + i];
-                            }
-                            part[weights * lanes + o * 3 + j] += tail;
-                        }
-                    }
-                }
-                addImage(part, lanes, weights, acc);
+                r.triple(xp, (n * s.inChannels() + grp * cinG) * r.xPlane, xo, yp, (n * s.outChannels() + grp * coutG) * r.yPlane, cols,
+                        coutG, part);
+                addImage(part, lanes, weights, acc, 0);
             }
-            for (int j = 0; j < 3; j++) {
-                if (cols[j] >= 0) {
-                    for (int o = 0; o < coutG; o++) {
-                        gw[(grp * coutG + o) * columns + cols[j]] += (float) acc[o * 3 + j];
-                    }
-                }
-            }
+            store(cols, coutG, columns, grp, acc, 0, gw);
         });
     }
 
+    /** Whether {@link #blockDots} runs a task per group: enough groups for every thread's share of tasks. */
+    private static boolean groupTasks(ConvSpec s) {
+        return s.groups() >= Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+    }
+
+    /** Adds a triple's double sums ({@code acc[at + o * 3 + j]}) to its columns of group {@code grp}'s weights. */
+    private static void store(int[] cols, int coutG, int columns, int grp, double[] acc, int at, float[] gw) {
+        for (int j = 0; j < 3; j++) {
+            if (cols[j] >= 0) {
+                for (int o = 0; o < coutG; o++) {
+                    gw[(grp * coutG + o) * columns + cols[j]] += (float) acc[at + o * 3 + j];
+                }
+            }
+        }
+    }
+
+    /** The padded planes {@link #blockDots} reads: their extents, and the runs of a tap over them. */
+    private static final class Runs {
+        final Geometry g;
+        final int stride;
+        final int rows;
+        final int xPlane;
+        final int yPlane;
+        final int runs;
+        final int runLength;
+        final int vec;
+        final int xRun;
+
+        Runs(ConvSpec s, Geometry g) {
+            this.g = g;
+            stride = g.out[2] + (g.k[2] - 1) * g.d[2];
+            rows = (g.out[1] - 1) * g.st[1] + (g.k[1] - 1) * g.d[1] + 1;
+            xPlane = rows * stride;
+            yPlane = g.out[1] * stride;
+            boolean flat = g.st[1] == 1;
+            runs = flat ? 1 : g.out[1];
+            runLength = flat ? yPlane : stride;
+            vec = runLength / Gemm.LANES * Gemm.LANES;
+            xRun = flat ? 0 : g.st[1] * stride;
+        }
+
+        /** Input plane {@code x[src..]} padded to {@code rows x stride} at {@code xp[to..]}. */
+        void padInput(float[] x, int src, float[] xp, int to) {
+            int h = g.in[1];
+            int w = g.in[2];
+            int pt = g.p[1];
+            int pl = g.p[2];
+            java.util.Arrays.fill(xp, to, to + xPlane, 0f);
+            // padded column c holds input column c - pl
+            int c0 = Math.max(0, pl);
+            int from = Math.max(0, -pl);
+            int len = Math.min(w - from, stride - c0);
+            if (len <= 0) {
+                return;
+            }
+            for (int r = 0; r < rows; r++) {
+                int iy = r - pt;
+                if (iy >= 0 && iy < h) {
+                    System.arraycopy(x, src + iy * w + from, xp, to + r * stride + c0, len);
+                }
+            }
+        }
+
+        /** grad_output plane {@code gy[src..]} at row stride {@code stride}, zeros past its columns, at {@code yp[to..]}. */
+        void padGradOutput(float[] gy, int src, float[] yp, int to) {
+            int ow = g.out[2];
+            for (int r = 0; r < g.out[1]; r++) {
+                System.arraycopy(gy, src + r * ow, yp, to + r * stride, ow);
+                java.util.Arrays.fill(yp, to + r * stride + ow, to + (r + 1) * stride, 0f);
+            }
+        }
+
+        /** Where the triple's columns ({@code -1}: the first one's) read their input plane from a group's first plane. */
+        void offsets(int[] cols, int[] xo) {
+            for (int j = 0; j < 3; j++) {
+                int col = cols[j] < 0 ? cols[0] : cols[j];
+                int t = col % g.kVol;
+                xo[j] = (col / g.kVol) * xPlane + (t / g.k[2]) * g.d[1] * stride + (t % g.k[2]) * g.d[2];
+            }
+        }
+
+        /**
+         * One image's lane partial sums of a triple: every output channel's runs ({@code yp[yb + o * yPlane..]})
+         * against the three columns' runs ({@code xp[xb + xo[j]..]}), into {@code part} ({@code [o][j]} lanes, then
+         * the tails).
+         */
+        void triple(float[] xp, int xb0, int[] xo, float[] yp, int yb0, int[] cols, int coutG, float[] part) {
+            int lanes = Gemm.LANES;
+            int weights = coutG * 3;
+            for (int run = 0; run < runs; run++) {
+                int xb = xb0 + run * xRun;
+                int yb = yb0 + run * stride;
+                int o = 0;
+                for (; o + 3 <= coutG; o += 3) {
+                    VectorGemm.block3x3(yp, yb + o * yPlane, yPlane, xp, xb + xo[0], xb + xo[1], xb + xo[2], vec, part, o * 3 * lanes);
+                }
+                for (; o < coutG; o++) {
+                    VectorGemm.block1x3(yp, yb + o * yPlane, xp, xb + xo[0], xb + xo[1], xb + xo[2], vec, part, o * 3 * lanes);
+                }
+                for (int j = 0; j < 3; j++) {
+                    for (o = 0; o < coutG && cols[j] >= 0; o++) {
+                        float tail = 0f;
+                        for (int i = vec; i < runLength; i++) {
+                            tail += yp[yb + o * yPlane + i] * xp[xb + xo[j] + i];
+                        }
+                        part[weights * lanes + o * 3 + j] += tail;
+                    }
+                }
+            }
+        }
+    }
+
     private static boolean allFinite(float[] a) {
+        if (Gemm.VECTOR) {
+            return VectorGemm.finite(a, a.length);
+        }
         for (float v : a) {
             if (!Float.isFinite(v)) {
                 return false;
@@ -300,7 +383,7 @@ final class WeightGrad {
                         }
                     }
                 }
-                addImage(part, lanes, weights, acc);
+                addImage(part, lanes, weights, acc, 0);
             }
             for (int o = 0; o < coutG; o++) {
                 for (int t = 0; t < kVol; t++) {
@@ -350,14 +433,17 @@ final class WeightGrad {
         }
     }
 
-    /** Adds one image's partial sums of each weight (its lanes, then its tail, in that order) to the weight's double. */
-    private static void addImage(float[] part, int lanes, int weights, double[] acc) {
+    /**
+     * Adds one image's partial sums of each weight (its lanes, then its tail, in that order) to the weight's double at
+     * {@code acc[at + w]}.
+     */
+    private static void addImage(float[] part, int lanes, int weights, double[] acc, int at) {
         for (int w = 0; w < weights; w++) {
             double sum = part[weights * lanes + w];
             for (int l = 0; l < lanes; l++) {
                 sum += part[w * lanes + l];
             }
-            acc[w] += sum;
+            acc[at + w] += sum;
         }
     }
 
