@@ -28,6 +28,9 @@ final class Depthwise {
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wq + width;
+        // the epilogue in the row kernels where it can be (scale and shift folded into the weights and bias, the
+        // activation before the store), else a pass over each finished row
+        int act = Gemm.VECTOR ? st.registerActivation() : -1;
         if (plan.unpadded()) {
             // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
             Parallel.forEach(s.batch() * cin, t -> {
@@ -39,13 +42,17 @@ final class Depthwise {
                 for (int m = 0; m < coutG; m++) {
                     int co = ci * coutG + m;
                     float b = bias == null ? 0f : bias[co];
+                    float ea = act < 0 ? 1f : st.scaleOf(co);
+                    float eb = act < 0 ? 0f : st.shiftOf(co);
                     int dst = st.plane(n, co);
                     for (int oy = 0; oy < height; oy++) {
                         float[] top = oy > 0 ? x : zero;
                         float[] bot = oy < height - 1 ? x : zero;
                         VectorGemm.depthwiseRow3x3(top, oy > 0 ? src + (oy - 1) * width : 1, x, src + oy * width,
-                                bot, oy < height - 1 ? src + (oy + 1) * width : 1, w, co * 9, b, y, dst + oy * width, width);
-                        st.finish(y, n, co, oy * width, width);
+                                bot, oy < height - 1 ? src + (oy + 1) * width : 1, w, co * 9, b, ea, eb, act, y, dst + oy * width, width);
+                        if (act < 0) {
+                            st.finish(y, n, co, oy * width, width);
+                        }
                     }
                 }
             });
@@ -60,13 +67,17 @@ final class Depthwise {
             for (int m = 0; m < coutG; m++) {
                 int co = ci * coutG + m;
                 float b = bias == null ? 0f : bias[co];
+                float ea = act < 0 ? 1f : st.scaleOf(co);
+                float eb = act < 0 ? 0f : st.shiftOf(co);
                 for (int oz = 0; oz < g.out[0]; oz++) {
                     int dst = st.plane(n, co) + oz * height * width;
                     if (g.kVol == 9 && Gemm.VECTOR) {
                         for (int oy = 0; oy < height; oy++) {
-                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, y, dst + oy * width, width);
+                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, ea, eb, act, y, dst + oy * width, width);
                         }
-                        st.finish(y, n, co, oz * height * width, height * width);
+                        if (act < 0) {
+                            st.finish(y, n, co, oz * height * width, height * width);
+                        }
                         continue;
                     }
                     if (Gemm.VECTOR) {

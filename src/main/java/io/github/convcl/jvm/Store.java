@@ -76,6 +76,33 @@ final class Store {
         return epilogue.activation().apply(t, epilogue.slope());
     }
 
+    /**
+     * The activation of an epilogue that a kernel may apply itself before its store (0 none, 1 relu, 2 relu6), with
+     * {@link #scaleOf} and {@link #shiftOf} (which a kernel may fold into its weights and bias: the same value up to
+     * rounding); -1 where it cannot (no epilogue, a residual, or another activation), and the kernel calls {@link #finish}.
+     */
+    int registerActivation() {
+        if (!active || epilogue.hasResidual()) {
+            return -1;
+        }
+        return switch (epilogue.activation()) {
+            case IDENTITY -> 0;
+            case RELU -> 1;
+            case RELU6 -> 2;
+            default -> -1;
+        };
+    }
+
+    /** Channel co's scale of the epilogue (1 without one). */
+    float scaleOf(int co) {
+        return epilogue.hasScale() ? scale[co] : 1f;
+    }
+
+    /** Channel co's shift of the epilogue (0 without one). */
+    float shiftOf(int co) {
+        return epilogue.hasShift() ? shift[co] : 0f;
+    }
+
     /** This store's output layout without the epilogue: for values the epilogue has already finished. */
     Store placement() {
         return new Store(this, Epilogue.NONE);

@@ -393,20 +393,24 @@ final class VectorGemm {
      * input rows above, at and below it ({@code top}, {@code mid}, {@code bot} at their offsets: a row of x, or a row of
      * zeros for the padding rows): {@code y[dst + q] = bias + sum w[wOff + 3*ky + kx] * row_ky[q + kx - 1]}, zero
      * outside [0, width). Columns 1 to width - 2 {@link #L} at a time (the last step overlapping the one before), the two
-     * edge columns alone; {@code width} at least L + 2.
+     * edge columns alone; {@code width} at least L + 2. A fused epilogue's per-channel {@code scale} and {@code shift}
+     * are folded into the weights and the bias ({@code act(sum (w * scale) x + (bias * scale + shift))}, 1 and 0 without
+     * one) and its relu ({@code act} 1) or relu6 (2) applied before the store: no operation per output beyond the
+     * activation.
      */
     static void depthwiseRow3x3(float[] top, int tOff, float[] mid, int mOff, float[] bot, int bOff, float[] w, int wOff,
-                                float bias, float[] y, int dst, int width) {
-        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
-        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
-        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
-        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
-        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
-        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
-        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
-        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
-        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
-        FloatVector b = FloatVector.broadcast(S, bias);
+                                float bias, float scale, float shift, int act, float[] y, int dst, int width) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3] * scale);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4] * scale);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5] * scale);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
+        float b0 = Math.fma(bias, scale, shift);
+        FloatVector b = FloatVector.broadcast(S, b0);
         int last = width - 1 - L;
         for (int q = 1; ; q += L) {
             q = Math.min(q, last);
@@ -419,42 +423,61 @@ final class VectorGemm {
             a = w6.fma(FloatVector.fromArray(S, bot, bOff + q - 1), a);
             c = w7.fma(FloatVector.fromArray(S, bot, bOff + q), c);
             a = w8.fma(FloatVector.fromArray(S, bot, bOff + q + 1), a);
-            a.add(c).intoArray(y, dst + q);
+            activate(a.add(c), act).intoArray(y, dst + q);
             if (q == last) {
                 break;
             }
         }
         int e = width - 1;
-        float left = bias;
-        float right = bias;
+        float left = b0;
+        float right = b0;
         for (int ky = 0; ky < 3; ky++) {
             float[] r = ky == 0 ? top : ky == 1 ? mid : bot;
             int o = ky == 0 ? tOff : ky == 1 ? mOff : bOff;
-            left = Math.fma(w[wOff + 3 * ky + 1], r[o], left);
-            left = Math.fma(w[wOff + 3 * ky + 2], r[o + 1], left);
-            right = Math.fma(w[wOff + 3 * ky], r[o + e - 1], right);
-            right = Math.fma(w[wOff + 3 * ky + 1], r[o + e], right);
+            left = Math.fma(w[wOff + 3 * ky + 1] * scale, r[o], left);
+            left = Math.fma(w[wOff + 3 * ky + 2] * scale, r[o + 1], left);
+            right = Math.fma(w[wOff + 3 * ky] * scale, r[o + e - 1], right);
+            right = Math.fma(w[wOff + 3 * ky + 1] * scale, r[o + e], right);
         }
-        y[dst] = left;
-        y[dst + e] = right;
+        y[dst] = activate(left, act);
+        y[dst + e] = activate(right, act);
+    }
+
+    /** relu (1) or relu6 (2) of a vector; anything else leaves it as it is. */
+    private static FloatVector activate(FloatVector v, int act) {
+        if (act == 1) {
+            return v.max(0f);
+        }
+        return act == 2 ? v.max(0f).min(6f) : v;
+    }
+
+    /** {@link #activate(FloatVector, int)} of one value. */
+    private static float activate(float v, int act) {
+        if (act == 1) {
+            return Math.max(v, 0f);
+        }
+        return act == 2 ? Math.min(Math.max(v, 0f), 6f) : v;
     }
 
     /**
      * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
-     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); a row of at
-     * least {@link #L} has no scalar tail.
+     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); with the
+     * epilogue's scale and shift folded in, {@code act((bias * scale + shift) + sum_t (w[t] * scale) * x[..])} (see
+     * {@link #depthwiseRow3x3}); a row of at least {@link #L} has no scalar tail.
      */
-    static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float bias, float[] y, int dst, int width) {
-        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
-        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
-        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
-        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
-        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
-        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
-        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
-        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
-        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
-        FloatVector b = FloatVector.broadcast(S, bias);
+    static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float bias, float scale, float shift, int act, float[] y,
+                              int dst, int width) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3] * scale);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4] * scale);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5] * scale);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
+        float b0 = Math.fma(bias, scale, shift);
+        FloatVector b = FloatVector.broadcast(S, b0);
         int q = 0;
         // A row of at least L: L columns a step, the last step ending at the row's end (overlapping the one before
         // it, the same values written twice); a shorter row alone.
@@ -470,18 +493,18 @@ final class VectorGemm {
             a = w6.fma(FloatVector.fromArray(S, x, p + offs[6]), a);
             c = w7.fma(FloatVector.fromArray(S, x, p + offs[7]), c);
             a = w8.fma(FloatVector.fromArray(S, x, p + offs[8]), a);
-            a.add(c).intoArray(y, dst + q);
+            activate(a.add(c), act).intoArray(y, dst + q);
             if (q == last) {
                 q = width;
                 break;
             }
         }
         for (; q < width; q++) {
-            float acc = bias;
+            float acc = b0;
             for (int t = 0; t < 9; t++) {
-                acc = Math.fma(w[wOff + t], x[base + q + offs[t]], acc);
+                acc = Math.fma(w[wOff + t] * scale, x[base + q + offs[t]], acc);
             }
-            y[dst + q] = acc;
+            y[dst + q] = activate(acc, act);
         }
     }
 
