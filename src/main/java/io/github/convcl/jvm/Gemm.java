@@ -207,8 +207,8 @@ final class Gemm {
      * {@link #multiplyPacked(int, int, int, int, float[], int, float[], int, float[], int, int)}, or with {@code fresh}
      * {@code C = rowBias + A x B}, row i's bias {@code bias[biasOff + i]} (zeros when {@code bias} is null), whatever C
      * held: the caller fills nothing. Where row panels go outside (a short reduction into a wide C, see
-     * {@link Thresholds#JAVA_ROWS_OUTER_MAX_REDUCTION}) the tiles start from the bias and only write C; otherwise C is
-     * first filled with the bias row by row.
+     * {@link Thresholds#JAVA_ROWS_OUTER_MAX_REDUCTION}) the tiles start from the bias and only write C; otherwise the
+     * first reduction block's tiles do, and the later blocks add to C.
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
@@ -268,24 +268,21 @@ final class Gemm {
             }
             return;
         }
-        if (fresh) {
-            // A long reduction keeps the B slice in L1 across the row panels; C, written by column slices, is filled
-            // with the bias first in row order (its lines then are in cache when the tiles read them).
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, bias == null ? 0f : bias[biasOff + i]);
-            }
-        }
+        // A long reduction keeps the B slice in L1 across the row panels. Fresh, the first reduction block's tiles start
+        // from the bias and only write C (no pass over C first); the later blocks add to it.
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean last = done != null && k0 + KC >= k;
+            boolean start = fresh && k0 == 0;
             int pending = 0; // first column of the final slices not yet reported
             for (int j = 0; j < n; j += NR) {
                 if (pairColumns(n, j)) {
                     panelColumns(0, m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
-                            ldc, edge);
+                            ldc, edge, start, bias, biasOff);
                     j += NR;
                 } else {
-                    panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge);
+                    panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge,
+                            start, bias, biasOff);
                 }
                 int end = Math.min(n, j + NR);
                 // reported in runs of DONE_COLUMNS: long enough rows for the epilogue, still in L2 (m rows of them)
@@ -447,9 +444,15 @@ final class Gemm {
      */
     private static void panelColumn(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                     float[] c, int ci, int ldc, int cols, float[] edge) {
+        panelColumn(m, k, mr, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, false, null, 0);
+    }
+
+    /** As above; with {@code fresh} the tiles start from row i's bias {@code bias[biasOff + i]} (null: zeros), not C. */
+    private static void panelColumn(int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
+                                    float[] c, int ci, int ldc, int cols, float[] edge, boolean fresh, float[] bias, int biasOff) {
         for (int i = 0, h; i < m; i += h) {
             h = step(m, mr, i);
-            tileAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, false, null, 0);
+            tileAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, c, ci, ldc, cols, edge, fresh, bias, biasOff);
         }
     }
 
@@ -459,9 +462,15 @@ final class Gemm {
      */
     private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                      int bIdx2, float[] c, int ci, int ldc, float[] edge) {
+        panelColumns(from, m, k, mr, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, false, null, 0);
+    }
+
+    /** As above, {@code fresh} as {@link #panelColumn(int, int, int, int, int, float[], int, float[], int, float[], int, int, int, float[], boolean, float[], int)}. */
+    private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
+                                     int bIdx2, float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff) {
         for (int i = from, h; i < m; i += h) {
             h = step(m, mr, i);
-            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, false, null, 0);
+            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff);
         }
     }
 
