@@ -329,7 +329,8 @@ final class WeightGrad {
         }
     }
 
-    private static boolean allFinite(float[] a) {
+    /** Whether every value of {@code a} is finite (vectorized where the Vector API is). */
+    static boolean allFinite(float[] a) {
         if (Gemm.VECTOR) {
             return VectorGemm.finite(a, a.length);
         }

@@ -39,7 +39,7 @@ final class WeightTaps {
         if (s.batch() == 0 || s.outputElements() == 0) {
             return;
         }
-        if (!allFinite(x)) {
+        if (!WeightGrad.allFinite(x)) {
             WeightGrad.run(s, false, x, gy, gw);
             return;
         }
@@ -203,17 +203,5 @@ final class WeightTaps {
                 }
             }
         }
-    }
-
-    private static boolean allFinite(float[] a) {
-        if (Gemm.VECTOR) {
-            return VectorGemm.finite(a, a.length);
-        }
-        for (float v : a) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
     }
 }
