@@ -188,11 +188,12 @@ final class Geometry {
             if (oz >= 0 && oz < out[0] && oy >= 0 && oy < out[1]) {
                 int rowOff = plane + (oz * out[1] + oy) * out[2];
                 int shift = kx * d[2] - p[2];
-                for (int r = 0; r < run; r++) {
-                    int ox = (ix + r) * st[2] + shift;
-                    if (ox >= 0 && ox < out[2]) {
-                        y[rowOff + ox] += cols[src + j + r];
-                    }
+                int sx = st[2];
+                // ox = (ix + r) * sx + shift lies in [0, out) for r in [lo, hi): no test per element
+                int lo = Math.max(0, -Math.floorDiv(shift, sx) - ix);
+                int hi = Math.min(run, -Math.floorDiv(shift - out[2], sx) - ix);
+                for (int r = lo, o = rowOff + (ix + lo) * sx + shift; r < hi; r++, o += sx) {
+                    y[o] += cols[src + j + r];
                 }
             }
             j += run;
