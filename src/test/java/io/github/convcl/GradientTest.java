@@ -168,6 +168,8 @@ class GradientTest {
                         .groups(4).bias(false).build(),
                 ConvSpec.conv(2).input(2, 4, 5, 37).outChannels(4).kernel(2, 5).stride(2, 1).padding(0, 3).dilation(1, 2).groups(2).build(),
                 ConvSpec.conv(1).input(3, 2, 29).outChannels(2).kernel(7).padding(3).groups(2).build(),
+                // pointwise with fewer input than output channels per group: the tap tiles read grad_output in place
+                ConvSpec.conv(2).input(2, 4, 7, 9).outChannels(20).kernel(1).groups(2).build(),
                 // depthwise with a task per group (up to 2 threads) and an odd width: each task pads its planes per image
                 ConvSpec.conv(2).input(2, 8, 9, 13).outChannels(16).kernel(3).padding(1).groups(8).bias(false).build(),
                 // padding and dilation of 2^14 around a 10x10 plane: padded copies of 2^30 floats, so the products run in place

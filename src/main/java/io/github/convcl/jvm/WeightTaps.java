@@ -51,11 +51,16 @@ final class WeightTaps {
         int groups = s.groups();
         int kVol = g.kVol;
         int columns = cinG * kVol;
+        // A pointwise layer's runs are its planes as they are, so the roles may swap: grad_output's rows read in place
+        // as the tiles' columns and the input laid out as panels, which lays out the smaller of the two.
+        boolean swap = pointwise(s, g) && cinG < coutG;
+        int colCount = swap ? coutG : columns;
+        int channels = swap ? cinG : coutG;
         int lanes = Gemm.LANES;
-        int w = coutG > lanes ? 2 * lanes : lanes;
-        int panels = (coutG + w - 1) / w;
+        int w = channels > lanes ? 2 * lanes : lanes;
+        int panels = (channels + w - 1) / w;
         int rows = rows(w);
-        int blocks = (columns + rows - 1) / rows;
+        int blocks = (colCount + rows - 1) / rows;
         int hq = ph.hq();
         int wq = ph.wq();
         int plane = ph.plane();
@@ -67,8 +72,8 @@ final class WeightTaps {
         for (int b = 0; b < blocks; b++) {
             for (int r = 0; r < 6; r++) {
                 int col = b * rows + r;
-                int c = r < rows && col < columns ? col : 0;
-                offs[b * 6 + r] = (c / kVol) * plane + ph.taps()[c % kVol];
+                int c = r < rows && col < colCount ? col : 0;
+                offs[b * 6 + r] = swap ? c * g.outVol : (c / kVol) * plane + ph.taps()[c % kVol];
             }
         }
         int cb = Math.min(blocks, TASK_BLOCKS);
@@ -91,26 +96,28 @@ final class WeightTaps {
         java.util.Arrays.fill(acc, 0, groups * blocks * panels * tile, 0f);
         // images per pass: the phase planes and panels of a block of images (within the padded-copy workspace bound,
         // one image at least), prepared in one parallel pass, then every task runs over the block's images in order
-        long imageFloats = (long) cin * plane + (long) groups * panels * panelFloats;
-        int perBlock = (int) Math.max(1, Math.min(s.batch(), Thresholds.JAVA_PADDED_WORKSPACE_BYTES / Float.BYTES / imageFloats));
-        int xImage = cin * plane;
+        int xImage = swap ? 0 : cin * plane;
         int gImage = groups * panels * panelFloats;
-        float[] xp = Workspace.get(Workspace.Slot.INPUT, perBlock * xImage);
+        long imageFloats = (long) xImage + gImage;
+        int perBlock = (int) Math.max(1, Math.min(s.batch(), Thresholds.JAVA_PADDED_WORKSPACE_BYTES / Float.BYTES / imageFloats));
+        float[] runs = swap ? gy : Workspace.get(Workspace.Slot.INPUT, perBlock * xImage);
         float[] gt = Workspace.get(Workspace.Slot.PANELS, perBlock * gImage);
-        int prep = cin + groups * panels;
+        int planes = swap ? 0 : cin;
+        int prep = planes + groups * panels;
         for (int first = 0; first < s.batch(); first += perBlock) {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
             Parallel.forEach(count * prep, t -> {
                 int img = t / prep;
                 int u = t % prep;
-                if (u < cin) {
-                    g.padPhases(x, ((n0 + img) * cin + u) * g.inVol, xp, img * xImage + u * plane, ph.before(), ph.padded(), ph.dq(), hq, wq);
-                } else {
-                    int gp = u - cin;
-                    panel(gy, ((n0 + img) * s.outChannels() + (gp / panels) * coutG) * g.outVol, g, coutG, (gp % panels) * w, w, hq, wq,
-                            gt, img * gImage + gp * panelFloats, positions);
+                if (u < planes) {
+                    g.padPhases(x, ((n0 + img) * cin + u) * g.inVol, runs, img * xImage + u * plane, ph.before(), ph.padded(), ph.dq(), hq, wq);
+                    return;
                 }
+                int gp = u - planes;
+                int grp = gp / panels;
+                int from = swap ? ((n0 + img) * cin + grp * cinG) * g.inVol : ((n0 + img) * s.outChannels() + grp * coutG) * g.outVol;
+                panel(swap ? x : gy, from, g, channels, (gp % panels) * w, w, hq, wq, gt, img * gImage + gp * panelFloats, positions);
             });
             Parallel.forEach(groups * blockSpans * panelSpans, t -> {
                 int grp = t / (blockSpans * panelSpans);
@@ -119,7 +126,7 @@ final class WeightTaps {
                 int b1 = Math.min(blocks, b0 + spanBlocks);
                 int p1 = Math.min(panels, p0 + spanPanels);
                 for (int img = 0; img < count; img++) {
-                    int xImg = img * xImage + grp * cinG * plane;
+                    int xImg = swap ? ((n0 + img) * s.outChannels() + grp * coutG) * g.outVol : img * xImage + grp * cinG * plane;
                     for (int q0 = 0; q0 < positions; q0 += CHUNK) {
                         int len = Math.min(CHUNK, positions - q0);
                         int base = xImg + q0;
@@ -127,7 +134,7 @@ final class WeightTaps {
                             int bi = img * gImage + (grp * panels + p) * panelFloats + q0 * w;
                             for (int b = b0; b < b1; b++) {
                                 int o = b * 6;
-                                tile(len, xp, base + offs[o], base + offs[o + 1], base + offs[o + 2], base + offs[o + 3], base + offs[o + 4],
+                                tile(len, runs, base + offs[o], base + offs[o + 1], base + offs[o + 2], base + offs[o + 3], base + offs[o + 4],
                                         base + offs[o + 5], gt, bi, w, acc, ((grp * blocks + b) * panels + p) * tile);
                             }
                         }
@@ -139,15 +146,27 @@ final class WeightTaps {
             for (int b = 0; b < blocks; b++) {
                 for (int p = 0; p < panels; p++) {
                     int at = ((grp * blocks + b) * panels + p) * tile;
-                    for (int r = 0; r < rows && b * rows + r < columns; r++) {
+                    for (int r = 0; r < rows && b * rows + r < colCount; r++) {
                         int col = b * rows + r;
-                        for (int o = 0; o < w && p * w + o < coutG; o++) {
-                            gw[(grp * coutG + p * w + o) * columns + col] += acc[at + r * w + o];
+                        for (int o = 0; o < w && p * w + o < channels; o++) {
+                            // swapped: the tile's column is the output channel and the panel's channel the input's
+                            int at2 = swap ? (grp * coutG + col) * columns + p * w + o : (grp * coutG + p * w + o) * columns + col;
+                            gw[at2] += acc[at + r * w + o];
                         }
                     }
                 }
             }
         }
+    }
+
+    /** A 1x1 convolution with stride 1 and no padding: each plane of grad_output is a run over its input plane's positions. */
+    private static boolean pointwise(ConvSpec s, Geometry g) {
+        for (int d = 0; d < 3; d++) {
+            if (g.k[d] != 1 || g.st[d] != 1 || g.p[d] != 0 || g.out[d] != g.in[d]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
