@@ -36,6 +36,11 @@ final class Geometry {
      * {@link Gemm} (16-column panels, {@code reduction} rows each), through {@code row}, one unfolded row.
      */
     void im2colPacked(float[] x, int xOff, int channels, int p0, int cols, float[] pb, int reduction, float[] row) {
+        im2colPacked(x, xOff, channels, p0, cols, pb, 0, reduction, row);
+    }
+
+    /** As above, the panels at {@code pb[pbOff..]}. */
+    void im2colPacked(float[] x, int xOff, int channels, int p0, int cols, float[] pb, int pbOff, int reduction, float[] row) {
         int r = 0;
         int nr = Gemm.NR;
         for (int c = 0; c < channels; c++) {
@@ -45,7 +50,7 @@ final class Geometry {
                     for (int kx = 0; kx < k[2]; kx++, r++) {
                         unfoldRow(x, cOff, kz, ky, kx, p0, cols, row, 0);
                         for (int j = 0; j < cols; j += nr) {
-                            int dst = j * reduction + r * nr;
+                            int dst = pbOff + j * reduction + r * nr;
                             int len = Math.min(nr, cols - j);
                             System.arraycopy(row, j, pb, dst, len);
                             if (len < nr) {

@@ -25,6 +25,22 @@ final class Im2colGemm {
         int blocks = (coutG + mb - 1) / mb;
         int nt = Panels.balancedTile(nt0, g.outVol, s.batch() * groups * blocks);
         int tiles = (g.outVol + nt - 1) / nt;
+        // With several row blocks every column tile's B panels are read by each of them: packed once, before the
+        // products, rather than once per block (within the shared-pack bound).
+        int tileB = Gemm.packedBSize(nt, reduction);
+        long sharedSize = (long) s.batch() * groups * tiles * tileB;
+        float[] shared = blocks > 1 && sharedSize <= io.github.convcl.plan.Thresholds.JAVA_SHARED_PACK_FLOATS
+                ? Workspace.get(Workspace.Slot.INPUT, (int) sharedSize) : null;
+        if (shared != null) {
+            Parallel.forEach(s.batch() * groups * tiles, q -> {
+                int n = q / (groups * tiles);
+                int grp = (q / tiles) % groups;
+                int p0 = (q % tiles) * nt;
+                int cols = Math.min(nt, g.outVol - p0);
+                int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+                pack(g, pointwise, x, xOff, cinG, p0, cols, reduction, shared, q * tileB);
+            });
+        }
         Parallel.forEach(s.batch() * groups * blocks * tiles, t -> {
             int n = t / (groups * blocks * tiles);
             int grp = (t / (blocks * tiles)) % groups;
@@ -34,16 +50,29 @@ final class Im2colGemm {
             int cols = Math.min(nt, g.outVol - p0);
             int yOff = st.plane(n, grp * coutG + m0) + p0;
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
-            float[] pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(cols, reduction));
-            if (pointwise) {
-                Gemm.packB(cols, reduction, x, xOff + p0, g.inVol, pb, 0);
+            float[] pb;
+            int pbOff;
+            if (shared != null) {
+                pb = shared;
+                pbOff = ((n * groups + grp) * tiles + t % tiles) * tileB;
             } else {
-                g.im2colPacked(x, xOff, cinG, p0, cols, pb, reduction, Workspace.get(Workspace.Slot.BLOCK, cols));
+                pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(cols, reduction));
+                pbOff = 0;
+                pack(g, pointwise, x, xOff, cinG, p0, cols, reduction, pb, 0);
             }
             Gemm.Done done = st.active() ? (row, count, col, width) -> st.finish(y, n, grp * coutG + m0 + row, count, p0 + col, width) : null;
             // rows [m0, m0 + rows) start at a panel boundary: their packed panels begin at m0 * reduction
-            Gemm.multiplyPacked(rows, cols, reduction, mr, pa, grp * aSize + m0 * reduction, pb, 0, true, bias, grp * coutG + m0, y, yOff,
+            Gemm.multiplyPacked(rows, cols, reduction, mr, pa, grp * aSize + m0 * reduction, pb, pbOff, true, bias, grp * coutG + m0, y, yOff,
                     g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done);
         });
+    }
+
+    /** Columns [p0, p0 + cols) of one image's group as packed B at {@code pb[at..]}: the input itself (pointwise) or im2col. */
+    private static void pack(Geometry g, boolean pointwise, float[] x, int xOff, int cinG, int p0, int cols, int reduction, float[] pb, int at) {
+        if (pointwise) {
+            Gemm.packB(cols, reduction, x, xOff + p0, g.inVol, pb, at);
+        } else {
+            g.im2colPacked(x, xOff, cinG, p0, cols, pb, at, reduction, Workspace.get(Workspace.Slot.BLOCK, cols));
+        }
     }
 }
