@@ -103,18 +103,20 @@ final class WeightTaps {
         float[] runs = swap ? gy : Workspace.get(Workspace.Slot.INPUT, perBlock * xImage);
         float[] gt = Workspace.get(Workspace.Slot.PANELS, perBlock * gImage);
         int planes = swap ? 0 : cin;
-        int prep = planes + groups * panels;
+        int groupPanels = groups * panels;
         for (int first = 0; first < s.batch(); first += perBlock) {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
-            Parallel.forEach(count * prep, t -> {
-                int img = t / prep;
-                int u = t % prep;
-                if (u < planes) {
-                    g.padPhases(x, ((n0 + img) * cin + u) * g.inVol, runs, img * xImage + u * plane, ph.before(), ph.padded(), ph.dq(), hq, wq);
-                    return;
-                }
-                int gp = u - planes;
+            // the planes, then the panels: two passes, since a panel is many planes' work and the pool hands out
+            // consecutive tasks in runs (one pass over both gave one thread the runs that held the panels)
+            Parallel.forEach(count * planes, t -> {
+                int img = t / planes;
+                int u = t % planes;
+                g.padPhases(x, ((n0 + img) * cin + u) * g.inVol, runs, img * xImage + u * plane, ph.before(), ph.padded(), ph.dq(), hq, wq);
+            });
+            Parallel.forEach(count * groupPanels, t -> {
+                int img = t / groupPanels;
+                int gp = t % groupPanels;
                 int grp = gp / panels;
                 int from = swap ? ((n0 + img) * cin + grp * cinG) * g.inVol : ((n0 + img) * s.outChannels() + grp * coutG) * g.outVol;
                 panel(swap ? x : gy, from, g, channels, (gp % panels) * w, w, hq, wq, gt, img * gImage + gp * panelFloats, positions);
