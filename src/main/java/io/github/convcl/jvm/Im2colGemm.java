@@ -49,7 +49,6 @@ final class Im2colGemm {
             int p0 = (t % tiles) * nt;
             int cols = Math.min(nt, g.outVol - p0);
             int yOff = st.plane(n, grp * coutG + m0) + p0;
-            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             float[] pb;
             int pbOff;
             if (shared != null) {
@@ -58,7 +57,7 @@ final class Im2colGemm {
             } else {
                 pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(cols, reduction));
                 pbOff = 0;
-                pack(g, pointwise, x, xOff, cinG, p0, cols, reduction, pb, 0);
+                pack(g, pointwise, x, (n * s.inChannels() + grp * cinG) * g.inVol, cinG, p0, cols, reduction, pb, 0);
             }
             Gemm.Done done = st.active() ? (row, count, col, width) -> st.finish(y, n, grp * coutG + m0 + row, count, p0 + col, width) : null;
             // rows [m0, m0 + rows) start at a panel boundary: their packed panels begin at m0 * reduction

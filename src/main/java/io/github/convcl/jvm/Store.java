@@ -69,8 +69,8 @@ final class Store {
         if (!active) {
             return v;
         }
-        float a = epilogue.hasScale() ? scale[co] : 1f;
-        float b = epilogue.hasShift() ? shift[co] : 0f;
+        float a = scaleOf(co);
+        float b = shiftOf(co);
         float t = Gemm.VECTOR ? Math.fma(v, a, b) : v * a + b;
         if (epilogue.hasResidual()) t += residual[(n * cout + co) * outVol + pos];
         return epilogue.activation().apply(t, epilogue.slope());
@@ -156,8 +156,8 @@ final class Store {
      * no residual): one vector pass for relu and relu6, a scalar pass after it for the other activations.
      */
     private void apply(float[] v, int at, int len, int co, float bias, float[] res, int r) {
-        float a = epilogue.hasScale() ? scale[co] : 1f;
-        float b = epilogue.hasShift() ? shift[co] : 0f;
+        float a = scaleOf(co);
+        float b = shiftOf(co);
         Activation f = epilogue.activation();
         int fused = f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
         if (Gemm.VECTOR) {

@@ -151,7 +151,7 @@ final class WeightGrad {
      * inputs, so inputs that are not all finite take {@link #dots} instead (a zero times infinity is NaN).
      */
     private static void blockDots(ConvSpec s, Geometry g, float[] x, float[] gy, float[] gw) {
-        Runs r = new Runs(s, g);
+        Runs r = new Runs(g);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int columns = cinG * g.kVol;
@@ -245,7 +245,7 @@ final class WeightGrad {
         final int vec;
         final int xRun;
 
-        Runs(ConvSpec s, Geometry g) {
+        Runs(Geometry g) {
             this.g = g;
             stride = g.out[2] + (g.k[2] - 1) * g.d[2];
             rows = (g.out[1] - 1) * g.st[1] + (g.k[1] - 1) * g.d[1] + 1;

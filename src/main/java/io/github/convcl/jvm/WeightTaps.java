@@ -53,7 +53,7 @@ final class WeightTaps {
         int columns = cinG * kVol;
         // A pointwise layer's runs are its planes as they are, so the roles may swap: grad_output's rows read in place
         // as the tiles' columns and the input laid out as panels, which lays out the smaller of the two.
-        boolean swap = pointwise(s, g) && cinG < coutG;
+        boolean swap = s.isPointwise() && cinG < coutG;
         int colCount = swap ? coutG : columns;
         int channels = swap ? cinG : coutG;
         int lanes = Gemm.LANES;
@@ -159,16 +159,6 @@ final class WeightTaps {
                 }
             }
         }
-    }
-
-    /** A 1x1 convolution with stride 1 and no padding: each plane of grad_output is a run over its input plane's positions. */
-    private static boolean pointwise(ConvSpec s, Geometry g) {
-        for (int d = 0; d < 3; d++) {
-            if (g.k[d] != 1 || g.st[d] != 1 || g.p[d] != 0 || g.out[d] != g.in[d]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
