@@ -167,6 +167,23 @@ class FusedTest {
         });
     }
 
+    /** The fuzz's fused bound carries an argument's error through the activation by maxSlope: it must be the sup of |f'|. */
+    @Test
+    void everyActivationsMaxSlopeIsTheSupremumOfItsSlope() {
+        for (Activation a : Activation.values()) {
+            for (double slope : new double[] {0.2, -3}) {
+                double steepest = 0;
+                for (double x = -12; x <= 12; x += 1e-3) {
+                    double h = 1e-6;
+                    steepest = Math.max(steepest, Math.abs(a.apply(x + h, slope) - a.apply(x - h, slope)) / (2 * h));
+                }
+                double bound = a.maxSlope(slope);
+                assertTrue(steepest <= bound * (1 + 1e-6) && steepest >= bound * 0.999, a + " slope " + slope + ": steepest " + steepest
+                        + ", maxSlope " + bound);
+            }
+        }
+    }
+
     @Test
     void anEpilogueSpecIsPartOfTheLayerKeyAndItsPrintedForm() {
         ConvSpec bare = LAYERS.get(1);

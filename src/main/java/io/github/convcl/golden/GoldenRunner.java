@@ -295,7 +295,14 @@ public final class GoldenRunner {
         if (y.length != expected.length) {
             return new Result(name, false, "length " + y.length + " != expected " + expected.length);
         }
-        double limit = tolerance * Math.max(1, maxFiniteAbs(expected));
+        return compareWithin(name, y, expected, tolerance * Math.max(1, maxFiniteAbs(expected)));
+    }
+
+    /** {@code y} against {@code expected}: every element within {@code limit} of it (or equal: NaN to NaN, infinities of one sign). */
+    public static Result compareWithin(String name, float[] y, float[] expected, double limit) {
+        if (y.length != expected.length) {
+            return new Result(name, false, "length " + y.length + " != expected " + expected.length);
+        }
         double worst = 0;
         int at = -1;
         for (int i = 0; i < y.length; i++) {

@@ -81,4 +81,22 @@ public enum Activation {
             case HARDSWISH -> x != x ? x : x * Math.min(Math.max(x + 3f, 0f), 6f) / 6f;
         };
     }
+
+    /**
+     * The largest slope of the activation, {@code sup |f'(x)|}: an error {@code e} in its argument moves its value by at
+     * most this times {@code e}, so a check of the activated output scales the argument's error bound by it.
+     */
+    public double maxSlope(double slope) {
+        return switch (this) {
+            case IDENTITY, RELU, RELU6, TANH -> 1;
+            case LEAKY_RELU -> Math.max(1, Math.abs(slope));
+            case SIGMOID -> 0.25;
+            // x sigmoid(x): 1.0998 at x = 2.3994
+            case SILU -> 1.1;
+            // Phi(x) + x phi(x): 1.1289 at x = sqrt 2
+            case GELU -> 1.129;
+            // (2x + 3) / 6 on [-3, 3]: 1.5 at x = 3
+            case HARDSWISH -> 1.5;
+        };
+    }
 }
