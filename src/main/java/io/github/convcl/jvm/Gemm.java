@@ -187,6 +187,11 @@ final class Gemm {
         for (int j = 0; j < n; j += NR) {
             int cols = Math.min(NR, n - j);
             int base = pbOff + j * k;
+            if (VECTOR && cols == NR) {
+                // a call of System.arraycopy per 16 floats costs more than the copy
+                VectorGemm.pack16(k, b, bOff + j, ldb, pb, base);
+                continue;
+            }
             for (int kk = 0; kk < k; kk++) {
                 int dst = base + kk * NR;
                 System.arraycopy(b, bOff + kk * ldb + j, pb, dst, cols);

@@ -47,7 +47,7 @@ final class Layers {
     /**
      * max-pool without indices (inference): each output row is the running maximum over the window's input rows and
      * taps, one tap at a time across the whole row, so that the inner loop is a plain max over consecutive outputs
-     * (vectorised at stride 1). Math.max keeps NaN, as PyTorch's max-pool does; every window holds at least one input
+     * (vectorised; at a stride above 1 over the row's phases, each a copy of every stride-th value). Math.max keeps NaN, as PyTorch's max-pool does; every window holds at least one input
      * (padding is at most half the kernel, and ceil_mode drops windows that start in the padding).
      */
     private static void maxPoolRows(PoolSpec ps, Window w, float[] x, float[] y) {
@@ -59,17 +59,25 @@ final class Layers {
         int sx = w.s[2];
         int dx = w.d[2];
         int px = w.p[2];
-        // the outputs [lo[kx], hi[kx]) whose tap kx lies inside the row
+        // the outputs [lo[kx], hi[kx]) whose tap kx lies inside the row, and where output 0's tap kx would read in
+        // the row's phases (below): phase (kx dx - px) mod sx, at floor((kx dx - px) / sx) into it
         int[] lo = new int[w.k[2]];
         int[] hi = new int[w.k[2]];
+        int phase = (w.in[2] + sx - 1) / sx;
+        int[] tapAt = new int[w.k[2]];
         for (int kx = 0; kx < w.k[2]; kx++) {
             int off = kx * dx - px;
             lo[kx] = Math.min(ow, off >= 0 ? 0 : (-off + sx - 1) / sx);
             hi[kx] = Math.max(lo[kx], Math.min(ow, off >= w.in[2] ? 0 : (w.in[2] - 1 - off) / sx + 1));
+            tapAt[kx] = Math.floorMod(off, sx) * phase + Math.floorDiv(off, sx);
         }
+        // phases pay where an output row fills a vector; shorter rows take each tap's strided reads
+        boolean phases = sx > 1 && ow >= Gemm.LANES;
         Parallel.forEach(ps.planes(), plane -> {
             int xb = plane * w.inPlane;
             int yb = plane * w.outPlane;
+            float[] t = Workspace.get(Workspace.Slot.BLOCK, w.in[2]);
+            float[] ph = phases ? Workspace.get(Workspace.Slot.PANELS, sx * phase) : null;
             for (int oz = 0; oz < w.out[0]; oz++) {
                 int z0 = oz * w.s[0] - w.p[0];
                 int kz0 = w.firstTap(0, z0);
@@ -82,7 +90,6 @@ final class Layers {
                     java.util.Arrays.fill(y, o, o + ow, Float.NEGATIVE_INFINITY);
                     if (w.d[0] == 1 && w.d[1] == 1) {
                         // the maximum over the window's rows first, as one row of the input's width, then its taps
-                        float[] t = Workspace.get(Workspace.Slot.BLOCK, w.in[2]);
                         boolean first = true;
                         for (int kz = kz0; kz < kz1; kz++) {
                             for (int ky = ky0; ky < ky1; ky++) {
@@ -95,11 +102,38 @@ final class Layers {
                                 }
                             }
                         }
-                        for (int kx = 0; kx < w.k[2]; kx++) {
-                            int src = kx * dx - px;
-                            for (int q = lo[kx]; q < hi[kx]; q++) {
-                                y[o + q] = Math.max(y[o + q], t[src + q * sx]);
+                        if (sx == 1) {
+                            for (int kx = 0; kx < w.k[2]; kx++) {
+                                maxInto(y, o + lo[kx], t, kx * dx - px + lo[kx], hi[kx] - lo[kx]);
                             }
+                            continue;
+                        }
+                        if (!phases) {
+                            for (int kx = 0; kx < w.k[2]; kx++) {
+                                int src = kx * dx - px;
+                                for (int q = lo[kx]; q < hi[kx]; q++) {
+                                    y[o + q] = Math.max(y[o + q], t[src + q * sx]);
+                                }
+                            }
+                            continue;
+                        }
+                        // t's phases, phase r holding t[r], t[r + sx], ... at ph[r * phase..]: tap kx's reads
+                        // t[kx dx - px + q sx] are then one run of its phase, which the vector max takes
+                        if (sx == 2 && Gemm.VECTOR) {
+                            int pairs = w.in[2] / 2;
+                            VectorGemm.deinterleave(t, 0, pairs, ph, 0, phase);
+                            if (w.in[2] % 2 == 1) {
+                                ph[pairs] = t[w.in[2] - 1];
+                            }
+                        } else {
+                            for (int r = 0; r < sx; r++) {
+                                for (int j = 0, i = r; i < w.in[2]; j++, i += sx) {
+                                    ph[r * phase + j] = t[i];
+                                }
+                            }
+                        }
+                        for (int kx = 0; kx < w.k[2]; kx++) {
+                            maxInto(y, o + lo[kx], ph, tapAt[kx] + lo[kx], hi[kx] - lo[kx]);
                         }
                         continue;
                     }

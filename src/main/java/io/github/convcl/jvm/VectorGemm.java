@@ -258,6 +258,15 @@ final class VectorGemm {
         }
     }
 
+    /** {@code pb[dst + kk*16 + q] = b[src + kk*ldb + q]} for kk &lt; k, q &lt; 16: a full 16-column B panel, a vector copy per row. */
+    static void pack16(int k, float[] b, int src, int ldb, float[] pb, int dst) {
+        for (int kk = 0; kk < k; kk++, src += ldb, dst += 16) {
+            for (int v = 0; v < 16; v += L) {
+                FloatVector.fromArray(S, b, src + v).intoArray(pb, dst + v);
+            }
+        }
+    }
+
     // A stride-2 split as one-vector permutes and a blend (JDK 17 compiles the two-vector rearrange poorly): the
     // low half of each result comes from the first vector, the high half from the second.
     private static final jdk.incubator.vector.VectorShuffle<Float> EVENS_LO =
@@ -267,14 +276,6 @@ final class VectorGemm {
     private static final jdk.incubator.vector.VectorMask<Float> HIGH_HALF =
             jdk.incubator.vector.VectorMask.fromLong(S, (1L << L) - (1L << L / 2));
 
-    /**
-     * Splits {@code pairs} pairs of floats at {@code x[src]}: {@code out[even + j] = x[src + 2j]} and {@code out[odd +
-     * j] = x[src + 2j + 1]} (a stride-2 row into its two phase rows), {@link #L} pairs per step, the last one
-     * overlapping the step before where {@code pairs} is not a multiple of L (it writes the same values again; {@code
-     * out} is not {@code x}), so that no pair is left to a scalar tail; fewer than L pairs one at a time. Split rows of
-     * 56 columns (28 pairs: one step and 12 scalar pairs before on 512-bit vectors): resnet3x3s2 0.975 of the time, one
-     * thread, per call alternated in one JVM (medians of 8 rounds), outputs identical.
-     */
     /** Whether {@code a[0 .. n)} holds no NaN and no infinity: x * 0 is 0 for every finite x and NaN otherwise. */
     /**
      * A fused epilogue over {@code y[at, at + len)}: {@code act(fma(y, a, b) + res[r + i])} ({@code res} null: no residual),
@@ -362,6 +363,14 @@ final class VectorGemm {
         return rest == 0f && acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) == 0f;
     }
 
+    /**
+     * Splits {@code pairs} pairs of floats at {@code x[src]}: {@code out[even + j] = x[src + 2j]} and {@code out[odd +
+     * j] = x[src + 2j + 1]} (a stride-2 row into its two phase rows), {@link #L} pairs per step, the last one
+     * overlapping the step before where {@code pairs} is not a multiple of L (it writes the same values again; {@code
+     * out} is not {@code x}), so that no pair is left to a scalar tail; fewer than L pairs one at a time. Split rows of
+     * 56 columns (28 pairs: one step and 12 scalar pairs before on 512-bit vectors): resnet3x3s2 0.975 of the time, one
+     * thread, per call alternated in one JVM (medians of 8 rounds), outputs identical.
+     */
     static void deinterleave(float[] x, int src, int pairs, float[] out, int even, int odd) {
         int j = 0;
         if (pairs >= L) {
