@@ -214,6 +214,12 @@ final class JavaWinograd {
             int total = c.in.length;
             int chunk = chunkColumns(total, e, l.kd * s.inChannels(), s.outChannels());
             int chunks = (total + chunk - 1) / chunk;
+            if (chunks < Parallel.threads()) {
+                for (int j0 = 0; j0 < total; j0 += chunk) {
+                    splitChunk(l, c, j0, Math.min(chunk, total - j0), u, uSize, mr, xs, bias, y, store);
+                }
+                continue;
+            }
             Parallel.forEach(chunks, t -> {
                 int j0 = t * chunk;
                 int cols = Math.min(chunk, total - j0);
@@ -224,16 +230,50 @@ final class JavaWinograd {
                 float[] prod = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, groups * e * yStride);
                 float[] scratch = Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES);
                 float[] edge = new float[Gemm.EDGE];
-                transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, Workspace.get(Workspace.Slot.BLOCK, e * LANES));
+                transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, Workspace.get(Workspace.Slot.BLOCK, e * LANES), 0,
+                        l.kd * s.inChannels());
                 for (int g = 0; g < groups; g++) {
                     for (int p = 0; p < e; p++) {
                         Gemm.multiplyPacked(coutG, width, k, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,
                                 prod, (g * e + p) * yStride, width, edge);
                     }
                 }
-                transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch, store);
+                transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch, store, 0, s.outChannels());
             });
         }
+    }
+
+    /**
+     * One chunk of columns with each of its three stages split across the threads: its input transform by reduction
+     * rows, its products by (group, point), its output transform by output channels. For layers whose tiles make
+     * fewer chunks than threads (batch 1 at 14x14: 16 tiles, one chunk), where a task per chunk leaves threads idle.
+     * The same arithmetic in the same order as a chunk's one task: the same values.
+     */
+    private static void splitChunk(Layout l, Columns c, int j0, int cols, float[] u, int uSize, int mr, float[] xs, float[] bias,
+                                   float[] y, Store store) {
+        ConvSpec s = l.s;
+        int e = l.e;
+        int k = l.reduction;
+        int groups = s.groups();
+        int coutG = s.outPerGroup();
+        int width = (cols + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+        int vStride = k * width + Gemm.NR;
+        int yStride = coutG * width + Gemm.NR;
+        // shared by the stages' tasks: the calling thread's arrays
+        float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, groups * e * vStride);
+        float[] prod = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, groups * e * yStride);
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        int rows = l.kd * s.inChannels();
+        int rowBlock = (rows + want - 1) / want;
+        Parallel.forEach((rows + rowBlock - 1) / rowBlock, t -> transformInput(l, c, j0, cols, width, xs, v, vStride,
+                Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES), Workspace.get(Workspace.Slot.BLOCK, e * LANES),
+                t * rowBlock, Math.min(rows, (t + 1) * rowBlock)));
+        Parallel.forEach(groups * e, t -> Gemm.multiplyPacked(coutG, width, k, mr, u, t * uSize, v, t * vStride, true, null, 0, prod,
+                t * yStride, width, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE)));
+        int outBlock = (s.outChannels() + want - 1) / want;
+        Parallel.forEach((s.outChannels() + outBlock - 1) / outBlock, t -> transformOutput(l, c, j0, cols, width, prod, yStride, bias, y,
+                Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES), store, t * outBlock,
+                Math.min(s.outChannels(), (t + 1) * outBlock)));
     }
 
     /**
@@ -342,8 +382,7 @@ final class JavaWinograd {
      * (one matrix of channels x width per group and point; columns past {@code cols} repeat the last tile).
      */
     private static void transformInput(Layout l, Columns c, int j0, int cols, int width, float[] xs, float[] v, int vStride,
-                                       float[] scratch, float[] gathered) {
-        int cin = l.s.inChannels();
+                                       float[] scratch, float[] gathered, int rowFrom, int rowTo) {
         int cinG = l.s.inPerGroup();
         int[] at = new int[LANES];
         for (int j = 0; j < width; j += LANES) {
@@ -361,7 +400,7 @@ final class JavaWinograd {
                 twoRuns = at[t] == at[k] + t - k;
             }
             int panel = (j / Gemm.NR) * l.reduction * Gemm.NR + j % Gemm.NR;
-            for (int row = 0; row < cin * l.kd; row++) {
+            for (int row = rowFrom; row < rowTo; row++) {
                 // Input channel ch's plane for depth tap kz: reduction row kz * cinG + ch % cinG of group ch / cinG.
                 int ch = row / l.kd;
                 int kz = row % l.kd;
@@ -400,79 +439,77 @@ final class JavaWinograd {
      * dense output ({@link Store#plain}) takes each output through {@link Store#value} at its place.
      */
     private static void transformOutput(Layout l, Columns c, int j0, int cols, int width, float[] prod, int yStride, float[] bias,
-                                        float[] y, float[] scratch, Store store) {
+                                        float[] y, float[] scratch, Store store, int coFrom, int coTo) {
         boolean plain = store.plain();
         // Without a residual the epilogue runs on the transformed tiles themselves, before their one store.
         boolean epilogueOnTiles = Gemm.VECTOR && store.active() && !store.readsResidual();
         Store placing = epilogueOnTiles ? store.placement() : store;
         int coutG = l.s.outPerGroup();
-        int groups = l.s.groups();
         int ow = l.out[2];
-        for (int g = 0; g < groups; g++) {
-            for (int m = 0; m < coutG; m++) {
-                int co = g * coutG + m;
-                float b = bias == null ? 0f : bias[co];
-                int src = g * l.e * yStride + m * width;
-                for (int j = 0; j < cols; j += LANES) {
-                    float add = b;
-                    if (Gemm.VECTOR) {
-                        VectorWinograd.outputTiles(l.ay, l.ax, prod, src + j, yStride, b, scratch);
-                        add = 0f;
-                        if (epilogueOnTiles) {
-                            store.finishValues(scratch, 0, l.e * LANES, co, 0f);
-                        }
-                    } else {
-                        for (int p = 0; p < l.e; p++) {
-                            System.arraycopy(prod, src + p * yStride + j, scratch, p * LANES, LANES);
-                        }
-                        Transforms.output(l.ay, l.ax, scratch);
+        for (int co = coFrom; co < coTo; co++) {
+            int g = co / coutG;
+            int m = co % coutG;
+            float b = bias == null ? 0f : bias[co];
+            int src = g * l.e * yStride + m * width;
+            for (int j = 0; j < cols; j += LANES) {
+                float add = b;
+                if (Gemm.VECTOR) {
+                    VectorWinograd.outputTiles(l.ay, l.ax, prod, src + j, yStride, b, scratch);
+                    add = 0f;
+                    if (epilogueOnTiles) {
+                        store.finishValues(scratch, 0, l.e * LANES, co, 0f);
                     }
-                    int n = Math.min(LANES, cols - j);
-                    for (int t = 0, u; t < n; t = u) {
-                        int col = j0 + j + t;
-                        int at = c.out[col] + co * l.outVol;
-                        u = t + 1;
-                        // the tile's image and position, and its place in the store's output (a channel slice)
-                        int image = plain ? 0 : c.out[col] / (l.s.outChannels() * l.outVol);
-                        int pos = plain ? 0 : c.out[col] % l.outVol;
-                        if (!plain) {
-                            at = store.plane(image, co) + pos;
+                } else {
+                    for (int p = 0; p < l.e; p++) {
+                        System.arraycopy(prod, src + p * yStride + j, scratch, p * LANES, LANES);
+                    }
+                    Transforms.output(l.ay, l.ax, scratch);
+                }
+                int n = Math.min(LANES, cols - j);
+                for (int t = 0, u; t < n; t = u) {
+                    int col = j0 + j + t;
+                    int at = c.out[col] + co * l.outVol;
+                    u = t + 1;
+                    // the tile's image and position, and its place in the store's output (a channel slice)
+                    int image = plain ? 0 : c.out[col] / (l.s.outChannels() * l.outVol);
+                    int pos = plain ? 0 : c.out[col] % l.outVol;
+                    if (!plain) {
+                        at = store.plane(image, co) + pos;
+                    }
+                    if (c.rows[col] == l.my && c.cols[col] == l.mx) {
+                        // A run of whole tiles side by side in one output row: fixed loops.
+                        int step = l.mx * l.dx;
+                        while (u < n && c.rows[col + u - t] == l.my && c.cols[col + u - t] == l.mx && c.out[col + u - t] == c.out[col] + (u - t) * step) {
+                            u++;
                         }
-                        if (c.rows[col] == l.my && c.cols[col] == l.mx) {
-                            // A run of whole tiles side by side in one output row: fixed loops.
-                            int step = l.mx * l.dx;
-                            while (u < n && c.rows[col + u - t] == l.my && c.cols[col + u - t] == l.mx && c.out[col + u - t] == c.out[col] + (u - t) * step) {
-                                u++;
+                        if (Gemm.VECTOR && l.mx == M && l.dx == 1) {
+                            for (int i = 0; i < l.my; i++) {
+                                VectorWinograd.storeRow(scratch, i * l.ax * LANES, l.e * LANES, y, at + i * l.dy * ow, t, u);
                             }
-                            if (Gemm.VECTOR && l.mx == M && l.dx == 1) {
-                                for (int i = 0; i < l.my; i++) {
-                                    VectorWinograd.storeRow(scratch, i * l.ax * LANES, l.e * LANES, y, at + i * l.dy * ow, t, u);
-                                }
-                            } else {
-                                for (int i = 0; i < l.my; i++) {
-                                    int row = at + i * l.dy * ow;
-                                    int from = i * l.ax * LANES;
-                                    for (int tt = t; tt < u; tt++, row += step) {
-                                        for (int jj = 0; jj < l.mx; jj++) {
-                                            y[row + jj * l.dx] = scratch[from + jj * LANES + tt] + add;
-                                        }
+                        } else {
+                            for (int i = 0; i < l.my; i++) {
+                                int row = at + i * l.dy * ow;
+                                int from = i * l.ax * LANES;
+                                for (int tt = t; tt < u; tt++, row += step) {
+                                    for (int jj = 0; jj < l.mx; jj++) {
+                                        y[row + jj * l.dx] = scratch[from + jj * LANES + tt] + add;
                                     }
                                 }
                             }
-                            if (!plain) {
-                                finishTiles(placing, y, image, co, pos, l.my, (u - t) * l.mx, l.dy * ow, l.dx);
-                            }
-                            continue;
-                        }
-                        for (int i = 0; i < c.rows[col]; i++) {
-                            int row = at + i * l.dy * ow;
-                            for (int jj = 0; jj < c.cols[col]; jj++) {
-                                y[row + jj * l.dx] = scratch[(i * l.ax + jj) * LANES + t] + add;
-                            }
                         }
                         if (!plain) {
-                            finishTiles(placing, y, image, co, pos, c.rows[col], c.cols[col], l.dy * ow, l.dx);
+                            finishTiles(placing, y, image, co, pos, l.my, (u - t) * l.mx, l.dy * ow, l.dx);
                         }
+                        continue;
+                    }
+                    for (int i = 0; i < c.rows[col]; i++) {
+                        int row = at + i * l.dy * ow;
+                        for (int jj = 0; jj < c.cols[col]; jj++) {
+                            y[row + jj * l.dx] = scratch[(i * l.ax + jj) * LANES + t] + add;
+                        }
+                    }
+                    if (!plain) {
+                        finishTiles(placing, y, image, co, pos, c.rows[col], c.cols[col], l.dy * ow, l.dx);
                     }
                 }
             }

@@ -187,9 +187,11 @@ public final class Thresholds {
     /**
      * Java Winograd: the fewest tiles (4 or 4x4 outputs each, all images), so that the products' 16-column tiles are
      * filled and the transformed weights (36 C_out C_in floats) are read for enough outputs: 512 channels on 7x7 (4
-     * tiles) took 1.39 of the direct GEMM's time; 256 channels on 14x14, batch 2 (32 tiles), 0.50-0.62.
+     * tiles) took 1.39 of the direct GEMM's time or more; 256 channels on 14x14, batch 2 (32 tiles), 0.50-0.62; batch
+     * 1 (16 tiles, one chunk whose stages the threads split) 0.43-0.48 on one thread, 0.45-0.50 on two; 160 into 320
+     * channels there 0.46-0.49 and 0.57.
      */
-    public static final int JAVA_WINOGRAD_MIN_TILES = 32;
+    public static final int JAVA_WINOGRAD_MIN_TILES = 16;
     /**
      * Java Winograd: the most bytes of transformed weights (36 points x depth taps x C_in x C_out floats for a 3x3, 4x
      * the weights), kept with the weight tensor; larger layers (2048 channels in and out) run the direct GEMM, whose

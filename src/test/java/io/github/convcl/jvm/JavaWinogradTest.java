@@ -160,6 +160,37 @@ class JavaWinogradTest {
         }
     }
 
+    /**
+     * One image of 14x14 makes 16 tiles, one chunk: on several threads each stage of the chunk is split across them
+     * (input transform by channels, products by group and point, output transform by channels), on one it is one task.
+     * The same values either way, grouped and ungrouped.
+     */
+    @Test
+    void aSingleChunkSplitAcrossThreadsGivesTheOneThreadValues() {
+        int before = Parallel.threads();
+        try {
+            for (ConvSpec s : List.of(ConvSpec.conv(2).input(1, 40, 14, 14).outChannels(56).kernel(3).padding(1).build(),
+                    ConvSpec.conv(2).input(1, 24, 13, 14).outChannels(30).groups(3).kernel(3).padding(1).bias(false).build())) {
+                java.util.Random r = new java.util.Random(7);
+                float[] x = TestSupport.gaussian(r, s.inputElements());
+                float[] w = TestSupport.gaussian(r, s.weightElements());
+                float[] b = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                float[][] y = new float[4][];
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setThreads(threads);
+                    y[threads] = new float[(int) s.outputElements()];
+                    JavaKernels.run(Algorithm.JAVA_WINOGRAD, s, x, w, b, y[threads]);
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[2], s + ": 2 threads");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[3], s + ": 3 threads");
+                TestSupport.assertPlansMatchReference(new JavaBackend(), s.toString(), s, List.of(Plan.of(Algorithm.JAVA_WINOGRAD)),
+                        TestSupport.WINOGRAD_RELATIVE);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     @Test
     void theChunkedLayerTakesSeveralChunks() {
         int columns = 3 * 13 * 13;

@@ -85,6 +85,11 @@ class PlannerTest {
                         Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(2, 256, 14, 14).outChannels(256).kernel(3).padding(1).build(), JAVA,
                         Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                // batch 1 at 14x14: 16 tiles, the fewest Winograd takes (one chunk, its stages split across the threads)
+                Arguments.of(ConvSpec.conv(2).input(1, 160, 14, 14).outChannels(320).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 256, 12, 14).outChannels(256).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(dilated(), JAVA, Algorithm.JAVA_WINOGRAD, Tuning.NONE),
                 Arguments.of(grouped(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(conv3d(), JAVA, Algorithm.JAVA_WINOGRAD, Tuning.NONE),
