@@ -195,6 +195,12 @@ class LayerOpsTest {
         List<PoolSpec> specs = new ArrayList<>(pools());
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 11, 11}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 7, 7}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, true));
+        // stride 1 with the input's size: whole runs of planes, their edge rows and columns again (sizes 1 to 9 wide)
+        specs.add(PoolSpec.maxPool(new int[] {2, 5, 6, 9}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 3, 4, 4}, new int[] {1, 3}, new int[] {1}, new int[] {0, 1}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {2, 4, 9, 7}, new int[] {5, 3}, new int[] {1}, new int[] {2, 1}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {1, 300, 3, 2}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {1, 9, 1, 1}, new int[] {1}, new int[] {1}, new int[] {0}, new int[] {1}, false));
         onEveryBackend(cl -> {
             Random r = new Random(8);
             for (PoolSpec s : specs) {

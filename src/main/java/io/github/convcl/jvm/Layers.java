@@ -1,6 +1,7 @@
 // The Java backend's non-convolution operations: max-pool with indices, its inverse and gradients, MSE, Adam.
 package io.github.convcl.jvm;
 
+import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.AdamStep;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PoolSpec;
@@ -52,7 +53,11 @@ final class Layers {
      */
     private static void maxPoolRows(PoolSpec ps, Window w, float[] x, float[] y) {
         if (w.in[0] == 1 && w.k[0] == 1 && w.s[1] == 1 && w.s[2] == 1 && w.d[1] == 1 && w.d[2] == 1) {
-            maxPoolPlanes(ps, w, x, y);
+            if (w.out[1] == w.in[1] && w.out[2] == w.in[2] && Gemm.VECTOR) {
+                maxPoolSame(ps, w, x, y);
+            } else {
+                maxPoolPlanes(ps, w, x, y);
+            }
             return;
         }
         int ow = w.out[2];
@@ -154,6 +159,80 @@ final class Layers {
                             }
                         }
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * A 2D max-pool of stride 1 whose output has the input's size (kernel 2p + 1: GoogLeNet's 3x3 branch pools) over
+     * runs of whole planes, as if the planes were one long plane: the maximum over the window's rows is one vector pass
+     * along the run (row i takes rows i - p to i + k - 1 - p of the run), then over its columns another (column j takes
+     * j - p to j + k - 1 - p); the rows within p of a plane's top or bottom and the columns within p of a row's ends,
+     * whose windows that pass let reach into the next plane or row, are then computed again clipped. Small planes
+     * (7x7 to 28x28) have no run per plane long enough for vectors, the runs of many planes do.
+     */
+    private static void maxPoolSame(PoolSpec ps, Window w, float[] x, float[] y) {
+        int h = w.in[1];
+        int wd = w.in[2];
+        int plane = h * wd;
+        int kh = w.k[1];
+        int kw = w.k[2];
+        int ph = w.p[1];
+        int pw = w.p[2];
+        int planes = ps.planes();
+        // tasks of whole planes, about 4096 values each at most (their row maxima stay in L1) unless one plane is
+        // larger, and enough tasks for every thread
+        int per = Math.max(1, Math.min((planes + Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE - 1)
+                / (Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE), Math.max(1, 4096 / plane)));
+        int tasks = (planes + per - 1) / per;
+        Parallel.forEach(tasks, task -> {
+            int c0 = task * per;
+            int c1 = Math.min(planes, c0 + per);
+            int n = (c1 - c0) * plane;
+            int base = c0 * plane;
+            float[] t = Workspace.get(Workspace.Slot.BLOCK, n);
+            // rows: t[i] = max over x[base + i + (r - ph) * wd], r < kh, for the rows whose window stays in the run
+            int lo = ph * wd;
+            int hi = n - (kh - 1 - ph) * wd;
+            if (hi > lo) {
+                System.arraycopy(x, base + lo - ph * wd, t, lo, hi - lo);
+                for (int r = 1; r < kh; r++) {
+                    VectorGemm.maxInto(t, lo, x, base + lo + (r - ph) * wd, hi - lo);
+                }
+            }
+            for (int c = 0; c < c1 - c0; c++) {
+                for (int oy = 0; oy < h; oy++) {
+                    if (oy == ph && h - (kh - 1 - ph) > ph) {
+                        oy = h - (kh - 1 - ph) - 1; // the plane's inner rows: right in the pass above
+                        continue;
+                    }
+                    int first = Math.max(0, oy - ph);
+                    int last = Math.min(h, oy - ph + kh);
+                    int dst = c * plane + oy * wd;
+                    System.arraycopy(x, base + c * plane + first * wd, t, dst, wd);
+                    for (int r = first + 1; r < last; r++) {
+                        VectorGemm.maxInto(t, dst, x, base + c * plane + r * wd, wd);
+                    }
+                }
+            }
+            // columns: y[base + i] = max over t[i + q - pw], q < kw, then each row's first pw and last kw - 1 - pw again
+            int clo = pw;
+            int chi = n - (kw - 1 - pw);
+            if (chi > clo) {
+                VectorGemm.maxShifted(t, clo - pw, kw, y, base + clo, chi - clo);
+            }
+            for (int row = 0; row < n; row += wd) {
+                for (int ox = 0; ox < wd; ox++) {
+                    if (ox == pw && wd - (kw - 1 - pw) > pw) {
+                        ox = wd - (kw - 1 - pw) - 1;
+                        continue;
+                    }
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int q = Math.max(0, ox - pw); q < Math.min(wd, ox - pw + kw); q++) {
+                        m = Math.max(m, t[row + q]);
+                    }
+                    y[base + row + ox] = m;
                 }
             }
         });
