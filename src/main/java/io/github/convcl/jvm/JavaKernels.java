@@ -56,6 +56,7 @@ public final class JavaKernels {
         Algorithm algorithm = plan.algorithm();
         switch (algorithm.family()) {
             case JAVA_IM2COL -> Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache, st);
+            case JAVA_CHANNEL -> ChannelGemm.run(s, x, w, bias, y, cache, st);
             case JAVA_DEPTHWISE -> Depthwise.run(s, (JavaDepthwise) plan.variant(), x, w, bias, y, st);
             case JAVA_DIRECT -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache, st);
             case JAVA_TRANSPOSED_GEMM -> TransposedGemm.run(s, x, w, bias, y, cache, st);

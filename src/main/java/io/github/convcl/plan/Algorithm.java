@@ -10,6 +10,12 @@ public enum Algorithm {
      * through a table of output positions (strided), per 16-column panel, no im2col.
      */
     JAVA_DIRECT_GEMM("direct gemm", Family.JAVA_DIRECT),
+    /**
+     * Java: output channels along the vectors and output positions (of all images) as the register tiles' rows, the
+     * weights transposed once: for layers of few positions per image (7x7 and smaller), where 16-position tiles of the
+     * other orientation are mostly empty.
+     */
+    JAVA_CHANNEL_GEMM("channel-vector gemm", Family.JAVA_CHANNEL),
     /** Java: 1x1, stride 1, no padding: the input is already the right-hand matrix. */
     JAVA_POINTWISE_GEMM("pointwise gemm", Family.JAVA_IM2COL),
     /** Java: one filter per input channel (depthwise, with channel multiplier), direct loops. */
@@ -101,7 +107,7 @@ public enum Algorithm {
 
     /** The launcher (OpenCL) or class (Java) that runs an algorithm: one per kernel family. */
     public enum Family {
-        JAVA_IM2COL, JAVA_DIRECT, JAVA_DEPTHWISE, JAVA_WINOGRAD, JAVA_TRANSPOSED_GEMM, JAVA_TRANSPOSED_DIRECT, JAVA_WEIGHT_GRAD,
+        JAVA_IM2COL, JAVA_CHANNEL, JAVA_DIRECT, JAVA_DEPTHWISE, JAVA_WINOGRAD, JAVA_TRANSPOSED_GEMM, JAVA_TRANSPOSED_DIRECT, JAVA_WEIGHT_GRAD,
         CL_DIRECT, CL_DEPTHWISE, CL_CPU_TILE, CL_IMPLICIT_GEMM, CL_WINOGRAD, CL_WEIGHT_GRAD;
 
         public boolean isJava() {

@@ -243,6 +243,7 @@ public final class Planner {
                 return plans;
             }
             plans.add(Plan.of(Algorithm.JAVA_IM2COL_GEMM));
+            plans.add(Plan.of(Algorithm.JAVA_CHANNEL_GEMM));
             boolean copyFits = copyFits(s, paddedImageFloats(s));
             if (copyFits) {
                 plans.add(Plan.of(Algorithm.JAVA_DIRECT_GEMM));
@@ -463,6 +464,9 @@ public final class Planner {
         if (depthwiseShaped(s) && s.kernelVolume() > 1 && copyFits) {
             return Algorithm.JAVA_DEPTHWISE;
         }
+        if (outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_MAX_POSITIONS) {
+            return Algorithm.JAVA_CHANNEL_GEMM;
+        }
         if (s.isPointwise()) {
             return Algorithm.JAVA_POINTWISE_GEMM;
         }
@@ -470,6 +474,15 @@ public final class Planner {
             return Algorithm.JAVA_IM2COL_GEMM;
         }
         return javaWinogradPays(s) && copyFits(s, javaWinogradImageFloats(s)) ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_DIRECT_GEMM;
+    }
+
+    /** Output positions of one image (the product of the output's spatial sizes). */
+    static long outputPositions(ConvSpec s) {
+        long n = 1;
+        for (int d : s.outputSize()) {
+            n *= d;
+        }
+        return n;
     }
 
     /**

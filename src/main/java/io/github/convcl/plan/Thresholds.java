@@ -198,6 +198,15 @@ public final class Thresholds {
      * packed weights are their own size.
      */
     public static final long JAVA_WINOGRAD_MAX_WEIGHT_BYTES = 256L << 20;
+    /**
+     * Java: the most output positions per image for which the channel-vector GEMM (output channels along the vectors,
+     * positions of all images as tile rows) is chosen over the GEMMs with positions along the vectors, whose 16-column
+     * tiles such layers leave mostly empty. Per call interleaved in one JVM, median of 6 rounds' best, ms, other plan /
+     * channel-vector: fully connected 2048 -> 1000 batch 1 0.87/0.32 (1 thread), 0.72/0.32 (2), batch 8 12.4/1.25,
+     * 3.64/0.97; 1024 -> 1000 batch 8 3.46/0.56, 1.72/0.44; 3x3 512 -> 512 on 2x2 1.39/0.61. From 9 positions on it is
+     * no faster: 3x3 on 3x3 1.61/1.66, 1x1 on 4x4 0.30/0.56, 3x3 on 7x7 4.13/4.40.
+     */
+    public static final int JAVA_CHANNEL_GEMM_MAX_POSITIONS = 4;
     /** Java transposed: output channels handled by one task. */
     public static final int JAVA_TRANSPOSED_CHANNEL_BLOCK = 16;
 

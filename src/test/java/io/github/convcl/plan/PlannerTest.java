@@ -85,6 +85,13 @@ class PlannerTest {
                         Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(2, 256, 14, 14).outChannels(256).kernel(3).padding(1).build(), JAVA,
                         Algorithm.JAVA_WINOGRAD, Tuning.NONE),
+                // a fully connected layer (one position per image) and a 3x3 on 2x2: output channels along the vectors
+                Arguments.of(ConvSpec.conv(2).input(8, 2048, 1, 1).outChannels(1000).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 512, 2, 2).outChannels(512).kernel(3).padding(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 1024, 4, 4).outChannels(512).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 // batch 1 at 14x14: 16 tiles, the fewest Winograd takes (one chunk, its stages split across the threads)
                 Arguments.of(ConvSpec.conv(2).input(1, 160, 14, 14).outChannels(320).kernel(3).padding(1).build(), JAVA,
                         Algorithm.JAVA_WINOGRAD, Tuning.NONE),

@@ -1,0 +1,185 @@
+// Java convolution with the output channels along the vectors: the GEMM for layers of few output positions.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.ConvSpec;
+
+/**
+ * Convolution as the product {@code Y^T = X_unfolded^T W^T}: output positions are the rows of the register tiles (their
+ * unfolded inputs broadcast, 16 positions to a packed panel) and output channels the columns (the weights transposed,
+ * packed once into 16-channel panels). A layer of few positions per image (7x7 at batch 1: 49) fills the other
+ * orientation's 16-column tiles badly (64 columns computed for 49) and these 6-row tiles well (54 rows for 49), as
+ * long as there are channels for the columns. Positions of all images are rows of one sequence, so a fully connected
+ * layer (one position) takes a row per image. Each tile's sums run over the reduction in one order: the same values
+ * at every thread count.
+ */
+final class ChannelGemm {
+    /** Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate). */
+    private static final int ROWS = 18;
+
+    /** Reduction block: a block of both panels (18 and 16 floats a step) within L1 together. */
+    private static final int KC = 128;
+
+    private ChannelGemm() {
+    }
+
+    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+        Geometry g = new Geometry(s);
+        int groups = s.groups();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int k = cinG * g.kVol;
+        int nr = Gemm.NR;
+        int panels = (coutG + nr - 1) / nr;
+        int bSize = panels * k * nr;
+        float[] pb = Panels.packed(cache, "channels g" + groups + " m" + coutG + " k" + k, groups * bSize,
+                p -> Parallel.forEach(groups * panels, t -> packWeights(w, (t / panels) * coutG * k, coutG, k, (t % panels) * nr, p,
+                        (t / panels) * bSize + (t % panels) * k * nr)));
+        long rows = (long) s.batch() * g.outVol;
+        int rowPanels = (int) ((rows + ROWS - 1) / ROWS);
+        // blocks of channel panels: enough tasks for every thread
+        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        int perBlock = Math.max(1, Math.min(panels, panels * groups * rowPanels / Math.max(1, want)));
+        int blocks = (panels + perBlock - 1) / perBlock;
+        // every panel of positions packed once, before the products, which read it once per block of channels
+        int aSize = k * ROWS;
+        float[] pa = Workspace.get(Workspace.Slot.INPUT, groups * rowPanels * aSize);
+        Parallel.forEach(groups * rowPanels, t -> {
+            long r0 = (long) (t % rowPanels) * ROWS;
+            packPositions(g, s, x, t / rowPanels, cinG, r0, (int) Math.min(ROWS, rows - r0), pa, t * aSize,
+                    Workspace.get(Workspace.Slot.BLOCK, ROWS));
+        });
+        Parallel.forEach(groups * rowPanels * blocks, t -> {
+            int grp = t / (rowPanels * blocks);
+            int rp = (t / blocks) % rowPanels;
+            int b0 = (t % blocks) * perBlock;
+            int b1 = Math.min(panels, b0 + perBlock);
+            long r0 = (long) rp * ROWS;
+            int count = (int) Math.min(ROWS, rows - r0);
+            int ldc = (b1 - b0) * nr;
+            float[] c = Workspace.get(Workspace.Slot.PANELS, ROWS * ldc);
+            for (int j = b0; j < b1; j++) {
+                multiply(count, k, pa, (grp * rowPanels + rp) * aSize, pb, grp * bSize + j * k * nr, c, (j - b0) * nr, ldc);
+            }
+            store(s, g, st, y, bias, grp * coutG, b0 * nr, Math.min(coutG, b1 * nr), r0, count, c, ldc);
+        });
+    }
+
+    /**
+     * Channels [c0, c0 + 16) of one group's weights ({@code coutG} rows of {@code k} at {@code w[wOff..]}) transposed
+     * into a packed panel: {@code pb[at + kk * 16 + q] = w[wOff + (c0 + q) * k + kk]}, zeros past the group's channels.
+     */
+    private static void packWeights(float[] w, int wOff, int coutG, int k, int c0, float[] pb, int at) {
+        for (int q = 0; q < Gemm.NR; q++) {
+            int co = c0 + q;
+            if (co < coutG) {
+                for (int kk = 0; kk < k; kk++) {
+                    pb[at + kk * Gemm.NR + q] = w[wOff + co * k + kk];
+                }
+            } else {
+                for (int kk = 0; kk < k; kk++) {
+                    pb[at + kk * Gemm.NR + q] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r0 + count) of the position sequence (image-major) as one packed panel of group {@code grp}'s unfolded
+     * input at {@code pa[at..]}: {@code pa[at + kk * 18 + r]} is reduction row kk (channel, taps) at position r0 + r;
+     * zeros past count.
+     */
+    private static void packPositions(Geometry g, ConvSpec s, float[] x, int grp, int cinG, long r0, int count, float[] pa, int at,
+                                      float[] row) {
+        int taps = g.kVol;
+        for (int done = 0; done < count; ) {
+            long pos = r0 + done;
+            int n = (int) (pos / g.outVol);
+            int p0 = (int) (pos % g.outVol);
+            int len = Math.min(count - done, g.outVol - p0);
+            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            int kk = 0;
+            for (int ch = 0; ch < cinG; ch++) {
+                int cOff = xOff + ch * g.inVol;
+                for (int kz = 0; kz < g.k[0]; kz++) {
+                    for (int ky = 0; ky < g.k[1]; ky++) {
+                        for (int kx = 0; kx < g.k[2]; kx++, kk++) {
+                            g.unfoldRow(x, cOff, kz, ky, kx, p0, len, row, 0);
+                            System.arraycopy(row, 0, pa, at + kk * ROWS + done, len);
+                        }
+                    }
+                }
+            }
+            assert kk == cinG * taps;
+            done += len;
+        }
+        if (count < ROWS) {
+            for (int kk = 0; kk < cinG * taps; kk++) {
+                java.util.Arrays.fill(pa, at + kk * ROWS + count, at + (kk + 1) * ROWS, 0f);
+            }
+        }
+    }
+
+    /**
+     * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * 18 + r] * pb[bOff + kk * 16 + q]} for the panel's first
+     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4) and 16 columns, the reduction in blocks of {@link Gemm#KC} so
+     * that each block's two panels stay in L1 across the tiles.
+     */
+    private static void multiply(int count, int k, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kb = Math.min(KC, k - k0);
+            boolean fresh = k0 == 0;
+            // rows 0, 6 and 12 start the tiles: 6 rows, or 4 where that covers the panel's last rows
+            for (int r = 0; r < count; r += 6) {
+                int h = count - r <= 4 ? 4 : 6;
+                int ai = aOff + k0 * ROWS + r;
+                int bi = bOff + k0 * Gemm.NR;
+                int ci = r * ldc + cOff;
+                if (!Gemm.VECTOR) {
+                    plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                } else if (h == 6) {
+                    VectorGemm.strideTile6x16(kb, pa, ai, ROWS, pb, bi, c, ci, ldc, fresh);
+                } else {
+                    VectorGemm.strideTile4x16(kb, pa, ai, ROWS, pb, bi, c, ci, ldc, fresh);
+                }
+            }
+        }
+    }
+
+    /** The tiles of {@link #multiply} without the Vector API: the same products in the same order per output. */
+    private static void plainTile(int h, int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+        for (int r = 0; r < h; r++) {
+            for (int q = 0; q < Gemm.NR; q++) {
+                float acc = fresh ? 0f : c[ci + r * ldc + q];
+                for (int kk = 0; kk < k; kk++) {
+                    acc = Math.fma(pa[ai + kk * ROWS + r], pb[bi + kk * Gemm.NR + q], acc);
+                }
+                c[ci + r * ldc + q] = acc;
+            }
+        }
+    }
+
+    /**
+     * The products {@code c[r][q]} (position r0 + r, channel co0 + c0 + q) into the output, plus the bias, through
+     * the store's epilogue: a scalar store per output (a transposed tile's outputs lie one plane apart).
+     */
+    private static void store(ConvSpec s, Geometry g, Store st, float[] y, float[] bias, int co0, int c0, int c1, long r0, int count,
+                              float[] c, int ldc) {
+        for (int done = 0; done < count; ) {
+            long at = r0 + done;
+            int n = (int) (at / g.outVol);
+            int p0 = (int) (at % g.outVol);
+            int len = Math.min(count - done, g.outVol - p0);
+            for (int q = c0; q < c1; q++) {
+                int co = co0 + q;
+                float b = bias == null ? 0f : bias[co];
+                int plane = st.plane(n, co) + p0;
+                int src = done * ldc + q - c0;
+                for (int i = 0; i < len; i++) {
+                    y[plane + i] = st.value(n, co, p0 + i, c[src + i * ldc] + b);
+                }
+            }
+            done += len;
+        }
+    }
+}
