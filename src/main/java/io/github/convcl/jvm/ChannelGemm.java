@@ -15,7 +15,7 @@ import io.github.convcl.spec.ConvSpec;
  */
 final class ChannelGemm {
     /** Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate). */
-    private static final int ROWS = 18;
+    private static final int ROWS = VectorGemm.PANEL18;
 
     /** Reduction block: a block of both panels (18 and 16 floats a step) within L1 together. */
     private static final int KC = 128;
@@ -138,9 +138,9 @@ final class ChannelGemm {
                 if (!Gemm.VECTOR) {
                     plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else if (h == 6) {
-                    VectorGemm.strideTile6x16(kb, pa, ai, ROWS, pb, bi, c, ci, ldc, fresh);
+                    VectorGemm.panelTile6x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else {
-                    VectorGemm.strideTile4x16(kb, pa, ai, ROWS, pb, bi, c, ci, ldc, fresh);
+                    VectorGemm.panelTile4x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 }
             }
         }

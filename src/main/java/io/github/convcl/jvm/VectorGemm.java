@@ -97,11 +97,17 @@ final class VectorGemm {
         c51.intoArray(c, ci + 5 * ldc + L8);
     }
 
+    /** Floats per reduction step of the 18-row panels {@link #panelTile6x16} reads A from. */
+    static final int PANEL18 = 18;
+
     /**
-     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * as + r]}: A's rows are
-     * lanes of a wider packed panel ({@code as} floats per step). Starts from zeros when {@code fresh}, else from C.
+     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * 18 + r]}: A's rows are
+     * lanes of an 18-row packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C. The
+     * panel's stride is a constant, not a parameter: C2 treats a loop whose index steps by a variable as no counted
+     * loop, and keeps the bounds checks of A's six loads.
      */
-    static void strideTile6x16(int k, float[] pa, int ai, int as, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+    static void panelTile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+        final int st = PANEL18;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
@@ -130,7 +136,7 @@ final class VectorGemm {
             c50 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc);
             c51 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc + L8);
         }
-        for (int ak = ai, bk = bi, end = ai + as * k; ak < end; ak += as, bk += 16) {
+        for (int ak = ai, bk = bi, end = ai + st * k; ak < end; ak += st, bk += 16) {
             FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
             FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
@@ -166,8 +172,9 @@ final class VectorGemm {
         c51.intoArray(c, ci + 5 * ldc + L8);
     }
 
-    /** {@link #strideTile6x16} for 4 rows. */
-    static void strideTile4x16(int k, float[] pa, int ai, int as, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+    /** {@link #panelTile6x16} for 4 rows. */
+    static void panelTile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+        final int st = PANEL18;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
@@ -188,7 +195,7 @@ final class VectorGemm {
             c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
             c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
         }
-        for (int ak = ai, bk = bi, end = ai + as * k; ak < end; ak += as, bk += 16) {
+        for (int ak = ai, bk = bi, end = ai + st * k; ak < end; ak += st, bk += 16) {
             FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
             FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
