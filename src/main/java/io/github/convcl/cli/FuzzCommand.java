@@ -274,12 +274,7 @@ final class FuzzCommand implements Callable<Integer> {
                     zMax = Math.max(zMax, Math.abs(v));
                 }
             }
-            double yMax = 1;
-            for (float v : expected) {
-                if (Float.isFinite(v)) {
-                    yMax = Math.max(yMax, Math.abs(v));
-                }
-            }
+            double yMax = Math.max(1, GoldenRunner.maxFiniteAbs(expected));
             double tolerance = io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE;
             return tolerance * Math.max(yMax, e.activation().maxSlope(e.slope()) * zMax);
         }

@@ -33,8 +33,12 @@ final class ChannelGemm {
         int panels = (coutG + nr - 1) / nr;
         int bSize = panels * k * nr;
         float[] pb = Panels.packed(cache, "channels g" + groups + " m" + coutG + " k" + k, groups * bSize,
-                p -> Parallel.forEach(groups * panels, t -> packWeights(w, (t / panels) * coutG * k, coutG, k, (t % panels) * nr, p,
-                        (t / panels) * bSize + (t % panels) * k * nr)));
+                // the weights transposed: channels [c0, c0 + 16) of a group side by side, pb[kk * 16 + q] = w[c0 + q][kk]
+                p -> Parallel.forEach(groups * panels, t -> {
+                    int c0 = (t % panels) * nr;
+                    Gemm.packRows(k, w, ((t / panels) * coutG + c0) * k, k, 1, nr, Math.min(nr, coutG - c0), p,
+                            (t / panels) * bSize + (t % panels) * k * nr);
+                }));
         long rows = (long) s.batch() * g.outVol;
         int rowPanels = (int) ((rows + ROWS - 1) / ROWS);
         // blocks of channel panels: enough tasks for every thread
@@ -63,25 +67,6 @@ final class ChannelGemm {
             }
             store(s, g, st, y, bias, grp * coutG, b0 * nr, Math.min(coutG, b1 * nr), r0, count, c, ldc);
         });
-    }
-
-    /**
-     * Channels [c0, c0 + 16) of one group's weights ({@code coutG} rows of {@code k} at {@code w[wOff..]}) transposed
-     * into a packed panel: {@code pb[at + kk * 16 + q] = w[wOff + (c0 + q) * k + kk]}, zeros past the group's channels.
-     */
-    private static void packWeights(float[] w, int wOff, int coutG, int k, int c0, float[] pb, int at) {
-        for (int q = 0; q < Gemm.NR; q++) {
-            int co = c0 + q;
-            if (co < coutG) {
-                for (int kk = 0; kk < k; kk++) {
-                    pb[at + kk * Gemm.NR + q] = w[wOff + co * k + kk];
-                }
-            } else {
-                for (int kk = 0; kk < k; kk++) {
-                    pb[at + kk * Gemm.NR + q] = 0f;
-                }
-            }
-        }
     }
 
     /**
@@ -122,8 +107,8 @@ final class ChannelGemm {
 
     /**
      * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * 18 + r] * pb[bOff + kk * 16 + q]} for the panel's first
-     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4) and 16 columns, the reduction in blocks of {@link Gemm#KC} so
-     * that each block's two panels stay in L1 across the tiles.
+     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4) and 16 columns, the reduction in blocks of
+     * {@link #KC} so that each block's two panels stay in L1 across the tiles.
      */
     private static void multiply(int count, int k, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {

@@ -168,16 +168,22 @@ final class Gemm {
      */
     static void packPanel(int m, int k, float[] a, int aOff, int aRow, int aCol, int mr, int i0, float[] pa, int paOff) {
         int h = height(m, mr, i0);
-        int rows = Math.min(h, m - i0);
-        int base = paOff + i0 * k;
+        packRows(k, a, aOff + i0 * aRow, aRow, aCol, h, Math.min(h, m - i0), pa, paOff + i0 * k);
+    }
+
+    /**
+     * {@code h} rows of a matrix side by side, {@code pa[dst + kk * h + r] = a[src + r * aRow + kk * aCol]} for kk &lt;
+     * k: one packed panel of h rows (the rows from {@code rows} on are zeros).
+     */
+    static void packRows(int k, float[] a, int src, int aRow, int aCol, int h, int rows, float[] pa, int dst) {
         for (int kk = 0; kk < k; kk++) {
-            int dst = base + kk * h;
-            int src = aOff + i0 * aRow + kk * aCol;
+            int to = dst + kk * h;
+            int from = src + kk * aCol;
             for (int r = 0; r < rows; r++) {
-                pa[dst + r] = a[src + r * aRow];
+                pa[to + r] = a[from + r * aRow];
             }
             for (int r = rows; r < h; r++) {
-                pa[dst + r] = 0f;
+                pa[to + r] = 0f;
             }
         }
     }

@@ -214,63 +214,48 @@ final class JavaWinograd {
             int total = c.in.length;
             int chunk = chunkColumns(total, e, l.kd * s.inChannels(), s.outChannels());
             int chunks = (total + chunk - 1) / chunk;
-            if (chunks < Parallel.threads()) {
-                for (int j0 = 0; j0 < total; j0 += chunk) {
-                    splitChunk(l, c, j0, Math.min(chunk, total - j0), u, uSize, mr, xs, bias, y, store);
+            // a task per chunk; where that leaves threads idle (batch 1 at 14x14: 16 tiles, one chunk), each chunk's
+            // stages split across the threads instead
+            boolean split = chunks < Parallel.threads();
+            Parallel.forEach(split ? 1 : chunks, t -> {
+                for (int q = split ? 0 : t; q < (split ? chunks : t + 1); q++) {
+                    chunk(l, c, q * chunk, Math.min(chunk, total - q * chunk), u, uSize, mr, xs, bias, y, store, split);
                 }
-                continue;
-            }
-            Parallel.forEach(chunks, t -> {
-                int j0 = t * chunk;
-                int cols = Math.min(chunk, total - j0);
-                int width = (cols + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
-                int vStride = k * width + Gemm.NR; // one line past each matrix: the point streams do not alias in L1
-                int yStride = coutG * width + Gemm.NR;
-                float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, groups * e * vStride);
-                float[] prod = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, groups * e * yStride);
-                float[] scratch = Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES);
-                float[] edge = new float[Gemm.EDGE];
-                transformInput(l, c, j0, cols, width, xs, v, vStride, scratch, Workspace.get(Workspace.Slot.BLOCK, e * LANES), 0,
-                        l.kd * s.inChannels());
-                for (int g = 0; g < groups; g++) {
-                    for (int p = 0; p < e; p++) {
-                        Gemm.multiplyPacked(coutG, width, k, mr, u, (g * e + p) * uSize, v, (g * e + p) * vStride, true, null, 0,
-                                prod, (g * e + p) * yStride, width, edge);
-                    }
-                }
-                transformOutput(l, c, j0, cols, width, prod, yStride, bias, y, scratch, store, 0, s.outChannels());
             });
         }
     }
 
     /**
-     * One chunk of columns with each of its three stages split across the threads: its input transform by reduction
-     * rows, its products by (group, point), its output transform by output channels. For layers whose tiles make
-     * fewer chunks than threads (batch 1 at 14x14: 16 tiles, one chunk), where a task per chunk leaves threads idle.
-     * The same arithmetic in the same order as a chunk's one task: the same values.
+     * One chunk of columns: its input transform, its products (one per group and point) and its output transform, in
+     * the calling thread's scratch. With {@code split} each stage is spread over the threads (the input transform by
+     * reduction rows, the products by group and point, the output transform by output channels), for a layer whose
+     * chunks are fewer than the threads; the same arithmetic in the same order either way: the same values.
      */
-    private static void splitChunk(Layout l, Columns c, int j0, int cols, float[] u, int uSize, int mr, float[] xs, float[] bias,
-                                   float[] y, Store store) {
+    private static void chunk(Layout l, Columns c, int j0, int cols, float[] u, int uSize, int mr, float[] xs, float[] bias, float[] y,
+                              Store store, boolean split) {
         ConvSpec s = l.s;
         int e = l.e;
         int k = l.reduction;
-        int groups = s.groups();
         int coutG = s.outPerGroup();
         int width = (cols + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
-        int vStride = k * width + Gemm.NR;
+        int vStride = k * width + Gemm.NR; // one line past each matrix: the point streams do not alias in L1
         int yStride = coutG * width + Gemm.NR;
-        // shared by the stages' tasks: the calling thread's arrays
-        float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, groups * e * vStride);
-        float[] prod = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, groups * e * yStride);
-        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        int products = s.groups() * e;
+        float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, products * vStride);
+        float[] prod = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, products * yStride);
+        int parts = split ? Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE : 1;
         int rows = l.kd * s.inChannels();
-        int rowBlock = (rows + want - 1) / want;
+        int rowBlock = (rows + parts - 1) / parts;
         Parallel.forEach((rows + rowBlock - 1) / rowBlock, t -> transformInput(l, c, j0, cols, width, xs, v, vStride,
                 Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES), Workspace.get(Workspace.Slot.BLOCK, e * LANES),
                 t * rowBlock, Math.min(rows, (t + 1) * rowBlock)));
-        Parallel.forEach(groups * e, t -> Gemm.multiplyPacked(coutG, width, k, mr, u, t * uSize, v, t * vStride, true, null, 0, prod,
-                t * yStride, width, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE)));
-        int outBlock = (s.outChannels() + want - 1) / want;
+        Parallel.forEach(split ? products : 1, t -> {
+            for (int q = split ? t : 0; q < (split ? t + 1 : products); q++) {
+                Gemm.multiplyPacked(coutG, width, k, mr, u, q * uSize, v, q * vStride, true, null, 0, prod, q * yStride, width,
+                        Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE));
+            }
+        });
+        int outBlock = (s.outChannels() + parts - 1) / parts;
         Parallel.forEach((s.outChannels() + outBlock - 1) / outBlock, t -> transformOutput(l, c, j0, cols, width, prod, yStride, bias, y,
                 Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES), store, t * outBlock,
                 Math.min(s.outChannels(), (t + 1) * outBlock)));

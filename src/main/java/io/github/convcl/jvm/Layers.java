@@ -48,8 +48,9 @@ final class Layers {
     /**
      * max-pool without indices (inference): each output row is the running maximum over the window's input rows and
      * taps, one tap at a time across the whole row, so that the inner loop is a plain max over consecutive outputs
-     * (vectorised; at a stride above 1 over the row's phases, each a copy of every stride-th value). Math.max keeps NaN, as PyTorch's max-pool does; every window holds at least one input
-     * (padding is at most half the kernel, and ceil_mode drops windows that start in the padding).
+     * (vectorised; at a stride above 1 over the row's phases, each a copy of every stride-th value). Math.max keeps
+     * NaN, as PyTorch's max-pool does; every window holds at least one input (padding is at most half the kernel, and
+     * ceil_mode drops windows that start in the padding).
      */
     private static void maxPoolRows(PoolSpec ps, Window w, float[] x, float[] y) {
         if (w.in[0] == 1 && w.k[0] == 1 && w.s[1] == 1 && w.s[2] == 1 && w.d[1] == 1 && w.d[2] == 1) {
@@ -217,10 +218,9 @@ final class Layers {
                 }
             }
             // columns: y[base + i] = max over t[i + q - pw], q < kw, then each row's first pw and last kw - 1 - pw again
-            int clo = pw;
-            int chi = n - (kw - 1 - pw);
-            if (chi > clo) {
-                VectorGemm.maxShifted(t, clo - pw, kw, y, base + clo, chi - clo);
+            int cols = n - (kw - 1);
+            if (cols > 0) {
+                VectorGemm.maxWindows(t, cols, kw, y, base + pw);
             }
             for (int row = 0; row < n; row += wd) {
                 for (int ox = 0; ox < wd; ox++) {

@@ -449,25 +449,6 @@ final class VectorGemm {
         }
     }
 
-    /** {@code y[yOff + i] = max(t[tOff + i], ..., t[tOff + i + k - 1])} for i &lt; n: a window of k along one run from tOff. */
-    static void maxShifted(float[] t, int tOff, int k, float[] y, int yOff, int n) {
-        int i = 0;
-        for (int last = n - L; i <= last; i += L) {
-            FloatVector m = FloatVector.fromArray(S, t, tOff + i);
-            for (int kx = 1; kx < k; kx++) {
-                m = m.max(FloatVector.fromArray(S, t, tOff + i + kx));
-            }
-            m.intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            float m = t[tOff + i];
-            for (int kx = 1; kx < k; kx++) {
-                m = Math.max(m, t[tOff + i + kx]);
-            }
-            y[yOff + i] = m;
-        }
-    }
-
     /** {@code y[yOff + i] = max(t[i], ..., t[i + k - 1])} for i &lt; n: a window of k along one run. */
     static void maxWindows(float[] t, int n, int k, float[] y, int yOff) {
         int i = 0;
