@@ -172,6 +172,14 @@ class GradientTest {
                 ConvSpec.conv(2).input(2, 4, 7, 9).outChannels(20).kernel(1).groups(2).build(),
                 // depthwise with a task per group (up to 2 threads) and an odd width: each task pads its planes per image
                 ConvSpec.conv(2).input(2, 8, 9, 13).outChannels(16).kernel(3).padding(1).groups(8).bias(false).build(),
+                // at most a vector of output channels and at least one of input channels per group, 8 groups: the tap
+                // tiles lay out the input as panels (whole and partial channel blocks and output quads, strides, modes)
+                ConvSpec.conv(2).input(2, 64, 9, 11).outChannels(64).kernel(3).padding(1).groups(8).bias(false).build(),
+                ConvSpec.conv(2).input(1, 80, 7, 6).outChannels(40).kernel(2, 3).stride(2).padding(1, 2).dilation(1, 2).groups(8)
+                        .paddingMode(io.github.convcl.spec.PaddingMode.REFLECT).build(),
+                ConvSpec.conv(1).input(3, 72, 29).outChannels(24).kernel(5).stride(3).padding(2).groups(8)
+                        .paddingMode(io.github.convcl.spec.PaddingMode.CIRCULAR).build(),
+                ConvSpec.conv(3).input(1, 64, 3, 5, 6).outChannels(8).kernel(3).stride(1, 2, 1).padding(1).groups(8).build(),
                 // padding and dilation of 2^14 around a 10x10 plane: padded copies of 2^30 floats, so the products run in place
                 ConvSpec.conv(2).input(1, 2, 10, 10).outChannels(2).kernel(3).padding(1 << 14).dilation(1 << 14).groups(2).build());
         java.util.Random r = new java.util.Random(53);

@@ -52,10 +52,17 @@ public final class RandomSpecs {
         boolean depthwise = rnd.nextInt(6) == 0;
         int cin;
         int cout;
+        // many groups of at least a vector of input channels and at most one of output channels: the Java tap tiles'
+        // input panels (WeightTaps)
+        boolean manyGroups = !depthwise && rnd.nextInt(12) == 0;
         if (depthwise) {
             cin = 1 + rnd.nextInt(6);
             groups = cin;
             cout = cin * pick(1, 1, 2, 3);
+        } else if (manyGroups) {
+            groups = pick(8, 16);
+            cin = groups * (8 + rnd.nextInt(9));
+            cout = groups * (1 + rnd.nextInt(8));
         } else {
             cin = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
             cout = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));

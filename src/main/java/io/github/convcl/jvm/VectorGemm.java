@@ -391,6 +391,57 @@ final class VectorGemm {
         }
     }
 
+    // An 8x8 transpose in three stages: at distance d (1, 2, 4) each pair of rows (i, i + d) swaps the d-lane blocks
+    // that lie off the diagonal, as a one-vector rotation by d and a blend (JDK 17 compiles the two-vector rearrange
+    // poorly).
+    private static final jdk.incubator.vector.VectorShuffle<Float> UP1 = jdk.incubator.vector.VectorShuffle.fromOp(AVX2, i -> (i + 7) % 8);
+    private static final jdk.incubator.vector.VectorShuffle<Float> UP2 = jdk.incubator.vector.VectorShuffle.fromOp(AVX2, i -> (i + 6) % 8);
+    private static final jdk.incubator.vector.VectorShuffle<Float> UP4 = jdk.incubator.vector.VectorShuffle.fromOp(AVX2, i -> (i + 4) % 8);
+    private static final jdk.incubator.vector.VectorShuffle<Float> DOWN1 = jdk.incubator.vector.VectorShuffle.fromOp(AVX2, i -> (i + 1) % 8);
+    private static final jdk.incubator.vector.VectorShuffle<Float> DOWN2 = jdk.incubator.vector.VectorShuffle.fromOp(AVX2, i -> (i + 2) % 8);
+    private static final jdk.incubator.vector.VectorMask<Float> BIT1 = jdk.incubator.vector.VectorMask.fromLong(AVX2, 0b10101010);
+    private static final jdk.incubator.vector.VectorMask<Float> BIT2 = jdk.incubator.vector.VectorMask.fromLong(AVX2, 0b11001100);
+    private static final jdk.incubator.vector.VectorMask<Float> BIT4 = jdk.incubator.vector.VectorMask.fromLong(AVX2, 0b11110000);
+
+    /**
+     * {@code dst[d0 + p*8 + u] = src[s0 + u*stride + p]} for p, u in [0, 8): eight rows of eight floats transposed, so
+     * that each position's eight channels are one vector.
+     */
+    static void transpose8(float[] src, int s0, int stride, float[] dst, int d0) {
+        FloatVector r0 = FloatVector.fromArray(AVX2, src, s0);
+        FloatVector r1 = FloatVector.fromArray(AVX2, src, s0 + stride);
+        FloatVector r2 = FloatVector.fromArray(AVX2, src, s0 + 2 * stride);
+        FloatVector r3 = FloatVector.fromArray(AVX2, src, s0 + 3 * stride);
+        FloatVector r4 = FloatVector.fromArray(AVX2, src, s0 + 4 * stride);
+        FloatVector r5 = FloatVector.fromArray(AVX2, src, s0 + 5 * stride);
+        FloatVector r6 = FloatVector.fromArray(AVX2, src, s0 + 6 * stride);
+        FloatVector r7 = FloatVector.fromArray(AVX2, src, s0 + 7 * stride);
+        FloatVector t0 = r0.blend(r1.rearrange(UP1), BIT1);
+        FloatVector t1 = r0.rearrange(DOWN1).blend(r1, BIT1);
+        FloatVector t2 = r2.blend(r3.rearrange(UP1), BIT1);
+        FloatVector t3 = r2.rearrange(DOWN1).blend(r3, BIT1);
+        FloatVector t4 = r4.blend(r5.rearrange(UP1), BIT1);
+        FloatVector t5 = r4.rearrange(DOWN1).blend(r5, BIT1);
+        FloatVector t6 = r6.blend(r7.rearrange(UP1), BIT1);
+        FloatVector t7 = r6.rearrange(DOWN1).blend(r7, BIT1);
+        r0 = t0.blend(t2.rearrange(UP2), BIT2);
+        r2 = t0.rearrange(DOWN2).blend(t2, BIT2);
+        r1 = t1.blend(t3.rearrange(UP2), BIT2);
+        r3 = t1.rearrange(DOWN2).blend(t3, BIT2);
+        r4 = t4.blend(t6.rearrange(UP2), BIT2);
+        r6 = t4.rearrange(DOWN2).blend(t6, BIT2);
+        r5 = t5.blend(t7.rearrange(UP2), BIT2);
+        r7 = t5.rearrange(DOWN2).blend(t7, BIT2);
+        r0.blend(r4.rearrange(UP4), BIT4).intoArray(dst, d0);
+        r1.blend(r5.rearrange(UP4), BIT4).intoArray(dst, d0 + 8);
+        r2.blend(r6.rearrange(UP4), BIT4).intoArray(dst, d0 + 16);
+        r3.blend(r7.rearrange(UP4), BIT4).intoArray(dst, d0 + 24);
+        r0.rearrange(UP4).blend(r4, BIT4).intoArray(dst, d0 + 32);
+        r1.rearrange(UP4).blend(r5, BIT4).intoArray(dst, d0 + 40);
+        r2.rearrange(UP4).blend(r6, BIT4).intoArray(dst, d0 + 48);
+        r3.rearrange(UP4).blend(r7, BIT4).intoArray(dst, d0 + 56);
+    }
+
     // A stride-2 split as one-vector permutes and a blend (JDK 17 compiles the two-vector rearrange poorly): the
     // low half of each result comes from the first vector, the high half from the second.
     private static final jdk.incubator.vector.VectorShuffle<Float> EVENS_LO =
@@ -744,6 +795,65 @@ final class VectorGemm {
         c3.intoArray(c, ci + 3 * L);
         c4.intoArray(c, ci + 4 * L);
         c5.intoArray(c, ci + 5 * L);
+    }
+
+    /**
+     * A grad_weight tile of four grad_output rows by three input panels ({@link WeightTaps}' input panels): {@code
+     * c[ci + (r*3 + j)*L + l] += sum_q y[y_r + q] * x[x_j + q*L + l]} for q in [0, k), r in [0, 4), j in [0, 3). The
+     * three panels are one group's channels at three taps, so each position's three vector loads and four broadcasts
+     * feed twelve FMAs into twelve accumulators, more chains than the FMA latency needs.
+     */
+    static void panelTile4x3(int k, float[] y, int y0, int y1, int y2, int y3, float[] x, int x0, int x1, int x2, float[] c, int ci) {
+        FloatVector c00 = FloatVector.fromArray(S, c, ci);
+        FloatVector c01 = FloatVector.fromArray(S, c, ci + L);
+        FloatVector c02 = FloatVector.fromArray(S, c, ci + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(S, c, ci + 3 * L);
+        FloatVector c11 = FloatVector.fromArray(S, c, ci + 4 * L);
+        FloatVector c12 = FloatVector.fromArray(S, c, ci + 5 * L);
+        FloatVector c20 = FloatVector.fromArray(S, c, ci + 6 * L);
+        FloatVector c21 = FloatVector.fromArray(S, c, ci + 7 * L);
+        FloatVector c22 = FloatVector.fromArray(S, c, ci + 8 * L);
+        FloatVector c30 = FloatVector.fromArray(S, c, ci + 9 * L);
+        FloatVector c31 = FloatVector.fromArray(S, c, ci + 10 * L);
+        FloatVector c32 = FloatVector.fromArray(S, c, ci + 11 * L);
+        int e1 = x1 - x0;
+        int e2 = x2 - x0;
+        int d1 = y1 - y0;
+        int d2 = y2 - y0;
+        int d3 = y3 - y0;
+        for (int q = y0, end = y0 + k, i = x0; q < end; q++, i += L) {
+            FloatVector a0 = FloatVector.fromArray(S, x, i);
+            FloatVector a1 = FloatVector.fromArray(S, x, i + e1);
+            FloatVector a2 = FloatVector.fromArray(S, x, i + e2);
+            FloatVector g = FloatVector.broadcast(S, y[q]);
+            c00 = g.fma(a0, c00);
+            c01 = g.fma(a1, c01);
+            c02 = g.fma(a2, c02);
+            g = FloatVector.broadcast(S, y[q + d1]);
+            c10 = g.fma(a0, c10);
+            c11 = g.fma(a1, c11);
+            c12 = g.fma(a2, c12);
+            g = FloatVector.broadcast(S, y[q + d2]);
+            c20 = g.fma(a0, c20);
+            c21 = g.fma(a1, c21);
+            c22 = g.fma(a2, c22);
+            g = FloatVector.broadcast(S, y[q + d3]);
+            c30 = g.fma(a0, c30);
+            c31 = g.fma(a1, c31);
+            c32 = g.fma(a2, c32);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c02.intoArray(c, ci + 2 * L);
+        c10.intoArray(c, ci + 3 * L);
+        c11.intoArray(c, ci + 4 * L);
+        c12.intoArray(c, ci + 5 * L);
+        c20.intoArray(c, ci + 6 * L);
+        c21.intoArray(c, ci + 7 * L);
+        c22.intoArray(c, ci + 8 * L);
+        c30.intoArray(c, ci + 9 * L);
+        c31.intoArray(c, ci + 10 * L);
+        c32.intoArray(c, ci + 11 * L);
     }
 
     /**

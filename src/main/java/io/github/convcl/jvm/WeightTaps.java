@@ -51,6 +51,10 @@ final class WeightTaps {
         int groups = s.groups();
         int kVol = g.kVol;
         int columns = cinG * kVol;
+        if (inputPanelsShaped(s)) {
+            inputPanels(s, g, ph, x, gy, gw);
+            return;
+        }
         // A pointwise layer's runs are its planes as they are, so the roles may swap: grad_output's rows read in place
         // as the tiles' columns and the input laid out as panels, which lays out the smaller of the two.
         boolean swap = s.isPointwise() && cinG < coutG;
@@ -155,6 +159,194 @@ final class WeightTaps {
                             int at2 = swap ? (grp * coutG + col) * columns + p * w + o : (grp * coutG + p * w + o) * columns + col;
                             gw[at2] += acc[at + r * w + o];
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether {@link #inputPanels} computes {@code s}: at most a vector of output channels per group, which the other
+     * tiles would hold in one vector (six accumulators, fewer chains than the FMA latency needs), at least a vector of
+     * input channels, and enough groups to give every core tasks.
+     */
+    static boolean inputPanelsShaped(ConvSpec s) {
+        return s.outPerGroup() <= Gemm.LANES && s.inPerGroup() >= Gemm.LANES && s.groups() >= Thresholds.JAVA_WEIGHT_PANELS_MIN_GROUPS;
+    }
+
+    /**
+     * grad_weight with the roles of the tiles turned: the input as panels of a vector of channels over its phase
+     * planes' positions ({@code xp[block][position][lane]}), grad_output as scalars read in place from rows padded to
+     * the phase planes' width (zeros past the output's columns and rows). A column is a (channel block, tap) pair, whose
+     * run is its panel from the tap's offset, so the taps of one block share the input's layout; four output channels
+     * by three columns ({@link VectorGemm#panelTile4x3}) make a tile. A task per group lays out that group's panels
+     * and rows one image at a time in its own scratch and runs its tiles over the images and runs of {@link #CHUNK}
+     * positions in that order, so the sums are the same bits whatever the thread count.
+     */
+    private static void inputPanels(ConvSpec s, Geometry g, PhasePlanes ph, float[] x, float[] gy, float[] gw) {
+        int lanes = Gemm.LANES;
+        int cin = s.inChannels();
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int kVol = g.kVol;
+        int columns = cinG * kVol;
+        int hq = ph.hq();
+        int wq = ph.wq();
+        int plane = ph.plane();
+        int[] out = g.out;
+        int positions = ((out[0] - 1) * hq + out[1] - 1) * wq + out[2];
+        int blocks = (cinG + lanes - 1) / lanes;
+        int panelFloats = plane * lanes;
+        int cols = blocks * kVol;
+        int triples = (cols + 2) / 3;
+        int quads = (coutG + 3) / 4;
+        int tile = 12 * lanes;
+        // the run of each column (channel block, tap); the last triple's spare columns read the first one's
+        int[] xo = new int[triples * 3];
+        for (int j = 0; j < xo.length; j++) {
+            int col = j < cols ? j : 0;
+            xo[j] = (col / kVol) * panelFloats + ph.taps()[col % kVol] * lanes;
+        }
+        float[] acc = Workspace.get(Workspace.Slot.LANES, groups * quads * triples * tile);
+        java.util.Arrays.fill(acc, 0, groups * quads * triples * tile, 0f);
+        // stride 1, zero padding and whole vectors of channels: the panels are the input transposed in place, each
+        // position's vector of channels at its padded position, with no padded copy of the planes first
+        boolean inPlace = Gemm.VECTOR && lanes == 8 && cinG % lanes == 0 && plane == ph.phaseVol()
+                && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS;
+        int scratch = inPlace ? 0 : lanes * plane;
+        int yRows = quads * 4;
+        Parallel.forEach(groups, grp -> {
+            float[] xp = Workspace.get(Workspace.Slot.INPUT, scratch + blocks * panelFloats);
+            float[] yp = Workspace.get(Workspace.Slot.PANELS, yRows * positions);
+            // the rows past the group's channels are zeros: their tiles' rows are computed and dropped
+            java.util.Arrays.fill(yp, coutG * positions, yRows * positions, 0f);
+            if (inPlace) {
+                // the padding's positions stay zero: each image writes only the input's
+                java.util.Arrays.fill(xp, scratch, scratch + blocks * panelFloats, 0f);
+            }
+            for (int n = 0; n < s.batch(); n++) {
+                for (int b = 0; inPlace && b < blocks; b++) {
+                    transposeInto(x, (n * cin + grp * cinG + b * lanes) * g.inVol, g.in, ph, xp, scratch + b * panelFloats);
+                }
+                for (int b = 0; !inPlace && b < blocks; b++) {
+                    for (int u = 0; u < lanes; u++) {
+                        int c = b * lanes + u;
+                        if (c < cinG) {
+                            g.padPhases(x, (n * cin + grp * cinG + c) * g.inVol, xp, u * plane, ph.before(), ph.padded(), ph.dq(), hq, wq);
+                        } else {
+                            java.util.Arrays.fill(xp, u * plane, (u + 1) * plane, 0f);
+                        }
+                    }
+                    interleave(xp, plane, lanes, xp, scratch + b * panelFloats);
+                }
+                for (int o = 0; o < coutG; o++) {
+                    padRows(gy, (n * s.outChannels() + grp * coutG + o) * g.outVol, out, hq, wq, yp, o * positions, positions);
+                }
+                for (int q0 = 0; q0 < positions; q0 += CHUNK) {
+                    int len = Math.min(CHUNK, positions - q0);
+                    for (int qd = 0; qd < quads; qd++) {
+                        int y0 = qd * 4 * positions + q0;
+                        for (int t = 0; t < triples; t++) {
+                            int x0 = scratch + q0 * lanes;
+                            panelTile(len, yp, y0, positions, xp, x0 + xo[3 * t], x0 + xo[3 * t + 1], x0 + xo[3 * t + 2], acc,
+                                    ((grp * quads + qd) * triples + t) * tile);
+                        }
+                    }
+                }
+            }
+        });
+        for (int grp = 0; grp < groups; grp++) {
+            for (int qd = 0; qd < quads; qd++) {
+                for (int t = 0; t < triples; t++) {
+                    int at = ((grp * quads + qd) * triples + t) * tile;
+                    for (int r = 0; r < 4 && qd * 4 + r < coutG; r++) {
+                        int row = (grp * coutG + qd * 4 + r) * columns;
+                        for (int j = 0; j < 3 && 3 * t + j < cols; j++) {
+                            int col = 3 * t + j;
+                            for (int l = 0; l < lanes && (col / kVol) * lanes + l < cinG; l++) {
+                                gw[row + ((col / kVol) * lanes + l) * kVol + col % kVol] += acc[at + (r * 3 + j) * lanes + l];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Eight input channels' planes at {@code x[src + u * inVol]} as a panel of the padded plane {@code ph} (stride 1):
+     * {@code xp[at + position * 8 + u]} at each input value's padded position, eight columns of a row at a time.
+     */
+    private static void transposeInto(float[] x, int src, int[] in, PhasePlanes ph, float[] xp, int at) {
+        int inVol = in[0] * in[1] * in[2];
+        int[] before = ph.before();
+        int w = in[2];
+        for (int z = 0; z < in[0]; z++) {
+            for (int y = 0; y < in[1]; y++) {
+                int from = src + (z * in[1] + y) * w;
+                int to = at + (((z + before[0]) * ph.hq() + y + before[1]) * ph.wq() + before[2]) * 8;
+                int c = 0;
+                for (; c + 8 <= w; c += 8) {
+                    VectorGemm.transpose8(x, from + c, inVol, xp, to + c * 8);
+                }
+                for (; c < w; c++) {
+                    for (int u = 0; u < 8; u++) {
+                        xp[to + c * 8 + u] = x[from + u * inVol + c];
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code lanes} planes at {@code src[u * plane + p]} interleaved into {@code dst[at + p * lanes + u]}. */
+    private static void interleave(float[] src, int plane, int lanes, float[] dst, int at) {
+        int p = 0;
+        if (Gemm.VECTOR && lanes == 8) {
+            for (; p + 8 <= plane; p += 8) {
+                VectorGemm.transpose8(src, p, plane, dst, at + p * 8);
+            }
+        }
+        for (; p < plane; p++) {
+            int to = at + p * lanes;
+            for (int u = 0; u < lanes; u++) {
+                dst[to + u] = src[u * plane + p];
+            }
+        }
+    }
+
+    /**
+     * One output channel's plane at {@code gy[src]} over the phase planes' flat positions [0, positions) at
+     * {@code yp[dst]}: each output row at the start of its {@code wq} positions, zeros past its columns and in the rows
+     * past the output's.
+     */
+    private static void padRows(float[] gy, int src, int[] out, int hq, int wq, float[] yp, int dst, int positions) {
+        for (int r = 0, q0 = 0; q0 < positions; r++, q0 += wq) {
+            int oz = r / hq;
+            int oy = r % hq;
+            int len = Math.min(wq, positions - q0);
+            int ow = oy < out[1] ? Math.min(out[2], len) : 0;
+            System.arraycopy(gy, src + (oz * out[1] + oy) * out[2], yp, dst + q0, ow);
+            java.util.Arrays.fill(yp, dst + q0 + ow, dst + q0 + len, 0f);
+        }
+    }
+
+    /** {@link VectorGemm#panelTile4x3}: rows {@code y[y0 + r * ys]}, panels' runs at {@code x0..x2}. */
+    private static void panelTile(int k, float[] y, int y0, int ys, float[] x, int x0, int x1, int x2, float[] c, int ci) {
+        if (Gemm.VECTOR) {
+            VectorGemm.panelTile4x3(k, y, y0, y0 + ys, y0 + 2 * ys, y0 + 3 * ys, x, x0, x1, x2, c, ci);
+            return;
+        }
+        int lanes = Gemm.LANES;
+        int[] runs = {x0, x1, x2};
+        for (int r = 0; r < 4; r++) {
+            for (int j = 0; j < 3; j++) {
+                int cr = ci + (r * 3 + j) * lanes;
+                for (int q = 0; q < k; q++) {
+                    float a = y[y0 + r * ys + q];
+                    int xq = runs[j] + q * lanes;
+                    for (int l = 0; l < lanes; l++) {
+                        c[cr + l] += a * x[xq + l];
                     }
                 }
             }

@@ -33,6 +33,11 @@ public final class Thresholds {
      */
     public static final int JAVA_WEIGHT_DOTS_MAX_GROUP_OUT_CHANNELS = 16;
     /**
+     * The Java tap tiles lay out the input as panels, not grad_output, from this many groups (with at most a vector of
+     * output channels and at least a vector of input channels per group): a task per group lays out its own panels.
+     */
+    public static final int JAVA_WEIGHT_PANELS_MIN_GROUPS = 8;
+    /**
      * OpenCL grad_weight: the GEMM from this many output channels per group (half its 32-row tile), the direct
      * reduction below (PoCL: dense layers 1.5-2x faster by GEMM, depthwise 34x and 8 per group 1.7x slower).
      */
