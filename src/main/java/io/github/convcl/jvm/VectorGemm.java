@@ -404,10 +404,10 @@ final class VectorGemm {
     private static final jdk.incubator.vector.VectorMask<Float> BIT4 = jdk.incubator.vector.VectorMask.fromLong(AVX2, 0b11110000);
 
     /**
-     * {@code dst[d0 + p*8 + u] = src[s0 + u*stride + p]} for p, u in [0, 8): eight rows of eight floats transposed, so
-     * that each position's eight channels are one vector.
+     * {@code dst[d0 + p*ds + u] = src[s0 + u*stride + p]} for p, u in [0, 8): eight rows of eight floats transposed, so
+     * that each position's eight channels are one vector ({@code ds} floats apart).
      */
-    static void transpose8(float[] src, int s0, int stride, float[] dst, int d0) {
+    static void transpose8(float[] src, int s0, int stride, float[] dst, int d0, int ds) {
         FloatVector r0 = FloatVector.fromArray(AVX2, src, s0);
         FloatVector r1 = FloatVector.fromArray(AVX2, src, s0 + stride);
         FloatVector r2 = FloatVector.fromArray(AVX2, src, s0 + 2 * stride);
@@ -433,13 +433,13 @@ final class VectorGemm {
         r5 = t5.blend(t7.rearrange(UP2), BIT2);
         r7 = t5.rearrange(DOWN2).blend(t7, BIT2);
         r0.blend(r4.rearrange(UP4), BIT4).intoArray(dst, d0);
-        r1.blend(r5.rearrange(UP4), BIT4).intoArray(dst, d0 + 8);
-        r2.blend(r6.rearrange(UP4), BIT4).intoArray(dst, d0 + 16);
-        r3.blend(r7.rearrange(UP4), BIT4).intoArray(dst, d0 + 24);
-        r0.rearrange(UP4).blend(r4, BIT4).intoArray(dst, d0 + 32);
-        r1.rearrange(UP4).blend(r5, BIT4).intoArray(dst, d0 + 40);
-        r2.rearrange(UP4).blend(r6, BIT4).intoArray(dst, d0 + 48);
-        r3.rearrange(UP4).blend(r7, BIT4).intoArray(dst, d0 + 56);
+        r1.blend(r5.rearrange(UP4), BIT4).intoArray(dst, d0 + ds);
+        r2.blend(r6.rearrange(UP4), BIT4).intoArray(dst, d0 + 2 * ds);
+        r3.blend(r7.rearrange(UP4), BIT4).intoArray(dst, d0 + 3 * ds);
+        r0.rearrange(UP4).blend(r4, BIT4).intoArray(dst, d0 + 4 * ds);
+        r1.rearrange(UP4).blend(r5, BIT4).intoArray(dst, d0 + 5 * ds);
+        r2.rearrange(UP4).blend(r6, BIT4).intoArray(dst, d0 + 6 * ds);
+        r3.rearrange(UP4).blend(r7, BIT4).intoArray(dst, d0 + 7 * ds);
     }
 
     // A stride-2 split as one-vector permutes and a blend (JDK 17 compiles the two-vector rearrange poorly): the

@@ -288,7 +288,7 @@ final class WeightTaps {
                 int to = at + (((z + before[0]) * ph.hq() + y + before[1]) * ph.wq() + before[2]) * 8;
                 int c = 0;
                 for (; c + 8 <= w; c += 8) {
-                    VectorGemm.transpose8(x, from + c, inVol, xp, to + c * 8);
+                    VectorGemm.transpose8(x, from + c, inVol, xp, to + c * 8, 8);
                 }
                 for (; c < w; c++) {
                     for (int u = 0; u < 8; u++) {
@@ -304,7 +304,7 @@ final class WeightTaps {
         int p = 0;
         if (Gemm.VECTOR && lanes == 8) {
             for (; p + 8 <= plane; p += 8) {
-                VectorGemm.transpose8(src, p, plane, dst, at + p * 8);
+                VectorGemm.transpose8(src, p, plane, dst, at + p * 8, 8);
             }
         }
         for (; p < plane; p++) {
@@ -372,7 +372,23 @@ final class WeightTaps {
             }
             int row = src + o0 * g.outVol + (oz * out[1] + oy) * out[2];
             int ow = out[2];
-            for (int o = 0; o < valid; o++) {
+            int o = 0;
+            // eight channels by eight positions at a time as a vector transpose, the rest one value at a time
+            if (Gemm.VECTOR && Gemm.LANES == 8) {
+                int whole = ow - ow % 8;
+                for (; o + 8 <= valid; o += 8) {
+                    for (int ox = 0; ox < whole; ox += 8) {
+                        VectorGemm.transpose8(gy, row + o * g.outVol + ox, g.outVol, gt, to + ox * w + o, w);
+                    }
+                    for (int u = o; u < o + 8; u++) {
+                        int from = row + u * g.outVol;
+                        for (int ox = whole; ox < ow; ox++) {
+                            gt[to + ox * w + u] = gy[from + ox];
+                        }
+                    }
+                }
+            }
+            for (; o < valid; o++) {
                 int from = row + o * g.outVol;
                 for (int ox = 0; ox < ow; ox++) {
                     gt[to + ox * w + o] = gy[from + ox];
