@@ -201,6 +201,12 @@ class LayerOpsTest {
         specs.add(PoolSpec.maxPool(new int[] {2, 4, 9, 7}, new int[] {5, 3}, new int[] {1}, new int[] {2, 1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 300, 3, 2}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 9, 1, 1}, new int[] {1}, new int[] {1}, new int[] {0}, new int[] {1}, false));
+        // stride 2 into half the (even) width: whole planes split into even and odd columns, the edge columns again
+        specs.add(PoolSpec.maxPool(new int[] {1, 3, 12, 12}, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {2, 4, 14, 16}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 2, 6, 14}, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {1, 2, 9, 10}, new int[] {5, 3}, new int[] {2}, new int[] {2, 1}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 3, 7, 4}, new int[] {3, 1}, new int[] {2}, new int[] {1, 0}, new int[] {1}, false));
         onEveryBackend(cl -> {
             Random r = new Random(8);
             for (PoolSpec s : specs) {

@@ -61,6 +61,11 @@ final class Layers {
             }
             return;
         }
+        if (Gemm.VECTOR && w.in[0] == 1 && w.k[0] == 1 && w.s[1] == 2 && w.s[2] == 2 && w.d[1] == 1 && w.d[2] == 1 && w.in[2] % 2 == 0
+                && w.out[2] == w.in[2] / 2) {
+            maxPoolHalves(ps, w, x, y);
+            return;
+        }
         int ow = w.out[2];
         int sx = w.s[2];
         int dx = w.d[2];
@@ -163,6 +168,84 @@ final class Layers {
                 }
             }
         });
+    }
+
+    /**
+     * A 2D max-pool of stride 2 on rows of even width into half as many columns (GoogLeNet's and ResNet's strided
+     * pools), a plane at a time in few long vector passes rather than several short ones per output row: the plane split
+     * into its even and odd columns in one pass (rows of even width keep their rows), each tap's column then one
+     * shifted read of one of the halves, so the horizontal maximum is a vector max over the whole plane; the columns
+     * whose window leaves the row are taken again over their taps inside it; then each output row is the maximum of its
+     * window's rows of that.
+     */
+    private static void maxPoolHalves(PoolSpec ps, Window w, float[] x, float[] y) {
+        int h = w.in[1];
+        int half = w.in[2] / 2;
+        int oh = w.out[1];
+        int ow = w.out[2];
+        int kx = w.k[2];
+        int px = w.p[2];
+        int n = h * half;
+        // tap t reads column 2 ox - px + t: the even half at (t - px) / 2 past ox, or the odd one
+        int[] from = new int[kx];
+        int[] shift = new int[kx];
+        int low = 0;
+        int high = 0;
+        for (int t = 0; t < kx; t++) {
+            int c = t - px;
+            from[t] = Math.floorMod(c, 2) == 0 ? 0 : n;
+            shift[t] = Math.floorDiv(c, 2);
+            low = Math.min(low, shift[t]);
+            high = Math.max(high, shift[t]);
+        }
+        // the columns whose window lies inside the row: [lo, hi)
+        int lo = Math.min(ow, (px + 1) / 2);
+        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w.in[2] - kx + px, 2) + 1));
+        int first = -low;
+        int last = n - high;
+        // runs of planes per task: a plane of a few hundred floats is less work than a task's start
+        int planes = ps.planes();
+        int per = Math.max(1, Math.min(planes / Parallel.threads() / Thresholds.JAVA_TASKS_PER_CORE, Thresholds.JAVA_POOL_RUN_FLOATS / n));
+        Parallel.forEach((planes + per - 1) / per, task -> {
+            float[] buf = Workspace.get(Workspace.Slot.PANELS, 3 * n);
+            for (int plane = task * per; plane < Math.min(planes, (task + 1) * per); plane++) {
+                int hm = 2 * n;
+                VectorGemm.deinterleave(x, plane * w.inPlane, n, buf, 0, n);
+                // the horizontal maximum over the plane's flat positions; only the edge columns below can cross a row
+                System.arraycopy(buf, from[0] + first + shift[0], buf, hm + first, last - first);
+                for (int t = 1; t < kx; t++) {
+                    maxInto(buf, hm + first, buf, from[t] + first + shift[t], last - first);
+                }
+                for (int r = 0; r < h; r++) {
+                    int row = plane * w.inPlane + r * w.in[2];
+                    for (int ox = 0; ox < lo; ox++) {
+                        buf[hm + r * half + ox] = edgeMax(x, row, w.in[2], 2 * ox - px, kx);
+                    }
+                    for (int ox = hi; ox < ow; ox++) {
+                        buf[hm + r * half + ox] = edgeMax(x, row, w.in[2], 2 * ox - px, kx);
+                    }
+                }
+                int yb = plane * w.outPlane;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * 2 - w.p[1];
+                    int ky0 = w.firstTap(1, y0);
+                    int ky1 = w.endTap(1, y0);
+                    System.arraycopy(buf, hm + (y0 + ky0) * half, y, yb + oy * ow, ow);
+                    for (int ky = ky0 + 1; ky < ky1; ky++) {
+                        maxInto(y, yb + oy * ow, buf, hm + (y0 + ky) * half, ow);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The maximum of a row's {@code k} columns from {@code c0} that lie inside its {@code width}. */
+    private static float edgeMax(float[] x, int row, int width, int c0, int k) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int c = Math.max(0, c0); c < Math.min(width, c0 + k); c++) {
+            m = Math.max(m, x[row + c]);
+        }
+        return m;
     }
 
     /**

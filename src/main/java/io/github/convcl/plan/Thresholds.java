@@ -20,6 +20,8 @@ public final class Thresholds {
     public static final int JAVA_MIN_ROW_BLOCK = 48;
     /** Java: tasks per core the work is split into, for balance. */
     public static final int JAVA_TASKS_PER_CORE = 4;
+    /** Java max-pool: the input floats of a run of small planes that one task pools (64 KiB: a task's start is worth it). */
+    public static final int JAVA_POOL_RUN_FLOATS = 16 * 1024;
     /**
      * Up to this many output channels per group (depthwise and narrow grouped layers) the Java grad_weight takes dot
      * products (JAVA_WEIGHT_DOTS): a GEMM would pad its A panel of so few rows to 4 or 6 and pack B for it, and the tap
