@@ -205,11 +205,11 @@ final class Layers {
         int last = n - high;
         // runs of planes per task: a plane of a few hundred floats is less work than a task's start
         int planes = ps.planes();
-        int per = Math.max(1, Math.min(planes / Parallel.threads() / Thresholds.JAVA_TASKS_PER_CORE, Thresholds.JAVA_POOL_RUN_FLOATS / n));
+        int per = planesPerTask(planes, n, Thresholds.JAVA_POOL_RUN_FLOATS);
+        int hm = 2 * n;
         Parallel.forEach((planes + per - 1) / per, task -> {
             float[] buf = Workspace.get(Workspace.Slot.PANELS, 3 * n);
             for (int plane = task * per; plane < Math.min(planes, (task + 1) * per); plane++) {
-                int hm = 2 * n;
                 VectorGemm.deinterleave(x, plane * w.inPlane, n, buf, 0, n);
                 // the horizontal maximum over the plane's flat positions; only the edge columns below can cross a row
                 System.arraycopy(buf, from[0] + first + shift[0], buf, hm + first, last - first);
@@ -237,6 +237,15 @@ final class Layers {
                 }
             }
         });
+    }
+
+    /**
+     * Planes per task of a pool over {@code planes} planes of {@code floats} floats each: at most {@code budget} floats
+     * a task (one plane at least), and enough tasks for every thread.
+     */
+    private static int planesPerTask(int planes, int floats, int budget) {
+        int tasks = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        return Math.max(1, Math.min((planes + tasks - 1) / tasks, budget / floats));
     }
 
     /** The maximum of a row's {@code k} columns from {@code c0} that lie inside its {@code width}. */
@@ -267,8 +276,7 @@ final class Layers {
         int planes = ps.planes();
         // tasks of whole planes, about 4096 values each at most (their row maxima stay in L1) unless one plane is
         // larger, and enough tasks for every thread
-        int per = Math.max(1, Math.min((planes + Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE - 1)
-                / (Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE), Math.max(1, 4096 / plane)));
+        int per = planesPerTask(planes, plane, 4096);
         int tasks = (planes + per - 1) / per;
         Parallel.forEach(tasks, task -> {
             int c0 = task * per;
@@ -311,11 +319,7 @@ final class Layers {
                         ox = wd - (kw - 1 - pw) - 1;
                         continue;
                     }
-                    float m = Float.NEGATIVE_INFINITY;
-                    for (int q = Math.max(0, ox - pw); q < Math.min(wd, ox - pw + kw); q++) {
-                        m = Math.max(m, t[row + q]);
-                    }
-                    y[base + row + ox] = m;
+                    y[base + row + ox] = edgeMax(t, row, wd, ox - pw, kw);
                 }
             }
         });

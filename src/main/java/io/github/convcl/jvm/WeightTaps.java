@@ -45,16 +45,16 @@ final class WeightTaps {
         }
         Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s);
+        if (inputPanelsShaped(s)) {
+            inputPanels(s, g, ph, x, gy, gw);
+            return;
+        }
         int cin = s.inChannels();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
         int groups = s.groups();
         int kVol = g.kVol;
         int columns = cinG * kVol;
-        if (inputPanelsShaped(s)) {
-            inputPanels(s, g, ph, x, gy, gw);
-            return;
-        }
         // A pointwise layer's runs are its planes as they are, so the roles may swap: grad_output's rows read in place
         // as the tiles' columns and the input laid out as panels, which lays out the smaller of the two.
         boolean swap = s.isPointwise() && cinG < coutG;
@@ -68,9 +68,7 @@ final class WeightTaps {
         int hq = ph.hq();
         int wq = ph.wq();
         int plane = ph.plane();
-        int[] out = g.out;
-        // the flat positions up to the last output: garbage columns (ox >= ow) and rows (oy >= oh) in between
-        int positions = ((out[0] - 1) * hq + out[1] - 1) * wq + out[2];
+        int positions = flatPositions(g, ph);
         // six offsets a block (the last two unused by four-column tiles)
         int[] offs = new int[blocks * 6];
         for (int b = 0; b < blocks; b++) {
@@ -166,6 +164,15 @@ final class WeightTaps {
     }
 
     /**
+     * The flat positions over the phase planes' extents ({@code ((oz * hq + oy) * wq + ox)}) up to the last output:
+     * garbage columns (ox >= ow) and rows (oy >= oh) in between, which grad_output's zeros there make drop out.
+     */
+    private static int flatPositions(Geometry g, PhasePlanes ph) {
+        int[] out = g.out;
+        return ((out[0] - 1) * ph.hq() + out[1] - 1) * ph.wq() + out[2];
+    }
+
+    /**
      * Whether {@link #inputPanels} computes {@code s}: at most a vector of output channels per group, which the other
      * tiles would hold in one vector (six accumulators, fewer chains than the FMA latency needs), at least a vector of
      * input channels, and enough groups to give every core tasks.
@@ -195,7 +202,7 @@ final class WeightTaps {
         int wq = ph.wq();
         int plane = ph.plane();
         int[] out = g.out;
-        int positions = ((out[0] - 1) * hq + out[1] - 1) * wq + out[2];
+        int positions = flatPositions(g, ph);
         int blocks = (cinG + lanes - 1) / lanes;
         int panelFloats = plane * lanes;
         int cols = blocks * kVol;
