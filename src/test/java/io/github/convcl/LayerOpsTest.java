@@ -195,18 +195,27 @@ class LayerOpsTest {
         List<PoolSpec> specs = new ArrayList<>(pools());
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 11, 11}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 7, 7}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, true));
-        // stride 1 with the input's size: whole runs of planes, their edge rows and columns again (sizes 1 to 9 wide)
+        // stride 1 with the input's size: whole runs of planes, the taps past their edge rows and columns masked (sizes 1
+        // to 9 wide)
         specs.add(PoolSpec.maxPool(new int[] {2, 5, 6, 9}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 3, 4, 4}, new int[] {1, 3}, new int[] {1}, new int[] {0, 1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {2, 4, 9, 7}, new int[] {5, 3}, new int[] {1}, new int[] {2, 1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 300, 3, 2}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 9, 1, 1}, new int[] {1}, new int[] {1}, new int[] {0}, new int[] {1}, false));
-        // stride 2 into half the (even) width: whole planes split into even and odd columns, the edge columns again
+        // runs of many planes in vector passes with masked taps: the tensor's first and last rows alone, the 3-tap and
+        // the general window, runs split over tasks
+        specs.add(PoolSpec.maxPool(new int[] {1, 40, 14, 14}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {2, 24, 13, 11}, new int[] {5}, new int[] {1}, new int[] {2}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 7, 28, 28}, new int[] {3, 5}, new int[] {1}, new int[] {1, 2}, new int[] {1}, false));
+        // stride 2 into half the (even) width: window rows split into even and odd columns, the edge columns again
         specs.add(PoolSpec.maxPool(new int[] {1, 3, 12, 12}, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {2, 4, 14, 16}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 6, 14}, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 9, 10}, new int[] {5, 3}, new int[] {2}, new int[] {2, 1}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 3, 7, 4}, new int[] {3, 1}, new int[] {2}, new int[] {1, 0}, new int[] {1}, false));
+        specs.add(PoolSpec.maxPool(new int[] {1, 20, 28, 28}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 30, 14, 14}, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, true));
+        specs.add(PoolSpec.maxPool(new int[] {1, 3, 56, 56}, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false));
         onEveryBackend(cl -> {
             Random r = new Random(8);
             for (PoolSpec s : specs) {

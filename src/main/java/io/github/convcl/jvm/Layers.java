@@ -172,68 +172,69 @@ final class Layers {
 
     /**
      * A 2D max-pool of stride 2 on rows of even width into half as many columns (GoogLeNet's and ResNet's strided
-     * pools), a plane at a time in few long vector passes rather than several short ones per output row: the plane split
-     * into its even and odd columns in one pass (rows of even width keep their rows), each tap's column then one
-     * shifted read of one of the halves, so the horizontal maximum is a vector max over the whole plane; the columns
-     * whose window leaves the row are taken again over their taps inside it; then each output row is the maximum of its
-     * window's rows of that.
+     * pools), over runs of whole planes: each output row's window rows first, as one row of the input's width (their
+     * maximum, each input row read once), then the run of those rows split into even and odd columns in one pass, so
+     * that each tap's column is one shifted read of one half along the whole run and the outputs are one vector
+     * maximum of those reads; the columns whose window leaves its row are then taken again over their taps inside it.
      */
     private static void maxPoolHalves(PoolSpec ps, Window w, float[] x, float[] y) {
-        int h = w.in[1];
-        int half = w.in[2] / 2;
+        int wd = w.in[2];
+        int half = wd / 2;
         int oh = w.out[1];
         int ow = w.out[2];
         int kx = w.k[2];
         int px = w.p[2];
-        int n = h * half;
-        // tap t reads column 2 ox - px + t: the even half at (t - px) / 2 past ox, or the odd one
-        int[] from = new int[kx];
-        int[] shift = new int[kx];
-        int low = 0;
-        int high = 0;
-        for (int t = 0; t < kx; t++) {
-            int c = t - px;
-            from[t] = Math.floorMod(c, 2) == 0 ? 0 : n;
-            shift[t] = Math.floorDiv(c, 2);
-            low = Math.min(low, shift[t]);
-            high = Math.max(high, shift[t]);
-        }
         // the columns whose window lies inside the row: [lo, hi)
         int lo = Math.min(ow, (px + 1) / 2);
-        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w.in[2] - kx + px, 2) + 1));
-        int first = -low;
-        int last = n - high;
-        // runs of planes per task: a plane of a few hundred floats is less work than a task's start
+        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(wd - kx + px, 2) + 1));
         int planes = ps.planes();
-        int per = planesPerTask(planes, n, Thresholds.JAVA_POOL_RUN_FLOATS);
-        int hm = 2 * n;
+        int per = planesPerTask(planes, w.inPlane, Thresholds.JAVA_POOL_RUN_FLOATS);
         Parallel.forEach((planes + per - 1) / per, task -> {
-            float[] buf = Workspace.get(Workspace.Slot.PANELS, 3 * n);
-            for (int plane = task * per; plane < Math.min(planes, (task + 1) * per); plane++) {
-                VectorGemm.deinterleave(x, plane * w.inPlane, n, buf, 0, n);
-                // the horizontal maximum over the plane's flat positions; only the edge columns below can cross a row
-                System.arraycopy(buf, from[0] + first + shift[0], buf, hm + first, last - first);
-                for (int t = 1; t < kx; t++) {
-                    maxInto(buf, hm + first, buf, from[t] + first + shift[t], last - first);
-                }
-                for (int r = 0; r < h; r++) {
-                    int row = plane * w.inPlane + r * w.in[2];
-                    for (int ox = 0; ox < lo; ox++) {
-                        buf[hm + r * half + ox] = edgeMax(x, row, w.in[2], 2 * ox - px, kx);
-                    }
-                    for (int ox = hi; ox < ow; ox++) {
-                        buf[hm + r * half + ox] = edgeMax(x, row, w.in[2], 2 * ox - px, kx);
-                    }
-                }
-                int yb = plane * w.outPlane;
-                for (int oy = 0; oy < oh; oy++) {
+            int p0 = task * per;
+            int p1 = Math.min(planes, p0 + per);
+            int n = (p1 - p0) * oh * wd; // the run's window rows, wd floats each
+            int pairs = n / 2;
+            // the window rows at [0, n), their even columns at [n, n + pairs) and their odd ones after them
+            float[] buf = Workspace.get(Workspace.Slot.PANELS, 2 * n);
+            int[] rows = new int[w.k[1]];
+            for (int plane = p0, r = 0; plane < p1; plane++) {
+                for (int oy = 0; oy < oh; oy++, r++) {
                     int y0 = oy * 2 - w.p[1];
                     int ky0 = w.firstTap(1, y0);
                     int ky1 = w.endTap(1, y0);
-                    System.arraycopy(buf, hm + (y0 + ky0) * half, y, yb + oy * ow, ow);
-                    for (int ky = ky0 + 1; ky < ky1; ky++) {
-                        maxInto(y, yb + oy * ow, buf, hm + (y0 + ky) * half, ow);
+                    for (int ky = ky0; ky < ky1; ky++) {
+                        rows[ky - ky0] = plane * w.inPlane + (y0 + ky) * wd;
                     }
+                    VectorGemm.maxOf(x, rows, ky1 - ky0, wd, buf, r * wd);
+                }
+            }
+            VectorGemm.deinterleave(buf, 0, pairs, buf, n, n + pairs);
+            // tap t reads column 2 ox - px + t: the even half or the odd one, (t - px) / 2 past ox; along the run,
+            // output i (row i / ow, ow = half) reads half-run position i + that shift, in its row for ox in [lo, hi)
+            int[] taps = new int[kx];
+            int first = 0;
+            int last = pairs;
+            for (int t = 0; t < kx; t++) {
+                int c = t - px;
+                int shift = Math.floorDiv(c, 2);
+                taps[t] = n + (Math.floorMod(c, 2) == 0 ? 0 : pairs) + shift;
+                first = Math.max(first, -shift);
+                last = Math.min(last, pairs - shift);
+            }
+            int yb = p0 * w.outPlane;
+            if (last > first) {
+                for (int t = 0; t < kx; t++) {
+                    taps[t] += first;
+                }
+                VectorGemm.maxOf(buf, taps, kx, last - first, y, yb + first);
+            }
+            for (int r = 0; r < n / wd; r++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    if (ox == lo && hi > lo) {
+                        ox = hi - 1;
+                        continue;
+                    }
+                    y[yb + r * ow + ox] = edgeMax(buf, r * wd, wd, 2 * ox - px, kx);
                 }
             }
         });
@@ -259,11 +260,11 @@ final class Layers {
 
     /**
      * A 2D max-pool of stride 1 whose output has the input's size (kernel 2p + 1: GoogLeNet's 3x3 branch pools) over
-     * runs of whole planes, as if the planes were one long plane: the maximum over the window's rows is one vector pass
-     * along the run (row i takes rows i - p to i + k - 1 - p of the run), then over its columns another (column j takes
-     * j - p to j + k - 1 - p); the rows within p of a plane's top or bottom and the columns within p of a row's ends,
-     * whose windows that pass let reach into the next plane or row, are then computed again clipped. Small planes
-     * (7x7 to 28x28) have no run per plane long enough for vectors, the runs of many planes do.
+     * runs of whole planes, as if the planes were one long row: the maximum over the window's rows is one vector pass
+     * along the run (position i takes i + (r - p) * width for each tap r), then over its columns another (i + q - p);
+     * a tap that leaves its plane's rows or its row's columns is masked by the position's row or column
+     * ({@link #coordinates}), so no edge is computed twice. Small planes (7x7 to 28x28) have no run per plane long
+     * enough for vectors, the runs of many planes do.
      */
     private static void maxPoolSame(PoolSpec ps, Window w, float[] x, float[] y) {
         int h = w.in[1];
@@ -274,54 +275,55 @@ final class Layers {
         int ph = w.p[1];
         int pw = w.p[2];
         int planes = ps.planes();
+        int total = planes * plane;
         // tasks of whole planes, about 4096 values each at most (their row maxima stay in L1) unless one plane is
         // larger, and enough tasks for every thread
         int per = planesPerTask(planes, plane, 4096);
         int tasks = (planes + per - 1) / per;
+        float[][] at = coordinates(h, wd, per * plane);
         Parallel.forEach(tasks, task -> {
             int c0 = task * per;
-            int c1 = Math.min(planes, c0 + per);
-            int n = (c1 - c0) * plane;
+            int n = (Math.min(planes, c0 + per) - c0) * plane;
             int base = c0 * plane;
-            float[] t = Workspace.get(Workspace.Slot.BLOCK, n);
-            // rows: t[i] = max over x[base + i + (r - ph) * wd], r < kh, for the rows whose window stays in the run
-            int lo = ph * wd;
-            int hi = n - (kh - 1 - ph) * wd;
-            if (hi > lo) {
-                System.arraycopy(x, base + lo - ph * wd, t, lo, hi - lo);
-                for (int r = 1; r < kh; r++) {
-                    VectorGemm.maxInto(t, lo, x, base + lo + (r - ph) * wd, hi - lo);
+            // the rows' maxima at [pw, pw + n): the column pass reads up to pw floats either side (masked)
+            float[] t = Workspace.get(Workspace.Slot.BLOCK, n + 2 * pw);
+            // the vector pass reads every tap of its lanes: positions whose taps reach before x[0] or past the last
+            // plane (the first and last ph rows of the whole tensor) take the scalar path
+            int lo = Math.min(n, Math.max(0, ph * wd - base));
+            int hi = Math.max(lo, Math.min(n, total - base - (kh - 1 - ph) * wd));
+            VectorGemm.windowMaxScalar(x, base, 0, lo, wd, kh, ph, h, at[0], 0, t, pw);
+            VectorGemm.windowMax(x, base + lo, hi - lo, wd, kh, ph, h, at[0], lo, t, pw + lo);
+            VectorGemm.windowMaxScalar(x, base, hi, n, wd, kh, ph, h, at[0], 0, t, pw);
+            VectorGemm.windowMax(t, pw, n, 1, kw, pw, wd, at[1], 0, y, base);
+        });
+    }
+
+    /** The row and column coordinates of a run's positions, cached by (height, width, positions). */
+    private record Run(int h, int wd, int n) {
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Run, float[][]> COORDINATES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@code [rows, columns]} of positions [0, n) in a run of whole planes of h rows of wd: position i lies at row
+     * {@code (i mod h wd) / wd} of its plane and column {@code i mod wd}, as floats (the vector masks compare them).
+     */
+    private static float[][] coordinates(int h, int wd, int n) {
+        if (COORDINATES.size() > 64) {
+            COORDINATES.clear();
+        }
+        return COORDINATES.computeIfAbsent(new Run(h, wd, n), r -> {
+            float[] rows = new float[n];
+            float[] cols = new float[n];
+            for (int i = 0, row = 0, col = 0; i < n; i++) {
+                rows[i] = row;
+                cols[i] = col;
+                if (++col == wd) {
+                    col = 0;
+                    row = row + 1 == h ? 0 : row + 1;
                 }
             }
-            for (int c = 0; c < c1 - c0; c++) {
-                for (int oy = 0; oy < h; oy++) {
-                    if (oy == ph && h - (kh - 1 - ph) > ph) {
-                        oy = h - (kh - 1 - ph) - 1; // the plane's inner rows: right in the pass above
-                        continue;
-                    }
-                    int first = Math.max(0, oy - ph);
-                    int last = Math.min(h, oy - ph + kh);
-                    int dst = c * plane + oy * wd;
-                    System.arraycopy(x, base + c * plane + first * wd, t, dst, wd);
-                    for (int r = first + 1; r < last; r++) {
-                        VectorGemm.maxInto(t, dst, x, base + c * plane + r * wd, wd);
-                    }
-                }
-            }
-            // columns: y[base + i] = max over t[i + q - pw], q < kw, then each row's first pw and last kw - 1 - pw again
-            int cols = n - (kw - 1);
-            if (cols > 0) {
-                VectorGemm.maxWindows(t, cols, kw, y, base + pw);
-            }
-            for (int row = 0; row < n; row += wd) {
-                for (int ox = 0; ox < wd; ox++) {
-                    if (ox == pw && wd - (kw - 1 - pw) > pw) {
-                        ox = wd - (kw - 1 - pw) - 1;
-                        continue;
-                    }
-                    y[base + row + ox] = edgeMax(t, row, wd, ox - pw, kw);
-                }
-            }
+            return new float[][] {rows, cols};
         });
     }
 

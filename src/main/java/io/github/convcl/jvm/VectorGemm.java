@@ -500,6 +500,103 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * The maximum over a window of {@code k} taps, the center tap {@code c} always inside, along positions laid out
+     * with a stride: {@code y[yOff + i] = max over taps r with 0 <= at[i] + r - c < extent of x[xOff + i + (r - c) *
+     * stride]} for i &lt; n, where {@code at[i]} (a whole number held as a float) is position i's coordinate along the
+     * window's axis: a plane's row (stride the row width) or a row's column (stride 1) in a run of whole planes. A tap
+     * that leaves the axis is masked, so the run needs no pass over its edges; {@code x} must hold every tap's read of
+     * a vector's lanes (the caller keeps the first and last vectors of an array to {@link #windowMaxScalar}). Position
+     * i's coordinate is {@code at[atOff + i]}. NaN kept, as Math.max does.
+     */
+    static void windowMax(float[] x, int xOff, int n, int stride, int k, int c, int extent, float[] at, int atOff, float[] y, int yOff) {
+        if (k == 3 && c == 1) {
+            windowMax3(x, xOff, n, stride, extent, at, atOff, y, yOff);
+            return;
+        }
+        FloatVector low = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int last = n - L; i <= last; i += L) {
+            FloatVector pos = FloatVector.fromArray(S, at, atOff + i);
+            FloatVector m = FloatVector.fromArray(S, x, xOff + i);
+            // lanes whose tap r lies before the axis's start (r < c) or past its end (r > c) take -inf
+            for (int r = 0; r < c; r++) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + i + (r - c) * stride);
+                m = m.max(v.blend(low, pos.lt(c - r)));
+            }
+            for (int r = c + 1; r < k; r++) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + i + (r - c) * stride);
+                m = m.max(v.blend(low, pos.compare(jdk.incubator.vector.VectorOperators.GE, extent - (r - c))));
+            }
+            m.intoArray(y, yOff + i);
+        }
+        windowMaxScalar(x, xOff, i, n, stride, k, c, extent, at, atOff, y, yOff);
+    }
+
+    /** {@link #windowMax} for k = 3, c = 1 (the common window), without the loop over taps the JIT keeps as a loop. */
+    static void windowMax3(float[] x, int xOff, int n, int stride, int extent, float[] at, int atOff, float[] y, int yOff) {
+        FloatVector low = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        float end = extent - 1;
+        for (int last = n - L; i <= last; i += L) {
+            FloatVector pos = FloatVector.fromArray(S, at, atOff + i);
+            FloatVector m = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector a = FloatVector.fromArray(S, x, xOff + i - stride).blend(low, pos.lt(1f));
+            FloatVector b = FloatVector.fromArray(S, x, xOff + i + stride).blend(low, pos.compare(jdk.incubator.vector.VectorOperators.GE, end));
+            m.max(a).max(b).intoArray(y, yOff + i);
+        }
+        windowMaxScalar(x, xOff, i, n, stride, 3, 1, extent, at, atOff, y, yOff);
+    }
+
+    /** {@link #windowMax} for positions [from, to) one at a time, reading no tap outside the axis. */
+    static void windowMaxScalar(float[] x, int xOff, int from, int to, int stride, int k, int c, int extent, float[] at, int atOff,
+                                float[] y, int yOff) {
+        for (int i = from; i < to; i++) {
+            int p = (int) at[atOff + i];
+            float m = x[xOff + i];
+            for (int r = Math.max(0, c - p); r < Math.min(k, extent - p + c); r++) {
+                m = Math.max(m, x[xOff + i + (r - c) * stride]);
+            }
+            y[yOff + i] = m;
+        }
+    }
+
+    /**
+     * {@code d[dOff + i] = max over j < taps of s[offs[j] + i]} for i &lt; len (one store per output; NaN kept). A length
+     * that is not a multiple of {@link #L} ends with one vector over the last L outputs, overlapping the step before (it
+     * writes the same values again: {@code d} must not be one of the sources), so that no output is left to a scalar
+     * tail; fewer than L outputs one at a time.
+     */
+    static void maxOf(float[] s, int[] offs, int taps, int len, float[] d, int dOff) {
+        if (len < L) {
+            for (int i = 0; i < len; i++) {
+                float m = s[offs[0] + i];
+                for (int j = 1; j < taps; j++) {
+                    m = Math.max(m, s[offs[j] + i]);
+                }
+                d[dOff + i] = m;
+            }
+            return;
+        }
+        for (int i = 0, last = len - L; ; i += L) {
+            i = Math.min(i, last);
+            if (taps == 3) {
+                // the common window without the loop over taps, which the JIT keeps as a loop
+                FloatVector.fromArray(S, s, offs[0] + i).max(FloatVector.fromArray(S, s, offs[1] + i))
+                        .max(FloatVector.fromArray(S, s, offs[2] + i)).intoArray(d, dOff + i);
+            } else {
+                FloatVector m = FloatVector.fromArray(S, s, offs[0] + i);
+                for (int j = 1; j < taps; j++) {
+                    m = m.max(FloatVector.fromArray(S, s, offs[j] + i));
+                }
+                m.intoArray(d, dOff + i);
+            }
+            if (i == last) {
+                return;
+            }
+        }
+    }
+
     /** {@code y[yOff + i] = max(t[i], ..., t[i + k - 1])} for i &lt; n: a window of k along one run. */
     static void maxWindows(float[] t, int n, int k, float[] y, int yOff) {
         int i = 0;
