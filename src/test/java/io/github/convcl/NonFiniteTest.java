@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
@@ -82,5 +83,33 @@ class NonFiniteTest {
             }
         }
         return tests.stream();
+    }
+
+    /**
+     * The Java Winograd layer keeps whether its weights are finite with their transformed form: a write of an
+     * infinity into the same weight tensor makes it run the direct GEMM from the next call on, whose outputs are the
+     * reference's (+Inf over the whole channel whose centre tap is +Inf, on positive inputs), not the transform's NaN.
+     */
+    @Test
+    void anInfinityWrittenIntoCachedWinogradWeightsIsSeen() {
+        ConvSpec s = ConvSpec.conv(2).input(1, 64, 32, 32).outChannels(64).kernel(3).padding(1).bias(false).build();
+        java.util.Random r = new java.util.Random(6);
+        float[] x = new float[(int) s.inputElements()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 0.5f + r.nextFloat();
+        }
+        float[] w = TestSupport.gaussian(r, s.weightElements());
+        try (ConvCL cl = ConvCL.open("java"); Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape())) {
+            assertEquals(Algorithm.JAVA_WINOGRAD, cl.backend().plan(s).algorithm(), "the layer runs Winograd by default");
+            try (Tensor y = cl.conv(s, tx, tw, null)) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new int[y.toArray().length], classes(y.toArray()), "finite weights");
+            }
+            w[(3 * s.inPerGroup() + 5) * 9 + 4] = Float.POSITIVE_INFINITY; // channel 3's centre tap on input channel 5
+            tw.write(w);
+            int[] want = classes(Reference.convolve(s, x, w, null));
+            try (Tensor y = cl.conv(s, tx, tw, null)) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want, classes(y.toArray()), "after the write");
+            }
+        }
     }
 }

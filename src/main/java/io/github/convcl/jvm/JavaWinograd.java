@@ -190,9 +190,10 @@ final class JavaWinograd {
     /**
      * {@code y = conv(x, w) + bias} for {@code s} (a shape {@link io.github.convcl.plan.Planner#javaWinogradShaped}
      * accepts); {@code bias} may be null; the transformed weights (4x the weights for a 3x3) are kept in {@code cache}
-     * when it is not null.
+     * when it is not null, with whether the weights are finite (known from their packing on, not read again per call).
+     * Returns false, having written nothing, where the input or the weights hold a NaN or an infinity.
      */
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
+    static boolean run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
         Layout l = new Layout(s);
         int groups = s.groups();
         int cinG = s.inPerGroup();
@@ -201,8 +202,15 @@ final class JavaWinograd {
         int mr = Gemm.rowPanel(coutG);
         int k = l.reduction;
         int uSize = Gemm.packedASize(coutG, k, mr);
-        float[] u = Panels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr,
-                groups * e * uSize, pu -> transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu));
+        // the panels, then one float: 1 where every weight is finite
+        int flag = groups * e * uSize;
+        float[] u = Panels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr, flag + 1, pu -> {
+            transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu);
+            pu[flag] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
+        });
+        if (u[flag] != 1f || !JavaKernels.finite(x, s.inputElements())) {
+            return false;
+        }
         int perBlock = io.github.convcl.plan.JavaDirect.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
         float[] xs = Workspace.get(Workspace.Slot.INPUT, perBlock * s.inChannels() * l.channelFloats + LANES); // lanes past the last tile read slack
         for (int first = 0; first < s.batch(); first += perBlock) {
@@ -223,6 +231,7 @@ final class JavaWinograd {
                 }
             });
         }
+        return true;
     }
 
     /**
