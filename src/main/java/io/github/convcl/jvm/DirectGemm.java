@@ -1,6 +1,7 @@
 // Java direct GEMM: the input copied padded into phase planes, the unfolded rows read in place, as its plan lays out.
 package io.github.convcl.jvm;
 
+import io.github.convcl.plan.Thresholds;
 import io.github.convcl.plan.JavaDirect;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PhasePlanes;
@@ -149,10 +150,11 @@ final class DirectGemm {
                         }
                         int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                         float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
+                        int group = c0 == 0 && c1 == width ? rowsPerFinish(rows, width) : 1;
                         for (int oy = oy0; oy < oy1; oy++) {
                             Gemm.multiplyRows(rows, c0, c1, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xBase + oy * wq, offs,
                                     bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
-                            st.finish(y, n, grp * coutG + m0, rows, (oz * height + oy) * width + c0, c1 - c0);
+                            finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, group, c0, c1, width);
                         }
                     });
                     continue;
@@ -210,10 +212,11 @@ final class DirectGemm {
                 }
                 int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                 float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
+                int group = rowsPerFinish(rows, width);
                 for (int oy = oy0; oy < oy1; oy++) {
                     Gemm.multiplyRows(rows, 0, width, reduction, mr, pa, grp * aSize + m0 * reduction, local, (oy - oy0) * wq, offs,
                             bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
-                    st.finish(y, n, grp * coutG + m0, rows, (oz * height + oy) * width, width);
+                    finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, group, 0, width, width);
                 }
             });
         }
@@ -250,6 +253,31 @@ final class DirectGemm {
                 finishColumns(st, y, n, grp * coutG, coutG, oz * height * width, p0, len, wq, width);
             });
         }
+    }
+
+    /**
+     * Output rows per epilogue call of the row tiles: where a task's rows span the whole width, consecutive output rows
+     * of a channel are one run, so the epilogue takes several at once (fewer calls and vector tails: a 28-wide row is
+     * three vectors and four floats) while the block of {@code rows} channels stays within
+     * {@link Thresholds#JAVA_EPILOGUE_BLOCK_FLOATS} (in L1).
+     */
+    static int rowsPerFinish(int rows, int width) {
+        return Math.max(1, Thresholds.JAVA_EPILOGUE_BLOCK_FLOATS / Math.max(1, rows * width));
+    }
+
+    /**
+     * After output row {@code oy} of a task's rows [oy0, oy1) (columns [c0, c1) of a plane {@code width} wide, the plane's
+     * first row {@code row0}): the epilogue over the rows not yet finished, every {@code group} rows and at the last one
+     * ({@code group} 1 where the columns are not the whole width).
+     */
+    static void finishRows(Store st, float[] y, int n, int co, int rows, int row0, int oy0, int oy, int oy1, int group, int c0, int c1,
+                           int width) {
+        int done = oy + 1 - oy0;
+        if (done % group != 0 && oy + 1 != oy1) {
+            return;
+        }
+        int first = oy + 1 - ((done - 1) % group + 1);
+        st.finish(y, n, co, rows, (row0 + first) * width + c0, (oy - first) * width + c1 - c0);
     }
 
     /**
