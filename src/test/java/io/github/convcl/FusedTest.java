@@ -39,9 +39,11 @@ class FusedTest {
             ConvSpec.conv(2).input(2, 8, 6, 7).outChannels(12).kernel(1).build(),
             // few columns, many output channels: the Java GEMM splits the channels into row blocks (the last one short)
             ConvSpec.conv(2).input(2, 64, 7, 7).outChannels(200).kernel(1).build(),
-            // a short reduction into a large output: the Java GEMM's row panels go outside and its tiles finish the
-            // epilogue in registers (46 rows: 6- and 4-row tiles; 3660 columns: a last partial tile)
+            // a short reduction into a large output: the Java GEMM's row panels go outside, each tile final at once (46
+            // rows: 6- and 4-row tiles; 3660 columns: a last partial tile)
             ConvSpec.conv(2).input(2, 16, 60, 61).outChannels(46).kernel(1).build(),
+            // the same order with a last 6-row panel of 5 channels (a padding row the epilogue must not touch)
+            ConvSpec.conv(2).input(1, 8, 53, 53).outChannels(47).kernel(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 8).outChannels(7).kernel(3).padding(1).bias(false).build(),
             ConvSpec.conv(2).input(1, 5, 11, 9).outChannels(6).kernel(3).stride(2).padding(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 10).outChannels(6).kernel(3).padding(1).groups(6).build(),
