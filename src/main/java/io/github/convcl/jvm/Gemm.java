@@ -554,7 +554,13 @@ final class Gemm {
             tile(h, kb, pa, aIdx, pb, bIdx, c, at, ldc, fresh ? edge : null, rowBias);
             return;
         }
-        tile(h, kb, pa, aIdx, pb, bIdx, edgeFrom(c, at, ldc, rows, cols, fresh, edge), 0, NR, fresh ? edge : null, rowBias);
+        float[] block = edgeFrom(c, at, ldc, rows, cols, fresh, edge);
+        if (!WIDE && cols <= NR / 2) {
+            // a last slice of at most 8 columns: the tile of its first 8
+            VectorGemm.tile8(h, kb, pa, aIdx, pb, bIdx, block, 0, NR, fresh ? edge : null, rowBias);
+        } else {
+            tile(h, kb, pa, aIdx, pb, bIdx, block, 0, NR, fresh ? edge : null, rowBias);
+        }
         for (int r = 0; r < rows; r++) {
             System.arraycopy(edge, r * NR, c, at + r * ldc, cols);
         }
