@@ -55,7 +55,17 @@ public final class JavaKernels {
         }
         Algorithm algorithm = plan.algorithm();
         switch (algorithm.family()) {
-            case JAVA_IM2COL -> Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache, st);
+            case JAVA_IM2COL -> {
+                if (algorithm == Algorithm.JAVA_POINTWISE_GEMM && io.github.convcl.plan.Planner.stridedPointwise(s)) {
+                    // the strided positions gathered into planes of the output's size: then a stride-1 pointwise layer
+                    ConvSpec dense = denseOf(s);
+                    float[] xs = Workspace.get(Workspace.Slot.GATHERED, (int) dense.inputElements());
+                    gatherStrided(s, x, xs);
+                    Im2colGemm.run(dense, xs, w, bias, y, true, cache, st);
+                } else {
+                    Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache, st);
+                }
+            }
             case JAVA_CHANNEL -> ChannelGemm.run(s, x, w, bias, y, cache, st);
             case JAVA_DEPTHWISE -> Depthwise.run(s, (JavaDepthwise) plan.variant(), x, w, bias, y, st);
             case JAVA_DIRECT -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache, st);
@@ -70,6 +80,39 @@ public final class JavaKernels {
             }
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
+    }
+
+    /** The stride-1 pointwise layer of a strided one's gathered input: an input of the output's size, otherwise the same. */
+    static ConvSpec denseOf(ConvSpec s) {
+        int[] in = s.outputShape();
+        in[1] = s.inChannels();
+        int[] ones = new int[s.rank()];
+        java.util.Arrays.fill(ones, 1);
+        return s.toBuilder().input(in).stride(ones).dilation(ones).build();
+    }
+
+    /**
+     * {@code xs[(n, c, o)] = x[(n, c, o * stride)]}: each input plane's positions at the output positions' strides, as
+     * planes of the output's size (a 1x1 kernel without padding reads nothing else).
+     */
+    static void gatherStrided(ConvSpec s, float[] x, float[] xs) {
+        int[] in = ConvSpec.to3d(s.inputSize(), 1);
+        int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int inVol = in[0] * in[1] * in[2];
+        int outVol = out[0] * out[1] * out[2];
+        Parallel.forEach(s.batch() * s.inChannels(), plane -> {
+            int src = plane * inVol;
+            int dst = plane * outVol;
+            for (int oz = 0; oz < out[0]; oz++) {
+                for (int oy = 0; oy < out[1]; oy++) {
+                    int row = src + (oz * st[0] * in[1] + oy * st[1]) * in[2];
+                    for (int ox = 0; ox < out[2]; ox++) {
+                        xs[dst++] = x[row + ox * st[2]];
+                    }
+                }
+            }
+        });
     }
 
     /** Whether the first {@code n} floats of {@code a} hold no NaN and no infinity. */

@@ -28,7 +28,9 @@ final class Workspace {
         /** The GEMM's edge tiles' scratch ({@code Gemm.EDGE} floats). */
         EDGE,
         /** grad_input: the adjoint's output before it is folded or cropped into the input's gradient, on the calling thread. */
-        ADJOINT_OUTPUT
+        ADJOINT_OUTPUT,
+        /** A strided pointwise layer's input at its strided positions, gathered on the calling thread's call. */
+        GATHERED
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);

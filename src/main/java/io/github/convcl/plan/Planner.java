@@ -248,7 +248,7 @@ public final class Planner {
             if (copyFits) {
                 plans.add(Plan.of(Algorithm.JAVA_DIRECT_GEMM));
             }
-            if (s.isPointwise()) {
+            if (s.isPointwise() || stridedPointwise(s)) {
                 plans.add(Plan.of(Algorithm.JAVA_POINTWISE_GEMM));
             }
             if (depthwiseShaped && copyFits) {
@@ -467,13 +467,33 @@ public final class Planner {
         if (outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_MAX_POSITIONS) {
             return Algorithm.JAVA_CHANNEL_GEMM;
         }
-        if (s.isPointwise()) {
+        if (s.isPointwise() || stridedPointwise(s)) {
             return Algorithm.JAVA_POINTWISE_GEMM;
         }
         if (!copyFits) {
             return Algorithm.JAVA_IM2COL_GEMM;
         }
         return javaWinogradPays(s) && copyFits(s, javaWinogradImageFloats(s)) ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_DIRECT_GEMM;
+    }
+
+    /**
+     * A 1x1 convolution with no padding and a stride above 1 (ResNet's downsample shortcuts): the Java pointwise GEMM
+     * runs it on the input's strided positions, gathered into a plane of the output's size first, a plain matrix product
+     * then.
+     */
+    public static boolean stridedPointwise(ConvSpec s) {
+        if (s.transposed() || s.isPointwise()) {
+            return false;
+        }
+        int[] k = s.kernel();
+        int[] pb = s.padBefore();
+        int[] pa = s.padAfter();
+        for (int i = 0; i < k.length; i++) {
+            if (k[i] != 1 || pb[i] != 0 || pa[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Output positions of one image (the product of the output's spatial sizes). */

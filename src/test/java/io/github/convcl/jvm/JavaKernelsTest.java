@@ -37,6 +37,21 @@ class JavaKernelsTest {
         org.junit.jupiter.api.Assertions.assertTrue(offered, layout + " " + padding + " offered for " + s);
     }
 
+    /** A strided 1x1 without padding is the pointwise GEMM on its gathered positions, by default and among every plan. */
+    @Test
+    void stridedPointwiseLayersGatherTheirPositionsFirst() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(1).input(2, 6, 17).outChannels(9).kernel(1).stride(3).build(),
+                ConvSpec.conv(2).input(2, 12, 13, 11).outChannels(20).kernel(1).stride(2, 3).build(),
+                ConvSpec.conv(2).input(1, 16, 56, 56).outChannels(24).kernel(1).stride(2).groups(2).bias(false).build(),
+                ConvSpec.conv(3).input(1, 5, 5, 6, 7).outChannels(8).kernel(1).stride(2, 1, 3).build());
+        for (ConvSpec s : specs) {
+            org.junit.jupiter.api.Assertions.assertEquals(io.github.convcl.plan.Algorithm.JAVA_POINTWISE_GEMM,
+                    Planner.plan(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)).algorithm(), s.toString());
+            check(s);
+        }
+    }
+
     @Test
     void manyChannelsFewPositionsSplitChannelsBetweenTasks() {
         // 6x6 outputs but 96..200 output channels: the direct GEMM splits channels; 200 and 196 end in 4-row panels.
