@@ -262,25 +262,20 @@ final class Gemm {
             // A short reduction into a C larger than L2 (an output, not a scratch block): row panels outside, so that
             // C is written in runs along its rows (column slices across all rows scatter the stores over as many rows
             // as C has) while each slice of B (at most 8 KiB) comes from L2 and the panel of A stays in L1.
-            // Each tile takes the whole reduction, so its block of C is final at once: reported in runs of DONE_COLUMNS
-            // (the panel's rows of them still in L1).
             for (int i = 0, h; i < m; i += h) {
                 h = step(m, mr, i);
-                int pending = 0; // first column of the final tiles not yet reported
                 for (int j = 0; j < n; j += NR) {
                     if (pairColumns(n, j)) {
                         tilesAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, pbOff + (j + NR) * k, c, cOff + j, ldc, edge, fresh,
                                 bias, biasOff);
                         j += NR;
-                    } else {
-                        tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias,
-                                biasOff);
+                        continue;
                     }
-                    int end = Math.min(n, j + NR);
-                    if (done != null && (end - pending >= DONE_COLUMNS || end == n)) {
-                        done.block(i, Math.min(h, m - i), pending, end - pending);
-                        pending = end;
-                    }
+                    tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias, biasOff);
+                }
+                if (done != null) {
+                    // the panel's real rows: a last panel's padding rows are no output
+                    done.block(i, Math.min(h, m - i), 0, n);
                 }
             }
             return;
