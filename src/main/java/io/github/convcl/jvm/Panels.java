@@ -34,7 +34,8 @@ final class Panels {
     static int balancedTile(int tile, int columns, int otherTasks) {
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
         while (tile > Thresholds.JAVA_MIN_COLUMN_TILE && (long) otherTasks * ((columns + tile - 1) / tile) < want) {
-            tile = Math.max(Thresholds.JAVA_MIN_COLUMN_TILE, tile / 2);
+            // whole 16-column slices: only the last tile of a row may end in a partial slice
+            tile = Math.max(Thresholds.JAVA_MIN_COLUMN_TILE, (tile / 2 + 15) / 16 * 16);
         }
         return tile;
     }
