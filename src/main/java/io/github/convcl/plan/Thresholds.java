@@ -216,9 +216,8 @@ public final class Thresholds {
     public static final int JAVA_CHANNEL_GEMM_MAX_POSITIONS = 4;
     /**
      * Java row tiles: the most floats (rows x output rows x width) one epilogue call of a task finishes at once (32
-     * KiB, in L1). grouped3x3g32 (8 channels, rows 28 wide) with the fused scale+shift+relu, fused / bare on one thread:
-     * 1.16 with an epilogue call per output row, 1.04-1.08 with one per task; stem7x7s2 (64 channels, 112 wide) 1.04 per
-     * row, 1.10-1.18 with one per task (its blocks then left L1).
+     * KiB): enough output rows per call that short rows cost few calls and vector tails, few enough that the block the
+     * tiles just wrote is still in L1 when the epilogue reads it again.
      */
     public static final int JAVA_EPILOGUE_BLOCK_FLOATS = 8 * 1024;
     /** Java transposed: output channels handled by one task. */
