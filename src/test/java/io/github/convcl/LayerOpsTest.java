@@ -207,6 +207,8 @@ class LayerOpsTest {
         specs.add(PoolSpec.maxPool(new int[] {1, 40, 14, 14}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {2, 24, 13, 11}, new int[] {5}, new int[] {1}, new int[] {2}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 7, 28, 28}, new int[] {3, 5}, new int[] {1}, new int[] {1, 2}, new int[] {1}, false));
+        // one plane past the cached coordinates' size: built for the call
+        specs.add(PoolSpec.maxPool(new int[] {1, 1, 261, 259}, new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false));
         // stride 2 into half the (even) width: window rows split into even and odd columns, the edge columns again
         specs.add(PoolSpec.maxPool(new int[] {1, 3, 12, 12}, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {2, 4, 14, 16}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));

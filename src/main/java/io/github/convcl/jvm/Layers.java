@@ -304,27 +304,37 @@ final class Layers {
 
     private static final java.util.concurrent.ConcurrentHashMap<Run, float[][]> COORDINATES = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Positions of the runs whose coordinates are kept between calls (a few pools' worth; larger ones are rebuilt). */
+    private static final int CACHED_RUN = 1 << 16;
+
     /**
      * {@code [rows, columns]} of positions [0, n) in a run of whole planes of h rows of wd: position i lies at row
      * {@code (i mod h wd) / wd} of its plane and column {@code i mod wd}, as floats (the vector masks compare them).
+     * Kept for runs of up to {@link #CACHED_RUN} positions, so that a network's pools build them once and one large
+     * pool holds no memory after its call.
      */
     private static float[][] coordinates(int h, int wd, int n) {
+        if (n > CACHED_RUN) {
+            return positions(h, wd, n);
+        }
         if (COORDINATES.size() > 64) {
             COORDINATES.clear();
         }
-        return COORDINATES.computeIfAbsent(new Run(h, wd, n), r -> {
-            float[] rows = new float[n];
-            float[] cols = new float[n];
-            for (int i = 0, row = 0, col = 0; i < n; i++) {
-                rows[i] = row;
-                cols[i] = col;
-                if (++col == wd) {
-                    col = 0;
-                    row = row + 1 == h ? 0 : row + 1;
-                }
+        return COORDINATES.computeIfAbsent(new Run(h, wd, n), r -> positions(h, wd, n));
+    }
+
+    private static float[][] positions(int h, int wd, int n) {
+        float[] rows = new float[n];
+        float[] cols = new float[n];
+        for (int i = 0, row = 0, col = 0; i < n; i++) {
+            rows[i] = row;
+            cols[i] = col;
+            if (++col == wd) {
+                col = 0;
+                row = row + 1 == h ? 0 : row + 1;
             }
-            return new float[][] {rows, cols};
-        });
+        }
+        return new float[][] {rows, cols};
     }
 
     /**
