@@ -48,6 +48,8 @@ class SteadyStateAllocationTest {
                 ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).padding(1).bias(false).build(),
                 ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).stride(2).padding(1).build(),
                 ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(128).kernel(1).build(),
+                // strided 1x1: the gathered input (800 KB) is a workspace too
+                ConvSpec.conv(2).input(1, 256, 56, 56).outChannels(64).kernel(1).stride(2).bias(false).build(),
                 ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(64).kernel(3).padding(1).groups(64).build(),
                 ConvSpec.convTranspose(2).input(1, 64, 16, 16).outChannels(32).kernel(4).stride(2).padding(1).build(),
                 ConvSpec.conv(3).input(1, 8, 12, 12, 12).outChannels(16).kernel(3).padding(1).build(),
