@@ -1,8 +1,8 @@
 // Java direct GEMM: the input copied padded into phase planes, the unfolded rows read in place, as its plan lays out.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.Thresholds;
 import io.github.convcl.plan.JavaDirect;
+import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PhasePlanes;
 
@@ -150,11 +150,10 @@ final class DirectGemm {
                         }
                         int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                         float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
-                        int group = c0 == 0 && c1 == width ? rowsPerFinish(rows, width) : 1;
                         for (int oy = oy0; oy < oy1; oy++) {
                             Gemm.multiplyRows(rows, c0, c1, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xBase + oy * wq, offs,
                                     bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
-                            finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, group, c0, c1, width);
+                            finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, c0, c1, width);
                         }
                     });
                     continue;
@@ -212,11 +211,10 @@ final class DirectGemm {
                 }
                 int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                 float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
-                int group = rowsPerFinish(rows, width);
                 for (int oy = oy0; oy < oy1; oy++) {
                     Gemm.multiplyRows(rows, 0, width, reduction, mr, pa, grp * aSize + m0 * reduction, local, (oy - oy0) * wq, offs,
                             bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
-                    finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, group, 0, width, width);
+                    finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, 0, width, width);
                 }
             });
         }
@@ -256,22 +254,14 @@ final class DirectGemm {
     }
 
     /**
-     * Output rows per epilogue call of the row tiles: where a task's rows span the whole width, consecutive output rows
-     * of a channel are one run, so the epilogue takes several at once (fewer calls and vector tails: a 28-wide row is
-     * three vectors and four floats) while the block of {@code rows} channels stays within
-     * {@link Thresholds#JAVA_EPILOGUE_BLOCK_FLOATS} (in L1).
-     */
-    static int rowsPerFinish(int rows, int width) {
-        return Math.max(1, Thresholds.JAVA_EPILOGUE_BLOCK_FLOATS / Math.max(1, rows * width));
-    }
-
-    /**
      * After output row {@code oy} of a task's rows [oy0, oy1) (columns [c0, c1) of a plane {@code width} wide, the plane's
-     * first row {@code row0}): the epilogue over the rows not yet finished, every {@code group} rows and at the last one
-     * ({@code group} 1 where the columns are not the whole width).
+     * first row {@code row0}): the epilogue over the rows not yet finished, at the task's last row and, where the columns
+     * are the whole width (consecutive rows of a channel are then one run), every few rows: as many as keep the block
+     * of {@code rows} channels within {@link Thresholds#JAVA_EPILOGUE_BLOCK_FLOATS} (in L1), so that short rows (a 28-wide
+     * row is three vectors and four floats) cost few calls and vector tails; otherwise after each row.
      */
-    static void finishRows(Store st, float[] y, int n, int co, int rows, int row0, int oy0, int oy, int oy1, int group, int c0, int c1,
-                           int width) {
+    static void finishRows(Store st, float[] y, int n, int co, int rows, int row0, int oy0, int oy, int oy1, int c0, int c1, int width) {
+        int group = c0 == 0 && c1 == width ? Math.max(1, Thresholds.JAVA_EPILOGUE_BLOCK_FLOATS / Math.max(1, rows * width)) : 1;
         int done = oy + 1 - oy0;
         if (done % group != 0 && oy + 1 != oy1) {
             return;

@@ -245,7 +245,7 @@ final class WeightTaps {
                             java.util.Arrays.fill(xp, u * plane, (u + 1) * plane, 0f);
                         }
                     }
-                    interleave(xp, plane, lanes, xp, scratch + b * panelFloats);
+                    interleave(xp, 0, plane, plane, lanes, xp, scratch + b * panelFloats);
                 }
                 for (int o = 0; o < coutG; o++) {
                     padRows(gy, (n * s.outChannels() + grp * coutG + o) * g.outVol, out, hq, wq, yp, o * positions, positions);
@@ -293,31 +293,26 @@ final class WeightTaps {
             for (int y = 0; y < in[1]; y++) {
                 int from = src + (z * in[1] + y) * w;
                 int to = at + (((z + before[0]) * ph.hq() + y + before[1]) * ph.wq() + before[2]) * 8;
-                int c = 0;
-                for (; c + 8 <= w; c += 8) {
-                    VectorGemm.transpose8(x, from + c, inVol, xp, to + c * 8, 8);
-                }
-                for (; c < w; c++) {
-                    for (int u = 0; u < 8; u++) {
-                        xp[to + c * 8 + u] = x[from + u * inVol + c];
-                    }
-                }
+                interleave(x, from, inVol, w, 8, xp, to);
             }
         }
     }
 
-    /** {@code lanes} planes at {@code src[u * plane + p]} interleaved into {@code dst[at + p * lanes + u]}. */
-    private static void interleave(float[] src, int plane, int lanes, float[] dst, int at) {
+    /**
+     * {@code lanes} runs of {@code count} floats at {@code src[from + u * stride]} interleaved into {@code dst[at + p *
+     * lanes + u]}: eight positions at a time as a vector transpose where the lanes are 8, the rest one value at a time.
+     */
+    private static void interleave(float[] src, int from, int stride, int count, int lanes, float[] dst, int at) {
         int p = 0;
         if (Gemm.VECTOR && lanes == 8) {
-            for (; p + 8 <= plane; p += 8) {
-                VectorGemm.transpose8(src, p, plane, dst, at + p * 8, 8);
+            for (; p + 8 <= count; p += 8) {
+                VectorGemm.transpose8(src, from + p, stride, dst, at + p * 8, 8);
             }
         }
-        for (; p < plane; p++) {
+        for (; p < count; p++) {
             int to = at + p * lanes;
             for (int u = 0; u < lanes; u++) {
-                dst[to + u] = src[u * plane + p];
+                dst[to + u] = src[from + u * stride + p];
             }
         }
     }
