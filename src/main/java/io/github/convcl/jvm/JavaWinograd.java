@@ -1,4 +1,4 @@
-// Winograd F(4,3) on the Java backend: the products of transformed tiles as one packed GEMM per transformed point.
+// Winograd F(4,3) and F(2,3) on the Java backend: the products of transformed tiles as one packed GEMM per transformed point.
 package io.github.convcl.jvm;
 
 import io.github.convcl.plan.Thresholds;
@@ -6,30 +6,26 @@ import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 
 /**
- * Winograd F(4,3) for stride-1 convolutions whose kernel is 3 or 1 along height and width (and 1 or 3 along depth;
- * see {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode. Along a dimension
- * whose kernel is 3 a tile is 4 outputs and 6 transformed points (interpolation points 0, +-1, +-2, +-1/2 and
- * infinity, the transforms of {@code winograd.cl}); along one whose kernel is 1 a tile is one output and one point.
- * E points per tile (36, 6 or 6). With dilation d a tile holds outputs of one residue class mod d, 4 apart by d, so
- * its taps are consecutive points of that class. A depth kernel of 3 is a sum of three such 2D convolutions over
+ * Winograd F(m,3), m = 4 or 2, for stride-1 convolutions whose kernel is 3 or 1 along height and width (and 1 or 3
+ * along depth; see {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode.
+ * Along a dimension whose kernel is 3 a tile is m outputs and m + 2 transformed points (F(4,3): interpolation points
+ * 0, +-1, +-2 and infinity; F(2,3): 0, +-1 and infinity; the transforms of {@code winograd.cl}); along one whose
+ * kernel is 1 a tile is one output and one point. E points per tile (36 or 16 in 2D, m + 2 in 1D). With dilation d a
+ * tile holds outputs of one residue class mod d, m apart by d, so its taps are consecutive points of that class. A depth kernel of 3 is a sum of three such 2D convolutions over
  * input planes z, z + d, z + 2d: its taps are more rows of each point's reduction (tap-major: kz * C_in/g + c).
  * <p>
  * Per call: the weights become U[group][e] = G g G^T, packed as GEMM A panels (cached with the weights). Per block
  * of images, each input channel is copied once, padded by the padding mode, into a <em>split</em> layout whose rows
- * hold the padded row as 4d phases (phase p holds columns q*4d + p), so that the point b of LANES tiles side by side is
+ * hold the padded row as md phases (phase p holds columns q*md + p), so that the point b of LANES tiles side by side is
  * one vector load. The GEMM columns are the tiles, in rows (image, depth, residue, tile row) without padding between
  * rows; a task takes a chunk of columns: transforms its input (V = B^T d B, written as packed B panels, a tile per
  * lane; each input plane once per depth tap), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
- * Accuracy: the transforms scale the tiles by up to ~10x; the plan promises an error within
+ * Accuracy: F(4,3)'s transforms scale the tiles by up to ~10x (F(2,3)'s by at most 4); the plan promises an error within
  * {@code 1e-5 * sum|w*x|} per output, as the OpenCL Winograd plans do.
  */
 final class JavaWinograd {
     /** Tiles transformed together: one vector of the JVM's one width ({@link Gemm#LANES}: 16 or 8). */
     static final int LANES = Gemm.LANES;
-    /** Outputs per tile along a dimension whose kernel is 3. */
-    static final int M = 4;
-    /** Transformed points along it. */
-    static final int POINTS = 6;
 
     private JavaWinograd() {
     }
@@ -37,6 +33,8 @@ final class JavaWinograd {
     /** Sizes of one call, with the column table of one block of images. */
     private static final class Layout {
         final ConvSpec s;
+        /** Outputs per tile along a dimension whose kernel is 3 (4 or 2); m + 2 transformed points along it. */
+        final int m;
         final int[] in;
         final int[] out;
         final int[] before;
@@ -64,18 +62,19 @@ final class JavaWinograd {
         /** Point offsets in a gathered block of LANES tiles: point p at p * LANES. */
         final int[] gatheredOff;
 
-        Layout(ConvSpec s) {
+        Layout(ConvSpec s, int m) {
             this.s = s;
+            this.m = m;
             in = ConvSpec.to3d(s.inputSize(), 1);
             out = ConvSpec.to3d(s.outputSize(), 1);
             int[] k = ConvSpec.to3d(s.kernel(), 1);
             int[] d = ConvSpec.to3d(s.dilation(), 1);
             before = ConvSpec.to3d(s.padBefore(), 0);
             padded = ConvSpec.to3d(s.paddedInputSize(), 1);
-            my = k[1] == 3 ? M : 1;
-            mx = k[2] == 3 ? M : 1;
-            ay = k[1] == 3 ? POINTS : 1;
-            ax = k[2] == 3 ? POINTS : 1;
+            my = k[1] == 3 ? m : 1;
+            mx = k[2] == 3 ? m : 1;
+            ay = k[1] == 3 ? m + 2 : 1;
+            ax = k[2] == 3 ? m + 2 : 1;
             dy = k[1] == 3 ? d[1] : 1;
             dx = k[2] == 3 ? d[2] : 1;
             e = ay * ax;
@@ -189,12 +188,16 @@ final class JavaWinograd {
 
     /**
      * {@code y = conv(x, w) + bias} for {@code s} (a shape {@link io.github.convcl.plan.Planner#javaWinogradShaped}
-     * accepts); {@code bias} may be null; the transformed weights (4x the weights for a 3x3) are kept in {@code cache}
+     * accepts) with F(m,3) tiles, m = 4 or 2; {@code bias} may be null; the transformed weights (for a 3x3 4x the weights
+     * with F(4,3), 16/9 with F(2,3)) are kept in {@code cache}
      * when it is not null, with whether the weights are finite (known from their packing on, not read again per call).
      * Returns false, having written nothing, where the input or the weights hold a NaN or an infinity.
      */
-    static boolean run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
-        Layout l = new Layout(s);
+    static boolean run(ConvSpec s, int m, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
+        if (m != 2 && m != 4) {
+            throw new IllegalArgumentException("Winograd tile m = " + m + ": the Java Winograd has F(4,3) and F(2,3)");
+        }
+        Layout l = new Layout(s, m);
         int groups = s.groups();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -204,7 +207,7 @@ final class JavaWinograd {
         int uSize = Gemm.packedASize(coutG, k, mr);
         // the panels, then one float: 1 where every weight is finite
         int flag = groups * e * uSize;
-        float[] u = Panels.packed(cache, "winograd4 g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr, flag + 1, pu -> {
+        float[] u = Panels.packed(cache, "winograd" + m + " g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr, flag + 1, pu -> {
             transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu);
             pu[flag] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
         });
@@ -318,11 +321,11 @@ final class JavaWinograd {
                             taps[tap * LANES + r] = w[src + tap];
                         }
                     }
-                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, (k - kk) * h >= LANES ? LANES : h);
+                    VectorWinograd.filterPanel(l.m, l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, (k - kk) * h >= LANES ? LANES : h);
                 }
                 return;
             }
-            double[] f = new double[h * POINTS * POINTS];
+            double[] f = new double[h * l.e];
             for (int kk = 0; kk < k; kk++) {
                 // Reduction row kk: depth tap kz = kk / cinG of input channel c = kk % cinG.
                 int c = kk % cinG;
@@ -346,14 +349,26 @@ final class JavaWinograd {
             if (l.ax == 1) {
                 f[o + r] = w[src + r];
             } else {
-                filter(w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, o + r * l.ax, 1);
+                filter(l.m, w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, o + r * l.ax, 1);
             }
         }
         if (l.ay > 1) {
             for (int b = 0; b < l.ax; b++) {
-                filter(f[o + b], f[o + l.ax + b], f[o + 2 * l.ax + b], f, o + b, l.ax);
+                filter(l.m, f[o + b], f[o + l.ax + b], f[o + 2 * l.ax + b], f, o + b, l.ax);
             }
         }
+    }
+
+    /** Three taps into m + 2 points (G g), to {@code v[o + i*s]}. */
+    private static void filter(int m, double g0, double g1, double g2, double[] v, int o, int s) {
+        if (m == 4) {
+            filter(g0, g1, g2, v, o, s);
+            return;
+        }
+        v[o] = g0;
+        v[o + s] = (g0 + g1 + g2) * 0.5;
+        v[o + 2 * s] = (g0 - g1 + g2) * 0.5;
+        v[o + 3 * s] = g2;
     }
 
     /** Three taps into six points (G g), to {@code v[o + i*s]} (in double; products by the reciprocals, no divisions). */
@@ -476,9 +491,9 @@ final class JavaWinograd {
                         while (u < n && c.rows[col + u - t] == l.my && c.cols[col + u - t] == l.mx && c.out[col + u - t] == c.out[col] + (u - t) * step) {
                             u++;
                         }
-                        if (Gemm.VECTOR && l.mx == M && l.dx == 1) {
+                        if (Gemm.VECTOR && l.mx > 1 && l.dx == 1) {
                             for (int i = 0; i < l.my; i++) {
-                                VectorWinograd.storeRow(scratch, i * l.ax * LANES, l.e * LANES, y, at + i * l.dy * ow, t, u);
+                                VectorWinograd.storeRow(l.mx, scratch, i * l.ax * LANES, l.e * LANES, y, at + i * l.dy * ow, t, u);
                             }
                         } else {
                             for (int i = 0; i < l.my; i++) {
@@ -543,16 +558,19 @@ final class JavaWinograd {
         private Transforms() {
         }
 
-        /** d -> B^T d B in place: along width (each row of points), then along height (each column). */
+        /**
+         * d -> B^T d B in place: along width (each row of points), then along height (each column); ay and ax are 1 or
+         * the points of the tile (6 for F(4,3), 4 for F(2,3)).
+         */
         static void input(int ay, int ax, float[] v) {
             if (ax > 1) {
                 for (int a = 0; a < ay; a++) {
-                    input1d(v, a * ax * LANES, LANES);
+                    input1d(ax, v, a * ax * LANES, LANES);
                 }
             }
             if (ay > 1) {
                 for (int b = 0; b < ax; b++) {
-                    input1d(v, b * LANES, ax * LANES);
+                    input1d(ay, v, b * LANES, ax * LANES);
                 }
             }
         }
@@ -561,17 +579,31 @@ final class JavaWinograd {
         static void output(int ay, int ax, float[] v) {
             if (ax > 1) {
                 for (int a = 0; a < ay; a++) {
-                    output1d(v, a * ax * LANES, LANES);
+                    output1d(ax, v, a * ax * LANES, LANES);
                 }
             }
             if (ay > 1) {
-                for (int b = 0; b < (ax > 1 ? M : 1); b++) {
-                    output1d(v, b * LANES, ax * LANES);
+                for (int b = 0; b < (ax > 1 ? ax - 2 : 1); b++) {
+                    output1d(ay, v, b * LANES, ax * LANES);
                 }
             }
         }
 
-        static void input1d(float[] v, int o, int s) {
+        static void input1d(int points, float[] v, int o, int s) {
+            if (points == 4) {
+                for (int t = 0; t < LANES; t++) {
+                    int i = o + t;
+                    float d0 = v[i];
+                    float d1 = v[i + s];
+                    float d2 = v[i + 2 * s];
+                    float d3 = v[i + 3 * s];
+                    v[i] = d0 - d2;
+                    v[i + s] = d1 + d2;
+                    v[i + 2 * s] = d2 - d1;
+                    v[i + 3 * s] = d1 - d3;
+                }
+                return;
+            }
             for (int t = 0; t < LANES; t++) {
                 int i = o + t;
                 float d0 = v[i];
@@ -589,7 +621,17 @@ final class JavaWinograd {
             }
         }
 
-        static void output1d(float[] v, int o, int s) {
+        static void output1d(int points, float[] v, int o, int s) {
+            if (points == 4) {
+                for (int t = 0; t < LANES; t++) {
+                    int i = o + t;
+                    float m1 = v[i + s];
+                    float m2 = v[i + 2 * s];
+                    v[i] = v[i] + m1 + m2;
+                    v[i + s] = m1 - m2 - v[i + 3 * s];
+                }
+                return;
+            }
             for (int t = 0; t < LANES; t++) {
                 int i = o + t;
                 float m0 = v[i];

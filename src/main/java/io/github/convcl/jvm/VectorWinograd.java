@@ -1,4 +1,4 @@
-// The Vector API forms of the Winograd F(4,3) tile transforms: one tile per vector lane (8 or 16 tiles).
+// The Vector API forms of the Winograd F(4,3) and F(2,3) tile transforms: one tile per vector lane (8 or 16 tiles).
 package io.github.convcl.jvm;
 
 import jdk.incubator.vector.FloatVector;
@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points of {@link #L} tiles each (the lanes of
- * {@link VectorGemm#S}, the JVM's one vector width), point i at {@code v[o + i*s]} ({@code L} floats). Only loaded
- * when {@code jdk.incubator.vector} is resolved.
+ * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points (F(4,3)) or four (F(2,3)) of {@link #L}
+ * tiles each (the lanes of {@link VectorGemm#S}, the JVM's one vector width), point i at {@code v[o + i*s]} ({@code L}
+ * floats). Only loaded when {@code jdk.incubator.vector} is resolved.
  */
 final class VectorWinograd {
     private static final VectorSpecies<Float> S = VectorGemm.S;
@@ -21,6 +21,8 @@ final class VectorWinograd {
 
     /** The offsets of one column of 6 x 6 points in a block of L tiles (point (a, b) at (a*6 + b)*L), from its top. */
     private static final int[] COLUMN = {0, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L};
+    /** The same for 4 x 4 points. */
+    private static final int[] COLUMN4 = {0, 4 * L, 8 * L, 12 * L};
     /** Lanes 0 to L/2 - 1, each twice: 0 0 1 1 2 2 ... */
     private static final VectorShuffle<Float> LOW = VectorShuffle.fromOp(S, i -> i / 2);
     /** Lanes L/2 to L - 1, each twice. */
@@ -48,16 +50,38 @@ final class VectorWinograd {
      */
     static void inputTiles(int ay, int ax, int[] pointOff, float[] xs, int base, float[] v, int dst, int vStride, float[] t) {
         if (ay == 1 || ax == 1) {
-            // One dimension: six points in a row (or a column), one transform.
-            inputPoints(xs, base, pointOff, 0, v, dst, vStride);
+            // One dimension: the points in a row (or a column), one transform.
+            inputPoints(ay * ax, xs, base, pointOff, 0, v, dst, vStride);
             return;
         }
         for (int a = 0; a < ay; a++) {
-            inputPoints(xs, base, pointOff, a * ax, t, a * ax * L, L);
+            inputPoints(ax, xs, base, pointOff, a * ax, t, a * ax * L, L);
         }
+        int[] column = ay == 6 ? COLUMN : COLUMN4;
         for (int b = 0; b < ax; b++) {
-            inputPoints(t, b * L, COLUMN, 0, v, dst + b * vStride, ax * vStride);
+            inputPoints(ay, t, b * L, column, 0, v, dst + b * vStride, ax * vStride);
         }
+    }
+
+    /** {@link #inputPoints6} or {@link #inputPoints4}, as {@code points} says. */
+    private static void inputPoints(int points, float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
+        if (points == 6) {
+            inputPoints6(xs, base, pointOff, p0, out, o, os);
+        } else {
+            inputPoints4(xs, base, pointOff, p0, out, o, os);
+        }
+    }
+
+    /** Four points p0 to p0 + 3 from {@code xs[base]}, transformed (F(2,3)'s B^T), to {@code out[o + i*os]}. */
+    private static void inputPoints4(float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
+        FloatVector d0 = FloatVector.fromArray(S, xs, base + pointOff[p0]);
+        FloatVector d1 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 1]);
+        FloatVector d2 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 2]);
+        FloatVector d3 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 3]);
+        d0.sub(d2).intoArray(out, o);
+        d1.add(d2).intoArray(out, o + os);
+        d2.sub(d1).intoArray(out, o + 2 * os);
+        d1.sub(d3).intoArray(out, o + 3 * os);
     }
 
     /**
@@ -73,7 +97,7 @@ final class VectorWinograd {
     }
 
     /** Six points p0 to p0 + 5 (offsets from pointOff) from {@code xs[base]}, transformed, to {@code out[o + i*os]}. */
-    private static void inputPoints(float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
+    private static void inputPoints6(float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
         FloatVector d0 = FloatVector.fromArray(S, xs, base + pointOff[p0]);
         FloatVector d1 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 1]);
         FloatVector d2 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 2]);
@@ -98,19 +122,38 @@ final class VectorWinograd {
      */
     static void outputTiles(int ay, int ax, float[] prod, int src, int yStride, float bias, float[] t) {
         if (ay == 1 || ax == 1) {
-            outputPoints(prod, src, yStride, t, 0, L, bias);
+            outputPoints(ay * ax, prod, src, yStride, t, 0, L, bias);
             return;
         }
         for (int a = 0; a < ay; a++) {
-            outputPoints(prod, src + a * ax * yStride, yStride, t, a * ax * L, L, 0f);
+            outputPoints(ax, prod, src + a * ax * yStride, yStride, t, a * ax * L, L, 0f);
         }
-        for (int b = 0; b < 4; b++) {
-            outputPoints(t, b * L, ax * L, t, b * L, ax * L, bias);
+        for (int b = 0; b < ax - 2; b++) {
+            outputPoints(ay, t, b * L, ax * L, t, b * L, ax * L, bias);
         }
     }
 
+    /** {@link #outputPoints6} or {@link #outputPoints4}, as {@code points} says. */
+    private static void outputPoints(int points, float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        if (points == 6) {
+            outputPoints6(in, o, s, out, d, ds, bias);
+        } else {
+            outputPoints4(in, o, s, out, d, ds, bias);
+        }
+    }
+
+    /** Four points {@code in[o + i*s]} become two outputs (F(2,3)'s A^T) plus {@code bias} at {@code out[d + i*ds]}. */
+    private static void outputPoints4(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        FloatVector m0 = FloatVector.fromArray(S, in, o);
+        FloatVector m1 = FloatVector.fromArray(S, in, o + s);
+        FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
+        FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
+        m0.add(m1).add(m2).add(bias).intoArray(out, d);
+        m1.sub(m2).sub(m3).add(bias).intoArray(out, d + ds);
+    }
+
     /** Six points {@code in[o + i*s]} become four outputs plus {@code bias} at {@code out[d + i*ds]}. */
-    private static void outputPoints(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+    private static void outputPoints6(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
         FloatVector m0 = FloatVector.fromArray(S, in, o);
         FloatVector m1 = FloatVector.fromArray(S, in, o + s);
         FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
@@ -128,19 +171,35 @@ final class VectorWinograd {
     }
 
     /**
-     * One output row of tiles t0 to t1 - 1 side by side, 4 outputs each: output j of tile tt (at {@code t[from + j*L +
-     * tt]}) goes to {@code y[row + 4*(tt - t0) + j]}. The four rows of L lanes are transposed by interleaving twice
+     * One output row of tiles t0 to t1 - 1 side by side, {@code m} outputs each (4 or 2): output j of tile tt (at
+     * {@code t[from + j*L + tt]}) goes to {@code y[row + m*(tt - t0) + j]}. The four rows of L lanes are transposed by interleaving twice
      * (half of a's lanes and the same of b's, alternating: two one-vector permutes and a blend), each step its own
      * method through {@code t[mid .. mid + 4L)}, which leaves tile tt's four outputs at {@code t[mid + 4*tt]}, so the
      * run is one copy (a copy, not a vector load and store: measured on JDK 25 with the 512-bit GEMM tiles in use, a
-     * vector load here was sometimes left out of line and boxed, 1.2 MB a call on resnet3x3).
+     * vector load here was sometimes left out of line and boxed, 1.2 MB a call on resnet3x3); two rows by
+     * interleaving once.
      */
-    static void storeRow(float[] t, int from, int mid, float[] y, int row, int t0, int t1) {
+    static void storeRow(int m, float[] t, int from, int mid, float[] y, int row, int t0, int t1) {
+        if (m == 2) {
+            interleave(t, from, from + L, t, mid);
+            System.arraycopy(t, mid + 2 * t0, y, row, 2 * (t1 - t0));
+            return;
+        }
         // Outputs o_j = t[from + L*j]: first (o0, o2) and (o1, o3), giving low02, high02, low13, high13; then
         // (low02, low13) and (high02, high13): the outputs of tiles in order, four each.
         interleave(t, from, from + 2 * L, from + L, from + 3 * L, t, mid);
         interleave(t, mid, mid + 2 * L, mid + L, mid + 3 * L, t, mid);
         System.arraycopy(t, mid + 4 * t0, y, row, 4 * (t1 - t0));
+    }
+
+    /** a = t[a0] and b = t[b0] interleaved, lanes 0 to L/2 - 1 then the rest, to {@code out[o]} and {@code out[o + L]}. */
+    private static void interleave(float[] t, int a0, int b0, float[] out, int o) {
+        FloatVector a = FloatVector.fromArray(S, t, a0);
+        FloatVector b = FloatVector.fromArray(S, t, b0);
+        FloatVector low = a.rearrange(LOW).blend(b.rearrange(LOW), ODD);
+        FloatVector high = a.rearrange(HIGH).blend(b.rearrange(HIGH), ODD);
+        low.intoArray(out, o);
+        high.intoArray(out, o + L);
     }
 
     /**
@@ -164,22 +223,28 @@ final class VectorWinograd {
     }
 
     /**
-     * The weight transform G g G^T of up to L filters side by side (lane r: filter r), taps tap-major in
-     * {@code taps[tap*L + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say): point p goes to {@code pu[at + p*uSize]},
-     * the first {@code lanes} lanes ({@code t} holds E x L floats).
+     * The weight transform G g G^T of F(m,3) (m = 4 or 2) of up to L filters side by side (lane r: filter r), taps
+     * tap-major in {@code taps[tap*L + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say): point p goes to
+     * {@code pu[at + p*uSize]}, the first {@code lanes} lanes ({@code t} holds E x L floats).
      */
-    static void filterPanel(int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
+    static void filterPanel(int m, int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
         int rows = ay == 1 ? 1 : 3;
         for (int r = 0; r < rows; r++) {
             if (ax == 1) {
                 FloatVector.fromArray(S, taps, r * L).intoArray(t, r * L);
-            } else {
+            } else if (m == 4) {
                 filter(taps, r * 3 * L, L, t, r * ax * L, L);
+            } else {
+                filter4(taps, r * 3 * L, L, t, r * ax * L, L);
             }
         }
         if (ay > 1) {
             for (int b = 0; b < ax; b++) {
-                filter(t, b * L, ax * L, t, b * L, ax * L);
+                if (m == 4) {
+                    filter(t, b * L, ax * L, t, b * L, ax * L);
+                } else {
+                    filter4(t, b * L, ax * L, t, b * L, ax * L);
+                }
             }
         }
         int e = ay * ax;
@@ -190,6 +255,18 @@ final class VectorWinograd {
                 System.arraycopy(t, p * L, pu, at + p * uSize, lanes);
             }
         }
+    }
+
+    /** Three taps {@code in[i + j*is]} into F(2,3)'s four points (G g) at {@code out[o + j*os]}. */
+    private static void filter4(float[] in, int i, int is, float[] out, int o, int os) {
+        FloatVector g0 = FloatVector.fromArray(S, in, i);
+        FloatVector g1 = FloatVector.fromArray(S, in, i + is);
+        FloatVector g2 = FloatVector.fromArray(S, in, i + 2 * is);
+        FloatVector even = g0.add(g2);
+        g0.intoArray(out, o);
+        even.add(g1).mul(0.5f).intoArray(out, o + os);
+        even.sub(g1).mul(0.5f).intoArray(out, o + 2 * os);
+        g2.intoArray(out, o + 3 * os);
     }
 
     /** Three taps {@code in[i + j*is]} into six points (G g) at {@code out[o + j*os]}: products by the reciprocals. */

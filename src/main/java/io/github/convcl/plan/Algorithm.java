@@ -30,6 +30,12 @@ public enum Algorithm {
      * transform. 36 multiplications per 16 outputs of a 3x3 against 144.
      */
     JAVA_WINOGRAD("winograd F(4,3)", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 4),
+    /**
+     * Java: {@link #JAVA_WINOGRAD} with F(2,3) tiles: 16 multiplications per 4 outputs of a 3x3 against 36, with 4x4
+     * tiles, so a 7x7 plane is 16 tiles (one GEMM column slice) where F(4,3) makes 4, and its transformed weights are
+     * 16/9 of the weights where F(4,3)'s are 4x.
+     */
+    JAVA_WINOGRAD_F2("winograd F(2,3)", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 2),
     /** OpenCL: one work-item per output element; handles every convolution and padding mode. */
     CL_DIRECT("direct", Family.CL_DIRECT),
     /** OpenCL: transposed convolution as a gather per output element, no atomics. */

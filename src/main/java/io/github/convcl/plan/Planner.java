@@ -189,7 +189,7 @@ public final class Planner {
      */
     static Variant variant(ConvSpec s, DeviceFacts device, Algorithm a, Tuning t) {
         return switch (a) {
-            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD -> JavaDirect.choose(s, device.computeUnits(), device.javaChoices());
+            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD, JAVA_WINOGRAD_F2 -> JavaDirect.choose(s, device.computeUnits(), device.javaChoices());
             case JAVA_DEPTHWISE -> JavaDepthwise.choose(s, device.vectorLanes(), device.javaChoices().depthwiseUnpadded());
             default -> a.implicitGemm() ? ClGemm.choose(s, t, device.gemmChoices()) : Variant.DEFAULT;
         };
@@ -254,8 +254,11 @@ public final class Planner {
             if (depthwiseShaped && copyFits) {
                 plans.add(Plan.of(Algorithm.JAVA_DEPTHWISE));
             }
-            if (javaWinogradShaped(s) && copyFits(s, javaWinogradImageFloats(s))) {
+            if (javaWinogradShaped(s) && copyFits(s, javaWinogradImageFloats(s, 4))) {
                 plans.add(Plan.of(Algorithm.JAVA_WINOGRAD));
+            }
+            if (javaWinogradShaped(s) && copyFits(s, javaWinogradImageFloats(s, 2))) {
+                plans.add(Plan.of(Algorithm.JAVA_WINOGRAD_F2));
             }
             return plans;
         }
@@ -473,7 +476,11 @@ public final class Planner {
         if (!copyFits) {
             return Algorithm.JAVA_IM2COL_GEMM;
         }
-        return javaWinogradPays(s) && copyFits(s, javaWinogradImageFloats(s)) ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_DIRECT_GEMM;
+        int m = javaWinogradTile(s);
+        if (m == 0 || !copyFits(s, javaWinogradImageFloats(s, m))) {
+            return Algorithm.JAVA_DIRECT_GEMM;
+        }
+        return m == 4 ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_WINOGRAD_F2;
     }
 
     /**
@@ -520,10 +527,11 @@ public final class Planner {
     }
 
     /**
-     * Floats of one image's input as the Java Winograd copies it: each dimension of kernel 3 padded to whole tiles of
-     * 4 outputs, {@code d} apart under dilation d (rows to {@code d * (4 * tiles + 2)}, columns to whole 4d phases).
+     * Floats of one image's input as the Java Winograd F(m,3) copies it: each dimension of kernel 3 padded to whole
+     * tiles of m outputs, {@code d} apart under dilation d (rows to {@code d * (m * tiles + 2)}, columns to whole md
+     * phases).
      */
-    static long javaWinogradImageFloats(ConvSpec s) {
+    static long javaWinogradImageFloats(ConvSpec s, int m) {
         int[] paddedSize = ConvSpec.to3d(s.paddedInputSize(), 1);
         int[] out = ConvSpec.to3d(s.outputSize(), 1);
         int[] k = ConvSpec.to3d(s.kernel(), 1);
@@ -532,8 +540,8 @@ public final class Planner {
         for (int i = 0; i < 3; i++) {
             long padded = paddedSize[i];
             if (i > 0 && k[i] == 3) {
-                long tiles = ((out[i] + (long) d[i] - 1) / d[i] + 3) / 4;
-                padded = Math.max(padded + 4L * d[i], d[i] * (4 * tiles + 2)) + 4L * d[i];
+                long tiles = ((out[i] + (long) d[i] - 1) / d[i] + m - 1) / m;
+                padded = Math.max(padded + (long) m * d[i], d[i] * (m * tiles + 2)) + (long) m * d[i];
             }
             v = saturatedProduct(v, padded);
         }
@@ -565,26 +573,57 @@ public final class Planner {
     }
 
     /**
-     * Whether the Java Winograd F(4,3) beats the direct GEMM: shaped for it, with enough channels per group (harmonic
-     * mean of the reduction, depth taps x in, and out: {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3,
-     * {@code _3D} for a 3x3x3, {@code _1D} where one dimension of height and width has kernel 3), enough tiles
-     * ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}) and transformed weights of at most
-     * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}.
+     * The Java Winograd tile that beats the direct GEMM for {@code s}, 4 (F(4,3)) or 2 (F(2,3)), or 0 for none. A tile
+     * size applies with enough channels per group (harmonic mean of the reduction, depth taps x in, and out:
+     * {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3 ({@code _F2_2D} with F(2,3), whose products save less
+     * against its transforms), {@code _3D} for a 3x3x3, {@code _1D} where one dimension of height and width has kernel
+     * 3), enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}) and transformed weights of at most
+     * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}; of the two, the one whose products are fewer: transformed
+     * points per tile times the tiles rounded up to the products' 16-column slices (a 7x7 plane is 4 tiles of F(4,3), a
+     * slice three quarters empty, or one full slice of F(2,3)'s 16).
      */
-    static boolean javaWinogradPays(ConvSpec s) {
+    static int javaWinogradTile(ConvSpec s) {
         if (!javaWinogradShaped(s)) {
-            return false;
+            return 0;
         }
+        int best = 0;
+        long fewest = Long.MAX_VALUE;
+        for (int m : new int[] {4, 2}) {
+            long products = javaWinogradProducts(s, m);
+            if (products < fewest && javaWinogradPays(s, m)) {
+                best = m;
+                fewest = products;
+            }
+        }
+        return best;
+    }
+
+    /** Per pair of input and output channel, the multiplications of the Java Winograd F(m,3)'s products, columns padded to slices. */
+    private static long javaWinogradProducts(ConvSpec s, int m) {
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        long points = (k[1] == 3 ? m + 2L : 1L) * (k[2] == 3 ? m + 2L : 1L) * k[0];
+        long slice = JavaDirect.PANEL_COLUMNS;
+        return points * ((javaWinogradTiles(s, m) + slice - 1) / slice * slice);
+    }
+
+    /** The Java Winograd F(m,3)'s tiles over all images: m (or m x m) outputs each. */
+    private static long javaWinogradTiles(ConvSpec s, int m) {
         int[] k = ConvSpec.to3d(s.kernel(), 1);
         int[] out = ConvSpec.to3d(s.outputSize(), 1);
+        return (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + m - 1) / m : out[1]) * (k[2] == 3 ? (out[2] + m - 1) / m : out[2]);
+    }
+
+    /** Whether F(m,3) has the channels, tiles and weight size {@link #javaWinogradTile} asks of it. */
+    private static boolean javaWinogradPays(ConvSpec s, int m) {
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
         boolean twoDims = k[1] == 3 && k[2] == 3;
         double harmonic = 2.0 / (1.0 / (k[0] * s.inPerGroup()) + 1.0 / s.outPerGroup());
-        long tiles = (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + 3) / 4 : out[1]) * (k[2] == 3 ? (out[2] + 3) / 4 : out[2]);
         int least = !twoDims ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_1D
-                : k[0] == 3 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_3D : Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D;
-        long points = (k[1] == 3 ? 6L : 1L) * (k[2] == 3 ? 6L : 1L);
+                : k[0] == 3 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_3D
+                : m == 4 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D : Thresholds.JAVA_WINOGRAD_F2_MIN_CHANNELS_2D;
+        long points = (k[1] == 3 ? m + 2L : 1L) * (k[2] == 3 ? m + 2L : 1L);
         long weightBytes = points * k[0] * s.inPerGroup() * s.outChannels() * Float.BYTES;
-        return harmonic >= least && tiles >= Thresholds.JAVA_WINOGRAD_MIN_TILES
+        return harmonic >= least && javaWinogradTiles(s, m) >= Thresholds.JAVA_WINOGRAD_MIN_TILES
                 && weightBytes <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
     }
 

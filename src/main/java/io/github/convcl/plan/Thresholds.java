@@ -181,6 +181,12 @@ public final class Thresholds {
      */
     public static final int JAVA_WINOGRAD_MIN_CHANNELS_2D = 40;
     /**
+     * Java Winograd F(2,3) over a 3x3: the same mean, higher than F(4,3)'s because its products save 2.25x where
+     * F(4,3)'s save 4x, for transforms of about the same cost per output. On 7x7, one thread, against the direct GEMM:
+     * 32 into 128 channels (harmonic mean 51) 1.07 of the time, 48 into 128 (70) 0.97, 160 into 320 0.54.
+     */
+    public static final int JAVA_WINOGRAD_F2_MIN_CHANNELS_2D = 64;
+    /**
      * Java Winograd over a 3x3x3 (depth taps as more reduction rows): the same mean, lower because the direct GEMM
      * does less well on 3D layers: 12 into 24 channels (harmonic mean 28.8) 0.73-0.78, 16 into 32 (38.4) 0.68-0.77,
      * 32 into 64 (conv3d_k3, 76.8) 0.36-0.41, 64 into 128 (c3d_k3, 153.6) 0.34-0.38.
@@ -192,7 +198,7 @@ public final class Thresholds {
      */
     public static final int JAVA_WINOGRAD_MIN_CHANNELS_1D = 192;
     /**
-     * Java Winograd: the fewest tiles (4 or 4x4 outputs each, all images), so that the products' 16-column tiles are
+     * Java Winograd: the fewest tiles (m or m x m outputs each, all images), so that the products' 16-column tiles are
      * filled and the transformed weights (36 C_out C_in floats) are read for enough outputs: 512 channels on 7x7 (4
      * tiles) took 1.39 of the direct GEMM's time or more; 256 channels on 14x14, batch 2 (32 tiles), 0.50-0.62; batch
      * 1 (16 tiles, one chunk whose stages the threads split) 0.43-0.48 on one thread, 0.45-0.50 on two; 160 into 320
@@ -200,9 +206,9 @@ public final class Thresholds {
      */
     public static final int JAVA_WINOGRAD_MIN_TILES = 16;
     /**
-     * Java Winograd: the most bytes of transformed weights (36 points x depth taps x C_in x C_out floats for a 3x3, 4x
-     * the weights), kept with the weight tensor; larger layers (2048 channels in and out) run the direct GEMM, whose
-     * packed weights are their own size.
+     * Java Winograd: the most bytes of transformed weights (points x depth taps x C_in x C_out floats; a 3x3's points
+     * are 36 with F(4,3), 4x the weights, and 16 with F(2,3)), kept with the weight tensor; larger layers (2304
+     * channels in and out) run the direct GEMM, whose packed weights are their own size.
      */
     public static final long JAVA_WINOGRAD_MAX_WEIGHT_BYTES = 256L << 20;
     /**

@@ -1,4 +1,4 @@
-// Winograd F(4,3) on the Java backend: every tile shape, residue class, padding mode and chunking it takes, against
+// Winograd F(4,3) and F(2,3) on the Java backend: every tile shape, residue class, padding mode and chunking it takes, against
 // the float64 reference, within the golden tolerance and the documented fraction of sum|w*x|.
 package io.github.convcl.jvm;
 
@@ -63,12 +63,15 @@ class JavaWinogradTest {
     /** 3 x 50 x 50 tiles of 256 channels: several chunks within the chunk budget, row ends inside vectors. */
     static final ConvSpec CHUNKED = ConvSpec.conv(2).input(3, 256, 50, 50).outChannels(16).kernel(3).padding(1).build();
 
+    /** The Java Winograd algorithms: F(4,3) and F(2,3). */
+    private static final List<Algorithm> WINOGRADS = List.of(Algorithm.JAVA_WINOGRAD, Algorithm.JAVA_WINOGRAD_F2);
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
     void matchesTheReference(String name, ConvSpec s) {
         List<Plan> plans = Planner.applicable(s, io.github.convcl.plan.DeviceFacts.java()).stream()
-                .filter(p -> p.algorithm() == Algorithm.JAVA_WINOGRAD).toList();
-        assertEquals(1, plans.size(), "offered");
+                .filter(p -> p.algorithm().family() == Algorithm.Family.JAVA_WINOGRAD).toList();
+        assertEquals(WINOGRADS, plans.stream().map(Plan::algorithm).toList(), "offered");
         TestSupport.assertPlansMatchReference(new JavaBackend(), name, s, plans, TestSupport.WINOGRAD_RELATIVE);
     }
 
@@ -76,6 +79,9 @@ class JavaWinogradTest {
     private static final double[][] BT = {
         {4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
     private static final double[][] AT = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+    /** B^T and A^T of F(2,3) (interpolation points 0, 1, -1 and infinity). */
+    private static final double[][] BT2 = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    private static final double[][] AT2 = {{1, 1, 1, 0}, {0, 1, -1, -1}};
 
     /** {@code left * d * right^T} for one lane of 8-lane points (d rows x cols, row-major, lane t). */
     private static double[][] sandwich(double[][] left, float[] d, int rows, int cols, double[][] right, int t) {
@@ -98,9 +104,12 @@ class JavaWinogradTest {
 
     /** The transforms, portable and Vector API, in two and one dimension, against their matrices in float64. */
     @ParameterizedTest(name = "{0}x{1} points")
-    @org.junit.jupiter.params.provider.CsvSource({"6,6", "1,6", "6,1"})
+    @org.junit.jupiter.params.provider.CsvSource({"6,6", "1,6", "6,1", "4,4", "1,4", "4,1"})
     void transformsMatchTheirMatrices(int ay, int ax) {
         java.util.Random r = new java.util.Random(ay * 10 + ax);
+        boolean f2 = Math.max(ay, ax) == 4;
+        double[][] bt = f2 ? BT2 : BT;
+        double[][] atr = f2 ? AT2 : AT;
         int e = ay * ax;
         float[] d = TestSupport.gaussian(r, e * L);
         int[] offsets = new int[e];
@@ -114,7 +123,7 @@ class JavaWinogradTest {
             VectorWinograd.inputTiles(ay, ax, offsets, d, 0, vector, 0, L, new float[e * L]);
         }
         for (int t = 0; t < L; t++) {
-            double[][] want = sandwich(BT, d, ay, ax, BT, t);
+            double[][] want = sandwich(bt, d, ay, ax, bt, t);
             for (int p = 0; p < e; p++) {
                 double w = want[p / ax][p % ax];
                 assertEquals(w, plain[p * L + t], 1e-5 * (1 + Math.abs(w)), "input, portable, point " + p);
@@ -131,7 +140,7 @@ class JavaWinogradTest {
             VectorWinograd.outputTiles(ay, ax, y, 0, L, 0.5f, vectorOut);
         }
         for (int t = 0; t < L; t++) {
-            double[][] want = sandwich(AT, y, ay, ax, AT, t);
+            double[][] want = sandwich(atr, y, ay, ax, atr, t);
             for (int i = 0; i < want.length; i++) {
                 for (int j = 0; j < want[0].length; j++) {
                     double w = want[i][j];
@@ -153,38 +162,44 @@ class JavaWinogradTest {
             float[] x = TestSupport.gaussian(r, s.inputElements());
             float[] w = TestSupport.gaussian(r, s.weightElements());
             float[] b = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
-            float[] cached = new JavaBackend().convolveArrays(s, Plan.of(Algorithm.JAVA_WINOGRAD), x, w, b);
-            float[] uncached = new float[cached.length];
-            JavaKernels.run(Algorithm.JAVA_WINOGRAD, s, x, w, b, uncached);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(cached, uncached, s.toString());
+            for (Algorithm a : WINOGRADS) {
+                float[] cached = new JavaBackend().convolveArrays(s, Plan.of(a), x, w, b);
+                float[] uncached = new float[cached.length];
+                JavaKernels.run(a, s, x, w, b, uncached);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(cached, uncached, a + " " + s);
+            }
         }
     }
 
     /**
-     * One image of 14x14 makes 16 tiles, one chunk: on several threads each stage of the chunk is split across them
-     * (input transform by channels, products by group and point, output transform by channels), on one it is one task.
-     * The same values either way, grouped and ungrouped.
+     * One image of 14x14 makes 16 tiles of F(4,3), one of 7x7 16 tiles of F(2,3): one chunk. On several threads each
+     * stage of the chunk is split across them (input transform by channels, products by group and point, output
+     * transform by channels), on one it is one task. The same values either way, grouped and ungrouped.
      */
     @Test
     void aSingleChunkSplitAcrossThreadsGivesTheOneThreadValues() {
         int before = Parallel.threads();
         try {
             for (ConvSpec s : List.of(ConvSpec.conv(2).input(1, 40, 14, 14).outChannels(56).kernel(3).padding(1).build(),
-                    ConvSpec.conv(2).input(1, 24, 13, 14).outChannels(30).groups(3).kernel(3).padding(1).bias(false).build())) {
+                    ConvSpec.conv(2).input(1, 24, 13, 14).outChannels(30).groups(3).kernel(3).padding(1).bias(false).build(),
+                    ConvSpec.conv(2).input(1, 72, 7, 7).outChannels(66).kernel(3).padding(1).build(),
+                    ConvSpec.conv(2).input(1, 24, 7, 8).outChannels(30).groups(3).kernel(3).padding(1).bias(false).build())) {
                 java.util.Random r = new java.util.Random(7);
                 float[] x = TestSupport.gaussian(r, s.inputElements());
                 float[] w = TestSupport.gaussian(r, s.weightElements());
                 float[] b = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                float[][] y = new float[4][];
-                for (int threads = 1; threads <= 3; threads++) {
-                    Parallel.setThreads(threads);
-                    y[threads] = new float[(int) s.outputElements()];
-                    JavaKernels.run(Algorithm.JAVA_WINOGRAD, s, x, w, b, y[threads]);
+                for (Algorithm a : WINOGRADS) {
+                    float[][] y = new float[4][];
+                    for (int threads = 1; threads <= 3; threads++) {
+                        Parallel.setThreads(threads);
+                        y[threads] = new float[(int) s.outputElements()];
+                        JavaKernels.run(a, s, x, w, b, y[threads]);
+                    }
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[2], a + " " + s + ": 2 threads");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[3], a + " " + s + ": 3 threads");
+                    TestSupport.assertPlansMatchReference(new JavaBackend(), s.toString(), s, List.of(Plan.of(a)),
+                            TestSupport.WINOGRAD_RELATIVE);
                 }
-                org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[2], s + ": 2 threads");
-                org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[3], s + ": 3 threads");
-                TestSupport.assertPlansMatchReference(new JavaBackend(), s.toString(), s, List.of(Plan.of(Algorithm.JAVA_WINOGRAD)),
-                        TestSupport.WINOGRAD_RELATIVE);
             }
         } finally {
             Parallel.setThreads(before);

@@ -61,7 +61,7 @@ class SteadyStateAllocationTest {
             float[] b = s.hasBias() ? new float[s.outChannels()] : null;
             float[] y = new float[(int) s.outputElements()];
             var algorithm = Planner.plan(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER));
-            if (algorithm.algorithm() == io.github.convcl.plan.Algorithm.JAVA_WINOGRAD && Runtime.version().feature() < WINOGRAD_UNBOXED_JDK) {
+            if (algorithm.algorithm().family() == io.github.convcl.plan.Algorithm.Family.JAVA_WINOGRAD && Runtime.version().feature() < WINOGRAD_UNBOXED_JDK) {
                 // JDK 17's C2 leaves some of the Winograd transforms' vector operations on the Vector API's boxed
                 // fallback in most JVMs (docs/performance.md, known problems): the kernels' own buffers are reused,
                 // but the JIT's boxes are not theirs to avoid. Checked from JDK 25, where it compiles them unboxed.
@@ -126,7 +126,7 @@ class SteadyStateAllocationTest {
                 var gw = b.allocate(s.weightElements());
                 var dataPlan = b.plan(s, io.github.convcl.spec.Pass.BACKWARD_DATA);
                 List<Runnable> calls = new java.util.ArrayList<>();
-                if (dataPlan.algorithm() != io.github.convcl.plan.Algorithm.JAVA_WINOGRAD || Runtime.version().feature() >= WINOGRAD_UNBOXED_JDK) {
+                if (dataPlan.algorithm().family() != io.github.convcl.plan.Algorithm.Family.JAVA_WINOGRAD || Runtime.version().feature() >= WINOGRAD_UNBOXED_JDK) {
                     calls.add(() -> b.gradInput(s, dataPlan, gy, w, gx, false));
                 }
                 for (var p : b.applicablePlans(s, io.github.convcl.spec.Pass.BACKWARD_WEIGHT)) {
