@@ -360,11 +360,11 @@ final class VectorGemm {
         FloatVector c41 = c40;
         FloatVector c50 = FloatVector.broadcast(AVX2, rb[rbOff + 5]);
         FloatVector c51 = c50;
-        for (int kk = 0; kk < k; kk++) {
+        // A's index counts the loop, as in tile6x16: C2 then drops the range checks of A's scalar loads
+        for (int ak = ai, kk = 0, end = ai + 6 * k; ak < end; ak += 6, kk++) {
             int bk = base + offs[kk];
             FloatVector b0 = FloatVector.fromArray(AVX2, x, bk);
             FloatVector b1 = FloatVector.fromArray(AVX2, x, bk + L8);
-            int ak = ai + kk * 6;
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -412,11 +412,11 @@ final class VectorGemm {
         FloatVector c21 = c20;
         FloatVector c30 = FloatVector.broadcast(AVX2, rb[rbOff + 3]);
         FloatVector c31 = c30;
-        for (int kk = 0; kk < k; kk++) {
+        // A's index counts the loop, as in tile6x16: C2 then drops the range checks of A's scalar loads
+        for (int ak = ai, kk = 0, end = ai + 4 * k; ak < end; ak += 4, kk++) {
             int bk = base + offs[kk];
             FloatVector b0 = FloatVector.fromArray(AVX2, x, bk);
             FloatVector b1 = FloatVector.fromArray(AVX2, x, bk + L8);
-            int ak = ai + kk * 4;
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
