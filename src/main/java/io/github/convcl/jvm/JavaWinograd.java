@@ -7,7 +7,10 @@ import io.github.convcl.spec.PaddingMode;
 
 /**
  * Winograd F(m,3), m = 4 or 2, for stride-1 convolutions whose kernel is 3 or 1 along height and width (and 1 or 3
- * along depth; see {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode.
+ * along depth; see {@link io.github.convcl.plan.Planner#javaWinogradShaped}), any dilation, groups and padding mode;
+ * F(2,3) also at stride 2 along height or width ({@link io.github.convcl.plan.Planner#javaWinogradStrided}), where a
+ * tile of two outputs reads five inputs p0 to p4 (output 0 taps p0 to p2, output 1 p2 to p4) as five points: F(2,2)
+ * over p0, p2, p4 with taps 0 and 2 (points p0 - p2, p2, p4 - p2) and tap 1 alone on p1 and p3.
  * Along a dimension whose kernel is 3 a tile is m outputs and m + 2 transformed points (F(4,3): interpolation points
  * 0, +-1, +-2 and infinity; F(2,3): 0, +-1 and infinity; the transforms of {@code winograd.cl}); along one whose
  * kernel is 1 a tile is one output and one point. E points per tile (36 or 16 in 2D, m + 2 in 1D). With dilation d a
@@ -33,8 +36,11 @@ final class JavaWinograd {
     /** Sizes of one call, with the column table of one block of images. */
     private static final class Layout {
         final ConvSpec s;
-        /** Outputs per tile along a dimension whose kernel is 3 (4 or 2); m + 2 transformed points along it. */
+        /** Outputs per tile along a dimension whose kernel is 3 (4 or 2); m + 2 transformed points along it at stride 1. */
         final int m;
+        /** Strides along height and width (2 only where the kernel is 3, with F(2,3) and no dilation: 5 points). */
+        final int sy;
+        final int sx;
         final int[] in;
         final int[] out;
         final int[] before;
@@ -71,21 +77,27 @@ final class JavaWinograd {
             int[] d = ConvSpec.to3d(s.dilation(), 1);
             before = ConvSpec.to3d(s.padBefore(), 0);
             padded = ConvSpec.to3d(s.paddedInputSize(), 1);
+            int[] st = ConvSpec.to3d(s.stride(), 1);
+            sy = st[1];
+            sx = st[2];
             my = k[1] == 3 ? m : 1;
             mx = k[2] == 3 ? m : 1;
-            ay = k[1] == 3 ? m + 2 : 1;
-            ax = k[2] == 3 ? m + 2 : 1;
+            ay = k[1] == 3 ? points(m, sy) : 1;
+            ax = k[2] == 3 ? points(m, sx) : 1;
             dy = k[1] == 3 ? d[1] : 1;
             dx = k[2] == 3 ? d[2] : 1;
             e = ay * ax;
             kd = k[0];
             reduction = kd * s.inPerGroup();
-            phases = mx * dx;
+            // a tile spans mx * sx padded columns (times the dilation): its point b lies in phase rx + dx*(b % pm) of
+            // the split row, at quotient tx + b / pm
+            int pm = mx * sx;
+            phases = pm * dx;
             int tyMax = ceilDiv(ceilDiv(out[1], dy), my);
             int txMax = ceilDiv(ceilDiv(out[2], dx), mx);
-            // Reads: row ry + dy*(my*ty + a), phase rx + dx*(b % mx) at quotient tx + b / mx.
-            hs = Math.max(padded[1], dy * (my * tyMax + ay - my));
-            q = Math.max(ceilDiv(padded[2], phases), txMax + (ax - 1) / mx);
+            // Reads: row ry + dy*(my*sy*ty + a), phase rx + dx*(b % pm) at quotient tx + b / pm.
+            hs = Math.max(padded[1], dy * (my * sy * (tyMax - 1) + ay));
+            q = Math.max(ceilDiv(padded[2], phases), txMax + (ax - 1) / pm);
             rowLen = phases * q;
             channelFloats = padded[0] * hs * rowLen;
             planeStep = d[0] * hs * rowLen;
@@ -97,7 +109,7 @@ final class JavaWinograd {
             pointOff = new int[e];
             for (int a = 0; a < ay; a++) {
                 for (int b = 0; b < ax; b++) {
-                    pointOff[a * ax + b] = dy * a * rowLen + dx * (b % mx) * q + b / mx;
+                    pointOff[a * ax + b] = dy * a * rowLen + dx * (b % pm) * q + b / pm;
                 }
             }
         }
@@ -124,7 +136,7 @@ final class JavaWinograd {
                             int tx = ceilDiv(colsOut, mx);
                             for (int ty = 0; ty < ceilDiv(rowsOut, my); ty++) {
                                 for (int t = 0; t < tx; t++, j++) {
-                                    c.in[j] = n * s.inChannels() * channelFloats + oz * hs * rowLen + (ry + dy * my * ty) * rowLen + rx * q + t;
+                                    c.in[j] = n * s.inChannels() * channelFloats + oz * hs * rowLen + (ry + dy * my * sy * ty) * rowLen + rx * q + t;
                                     c.out[j] = (n0 + n) * s.outChannels() * outVol + oz * out[1] * out[2]
                                             + (ry + dy * my * ty) * out[2] + rx + dx * mx * t;
                                     c.rows[j] = Math.min(my, rowsOut - my * ty);
@@ -321,7 +333,7 @@ final class JavaWinograd {
                             taps[tap * LANES + r] = w[src + tap];
                         }
                     }
-                    VectorWinograd.filterPanel(l.m, l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, (k - kk) * h >= LANES ? LANES : h);
+                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, (k - kk) * h >= LANES ? LANES : h);
                 }
                 return;
             }
@@ -349,20 +361,30 @@ final class JavaWinograd {
             if (l.ax == 1) {
                 f[o + r] = w[src + r];
             } else {
-                filter(l.m, w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, o + r * l.ax, 1);
+                filter(l.ax, w[src + 3 * r], w[src + 3 * r + 1], w[src + 3 * r + 2], f, o + r * l.ax, 1);
             }
         }
         if (l.ay > 1) {
             for (int b = 0; b < l.ax; b++) {
-                filter(l.m, f[o + b], f[o + l.ax + b], f[o + 2 * l.ax + b], f, o + b, l.ax);
+                filter(l.ay, f[o + b], f[o + l.ax + b], f[o + 2 * l.ax + b], f, o + b, l.ax);
             }
         }
     }
 
-    /** Three taps into m + 2 points (G g), to {@code v[o + i*s]}. */
-    private static void filter(int m, double g0, double g1, double g2, double[] v, int o, int s) {
-        if (m == 4) {
+    /** Three taps into {@code points} points (G g: 6, 4, or 5 at stride 2), to {@code v[o + i*s]}. */
+    private static void filter(int points, double g0, double g1, double g2, double[] v, int o, int s) {
+        if (points == 6) {
             filter(g0, g1, g2, v, o, s);
+            return;
+        }
+        if (points == 5) {
+            // output 0: g0 p0 + g1 p1 + g2 p2, output 1: g0 p2 + g1 p3 + g2 p4: F(2,2) over (p0, p2, p4) with (g0, g2)
+            // and a one-tap product over (p1, p3) with g1
+            v[o] = g0;
+            v[o + s] = g0 + g2;
+            v[o + 2 * s] = g2;
+            v[o + 3 * s] = g1;
+            v[o + 4 * s] = g1;
             return;
         }
         v[o] = g0;
@@ -546,6 +568,20 @@ final class JavaWinograd {
         }
     }
 
+    /**
+     * Transformed points per tile along a dimension whose kernel is 3: m + 2 at stride 1 (6 for F(4,3), 4 for F(2,3));
+     * 5 for F(2,3) at stride 2, whose tile of two outputs reads five inputs: p0 to p4, output 0 taps p0 to p2 and
+     * output 1 p2 to p4.
+     */
+    static int points(int m, int stride) {
+        return stride == 2 ? 2 * m + 1 : m + 2;
+    }
+
+    /** Outputs per tile of a dimension with {@code points} transformed points (6, 4 or 5; 1 for a kernel of 1). */
+    static int outputs(int points) {
+        return points == 1 ? 1 : points == 6 ? 4 : 2;
+    }
+
     private static int ceilDiv(int a, int b) {
         return Math.floorDiv(a + b - 1, b);
     }
@@ -583,13 +619,29 @@ final class JavaWinograd {
                 }
             }
             if (ay > 1) {
-                for (int b = 0; b < (ax > 1 ? ax - 2 : 1); b++) {
+                for (int b = 0; b < outputs(ax); b++) {
                     output1d(ay, v, b * LANES, ax * LANES);
                 }
             }
         }
 
         static void input1d(int points, float[] v, int o, int s) {
+            if (points == 5) {
+                for (int t = 0; t < LANES; t++) {
+                    int i = o + t;
+                    float p0 = v[i];
+                    float p1 = v[i + s];
+                    float p2 = v[i + 2 * s];
+                    float p3 = v[i + 3 * s];
+                    float p4 = v[i + 4 * s];
+                    v[i] = p0 - p2;
+                    v[i + s] = p2;
+                    v[i + 2 * s] = p4 - p2;
+                    v[i + 3 * s] = p1;
+                    v[i + 4 * s] = p3;
+                }
+                return;
+            }
             if (points == 4) {
                 for (int t = 0; t < LANES; t++) {
                     int i = o + t;
@@ -622,6 +674,16 @@ final class JavaWinograd {
         }
 
         static void output1d(int points, float[] v, int o, int s) {
+            if (points == 5) {
+                for (int t = 0; t < LANES; t++) {
+                    int i = o + t;
+                    float m1 = v[i + s];
+                    float m0 = v[i];
+                    v[i] = m0 + m1 + v[i + 3 * s];
+                    v[i + s] = m1 + v[i + 2 * s] + v[i + 4 * s];
+                }
+                return;
+            }
             if (points == 4) {
                 for (int t = 0; t < LANES; t++) {
                     int i = o + t;

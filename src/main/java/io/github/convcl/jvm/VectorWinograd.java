@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points (F(4,3)) or four (F(2,3)) of {@link #L}
+ * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points (F(4,3)), four (F(2,3)) or five (F(2,3) at
+ * stride 2) of {@link #L}
  * tiles each (the lanes of {@link VectorGemm#S}, the JVM's one vector width), point i at {@code v[o + i*s]} ({@code L}
  * floats). Only loaded when {@code jdk.incubator.vector} is resolved.
  */
@@ -19,10 +20,11 @@ final class VectorWinograd {
     @SuppressWarnings("unchecked")
     private static final VectorMask<Float>[] FROM = new VectorMask[L + 1];
 
-    /** The offsets of one column of 6 x 6 points in a block of L tiles (point (a, b) at (a*6 + b)*L), from its top. */
-    private static final int[] COLUMN = {0, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L};
-    /** The same for 4 x 4 points. */
-    private static final int[] COLUMN4 = {0, 4 * L, 8 * L, 12 * L};
+    /**
+     * COLUMNS[ay][ax]: the offsets of one column of ay x ax points in a block of L tiles (point (a, b) at (a*ax + b)*L),
+     * from its top, for 4 to 6 points a dimension (a strided dimension's 5 beside an unstrided one's 4 or 6).
+     */
+    private static final int[][][] COLUMNS = new int[7][7][];
     /** Lanes 0 to L/2 - 1, each twice: 0 0 1 1 2 2 ... */
     private static final VectorShuffle<Float> LOW = VectorShuffle.fromOp(S, i -> i / 2);
     /** Lanes L/2 to L - 1, each twice. */
@@ -31,6 +33,14 @@ final class VectorWinograd {
     private static final VectorMask<Float> ODD = VectorMask.fromLong(S, 0xAAAAAAAAL & ((1L << L) - 1));
 
     static {
+        for (int ay = 4; ay <= 6; ay++) {
+            for (int ax = 4; ax <= 6; ax++) {
+                COLUMNS[ay][ax] = new int[ay];
+                for (int a = 0; a < ay; a++) {
+                    COLUMNS[ay][ax][a] = a * ax * L;
+                }
+            }
+        }
         for (int k = 0; k <= L; k++) {
             FROM[k] = VectorMask.fromLong(S, ((1L << L) - 1) & -(1L << k));
         }
@@ -57,19 +67,35 @@ final class VectorWinograd {
         for (int a = 0; a < ay; a++) {
             inputPoints(ax, xs, base, pointOff, a * ax, t, a * ax * L, L);
         }
-        int[] column = ay == 6 ? COLUMN : COLUMN4;
+        int[] column = COLUMNS[ay][ax];
         for (int b = 0; b < ax; b++) {
             inputPoints(ay, t, b * L, column, 0, v, dst + b * vStride, ax * vStride);
         }
     }
 
-    /** {@link #inputPoints6} or {@link #inputPoints4}, as {@code points} says. */
+    /** {@link #inputPoints6}, {@link #inputPoints5} or {@link #inputPoints4}, as {@code points} says. */
     private static void inputPoints(int points, float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
         if (points == 6) {
             inputPoints6(xs, base, pointOff, p0, out, o, os);
+        } else if (points == 5) {
+            inputPoints5(xs, base, pointOff, p0, out, o, os);
         } else {
             inputPoints4(xs, base, pointOff, p0, out, o, os);
         }
+    }
+
+    /** Five points p0 to p0 + 4 from {@code xs[base]}, transformed (F(2,3) at stride 2), to {@code out[o + i*os]}. */
+    private static void inputPoints5(float[] xs, int base, int[] pointOff, int p0, float[] out, int o, int os) {
+        FloatVector d0 = FloatVector.fromArray(S, xs, base + pointOff[p0]);
+        FloatVector d1 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 1]);
+        FloatVector d2 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 2]);
+        FloatVector d3 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 3]);
+        FloatVector d4 = FloatVector.fromArray(S, xs, base + pointOff[p0 + 4]);
+        d0.sub(d2).intoArray(out, o);
+        d2.intoArray(out, o + os);
+        d4.sub(d2).intoArray(out, o + 2 * os);
+        d1.intoArray(out, o + 3 * os);
+        d3.intoArray(out, o + 4 * os);
     }
 
     /** Four points p0 to p0 + 3 from {@code xs[base]}, transformed (F(2,3)'s B^T), to {@code out[o + i*os]}. */
@@ -128,18 +154,31 @@ final class VectorWinograd {
         for (int a = 0; a < ay; a++) {
             outputPoints(ax, prod, src + a * ax * yStride, yStride, t, a * ax * L, L, 0f);
         }
-        for (int b = 0; b < ax - 2; b++) {
+        for (int b = 0; b < JavaWinograd.outputs(ax); b++) {
             outputPoints(ay, t, b * L, ax * L, t, b * L, ax * L, bias);
         }
     }
 
-    /** {@link #outputPoints6} or {@link #outputPoints4}, as {@code points} says. */
+    /** {@link #outputPoints6}, {@link #outputPoints5} or {@link #outputPoints4}, as {@code points} says. */
     private static void outputPoints(int points, float[] in, int o, int s, float[] out, int d, int ds, float bias) {
         if (points == 6) {
             outputPoints6(in, o, s, out, d, ds, bias);
+        } else if (points == 5) {
+            outputPoints5(in, o, s, out, d, ds, bias);
         } else {
             outputPoints4(in, o, s, out, d, ds, bias);
         }
+    }
+
+    /** Five points {@code in[o + i*s]} become two outputs (F(2,3) at stride 2) plus {@code bias} at {@code out[d + i*ds]}. */
+    private static void outputPoints5(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        FloatVector m0 = FloatVector.fromArray(S, in, o);
+        FloatVector m1 = FloatVector.fromArray(S, in, o + s);
+        FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
+        FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
+        FloatVector m4 = FloatVector.fromArray(S, in, o + 4 * s);
+        m0.add(m1).add(m3).add(bias).intoArray(out, d);
+        m1.add(m2).add(m4).add(bias).intoArray(out, d + ds);
     }
 
     /** Four points {@code in[o + i*s]} become two outputs (F(2,3)'s A^T) plus {@code bias} at {@code out[d + i*ds]}. */
@@ -223,28 +262,23 @@ final class VectorWinograd {
     }
 
     /**
-     * The weight transform G g G^T of F(m,3) (m = 4 or 2) of up to L filters side by side (lane r: filter r), taps
-     * tap-major in {@code taps[tap*L + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say): point p goes to
-     * {@code pu[at + p*uSize]}, the first {@code lanes} lanes ({@code t} holds E x L floats).
+     * The weight transform G g G^T of up to L filters side by side (lane r: filter r), taps tap-major in
+     * {@code taps[tap*L + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say; 6 points a dimension for F(4,3), 4 for
+     * F(2,3), 5 for F(2,3) at stride 2): point p goes to {@code pu[at + p*uSize]}, the first {@code lanes} lanes
+     * ({@code t} holds E x L floats).
      */
-    static void filterPanel(int m, int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
+    static void filterPanel(int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
         int rows = ay == 1 ? 1 : 3;
         for (int r = 0; r < rows; r++) {
             if (ax == 1) {
                 FloatVector.fromArray(S, taps, r * L).intoArray(t, r * L);
-            } else if (m == 4) {
-                filter(taps, r * 3 * L, L, t, r * ax * L, L);
             } else {
-                filter4(taps, r * 3 * L, L, t, r * ax * L, L);
+                filter(ax, taps, r * 3 * L, L, t, r * ax * L, L);
             }
         }
         if (ay > 1) {
             for (int b = 0; b < ax; b++) {
-                if (m == 4) {
-                    filter(t, b * L, ax * L, t, b * L, ax * L);
-                } else {
-                    filter4(t, b * L, ax * L, t, b * L, ax * L);
-                }
+                filter(ay, t, b * L, ax * L, t, b * L, ax * L);
             }
         }
         int e = ay * ax;
@@ -255,6 +289,29 @@ final class VectorWinograd {
                 System.arraycopy(t, p * L, pu, at + p * uSize, lanes);
             }
         }
+    }
+
+    /** Three taps into {@code points} points: {@link #filter}, {@link #filter5} or {@link #filter4}. */
+    private static void filter(int points, float[] in, int i, int is, float[] out, int o, int os) {
+        if (points == 6) {
+            filter(in, i, is, out, o, os);
+        } else if (points == 5) {
+            filter5(in, i, is, out, o, os);
+        } else {
+            filter4(in, i, is, out, o, os);
+        }
+    }
+
+    /** Three taps {@code in[i + j*is]} into the five points of F(2,3) at stride 2 (g0, g0 + g2, g2, g1, g1). */
+    private static void filter5(float[] in, int i, int is, float[] out, int o, int os) {
+        FloatVector g0 = FloatVector.fromArray(S, in, i);
+        FloatVector g1 = FloatVector.fromArray(S, in, i + is);
+        FloatVector g2 = FloatVector.fromArray(S, in, i + 2 * is);
+        g0.intoArray(out, o);
+        g0.add(g2).intoArray(out, o + os);
+        g2.intoArray(out, o + 2 * os);
+        g1.intoArray(out, o + 3 * os);
+        g1.intoArray(out, o + 4 * os);
     }
 
     /** Three taps {@code in[i + j*is]} into F(2,3)'s four points (G g) at {@code out[o + j*os]}. */

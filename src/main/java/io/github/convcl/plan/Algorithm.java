@@ -33,7 +33,9 @@ public enum Algorithm {
     /**
      * Java: {@link #JAVA_WINOGRAD} with F(2,3) tiles: 16 multiplications per 4 outputs of a 3x3 against 36, with 4x4
      * tiles, so a 7x7 plane is 16 tiles (one GEMM column slice) where F(4,3) makes 4, and its transformed weights are
-     * 16/9 of the weights where F(4,3)'s are 4x.
+     * 16/9 of the weights where F(4,3)'s are 4x. Also at stride 2 along height or width (no dilation there): a tile's
+     * two outputs read five inputs, F(2,2) over the odd taps and a product over the middle one, 25 multiplications per
+     * 4 outputs of a 3x3 against 36.
      */
     JAVA_WINOGRAD_F2("winograd F(2,3)", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 2),
     /** OpenCL: one work-item per output element; handles every convolution and padding mode. */

@@ -257,7 +257,7 @@ public final class Planner {
             if (javaWinogradShaped(s) && copyFits(s, javaWinogradImageFloats(s, 4))) {
                 plans.add(Plan.of(Algorithm.JAVA_WINOGRAD));
             }
-            if (javaWinogradShaped(s) && copyFits(s, javaWinogradImageFloats(s, 2))) {
+            if ((javaWinogradShaped(s) || javaWinogradStrided(s)) && copyFits(s, javaWinogradImageFloats(s, 2))) {
                 plans.add(Plan.of(Algorithm.JAVA_WINOGRAD_F2));
             }
             return plans;
@@ -394,6 +394,37 @@ public final class Planner {
             }
         }
         return (k[0] == 1 || k[0] == 3) && (k[1] == 1 || k[1] == 3) && (k[2] == 1 || k[2] == 3) && (k[1] == 3 || k[2] == 3);
+    }
+
+    /**
+     * What the Java Winograd F(2,3) computes at stride 2 (ResNet's downsampling 3x3 layers): a convolution (not
+     * transposed) whose height and width have kernel 3 and stride 1 or 2, or kernel 1 and stride 1, with no dilation
+     * where the stride is 2 and at least one stride 2; depth kernel 1 or 3 at stride 1. A tile of two outputs reads five
+     * inputs along a strided dimension (see {@code jvm.JavaWinograd}).
+     */
+    public static boolean javaWinogradStrided(ConvSpec s) {
+        if (s.transposed()) {
+            return false;
+        }
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        int[] d = ConvSpec.to3d(s.dilation(), 1);
+        if ((k[0] != 1 && k[0] != 3) || st[0] != 1 || (k[1] != 3 && k[2] != 3)) {
+            return false;
+        }
+        boolean strided = false;
+        for (int i = 1; i < 3; i++) {
+            if (k[i] == 1 ? st[i] != 1 : k[i] != 3 || st[i] > 2 || (st[i] == 2 && d[i] != 1)) {
+                return false;
+            }
+            strided |= st[i] == 2;
+        }
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.kernel()[i] == 3 && !readsInput(s, i)) {
+                return false;
+            }
+        }
+        return strided;
     }
 
     /**
@@ -536,12 +567,15 @@ public final class Planner {
         int[] out = ConvSpec.to3d(s.outputSize(), 1);
         int[] k = ConvSpec.to3d(s.kernel(), 1);
         int[] d = ConvSpec.to3d(s.dilation(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
         long v = s.inChannels();
         for (int i = 0; i < 3; i++) {
             long padded = paddedSize[i];
             if (i > 0 && k[i] == 3) {
                 long tiles = ((out[i] + (long) d[i] - 1) / d[i] + m - 1) / m;
-                padded = Math.max(padded + (long) m * d[i], d[i] * (m * tiles + 2)) + (long) m * d[i];
+                long step = (long) m * st[i] * d[i];
+                long points = st[i] == 2 ? 2L * m + 1 : m + 2L;
+                padded = Math.max(padded + step, d[i] * ((tiles - 1) * m * st[i] + points)) + step;
             }
             v = saturatedProduct(v, padded);
         }
@@ -573,22 +607,24 @@ public final class Planner {
     }
 
     /**
-     * The Java Winograd tile that beats the direct GEMM for {@code s}, 4 (F(4,3)) or 2 (F(2,3)), or 0 for none. A tile
-     * size applies with enough channels per group (harmonic mean of the reduction, depth taps x in, and out:
-     * {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3 ({@code _F2_2D} with F(2,3), whose products save less
-     * against its transforms), {@code _3D} for a 3x3x3, {@code _1D} where one dimension of height and width has kernel
-     * 3), enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES}) and transformed weights of at most
+     * The Java Winograd tile that beats the direct GEMM for {@code s}, 4 (F(4,3)) or 2 (F(2,3); the only one at stride
+     * 2), or 0 for none. A tile size applies with enough channels per group (harmonic mean of the reduction, depth taps
+     * x in, and out: {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3 ({@code _F2_2D} with F(2,3), whose
+     * products save less against its transforms, {@code _STRIDED_2D} at stride 2), {@code _3D} for a 3x3x3, {@code _1D}
+     * where one dimension of height and width has kernel 3), enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES},
+     * {@code _STRIDED_MIN_TILES} at stride 2) and transformed weights of at most
      * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}; of the two, the one whose products are fewer: transformed
      * points per tile times the tiles rounded up to the products' 16-column slices (a 7x7 plane is 4 tiles of F(4,3), a
      * slice three quarters empty, or one full slice of F(2,3)'s 16).
      */
     static int javaWinogradTile(ConvSpec s) {
-        if (!javaWinogradShaped(s)) {
+        boolean strided = javaWinogradStrided(s);
+        if (!javaWinogradShaped(s) && !strided) {
             return 0;
         }
         int best = 0;
         long fewest = Long.MAX_VALUE;
-        for (int m : new int[] {4, 2}) {
+        for (int m : strided ? new int[] {2} : new int[] {4, 2}) {
             long products = javaWinogradProducts(s, m);
             if (products < fewest && javaWinogradPays(s, m)) {
                 best = m;
@@ -600,8 +636,7 @@ public final class Planner {
 
     /** Per pair of input and output channel, the multiplications of the Java Winograd F(m,3)'s products, columns padded to slices. */
     private static long javaWinogradProducts(ConvSpec s, int m) {
-        int[] k = ConvSpec.to3d(s.kernel(), 1);
-        long points = (k[1] == 3 ? m + 2L : 1L) * (k[2] == 3 ? m + 2L : 1L) * k[0];
+        long points = javaWinogradPoints(s, m) * ConvSpec.to3d(s.kernel(), 1)[0];
         long slice = JavaDirect.PANEL_COLUMNS;
         return points * ((javaWinogradTiles(s, m) + slice - 1) / slice * slice);
     }
@@ -613,18 +648,26 @@ public final class Planner {
         return (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + m - 1) / m : out[1]) * (k[2] == 3 ? (out[2] + m - 1) / m : out[2]);
     }
 
+    /** Transformed points per tile of the Java Winograd F(m,3) over height and width (5 along a dimension of stride 2). */
+    private static long javaWinogradPoints(ConvSpec s, int m) {
+        int[] k = ConvSpec.to3d(s.kernel(), 1);
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        return (k[1] == 3 ? (st[1] == 2 ? 2L * m + 1 : m + 2L) : 1L) * (k[2] == 3 ? (st[2] == 2 ? 2L * m + 1 : m + 2L) : 1L);
+    }
+
     /** Whether F(m,3) has the channels, tiles and weight size {@link #javaWinogradTile} asks of it. */
     private static boolean javaWinogradPays(ConvSpec s, int m) {
         int[] k = ConvSpec.to3d(s.kernel(), 1);
         boolean twoDims = k[1] == 3 && k[2] == 3;
         double harmonic = 2.0 / (1.0 / (k[0] * s.inPerGroup()) + 1.0 / s.outPerGroup());
         int least = !twoDims ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_1D
+                : javaWinogradStrided(s) ? Thresholds.JAVA_WINOGRAD_STRIDED_MIN_CHANNELS_2D
                 : k[0] == 3 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_3D
                 : m == 4 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D : Thresholds.JAVA_WINOGRAD_F2_MIN_CHANNELS_2D;
-        long points = (k[1] == 3 ? m + 2L : 1L) * (k[2] == 3 ? m + 2L : 1L);
+        long points = javaWinogradPoints(s, m);
         long weightBytes = points * k[0] * s.inPerGroup() * s.outChannels() * Float.BYTES;
-        return harmonic >= least && javaWinogradTiles(s, m) >= Thresholds.JAVA_WINOGRAD_MIN_TILES
-                && weightBytes <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
+        long tiles = javaWinogradStrided(s) ? Thresholds.JAVA_WINOGRAD_STRIDED_MIN_TILES : Thresholds.JAVA_WINOGRAD_MIN_TILES;
+        return harmonic >= least && javaWinogradTiles(s, m) >= tiles && weightBytes <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
     }
 
     /**

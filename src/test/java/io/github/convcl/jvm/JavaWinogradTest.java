@@ -57,7 +57,24 @@ class JavaWinogradTest {
                         .padding(0, 0, 1).build()),
                 Arguments.of("channels not a multiple of the panels", ConvSpec.conv(2).input(1, 19, 20, 21).outChannels(23).kernel(3)
                         .padding(1).build()),
-                Arguments.of("several chunks of columns", CHUNKED));
+                Arguments.of("several chunks of columns", CHUNKED),
+                // stride 2: F(2,3) alone, five points a strided dimension
+                Arguments.of("stride 2, padded, sizes not a multiple of the tile", ConvSpec.conv(2).input(2, 6, 11, 13).outChannels(5)
+                        .kernel(3).stride(2).padding(1).build()),
+                Arguments.of("stride 2 valid, no bias", ConvSpec.conv(2).input(1, 5, 12, 10).outChannels(7).kernel(3).stride(2)
+                        .bias(false).build()),
+                Arguments.of("stride (2, 1)", ConvSpec.conv(2).input(1, 4, 13, 9).outChannels(6).kernel(3).stride(2, 1).padding(1).build()),
+                Arguments.of("stride (1, 2), dilated rows", ConvSpec.conv(2).input(1, 4, 15, 14).outChannels(6).kernel(3).stride(1, 2)
+                        .dilation(2, 1).padding(2, 1).build()),
+                Arguments.of("kernel 1x3, stride (1, 2)", ConvSpec.conv(2).input(1, 6, 5, 17).outChannels(4).kernel(1, 3).stride(1, 2)
+                        .padding(0, 1).build()),
+                Arguments.of("1d stride 2", ConvSpec.conv(1).input(3, 7, 50).outChannels(9).kernel(3).stride(2).padding(1).build()),
+                Arguments.of("3d kernel 3x3x3, stride (1, 2, 2)", ConvSpec.conv(3).input(1, 5, 5, 9, 10).outChannels(7).kernel(3)
+                        .stride(1, 2, 2).padding(1).build()),
+                Arguments.of("stride 2, grouped, reflect", ConvSpec.conv(2).input(2, 8, 10, 9).outChannels(12).groups(2).kernel(3)
+                        .stride(2).padding(1).paddingMode(PaddingMode.REFLECT).build()),
+                Arguments.of("stride 2, several chunks", ConvSpec.conv(2).input(3, 256, 60, 60).outChannels(16).kernel(3).stride(2)
+                        .padding(1).build()));
     }
 
     /** 3 x 50 x 50 tiles of 256 channels: several chunks within the chunk budget, row ends inside vectors. */
@@ -71,7 +88,8 @@ class JavaWinogradTest {
     void matchesTheReference(String name, ConvSpec s) {
         List<Plan> plans = Planner.applicable(s, io.github.convcl.plan.DeviceFacts.java()).stream()
                 .filter(p -> p.algorithm().family() == Algorithm.Family.JAVA_WINOGRAD).toList();
-        assertEquals(WINOGRADS, plans.stream().map(Plan::algorithm).toList(), "offered");
+        boolean strided = java.util.Arrays.stream(s.stride()).anyMatch(v -> v > 1);
+        assertEquals(strided ? List.of(Algorithm.JAVA_WINOGRAD_F2) : WINOGRADS, plans.stream().map(Plan::algorithm).toList(), "offered");
         TestSupport.assertPlansMatchReference(new JavaBackend(), name, s, plans, TestSupport.WINOGRAD_RELATIVE);
     }
 
@@ -82,6 +100,9 @@ class JavaWinogradTest {
     /** B^T and A^T of F(2,3) (interpolation points 0, 1, -1 and infinity). */
     private static final double[][] BT2 = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
     private static final double[][] AT2 = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+    /** The same for F(2,3) at stride 2: points p0 - p2, p2, p4 - p2, p1, p3 of five inputs. */
+    private static final double[][] BT5 = {{1, 0, -1, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, -1, 0, 1}, {0, 1, 0, 0, 0}, {0, 0, 0, 1, 0}};
+    private static final double[][] AT5 = {{1, 1, 0, 1, 0}, {0, 1, 1, 0, 1}};
 
     /** {@code left * d * right^T} for one lane of 8-lane points (d rows x cols, row-major, lane t). */
     private static double[][] sandwich(double[][] left, float[] d, int rows, int cols, double[][] right, int t) {
@@ -104,12 +125,12 @@ class JavaWinogradTest {
 
     /** The transforms, portable and Vector API, in two and one dimension, against their matrices in float64. */
     @ParameterizedTest(name = "{0}x{1} points")
-    @org.junit.jupiter.params.provider.CsvSource({"6,6", "1,6", "6,1", "4,4", "1,4", "4,1"})
+    @org.junit.jupiter.params.provider.CsvSource({"6,6", "1,6", "6,1", "4,4", "1,4", "4,1", "5,5", "1,5", "5,1"})
     void transformsMatchTheirMatrices(int ay, int ax) {
         java.util.Random r = new java.util.Random(ay * 10 + ax);
-        boolean f2 = Math.max(ay, ax) == 4;
-        double[][] bt = f2 ? BT2 : BT;
-        double[][] atr = f2 ? AT2 : AT;
+        int points = Math.max(ay, ax);
+        double[][] bt = points == 4 ? BT2 : points == 5 ? BT5 : BT;
+        double[][] atr = points == 4 ? AT2 : points == 5 ? AT5 : AT;
         int e = ay * ax;
         float[] d = TestSupport.gaussian(r, e * L);
         int[] offsets = new int[e];
@@ -229,5 +250,16 @@ class JavaWinogradTest {
         assertFalse(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3, 1, 1).build()), "3x1x1");
         assertFalse(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(5, 3, 3).build()), "depth 5");
         assertTrue(Planner.javaWinogradShaped(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(1, 3, 3).build()));
+        // stride 2: F(2,3) over five points, no dilation along a strided dimension, no stride along a kernel of 1 or depth
+        assertTrue(Planner.javaWinogradStrided(dense.toBuilder().stride(2).build()), "stride 2");
+        assertTrue(Planner.javaWinogradStrided(dense.toBuilder().stride(1, 2).dilation(2, 1).padding(2, 1).build()), "dilated unstrided rows");
+        assertFalse(Planner.javaWinogradStrided(dense), "stride 1");
+        assertFalse(Planner.javaWinogradStrided(dense.toBuilder().stride(3).build()), "stride 3");
+        assertFalse(Planner.javaWinogradStrided(dense.toBuilder().stride(2).dilation(2).padding(2).build()), "dilated and strided");
+        assertFalse(Planner.javaWinogradStrided(dense.toBuilder().kernel(3, 1).stride(1, 2).padding(1, 0).build()), "stride 2 on a kernel of 1");
+        assertFalse(Planner.javaWinogradStrided(ConvSpec.conv(3).input(1, 4, 6, 6, 6).outChannels(4).kernel(3).stride(2, 1, 1).build()),
+                "stride along depth");
+        assertFalse(Planner.javaWinogradStrided(ConvSpec.convTranspose(2).input(1, 8, 8, 8).outChannels(8).kernel(3).stride(2).build()),
+                "transposed");
     }
 }
