@@ -67,6 +67,14 @@ final class JavaWinograd {
         final int[] pointOff;
         /** Point offsets in a gathered block of LANES tiles: point p at p * LANES. */
         final int[] gatheredOff;
+        /**
+         * Distinct transformed weights: a strided dimension's points 3 and 4 both hold tap 1 alone, so their U is the
+         * same and is stored once (16 matrices for a 3x3 at stride 2, not 25). Point p's U is number classOf[p].
+         */
+        final int classes;
+        final int[] classOf;
+        /** The points in the order their products run: those that share a U one after another, while it is in cache. */
+        final int[] order;
 
         Layout(ConvSpec s, int m) {
             this.s = s;
@@ -112,6 +120,17 @@ final class JavaWinograd {
                     pointOff[a * ax + b] = dy * a * rowLen + dx * (b % pm) * q + b / pm;
                 }
             }
+            int ny = ay == 5 ? 4 : ay;
+            int nx = ax == 5 ? 4 : ax;
+            classes = ny * nx;
+            classOf = new int[e];
+            for (int a = 0; a < ay; a++) {
+                for (int b = 0; b < ax; b++) {
+                    classOf[a * ax + b] = Math.min(a, ny - 1) * nx + Math.min(b, nx - 1);
+                }
+            }
+            order = java.util.stream.IntStream.range(0, e).boxed().sorted(java.util.Comparator.comparingInt(p -> classOf[p]))
+                    .mapToInt(Integer::intValue).toArray();
         }
 
         /** Tiles of images [n0, n0 + count): the split-layout offset of each tile's point (0, 0), etc. */
@@ -218,8 +237,9 @@ final class JavaWinograd {
         int k = l.reduction;
         int uSize = Gemm.packedASize(coutG, k, mr);
         // the panels, then one float: 1 where every weight is finite
-        int flag = groups * e * uSize;
-        float[] u = Panels.packed(cache, "winograd" + m + " g" + groups + " m" + coutG + " k" + k + " e" + e + " mr" + mr, flag + 1, pu -> {
+        int flag = groups * l.classes * uSize;
+        float[] u = Panels.packed(cache, "winograd" + m + " g" + groups + " m" + coutG + " k" + k + " e" + e + " u" + l.classes + " mr" + mr,
+                flag + 1, pu -> {
             transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu);
             pu[flag] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
         });
@@ -274,9 +294,13 @@ final class JavaWinograd {
                 Workspace.get(Workspace.Slot.PANELS, 2 * e * LANES + LANES), Workspace.get(Workspace.Slot.BLOCK, e * LANES),
                 t * rowBlock, Math.min(rows, (t + 1) * rowBlock)));
         Parallel.forEach(split ? products : 1, t -> {
-            for (int q = split ? t : 0; q < (split ? t + 1 : products); q++) {
-                Gemm.multiplyPacked(coutG, width, k, mr, u, q * uSize, v, q * vStride, true, null, 0, prod, q * yStride, width,
-                        Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE));
+            for (int i = split ? t : 0; i < (split ? t + 1 : products); i++) {
+                // group g's point p, the points that share a U consecutively
+                int g = i / e;
+                int p = l.order[i % e];
+                int q = g * e + p;
+                Gemm.multiplyPacked(coutG, width, k, mr, u, (g * l.classes + l.classOf[p]) * uSize, v, q * vStride, true, null, 0, prod,
+                        q * yStride, width, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE));
             }
         });
         int outBlock = (s.outChannels() + parts - 1) / parts;
@@ -333,7 +357,7 @@ final class JavaWinograd {
                             taps[tap * LANES + r] = w[src + tap];
                         }
                     }
-                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.e) * uSize + i0 * k + kk * h, uSize, (k - kk) * h >= LANES ? LANES : h);
+                    VectorWinograd.filterPanel(l.ay, l.ax, taps, t, pu, (g * l.classes) * uSize + i0 * k + kk * h, uSize, l.classOf, (k - kk) * h >= LANES ? LANES : h);
                 }
                 return;
             }
@@ -346,7 +370,7 @@ final class JavaWinograd {
                     transformFilter(l, w, (((g * coutG + i0 + r) * cinG + c) * l.kd + kz) * taps2d, rows, f, r * l.e);
                 }
                 for (int p = 0; p < l.e; p++) {
-                    int at = (g * l.e + p) * uSize + i0 * k + kk * h;
+                    int at = (g * l.classes + l.classOf[p]) * uSize + i0 * k + kk * h;
                     for (int r = 0; r < h; r++) {
                         pu[at + r] = r < valid ? (float) f[r * l.e + p] : 0f;
                     }

@@ -264,10 +264,10 @@ final class VectorWinograd {
     /**
      * The weight transform G g G^T of up to L filters side by side (lane r: filter r), taps tap-major in
      * {@code taps[tap*L + r]} (3 x 3, 1 x 3 or 3 x 1 taps as ay and ax say; 6 points a dimension for F(4,3), 4 for
-     * F(2,3), 5 for F(2,3) at stride 2): point p goes to {@code pu[at + p*uSize]}, the first {@code lanes} lanes
-     * ({@code t} holds E x L floats).
+     * F(2,3), 5 for F(2,3) at stride 2): point p goes to {@code pu[at + classOf[p]*uSize]} (points of one class hold
+     * the same values), the first {@code lanes} lanes ({@code t} holds E x L floats).
      */
-    static void filterPanel(int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int lanes) {
+    static void filterPanel(int ay, int ax, float[] taps, float[] t, float[] pu, int at, int uSize, int[] classOf, int lanes) {
         int rows = ay == 1 ? 1 : 3;
         for (int r = 0; r < rows; r++) {
             if (ax == 1) {
@@ -284,9 +284,9 @@ final class VectorWinograd {
         int e = ay * ax;
         for (int p = 0; p < e; p++) {
             if (lanes == L) {
-                FloatVector.fromArray(S, t, p * L).intoArray(pu, at + p * uSize);
+                FloatVector.fromArray(S, t, p * L).intoArray(pu, at + classOf[p] * uSize);
             } else {
-                System.arraycopy(t, p * L, pu, at + p * uSize, lanes);
+                System.arraycopy(t, p * L, pu, at + classOf[p] * uSize, lanes);
             }
         }
     }

@@ -611,8 +611,8 @@ public final class Planner {
      * 2), or 0 for none. A tile size applies with enough channels per group (harmonic mean of the reduction, depth taps
      * x in, and out: {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3 ({@code _F2_2D} with F(2,3), whose
      * products save less against its transforms, {@code _STRIDED_2D} at stride 2), {@code _3D} for a 3x3x3, {@code _1D}
-     * where one dimension of height and width has kernel 3), enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES},
-     * {@code _STRIDED_MIN_TILES} at stride 2) and transformed weights of at most
+     * where one dimension of height and width has kernel 3), enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES})
+     * and transformed weights of at most
      * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}; of the two, the one whose products are fewer: transformed
      * points per tile times the tiles rounded up to the products' 16-column slices (a 7x7 plane is 4 tiles of F(4,3), a
      * slice three quarters empty, or one full slice of F(2,3)'s 16).
@@ -664,10 +664,12 @@ public final class Planner {
                 : javaWinogradStrided(s) ? Thresholds.JAVA_WINOGRAD_STRIDED_MIN_CHANNELS_2D
                 : k[0] == 3 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_3D
                 : m == 4 ? Thresholds.JAVA_WINOGRAD_MIN_CHANNELS_2D : Thresholds.JAVA_WINOGRAD_F2_MIN_CHANNELS_2D;
-        long points = javaWinogradPoints(s, m);
-        long weightBytes = points * k[0] * s.inPerGroup() * s.outChannels() * Float.BYTES;
-        long tiles = javaWinogradStrided(s) ? Thresholds.JAVA_WINOGRAD_STRIDED_MIN_TILES : Thresholds.JAVA_WINOGRAD_MIN_TILES;
-        return harmonic >= least && javaWinogradTiles(s, m) >= tiles && weightBytes <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
+        // distinct transformed weights: a strided dimension's 5 points hold 4 (points 3 and 4 share tap 1)
+        int[] st = ConvSpec.to3d(s.stride(), 1);
+        long distinct = (k[1] == 3 ? (st[1] == 2 ? 2L * m : m + 2L) : 1L) * (k[2] == 3 ? (st[2] == 2 ? 2L * m : m + 2L) : 1L);
+        long weightBytes = distinct * k[0] * s.inPerGroup() * s.outChannels() * Float.BYTES;
+        return harmonic >= least && javaWinogradTiles(s, m) >= Thresholds.JAVA_WINOGRAD_MIN_TILES
+                && weightBytes <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
     }
 
     /**

@@ -189,15 +189,10 @@ public final class Thresholds {
     /**
      * Java Winograd F(2,3) over a 3x3 at stride 2: the same mean. Its products save 1.44x against the direct GEMM (25
      * per four outputs against 36), which the transforms take back below 256 channels: one thread, against the
-     * direct GEMM the planner took before, 64 channels at 56x56 1.36 of the time, 128 at 56x56 1.0, 256 at 28x28
-     * 0.83 (two threads 0.88; batch 8 0.82).
+     * direct GEMM the planner took before, 64 channels at 56x56 1.19 of the time, 128 at 56x56 0.95-1.26, 256 at 28x28
+     * 0.88, 512 at 14x14 0.85 (two threads 1.13, 1.0, 0.88, 0.84).
      */
     public static final int JAVA_WINOGRAD_STRIDED_MIN_CHANNELS_2D = 256;
-    /**
-     * Java Winograd F(2,3) at stride 2: the fewest tiles; fewer read the transformed weights (25 points x C_in x C_out
-     * floats) for too few outputs: 512 channels on 14x14 (16 tiles) took 1.07 of the direct GEMM's time.
-     */
-    public static final int JAVA_WINOGRAD_STRIDED_MIN_TILES = 32;
     /**
      * Java Winograd over a 3x3x3 (depth taps as more reduction rows): the same mean, lower because the direct GEMM
      * does less well on 3D layers: 12 into 24 channels (harmonic mean 28.8) 0.73-0.78, 16 into 32 (38.4) 0.68-0.77,
