@@ -379,9 +379,10 @@ public final class Planner {
     }
 
     /**
-     * What the Java Winograd F(4,3) computes: a convolution (not transposed) with stride 1, kernel 3 or 1 along height
-     * and width and at least one 3, kernel 1 or 3 along depth (depth taps add their planes' products, as more rows of
-     * the reduction); any dilation, groups and padding mode (the Java kernel pads its own copy of the input).
+     * What the Java Winograd F(4,3) and F(2,3) compute at stride 1: a convolution (not transposed) with stride 1,
+     * kernel 3 or 1 along height and width and at least one 3, kernel 1 or 3 along depth (depth taps add their planes'
+     * products, as more rows of the reduction); any dilation, groups and padding mode (the Java kernel pads its own
+     * copy of the input). F(2,3) at stride 2: {@link #javaWinogradStrided}.
      */
     public static boolean javaWinogradShaped(ConvSpec s) {
         if (s.transposed()) {
