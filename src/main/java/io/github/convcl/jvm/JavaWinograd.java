@@ -129,8 +129,14 @@ final class JavaWinograd {
                     classOf[a * ax + b] = Math.min(a, ny - 1) * nx + Math.min(b, nx - 1);
                 }
             }
-            order = java.util.stream.IntStream.range(0, e).boxed().sorted(java.util.Comparator.comparingInt(p -> classOf[p]))
-                    .mapToInt(Integer::intValue).toArray();
+            order = new int[e];
+            for (int cls = 0, n = 0; cls < classes; cls++) {
+                for (int p = 0; p < e; p++) {
+                    if (classOf[p] == cls) {
+                        order[n++] = p;
+                    }
+                }
+            }
         }
 
         /** Tiles of images [n0, n0 + count): the split-layout offset of each tile's point (0, 0), etc. */
