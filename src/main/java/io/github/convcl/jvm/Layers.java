@@ -197,9 +197,19 @@ final class Layers {
             // the window rows at [0, n), their even columns at [n, n + pairs) and their odd ones after them
             float[] buf = Workspace.get(Workspace.Slot.PANELS, 2 * n);
             int[] rows = new int[w.k[1]];
+            // the output rows whose window rows all lie inside the plane: [full0, full1)
+            int full0 = Math.min(oh, (w.p[1] + 1) / 2);
+            int full1 = Math.max(full0, Math.min(oh, Math.floorDiv(w.in[1] - w.k[1] + w.p[1], 2) + 1));
             for (int plane = p0, r = 0; plane < p1; plane++) {
                 for (int oy = 0; oy < oh; oy++, r++) {
                     int y0 = oy * 2 - w.p[1];
+                    if (oy == full0 && full1 > full0) {
+                        // the interior rows in one call: output row oy's window rows start 2 input rows below oy - 1's
+                        VectorGemm.maxRows(x, plane * w.inPlane + y0 * wd, 2 * wd, wd, w.k[1], full1 - full0, buf, r * wd);
+                        r += full1 - full0 - 1;
+                        oy = full1 - 1;
+                        continue;
+                    }
                     int ky0 = w.firstTap(1, y0);
                     int ky1 = w.endTap(1, y0);
                     for (int ky = ky0; ky < ky1; ky++) {

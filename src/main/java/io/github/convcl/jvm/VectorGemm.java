@@ -670,6 +670,43 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * {@code d[dst + r*width + i] = max over t < taps of s[src + r*srcStep + t*width + i]} for rows r &lt; rows and
+     * i &lt; width: the window rows' maximum of consecutive output rows whose windows start {@code srcStep} apart (a
+     * stride-2 pool's interior rows), a vector at a time, each row's last vector overlapping the one before.
+     */
+    static void maxRows(float[] s, int src, int srcStep, int width, int taps, int rows, float[] d, int dst) {
+        if (width < L) {
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < width; i++) {
+                    float m = s[src + r * srcStep + i];
+                    for (int t = 1; t < taps; t++) {
+                        m = Math.max(m, s[src + r * srcStep + t * width + i]);
+                    }
+                    d[dst + r * width + i] = m;
+                }
+            }
+            return;
+        }
+        for (int r = 0, a = src, o = dst; r < rows; r++, a += srcStep, o += width) {
+            for (int i = 0, last = width - L; ; i += L) {
+                i = Math.min(i, last);
+                FloatVector m = FloatVector.fromArray(S, s, a + i).max(FloatVector.fromArray(S, s, a + width + i));
+                if (taps == 3) {
+                    m = m.max(FloatVector.fromArray(S, s, a + 2 * width + i));
+                } else {
+                    for (int t = 2; t < taps; t++) {
+                        m = m.max(FloatVector.fromArray(S, s, a + t * width + i));
+                    }
+                }
+                m.intoArray(d, o + i);
+                if (i == last) {
+                    break;
+                }
+            }
+        }
+    }
+
     /** {@code y[yOff + i] = max(t[i], ..., t[i + k - 1])} for i &lt; n: a window of k along one run. */
     static void maxWindows(float[] t, int n, int k, float[] y, int yOff) {
         int i = 0;
