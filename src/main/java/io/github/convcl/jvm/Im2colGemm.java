@@ -21,7 +21,7 @@ final class Im2colGemm {
         int aSize = Gemm.packedASize(coutG, reduction, mr);
         float[] pa = Panels.packWeights(cache, w, groups, coutG, reduction, mr, aSize);
         int nt0 = Panels.columnTile(reduction, g.outVol);
-        int mb = Panels.rowBlock(coutG, s.batch() * groups * ((g.outVol + nt0 - 1) / nt0));
+        int mb = Panels.rowBlock(coutG, mr, s.batch() * groups * ((g.outVol + nt0 - 1) / nt0));
         int blocks = (coutG + mb - 1) / mb;
         int nt = Panels.balancedTile(nt0, g.outVol, s.batch() * groups * blocks);
         int tiles = (g.outVol + nt - 1) / nt;
