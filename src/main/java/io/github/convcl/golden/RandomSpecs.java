@@ -55,6 +55,13 @@ public final class RandomSpecs {
         // many groups of at least a vector of input channels and at most one of output channels: the Java tap tiles'
         // input panels (WeightTaps)
         boolean manyGroups = !depthwise && rnd.nextInt(12) == 0;
+        // many output channels over few positions: the Java GEMMs split the output channels into row blocks (whose
+        // boundaries must fall on packed panels, also past a layer's last full-height panel)
+        boolean wide = !depthwise && !manyGroups && rnd.nextInt(12) == 0;
+        if (wide) {
+            rank = 1 + rnd.nextInt(2);
+            groups = 1;
+        }
         if (depthwise) {
             cin = 1 + rnd.nextInt(6);
             groups = cin;
@@ -63,6 +70,9 @@ public final class RandomSpecs {
             groups = pick(8, 16);
             cin = groups * (8 + rnd.nextInt(9));
             cout = groups * (1 + rnd.nextInt(8));
+        } else if (wide) {
+            cin = 1 + rnd.nextInt(8);
+            cout = 96 + rnd.nextInt(505);
         } else {
             cin = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
             cout = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
@@ -83,7 +93,7 @@ public final class RandomSpecs {
                 size = SIZES[rnd.nextInt(SIZES.length)] + (rank == 1 ? rnd.nextInt(20) : 0);
             } while (size > maxSize);
             in[i + 2] = size;
-            k[i] = pick(1, 1, 2, 3, 3, 4, 5);
+            k[i] = wide ? pick(1, 1, 3) : pick(1, 1, 2, 3, 3, 4, 5);
             s[i] = pick(1, 1, 1, 2, 3);
             d[i] = pick(1, 1, 1, 2, 3);
             p[i] = rnd.nextInt(4);

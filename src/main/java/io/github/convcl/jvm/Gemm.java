@@ -114,14 +114,7 @@ final class Gemm {
      * where the tail is one or two 4-row panels instead, so no rows are padded and no tile takes the edge path.
      */
     static int sixRows(int m) {
-        int r = m % 6;
-        if (r == 4) {
-            return m - 4;
-        }
-        if (r == 2 && m >= 8) {
-            return m - 8;
-        }
-        return (m + 5) / 6 * 6;
+        return io.github.convcl.plan.JavaDirect.sixRows(m);
     }
 
     /** Height of the A panel that starts at row {@code i}: 4 everywhere for mr 4; 6, then 4 for the tail, for mr 6. */

@@ -17,7 +17,10 @@ final class TransposedGemm {
         int blocks = (coutG + block - 1) / block;
         int groups = s.groups();
         int mr = Gemm.rowPanel(block * g.kVol);
-        int aSize = Gemm.packedASize(block * g.kVol, cinG, mr);
+        // the last block's rows, when fewer, pack with the same panel height into their own panels (15 rows in 6-row
+        // panels take 18, where a full block of 16 takes 16): each block's slot holds the larger
+        int tail = (coutG - (blocks - 1) * block) * g.kVol;
+        int aSize = Math.max(Gemm.packedASize(block * g.kVol, cinG, mr), Gemm.packedASize(tail, cinG, mr));
         String key = "transposed g" + groups + " b" + block + " m" + coutG + " k" + cinG + " t" + g.kVol + " mr" + mr;
         float[] pa = Panels.packed(cache, key, aSize * groups * blocks, packs -> Parallel.forEach(groups * blocks, t -> {
             int grp = t / blocks;

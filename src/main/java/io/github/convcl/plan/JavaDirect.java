@@ -46,6 +46,21 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
     }
 
     /**
+     * Rows covered by 6-row panels where the panels are 6 rows high: all of M (the last panel padded) unless M mod 6 is
+     * 4 or 2, where the tail is one or two 4-row panels instead, so no rows are padded and no tile takes the edge path.
+     */
+    public static int sixRows(int m) {
+        int r = m % 6;
+        if (r == 4) {
+            return m - 4;
+        }
+        if (r == 2 && m >= 8) {
+            return m - 8;
+        }
+        return (m + 5) / 6 * 6;
+    }
+
+    /**
      * Rows of each A panel for M output channels: 4 where 4-row panels pad fewer rows than 6-row ones by a fifth, else 6
      * (the 6x16 register tile).
      */
@@ -209,7 +224,13 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
                 mBlocks = (int) Math.max(1, Math.min((want + positionTasks - 1) / positionTasks, coutG / Thresholds.JAVA_MIN_CHANNEL_BLOCK));
             }
             int block = (coutG + mBlocks - 1) / mBlocks;
-            channelBlock = (block + 5) / 6 * 6; // whole 6-row panels, so each block keeps the full matrix's panel plan
+            // whole 6-row panels, every boundary among the full-height ones (past them, in a 4-row tail, a multiple of 6
+            // starts no panel), so each block keeps the full matrix's panel plan
+            int cb = (block + 5) / 6 * 6;
+            while (cb < coutG && (coutG - 1) / cb * cb > sixRows(coutG)) {
+                cb += 6;
+            }
+            channelBlock = cb;
             blocks = (coutG + channelBlock - 1) / channelBlock;
             // The accumulator block (channels x columns) stays in L2 beside the weights' reduction block.
             chunk = Math.min(chunk, Math.max(4 * nr, Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / channelBlock));

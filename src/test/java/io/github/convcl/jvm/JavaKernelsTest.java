@@ -254,6 +254,22 @@ class JavaKernelsTest {
         check(ConvSpec.convTranspose(2).input(1, 3, 9, 10).outChannels(5).kernel(4).stride(2).padding(1).build());
     }
 
+    /**
+     * A last channel block whose rows pack into more floats than a full block's (15 rows in 6-row panels take 18, a
+     * block of 16 takes 16): each block's packed slot must hold it (this layer, from the fuzzer, wrote past the packed
+     * weights: ArrayIndexOutOfBoundsException). Both transposed GEMM paths (one tap per output, and accumulating).
+     */
+    @Test
+    void transposedGemmPacksAShortLastChannelBlock() {
+        for (ConvSpec s : java.util.List.of(
+                ConvSpec.convTranspose(1).input(1, 1, 11).outChannels(223).kernel(1).stride(2).padding(2).bias(false).build(),
+                ConvSpec.convTranspose(2).input(1, 2, 5, 6).outChannels(31).kernel(1).stride(2).build(),
+                ConvSpec.convTranspose(2).input(1, 2, 5, 6).outChannels(31).kernel(1).stride(1).padding(0).build())) {
+            TestSupport.assertPlansMatchReference(new JavaBackend(), s.toString(), s,
+                    java.util.List.of(io.github.convcl.plan.Plan.of(io.github.convcl.plan.Algorithm.JAVA_TRANSPOSED_GEMM)), 1e-5);
+        }
+    }
+
     /** ConvCL.convolve from arrays on the Java backend reads the caller's arrays in place: right result, arrays untouched. */
     @Test
     void arraysEndToEndAreReadInPlaceAndLeftUnchanged() {

@@ -62,4 +62,26 @@ class PanelsTest {
             Parallel.setThreads(before);
         }
     }
+
+    /**
+     * The direct GEMM's channel blocks too (JavaDirect's channelBlock): 434 output channels (6-row panels to 426, then
+     * two 4-row panels) on two and three threads made blocks of 36, one starting at row 432 (the fuzzer's layer, every
+     * direct plan: ArrayIndexOutOfBoundsException). Every plan the backend offers, against the float64 reference.
+     */
+    @Test
+    void directChannelBlocksStartAtPanelsOnEveryThreadCount() {
+        int before = Parallel.threads();
+        try {
+            ConvSpec s = ConvSpec.conv(1).input(1, 6, 18).outChannels(434).kernel(1).padding(3).dilation(2)
+                    .paddingMode(io.github.convcl.spec.PaddingMode.REPLICATE).bias(false).build();
+            for (int threads = 1; threads <= 3; threads++) {
+                Parallel.setThreads(threads);
+                try (JavaBackend b = new JavaBackend()) {
+                    TestSupport.assertPlansMatchReference(b, s + " " + threads + " threads", s, b.applicablePlans(s), 1e-5);
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
 }
