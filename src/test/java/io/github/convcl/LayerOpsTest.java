@@ -215,6 +215,8 @@ class LayerOpsTest {
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 6, 14}, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 2, 9, 10}, new int[] {5, 3}, new int[] {2}, new int[] {2, 1}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 3, 7, 4}, new int[] {3, 1}, new int[] {2}, new int[] {1, 0}, new int[] {1}, false));
+        // one window row (kernel 1 along height), rows a vector wide or wider
+        specs.add(PoolSpec.maxPool(new int[] {1, 2, 8, 16}, new int[] {1, 3}, new int[] {2}, new int[] {0, 1}, new int[] {1}, false));
         specs.add(PoolSpec.maxPool(new int[] {1, 20, 28, 28}, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 30, 14, 14}, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {1, 3, 56, 56}, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false));

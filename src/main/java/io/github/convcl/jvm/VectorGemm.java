@@ -691,11 +691,11 @@ final class VectorGemm {
         for (int r = 0, a = src, o = dst; r < rows; r++, a += srcStep, o += width) {
             for (int i = 0, last = width - L; ; i += L) {
                 i = Math.min(i, last);
-                FloatVector m = FloatVector.fromArray(S, s, a + i).max(FloatVector.fromArray(S, s, a + width + i));
+                FloatVector m = FloatVector.fromArray(S, s, a + i);
                 if (taps == 3) {
-                    m = m.max(FloatVector.fromArray(S, s, a + 2 * width + i));
+                    m = m.max(FloatVector.fromArray(S, s, a + width + i)).max(FloatVector.fromArray(S, s, a + 2 * width + i));
                 } else {
-                    for (int t = 2; t < taps; t++) {
+                    for (int t = 1; t < taps; t++) {
                         m = m.max(FloatVector.fromArray(S, s, a + t * width + i));
                     }
                 }
