@@ -1,6 +1,7 @@
 // Winograd F(4,3) and F(2,3) on the Java backend: the products of transformed tiles as one packed GEMM per transformed point.
 package io.github.convcl.jvm;
 
+import io.github.convcl.plan.Planner;
 import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
@@ -12,14 +13,15 @@ import io.github.convcl.spec.PaddingMode;
  * tile of two outputs reads five inputs p0 to p4 (output 0 taps p0 to p2, output 1 p2 to p4) as five points: F(2,2)
  * over p0, p2, p4 with taps 0 and 2 (points p0 - p2, p2, p4 - p2) and tap 1 alone on p1 and p3.
  * Along a dimension whose kernel is 3 a tile is m outputs and m + 2 transformed points (F(4,3): interpolation points
- * 0, +-1, +-2 and infinity; F(2,3): 0, +-1 and infinity; the transforms of {@code winograd.cl}); along one whose
- * kernel is 1 a tile is one output and one point. E points per tile (36 or 16 in 2D, m + 2 in 1D). With dilation d a
- * tile holds outputs of one residue class mod d, m apart by d, so its taps are consecutive points of that class. A depth kernel of 3 is a sum of three such 2D convolutions over
- * input planes z, z + d, z + 2d: its taps are more rows of each point's reduction (tap-major: kz * C_in/g + c).
+ * 0, +-1, +-2 and infinity; F(2,3): 0, +-1 and infinity; the transforms of {@code winograd.cl}; 5 at stride 2); along
+ * one whose kernel is 1 a tile is one output and one point. E points per tile (36, 16 or, at stride 2, 25 or 20 in 2D;
+ * 6, 4 or 5 in 1D). With dilation d a tile holds outputs of one residue class mod d, m apart by d, so its taps are
+ * consecutive points of that class. A depth kernel of 3 is a sum of three such 2D convolutions over input planes z,
+ * z + d, z + 2d: its taps are more rows of each point's reduction (tap-major: kz * C_in/g + c).
  * <p>
  * Per call: the weights become U[group][e] = G g G^T, packed as GEMM A panels (cached with the weights). Per block
  * of images, each input channel is copied once, padded by the padding mode, into a <em>split</em> layout whose rows
- * hold the padded row as md phases (phase p holds columns q*md + p), so that the point b of LANES tiles side by side is
+ * hold the padded row as m*s*d phases (stride s; phase p holds columns q*m*s*d + p), so that the point b of LANES tiles side by side is
  * one vector load. The GEMM columns are the tiles, in rows (image, depth, residue, tile row) without padding between
  * rows; a task takes a chunk of columns: transforms its input (V = B^T d B, written as packed B panels, a tile per
  * lane; each input plane once per depth tap), runs one GEMM per group and point (Y = U V), and transforms back (A^T Y A, plus bias) into the output.
@@ -36,8 +38,6 @@ final class JavaWinograd {
     /** Sizes of one call, with the column table of one block of images. */
     private static final class Layout {
         final ConvSpec s;
-        /** Outputs per tile along a dimension whose kernel is 3 (4 or 2); m + 2 transformed points along it at stride 1. */
-        final int m;
         /** Strides along height and width (2 only where the kernel is 3, with F(2,3) and no dilation: 5 points). */
         final int sy;
         final int sx;
@@ -76,9 +76,9 @@ final class JavaWinograd {
         /** The points in the order their products run: those that share a U one after another, while it is in cache. */
         final int[] order;
 
+        /** With tiles of m outputs (4 or 2) along each dimension whose kernel is 3. */
         Layout(ConvSpec s, int m) {
             this.s = s;
-            this.m = m;
             in = ConvSpec.to3d(s.inputSize(), 1);
             out = ConvSpec.to3d(s.outputSize(), 1);
             int[] k = ConvSpec.to3d(s.kernel(), 1);
@@ -598,13 +598,9 @@ final class JavaWinograd {
         }
     }
 
-    /**
-     * Transformed points per tile along a dimension whose kernel is 3: m + 2 at stride 1 (6 for F(4,3), 4 for F(2,3));
-     * 5 for F(2,3) at stride 2, whose tile of two outputs reads five inputs: p0 to p4, output 0 taps p0 to p2 and
-     * output 1 p2 to p4.
-     */
+    /** Transformed points per tile along a dimension whose kernel is 3 ({@link Planner#javaWinogradPoints(int, int)}). */
     static int points(int m, int stride) {
-        return stride == 2 ? 2 * m + 1 : m + 2;
+        return Planner.javaWinogradPoints(m, stride);
     }
 
     /** Outputs per tile of a dimension with {@code points} transformed points (6, 4 or 5; 1 for a kernel of 1). */

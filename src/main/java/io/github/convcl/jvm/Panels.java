@@ -19,8 +19,7 @@ final class Panels {
      * Rows per block of {@code m} output channels packed in panels of {@code mr} rows: all of them while
      * {@code otherTasks} (images, groups and column tiles) give {@code JAVA_TASKS_PER_CORE} tasks per core, else blocks
      * of at least {@link Thresholds#JAVA_MIN_ROW_BLOCK} rows, enough for that many tasks, each starting at a panel's
-     * first row (a block's product reads its panels from there): a multiple of the panel height whose multiples below
-     * m all lie among the full-height panels (128 rows in 6-row panels: 66 + 62).
+     * first row ({@link io.github.convcl.plan.JavaDirect#panelBlock}; 128 rows in 6-row panels: 66 + 62).
      */
     static int rowBlock(int m, int mr, int otherTasks) {
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
@@ -28,14 +27,7 @@ final class Panels {
             return m;
         }
         int blocks = Math.min((want + otherTasks - 1) / otherTasks, m / Thresholds.JAVA_MIN_ROW_BLOCK);
-        int mb = ((m + blocks - 1) / blocks + mr - 1) / mr * mr;
-        // every boundary (the last one is (m - 1) / mb * mb) among the full-height panels: past them the 6-row
-        // panels' multiples are no panel starts (482 rows: 474 and 478 start the two 4-row panels, 480 none)
-        int full = mr == 4 ? m : Gemm.sixRows(m);
-        while (mb < m && (m - 1) / mb * mb > full) {
-            mb += mr;
-        }
-        return Math.min(m, mb);
+        return Math.min(m, io.github.convcl.plan.JavaDirect.panelBlock(m, mr, (m + blocks - 1) / blocks));
     }
 
     /** Splits {@code columns} into tiles so that there are at least {@code JAVA_TASKS_PER_CORE} tasks per core. */

@@ -8,9 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link JavaWinograd.Transforms}' one-dimensional transforms on six points (F(4,3)), four (F(2,3)) or five (F(2,3) at
- * stride 2) of {@link #L}
- * tiles each (the lanes of {@link VectorGemm#S}, the JVM's one vector width), point i at {@code v[o + i*s]} ({@code L}
- * floats). Only loaded when {@code jdk.incubator.vector} is resolved.
+ * stride 2) of {@link #L} tiles each (the lanes of {@link VectorGemm#S}, the JVM's one vector width), point i at
+ * {@code v[o + i*s]} ({@code L} floats). Only loaded when {@code jdk.incubator.vector} is resolved.
  */
 final class VectorWinograd {
     private static final VectorSpecies<Float> S = VectorGemm.S;
@@ -211,8 +210,8 @@ final class VectorWinograd {
 
     /**
      * One output row of tiles t0 to t1 - 1 side by side, {@code m} outputs each (4 or 2): output j of tile tt (at
-     * {@code t[from + j*L + tt]}) goes to {@code y[row + m*(tt - t0) + j]}. The four rows of L lanes are transposed by interleaving twice
-     * (half of a's lanes and the same of b's, alternating: two one-vector permutes and a blend), each step its own
+     * {@code t[from + j*L + tt]}) goes to {@code y[row + m*(tt - t0) + j]}. The four rows of L lanes are transposed by
+     * interleaving twice (half of a's lanes and the same of b's, alternating: two one-vector permutes and a blend), each step its own
      * method through {@code t[mid .. mid + 4L)}, which leaves tile tt's four outputs at {@code t[mid + 4*tt]}, so the
      * run is one copy (a copy, not a vector load and store: measured on JDK 25 with the 512-bit GEMM tiles in use, a
      * vector load here was sometimes left out of line and boxed, 1.2 MB a call on resnet3x3); two rows by

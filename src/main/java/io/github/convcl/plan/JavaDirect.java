@@ -61,6 +61,21 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
     }
 
     /**
+     * Rows per block of {@code m} rows packed in panels of {@code mr} rows (their heights as {@link #sixRows} says for
+     * 6), at least {@code rows}: the least multiple of mr whose multiples below m all start a panel. Past the
+     * full-height 6-row panels, among the 4-row tail, a multiple of 6 starts none (482 rows: 4-row panels at 474 and
+     * 478, none at 480), and a block's product reads its panels from its first row on.
+     */
+    public static int panelBlock(int m, int mr, int rows) {
+        int mb = (rows + mr - 1) / mr * mr;
+        int full = mr == 4 ? m : sixRows(m);
+        while (mb < m && (m - 1) / mb * mb > full) {
+            mb += mr;
+        }
+        return mb;
+    }
+
+    /**
      * Rows of each A panel for M output channels: 4 where 4-row panels pad fewer rows than 6-row ones by a fifth, else 6
      * (the 6x16 register tile).
      */
@@ -224,13 +239,8 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
                 mBlocks = (int) Math.max(1, Math.min((want + positionTasks - 1) / positionTasks, coutG / Thresholds.JAVA_MIN_CHANNEL_BLOCK));
             }
             int block = (coutG + mBlocks - 1) / mBlocks;
-            // whole 6-row panels, every boundary among the full-height ones (past them, in a 4-row tail, a multiple of 6
-            // starts no panel), so each block keeps the full matrix's panel plan
-            int cb = (block + 5) / 6 * 6;
-            while (cb < coutG && (coutG - 1) / cb * cb > sixRows(coutG)) {
-                cb += 6;
-            }
-            channelBlock = cb;
+            // whole 6-row panels, each block starting at one, so each block keeps the full matrix's panel plan
+            channelBlock = panelBlock(coutG, 6, block);
             blocks = (coutG + channelBlock - 1) / channelBlock;
             // The accumulator block (channels x columns) stays in L2 beside the weights' reduction block.
             chunk = Math.min(chunk, Math.max(4 * nr, Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / channelBlock));

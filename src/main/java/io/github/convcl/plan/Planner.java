@@ -575,8 +575,7 @@ public final class Planner {
             if (i > 0 && k[i] == 3) {
                 long tiles = ((out[i] + (long) d[i] - 1) / d[i] + m - 1) / m;
                 long step = (long) m * st[i] * d[i];
-                long points = st[i] == 2 ? 2L * m + 1 : m + 2L;
-                padded = Math.max(padded + step, d[i] * ((tiles - 1) * m * st[i] + points)) + step;
+                padded = Math.max(padded + step, d[i] * ((tiles - 1) * m * st[i] + javaWinogradPoints(m, st[i]))) + step;
             }
             v = saturatedProduct(v, padded);
         }
@@ -613,10 +612,9 @@ public final class Planner {
      * x in, and out: {@link Thresholds#JAVA_WINOGRAD_MIN_CHANNELS_2D} for a 3x3 ({@code _F2_2D} with F(2,3), whose
      * products save less against its transforms, {@code _STRIDED_2D} at stride 2), {@code _3D} for a 3x3x3, {@code _1D}
      * where one dimension of height and width has kernel 3), enough tiles ({@link Thresholds#JAVA_WINOGRAD_MIN_TILES})
-     * and transformed weights of at most
-     * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}; of the two, the one whose products are fewer: transformed
-     * points per tile times the tiles rounded up to the products' 16-column slices (a 7x7 plane is 4 tiles of F(4,3), a
-     * slice three quarters empty, or one full slice of F(2,3)'s 16).
+     * and transformed weights of at most {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}; of the two, the one whose
+     * products are fewer: transformed points per tile times the tiles rounded up to the products' 16-column slices (a
+     * 7x7 plane is 4 tiles of F(4,3), a slice three quarters empty, or one full slice of F(2,3)'s 16).
      */
     static int javaWinogradTile(ConvSpec s) {
         boolean strided = javaWinogradStrided(s);
@@ -635,7 +633,7 @@ public final class Planner {
         return best;
     }
 
-    /** Per pair of input and output channel, the multiplications of the Java Winograd F(m,3)'s products, columns padded to slices. */
+    /** The multiplications of the Java Winograd F(m,3)'s products per pair of channels, its columns padded to slices. */
     private static long javaWinogradProducts(ConvSpec s, int m) {
         long points = javaWinogradPoints(s, m) * ConvSpec.to3d(s.kernel(), 1)[0];
         long slice = JavaDirect.PANEL_COLUMNS;
@@ -649,11 +647,20 @@ public final class Planner {
         return (long) s.batch() * out[0] * (k[1] == 3 ? (out[1] + m - 1) / m : out[1]) * (k[2] == 3 ? (out[2] + m - 1) / m : out[2]);
     }
 
-    /** Transformed points per tile of the Java Winograd F(m,3) over height and width (5 along a dimension of stride 2). */
+    /**
+     * Transformed points per tile of the Java Winograd F(m,3) along a dimension whose kernel is 3: m + 2 at stride 1 (6
+     * for F(4,3), 4 for F(2,3)); 2m + 1 at stride 2, whose tile of m outputs reads that many inputs (F(2,3): p0 to p4,
+     * output 0 taps p0 to p2 and output 1 p2 to p4).
+     */
+    public static int javaWinogradPoints(int m, int stride) {
+        return stride == 2 ? 2 * m + 1 : m + 2;
+    }
+
+    /** Transformed points per tile of the Java Winograd F(m,3) over height and width. */
     private static long javaWinogradPoints(ConvSpec s, int m) {
         int[] k = ConvSpec.to3d(s.kernel(), 1);
         int[] st = ConvSpec.to3d(s.stride(), 1);
-        return (k[1] == 3 ? (st[1] == 2 ? 2L * m + 1 : m + 2L) : 1L) * (k[2] == 3 ? (st[2] == 2 ? 2L * m + 1 : m + 2L) : 1L);
+        return (k[1] == 3 ? javaWinogradPoints(m, st[1]) : 1L) * (k[2] == 3 ? javaWinogradPoints(m, st[2]) : 1L);
     }
 
     /** Whether F(m,3) has the channels, tiles and weight size {@link #javaWinogradTile} asks of it. */
