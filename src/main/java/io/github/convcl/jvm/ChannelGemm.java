@@ -83,6 +83,19 @@ final class ChannelGemm {
             int p0 = (int) (pos % g.outVol);
             int len = Math.min(count - done, g.outVol - p0);
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
+            if (s.isPointwise()) {
+                // the unfolded rows are the input's own: channel ch's positions, one float per image in a fully
+                // connected layer (a copy call per float would cost more than the copy)
+                for (int ch = 0, src = xOff + p0, dst = at + done; ch < cinG; ch++, src += g.inVol, dst += ROWS) {
+                    if (len == 1) {
+                        pa[dst] = x[src];
+                    } else {
+                        System.arraycopy(x, src, pa, dst, len);
+                    }
+                }
+                done += len;
+                continue;
+            }
             int kk = 0;
             for (int ch = 0; ch < cinG; ch++) {
                 int cOff = xOff + ch * g.inVol;

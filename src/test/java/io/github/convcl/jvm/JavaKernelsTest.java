@@ -52,6 +52,30 @@ class JavaKernelsTest {
         }
     }
 
+    /**
+     * The channel GEMM copies a pointwise layer's positions straight from the input: one float per image for a fully
+     * connected layer, runs of a plane otherwise, a panel of 18 positions spanning image boundaries (7 images of one
+     * position, 5 images of 3x3), groups, and a 1x1 with padding (not pointwise: unfolded) beside them.
+     */
+    @Test
+    void theChannelGemmPacksPointwisePositionsAcrossImages() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(7, 40, 1, 1).outChannels(33).kernel(1).build(),
+                ConvSpec.conv(1).input(20, 24, 1).outChannels(17).kernel(1).bias(false).build(),
+                ConvSpec.conv(2).input(5, 12, 3, 3).outChannels(40).kernel(1).groups(2).build(),
+                ConvSpec.conv(3).input(3, 8, 1, 2, 2).outChannels(16).kernel(1).build(),
+                ConvSpec.conv(2).input(3, 8, 1, 1).outChannels(16).kernel(1).padding(1).build());
+        for (ConvSpec s : specs) {
+            assertOfferedChannelGemm(s);
+            check(s);
+        }
+    }
+
+    private static void assertOfferedChannelGemm(ConvSpec s) {
+        org.junit.jupiter.api.Assertions.assertTrue(Planner.applicable(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER))
+                .stream().anyMatch(p -> p.algorithm() == Algorithm.JAVA_CHANNEL_GEMM), "channel GEMM offered for " + s);
+    }
+
     @Test
     void manyChannelsFewPositionsSplitChannelsBetweenTasks() {
         // 6x6 outputs but 96..200 output channels: the direct GEMM splits channels; 200 and 196 end in 4-row panels.
