@@ -181,16 +181,20 @@ final class Gemm {
         }
     }
 
-    /** Packs columns [j0, j0+n) of row-major B (leading dimension ldb) into 16-column panels. */
+    /**
+     * Packs columns [j0, j0+n) of row-major B (leading dimension ldb) into 16-column panels. The full panels take B's
+     * rows in blocks of {@link VectorGemm#PACK_ROWS}, each block along all of the panels' columns: the reads then run
+     * along a few rows at a time, not down all k rows of a 16-column strip (k read streams, more than the prefetchers
+     * follow, so B from memory arrived at the latency of each line).
+     */
     static void packB(int n, int k, float[] b, int bOff, int ldb, float[] pb, int pbOff) {
-        for (int j = 0; j < n; j += NR) {
+        int full = VECTOR ? n / NR * NR : 0;
+        if (full > 0) {
+            VectorGemm.packPanels(full, k, b, bOff, ldb, pb, pbOff);
+        }
+        for (int j = full; j < n; j += NR) {
             int cols = Math.min(NR, n - j);
             int base = pbOff + j * k;
-            if (VECTOR && cols == NR) {
-                // a call of System.arraycopy per 16 floats costs more than the copy
-                VectorGemm.pack16(k, b, bOff + j, ldb, pb, base);
-                continue;
-            }
             for (int kk = 0; kk < k; kk++) {
                 int dst = base + kk * NR;
                 System.arraycopy(b, bOff + kk * ldb + j, pb, dst, cols);

@@ -455,11 +455,31 @@ final class VectorGemm {
         }
     }
 
-    /** {@code pb[dst + kk*16 + q] = b[src + kk*ldb + q]} for kk &lt; k, q &lt; 16: a full 16-column B panel, a vector copy per row. */
-    static void pack16(int k, float[] b, int src, int ldb, float[] pb, int dst) {
-        for (int kk = 0; kk < k; kk++, src += ldb, dst += 16) {
-            for (int v = 0; v < 16; v += L) {
-                FloatVector.fromArray(S, b, src + v).intoArray(pb, dst + v);
+    /** Rows of B per block in {@link #packPanels}: eight 64-byte runs per panel, a few read streams at a time. */
+    static final int PACK_ROWS = 8;
+
+    /**
+     * {@code pb[dst + j*k + kk*16 + q] = b[src + kk*ldb + j + q]} for kk &lt; k, q &lt; 16 and j a multiple of 16 below
+     * n: whole 16-column B panels, B's rows taken in blocks of {@link #PACK_ROWS} across every panel.
+     */
+    static void packPanels(int n, int k, float[] b, int src, int ldb, float[] pb, int dst) {
+        int k0 = 0;
+        for (; k0 + PACK_ROWS <= k; k0 += PACK_ROWS) {
+            for (int j = 0, to = dst + k0 * 16; j < n; j += 16, to += 16 * k) {
+                int from = src + k0 * ldb + j;
+                for (int r = 0; r < PACK_ROWS; r++, from += ldb) {
+                    for (int v = 0; v < 16; v += L) {
+                        FloatVector.fromArray(S, b, from + v).intoArray(pb, to + 16 * r + v);
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < n && k0 < k; j += 16) {
+            int from = src + k0 * ldb + j;
+            for (int kk = k0, to = dst + j * k + k0 * 16; kk < k; kk++, from += ldb, to += 16) {
+                for (int v = 0; v < 16; v += L) {
+                    FloatVector.fromArray(S, b, from + v).intoArray(pb, to + v);
+                }
             }
         }
     }
