@@ -44,6 +44,9 @@ class FusedTest {
             ConvSpec.conv(2).input(2, 16, 60, 61).outChannels(46).kernel(1).build(),
             // the same order with a last 6-row panel of 5 channels (a padding row the epilogue must not touch)
             ConvSpec.conv(2).input(1, 8, 53, 53).outChannels(47).kernel(1).build(),
+            // a reduction of two blocks (the Java GEMM's tiles finish their values in the last one), 6- and 4-row
+            // panels, and a last column slice of one
+            ConvSpec.conv(2).input(2, 300, 9, 9).outChannels(20).kernel(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 8).outChannels(7).kernel(3).padding(1).bias(false).build(),
             ConvSpec.conv(2).input(1, 5, 11, 9).outChannels(6).kernel(3).stride(2).padding(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 10).outChannels(6).kernel(3).padding(1).groups(6).build(),
