@@ -158,8 +158,10 @@ final class ChannelGemm {
     }
 
     /**
-     * The products {@code c[r][q]} (position r0 + r, channel co0 + c0 + q) into the output, plus the bias, through
-     * the store's epilogue: a scalar store per output (a transposed tile's outputs lie one plane apart).
+     * The products {@code c[r][q]} (position r0 + r, channel co0 + c0 + q) into the output, plus the bias, then the
+     * store's epilogue over each channel's run of positions (per value where a run is shorter than a vector, as a fully
+     * connected layer's one position per image): a scalar store per output (a transposed tile's outputs lie one plane
+     * apart).
      */
     private static void store(ConvSpec s, Geometry g, Store st, float[] y, float[] bias, int co0, int c0, int c1, long r0, int count,
                               float[] c, int ldc) {
@@ -173,9 +175,18 @@ final class ChannelGemm {
                 float b = bias == null ? 0f : bias[co];
                 int plane = st.plane(n, co) + p0;
                 int src = done * ldc + q - c0;
-                for (int i = 0; i < len; i++) {
-                    y[plane + i] = st.value(n, co, p0 + i, c[src + i * ldc] + b);
+                if (len < VectorGemm.L) {
+                    // too short a run for a vector pass: the epilogue per value
+                    for (int i = 0; i < len; i++) {
+                        y[plane + i] = st.value(n, co, p0 + i, c[src + i * ldc] + b);
+                    }
+                    continue;
                 }
+                for (int i = 0; i < len; i++) {
+                    y[plane + i] = c[src + i * ldc] + b;
+                }
+                // the epilogue over the channel's run, one vector pass (none without an epilogue)
+                st.finish(y, n, co, p0, len);
             }
             done += len;
         }
