@@ -499,7 +499,8 @@ public final class Planner {
         if (depthwiseShaped(s) && s.kernelVolume() > 1 && copyFits) {
             return Algorithm.JAVA_DEPTHWISE;
         }
-        if (outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_MAX_POSITIONS) {
+        if (outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_MAX_POSITIONS || (s.isPointwise() && paddedEighths(outputPositions(s))
+                >= Thresholds.JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS)) {
             return Algorithm.JAVA_CHANNEL_GEMM;
         }
         if (s.isPointwise() || stridedPointwise(s)) {
@@ -536,6 +537,12 @@ public final class Planner {
     }
 
     /** Output positions of one image (the product of the output's spatial sizes). */
+    /** Whole eighths of {@code positions} rounded up to a multiple of 8 that are padding (49 of 56: 1; 196 of 200: 0). */
+    static long paddedEighths(long positions) {
+        long padded = (positions + 7) / 8 * 8;
+        return 8 * (padded - positions) / padded;
+    }
+
     static long outputPositions(ConvSpec s) {
         long n = 1;
         for (int d : s.outputSize()) {

@@ -228,6 +228,15 @@ public final class Thresholds {
      */
     public static final int JAVA_CHANNEL_GEMM_MAX_POSITIONS = 4;
     /**
+     * Java: a pointwise layer takes the channel-vector GEMM also where its positions per image, rounded up to the
+     * 8-column tiles that end the pointwise GEMM's rows, are at least this many eighths padding (7x7: 49 of 56). The
+     * plans per call interleaved in one JVM, median of 9 rounds' best (5 at batch 8), channel-vector / pointwise, one
+     * and two threads: 832 -> 256 at 7x7 0.93, 0.77; 832 -> 128 0.92, 0.90; 2048 -> 512 0.90, 0.89; 512 -> 2048 0.96,
+     * 0.97; 1024 -> 2048 0.95, 0.91; 832 -> 48 0.94, 1.07; batch 8: 832 -> 256 0.84, 0.85; 2048 -> 512 0.84, 0.99;
+     * 512 -> 2048 1.00, 0.97. At 14x14 (196 of 200) the pointwise GEMM stays: 528 -> 128 1.01, 1.24.
+     */
+    public static final int JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS = 1;
+    /**
      * Java row tiles: the most floats (rows x output rows x width) one epilogue call of a task finishes at once (32
      * KiB): enough output rows per call that short rows cost few calls and vector tails, few enough that the block the
      * tiles just wrote is still in L1 when the epilogue reads it again.

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -96,6 +97,15 @@ class PlannerTest {
                 Arguments.of(ConvSpec.conv(2).input(1, 512, 2, 2).outChannels(512).kernel(3).padding(1).build(), JAVA,
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 1024, 4, 4).outChannels(512).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
+                // a pointwise 7x7 pads its last column tile (49 of 56), a 14x14 hardly (196 of 200); strided 1x1s gather
+                Arguments.of(ConvSpec.conv(2).input(1, 2048, 7, 7).outChannels(512).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(8, 832, 7, 7).outChannels(48).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 528, 14, 14).outChannels(128).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 1024, 14, 14).outChannels(2048).kernel(1).stride(2).build(), JAVA,
                         Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 // batch 1 at 14x14: 16 tiles, the fewest Winograd takes (one chunk, its stages split across the threads)
                 Arguments.of(ConvSpec.conv(2).input(1, 160, 14, 14).outChannels(320).kernel(3).padding(1).build(), JAVA,
@@ -338,5 +348,15 @@ class PlannerTest {
         Plan p = Planner.plan(spec, device);
         assertEquals(algorithm, p.algorithm());
         assertEquals(tuning, p.tuning());
+    }
+
+    @Test
+    void paddedEighthsCountTheWholeEighthsOfPadding() {
+        assertEquals(1, Planner.paddedEighths(49)); // 56 columns
+        assertEquals(0, Planner.paddedEighths(196)); // 200
+        assertEquals(0, Planner.paddedEighths(64));
+        assertEquals(7, Planner.paddedEighths(1)); // 8
+        assertEquals(0, Planner.paddedEighths(36)); // 40: 4 of 40
+        assertEquals(0, Planner.paddedEighths(50)); // 56: 6 of 56
     }
 }
