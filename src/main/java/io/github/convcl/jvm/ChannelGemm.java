@@ -175,7 +175,7 @@ final class ChannelGemm {
                 float b = bias == null ? 0f : bias[co];
                 int plane = st.plane(n, co) + p0;
                 int src = done * ldc + q - c0;
-                if (len < VectorGemm.L) {
+                if (len < Gemm.LANES) {
                     // too short a run for a vector pass: the epilogue per value
                     for (int i = 0; i < len; i++) {
                         y[plane + i] = st.value(n, co, p0 + i, c[src + i * ldc] + b);
