@@ -14,7 +14,7 @@ import io.github.convcl.spec.PhasePlanes;
  * @param padding       who pads the input: a pass over {@code imagesPerPass} images first ({@link Padding#PASS}), each
  *                      task its image's group ({@link Padding#IN_TASK}), or each task only what it reads
  *                      ({@link Padding#LOCAL})
- * @param channelBlock  output channels per task (whole 6-row panels)
+ * @param channelBlock  output channels per task (whole panels)
  * @param span          positions per task of the column layout
  * @param rowsPerTask   output rows per task of the row layout
  * @param columnSpan    columns per task of the row layout (the last run takes the rest)
@@ -22,6 +22,9 @@ import io.github.convcl.spec.PhasePlanes;
  */
 public record JavaDirect(Layout layout, Padding padding, int channelBlock, int span, int rowsPerTask, int columnSpan, int imagesPerPass)
         implements Variant {
+
+    /** Whether this JVM's kernels take 6-row panels at all ({@link Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}). */
+    private static final boolean SIX_ROW_TILES = Runtime.version().feature() <= Thresholds.JAVA_SIX_ROW_TILES_MAX_JDK;
 
     /** Columns of a B panel and of a register tile of the Java GEMM. */
     public static final int PANEL_COLUMNS = 16;
@@ -77,9 +80,12 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
 
     /**
      * Rows of each A panel for M output channels: 4 where 4-row panels pad fewer rows than 6-row ones by a fifth, else 6
-     * (the 6x16 register tile).
+     * (the 6x16 register tile); 4 on JDK releases after {@link Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}.
      */
     public static int rowPanel(int m) {
+        if (!SIX_ROW_TILES) {
+            return 4;
+        }
         int pad6 = (m + 5) / 6 * 6;
         int pad4 = (m + 3) / 4 * 4;
         return pad4 * 5 < pad6 * 4 ? 4 : 6;

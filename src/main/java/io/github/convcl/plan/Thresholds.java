@@ -89,6 +89,14 @@ public final class Thresholds {
     public static final int JAVA_TALL_ROW_TILES_MAX_JDK = 17;
 
     /**
+     * Highest JDK release on which the Java kernels pack weights in 6-row panels (the 6x16 register tile) where those
+     * pad no more than 4-row ones; later releases take 4-row panels everywhere. JDK 25's C2 drops the 6x16 tile loop's
+     * bounds checks, issues all six broadcasts of A first and spills accumulators to the stack: on an AVX2 VM the tile
+     * alone ran at 40 GFLOP/s against the 4x16 tile's 65-94, and ResNet-50 took 2.3x JDK 17's time (docs/performance.md).
+     */
+    public static final int JAVA_SIX_ROW_TILES_MAX_JDK = 17;
+
+    /**
      * Java direct GEMM: tasks per core. Finer than {@link #JAVA_TASKS_PER_CORE}: on a VM whose cores run at unequal
      * speeds, more and smaller tasks let the faster cores take the slower ones' share.
      */
