@@ -14,8 +14,11 @@ import io.github.convcl.spec.ConvSpec;
  * at every thread count.
  */
 final class ChannelGemm {
-    /** Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate). */
-    private static final int ROWS = VectorGemm.PANEL18;
+    /**
+     * Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate), or
+     * of four 4-row ones on the JDK releases whose 6-row tiles spill.
+     */
+    private static final int ROWS = io.github.convcl.plan.JavaDirect.sixRowTiles() ? VectorGemm.PANEL18 : VectorGemm.PANEL16;
 
     /** Reduction block: a block of both panels (18 and 16 floats a step) within L1 together. */
     private static final int KC = 128;
@@ -119,22 +122,25 @@ final class ChannelGemm {
     }
 
     /**
-     * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * 18 + r] * pb[bOff + kk * 16 + q]} for the panel's first
-     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4) and 16 columns, the reduction in blocks of
-     * {@link #KC} so that each block's two panels stay in L1 across the tiles.
+     * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * ROWS + r] * pb[bOff + kk * 16 + q]} for the panel's first
+     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4; 4 rows each in 16-row panels) and 16 columns, the
+     * reduction in blocks of {@link #KC} so that each block's two panels stay in L1 across the tiles.
      */
     private static void multiply(int count, int k, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean fresh = k0 == 0;
-            // rows 0, 6 and 12 start the tiles: 6 rows, or 4 where that covers the panel's last rows
-            for (int r = 0; r < count; r += 6) {
-                int h = count - r <= 4 ? 4 : 6;
+            // rows 0, 6 and 12 start the tiles: 6 rows, or 4 where that covers the panel's last rows (16-row panels:
+            // rows 0, 4, 8 and 12, 4 rows each)
+            for (int r = 0, h; r < count; r += h) {
+                h = ROWS == VectorGemm.PANEL16 || count - r <= 4 ? 4 : 6;
                 int ai = aOff + k0 * ROWS + r;
                 int bi = bOff + k0 * Gemm.NR;
                 int ci = r * ldc + cOff;
                 if (!Gemm.VECTOR) {
                     plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                } else if (ROWS == VectorGemm.PANEL16) {
+                    VectorGemm.panel16Tile4x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else if (h == 6) {
                     VectorGemm.panelTile6x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else {

@@ -78,6 +78,11 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
         return mb;
     }
 
+    /** Whether this JVM's Java kernels run 6-row register tiles ({@link Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}). */
+    public static boolean sixRowTiles() {
+        return SIX_ROW_TILES;
+    }
+
     /**
      * Rows of each A panel for M output channels: 4 where 4-row panels pad fewer rows than 6-row ones by a fifth, else 6
      * (the 6x16 register tile); 4 on JDK releases after {@link Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}.
