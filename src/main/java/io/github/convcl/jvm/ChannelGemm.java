@@ -14,11 +14,8 @@ import io.github.convcl.spec.ConvSpec;
  * at every thread count.
  */
 final class ChannelGemm {
-    /**
-     * Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate), or
-     * of four 4-row ones on the JDK releases whose 6-row tiles spill.
-     */
-    private static final int ROWS = io.github.convcl.plan.JavaDirect.sixRowTiles() ? VectorGemm.PANEL18 : VectorGemm.PANEL16;
+    /** Positions per packed panel ({@link Gemm#PANEL_ROWS}; a 4-row tile in an 18-row panel runs at about half the rate). */
+    private static final int ROWS = Gemm.PANEL_ROWS;
 
     /** Reduction block: a block of both panels (18 and 16 floats a step) within L1 together. */
     private static final int KC = 128;
@@ -133,14 +130,12 @@ final class ChannelGemm {
             // rows 0, 6 and 12 start the tiles: 6 rows, or 4 where that covers the panel's last rows (16-row panels:
             // rows 0, 4, 8 and 12, 4 rows each)
             for (int r = 0, h; r < count; r += h) {
-                h = ROWS == VectorGemm.PANEL16 || count - r <= 4 ? 4 : 6;
+                h = ROWS == 16 || count - r <= 4 ? 4 : 6;
                 int ai = aOff + k0 * ROWS + r;
                 int bi = bOff + k0 * Gemm.NR;
                 int ci = r * ldc + cOff;
                 if (!Gemm.VECTOR) {
                     plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
-                } else if (ROWS == VectorGemm.PANEL16) {
-                    VectorGemm.panel16Tile4x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else if (h == 6) {
                     VectorGemm.panelTile6x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else {

@@ -97,17 +97,17 @@ final class VectorGemm {
         c51.intoArray(c, ci + 5 * ldc + L8);
     }
 
-    /** Floats per reduction step of the 18-row panels {@link #panelTile6x16} reads A from. */
-    static final int PANEL18 = 18;
+    /** Floats per reduction step of the panels {@link #panelTile6x16} and {@link #panelTile4x16} read A from. */
+    static final int PANEL_ROWS = Gemm.PANEL_ROWS;
 
     /**
-     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * 18 + r]}: A's rows are
-     * lanes of an 18-row packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C. The
-     * panel's stride is a constant, not a parameter: C2 treats a loop whose index steps by a variable as no counted
-     * loop, and keeps the bounds checks of A's six loads.
+     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * PANEL_ROWS + r]}: A's
+     * rows are lanes of a packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C. The
+     * panel's stride is a constant (a static final), not a parameter: C2 treats a loop whose index steps by a variable
+     * as no counted loop, and keeps the bounds checks of A's six loads.
      */
     static void panelTile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = PANEL18;
+        final int st = PANEL_ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
@@ -174,62 +174,7 @@ final class VectorGemm {
 
     /** {@link #panelTile6x16} for 4 rows. */
     static void panelTile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = PANEL18;
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (fresh) {
-            c00 = FloatVector.zero(AVX2);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-        } else {
-            c00 = FloatVector.fromArray(AVX2, c, ci);
-            c01 = FloatVector.fromArray(AVX2, c, ci + L8);
-            c10 = FloatVector.fromArray(AVX2, c, ci + ldc);
-            c11 = FloatVector.fromArray(AVX2, c, ci + ldc + L8);
-            c20 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc + L8);
-            c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
-        }
-        for (int ak = ai, bk = bi, end = ai + st * k; ak < end; ak += st, bk += 16) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
-            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L8);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L8);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L8);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L8);
-    }
-
-    /** Floats per reduction step of the 16-row panels {@link #panel16Tile4x16} reads A from. */
-    static final int PANEL16 = 16;
-
-    /**
-     * {@link #panelTile4x16} on 16-row panels: four 4-row tiles to a panel, for JDK releases whose 6x16 tiles spill
-     * ({@link io.github.convcl.plan.Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}). A copy because the stride must be a constant.
-     */
-    static void panel16Tile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = PANEL16;
+        final int st = PANEL_ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
