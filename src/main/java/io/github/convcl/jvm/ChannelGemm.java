@@ -14,8 +14,13 @@ import io.github.convcl.spec.ConvSpec;
  * at every thread count.
  */
 final class ChannelGemm {
-    /** Positions per packed panel ({@link Gemm#PANEL_ROWS}; a 4-row tile in an 18-row panel runs at about half the rate). */
-    private static final int ROWS = Gemm.PANEL_ROWS;
+    /**
+     * Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate), or
+     * of four 4-row ones on the JDK releases whose 6-row tiles spill
+     * ({@link io.github.convcl.plan.Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}). A static final, so a constant to the JIT:
+     * the panel tiles' loops ({@link VectorGemm#panelTile6x16}) step by it and stay counted loops.
+     */
+    static final int ROWS = io.github.convcl.plan.JavaDirect.sixRowTiles() ? 18 : 16;
 
     /** Reduction block: a block of both panels (18 and 16 floats a step) within L1 together. */
     private static final int KC = 128;
@@ -130,7 +135,7 @@ final class ChannelGemm {
             // rows 0, 6 and 12 start the tiles: 6 rows, or 4 where that covers the panel's last rows (16-row panels:
             // rows 0, 4, 8 and 12, 4 rows each)
             for (int r = 0, h; r < count; r += h) {
-                h = ROWS == 16 || count - r <= 4 ? 4 : 6;
+                h = !io.github.convcl.plan.JavaDirect.sixRowTiles() || count - r <= 4 ? 4 : 6;
                 int ai = aOff + k0 * ROWS + r;
                 int bi = bOff + k0 * Gemm.NR;
                 int ci = r * ldc + cOff;

@@ -104,14 +104,7 @@ final class Gemm {
         return h > 6 ? h / 2 : h;
     }
 
-    /**
-     * Positions per packed panel of the channel GEMM: the rows of three 6-row register tiles, or of four 4-row ones on
-     * the JDK releases whose 6-row tiles spill ({@link Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}). A static final, so a
-     * constant to the JIT: the panel tiles' loops step by it and stay counted loops.
-     */
-    static final int PANEL_ROWS = io.github.convcl.plan.JavaDirect.sixRowTiles() ? 18 : 16;
-
-    /** Rows per A panel for M rows: 6 (twelve accumulators) unless 4 wastes less on padding rows. */
+    /** Rows per A panel for M rows ({@link io.github.convcl.plan.JavaDirect#rowPanel}: the kernels' and the planner's rule). */
     static int rowPanel(int m) {
         return io.github.convcl.plan.JavaDirect.rowPanel(m);
     }

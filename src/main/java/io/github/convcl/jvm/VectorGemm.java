@@ -97,17 +97,14 @@ final class VectorGemm {
         c51.intoArray(c, ci + 5 * ldc + L8);
     }
 
-    /** Floats per reduction step of the panels {@link #panelTile6x16} and {@link #panelTile4x16} read A from. */
-    static final int PANEL_ROWS = Gemm.PANEL_ROWS;
-
     /**
-     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * PANEL_ROWS + r]}: A's
-     * rows are lanes of a packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C. The
-     * panel's stride is a constant (a static final), not a parameter: C2 treats a loop whose index steps by a variable
-     * as no counted loop, and keeps the bounds checks of A's six loads.
+     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * ChannelGemm.ROWS + r]}:
+     * A's rows are lanes of a packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C.
+     * The panel's stride is a constant (a static final), not a parameter: C2 treats a loop whose index steps by a
+     * variable as no counted loop, and keeps the bounds checks of A's six loads.
      */
     static void panelTile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = PANEL_ROWS;
+        final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
@@ -174,7 +171,7 @@ final class VectorGemm {
 
     /** {@link #panelTile6x16} for 4 rows. */
     static void panelTile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = PANEL_ROWS;
+        final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
