@@ -246,12 +246,13 @@ public record JavaDirect(Layout layout, Padding padding, int channelBlock, int s
             // the positions, so that each task still reuses its weight rows over a long run of columns.
             long positionTasks = images * ((extent + chunk - 1) / chunk);
             int mBlocks = 1;
-            if (positionTasks < want && rowPanel(coutG) == 6) {
+            if (positionTasks < want) {
                 mBlocks = (int) Math.max(1, Math.min((want + positionTasks - 1) / positionTasks, coutG / Thresholds.JAVA_MIN_CHANNEL_BLOCK));
             }
             int block = (coutG + mBlocks - 1) / mBlocks;
-            // whole 6-row panels, each block starting at one, so each block keeps the full matrix's panel plan
-            channelBlock = panelBlock(coutG, 6, block);
+            // whole panels of the weights' height, each block starting at one, so each block keeps the full matrix's
+            // panel plan
+            channelBlock = panelBlock(coutG, rowPanel(coutG), block);
             blocks = (coutG + channelBlock - 1) / channelBlock;
             // The accumulator block (channels x columns) stays in L2 beside the weights' reduction block.
             chunk = Math.min(chunk, Math.max(4 * nr, Thresholds.JAVA_DIRECT_ACCUMULATOR_BYTES / Float.BYTES / channelBlock));
