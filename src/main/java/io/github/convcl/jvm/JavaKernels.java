@@ -117,10 +117,15 @@ public final class JavaKernels {
 
     /** Whether the first {@code n} floats of {@code a} hold no NaN and no infinity. */
     static boolean finite(float[] a, long n) {
+        return finite(a, 0, (int) n);
+    }
+
+    /** Whether {@code a[from, from + n)} holds no NaN and no infinity. */
+    static boolean finite(float[] a, int from, int n) {
         if (Gemm.VECTOR) {
-            return VectorGemm.finite(a, (int) n);
+            return VectorGemm.finite(a, from, n);
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < from + n; i++) {
             if (!Float.isFinite(a[i])) {
                 return false;
             }

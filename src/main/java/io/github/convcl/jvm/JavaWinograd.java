@@ -249,16 +249,29 @@ final class JavaWinograd {
             transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu);
             pu[flag] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
         });
-        if (u[flag] != 1f || !JavaKernels.finite(x, s.inputElements())) {
+        int perBlock = io.github.convcl.plan.JavaDirect.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
+        // With every image in one block the split checks the values it copies, in parallel and while they are in cache,
+        // before any output is written; with several blocks the input is checked first, since an earlier block's
+        // outputs would be written before a later block's split (and the fallback may read an output it aliases).
+        boolean checkSplit = perBlock >= s.batch();
+        if (u[flag] != 1f || !checkSplit && !JavaKernels.finite(x, s.inputElements())) {
             return false;
         }
-        int perBlock = io.github.convcl.plan.JavaDirect.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
         float[] xs = Workspace.get(Workspace.Slot.INPUT, perBlock * s.inChannels() * l.channelFloats + LANES); // lanes past the last tile read slack
+        java.util.concurrent.atomic.AtomicBoolean nonFinite = new java.util.concurrent.atomic.AtomicBoolean();
         for (int first = 0; first < s.batch(); first += perBlock) {
             int n0 = first;
             int count = Math.min(perBlock, s.batch() - first);
-            Parallel.forEach(count * s.inChannels(), t -> l.split(x, n0 + t / s.inChannels(), t % s.inChannels(), xs,
-                    t * l.channelFloats));
+            Parallel.forEach(count * s.inChannels(), t -> {
+                l.split(x, n0 + t / s.inChannels(), t % s.inChannels(), xs, t * l.channelFloats);
+                // the split holds every input value the tiles read, and zeros for the padding
+                if (checkSplit && !JavaKernels.finite(xs, t * l.channelFloats, l.channelFloats)) {
+                    nonFinite.set(true);
+                }
+            });
+            if (nonFinite.get()) {
+                return false;
+            }
             Columns c = l.columns(n0, count);
             int total = c.in.length;
             int chunk = chunkColumns(total, e, l.kd * s.inChannels(), s.outChannels());

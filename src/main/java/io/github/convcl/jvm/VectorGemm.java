@@ -744,19 +744,25 @@ final class VectorGemm {
     }
 
     static boolean finite(float[] a, int n) {
+        return finite(a, 0, n);
+    }
+
+    /** Whether {@code a[from, from + n)} holds no NaN and no infinity. */
+    static boolean finite(float[] a, int from, int n) {
         FloatVector acc = FloatVector.zero(S);
         FloatVector acc1 = acc;
-        int i = 0;
-        for (int last = n - 2 * L; i <= last; i += 2 * L) {
+        int i = from;
+        int end = from + n;
+        for (int last = end - 2 * L; i <= last; i += 2 * L) {
             acc = acc.add(FloatVector.fromArray(S, a, i).mul(0f));
             acc1 = acc1.add(FloatVector.fromArray(S, a, i + L).mul(0f));
         }
         acc = acc.add(acc1);
-        for (int last = n - L; i <= last; i += L) {
+        for (int last = end - L; i <= last; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, i).mul(0f));
         }
         float rest = 0f;
-        for (; i < n; i++) {
+        for (; i < end; i++) {
             rest += a[i] * 0f;
         }
         return rest == 0f && acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) == 0f;
