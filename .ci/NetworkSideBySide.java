@@ -3,7 +3,9 @@
 //
 // Usage (after `mvn -q -DskipTests package`, the ONNX models from ../shared/bench/bench_network.py --onnx):
 //   java --add-modules jdk.incubator.vector -cp target/convcl.jar:onnxruntime-1.22.0.jar \
-//       .ci/NetworkSideBySide.java MODEL BATCH THREADS PAIRS MODEL.onnx
+//       .ci/NetworkSideBySide.java MODEL BATCH THREADS PAIRS MODEL.onnx [WARMUP_SECONDS]
+// Both warm up in turn for WARMUP_SECONDS (default 20) first: ConvCL's first forward alone compiles for seconds, and
+// its forwards reach their steady time only after some 10-20 s of them on two cores (docs/performance.md).
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -53,7 +55,8 @@ public class NetworkSideBySide {
                 net.forward(x, Trace.OFF);
                 cl.finish();
             };
-            for (long end = System.nanoTime() + 6_000_000_000L; System.nanoTime() < end; ) {
+            long warmup = a.length > 5 ? Long.parseLong(a[5]) : 20;
+            for (long end = System.nanoTime() + warmup * 1_000_000_000L; System.nanoTime() < end; ) {
                 ort.run();
                 convcl.run();
             }

@@ -43,7 +43,9 @@ final class NetworkCommand implements Callable<Integer> {
     int repeats;
 
     @Option(names = "--warmup-ms", defaultValue = "5000", description = "untimed forwards first, for at least this long and "
-            + "at least 3 (default 5000 ms: the JIT compiles each layer's paths; a GPU builds its kernels)")
+            + "at least 3 (default 5000 ms: the JIT compiles each layer's paths; a GPU builds its kernels), then in windows of "
+            + "5 until one is not 3% faster than the best before it and the JIT has compiled nothing for a second (at most "
+            + "4 times as long again)")
     int warmupMs;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
@@ -76,11 +78,12 @@ final class NetworkCommand implements Callable<Integer> {
              Tensor x = cl.tensor(image, net.inputShape())) {
             System.out.printf("%s batch %d on %s (%s), %d convolutions%n", model, batch, cl.backendKind().id(), cl.device(),
                     net.convolutions().size());
-            long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
-            for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) {
+            // as each bench layer: past the fixed time, on until the forwards are steady and the JIT has gone quiet
+            // (the first forward alone compiles for seconds, and C2 compiles the rarer layers' paths for longer)
+            BenchCommand.warmUp(() -> {
                 net.forward(x, Trace.OFF);
                 cl.finish();
-            }
+            }, 3, warmupMs);
             double[] ms = new double[repeats];
             for (int i = 0; i < repeats; i++) {
                 long t = System.nanoTime();

@@ -51,6 +51,12 @@ class CliUserErrorTest {
         assertFalse(r.err().contains("\tat ") || r.err().contains("Exception in"), r.err());
     }
 
+    @Test
+    void networkNamesAnUnknownModelAndABadBatch() throws Exception {
+        assertUserError(run("network", "--model", "vgg16", "-b", "java"), "--model vgg16");
+        assertUserError(run("network", "--model", "resnet50", "--batch", "0", "-b", "java"), "--batch 0");
+    }
+
     private static Path write(Path file, String text) throws Exception {
         Files.writeString(file, text);
         return file;
