@@ -44,7 +44,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-ms", defaultValue = "5000", description = "untimed forwards first, for at least this long and "
             + "at least 3 (default 5000 ms: the JIT compiles each layer's paths; a GPU builds its kernels), then in windows of "
-            + "5 until one is not 3% faster than the best before it and the JIT has compiled nothing for a second (at most "
+            + "5 until one is not 3%% faster than the best before it and the JIT has compiled nothing for a second (at most "
             + "4 times as long again)")
     int warmupMs;
 
