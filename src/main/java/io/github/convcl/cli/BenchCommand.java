@@ -68,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     static final long CORE_CHECK_MS = 1000;
     private double coreCheckBefore;
     private double coreCheckAfter;
+    /** The FMA units' rate alone at the same moments (JavaBench.fmaCheckGflops): the core check's reference. */
+    private double fmaCheckBefore;
+    private double fmaCheckAfter;
     /** The core check's rate where the percent column is against it (it beat the nominal peak), else 0. */
     private double javaPeakUsed;
 
@@ -131,6 +134,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
                     ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) + (onJava ? " (nominal)" : "") : ""));
             coreCheckBefore = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
+            fmaCheckBefore = io.github.convcl.jvm.JavaBench.fmaCheckGflops(CORE_CHECK_MS);
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("bench").setInitialMax(layers.size())
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                 boolean first = true;
@@ -144,6 +148,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             coreCheckAfter = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
+            fmaCheckAfter = io.github.convcl.jvm.JavaBench.fmaCheckGflops(CORE_CHECK_MS);
             if (onJava) {
                 // the percent column against the measured tile where it beats the nominal peak
                 OptionalDouble measured = javaPeak(peak, Math.max(coreCheckBefore, coreCheckAfter));
@@ -469,8 +474,9 @@ final class BenchCommand implements Callable<Integer> {
                     .append(r.check()).append(" |\n");
         }
         if (coreCheckBefore > 0) {
-            md.append(String.format(Locale.ROOT, "%nCore check (Java %s tile, %s): %.1f GFLOP/s before, %.1f after.%n",
-                    JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter));
+            md.append(String.format(Locale.ROOT, "%nCore check (Java %s tile, %s): %.1f GFLOP/s before, %.1f after; FMA units alone %.1f "
+                            + "and %.1f.%n", JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
+                    fmaCheckBefore, fmaCheckAfter));
         }
         if (ref != null) {
             md.append(String.format(Locale.ROOT, "%nGeometric mean of ConvCL / %s time: %.3f over %d layers", ref, geomean(rows),
@@ -520,9 +526,9 @@ final class BenchCommand implements Callable<Integer> {
             if (javaPeakUsed > 0) {
                 notes.add(String.format(Locale.ROOT, "%%peak is against the faster core check, %.1f", javaPeakUsed));
             }
-            System.out.printf(Locale.ROOT, "core check (Java %s tile on L1 data, %s): %.1f GFLOP/s before, %.1f after%s%n",
-                    JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
-                    notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
+            System.out.printf(Locale.ROOT, "core check (Java %s tile on L1 data, %s): %.1f GFLOP/s before, %.1f after; FMA units alone %.1f "
+                            + "and %.1f%s%n", JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), coreCheckBefore, coreCheckAfter,
+                    fmaCheckBefore, fmaCheckAfter, notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
         }
         if (reference != null) {
             String ref = reference.path("device").asText("reference") + (reference.path("tf32").asBoolean(false) ? " (tf32)" : "");
@@ -546,6 +552,8 @@ final class BenchCommand implements Callable<Integer> {
         if (coreCheckBefore > 0) {
             root.put("core_check_gflops_before", coreCheckBefore);
             root.put("core_check_gflops_after", coreCheckAfter);
+            root.put("fma_check_gflops_before", fmaCheckBefore);
+            root.put("fma_check_gflops_after", fmaCheckAfter);
         }
         if (javaPeakUsed > 0) {
             root.put("percent_of_peak_against_core_check_gflops", javaPeakUsed);

@@ -106,8 +106,16 @@ final class NetworkCommand implements Callable<Integer> {
                 trace.stepMillis().entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
                         .forEach(e -> System.out.printf(Locale.ROOT, "  %-40s %9.2f ms%n", e.getKey(), e.getValue()));
             }
+            // what the cores delivered around the run: on a shared machine the time moves with them
+            boolean onJava = cl.backendKind() == io.github.convcl.plan.BackendKind.JAVA;
+            double tile = onJava ? io.github.convcl.jvm.JavaBench.coreCheckGflops(BenchCommand.CORE_CHECK_MS) : 0;
+            double fma = onJava ? io.github.convcl.jvm.JavaBench.fmaCheckGflops(BenchCommand.CORE_CHECK_MS) : 0;
+            if (tile > 0) {
+                System.out.printf(Locale.ROOT, "core check (Java %s tile on L1 data, %s): %.1f GFLOP/s; FMA units alone %.1f%n",
+                        io.github.convcl.jvm.JavaBench.coreTile(), JavaBackend.threadsText(JavaBackend.threads()), tile, fma);
+            }
             boolean ok = true;
-            if (!noCheck && cl.backendKind() != io.github.convcl.plan.BackendKind.JAVA) {
+            if (!noCheck && !onJava) {
                 float[] y = net.forward(x, Trace.OFF).toArray();
                 float[] expected = javaOutput(image);
                 GoldenRunner.Result r = GoldenRunner.compare("output against the Java backend", y, expected, CHECK_TOLERANCE);
@@ -118,6 +126,9 @@ final class NetworkCommand implements Callable<Integer> {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("model", model).put("batch", batch).put("backend", cl.backendKind().id()).put("device", cl.device())
                         .put("threads", JavaBackend.threads()).put("ms", median).put("images_per_second", batch / median * 1e3);
+                if (tile > 0) {
+                    o.put("core_check_gflops", tile).put("fma_check_gflops", fma);
+                }
                 ObjectNode per = o.putObject("per_kind_ms");
                 kinds.forEach(per::put);
                 new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), o);

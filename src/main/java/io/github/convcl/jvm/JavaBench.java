@@ -34,26 +34,54 @@ public final class JavaBench {
         int k = 256;
         int reps = 2000;
         int cols = Gemm.WIDE ? 32 : 16;
+        return rate(millis, 2.0 * 6 * cols * k * reps, () -> {
+            float[] pa = new float[6 * k];
+            float[] pb = new float[cols * k];
+            float[] c = new float[6 * cols];
+            Arrays.fill(pa, 1e-3f);
+            Arrays.fill(pb, 1e-3f);
+            for (int r = 0; r < reps; r++) {
+                if (Gemm.WIDE) {
+                    WideGemm.tile6x32(k, pa, 0, pb, 0, 16 * k, c, 0, 32, null, 0);
+                } else {
+                    VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16, null, 0);
+                }
+            }
+        });
+    }
+
+    /**
+     * What the cores' FMA units deliver right now: GFLOP/s of twelve independent vector multiply-add chains with no
+     * memory access, one task per pool thread, measured as {@link #coreCheckGflops} is. The tile's rate against this
+     * one is what the tile's other instructions cost: on a core shared with another thread (a VM's neighbour) both
+     * fall, and the tile, which issues about 28 operations per 12 multiply-adds, falls further (docs/performance.md).
+     * Zero without the Vector API.
+     */
+    public static double fmaCheckGflops(long millis) {
+        if (!Gemm.VECTOR) {
+            return 0;
+        }
+        int steps = 200_000;
+        float[] sink = new float[1];
+        return rate(millis, 2.0 * 12 * Gemm.LANES * steps, () -> {
+            // c = c * a + b converges (a about 0.5): no overflow, no subnormals
+            float[] seed = new float[2 * Gemm.LANES];
+            for (int i = 0; i < seed.length; i++) {
+                seed[i] = 0.5f + i * 1e-3f;
+            }
+            sink[0] += VectorGemm.fmaChains(steps, seed);
+        });
+    }
+
+    /** The median over windows of about {@code millis} of one {@code body} per pool thread, each worth {@code flops}. */
+    private static double rate(long millis, double flops, Runnable body) {
         int threads = Parallel.threads();
         java.util.List<Double> rates = new java.util.ArrayList<>();
         long end = System.nanoTime() + millis * 1_000_000L;
         do {
             long t0 = System.nanoTime();
-            Parallel.forEach(threads, t -> {
-                float[] pa = new float[6 * k];
-                float[] pb = new float[cols * k];
-                float[] c = new float[6 * cols];
-                Arrays.fill(pa, 1e-3f);
-                Arrays.fill(pb, 1e-3f);
-                for (int r = 0; r < reps; r++) {
-                    if (Gemm.WIDE) {
-                        WideGemm.tile6x32(k, pa, 0, pb, 0, 16 * k, c, 0, 32, null, 0);
-                    } else {
-                        VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16, null, 0);
-                    }
-                }
-            });
-            rates.add(2.0 * 6 * cols * k * reps * threads / (System.nanoTime() - t0));
+            Parallel.forEach(threads, t -> body.run());
+            rates.add(flops * threads / (System.nanoTime() - t0));
         } while (System.nanoTime() < end);
         java.util.Collections.sort(rates);
         return rates.get(rates.size() / 2);

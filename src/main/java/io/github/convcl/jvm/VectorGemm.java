@@ -743,6 +743,34 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * Twelve independent multiply-add chains of {@code n} steps each, on registers only (no load, no store): what the
+     * core's FMA units deliver, the reference for the register tile's rate ({@link JavaBench#fmaCheckGflops}). Returns
+     * a value of every chain, so that none is dead code.
+     */
+    static float fmaChains(int n, float[] seed) {
+        // the operands from the caller's array, so that C2 cannot fold them into the loop
+        FloatVector a = FloatVector.fromArray(S, seed, 0);
+        FloatVector b = FloatVector.fromArray(S, seed, L);
+        FloatVector c0 = a, c1 = b, c2 = a, c3 = b, c4 = a, c5 = b, c6 = a, c7 = b, c8 = a, c9 = b, c10 = a, c11 = b;
+        for (int i = 0; i < n; i++) {
+            c0 = c0.fma(a, b);
+            c1 = c1.fma(a, b);
+            c2 = c2.fma(a, b);
+            c3 = c3.fma(a, b);
+            c4 = c4.fma(a, b);
+            c5 = c5.fma(a, b);
+            c6 = c6.fma(a, b);
+            c7 = c7.fma(a, b);
+            c8 = c8.fma(a, b);
+            c9 = c9.fma(a, b);
+            c10 = c10.fma(a, b);
+            c11 = c11.fma(a, b);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
     static boolean finite(float[] a, int n) {
         return finite(a, 0, n);
     }

@@ -59,6 +59,11 @@ class BenchTuneCommandTest {
         assertEquals(layer.get("ms").asDouble() / 0.5, layer.get("ratio").asDouble(), 1e-9);
         assertTrue(layer.get("check").asText().startsWith("ok"), layer.toString());
         assertTrue(out.get("geomean_ratio").asDouble() > 0);
+        // the core check and its reference, the FMA units alone, before and after the layers (with the Vector API)
+        for (String check : new String[] {"core_check_gflops_before", "core_check_gflops_after", "fma_check_gflops_before",
+                "fma_check_gflops_after"}) {
+            assertEquals(JavaBackend.vectorBits() > 0, out.has(check) && out.get(check).asDouble() > 0, check + " in " + out);
+        }
         assertTrue(Files.size(png) > 1000, "chart written");
         // The Markdown table: a header, a separator and a row per layer, each with the ratio the JSON holds.
         List<String> lines = Files.readAllLines(md).stream().filter(l -> l.startsWith("|")).toList();

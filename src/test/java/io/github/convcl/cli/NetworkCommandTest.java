@@ -30,5 +30,15 @@ class NetworkCommandTest {
         for (String kind : new String[] {"conv 7x7", "conv 1x1", "conv 3x3", "max-pool", "avg-pool"}) {
             assertTrue(n.get("per_kind_ms").has(kind), kind + " in " + n);
         }
+        // the cores' rates around the run: the register tile's and the FMA units' alone (none without the Vector API)
+        boolean vector = io.github.convcl.jvm.JavaBackend.vectorBits() > 0;
+        for (String check : new String[] {"core_check_gflops", "fma_check_gflops"}) {
+            assertEquals(vector, n.has(check), check + " in " + n);
+            if (vector) {
+                double rate = n.get(check).asDouble();
+                assertTrue(rate > 0 && Double.isFinite(rate), check + " " + rate);
+            }
+        }
+        assertEquals(vector, r.out().contains("FMA units alone"), r.out());
     }
 }
