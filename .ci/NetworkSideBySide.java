@@ -12,6 +12,7 @@ import ai.onnxruntime.OrtSession;
 import io.github.convcl.ConvCL;
 import io.github.convcl.Tensor;
 import io.github.convcl.jvm.JavaBackend;
+import io.github.convcl.jvm.JavaBench;
 import io.github.convcl.nn.Network;
 import io.github.convcl.nn.Trace;
 import io.github.convcl.nn.Weights;
@@ -77,6 +78,9 @@ public class NetworkSideBySide {
             System.out.printf(Locale.ROOT, "%s batch %d, %d threads, %d pairs: ONNX Runtime median %.2f ms, ConvCL median %.2f ms, "
                             + "ConvCL / ONNX Runtime per pair: median %.3f (quartiles %.3f, %.3f)%n", model, batch, threads, pairs,
                     ortMs[pairs / 2], ccMs[pairs / 2], ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4]);
+            // the state of the cores after the pairs: on a shared machine the ratio moves with it (docs/performance.md)
+            System.out.printf(Locale.ROOT, "core check (Java %s tile on L1 data, %d threads): %.1f GFLOP/s; FMA units alone %.1f%n",
+                    JavaBench.coreTile(), threads, JavaBench.coreCheckGflops(1000), JavaBench.fmaCheckGflops(1000));
         }
     }
 
