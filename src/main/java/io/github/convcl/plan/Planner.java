@@ -536,13 +536,13 @@ public final class Planner {
         return true;
     }
 
-    /** Output positions of one image (the product of the output's spatial sizes). */
     /** Whole eighths of {@code positions} rounded up to a multiple of 8 that are padding (49 of 56: 1; 196 of 200: 0). */
     static long paddedEighths(long positions) {
         long padded = (positions + 7) / 8 * 8;
         return 8 * (padded - positions) / padded;
     }
 
+    /** Output positions of one image (the product of the output's spatial sizes). */
     static long outputPositions(ConvSpec s) {
         long n = 1;
         for (int d : s.outputSize()) {
