@@ -3,45 +3,166 @@
 // gradients and the unpool gather (each element visits the windows that cover it, in row-major order) instead of
 // scattering, so every element has one writer and a fixed summation order: no atomics, the same bits run to run.
 //
+// The pools and the gather run on a 3-D range (width, depth x height, plane), so that a work-item finds its position
+// without dividing by the output's sizes: integer division is tens of cycles per element on a CPU device, more than a
+// 3x3 window's work.
+//
 // Macros: none. Sizes are (depth, height, width) in int4's x, y, z, a unit dimension for ranks below 3. Indices are
 // flat positions within an input plane, stored as exact floats.
 
-// Max over the window of output element gid (planes of out_sz), NaN winning; idx (unless null) gets the position of
-// the first maximum in row-major order.
-__kernel void max_pool(__global const float* x, __global float* y, __global float* idx, const int has_idx,
-                       const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 pd, const int4 dl,
-                       const int total) {
-    const int gid = get_global_id(0);
-    if (gid >= total) return;
-    const int out_plane = out_sz.x * out_sz.y * out_sz.z;
-    const int plane = gid / out_plane;
-    const int r = gid % out_plane;
-    const int ox = r % out_sz.z;
-    const int oy = (r / out_sz.z) % out_sz.y;
-    const int oz = r / (out_sz.z * out_sz.y);
-    __global const float* xp = x + (size_t)plane * (in_sz.x * in_sz.y * in_sz.z);
-    float best = -INFINITY;
-    int at = -1;
-    for (int kz = 0; kz < k.x; kz++) {
-        const int iz = oz * st.x - pd.x + kz * dl.x;
-        if (iz < 0 || iz >= in_sz.x) continue;
-        for (int ky = 0; ky < k.y; ky++) {
-            const int iy = oy * st.y - pd.y + ky * dl.y;
-            if (iy < 0 || iy >= in_sz.y) continue;
-            for (int kx = 0; kx < k.z; kx++) {
-                const int ix = ox * st.z - pd.z + kx * dl.z;
-                if (ix < 0 || ix >= in_sz.z) continue;
-                const int pos = (iz * in_sz.y + iy) * in_sz.z + ix;
+// The work-item's position in a 3-D launch over planes of sz: false past the edges of the rounded-up range.
+// max-pool's window (depth, height, width), compiled in: its loops unroll into a fixed sequence of loads and
+// comparisons, about twice as fast on a CPU device as loops bounded by arguments. Other kernels need no window.
+#ifndef PKZ
+#define PKZ 1
+#define PKY 1
+#define PKX 1
+#endif
+
+inline bool position3(const int4 sz, int* px, int* py, int* pz, int* plane) {
+    const int x = get_global_id(0), yz = get_global_id(1);
+    if (x >= sz.z || yz >= sz.x * sz.y) return false;
+    *px = x;
+    *py = sz.x == 1 ? yz : yz % sz.y;
+    *pz = sz.x == 1 ? 0 : yz / sz.y;
+    *plane = get_global_id(2);
+    return true;
+}
+
+// The taps [first, end) of a window starting at input position start (stride, padding and dilation applied) that
+// fall inside an input of extent in. A uniform branch keeps the divisions out of undilated windows.
+inline int2 taps(const int start, const int k, const int d, const int in) {
+    if (d == 1) return (int2)(max(0, -start), min(k, in - start));
+    return (int2)((max(0, -start) + d - 1) / d, min(k, (in - start + d - 1) / d));
+}
+
+// The maximum of the window at (z0, y0, x0) of plane xp, NaN winning, and in *at the position of its first maximum in
+// row-major order (-1 for a window wholly in the padding). Out-of-range taps are clamped to the nearest tap inside the
+// input, which repeats an inside tap beside itself in the scan and so changes neither answer; the loop then has no
+// branch and a fixed trip count (the window's size, PKZ x PKY x PKX, compiled in).
+inline float window_max(__global const float* xp, const int4 in_sz, const int z0, const int y0, const int x0,
+                        const int4 dl, int* at) {
+    const int2 tz = taps(z0, PKZ, dl.x, in_sz.x), ty = taps(y0, PKY, dl.y, in_sz.y), tx = taps(x0, PKX, dl.z, in_sz.z);
+    if (tz.x >= tz.y || ty.x >= ty.y || tx.x >= tx.y) {
+        *at = -1;
+        return -INFINITY;
+    }
+    int first = ((z0 + tz.x * dl.x) * in_sz.y + y0 + ty.x * dl.y) * in_sz.z + x0 + tx.x * dl.z;
+    float best = xp[first];
+    #pragma unroll
+    for (int kz = 0; kz < PKZ; kz++) {
+        const int iz = z0 + clamp(kz, tz.x, tz.y - 1) * dl.x;
+        #pragma unroll
+        for (int ky = 0; ky < PKY; ky++) {
+            const int rowp = (iz * in_sz.y + y0 + clamp(ky, ty.x, ty.y - 1) * dl.y) * in_sz.z + x0;
+            #pragma unroll
+            for (int kx = 0; kx < PKX; kx++) {
+                const int pos = rowp + clamp(kx, tx.x, tx.y - 1) * dl.z;
                 const float v = xp[pos];
-                if (at < 0 || v > best || isnan(v)) {
-                    best = v;
-                    at = pos;
-                }
+                const bool take = (v > best) | (v != v);
+                best = take ? v : best;
+                first = take ? pos : first;
             }
         }
     }
-    y[gid] = best;
+    *at = first;
+    return best;
+}
+
+// The larger of a and b, NaN if either is.
+inline float nan_max(const float a, const float b) {
+    return ((a > b) | (a != a)) ? a : b;
+}
+
+// Max-pool, one work-item per output position (oz, oy, ox) of a plane; idx (unless null) gets the maxima's positions.
+__kernel void max_pool(__global const float* x, __global float* y, __global float* idx, const int has_idx,
+                       const int4 in_sz, const int4 out_sz, const int4 st, const int4 pd, const int4 dl) {
+    int ox, oy, oz, plane;
+    if (!position3(out_sz, &ox, &oy, &oz, &plane)) return;
+    const size_t gid = (size_t)plane * (out_sz.x * out_sz.y * out_sz.z) + (oz * out_sz.y + oy) * out_sz.z + ox;
+    __global const float* xp = x + (size_t)plane * (in_sz.x * in_sz.y * in_sz.z);
+    int at;
+    y[gid] = window_max(xp, in_sz, oz * st.x - pd.x, oy * st.y - pd.y, ox * st.z - pd.z, dl, &at);
     if (has_idx) idx[gid] = (float)at;
+}
+
+// Max-pool for CPU devices: one work-item per output row (range: depth x height, plane), its positions in a loop. A
+// CPU device runs a work-group's items one after another, so an item per output spends more on finding its position
+// and taps than on its window. Without indices the order of the comparisons does not matter: each window row is
+// reduced on its own, which shortens the chain of dependent comparisons; with them, the interior positions (every tap
+// inside the input) skip the clamps.
+__kernel void max_pool_rows(__global const float* x, __global float* y, __global float* idx, const int has_idx,
+                            const int4 in_sz, const int4 out_sz, const int4 st, const int4 pd, const int4 dl) {
+    const int yz = get_global_id(0);
+    if (yz >= out_sz.x * out_sz.y) return;
+    const int oy = out_sz.x == 1 ? yz : yz % out_sz.y, oz = out_sz.x == 1 ? 0 : yz / out_sz.y;
+    __global const float* xp = x + (size_t)get_global_id(1) * (in_sz.x * in_sz.y * in_sz.z);
+    const size_t row = (size_t)get_global_id(1) * (out_sz.x * out_sz.y * out_sz.z) + (size_t)yz * out_sz.z;
+    const int z0 = oz * st.x - pd.x, y0 = oy * st.y - pd.y;
+    const int2 tz = taps(z0, PKZ, dl.x, in_sz.x), ty = taps(y0, PKY, dl.y, in_sz.y);
+    if (tz.x >= tz.y || ty.x >= ty.y) {
+        for (int ox = 0; ox < out_sz.z; ox++) {
+            y[row + ox] = -INFINITY;
+            if (has_idx) idx[row + ox] = -1.0f;
+        }
+        return;
+    }
+    if (!has_idx) {
+        for (int ox = 0; ox < out_sz.z; ox++) {
+            const int x0 = ox * st.z - pd.z;
+            const int2 tx = taps(x0, PKX, dl.z, in_sz.z);
+            float best = -INFINITY;
+            if (tx.x < tx.y) {
+                best = xp[((z0 + tz.x * dl.x) * in_sz.y + y0 + ty.x * dl.y) * in_sz.z + x0 + tx.x * dl.z];
+                #pragma unroll
+                for (int kz = 0; kz < PKZ; kz++) {
+                    const int iz = z0 + clamp(kz, tz.x, tz.y - 1) * dl.x;
+                    #pragma unroll
+                    for (int ky = 0; ky < PKY; ky++) {
+                        __global const float* r = xp + (iz * in_sz.y + y0 + clamp(ky, ty.x, ty.y - 1) * dl.y) * in_sz.z + x0;
+                        float m = r[tx.x * dl.z];
+                        #pragma unroll
+                        for (int kx = 0; kx < PKX; kx++) m = nan_max(m, r[clamp(kx, tx.x, tx.y - 1) * dl.z]);
+                        best = nan_max(best, m);
+                    }
+                }
+            }
+            y[row + ox] = best;
+        }
+        return;
+    }
+    const int lo = min(out_sz.z, (pd.z + st.z - 1) / st.z);
+    const int hi = max(lo, min(out_sz.z, (in_sz.z - 1 - (PKX - 1) * dl.z + pd.z) / st.z + 1));
+    for (int ox = 0; ox < out_sz.z; ox++) {
+        if (ox == lo) ox = hi;
+        if (ox >= out_sz.z) break;
+        int at;
+        y[row + ox] = window_max(xp, in_sz, z0, y0, ox * st.z - pd.z, dl, &at);
+        idx[row + ox] = (float)at;
+    }
+    const int base = ((z0 + tz.x * dl.x) * in_sz.y + y0 + ty.x * dl.y) * in_sz.z - pd.z;
+    for (int ox = lo; ox < hi; ox++) {
+        int first = base + ox * st.z;
+        float best = xp[first];
+        #pragma unroll
+        for (int kz = 0; kz < PKZ; kz++) {
+            const int iz = z0 + clamp(kz, tz.x, tz.y - 1) * dl.x;
+            #pragma unroll
+            for (int ky = 0; ky < PKY; ky++) {
+                const int rowp = (iz * in_sz.y + y0 + clamp(ky, ty.x, ty.y - 1) * dl.y) * in_sz.z + ox * st.z - pd.z;
+                #pragma unroll
+                for (int kx = 0; kx < PKX; kx++) {
+                    const int pos = rowp + kx * dl.z;
+                    const float v = xp[pos];
+                    const bool take = (v > best) | (v != v);
+                    best = take ? v : best;
+                    first = take ? pos : first;
+                }
+            }
+        }
+        y[row + ox] = best;
+        idx[row + ox] = (float)first;
+    }
 }
 
 // PyTorch's divisor of an average pool along one dimension: the window's extent clipped to the padded input (with
@@ -51,18 +172,12 @@ inline int pool_extent(const int start, const int k, const int in, const int pad
     return include ? end - start : min(end, in) - max(start, 0);
 }
 
-// The average of output element gid's window (taps inside the input summed in row-major order) by PyTorch's divisor.
+// The average of an output position's window (taps inside the input summed in row-major order) by PyTorch's divisor.
 __kernel void avg_pool(__global const float* x, __global float* y, const int include,
-                       const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 pd, const int4 dl,
-                       const int total) {
-    const int gid = get_global_id(0);
-    if (gid >= total) return;
-    const int out_plane = out_sz.x * out_sz.y * out_sz.z;
-    const int plane = gid / out_plane;
-    const int r = gid % out_plane;
-    const int ox = r % out_sz.z;
-    const int oy = (r / out_sz.z) % out_sz.y;
-    const int oz = r / (out_sz.z * out_sz.y);
+                       const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 pd, const int4 dl) {
+    int ox, oy, oz, plane;
+    if (!position3(out_sz, &ox, &oy, &oz, &plane)) return;
+    const size_t gid = (size_t)plane * (out_sz.x * out_sz.y * out_sz.z) + (oz * out_sz.y + oy) * out_sz.z + ox;
     __global const float* xp = x + (size_t)plane * (in_sz.x * in_sz.y * in_sz.z);
     const int z0 = oz * st.x - pd.x, y0 = oy * st.y - pd.y, x0 = ox * st.z - pd.z;
     float sum = 0.0f;
@@ -89,20 +204,15 @@ inline int covers(int o, int i, int k, int s, int p, int d) {
     return off >= 0 && off % d == 0 && off / d < k;
 }
 
-// For input element gid: max-pool's gradient (mode 0: the sum of gy over the covering windows whose index names it)
-// or the unpool (mode 1: the value of the last such window, else zero).
+// For an input position of a plane: max-pool's gradient (mode 0: the sum of gy over the covering windows whose index
+// names it) or the unpool (mode 1: the value of the last such window, else zero).
 __kernel void pool_gather(__global const float* src, __global const float* idx, __global float* dst, const int mode,
-                          const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 pd, const int4 dl,
-                          const int total) {
-    const int gid = get_global_id(0);
-    if (gid >= total) return;
-    const int in_plane = in_sz.x * in_sz.y * in_sz.z;
-    const int plane = gid / in_plane;
-    const int pos = gid % in_plane;
-    const int ix = pos % in_sz.z;
-    const int iy = (pos / in_sz.z) % in_sz.y;
-    const int iz = pos / (in_sz.z * in_sz.y);
-    const int base = plane * (out_sz.x * out_sz.y * out_sz.z);
+                          const int4 in_sz, const int4 out_sz, const int4 k, const int4 st, const int4 pd, const int4 dl) {
+    int ix, iy, iz, plane;
+    if (!position3(in_sz, &ix, &iy, &iz, &plane)) return;
+    const int pos = (iz * in_sz.y + iy) * in_sz.z + ix;
+    const size_t gid = (size_t)plane * (in_sz.x * in_sz.y * in_sz.z) + pos;
+    const size_t base = (size_t)plane * (out_sz.x * out_sz.y * out_sz.z);
     const float fpos = (float)pos;
     float acc = 0.0f;
     for (int oz = first_window(iz, k.x, st.x, pd.x, dl.x); oz <= min(out_sz.x - 1, (iz + pd.x) / st.x); oz++) {
@@ -110,7 +220,7 @@ __kernel void pool_gather(__global const float* src, __global const float* idx, 
         for (int oy = first_window(iy, k.y, st.y, pd.y, dl.y); oy <= min(out_sz.y - 1, (iy + pd.y) / st.y); oy++) {
             if (!covers(oy, iy, k.y, st.y, pd.y, dl.y)) continue;
             for (int ox = first_window(ix, k.z, st.z, pd.z, dl.z); ox <= min(out_sz.z - 1, (ix + pd.z) / st.z); ox++) {
-                const int o = base + (oz * out_sz.y + oy) * out_sz.z + ox;
+                const size_t o = base + (oz * out_sz.y + oy) * out_sz.z + ox;
                 if (covers(ox, ix, k.z, st.z, pd.z, dl.z) && idx[o] == fpos) {
                     acc = mode == 0 ? acc + src[o] : src[o];
                 }

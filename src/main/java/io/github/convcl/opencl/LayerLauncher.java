@@ -20,26 +20,36 @@ final class LayerLauncher {
         this.cx = cx;
     }
 
-    void maxPool(PoolSpec s, DeviceBuffer x, DeviceBuffer y, DeviceBuffer idx) {
-        int total = Math.toIntExact(s.outputElements());
-        cl_kernel k = cx.kernel("layers", "", "max_pool");
-        window(new KernelArgs(k).mem(x).mem(y).mem(idx == null ? y : idx).i(idx == null ? 0 : 1), s).i(total);
-        launch(k, total);
+    /**
+     * Max-pool with the window's size compiled in; {@code rows} takes the kernel of one work-item per output row (for
+     * CPU devices, which run a group's work-items one after another), else one work-item per output (GPUs).
+     */
+    void maxPool(PoolSpec s, DeviceBuffer x, DeviceBuffer y, DeviceBuffer idx, boolean rows) {
+        int[] k3 = ConvSpec.to3d(s.kernel(), 1);
+        cl_kernel k = cx.kernel("layers", "-DPKZ=" + k3[0] + " -DPKY=" + k3[1] + " -DPKX=" + k3[2], rows ? "max_pool_rows" : "max_pool");
+        new KernelArgs(k).mem(x).mem(y).mem(idx == null ? y : idx).i(idx == null ? 0 : 1)
+                .i4(ConvSpec.to3d(s.inputSize(), 1)).i4(ConvSpec.to3d(s.outputSize(), 1))
+                .i4(ConvSpec.to3d(s.stride(), 1)).i4(ConvSpec.to3d(s.padding(), 0)).i4(ConvSpec.to3d(s.dilation(), 1));
+        if (!rows) {
+            launchPlanes(k, s.outputSize(), s.planes());
+        } else if (s.outputElements() > 0) {
+            int[] out = s.outputSize();
+            long outRows = s.outputElements() / s.planes() / out[out.length - 1];
+            cx.launch(k, null, new long[] {outRows, s.planes()}, null);
+        }
     }
 
     void avgPool(PoolSpec s, DeviceBuffer x, DeviceBuffer y) {
-        int total = Math.toIntExact(s.outputElements());
         cl_kernel k = cx.kernel("layers", "", "avg_pool");
-        window(new KernelArgs(k).mem(x).mem(y).i(s.countIncludePad() ? 1 : 0), s).i(total);
-        launch(k, total);
+        window(new KernelArgs(k).mem(x).mem(y).i(s.countIncludePad() ? 1 : 0), s);
+        launchPlanes(k, s.outputSize(), s.planes());
     }
 
     /** max-pool's gradient ({@code unpool} false) or the unpool: a gather over each input element's windows. */
     void gather(PoolSpec s, DeviceBuffer src, DeviceBuffer idx, DeviceBuffer dst, boolean unpool) {
-        int total = Math.toIntExact(s.inputElements());
         cl_kernel k = cx.kernel("layers", "", "pool_gather");
-        window(new KernelArgs(k).mem(src).mem(idx).mem(dst).i(unpool ? 1 : 0), s).i(total);
-        launch(k, total);
+        window(new KernelArgs(k).mem(src).mem(idx).mem(dst).i(unpool ? 1 : 0), s);
+        launchPlanes(k, s.inputSize(), s.planes());
     }
 
     void unpoolBackward(PoolSpec s, DeviceBuffer gy, DeviceBuffer idx, DeviceBuffer gv) {
@@ -73,6 +83,26 @@ final class LayerLauncher {
         new KernelArgs(k).mem(p).mem(g).mem(m).mem(v).f((float) a.beta1()).f((float) a.beta2()).f((float) a.weightDecay())
                 .f((float) a.stepSize()).f((float) a.secondCorrection()).f((float) a.eps()).i(total);
         launch(k, total);
+    }
+
+    /**
+     * A launch over {@code planes} planes of {@code size} (1 to 3 dimensions, the last fastest): width, then depth x
+     * height, then plane, in groups of {@link #LOCAL} work-items that span as much of a row as it has (rounded up to a
+     * power of two), so that a narrow plane does not leave most of each group idle.
+     */
+    private void launchPlanes(cl_kernel k, int[] size, int planes) {
+        int width = size[size.length - 1];
+        int rows = 1;
+        for (int d = 0; d < size.length - 1; d++) {
+            rows = Math.multiplyExact(rows, size[d]);
+        }
+        if ((long) width * rows * planes == 0) {
+            return;
+        }
+        int lx = Math.min(LOCAL, Integer.highestOneBit(width * 2 - 1));
+        int ly = LOCAL / lx;
+        cx.launch(k, null, new long[] {ClContext.ceilDiv(width, lx) * lx, ClContext.ceilDiv(rows, ly) * ly, planes},
+                new long[] {lx, ly, 1});
     }
 
     private void launch(cl_kernel k, int total) {

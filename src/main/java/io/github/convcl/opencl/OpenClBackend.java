@@ -263,7 +263,12 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices) {
-        locked("max_pool", () -> layers.maxPool(s, in, out, indices));
+        locked("max_pool", () -> layers.maxPool(s, in, out, indices, cx.device().kind() == BackendKind.OPENCL_CPU));
+    }
+
+    /** Max-pool with the kernel either kind of device runs ({@code rows}: a CPU's), so that tests check both on one. */
+    void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices, boolean rows) {
+        locked("max_pool", () -> layers.maxPool(s, in, out, indices, rows));
     }
 
     @Override
