@@ -1,6 +1,6 @@
 // The non-convolution operations a network needs on the device: max-pool with indices, max-unpool and both
-// gradients, a mean squared error with its gradient, and an Adam update. One work-item per output element; the
-// gradients and the unpool gather (each element visits the windows that cover it, in row-major order) instead of
+// gradients, a mean squared error with its gradient, and an Adam update. One work-item per output element (per
+// output row for max-pool on a CPU device); the gradients and the unpool gather (each element visits the windows that cover it, in row-major order) instead of
 // scattering, so every element has one writer and a fixed summation order: no atomics, the same bits run to run.
 //
 // The pools and the gather run on a 3-D range (width, depth x height, plane), so that a work-item finds its position

@@ -7,7 +7,7 @@ import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PoolSpec;
 import org.jocl.cl_kernel;
 
-/** The {@link io.github.convcl.backend.LayerOps} kernels, one work-item per output element. Called with the context's lock held. */
+/** The {@link io.github.convcl.backend.LayerOps} kernels, one work-item per output element (per row: CPU max-pool). Called with the context's lock held. */
 final class LayerLauncher {
     /** Work-items per group of every layers.cl launch (mse_partial's local array is this size). */
     private static final int LOCAL = 64;
