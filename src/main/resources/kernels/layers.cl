@@ -1,24 +1,24 @@
 // The non-convolution operations a network needs on the device: max-pool with indices, max-unpool and both
 // gradients, a mean squared error with its gradient, and an Adam update. One work-item per output element (per
-// output row for max-pool on a CPU device); the gradients and the unpool gather (each element visits the windows that cover it, in row-major order) instead of
-// scattering, so every element has one writer and a fixed summation order: no atomics, the same bits run to run.
+// output row for max-pool on a CPU device); the gradients and the unpool gather (each element visits the windows that
+// cover it, in row-major order) instead of scattering, so every element has one writer and a fixed summation order:
+// no atomics, the same bits run to run.
 //
-// The pools and the gather run on a 3-D range (width, depth x height, plane), so that a work-item finds its position
-// without dividing by the output's sizes: integer division is tens of cycles per element on a CPU device, more than a
-// 3x3 window's work.
+// The pools and the gather run on a range of (width, depth x height, plane), or (depth x height, plane) for rows, so
+// that a work-item finds its position with one division at most rather than four (slow on a CPU device).
 //
-// Macros: none. Sizes are (depth, height, width) in int4's x, y, z, a unit dimension for ranks below 3. Indices are
-// flat positions within an input plane, stored as exact floats.
+// Macros: PKZ, PKY, PKX, max-pool's window. Sizes are (depth, height, width) in int4's x, y, z, a unit dimension for
+// ranks below 3. Indices are flat positions within an input plane, stored as exact floats.
 
-// The work-item's position in a 3-D launch over planes of sz: false past the edges of the rounded-up range.
-// max-pool's window (depth, height, width), compiled in: its loops unroll into a fixed sequence of loads and
-// comparisons, about twice as fast on a CPU device as loops bounded by arguments. Other kernels need no window.
+// max-pool's window (depth, height, width), compiled in so that its loops unroll into a fixed sequence of loads and
+// comparisons. Other kernels need no window.
 #ifndef PKZ
 #define PKZ 1
 #define PKY 1
 #define PKX 1
 #endif
 
+// The work-item's position in a 3-D launch over planes of sz: false past the edges of the rounded-up range.
 inline bool position3(const int4 sz, int* px, int* py, int* pz, int* plane) {
     const int x = get_global_id(0), yz = get_global_id(1);
     if (x >= sz.z || yz >= sz.x * sz.y) return false;
