@@ -35,20 +35,22 @@ final class ChannelGemm {
         int coutG = s.outPerGroup();
         int k = cinG * g.kVol;
         int nr = Gemm.NR;
-        int panels = (coutG + nr - 1) / nr;
+        // 512-bit tiles take two channel panels at once: an even count, the last one zeros where the channels end
+        int pair = Gemm.WIDE ? 2 : 1;
+        int panels = (coutG + nr * pair - 1) / (nr * pair) * pair;
         int bSize = panels * k * nr;
         float[] pb = Panels.packed(cache, "channels g" + groups + " m" + coutG + " k" + k, groups * bSize,
                 // the weights transposed: channels [c0, c0 + 16) of a group side by side, pb[kk * 16 + q] = w[c0 + q][kk]
                 p -> Parallel.forEach(groups * panels, t -> {
                     int c0 = (t % panels) * nr;
-                    Gemm.packRows(k, w, ((t / panels) * coutG + c0) * k, k, 1, nr, Math.min(nr, coutG - c0), p,
+                    Gemm.packRows(k, w, ((t / panels) * coutG + c0) * k, k, 1, nr, Math.max(0, Math.min(nr, coutG - c0)), p,
                             (t / panels) * bSize + (t % panels) * k * nr);
                 }));
         long rows = (long) s.batch() * g.outVol;
         int rowPanels = (int) ((rows + ROWS - 1) / ROWS);
         // blocks of channel panels: enough tasks for every thread
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
-        int perBlock = Math.max(1, Math.min(panels, panels * groups * rowPanels / Math.max(1, want)));
+        int perBlock = Math.max(pair, Math.min(panels, panels * groups * rowPanels / Math.max(1, want)) / pair * pair);
         int blocks = (panels + perBlock - 1) / perBlock;
         // every panel of positions packed once, before the products, which read it once per block of channels
         int aSize = k * ROWS;
@@ -67,7 +69,7 @@ final class ChannelGemm {
             int count = (int) Math.min(ROWS, rows - r0);
             int ldc = (b1 - b0) * nr;
             float[] c = Workspace.get(Workspace.Slot.PANELS, ROWS * ldc);
-            for (int j = b0; j < b1; j++) {
+            for (int j = b0; j < b1; j += pair) {
                 multiply(count, k, pa, (grp * rowPanels + rp) * aSize, pb, grp * bSize + j * k * nr, c, (j - b0) * nr, ldc);
             }
             store(s, g, st, y, bias, grp * coutG, b0 * nr, Math.min(coutG, b1 * nr), r0, count, c, ldc);
@@ -125,8 +127,9 @@ final class ChannelGemm {
 
     /**
      * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * ROWS + r] * pb[bOff + kk * 16 + q]} for the panel's first
-     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4; 4 rows each in 16-row panels) and 16 columns, the
-     * reduction in blocks of {@link #KC} so that each block's two panels stay in L1 across the tiles.
+     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4; 4 rows each in 16-row panels) and 16 columns (32 where
+     * {@link Gemm#WIDE}: the channel panel at bOff and the next, {@code k * 16} floats on), the reduction in blocks of
+     * {@link #KC} so that each block's panels stay in L1 across the tiles.
      */
     private static void multiply(int count, int k, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {
@@ -141,6 +144,10 @@ final class ChannelGemm {
                 int ci = r * ldc + cOff;
                 if (!Gemm.VECTOR) {
                     plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                } else if (Gemm.WIDE && h == 6) {
+                    WideGemm.panelTile6x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                } else if (Gemm.WIDE) {
+                    WideGemm.panelTile4x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
                 } else if (h == 6) {
                     VectorGemm.panelTile6x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else {

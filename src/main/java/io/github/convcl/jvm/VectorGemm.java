@@ -32,6 +32,7 @@ final class VectorGemm {
      * the accumulators start from the row values and C is only written (no load of what it held).
      */
     static void tile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (rb == null) {
             c00 = FloatVector.fromArray(AVX2, c, ci);
@@ -104,6 +105,7 @@ final class VectorGemm {
      * variable as no counted loop, and keeps the bounds checks of A's six loads.
      */
     static void panelTile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
@@ -171,6 +173,7 @@ final class VectorGemm {
 
     /** {@link #panelTile6x16} for 4 rows. */
     static void panelTile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
@@ -220,6 +223,7 @@ final class VectorGemm {
 
     /** {@link #tile6x16} for 4 rows. */
     static void tile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (rb == null) {
             c00 = FloatVector.fromArray(AVX2, c, ci);
@@ -280,6 +284,7 @@ final class VectorGemm {
     }
 
     private static void tile6x8(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector c0, c1, c2, c3, c4, c5;
         if (rb == null) {
             c0 = FloatVector.fromArray(AVX2, c, ci);
@@ -314,6 +319,7 @@ final class VectorGemm {
     }
 
     private static void tile4x8(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, float[] rb, int rbOff) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector c0, c1, c2, c3;
         if (rb == null) {
             c0 = FloatVector.fromArray(AVX2, c, ci);
@@ -345,6 +351,7 @@ final class VectorGemm {
      */
     static void rowTile6x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
                                float[] c, int ci, int ldc) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector c00 = FloatVector.broadcast(AVX2, rb[rbOff + 0]);
         FloatVector c01 = c00;
         FloatVector c10 = FloatVector.broadcast(AVX2, rb[rbOff + 1]);
@@ -401,6 +408,7 @@ final class VectorGemm {
      */
     static void rowTile4x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
                                float[] c, int ci, int ldc) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector c00 = FloatVector.broadcast(AVX2, rb[rbOff + 0]);
         FloatVector c01 = c00;
         FloatVector c10 = FloatVector.broadcast(AVX2, rb[rbOff + 1]);
@@ -498,6 +506,7 @@ final class VectorGemm {
      * that each position's eight channels are one vector ({@code ds} floats apart).
      */
     static void transpose8(float[] src, int s0, int stride, float[] dst, int d0, int ds) {
+        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
         FloatVector r0 = FloatVector.fromArray(AVX2, src, s0);
         FloatVector r1 = FloatVector.fromArray(AVX2, src, s0 + stride);
         FloatVector r2 = FloatVector.fromArray(AVX2, src, s0 + 2 * stride);
