@@ -330,15 +330,17 @@ final class JavaWinograd {
 
     /**
      * Columns per task: the chunk's transformed input and products (E x channels x columns each) within
-     * {@link Thresholds#JAVA_WINOGRAD_CHUNK_BYTES}, a multiple of 16, at least 16; smaller while there are fewer than
-     * {@link Thresholds#JAVA_TASKS_PER_CORE} chunks per thread.
+     * {@link Thresholds#JAVA_WINOGRAD_CHUNK_BYTES}, a multiple of 16 (of 32 where {@link Gemm#WIDE}, whose products run
+     * two 16-column slices as one 32-column tile: a lone slice's tile broadcasts A once per multiply-add, a quarter slower),
+     * at least one step; smaller while there are fewer than {@link Thresholds#JAVA_TASKS_PER_CORE} chunks per thread.
      */
     static int chunkColumns(int total, int e, int cin, int cout) {
         long perColumn = (long) e * (cin + cout) * Float.BYTES;
-        int chunk = (int) Math.max(Gemm.NR, Thresholds.JAVA_WINOGRAD_CHUNK_BYTES / perColumn / Gemm.NR * Gemm.NR);
+        int step = Gemm.WIDE ? 2 * Gemm.NR : Gemm.NR;
+        int chunk = (int) Math.max(step, Thresholds.JAVA_WINOGRAD_CHUNK_BYTES / perColumn / step * step);
         int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
-        while (chunk > Gemm.NR && (total + chunk - 1) / chunk < want) {
-            chunk -= Gemm.NR;
+        while (chunk > step && (total + chunk - 1) / chunk < want) {
+            chunk -= step;
         }
         return Math.min(chunk, (total + Gemm.NR - 1) / Gemm.NR * Gemm.NR);
     }
