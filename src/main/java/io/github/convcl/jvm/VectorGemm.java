@@ -102,7 +102,8 @@ final class VectorGemm {
      * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * ChannelGemm.ROWS + r]}:
      * A's rows are lanes of a packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C.
      * The panel's stride is a constant (a static final), not a parameter: C2 treats a loop whose index steps by a
-     * variable as no counted loop, and keeps the bounds checks of A's six loads.
+     * variable as no counted loop, and keeps the bounds checks of A's six loads. Every index is computed from the one
+     * loop counter: C2 schedules that loop better than one stepping two pointers (docs/performance.md, twelfth session).
      */
     static void panelTile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
         assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
@@ -135,9 +136,10 @@ final class VectorGemm {
             c50 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc);
             c51 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc + L8);
         }
-        for (int ak = ai, bk = bi, end = ai + st * k; ak < end; ak += st, bk += 16) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bi + kk * 16 + L8);
+            int ak = ai + kk * st;
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -195,9 +197,10 @@ final class VectorGemm {
             c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
             c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
         }
-        for (int ak = ai, bk = bi, end = ai + st * k; ak < end; ak += st, bk += 16) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bi + kk * 16 + L8);
+            int ak = ai + kk * st;
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);

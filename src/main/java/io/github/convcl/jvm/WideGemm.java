@@ -805,7 +805,8 @@ final class WideGemm {
      * {@code C[6 x 32] (+)= A x B} for the channel GEMM ({@link ChannelGemm}): row r of A at reduction step kk is
      * {@code pa[ai + kk * ChannelGemm.ROWS + r]}, columns 0-15 of B the panel at {@code bi} and 16-31 the one at
      * {@code bi2} (16 floats a step each). Starts from zeros when {@code fresh}, else from C. The A stride is a
-     * constant, as in {@link VectorGemm#panelTile6x16}, so the loop stays counted.
+     * constant, as in {@link VectorGemm#panelTile6x16}, and every index is computed from the one loop counter: C2
+     * schedules that loop better than one stepping three pointers (docs/performance.md, twelfth session).
      */
     static void panelTile6x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
         final int st = ChannelGemm.ROWS;
@@ -837,9 +838,10 @@ final class WideGemm {
             c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
             c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
         }
-        for (int ak = ai, bk = bi, bk2 = bi2, end = ai + st * k; ak < end; ak += st, bk += 16, bk2 += 16) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bk2);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
+            int ak = ai + kk * st;
             FloatVector a = FloatVector.broadcast(S, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -896,9 +898,10 @@ final class WideGemm {
             c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
             c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
         }
-        for (int ak = ai, bk = bi, bk2 = bi2, end = ai + st * k; ak < end; ak += st, bk += 16, bk2 += 16) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bk2);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
+            int ak = ai + kk * st;
             FloatVector a = FloatVector.broadcast(S, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
