@@ -61,10 +61,12 @@ final class VectorGemm {
             c50 = FloatVector.broadcast(AVX2, rb[rbOff + 5]);
             c51 = c50;
         }
-        // the loop counts A's index: the JIT then drops the bounds checks of the six scalar loads of A (see class doc)
-        for (int ak = ai, bk = bi, end = ai + 6 * k; ak < end; ak += 6, bk += 16) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
+        // every index from the one loop counter: C2 schedules this loop better than one stepping pointers into A and B
+        // (docs/performance.md, twelfth session)
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bi + kk * 16 + L8);
+            int ak = ai + kk * 6;
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -247,9 +249,10 @@ final class VectorGemm {
             c30 = FloatVector.broadcast(AVX2, rb[rbOff + 3]);
             c31 = c30;
         }
-        for (int ak = ai, bk = bi, end = ai + 4 * k; ak < end; ak += 4, bk += 16) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bk);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bk + L8);
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bi + kk * 16 + L8);
+            int ak = ai + kk * 4;
             FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
