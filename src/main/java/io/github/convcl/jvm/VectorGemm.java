@@ -709,7 +709,19 @@ final class VectorGemm {
      */
     static void maxRows(float[] s, int src, int srcStep, int width, int taps, int rows, float[] d, int dst) {
         if (width < L) {
+            // rows narrower than a vector: one vector from each row's start, spilling into the rows after it, which
+            // later steps of this call rewrite; where a vector would leave this call's output or s, a value at a time
             for (int r = 0; r < rows; r++) {
+                int a = src + r * srcStep;
+                int o = dst + r * width;
+                if (o + L <= dst + rows * width && a + (taps - 1) * width + L <= s.length) {
+                    FloatVector m = FloatVector.fromArray(S, s, a);
+                    for (int t = 1; t < taps; t++) {
+                        m = m.max(FloatVector.fromArray(S, s, a + t * width));
+                    }
+                    m.intoArray(d, o);
+                    continue;
+                }
                 for (int i = 0; i < width; i++) {
                     float m = s[src + r * srcStep + i];
                     for (int t = 1; t < taps; t++) {
