@@ -89,8 +89,8 @@ __kernel void max_pool(__global const float* x, __global float* y, __global floa
 // Max-pool for CPU devices: one work-item per output row (range: depth x height, plane), its positions in a loop. A
 // CPU device runs a work-group's items one after another, so an item per output spends more on finding its position
 // and taps than on its window. Without indices the order of the comparisons does not matter: each window row is
-// reduced on its own, which shortens the chain of dependent comparisons; with them, the interior positions (every tap
-// inside the input) skip the clamps.
+// reduced on its own, which shortens the chain of dependent comparisons; with them (training), each position takes
+// window_max's scan in order.
 __kernel void max_pool_rows(__global const float* x, __global float* y, __global float* idx, const int has_idx,
                             const int4 in_sz, const int4 out_sz, const int4 st, const int4 pd, const int4 dl) {
     const int yz = get_global_id(0);
@@ -131,37 +131,10 @@ __kernel void max_pool_rows(__global const float* x, __global float* y, __global
         }
         return;
     }
-    const int lo = min(out_sz.z, (pd.z + st.z - 1) / st.z);
-    const int hi = max(lo, min(out_sz.z, (in_sz.z - 1 - (PKX - 1) * dl.z + pd.z) / st.z + 1));
     for (int ox = 0; ox < out_sz.z; ox++) {
-        if (ox == lo) ox = hi;
-        if (ox >= out_sz.z) break;
         int at;
         y[row + ox] = window_max(xp, in_sz, z0, y0, ox * st.z - pd.z, dl, &at);
         idx[row + ox] = (float)at;
-    }
-    const int base = ((z0 + tz.x * dl.x) * in_sz.y + y0 + ty.x * dl.y) * in_sz.z - pd.z;
-    for (int ox = lo; ox < hi; ox++) {
-        int first = base + ox * st.z;
-        float best = xp[first];
-        #pragma unroll
-        for (int kz = 0; kz < PKZ; kz++) {
-            const int iz = z0 + clamp(kz, tz.x, tz.y - 1) * dl.x;
-            #pragma unroll
-            for (int ky = 0; ky < PKY; ky++) {
-                const int rowp = (iz * in_sz.y + y0 + clamp(ky, ty.x, ty.y - 1) * dl.y) * in_sz.z + ox * st.z - pd.z;
-                #pragma unroll
-                for (int kx = 0; kx < PKX; kx++) {
-                    const int pos = rowp + kx * dl.z;
-                    const float v = xp[pos];
-                    const bool take = (v > best) | (v != v);
-                    best = take ? v : best;
-                    first = take ? pos : first;
-                }
-            }
-        }
-        y[row + ox] = best;
-        idx[row + ox] = (float)first;
     }
 }
 

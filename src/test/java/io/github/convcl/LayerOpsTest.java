@@ -34,29 +34,7 @@ class LayerOpsTest {
         specs.add(PoolSpec.maxPool2d(new int[] {3, 2, 26, 26}, 2, 2));
         specs.add(PoolSpec.maxPool(new int[] {2, 3, 9, 11}, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, true));
         specs.add(PoolSpec.maxPool(new int[] {2, 2, 12, 10}, new int[] {3, 2}, new int[] {1, 2}, new int[] {1, 0}, new int[] {2, 1}, false));
-        while (specs.size() < 14) {
-            int rank = 1 + r.nextInt(3);
-            int[] in = new int[rank + 2];
-            in[0] = 1 + r.nextInt(3);
-            in[1] = 1 + r.nextInt(3);
-            int[] k = new int[rank];
-            int[] s = new int[rank];
-            int[] p = new int[rank];
-            int[] d = new int[rank];
-            for (int i = 0; i < rank; i++) {
-                in[i + 2] = 3 + r.nextInt(rank == 3 ? 5 : 12);
-                k[i] = 1 + r.nextInt(3);
-                s[i] = 1 + r.nextInt(3);
-                p[i] = r.nextInt(k[i] / 2 + 1);
-                d[i] = 1 + r.nextInt(2);
-            }
-            try {
-                specs.add(PoolSpec.maxPool(in, k, s, p, d, r.nextBoolean()));
-            } catch (IllegalArgumentException tooSmall) {
-                // a window larger than the input: draw another
-            }
-        }
-        return specs;
+        return TestSupport.randomMaxPools(r, specs, 14, 3, 3, 5, 12);
     }
 
     /** Inputs with many ties (few distinct values), as Fashion-MNIST's background has. */

@@ -12,6 +12,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 public final class TestSupport {
+    /**
+     * Random max-pools of rank 1 to 3 with every parameter (overlapping windows, padding up to half the window,
+     * dilation 1 or 2, ceil_mode), appended to {@code specs} until it holds {@code count}: batch 1 to {@code maxBatch},
+     * 1 to 3 channels, each size {@code minSize} and up to {@code span3d} more in 3D, {@code span} more otherwise.
+     */
+    public static java.util.List<io.github.convcl.spec.PoolSpec> randomMaxPools(java.util.Random r, java.util.List<io.github.convcl.spec.PoolSpec> specs,
+                                                                             int count, int maxBatch, int minSize, int span3d, int span) {
+        while (specs.size() < count) {
+            int rank = 1 + r.nextInt(3);
+            int[] in = new int[rank + 2];
+            in[0] = 1 + r.nextInt(maxBatch);
+            in[1] = 1 + r.nextInt(3);
+            int[] k = new int[rank];
+            int[] st = new int[rank];
+            int[] p = new int[rank];
+            int[] d = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                in[i + 2] = minSize + r.nextInt(rank == 3 ? span3d : span);
+                k[i] = 1 + r.nextInt(3);
+                st[i] = 1 + r.nextInt(3);
+                p[i] = r.nextInt(k[i] / 2 + 1);
+                d[i] = 1 + r.nextInt(2);
+            }
+            try {
+                specs.add(io.github.convcl.spec.PoolSpec.maxPool(in, k, st, p, d, r.nextBoolean()));
+            } catch (IllegalArgumentException tooSmall) {
+                // a window larger than the input: draw another
+            }
+        }
+        return specs;
+    }
+
     /** Max |y - ref| relative to max(1, max|ref|) for float32 results against the float64 reference. */
     public static final double TOLERANCE = 1e-4;
     /**

@@ -5,6 +5,7 @@ package io.github.convcl.opencl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.github.convcl.ConvCL;
+import io.github.convcl.TestSupport;
 import io.github.convcl.Tensor;
 import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.spec.PoolSpec;
@@ -41,29 +42,7 @@ class MaxPoolKernelsTest extends OpenClCpuFixture {
                 PoolSpec.maxPool(new int[] {1, 2, 9, 11}, new int[] {3}, new int[] {3}, new int[] {1}, new int[] {2}, true),
                 PoolSpec.maxPool(new int[] {1, 2, 1, 70}, new int[] {1, 3}, new int[] {1, 2}, new int[] {0, 1}, new int[] {1}, true),
                 PoolSpec.maxPool(new int[] {1, 9, 1, 1}, new int[] {1}, new int[] {1}, new int[] {0}, new int[] {1}, false)));
-        Random r = new Random(1207);
-        while (specs.size() < 21) {
-            int rank = 1 + r.nextInt(3);
-            int[] in = new int[rank + 2];
-            in[0] = 1 + r.nextInt(2);
-            in[1] = 1 + r.nextInt(3);
-            int[] k = new int[rank];
-            int[] s = new int[rank];
-            int[] p = new int[rank];
-            int[] d = new int[rank];
-            for (int i = 0; i < rank; i++) {
-                in[i + 2] = 2 + r.nextInt(rank == 3 ? 6 : 20);
-                k[i] = 1 + r.nextInt(3);
-                s[i] = 1 + r.nextInt(3);
-                p[i] = r.nextInt(k[i] / 2 + 1);
-                d[i] = 1 + r.nextInt(2);
-            }
-            try {
-                specs.add(PoolSpec.maxPool(in, k, s, p, d, r.nextBoolean()));
-            } catch (IllegalArgumentException tooSmall) {
-                // a window larger than the input: draw another
-            }
-        }
+        TestSupport.randomMaxPools(new Random(1207), specs, 21, 2, 2, 6, 20);
         return specs.stream().map(s -> Arguments.of(s.toString(), s));
     }
 
