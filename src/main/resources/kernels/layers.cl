@@ -113,7 +113,6 @@ __kernel void max_pool_rows(__global const float* x, __global float* y, __global
             const int2 tx = taps(x0, PKX, dl.z, in_sz.z);
             float best = -INFINITY;
             if (tx.x < tx.y) {
-                best = xp[((z0 + tz.x * dl.x) * in_sz.y + y0 + ty.x * dl.y) * in_sz.z + x0 + tx.x * dl.z];
                 #pragma unroll
                 for (int kz = 0; kz < PKZ; kz++) {
                     const int iz = z0 + clamp(kz, tz.x, tz.y - 1) * dl.x;

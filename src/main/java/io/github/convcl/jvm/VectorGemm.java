@@ -723,11 +723,11 @@ final class VectorGemm {
                     continue;
                 }
                 for (int i = 0; i < width; i++) {
-                    float m = s[src + r * srcStep + i];
+                    float m = s[a + i];
                     for (int t = 1; t < taps; t++) {
-                        m = Math.max(m, s[src + r * srcStep + t * width + i]);
+                        m = Math.max(m, s[a + t * width + i]);
                     }
-                    d[dst + r * width + i] = m;
+                    d[o + i] = m;
                 }
             }
             return;

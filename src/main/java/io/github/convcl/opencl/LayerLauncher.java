@@ -30,12 +30,10 @@ final class LayerLauncher {
         new KernelArgs(k).mem(x).mem(y).mem(idx == null ? y : idx).i(idx == null ? 0 : 1)
                 .i4(ConvSpec.to3d(s.inputSize(), 1)).i4(ConvSpec.to3d(s.outputSize(), 1))
                 .i4(ConvSpec.to3d(s.stride(), 1)).i4(ConvSpec.to3d(s.padding(), 0)).i4(ConvSpec.to3d(s.dilation(), 1));
-        if (!rows) {
+        if (rows) {
+            launchRows(k, s.outputSize(), s.planes());
+        } else {
             launchPlanes(k, s.outputSize(), s.planes());
-        } else if (s.outputElements() > 0) {
-            int[] out = s.outputSize();
-            long outRows = s.outputElements() / s.planes() / out[out.length - 1];
-            cx.launch(k, null, new long[] {outRows, s.planes()}, null);
         }
     }
 
@@ -92,10 +90,7 @@ final class LayerLauncher {
      */
     private void launchPlanes(cl_kernel k, int[] size, int planes) {
         int width = size[size.length - 1];
-        int rows = 1;
-        for (int d = 0; d < size.length - 1; d++) {
-            rows = Math.multiplyExact(rows, size[d]);
-        }
+        int rows = rows(size);
         if ((long) width * rows * planes == 0) {
             return;
         }
@@ -103,6 +98,23 @@ final class LayerLauncher {
         int ly = LOCAL / lx;
         cx.launch(k, null, new long[] {ClContext.ceilDiv(width, lx) * lx, ClContext.ceilDiv(rows, ly) * ly, planes},
                 new long[] {lx, ly, 1});
+    }
+
+    /** A launch of one work-item per row of {@code planes} planes of {@code size}: (depth x height, plane). */
+    private void launchRows(cl_kernel k, int[] size, int planes) {
+        int rows = rows(size);
+        if ((long) size[size.length - 1] * rows * planes > 0) {
+            cx.launch(k, null, new long[] {rows, planes}, null);
+        }
+    }
+
+    /** Rows of a plane of {@code size}: the product of every dimension but the last (width). */
+    private static int rows(int[] size) {
+        int rows = 1;
+        for (int d = 0; d < size.length - 1; d++) {
+            rows = Math.multiplyExact(rows, size[d]);
+        }
+        return rows;
     }
 
     private void launch(cl_kernel k, int total) {
