@@ -49,7 +49,7 @@ final class ChannelGemm {
         long rows = (long) s.batch() * g.outVol;
         int rowPanels = (int) ((rows + ROWS - 1) / ROWS);
         // blocks of channel panels: enough tasks for every thread
-        int want = Parallel.threads() * Thresholds.JAVA_TASKS_PER_CORE;
+        int want = Parallel.threads() * Thresholds.JAVA_CHANNEL_TASKS_PER_CORE;
         int perBlock = Math.max(pair, Math.min(panels, panels * groups * rowPanels / Math.max(1, want)) / pair * pair);
         int blocks = (panels + perBlock - 1) / perBlock;
         // every panel of positions packed once, before the products, which read it once per block of channels
@@ -135,15 +135,15 @@ final class ChannelGemm {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean fresh = k0 == 0;
-            // rows 0, 6 and 12 start the tiles: 6 rows, or 4 where that covers the panel's last rows (16-row panels:
-            // rows 0, 4, 8 and 12, 4 rows each)
             for (int r = 0, h; r < count; r += h) {
-                h = !io.github.convcl.plan.JavaDirect.sixRowTiles() || count - r <= 4 ? 4 : 6;
+                h = tileRows(count - r);
                 int ai = aOff + k0 * ROWS + r;
                 int bi = bOff + k0 * Gemm.NR;
                 int ci = r * ldc + cOff;
                 if (!Gemm.VECTOR) {
                     plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                } else if (h == 7) {
+                    WideGemm.panelTile7x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
                 } else if (Gemm.WIDE && h == 6) {
                     WideGemm.panelTile6x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
                 } else if (Gemm.WIDE) {
@@ -155,6 +155,21 @@ final class ChannelGemm {
                 }
             }
         }
+    }
+
+    /**
+     * Rows of the next tile where {@code rest} rows of a panel are left: tiles of 6 rows, their last ones 7 (512-bit
+     * tiles) or 4 rows so that the tiles cover the rows with the fewest padding rows (13 as 6 + 7, 8 as 4 + 4, 10 as 6
+     * + 4: a tile's time goes with its rows); 4 rows each in 16-row panels.
+     */
+    static int tileRows(int rest) {
+        if (!io.github.convcl.plan.JavaDirect.sixRowTiles() || rest <= 4) {
+            return 4;
+        }
+        if (Gemm.WIDE && rest >= 7 && (rest % 6 == 1 || rest % 6 == 5)) {
+            return 7;
+        }
+        return rest % 6 == 2 ? 4 : 6;
     }
 
     /** The tiles of {@link #multiply} without the Vector API: the same products in the same order per output. */

@@ -66,7 +66,17 @@ public final class JavaKernels {
                     Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache, st);
                 }
             }
-            case JAVA_CHANNEL -> ChannelGemm.run(s, x, w, bias, y, cache, st);
+            case JAVA_CHANNEL -> {
+                if (io.github.convcl.plan.Planner.stridedPointwise(s)) {
+                    // as the pointwise GEMM: the strided positions gathered first, then a stride-1 pointwise layer
+                    ConvSpec dense = denseOf(s);
+                    float[] xs = Workspace.get(Workspace.Slot.GATHERED, (int) dense.inputElements());
+                    gatherStrided(s, x, xs);
+                    ChannelGemm.run(dense, xs, w, bias, y, cache, st);
+                } else {
+                    ChannelGemm.run(s, x, w, bias, y, cache, st);
+                }
+            }
             case JAVA_DEPTHWISE -> Depthwise.run(s, (JavaDepthwise) plan.variant(), x, w, bias, y, st);
             case JAVA_DIRECT -> DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache, st);
             case JAVA_TRANSPOSED_GEMM -> TransposedGemm.run(s, x, w, bias, y, cache, st);

@@ -499,7 +499,7 @@ public final class Planner {
         if (depthwiseShaped(s) && s.kernelVolume() > 1 && copyFits) {
             return Algorithm.JAVA_DEPTHWISE;
         }
-        if (outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_MAX_POSITIONS || (s.isPointwise() && paddedEighths(outputPositions(s))
+        if (outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_MAX_POSITIONS || ((s.isPointwise() || stridedPointwise(s)) && paddedEighths(outputPositions(s))
                 >= Thresholds.JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS)) {
             return Algorithm.JAVA_CHANNEL_GEMM;
         }

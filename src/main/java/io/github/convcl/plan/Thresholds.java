@@ -20,6 +20,13 @@ public final class Thresholds {
     public static final int JAVA_MIN_ROW_BLOCK = 48;
     /** Java: tasks per core the work is split into, for balance. */
     public static final int JAVA_TASKS_PER_CORE = 4;
+    /**
+     * Java channel GEMM: tasks per core. Its tasks (a panel of positions by a block of channel panels) are few and of
+     * unequal size at batch 1 (7x7: three panels of 18, 18 and 13 positions), so finer blocks balance the threads; each
+     * block reads its panels of positions from L2 anyway. Per call alternated in one JVM, two threads, 16 against 4:
+     * 2048 -> 512 at 7x7 0.967, 512 -> 2048 0.956, batch 8 0.988 and 0.899.
+     */
+    public static final int JAVA_CHANNEL_TASKS_PER_CORE = 16;
     /** Java max-pool: the input floats of a run of small planes that one task pools (64 KiB: a task's start is worth it). */
     public static final int JAVA_POOL_RUN_FLOATS = 16 * 1024;
     /**
@@ -241,7 +248,9 @@ public final class Thresholds {
      * plans per call interleaved in one JVM, median of 9 rounds' best (5 at batch 8), channel-vector / pointwise, one
      * and two threads: 832 -> 256 at 7x7 0.93, 0.77; 832 -> 128 0.92, 0.90; 2048 -> 512 0.90, 0.89; 512 -> 2048 0.96,
      * 0.97; 1024 -> 2048 0.95, 0.91; 832 -> 48 0.94, 1.07; batch 8: 832 -> 256 0.84, 0.85; 2048 -> 512 0.84, 0.99;
-     * 512 -> 2048 1.00, 0.97. At 14x14 (196 of 200) the pointwise GEMM stays: 528 -> 128 1.01, 1.24.
+     * 512 -> 2048 1.00, 0.97. At 14x14 (196 of 200) the pointwise GEMM stays: 528 -> 128 1.01, 1.24. A strided 1x1
+     * layer without padding (ResNet's downsample into 7x7) counts its output positions the same way and runs on its
+     * gathered input: 1024 -> 2048 from 14x14, stride 2, two threads, 1.76 -> 1.29 ms at batch 1, 13.05 -> 8.79 at 8.
      */
     public static final int JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS = 1;
     /**

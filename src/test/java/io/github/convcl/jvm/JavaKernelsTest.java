@@ -37,19 +37,42 @@ class JavaKernelsTest {
         org.junit.jupiter.api.Assertions.assertTrue(offered, layout + " " + padding + " offered for " + s);
     }
 
-    /** A strided 1x1 without padding is the pointwise GEMM on its gathered positions, by default and among every plan. */
+    /**
+     * A strided 1x1 without padding runs on its gathered positions, by default and among every plan: the pointwise GEMM,
+     * or the channel GEMM where the positions would leave the pointwise GEMM's last tile mostly padding (ResNet's
+     * downsample into 7x7).
+     */
     @Test
     void stridedPointwiseLayersGatherTheirPositionsFirst() {
-        List<ConvSpec> specs = List.of(
-                ConvSpec.conv(1).input(2, 6, 17).outChannels(9).kernel(1).stride(3).build(),
-                ConvSpec.conv(2).input(2, 12, 13, 11).outChannels(20).kernel(1).stride(2, 3).build(),
+        java.util.Map<ConvSpec, Algorithm> specs = java.util.Map.of(
+                ConvSpec.conv(1).input(2, 6, 17).outChannels(9).kernel(1).stride(3).build(), Algorithm.JAVA_CHANNEL_GEMM,
+                ConvSpec.conv(2).input(2, 12, 13, 11).outChannels(20).kernel(1).stride(2, 3).build(), Algorithm.JAVA_CHANNEL_GEMM,
                 ConvSpec.conv(2).input(1, 16, 56, 56).outChannels(24).kernel(1).stride(2).groups(2).bias(false).build(),
-                ConvSpec.conv(3).input(1, 5, 5, 6, 7).outChannels(8).kernel(1).stride(2, 1, 3).build());
-        for (ConvSpec s : specs) {
-            org.junit.jupiter.api.Assertions.assertEquals(io.github.convcl.plan.Algorithm.JAVA_POINTWISE_GEMM,
-                    Planner.plan(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)).algorithm(), s.toString());
+                Algorithm.JAVA_POINTWISE_GEMM,
+                ConvSpec.conv(2).input(1, 64, 14, 14).outChannels(96).kernel(1).stride(2).build(), Algorithm.JAVA_CHANNEL_GEMM,
+                ConvSpec.conv(3).input(1, 5, 5, 6, 7).outChannels(8).kernel(1).stride(2, 1, 3).build(), Algorithm.JAVA_POINTWISE_GEMM);
+        for (var e : specs.entrySet()) {
+            org.junit.jupiter.api.Assertions.assertEquals(e.getValue(),
+                    Planner.plan(e.getKey(), JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)).algorithm(),
+                    e.getKey().toString());
+            check(e.getKey());
+        }
+    }
+
+    /**
+     * The channel GEMM's panels of 18 positions end in every count of rows: its tiles of 6, 7 (512-bit) and 4 rows cover
+     * a last panel of 1 to 17 positions (7x7 at batch 1: 18 + 18 + 13; at batch 8: 21 panels and 14), beside channel
+     * counts that end in a partial pair of channel panels.
+     */
+    @Test
+    void channelGemmTilesCoverEveryPanelTail() {
+        for (int positions = 1; positions <= 36; positions++) {
+            ConvSpec s = ConvSpec.conv(1).input(1, 24, positions).outChannels(positions % 2 == 0 ? 40 : 64).kernel(1).build();
+            assertOfferedChannelGemm(s);
             check(s);
         }
+        check(ConvSpec.conv(2).input(1, 96, 7, 7).outChannels(80).kernel(1).build());
+        check(ConvSpec.conv(2).input(8, 32, 7, 7).outChannels(48).kernel(1).build());
     }
 
     /**

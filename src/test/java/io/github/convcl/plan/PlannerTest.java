@@ -106,6 +106,8 @@ class PlannerTest {
                 Arguments.of(ConvSpec.conv(2).input(1, 528, 14, 14).outChannels(128).kernel(1).build(), JAVA,
                         Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 1024, 14, 14).outChannels(2048).kernel(1).stride(2).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 512, 28, 28).outChannels(1024).kernel(1).stride(2).build(), JAVA,
                         Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 // batch 1 at 14x14: 16 tiles, the fewest Winograd takes (one chunk, its stages split across the threads)
                 Arguments.of(ConvSpec.conv(2).input(1, 160, 14, 14).outChannels(320).kernel(3).padding(1).build(), JAVA,
