@@ -47,6 +47,10 @@ class FusedTest {
             // a reduction of two blocks (the Java GEMM's tiles finish their values in the last one), 6- and 4-row
             // panels, and a last column slice of one
             ConvSpec.conv(2).input(2, 300, 9, 9).outChannels(20).kernel(1).build(),
+            // positions past the last 32-column tile (14x14: 196 = 6 x 32 + 4; 6x6: 36) as dot products where the
+            // 512-bit tiles run: groups, a lone last row, a reduction that ends in a partial vector
+            ConvSpec.conv(2).input(2, 24, 14, 14).outChannels(26).kernel(1).groups(2).build(),
+            ConvSpec.conv(2).input(1, 19, 6, 6).outChannels(9).kernel(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 8).outChannels(7).kernel(3).padding(1).bias(false).build(),
             ConvSpec.conv(2).input(1, 5, 11, 9).outChannels(6).kernel(3).stride(2).padding(1).build(),
             ConvSpec.conv(2).input(2, 6, 9, 10).outChannels(6).kernel(3).padding(1).groups(6).build(),

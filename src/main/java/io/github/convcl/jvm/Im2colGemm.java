@@ -25,6 +25,10 @@ final class Im2colGemm {
         int blocks = (coutG + mb - 1) / mb;
         int nt = Panels.balancedTile(nt0, g.outVol, s.batch() * groups * blocks);
         int tiles = (g.outVol + nt - 1) / nt;
+        // a pointwise layer's last few columns (14x14: 196 = 6 x 32 + 4) as dot products along the reduction; the
+        // GEMM takes the columns before them
+        int dot = pointwise ? dotColumns(g.outVol) : 0;
+        int gemmVol = g.outVol - dot;
         // With several row blocks every column tile's B panels are read by each of them: packed once, before the
         // products, rather than once per block (within the shared-pack bound).
         int tileB = Gemm.packedBSize(nt, reduction);
@@ -36,9 +40,11 @@ final class Im2colGemm {
                 int n = q / (groups * tiles);
                 int grp = (q / tiles) % groups;
                 int p0 = (q % tiles) * nt;
-                int cols = Math.min(nt, g.outVol - p0);
+                int cols = Math.min(nt, gemmVol - p0);
                 int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
-                pack(g, pointwise, x, xOff, cinG, p0, cols, reduction, shared, q * tileB);
+                if (cols > 0) {
+                    pack(g, pointwise, x, xOff, cinG, p0, cols, reduction, shared, q * tileB);
+                }
             });
         }
         Parallel.forEach(s.batch() * groups * blocks * tiles, t -> {
@@ -48,22 +54,44 @@ final class Im2colGemm {
             int rows = Math.min(mb, coutG - m0);
             int p0 = (t % tiles) * nt;
             int cols = Math.min(nt, g.outVol - p0);
+            int gemmCols = Math.max(0, Math.min(cols, gemmVol - p0));
             int yOff = st.plane(n, grp * coutG + m0) + p0;
-            float[] pb;
-            int pbOff;
-            if (shared != null) {
-                pb = shared;
-                pbOff = ((n * groups + grp) * tiles + t % tiles) * tileB;
-            } else {
-                pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(cols, reduction));
-                pbOff = 0;
-                pack(g, pointwise, x, (n * s.inChannels() + grp * cinG) * g.inVol, cinG, p0, cols, reduction, pb, 0);
-            }
+            int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             Gemm.Done done = st.active() ? (row, count, col, width) -> st.finish(y, n, grp * coutG + m0 + row, count, p0 + col, width) : null;
-            // rows [m0, m0 + rows) start at a panel boundary: their packed panels begin at m0 * reduction
-            Gemm.multiplyPacked(rows, cols, reduction, mr, pa, grp * aSize + m0 * reduction, pb, pbOff, true, bias, grp * coutG + m0, y, yOff,
-                    g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done);
+            if (gemmCols > 0) {
+                float[] pb;
+                int pbOff;
+                if (shared != null) {
+                    pb = shared;
+                    pbOff = ((n * groups + grp) * tiles + t % tiles) * tileB;
+                } else {
+                    pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(gemmCols, reduction));
+                    pbOff = 0;
+                    pack(g, pointwise, x, xOff, cinG, p0, gemmCols, reduction, pb, 0);
+                }
+                // rows [m0, m0 + rows) start at a panel boundary: their packed panels begin at m0 * reduction
+                Gemm.multiplyPacked(rows, gemmCols, reduction, mr, pa, grp * aSize + m0 * reduction, pb, pbOff, true, bias, grp * coutG + m0,
+                        y, yOff, g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done);
+            }
+            if (gemmCols < cols) {
+                WideGemm.dotColumns(rows, cols - gemmCols, reduction, w, (grp * coutG + m0) * reduction, x, xOff + p0 + gemmCols, g.inVol,
+                        bias, grp * coutG + m0, y, yOff + gemmCols, g.outVol,
+                        Workspace.get(Workspace.Slot.BLOCK, WideGemm.DOT_COLUMNS * reduction));
+                if (done != null) {
+                    done.block(0, rows, gemmCols, cols - gemmCols);
+                }
+            }
         });
+    }
+
+    /**
+     * Columns at the end of a pointwise layer's {@code positions} that {@link WideGemm#dotColumns} computes: the few
+     * past the last whole 32-column tile (up to {@link WideGemm#DOT_COLUMNS}), where the 512-bit tiles run; none
+     * otherwise. A rule of the positions alone, so the same columns at every thread count (the same values).
+     */
+    static int dotColumns(int positions) {
+        int rest = positions % (2 * Gemm.NR);
+        return Gemm.WIDE && positions > rest && rest <= WideGemm.DOT_COLUMNS ? rest : 0;
     }
 
     /** Columns [p0, p0 + cols) of one image's group as packed B at {@code pb[at..]}: the input itself (pointwise) or im2col. */

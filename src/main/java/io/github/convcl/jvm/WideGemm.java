@@ -2,6 +2,7 @@
 package io.github.convcl.jvm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -873,6 +874,100 @@ final class WideGemm {
         c41.intoArray(c, ci + 4 * ldc + 16);
         c50.intoArray(c, ci + 5 * ldc);
         c51.intoArray(c, ci + 5 * ldc + 16);
+    }
+
+    /** The most columns {@link #dotColumns} takes. */
+    static final int DOT_COLUMNS = 8;
+
+    /**
+     * {@code y[yOff + r * ldy + j] = rowBias(r) + sum_kk w[wOff + r * k + kk] * x[xOff + kk * ldx + j]} for rows r &lt;
+     * {@code rows} and columns j &lt; {@code cols} (at most {@link #DOT_COLUMNS}), row r's bias {@code bias[biasOff + r]}
+     * (zeros when null): the last few columns of a pointwise layer, on which a 16-column tile would spend 16 lanes per
+     * row and step for a few useful ones. Here the vectors run along the reduction instead: the columns are copied into
+     * {@code bt} (at least {@code 8 * k} floats, column j's values from {@code j * k}), then two weight rows at a time
+     * meet four columns each, six loads for eight FMAs, and each sum is reduced across its lanes at the end.
+     */
+    static void dotColumns(int rows, int cols, int k, float[] w, int wOff, float[] x, int xOff, int ldx, float[] bias, int biasOff,
+                           float[] y, int yOff, int ldy, float[] bt) {
+        int groups = (cols + 3) / 4;
+        for (int kk = 0; kk < k; kk++) {
+            for (int j = 0; j < cols; j++) {
+                bt[j * k + kk] = x[xOff + kk * ldx + j];
+            }
+        }
+        // columns that pad the last group of four: zeros, computed and never stored
+        java.util.Arrays.fill(bt, cols * k, groups * 4 * k, 0f);
+        int kv = S.loopBound(k);
+        for (int r = 0; r < rows; r += 2) {
+            // a last lone row is computed twice, its copy not stored
+            int w0 = wOff + r * k;
+            int w1 = r + 1 < rows ? w0 + k : w0;
+            for (int g = 0; g < groups; g++) {
+                int b = g * 4 * k;
+                FloatVector s00 = FloatVector.zero(S);
+                FloatVector s01 = s00;
+                FloatVector s02 = s00;
+                FloatVector s03 = s00;
+                FloatVector s10 = s00;
+                FloatVector s11 = s00;
+                FloatVector s12 = s00;
+                FloatVector s13 = s00;
+                for (int kk = 0; kk < kv; kk += 16) {
+                    FloatVector u = FloatVector.fromArray(S, w, w0 + kk);
+                    FloatVector v = FloatVector.fromArray(S, w, w1 + kk);
+                    FloatVector b0 = FloatVector.fromArray(S, bt, b + kk);
+                    FloatVector b1 = FloatVector.fromArray(S, bt, b + k + kk);
+                    FloatVector b2 = FloatVector.fromArray(S, bt, b + 2 * k + kk);
+                    FloatVector b3 = FloatVector.fromArray(S, bt, b + 3 * k + kk);
+                    s00 = u.fma(b0, s00);
+                    s01 = u.fma(b1, s01);
+                    s02 = u.fma(b2, s02);
+                    s03 = u.fma(b3, s03);
+                    s10 = v.fma(b0, s10);
+                    s11 = v.fma(b1, s11);
+                    s12 = v.fma(b2, s12);
+                    s13 = v.fma(b3, s13);
+                }
+                float t00 = s00.reduceLanes(VectorOperators.ADD);
+                float t01 = s01.reduceLanes(VectorOperators.ADD);
+                float t02 = s02.reduceLanes(VectorOperators.ADD);
+                float t03 = s03.reduceLanes(VectorOperators.ADD);
+                float t10 = s10.reduceLanes(VectorOperators.ADD);
+                float t11 = s11.reduceLanes(VectorOperators.ADD);
+                float t12 = s12.reduceLanes(VectorOperators.ADD);
+                float t13 = s13.reduceLanes(VectorOperators.ADD);
+                for (int kk = kv; kk < k; kk++) {
+                    float u = w[w0 + kk];
+                    float v = w[w1 + kk];
+                    t00 = Math.fma(u, bt[b + kk], t00);
+                    t01 = Math.fma(u, bt[b + k + kk], t01);
+                    t02 = Math.fma(u, bt[b + 2 * k + kk], t02);
+                    t03 = Math.fma(u, bt[b + 3 * k + kk], t03);
+                    t10 = Math.fma(v, bt[b + kk], t10);
+                    t11 = Math.fma(v, bt[b + k + kk], t11);
+                    t12 = Math.fma(v, bt[b + 2 * k + kk], t12);
+                    t13 = Math.fma(v, bt[b + 3 * k + kk], t13);
+                }
+                storeFour(y, yOff + r * ldy, 4 * g, cols, bias == null ? 0f : bias[biasOff + r], t00, t01, t02, t03);
+                if (r + 1 < rows) {
+                    storeFour(y, yOff + (r + 1) * ldy, 4 * g, cols, bias == null ? 0f : bias[biasOff + r + 1], t10, t11, t12, t13);
+                }
+            }
+        }
+    }
+
+    /** {@code y[at + j + q] = bias + t_q} for the columns j + q (q &lt; 4) below {@code cols}. */
+    private static void storeFour(float[] y, int at, int j, int cols, float bias, float t0, float t1, float t2, float t3) {
+        y[at + j] = t0 + bias;
+        if (j + 1 < cols) {
+            y[at + j + 1] = t1 + bias;
+        }
+        if (j + 2 < cols) {
+            y[at + j + 2] = t2 + bias;
+        }
+        if (j + 3 < cols) {
+            y[at + j + 3] = t3 + bias;
+        }
     }
 
     /** {@link #panelTile6x32} for 7 rows: a panel's last 7 or 13 rows (7x7 positions of one image end in 13) in one or two tiles rather than a 4-row tile for the last one. */

@@ -76,6 +76,24 @@ class JavaKernelsTest {
     }
 
     /**
+     * A pointwise layer's positions past its last 32-column tile (1 to 8 of them) are dot products along the reduction
+     * where the 512-bit tiles run: every count of such columns, one or two rows of weights at a time (odd channel
+     * counts), reductions that end in a partial vector, groups, a batch, and a strided layer's gathered positions.
+     */
+    @Test
+    void pointwiseTailColumnsRunAsDotProducts() {
+        for (int tail = 1; tail <= 8; tail++) {
+            ConvSpec s = ConvSpec.conv(1).input(1, 16 + 3 * tail, 32 + tail).outChannels(5 + tail).kernel(1).build();
+            org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE ? tail : 0, Im2colGemm.dotColumns(32 + tail), s.toString());
+            check(s);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(0, Im2colGemm.dotColumns(4));
+        org.junit.jupiter.api.Assertions.assertEquals(0, Im2colGemm.dotColumns(784));
+        check(ConvSpec.conv(2).input(2, 40, 14, 14).outChannels(30).kernel(1).groups(2).build());
+        check(ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(33).kernel(1).stride(2).bias(false).build());
+    }
+
+    /**
      * The channel GEMM copies a pointwise layer's positions straight from the input: one float per image for a fully
      * connected layer, runs of a plane otherwise, a panel of 18 positions spanning image boundaries (7 images of one
      * position, 5 images of 3x3), groups, and a 1x1 with padding (not pointwise: unfolded) beside them.
