@@ -298,6 +298,80 @@ final class WideGemm {
     }
 
     /**
+     * {@link #tile6x32} reading B's 32 columns in place, row kk at {@code x[src + kk * ldx]}, and packing them as the
+     * two 16-column panels at {@code bi} and {@code bi2} for the row panels after it: the pointwise GEMM's first row
+     * panel packs B as it multiplies, its loads and stores beside the FMAs, instead of a pass of its own.
+     */
+    static void tile6x32Packing(int k, float[] pa, int ai, float[] x, int src, int ldx, float[] pb, int bi, int bi2, float[] c, int ci,
+                                int ldc, float[] rb, int rbOff) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + 16);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + 16);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+            c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c41 = c40;
+            c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+            c51 = c50;
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, x, src + kk * ldx);
+            FloatVector b1 = FloatVector.fromArray(S, x, src + kk * ldx + 16);
+            b0.intoArray(pb, bi + kk * 16);
+            b1.intoArray(pb, bi2 + kk * 16);
+            int ak = ai + kk * 6;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ak + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ak + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + 16);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + 16);
+    }
+
+    /**
      * {@link #tile6x32} (adding into C) reading B's rows in place, {@code x[base + offs[k0 + kk]]} (32 floats), and
      * storing them as the two 16-column panels at {@code bi} and {@code bi2} for the row panels after it: the direct
      * GEMM's first row panel gathers its B slice while it multiplies, instead of a pass of its own.
