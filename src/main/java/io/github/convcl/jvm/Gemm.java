@@ -244,27 +244,6 @@ final class Gemm {
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge, Done done) {
-        multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc, edge, done, null, 0, 0);
-    }
-
-    /**
-     * Whether {@link #multiplyPacked} packs B's 32-column pairs itself, from a source given to it, for {@code m} rows in
-     * panels of {@code mr}: where the tiles are 512-bit and the first row panel is a full 6-row one, whose tiles do it.
-     */
-    static boolean packsAsItGoes(int m, int mr) {
-        return WIDE && m >= 6 && height(m, mr, 0) == 6;
-    }
-
-    /**
-     * As above; with {@code bx} not null (and {@link #packsAsItGoes}) B's columns are packed into {@code pb} as the
-     * products go, B row kk's columns from {@code bx[bxOff + kk * ldbx]}: the first row panel's 32-column tiles read them
-     * there and store them packed for the panels after it. Columns past the last whole 32-column pair must be packed
-     * in {@code pb} already.
-     */
-    static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
-                               boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge, Done done,
-                               float[] bx, int bxOff, int ldbx) {
-        assert bx == null || packsAsItGoes(m, mr);
         if (!VECTOR) {
             PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc);
             if (done != null) {
@@ -285,7 +264,7 @@ final class Gemm {
                 for (int j = 0; j < n; j += NR) {
                     if (pairColumns(n, j)) {
                         tilesAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, pbOff + (j + NR) * k, c, cOff + j, ldc, edge, fresh,
-                                bias, biasOff, i == 0 ? bx : null, bxOff + j, ldbx);
+                                bias, biasOff);
                         j += NR;
                         continue;
                     }
@@ -308,7 +287,7 @@ final class Gemm {
             for (int j = 0; j < n; j += NR) {
                 if (pairColumns(n, j)) {
                     panelColumns(0, m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
-                            ldc, edge, start, bias, biasOff, bx, bxOff + k0 * ldbx + j, ldbx);
+                            ldc, edge, start, bias, biasOff);
                     j += NR;
                 } else {
                     panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge,
@@ -492,16 +471,15 @@ final class Gemm {
      */
     private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                      int bIdx2, float[] c, int ci, int ldc, float[] edge) {
-        panelColumns(from, m, k, mr, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, false, null, 0, null, 0, 0);
+        panelColumns(from, m, k, mr, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, false, null, 0);
     }
 
     /** As above, {@code fresh} as {@link #panelColumn(int, int, int, int, int, float[], int, float[], int, float[], int, int, int, float[], boolean, float[], int)}. */
     private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
-                                     int bIdx2, float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff,
-                                     float[] bx, int src, int ldbx) {
+                                     int bIdx2, float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff) {
         for (int i = from, h; i < m; i += h) {
             h = step(m, mr, i);
-            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff, i == 0 ? bx : null, src, ldbx);
+            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff);
         }
     }
 
@@ -511,8 +489,7 @@ final class Gemm {
      * vectors; a panel with padding rows runs {@link #tileAt} on each slice.
      */
     private static void tilesAt(int m, int k, int i, int h, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx, int bIdx2,
-                                float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff, float[] bx, int src,
-                                int ldbx) {
+                                float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff) {
         int panel = panelRows(h);
         for (int p = i; p < i + h; p += panel) {
             if (p + panel > m) {
@@ -527,10 +504,7 @@ final class Gemm {
                 }
             }
             int aIdx = paOff + p * k + k0 * panel;
-            if (bx != null && p == 0) {
-                // the first row panel (a full 6-row one, packsAsItGoes) packs the pair of B slices for the rest
-                WideGemm.tile6x32Packing(kb, pa, aIdx, bx, src, ldbx, pb, bIdx, bIdx2, c, ci, ldc, fresh ? edge : null, rowBias);
-            } else if (panel == 6) {
+            if (panel == 6) {
                 WideGemm.tile6x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
             } else {
                 WideGemm.tile4x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);

@@ -57,9 +57,6 @@ final class Im2colGemm {
             int gemmCols = Math.max(0, Math.min(cols, gemmVol - p0));
             int yOff = st.plane(n, grp * coutG + m0) + p0;
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
-            // a pointwise task that packs its own B lets its first row panel's tiles do it as they multiply (the same
-            // values; 256 -> 64 at 56x56 0.973 of the time on one thread, 0.974 on two)
-            boolean packsAsItGoes = pointwise && shared == null && Gemm.packsAsItGoes(rows, mr);
             Gemm.Done done = st.active() ? (row, count, col, width) -> st.finish(y, n, grp * coutG + m0 + row, count, p0 + col, width) : null;
             if (gemmCols > 0) {
                 float[] pb;
@@ -70,20 +67,11 @@ final class Im2colGemm {
                 } else {
                     pb = Workspace.get(Workspace.Slot.PANELS, Gemm.packedBSize(gemmCols, reduction));
                     pbOff = 0;
-                    if (packsAsItGoes) {
-                        // the products pack the 32-column pairs themselves; the columns after the last pair first
-                        int pairs = gemmCols / (2 * Gemm.NR) * (2 * Gemm.NR);
-                        if (pairs < gemmCols) {
-                            Gemm.packB(gemmCols - pairs, reduction, x, xOff + p0 + pairs, g.inVol, pb, pairs * reduction);
-                        }
-                    } else {
-                        pack(g, pointwise, x, xOff, cinG, p0, gemmCols, reduction, pb, 0);
-                    }
+                    pack(g, pointwise, x, xOff, cinG, p0, gemmCols, reduction, pb, 0);
                 }
                 // rows [m0, m0 + rows) start at a panel boundary: their packed panels begin at m0 * reduction
                 Gemm.multiplyPacked(rows, gemmCols, reduction, mr, pa, grp * aSize + m0 * reduction, pb, pbOff, true, bias, grp * coutG + m0,
-                        y, yOff, g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done, packsAsItGoes ? x : null,
-                        xOff + p0, g.inVol);
+                        y, yOff, g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done);
             }
             if (gemmCols < cols) {
                 WideGemm.dotColumns(rows, cols - gemmCols, reduction, w, (grp * coutG + m0) * reduction, x, xOff + p0 + gemmCols, g.inVol,
