@@ -57,22 +57,14 @@ public final class JavaKernels {
         switch (algorithm.family()) {
             case JAVA_IM2COL -> {
                 if (algorithm == Algorithm.JAVA_POINTWISE_GEMM && io.github.convcl.plan.Planner.stridedPointwise(s)) {
-                    // the strided positions gathered into planes of the output's size: then a stride-1 pointwise layer
-                    ConvSpec dense = denseOf(s);
-                    float[] xs = Workspace.get(Workspace.Slot.GATHERED, (int) dense.inputElements());
-                    gatherStrided(s, x, xs);
-                    Im2colGemm.run(dense, xs, w, bias, y, true, cache, st);
+                    Im2colGemm.run(denseOf(s), gathered(s, x), w, bias, y, true, cache, st);
                 } else {
                     Im2colGemm.run(s, x, w, bias, y, algorithm == Algorithm.JAVA_POINTWISE_GEMM, cache, st);
                 }
             }
             case JAVA_CHANNEL -> {
                 if (io.github.convcl.plan.Planner.stridedPointwise(s)) {
-                    // as the pointwise GEMM: the strided positions gathered first, then a stride-1 pointwise layer
-                    ConvSpec dense = denseOf(s);
-                    float[] xs = Workspace.get(Workspace.Slot.GATHERED, (int) dense.inputElements());
-                    gatherStrided(s, x, xs);
-                    ChannelGemm.run(dense, xs, w, bias, y, cache, st);
+                    ChannelGemm.run(denseOf(s), gathered(s, x), w, bias, y, cache, st);
                 } else {
                     ChannelGemm.run(s, x, w, bias, y, cache, st);
                 }
@@ -90,6 +82,16 @@ public final class JavaKernels {
             }
             default -> throw new IllegalStateException("not a Java algorithm: " + algorithm);
         }
+    }
+
+    /**
+     * A strided pointwise layer's input at its strided positions, as planes of the output's size (in this thread's
+     * workspace): the input of {@link #denseOf}, a stride-1 pointwise layer, which the pointwise and channel GEMMs run.
+     */
+    private static float[] gathered(ConvSpec s, float[] x) {
+        float[] xs = Workspace.get(Workspace.Slot.GATHERED, (int) denseOf(s).inputElements());
+        gatherStrided(s, x, xs);
+        return xs;
     }
 
     /** The stride-1 pointwise layer of a strided one's gathered input: an input of the output's size, otherwise the same. */
