@@ -127,9 +127,9 @@ final class ChannelGemm {
 
     /**
      * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * ROWS + r] * pb[bOff + kk * 16 + q]} for the panel's first
-     * {@code count} rows (in tiles of 6 rows, 4 for a last 1 to 4; 4 rows each in 16-row panels) and 16 columns (32 where
-     * {@link Gemm#WIDE}: the channel panel at bOff and the next, {@code k * 16} floats on), the reduction in blocks of
-     * {@link #KC} so that each block's panels stay in L1 across the tiles.
+     * {@code count} rows (in tiles of {@link #tileRows} rows) and 16 columns (32 where {@link Gemm#WIDE}: the channel
+     * panel at bOff and the next, {@code k * 16} floats on), the reduction in blocks of {@link #KC} so that each block's
+     * panels stay in L1 across the tiles.
      */
     private static void multiply(int count, int k, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {

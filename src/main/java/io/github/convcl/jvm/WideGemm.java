@@ -970,7 +970,10 @@ final class WideGemm {
         }
     }
 
-    /** {@link #panelTile6x32} for 7 rows: a panel's last 7 or 13 rows (7x7 positions of one image end in 13) in one or two tiles rather than a 4-row tile for the last one. */
+    /**
+     * {@link #panelTile6x32} for 7 rows: the last tile of a panel whose rows would otherwise end in a mostly empty 4-row
+     * one ({@link ChannelGemm#tileRows}: 13 as 6 + 7, the last panel of 7x7 positions at batch 1).
+     */
     static void panelTile7x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
         final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
