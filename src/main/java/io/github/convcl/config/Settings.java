@@ -54,15 +54,17 @@ public record Settings(String backend, String backendSource, String precision, S
 
     /**
      * JVM-wide settings of the Java kernels, read once when the kernels load: {@code convcl.vector} ({@code false}:
-     * the portable kernels), {@code convcl.vectorBits} ({@code 512} or {@code 256}), {@code convcl.fusedGather} and
-     * {@code convcl.tallRows} ({@code true} or {@code false}; null: the default for this CPU).
+     * the portable kernels), {@code convcl.vectorBits} ({@code 512} or {@code 256}), {@code convcl.fusedGather},
+     * {@code convcl.registerEpilogue} ({@code false} turns each off) and {@code convcl.tallRows} ({@code true} or
+     * {@code false}; null: the default for this CPU).
      */
-    public record JvmWide(boolean vector, String vectorBits, boolean fusedGather, String tallRows) {
+    public record JvmWide(boolean vector, String vectorBits, boolean fusedGather, String tallRows, boolean registerEpilogue) {
         /** The JVM's values, from its system properties. */
         public static JvmWide fromSystem() {
             Properties p = System.getProperties();
             return new JvmWide(!"false".equals(p.getProperty("convcl.vector")), p.getProperty("convcl.vectorBits"),
-                    !"false".equals(p.getProperty("convcl.fusedGather")), p.getProperty("convcl.tallRows"));
+                    !"false".equals(p.getProperty("convcl.fusedGather")), p.getProperty("convcl.tallRows"),
+                    !"false".equals(p.getProperty("convcl.registerEpilogue")));
         }
     }
 

@@ -91,6 +91,13 @@ final class Gemm {
         return Runtime.version().feature() <= Thresholds.JAVA_TALL_ROW_TILES_MAX_JDK;
     }
 
+    /**
+     * Whether the pointwise GEMM's 512-bit 32-column tiles apply a convolution's epilogue (identity, relu or relu6
+     * after scale, shift and residual) in registers before their store ({@link Finish}) instead of a pass over the
+     * finished block; {@code -Dconvcl.registerEpilogue=false} turns it off. The same bits either way.
+     */
+    static final boolean REGISTER_EPILOGUE = WIDE && JVM.registerEpilogue();
+
     /** Floats of the scratch {@link #multiplyDirect} takes: two 16-column slices of a reduction block. */
     static final int DIRECT_SCRATCH = 2 * KC * NR;
 
@@ -244,6 +251,29 @@ final class Gemm {
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
                                boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge, Done done) {
+        multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc, edge, done, null);
+    }
+
+    /**
+     * An epilogue that the 32-column tiles apply to their sums in registers before their one store: C's row i (of the
+     * product) becomes {@code act(fma(v, scale[at + i], shift[at + i]) + res[i * ldc + j + resDelta + cOff])}, the
+     * operations and order of {@link Store#finish}'s pass, so the same bits. {@code res} null: no residual; {@code act}
+     * 0 identity, 1 relu, 2 relu6. {@code resDelta} is the residual's index of C's element at index 0 of {@code c}.
+     */
+    record Finish(float[] scale, float[] shift, int at, float[] res, int resDelta, int act) {
+    }
+
+    /**
+     * As above; with {@code finish} (not null: {@code done} then applies the same epilogue) the 512-bit 32-column tiles
+     * of the last reduction block apply it in registers where their step has no padding rows, and {@code done} hears only
+     * of the blocks they did not finish: the epilogue without a second pass over those outputs.
+     */
+    static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
+                               boolean fresh, float[] bias, int biasOff, float[] c, int cOff, int ldc, float[] edge, Done done,
+                               Finish finish) {
+        if (!REGISTER_EPILOGUE) {
+            finish = null;
+        }
         if (!VECTOR) {
             PlainGemm.multiplyPacked(m, n, k, mr, pa, paOff, pb, pbOff, fresh, bias, biasOff, c, cOff, ldc);
             if (done != null) {
@@ -261,33 +291,40 @@ final class Gemm {
             // as C has) while each slice of B (at most 8 KiB) comes from L2 and the panel of A stays in L1.
             for (int i = 0, h; i < m; i += h) {
                 h = step(m, mr, i);
+                // the 32-column tiles finish the rows in registers where every row of the step is real
+                Finish inRegisters = fresh && i + h <= m ? finish : null;
+                int finished = inRegisters == null ? 0 : n / (2 * NR) * (2 * NR);
                 for (int j = 0; j < n; j += NR) {
                     if (pairColumns(n, j)) {
                         tilesAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, pbOff + (j + NR) * k, c, cOff + j, ldc, edge, fresh,
-                                bias, biasOff);
+                                bias, biasOff, inRegisters);
                         j += NR;
                         continue;
                     }
                     tileAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, c, cOff + j, ldc, Math.min(NR, n - j), edge, fresh, bias, biasOff);
                 }
-                if (done != null) {
+                if (done != null && finished < n) {
                     // the panel's real rows: a last panel's padding rows are no output
-                    done.block(i, Math.min(h, m - i), 0, n);
+                    done.block(i, Math.min(h, m - i), finished, n - finished);
                 }
             }
             return;
         }
         // A long reduction keeps the B slice in L1 across the row panels. Fresh, the first reduction block's tiles start
-        // from the bias and only write C (no pass over C first); the later blocks add to it.
+        // from the bias and only write C (no pass over C first); the later blocks add to it. With a finish, the last
+        // block's 32-column tiles of steps without padding rows (rows [0, fullRows)) apply it before their store.
+        int fullRows = finish == null ? 0 : fullStepRows(m, mr);
+        int pairEnd = finish == null ? 0 : n / (2 * NR) * (2 * NR);
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean last = done != null && k0 + KC >= k;
             boolean start = fresh && k0 == 0;
+            Finish inRegisters = k0 + KC >= k ? finish : null;
             int pending = 0; // first column of the final slices not yet reported
             for (int j = 0; j < n; j += NR) {
                 if (pairColumns(n, j)) {
                     panelColumns(0, m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, pbOff + (j + NR) * k + k0 * NR, c, cOff + j,
-                            ldc, edge, start, bias, biasOff);
+                            ldc, edge, start, bias, biasOff, inRegisters);
                     j += NR;
                 } else {
                     panelColumn(m, k, mr, k0, kb, pa, paOff, pb, pbOff + j * k + k0 * NR, c, cOff + j, ldc, Math.min(NR, n - j), edge,
@@ -296,11 +333,29 @@ final class Gemm {
                 int end = Math.min(n, j + NR);
                 // reported in runs of DONE_COLUMNS: long enough rows for the epilogue, still in L2 (m rows of them)
                 if (last && (end - pending >= DONE_COLUMNS || end == n)) {
-                    done.block(0, m, pending, end - pending);
+                    // what the tiles finished: rows [0, fullRows) x columns [pending, split)
+                    int split = Math.min(end, Math.max(pending, pairEnd));
+                    if (fullRows < m) {
+                        done.block(fullRows, m - fullRows, pending, end - pending);
+                    }
+                    if (split < end && fullRows > 0) {
+                        done.block(0, fullRows, split, end - split);
+                    }
                     pending = end;
                 }
             }
         }
+    }
+
+    /** The rows of M before its first {@link #step} with padding rows (all of M where there is none). */
+    private static int fullStepRows(int m, int mr) {
+        for (int i = 0, h; i < m; i += h) {
+            h = step(m, mr, i);
+            if (i + h > m) {
+                return i;
+            }
+        }
+        return m;
     }
 
     /** Columns of C reported final at once in the blocked product: rows of 256 floats, m of them in L2. */
@@ -477,9 +532,16 @@ final class Gemm {
     /** As above, {@code fresh} as {@link #panelColumn(int, int, int, int, int, float[], int, float[], int, float[], int, int, int, float[], boolean, float[], int)}. */
     private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                      int bIdx2, float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff) {
+        panelColumns(from, m, k, mr, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff, null);
+    }
+
+    /** As above; {@code finish} (unless null) finishes the steps without padding rows in registers ({@link Finish}). */
+    private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
+                                     int bIdx2, float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff,
+                                     Finish finish) {
         for (int i = from, h; i < m; i += h) {
             h = step(m, mr, i);
-            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff);
+            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff, i + h <= m ? finish : null);
         }
     }
 
@@ -489,7 +551,7 @@ final class Gemm {
      * vectors; a panel with padding rows runs {@link #tileAt} on each slice.
      */
     private static void tilesAt(int m, int k, int i, int h, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx, int bIdx2,
-                                float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff) {
+                                float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff, Finish finish) {
         int panel = panelRows(h);
         for (int p = i; p < i + h; p += panel) {
             if (p + panel > m) {
@@ -504,7 +566,9 @@ final class Gemm {
                 }
             }
             int aIdx = paOff + p * k + k0 * panel;
-            if (panel == 6) {
+            if (finish != null) {
+                WideGemm.tileFinished(panel, kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias, finish, p);
+            } else if (panel == 6) {
                 WideGemm.tile6x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
             } else {
                 WideGemm.tile4x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);

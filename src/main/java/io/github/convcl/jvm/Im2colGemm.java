@@ -58,6 +58,7 @@ final class Im2colGemm {
             int yOff = st.plane(n, grp * coutG + m0) + p0;
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             Gemm.Done done = st.active() ? (row, count, col, width) -> st.finish(y, n, grp * coutG + m0 + row, count, p0 + col, width) : null;
+            Gemm.Finish finish = Gemm.REGISTER_EPILOGUE ? st.inRegisters(n, grp * coutG + m0) : null;
             if (gemmCols > 0) {
                 float[] pb;
                 int pbOff;
@@ -71,7 +72,7 @@ final class Im2colGemm {
                 }
                 // rows [m0, m0 + rows) start at a panel boundary: their packed panels begin at m0 * reduction
                 Gemm.multiplyPacked(rows, gemmCols, reduction, mr, pa, grp * aSize + m0 * reduction, pb, pbOff, true, bias, grp * coutG + m0,
-                        y, yOff, g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done);
+                        y, yOff, g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done, finish);
             }
             if (gemmCols < cols) {
                 WideGemm.dotColumns(rows, cols - gemmCols, reduction, w, (grp * coutG + m0) * reduction, x, xOff + p0 + gemmCols, g.inVol,

@@ -22,6 +22,9 @@ final class Store {
     private final float[] scale;
     private final float[] shift;
     private final float[] residual;
+    /** Every channel's scale and shift where the GEMM tiles can finish this epilogue in registers ({@link #inRegisters}), else null. */
+    private final float[] scales;
+    private final float[] shifts;
 
     private Store(ConvSpec s, float[] scale, float[] shift, float[] residual, int channels, int first) {
         this.epilogue = s.epilogue();
@@ -37,6 +40,40 @@ final class Store {
         this.scale = scale;
         this.shift = shift;
         this.residual = residual;
+        if (active && tileActivation() >= 0) {
+            scales = new float[cout];
+            shifts = new float[cout];
+            for (int co = 0; co < cout; co++) {
+                scales[co] = scaleOf(co);
+                shifts[co] = shiftOf(co);
+            }
+        } else {
+            scales = null;
+            shifts = null;
+        }
+    }
+
+    /** The activation as {@link Gemm.Finish} codes it (0 identity, 1 relu, 2 relu6), -1 for the others. */
+    private int tileActivation() {
+        return switch (epilogue.activation()) {
+            case IDENTITY -> 0;
+            case RELU -> 1;
+            case RELU6 -> 2;
+            default -> -1;
+        };
+    }
+
+    /**
+     * The epilogue for a GEMM's tiles to apply in registers to the product whose row 0 is output channel {@code co} of
+     * image {@code n} and whose rows lie {@link #plane} apart in the destination (row stride the output's positions):
+     * null where they cannot (no epilogue, or an activation other than identity, relu and relu6).
+     */
+    Gemm.Finish inRegisters(int n, int co) {
+        if (scales == null) {
+            return null;
+        }
+        int resDelta = (n * cout + co) * outVol - plane(n, co);
+        return new Gemm.Finish(scales, shifts, co, epilogue.hasResidual() ? residual : null, resDelta, tileActivation());
     }
 
     /** The whole output of {@code s}, no epilogue arrays (the spec's epilogue must need none). */
@@ -109,6 +146,8 @@ final class Store {
     }
 
     private Store(Store s, Epilogue e) {
+        this.scales = null;
+        this.shifts = null;
         this.epilogue = e;
         this.active = !e.isNone();
         this.cout = s.cout;

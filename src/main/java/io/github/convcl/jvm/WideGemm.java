@@ -411,6 +411,258 @@ final class WideGemm {
     }
 
     /**
+     * The 32-column tile of a {@code panel}-row A panel (6 or 4; {@link #tile6x32} and {@link #tile4x32}: added into C,
+     * or from the row biases {@code rb}) whose sums {@code finish} completes in registers before the store; {@code row} is the panel's first row
+     * of the product (its scale and shift at {@code finish.at() + row}).
+     */
+    static void tileFinished(int panel, int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
+                             float[] rb, int rbOff, Gemm.Finish finish, int row) {
+        float[] res = finish.res();
+        int ri = ci + finish.resDelta();
+        if (panel == 6) {
+            tile6x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, res, ri,
+                    finish.act());
+        } else {
+            tile4x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, res, ri,
+                    finish.act());
+        }
+    }
+
+    /** {@link #tile6x32}, each row finished as {@link Gemm.Finish} says before its store. */
+    private static void tile6x32Finished(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
+                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, float[] res, int ri, int act) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + 16);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + 16);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+            c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
+            c41 = c40;
+            c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
+            c51 = c50;
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
+            int ak = ai + kk * 6;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ak + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ak + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        // the epilogue of VectorGemm.epilogue, its operations in its order (so the pass's values), spelled out:
+        // vectors handed to a method that is not inlined would be boxed
+        FloatVector s0 = FloatVector.broadcast(S, sc[so]);
+        FloatVector t0 = FloatVector.broadcast(S, sh[so]);
+        c00 = c00.fma(s0, t0);
+        c01 = c01.fma(s0, t0);
+        FloatVector s1 = FloatVector.broadcast(S, sc[so + 1]);
+        FloatVector t1 = FloatVector.broadcast(S, sh[so + 1]);
+        c10 = c10.fma(s1, t1);
+        c11 = c11.fma(s1, t1);
+        FloatVector s2 = FloatVector.broadcast(S, sc[so + 2]);
+        FloatVector t2 = FloatVector.broadcast(S, sh[so + 2]);
+        c20 = c20.fma(s2, t2);
+        c21 = c21.fma(s2, t2);
+        FloatVector s3 = FloatVector.broadcast(S, sc[so + 3]);
+        FloatVector t3 = FloatVector.broadcast(S, sh[so + 3]);
+        c30 = c30.fma(s3, t3);
+        c31 = c31.fma(s3, t3);
+        FloatVector s4 = FloatVector.broadcast(S, sc[so + 4]);
+        FloatVector t4 = FloatVector.broadcast(S, sh[so + 4]);
+        c40 = c40.fma(s4, t4);
+        c41 = c41.fma(s4, t4);
+        FloatVector s5 = FloatVector.broadcast(S, sc[so + 5]);
+        FloatVector t5 = FloatVector.broadcast(S, sh[so + 5]);
+        c50 = c50.fma(s5, t5);
+        c51 = c51.fma(s5, t5);
+        if (res != null) {
+            c00 = c00.add(FloatVector.fromArray(S, res, ri));
+            c01 = c01.add(FloatVector.fromArray(S, res, ri + 16));
+            c10 = c10.add(FloatVector.fromArray(S, res, ri + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, res, ri + ldc + 16));
+            c20 = c20.add(FloatVector.fromArray(S, res, ri + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, res, ri + 2 * ldc + 16));
+            c30 = c30.add(FloatVector.fromArray(S, res, ri + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, res, ri + 3 * ldc + 16));
+            c40 = c40.add(FloatVector.fromArray(S, res, ri + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, res, ri + 4 * ldc + 16));
+            c50 = c50.add(FloatVector.fromArray(S, res, ri + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, res, ri + 5 * ldc + 16));
+        }
+        if (act != 0) {
+            c00 = c00.blend(0f, c00.compare(VectorOperators.LE, 0f));
+            c01 = c01.blend(0f, c01.compare(VectorOperators.LE, 0f));
+            c10 = c10.blend(0f, c10.compare(VectorOperators.LE, 0f));
+            c11 = c11.blend(0f, c11.compare(VectorOperators.LE, 0f));
+            c20 = c20.blend(0f, c20.compare(VectorOperators.LE, 0f));
+            c21 = c21.blend(0f, c21.compare(VectorOperators.LE, 0f));
+            c30 = c30.blend(0f, c30.compare(VectorOperators.LE, 0f));
+            c31 = c31.blend(0f, c31.compare(VectorOperators.LE, 0f));
+            c40 = c40.blend(0f, c40.compare(VectorOperators.LE, 0f));
+            c41 = c41.blend(0f, c41.compare(VectorOperators.LE, 0f));
+            c50 = c50.blend(0f, c50.compare(VectorOperators.LE, 0f));
+            c51 = c51.blend(0f, c51.compare(VectorOperators.LE, 0f));
+            if (act == 2) {
+                c00 = c00.blend(6f, c00.compare(VectorOperators.GT, 6f));
+                c01 = c01.blend(6f, c01.compare(VectorOperators.GT, 6f));
+                c10 = c10.blend(6f, c10.compare(VectorOperators.GT, 6f));
+                c11 = c11.blend(6f, c11.compare(VectorOperators.GT, 6f));
+                c20 = c20.blend(6f, c20.compare(VectorOperators.GT, 6f));
+                c21 = c21.blend(6f, c21.compare(VectorOperators.GT, 6f));
+                c30 = c30.blend(6f, c30.compare(VectorOperators.GT, 6f));
+                c31 = c31.blend(6f, c31.compare(VectorOperators.GT, 6f));
+                c40 = c40.blend(6f, c40.compare(VectorOperators.GT, 6f));
+                c41 = c41.blend(6f, c41.compare(VectorOperators.GT, 6f));
+                c50 = c50.blend(6f, c50.compare(VectorOperators.GT, 6f));
+                c51 = c51.blend(6f, c51.compare(VectorOperators.GT, 6f));
+            }
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + 16);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + 16);
+    }
+
+    /** {@link #tile4x32}, each row finished as {@link Gemm.Finish} says before its store. */
+    private static void tile4x32Finished(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
+                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, float[] res, int ri, int act) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (rb == null) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c01 = FloatVector.fromArray(S, c, ci + 16);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
+        } else {
+            c00 = FloatVector.broadcast(S, rb[rbOff]);
+            c01 = c00;
+            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
+            c11 = c10;
+            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
+            c21 = c20;
+            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
+            c31 = c30;
+        }
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
+            int ak = ai + kk * 4;
+            FloatVector a = FloatVector.broadcast(S, pa[ak]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ak + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ak + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ak + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        // the epilogue of VectorGemm.epilogue, its operations in its order (so the pass's values), spelled out:
+        // vectors handed to a method that is not inlined would be boxed
+        FloatVector s0 = FloatVector.broadcast(S, sc[so]);
+        FloatVector t0 = FloatVector.broadcast(S, sh[so]);
+        c00 = c00.fma(s0, t0);
+        c01 = c01.fma(s0, t0);
+        FloatVector s1 = FloatVector.broadcast(S, sc[so + 1]);
+        FloatVector t1 = FloatVector.broadcast(S, sh[so + 1]);
+        c10 = c10.fma(s1, t1);
+        c11 = c11.fma(s1, t1);
+        FloatVector s2 = FloatVector.broadcast(S, sc[so + 2]);
+        FloatVector t2 = FloatVector.broadcast(S, sh[so + 2]);
+        c20 = c20.fma(s2, t2);
+        c21 = c21.fma(s2, t2);
+        FloatVector s3 = FloatVector.broadcast(S, sc[so + 3]);
+        FloatVector t3 = FloatVector.broadcast(S, sh[so + 3]);
+        c30 = c30.fma(s3, t3);
+        c31 = c31.fma(s3, t3);
+        if (res != null) {
+            c00 = c00.add(FloatVector.fromArray(S, res, ri));
+            c01 = c01.add(FloatVector.fromArray(S, res, ri + 16));
+            c10 = c10.add(FloatVector.fromArray(S, res, ri + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, res, ri + ldc + 16));
+            c20 = c20.add(FloatVector.fromArray(S, res, ri + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, res, ri + 2 * ldc + 16));
+            c30 = c30.add(FloatVector.fromArray(S, res, ri + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, res, ri + 3 * ldc + 16));
+        }
+        if (act != 0) {
+            c00 = c00.blend(0f, c00.compare(VectorOperators.LE, 0f));
+            c01 = c01.blend(0f, c01.compare(VectorOperators.LE, 0f));
+            c10 = c10.blend(0f, c10.compare(VectorOperators.LE, 0f));
+            c11 = c11.blend(0f, c11.compare(VectorOperators.LE, 0f));
+            c20 = c20.blend(0f, c20.compare(VectorOperators.LE, 0f));
+            c21 = c21.blend(0f, c21.compare(VectorOperators.LE, 0f));
+            c30 = c30.blend(0f, c30.compare(VectorOperators.LE, 0f));
+            c31 = c31.blend(0f, c31.compare(VectorOperators.LE, 0f));
+            if (act == 2) {
+                c00 = c00.blend(6f, c00.compare(VectorOperators.GT, 6f));
+                c01 = c01.blend(6f, c01.compare(VectorOperators.GT, 6f));
+                c10 = c10.blend(6f, c10.compare(VectorOperators.GT, 6f));
+                c11 = c11.blend(6f, c11.compare(VectorOperators.GT, 6f));
+                c20 = c20.blend(6f, c20.compare(VectorOperators.GT, 6f));
+                c21 = c21.blend(6f, c21.compare(VectorOperators.GT, 6f));
+                c30 = c30.blend(6f, c30.compare(VectorOperators.GT, 6f));
+                c31 = c31.blend(6f, c31.compare(VectorOperators.GT, 6f));
+            }
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + 16);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + 16);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + 16);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + 16);
+    }
+
+    /**
      * The 6x32 tile of output rows read in place: {@code c[ci + r*ldc + q] = rb[rbOff + r] + sum_kk A[r][kk] *
      * x[base + offs[kk] + q]} for 32 columns q, A the 6-row panel at {@code ai} (see {@link Gemm#multiplyRows}).
      */

@@ -109,4 +109,59 @@ class GemmTest {
             }
         }
     }
+
+    /**
+     * An epilogue finished in the tiles' registers ({@link Gemm.Finish}) gives the bits of the pass over finished blocks
+     * that {@code done} runs otherwise, and reaches every output exactly once (scale and shift applied twice or not at
+     * all would change the values): fresh and adding products, both loop orders, rows with padding panels, column
+     * tails past the 32-column tiles, with and without a residual, identity, relu and relu6.
+     */
+    @org.junit.jupiter.api.Test
+    void registerEpilogueGivesThePassesBits() {
+        int[] rows = {4, 5, 6, 8, 12, 13, 20, 28, 30};
+        int[] columns = {16, 33, 64, 100};
+        int[] depths = {7, 64, 256, 300, 520};
+        for (int m : rows) {
+            for (int n : columns) {
+                for (int k : depths) {
+                    int mr = Gemm.rowPanel(m);
+                    float[] pa = new float[Gemm.packedASize(m, k, mr)];
+                    Gemm.packA(m, k, data(m * k), 0, k, 1, mr, pa, 0);
+                    float[] pb = new float[Gemm.packedBSize(n, k)];
+                    Gemm.packB(n, k, data(k * n), 0, n, pb, 0);
+                    float[] bias = data(m);
+                    float[] scale = data(m + 3);
+                    float[] shift = data(m + 3);
+                    for (int variant = 0; variant < 12; variant++) {
+                        boolean fresh = variant % 2 == 0;
+                        int ldc = variant % 4 < 2 ? n + 3 : 22000;
+                        int act = variant / 4;
+                        float[] res = variant % 3 == 0 ? null : data((m + 1) * ldc + 7);
+                        float[] start = data(m * ldc);
+                        float[] viaPass = start.clone();
+                        float[] viaRegisters = start.clone();
+                        Gemm.Done pass = (row, count, col, width) -> {
+                            for (int r = row; r < row + count; r++) {
+                                VectorGemm.epilogue(viaPass, r * ldc + col, width, scale[3 + r], shift[3 + r], res, r * ldc + col + 7, act);
+                            }
+                        };
+                        Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 0, viaPass, 0, ldc, null, pass);
+                        Gemm.Done rest = (row, count, col, width) -> {
+                            for (int r = row; r < row + count; r++) {
+                                VectorGemm.epilogue(viaRegisters, r * ldc + col, width, scale[3 + r], shift[3 + r], res, r * ldc + col + 7, act);
+                            }
+                        };
+                        Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 0, viaRegisters, 0, ldc, null, rest,
+                                new Gemm.Finish(scale, shift, 3, res, 7, act));
+                        for (int i = 0; i < viaPass.length; i++) {
+                            if (Float.floatToRawIntBits(viaPass[i]) != Float.floatToRawIntBits(viaRegisters[i])) {
+                                org.junit.jupiter.api.Assertions.fail("m=" + m + " n=" + n + " k=" + k + " variant " + variant + " at row "
+                                        + i / ldc + " column " + i % ldc + ": pass " + viaPass[i] + ", registers " + viaRegisters[i]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
