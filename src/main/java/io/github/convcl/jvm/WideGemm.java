@@ -523,31 +523,31 @@ final class WideGemm {
             c51 = c51.add(FloatVector.fromArray(S, res, ri + 5 * ldc + 16));
         }
         if (act != 0) {
-            c00 = c00.blend(0f, c00.compare(VectorOperators.LE, 0f));
-            c01 = c01.blend(0f, c01.compare(VectorOperators.LE, 0f));
-            c10 = c10.blend(0f, c10.compare(VectorOperators.LE, 0f));
-            c11 = c11.blend(0f, c11.compare(VectorOperators.LE, 0f));
-            c20 = c20.blend(0f, c20.compare(VectorOperators.LE, 0f));
-            c21 = c21.blend(0f, c21.compare(VectorOperators.LE, 0f));
-            c30 = c30.blend(0f, c30.compare(VectorOperators.LE, 0f));
-            c31 = c31.blend(0f, c31.compare(VectorOperators.LE, 0f));
-            c40 = c40.blend(0f, c40.compare(VectorOperators.LE, 0f));
-            c41 = c41.blend(0f, c41.compare(VectorOperators.LE, 0f));
-            c50 = c50.blend(0f, c50.compare(VectorOperators.LE, 0f));
-            c51 = c51.blend(0f, c51.compare(VectorOperators.LE, 0f));
+            c00 = c00.max(0f);
+            c01 = c01.max(0f);
+            c10 = c10.max(0f);
+            c11 = c11.max(0f);
+            c20 = c20.max(0f);
+            c21 = c21.max(0f);
+            c30 = c30.max(0f);
+            c31 = c31.max(0f);
+            c40 = c40.max(0f);
+            c41 = c41.max(0f);
+            c50 = c50.max(0f);
+            c51 = c51.max(0f);
             if (act == 2) {
-                c00 = c00.blend(6f, c00.compare(VectorOperators.GT, 6f));
-                c01 = c01.blend(6f, c01.compare(VectorOperators.GT, 6f));
-                c10 = c10.blend(6f, c10.compare(VectorOperators.GT, 6f));
-                c11 = c11.blend(6f, c11.compare(VectorOperators.GT, 6f));
-                c20 = c20.blend(6f, c20.compare(VectorOperators.GT, 6f));
-                c21 = c21.blend(6f, c21.compare(VectorOperators.GT, 6f));
-                c30 = c30.blend(6f, c30.compare(VectorOperators.GT, 6f));
-                c31 = c31.blend(6f, c31.compare(VectorOperators.GT, 6f));
-                c40 = c40.blend(6f, c40.compare(VectorOperators.GT, 6f));
-                c41 = c41.blend(6f, c41.compare(VectorOperators.GT, 6f));
-                c50 = c50.blend(6f, c50.compare(VectorOperators.GT, 6f));
-                c51 = c51.blend(6f, c51.compare(VectorOperators.GT, 6f));
+                c00 = c00.min(6f);
+                c01 = c01.min(6f);
+                c10 = c10.min(6f);
+                c11 = c11.min(6f);
+                c20 = c20.min(6f);
+                c21 = c21.min(6f);
+                c30 = c30.min(6f);
+                c31 = c31.min(6f);
+                c40 = c40.min(6f);
+                c41 = c41.min(6f);
+                c50 = c50.min(6f);
+                c51 = c51.min(6f);
             }
         }
         c00.intoArray(c, ci);
@@ -633,23 +633,23 @@ final class WideGemm {
             c31 = c31.add(FloatVector.fromArray(S, res, ri + 3 * ldc + 16));
         }
         if (act != 0) {
-            c00 = c00.blend(0f, c00.compare(VectorOperators.LE, 0f));
-            c01 = c01.blend(0f, c01.compare(VectorOperators.LE, 0f));
-            c10 = c10.blend(0f, c10.compare(VectorOperators.LE, 0f));
-            c11 = c11.blend(0f, c11.compare(VectorOperators.LE, 0f));
-            c20 = c20.blend(0f, c20.compare(VectorOperators.LE, 0f));
-            c21 = c21.blend(0f, c21.compare(VectorOperators.LE, 0f));
-            c30 = c30.blend(0f, c30.compare(VectorOperators.LE, 0f));
-            c31 = c31.blend(0f, c31.compare(VectorOperators.LE, 0f));
+            c00 = c00.max(0f);
+            c01 = c01.max(0f);
+            c10 = c10.max(0f);
+            c11 = c11.max(0f);
+            c20 = c20.max(0f);
+            c21 = c21.max(0f);
+            c30 = c30.max(0f);
+            c31 = c31.max(0f);
             if (act == 2) {
-                c00 = c00.blend(6f, c00.compare(VectorOperators.GT, 6f));
-                c01 = c01.blend(6f, c01.compare(VectorOperators.GT, 6f));
-                c10 = c10.blend(6f, c10.compare(VectorOperators.GT, 6f));
-                c11 = c11.blend(6f, c11.compare(VectorOperators.GT, 6f));
-                c20 = c20.blend(6f, c20.compare(VectorOperators.GT, 6f));
-                c21 = c21.blend(6f, c21.compare(VectorOperators.GT, 6f));
-                c30 = c30.blend(6f, c30.compare(VectorOperators.GT, 6f));
-                c31 = c31.blend(6f, c31.compare(VectorOperators.GT, 6f));
+                c00 = c00.min(6f);
+                c01 = c01.min(6f);
+                c10 = c10.min(6f);
+                c11 = c11.min(6f);
+                c20 = c20.min(6f);
+                c21 = c21.min(6f);
+                c30 = c30.min(6f);
+                c31 = c31.min(6f);
             }
         }
         c00.intoArray(c, ci);
