@@ -92,8 +92,8 @@ final class Gemm {
     }
 
     /**
-     * Whether the pointwise GEMM's 512-bit 32-column tiles apply a convolution's epilogue (identity, relu or relu6
-     * after scale, shift and residual) in registers before their store ({@link Finish}) instead of a pass over the
+     * Whether the pointwise GEMM's 512-bit 32-column tiles apply a convolution's epilogue without a residual (identity,
+     * relu or relu6 after scale and shift) in registers before their store ({@link Finish}) instead of a pass over the
      * finished block; {@code -Dconvcl.registerEpilogue=false} turns it off. The same bits either way.
      */
     static final boolean REGISTER_EPILOGUE = WIDE && JVM.registerEpilogue();
@@ -256,11 +256,10 @@ final class Gemm {
 
     /**
      * An epilogue that the 32-column tiles apply to their sums in registers before their one store: C's row i (of the
-     * product) becomes {@code act(fma(v, scale[at + i], shift[at + i]) + res[i * ldc + j + resDelta + cOff])}, the
-     * operations and order of {@link Store#finish}'s pass, so the same bits. {@code res} null: no residual; {@code act}
-     * 0 identity, 1 relu, 2 relu6. {@code resDelta} is the residual's index of C's element at index 0 of {@code c}.
+     * product) becomes {@code act(fma(v, scale[at + i], shift[at + i]))}, the operations and order of {@link Store#finish}'s
+     * pass, so the same bits. {@code act} 0 identity, 1 relu, 2 relu6.
      */
-    record Finish(float[] scale, float[] shift, int at, float[] res, int resDelta, int act) {
+    record Finish(float[] scale, float[] shift, int at, int act) {
     }
 
     /**

@@ -40,7 +40,7 @@ final class Store {
         this.scale = scale;
         this.shift = shift;
         this.residual = residual;
-        if (active && tileActivation() >= 0) {
+        if (active && tileActivation() >= 0 && !epilogue.hasResidual()) {
             scales = new float[cout];
             shifts = new float[cout];
             for (int co = 0; co < cout; co++) {
@@ -64,16 +64,12 @@ final class Store {
     }
 
     /**
-     * The epilogue for a GEMM's tiles to apply in registers to the product whose row 0 is output channel {@code co} of
-     * image {@code n} and whose rows lie {@link #plane} apart in the destination (row stride the output's positions):
-     * null where they cannot (no epilogue, or an activation other than identity, relu and relu6).
+     * The epilogue for a GEMM's tiles to apply in registers to the product whose row 0 is output channel {@code co}:
+     * null where they do not (no epilogue, an activation other than identity, relu and relu6, or a residual, which the
+     * pass adds: read in the tiles it slowed ResNet-50's residual layers, see docs/performance.md).
      */
-    Gemm.Finish inRegisters(int n, int co) {
-        if (scales == null) {
-            return null;
-        }
-        int resDelta = (n * cout + co) * outVol - plane(n, co);
-        return new Gemm.Finish(scales, shifts, co, epilogue.hasResidual() ? residual : null, resDelta, tileActivation());
+    Gemm.Finish inRegisters(int co) {
+        return scales == null ? null : new Gemm.Finish(scales, shifts, co, tileActivation());
     }
 
     /** The whole output of {@code s}, no epilogue arrays (the spec's epilogue must need none). */

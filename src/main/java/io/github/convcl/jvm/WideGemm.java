@@ -417,20 +417,16 @@ final class WideGemm {
      */
     static void tileFinished(int panel, int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
                              float[] rb, int rbOff, Gemm.Finish finish, int row) {
-        float[] res = finish.res();
-        int ri = ci + finish.resDelta();
         if (panel == 6) {
-            tile6x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, res, ri,
-                    finish.act());
+            tile6x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, finish.act());
         } else {
-            tile4x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, res, ri,
-                    finish.act());
+            tile4x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, finish.act());
         }
     }
 
     /** {@link #tile6x32}, each row finished as {@link Gemm.Finish} says before its store. */
     private static void tile6x32Finished(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
-                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, float[] res, int ri, int act) {
+                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, int act) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (rb == null) {
             c00 = FloatVector.fromArray(S, c, ci);
@@ -508,20 +504,6 @@ final class WideGemm {
         FloatVector t5 = FloatVector.broadcast(S, sh[so + 5]);
         c50 = c50.fma(s5, t5);
         c51 = c51.fma(s5, t5);
-        if (res != null) {
-            c00 = c00.add(FloatVector.fromArray(S, res, ri));
-            c01 = c01.add(FloatVector.fromArray(S, res, ri + 16));
-            c10 = c10.add(FloatVector.fromArray(S, res, ri + ldc));
-            c11 = c11.add(FloatVector.fromArray(S, res, ri + ldc + 16));
-            c20 = c20.add(FloatVector.fromArray(S, res, ri + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(S, res, ri + 2 * ldc + 16));
-            c30 = c30.add(FloatVector.fromArray(S, res, ri + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(S, res, ri + 3 * ldc + 16));
-            c40 = c40.add(FloatVector.fromArray(S, res, ri + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(S, res, ri + 4 * ldc + 16));
-            c50 = c50.add(FloatVector.fromArray(S, res, ri + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(S, res, ri + 5 * ldc + 16));
-        }
         if (act != 0) {
             c00 = c00.max(0f);
             c01 = c01.max(0f);
@@ -566,7 +548,7 @@ final class WideGemm {
 
     /** {@link #tile4x32}, each row finished as {@link Gemm.Finish} says before its store. */
     private static void tile4x32Finished(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
-                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, float[] res, int ri, int act) {
+                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, int act) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (rb == null) {
             c00 = FloatVector.fromArray(S, c, ci);
@@ -622,16 +604,6 @@ final class WideGemm {
         FloatVector t3 = FloatVector.broadcast(S, sh[so + 3]);
         c30 = c30.fma(s3, t3);
         c31 = c31.fma(s3, t3);
-        if (res != null) {
-            c00 = c00.add(FloatVector.fromArray(S, res, ri));
-            c01 = c01.add(FloatVector.fromArray(S, res, ri + 16));
-            c10 = c10.add(FloatVector.fromArray(S, res, ri + ldc));
-            c11 = c11.add(FloatVector.fromArray(S, res, ri + ldc + 16));
-            c20 = c20.add(FloatVector.fromArray(S, res, ri + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(S, res, ri + 2 * ldc + 16));
-            c30 = c30.add(FloatVector.fromArray(S, res, ri + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(S, res, ri + 3 * ldc + 16));
-        }
         if (act != 0) {
             c00 = c00.max(0f);
             c01 = c01.max(0f);
