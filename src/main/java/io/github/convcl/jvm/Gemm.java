@@ -256,8 +256,8 @@ final class Gemm {
 
     /**
      * An epilogue that the 32-column tiles apply to their sums in registers before their one store: C's row i (of the
-     * product) becomes {@code act(fma(v, scale[at + i], shift[at + i]))}, the operations and order of {@link Store#finish}'s
-     * pass, so the same bits. {@code act} 0 identity, 1 relu, 2 relu6.
+     * product) becomes {@code act(fma(v, scale[at + i], shift[at + i]))} (a null scale is 1, a null shift 0), the operations
+     * and order of {@link Store#finish}'s pass, so the same bits. {@code act} 0 identity, 1 relu, 2 relu6.
      */
     record Finish(float[] scale, float[] shift, int at, int act) {
     }

@@ -22,9 +22,8 @@ final class Store {
     private final float[] scale;
     private final float[] shift;
     private final float[] residual;
-    /** Every channel's scale and shift where the GEMM tiles can finish this epilogue in registers ({@link #inRegisters}), else null. */
-    private final float[] scales;
-    private final float[] shifts;
+    /** Whether the GEMM tiles can finish this epilogue in registers ({@link #inRegisters}). */
+    private final boolean inRegisters;
 
     private Store(ConvSpec s, float[] scale, float[] shift, float[] residual, int channels, int first) {
         this.epilogue = s.epilogue();
@@ -40,17 +39,7 @@ final class Store {
         this.scale = scale;
         this.shift = shift;
         this.residual = residual;
-        if (active && tileActivation() >= 0 && !epilogue.hasResidual()) {
-            scales = new float[cout];
-            shifts = new float[cout];
-            for (int co = 0; co < cout; co++) {
-                scales[co] = scaleOf(co);
-                shifts[co] = shiftOf(co);
-            }
-        } else {
-            scales = null;
-            shifts = null;
-        }
+        this.inRegisters = active && tileActivation() >= 0 && !epilogue.hasResidual();
     }
 
     /** The activation as {@link Gemm.Finish} codes it (0 identity, 1 relu, 2 relu6), -1 for the others. */
@@ -69,7 +58,7 @@ final class Store {
      * pass adds: read in the tiles it slowed ResNet-50's residual layers, see docs/performance.md).
      */
     Gemm.Finish inRegisters(int co) {
-        return scales == null ? null : new Gemm.Finish(scales, shifts, co, tileActivation());
+        return inRegisters ? new Gemm.Finish(epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co, tileActivation()) : null;
     }
 
     /** The whole output of {@code s}, no epilogue arrays (the spec's epilogue must need none). */
@@ -142,8 +131,7 @@ final class Store {
     }
 
     private Store(Store s, Epilogue e) {
-        this.scales = null;
-        this.shifts = null;
+        this.inRegisters = false;
         this.epilogue = e;
         this.active = !e.isNone();
         this.cout = s.cout;

@@ -480,28 +480,28 @@ final class WideGemm {
         }
         // the epilogue of VectorGemm.epilogue, its operations in its order (so the pass's values), spelled out:
         // vectors handed to a method that is not inlined would be boxed
-        FloatVector s0 = FloatVector.broadcast(S, sc[so]);
-        FloatVector t0 = FloatVector.broadcast(S, sh[so]);
+        FloatVector s0 = FloatVector.broadcast(S, sc == null ? 1f : sc[so]);
+        FloatVector t0 = FloatVector.broadcast(S, sh == null ? 0f : sh[so]);
         c00 = c00.fma(s0, t0);
         c01 = c01.fma(s0, t0);
-        FloatVector s1 = FloatVector.broadcast(S, sc[so + 1]);
-        FloatVector t1 = FloatVector.broadcast(S, sh[so + 1]);
+        FloatVector s1 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 1]);
+        FloatVector t1 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 1]);
         c10 = c10.fma(s1, t1);
         c11 = c11.fma(s1, t1);
-        FloatVector s2 = FloatVector.broadcast(S, sc[so + 2]);
-        FloatVector t2 = FloatVector.broadcast(S, sh[so + 2]);
+        FloatVector s2 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 2]);
+        FloatVector t2 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 2]);
         c20 = c20.fma(s2, t2);
         c21 = c21.fma(s2, t2);
-        FloatVector s3 = FloatVector.broadcast(S, sc[so + 3]);
-        FloatVector t3 = FloatVector.broadcast(S, sh[so + 3]);
+        FloatVector s3 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 3]);
+        FloatVector t3 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 3]);
         c30 = c30.fma(s3, t3);
         c31 = c31.fma(s3, t3);
-        FloatVector s4 = FloatVector.broadcast(S, sc[so + 4]);
-        FloatVector t4 = FloatVector.broadcast(S, sh[so + 4]);
+        FloatVector s4 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 4]);
+        FloatVector t4 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 4]);
         c40 = c40.fma(s4, t4);
         c41 = c41.fma(s4, t4);
-        FloatVector s5 = FloatVector.broadcast(S, sc[so + 5]);
-        FloatVector t5 = FloatVector.broadcast(S, sh[so + 5]);
+        FloatVector s5 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 5]);
+        FloatVector t5 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 5]);
         c50 = c50.fma(s5, t5);
         c51 = c51.fma(s5, t5);
         if (act != 0) {
@@ -588,20 +588,20 @@ final class WideGemm {
         }
         // the epilogue of VectorGemm.epilogue, its operations in its order (so the pass's values), spelled out:
         // vectors handed to a method that is not inlined would be boxed
-        FloatVector s0 = FloatVector.broadcast(S, sc[so]);
-        FloatVector t0 = FloatVector.broadcast(S, sh[so]);
+        FloatVector s0 = FloatVector.broadcast(S, sc == null ? 1f : sc[so]);
+        FloatVector t0 = FloatVector.broadcast(S, sh == null ? 0f : sh[so]);
         c00 = c00.fma(s0, t0);
         c01 = c01.fma(s0, t0);
-        FloatVector s1 = FloatVector.broadcast(S, sc[so + 1]);
-        FloatVector t1 = FloatVector.broadcast(S, sh[so + 1]);
+        FloatVector s1 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 1]);
+        FloatVector t1 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 1]);
         c10 = c10.fma(s1, t1);
         c11 = c11.fma(s1, t1);
-        FloatVector s2 = FloatVector.broadcast(S, sc[so + 2]);
-        FloatVector t2 = FloatVector.broadcast(S, sh[so + 2]);
+        FloatVector s2 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 2]);
+        FloatVector t2 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 2]);
         c20 = c20.fma(s2, t2);
         c21 = c21.fma(s2, t2);
-        FloatVector s3 = FloatVector.broadcast(S, sc[so + 3]);
-        FloatVector t3 = FloatVector.broadcast(S, sh[so + 3]);
+        FloatVector s3 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 3]);
+        FloatVector t3 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 3]);
         c30 = c30.fma(s3, t3);
         c31 = c31.fma(s3, t3);
         if (act != 0) {

@@ -114,7 +114,7 @@ class GemmTest {
      * An epilogue finished in the tiles' registers ({@link Gemm.Finish}) gives the bits of the pass over finished blocks
      * that {@code done} runs otherwise, and reaches every output exactly once (scale and shift applied twice or not at
      * all would change the values): fresh and adding products, both loop orders, rows with padding panels, column
-     * tails past the 32-column tiles, identity, relu and relu6.
+     * tails past the 32-column tiles, without a scale or a shift, identity, relu and relu6.
      */
     @org.junit.jupiter.api.Test
     void registerEpilogueGivesThePassesBits() {
@@ -136,22 +136,25 @@ class GemmTest {
                         boolean fresh = variant % 2 == 0;
                         int ldc = variant % 4 < 2 ? n + 3 : 22000;
                         int act = variant / 4;
+                        int without = variant % 3; // 0: no scale, 1: no shift, 2: both
                         float[] start = data(m * ldc);
                         float[] viaPass = start.clone();
                         float[] viaRegisters = start.clone();
                         Gemm.Done pass = (row, count, col, width) -> {
                             for (int r = row; r < row + count; r++) {
-                                VectorGemm.epilogue(viaPass, r * ldc + col, width, scale[3 + r], shift[3 + r], null, 0, act);
+                                VectorGemm.epilogue(viaPass, r * ldc + col, width, without == 0 ? 1f : scale[3 + r],
+                                        without == 1 ? 0f : shift[3 + r], null, 0, act);
                             }
                         };
                         Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 0, viaPass, 0, ldc, null, pass);
                         Gemm.Done rest = (row, count, col, width) -> {
                             for (int r = row; r < row + count; r++) {
-                                VectorGemm.epilogue(viaRegisters, r * ldc + col, width, scale[3 + r], shift[3 + r], null, 0, act);
+                                VectorGemm.epilogue(viaRegisters, r * ldc + col, width, without == 0 ? 1f : scale[3 + r],
+                                        without == 1 ? 0f : shift[3 + r], null, 0, act);
                             }
                         };
                         Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 0, viaRegisters, 0, ldc, null, rest,
-                                new Gemm.Finish(scale, shift, 3, act));
+                                new Gemm.Finish(without == 0 ? null : scale, without == 1 ? null : shift, 3, act));
                         for (int i = 0; i < viaPass.length; i++) {
                             if (Float.floatToRawIntBits(viaPass[i]) != Float.floatToRawIntBits(viaRegisters[i])) {
                                 org.junit.jupiter.api.Assertions.fail("m=" + m + " n=" + n + " k=" + k + " variant " + variant + " at row "
