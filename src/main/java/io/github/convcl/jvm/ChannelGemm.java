@@ -193,6 +193,28 @@ final class ChannelGemm {
      */
     private static void store(ConvSpec s, Geometry g, Store st, float[] y, float[] bias, int co0, int c0, int c1, long r0, int count,
                               float[] c, int ldc) {
+        if (st.alongChannels()) {
+            // each position's channels are a row of the tile's block: the bias and the epilogue along them, in L1, then
+            // the transposed store alone
+            for (int r = 0; r < count; r++) {
+                st.finishChannels(c, r * ldc, c1 - c0, co0 + c0, bias);
+            }
+            for (int done = 0; done < count; ) {
+                long at = r0 + done;
+                int n = (int) (at / g.outVol);
+                int p0 = (int) (at % g.outVol);
+                int len = Math.min(count - done, g.outVol - p0);
+                for (int q = c0; q < c1; q++) {
+                    int plane = st.plane(n, co0 + q) + p0;
+                    int src = done * ldc + q - c0;
+                    for (int i = 0; i < len; i++) {
+                        y[plane + i] = c[src + i * ldc];
+                    }
+                }
+                done += len;
+            }
+            return;
+        }
         for (int done = 0; done < count; ) {
             long at = r0 + done;
             int n = (int) (at / g.outVol);

@@ -61,6 +61,23 @@ final class Store {
         return inRegisters ? new Gemm.Finish(epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co, tileActivation()) : null;
     }
 
+    /**
+     * Whether {@link #finishChannels} applies this epilogue: an identity, relu or relu6 activation without a residual
+     * (whose values lie along positions, not channels), with the Vector API.
+     */
+    boolean alongChannels() {
+        return inRegisters && Gemm.VECTOR;
+    }
+
+    /**
+     * The epilogue over one position's channels [co, co + len), {@code v[at ..]}, that hold conv sums to which
+     * {@code bias} (null: none) is still to be added; afterwards they are final (see {@link #alongChannels}).
+     */
+    void finishChannels(float[] v, int at, int len, int co, float[] bias) {
+        VectorGemm.epilogueChannels(v, at, len, bias, epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co,
+                tileActivation());
+    }
+
     /** The whole output of {@code s}, no epilogue arrays (the spec's epilogue must need none). */
     static Store dense(ConvSpec s) {
         return new Store(s, null, null, null, s.outChannels(), 0);

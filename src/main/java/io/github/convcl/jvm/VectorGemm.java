@@ -594,6 +594,39 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * The epilogue along channels: {@code v[at + i]} holds channel {@code co + i}'s sum (one position) and becomes
+     * {@code act(fma(v + bias[co + i], scale[co + i], shift[co + i]))} (a null bias or shift is 0, a null scale 1;
+     * {@code act} as {@link #epilogue}), for i &lt; len: per value the operations of {@link #epilogue}, so the same bits.
+     */
+    static void epilogueChannels(float[] v, int at, int len, float[] bias, float[] scale, float[] shift, int co, int act) {
+        int i = 0;
+        for (int last = len - L; i <= last; i += L) {
+            FloatVector x = FloatVector.fromArray(S, v, at + i);
+            x = x.add(bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, co + i));
+            x = x.fma(scale == null ? FloatVector.broadcast(S, 1f) : FloatVector.fromArray(S, scale, co + i),
+                    shift == null ? FloatVector.zero(S) : FloatVector.fromArray(S, shift, co + i));
+            if (act != 0) {
+                x = x.max(0f);
+                if (act == 2) {
+                    x = x.min(6f);
+                }
+            }
+            x.intoArray(v, at + i);
+        }
+        for (; i < len; i++) {
+            float x = Math.fma(v[at + i] + (bias == null ? 0f : bias[co + i]), scale == null ? 1f : scale[co + i],
+                    shift == null ? 0f : shift[co + i]);
+            if (act != 0) {
+                x = Math.max(x, 0f);
+                if (act == 2) {
+                    x = Math.min(x, 6f);
+                }
+            }
+            v[at + i] = x;
+        }
+    }
+
     /** {@code d[dOff + i] = max(d[dOff + i], s[sOff + i])} for i &lt; len (NaN kept, as Math.max does). */
     static void maxInto(float[] d, int dOff, float[] s, int sOff, int len) {
         int i = 0;

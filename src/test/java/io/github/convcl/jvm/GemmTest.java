@@ -166,4 +166,36 @@ class GemmTest {
             }
         }
     }
+
+    /**
+     * The channel GEMM's epilogue along one position's channels gives per value the bits of the pass along a channel's
+     * positions ({@link VectorGemm#epilogue} on the value plus its bias): every length through the vector tail, without
+     * a bias, scale or shift, every activation, with NaN, infinities and signed zeros among the sums.
+     */
+    @org.junit.jupiter.api.Test
+    void epilogueAlongChannelsGivesThePassesBits() {
+        float[] special = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 6f, -1e-30f, 7f};
+        for (int len = 1; len <= 3 * VectorGemm.L + 3; len++) {
+            for (int variant = 0; variant < 24; variant++) {
+                int act = variant % 3;
+                float[] bias = variant / 3 % 2 == 0 ? data(len + 5) : null;
+                float[] scale = variant / 6 % 2 == 0 ? data(len + 5) : null;
+                float[] shift = variant / 12 == 0 ? data(len + 5) : null;
+                float[] v = data(len + 4);
+                for (int i = 0; i < len; i += 3) {
+                    v[2 + i] = special[(i + variant) % special.length] * (i % 2 == 0 ? 1 : 4);
+                }
+                float[] want = v.clone();
+                for (int i = 0; i < len; i++) {
+                    want[2 + i] += bias == null ? 0f : bias[5 + i];
+                    VectorGemm.epilogue(want, 2 + i, 1, scale == null ? 1f : scale[5 + i], shift == null ? 0f : shift[5 + i], null, 0, act);
+                }
+                VectorGemm.epilogueChannels(v, 2, len, bias, scale, shift, 5, act);
+                for (int i = 0; i < v.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(v[i]),
+                            "len " + len + " variant " + variant + " at " + i + ": " + want[i] + " against " + v[i]);
+                }
+            }
+        }
+    }
 }
