@@ -540,7 +540,8 @@ final class Gemm {
                                      Finish finish) {
         for (int i = from, h; i < m; i += h) {
             h = step(m, mr, i);
-            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff, i + h <= m ? finish : null);
+            Finish inRegisters = i + h <= m ? finish : null;
+            tilesAt(m, k, i, h, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff, inRegisters);
         }
     }
 
@@ -566,7 +567,8 @@ final class Gemm {
             }
             int aIdx = paOff + p * k + k0 * panel;
             if (finish != null) {
-                WideGemm.tileFinished(panel, kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias, finish, p);
+                float[] rb = fresh ? edge : null;
+                WideGemm.tileFinished(panel, kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, rb, rowBias, finish, p);
             } else if (panel == 6) {
                 WideGemm.tile6x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
             } else {

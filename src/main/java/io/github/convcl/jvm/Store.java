@@ -58,7 +58,10 @@ final class Store {
      * pass adds: read in the tiles it slowed ResNet-50's residual layers, see docs/performance.md).
      */
     Gemm.Finish inRegisters(int co) {
-        return inRegisters ? new Gemm.Finish(epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co, tileActivation()) : null;
+        if (!inRegisters) {
+            return null;
+        }
+        return new Gemm.Finish(epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co, tileActivation());
     }
 
     /**

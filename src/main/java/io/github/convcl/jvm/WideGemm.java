@@ -412,15 +412,16 @@ final class WideGemm {
 
     /**
      * The 32-column tile of a {@code panel}-row A panel (6 or 4; {@link #tile6x32} and {@link #tile4x32}: added into C,
-     * or from the row biases {@code rb}) whose sums {@code finish} completes in registers before the store; {@code row} is the panel's first row
-     * of the product (its scale and shift at {@code finish.at() + row}).
+     * or from the row biases {@code rb}) whose sums {@code finish} completes in registers before the store; {@code row}
+     * is the panel's first row of the product (its scale and shift at {@code finish.at() + row}).
      */
     static void tileFinished(int panel, int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
                              float[] rb, int rbOff, Gemm.Finish finish, int row) {
+        int so = finish.at() + row;
         if (panel == 6) {
-            tile6x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, finish.act());
+            tile6x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), so, finish.act());
         } else {
-            tile4x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), finish.at() + row, finish.act());
+            tile4x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), so, finish.act());
         }
     }
 
