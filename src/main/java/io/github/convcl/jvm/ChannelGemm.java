@@ -187,33 +187,19 @@ final class ChannelGemm {
 
     /**
      * The products {@code c[r][q]} (position r0 + r, channel co0 + c0 + q) into the output, plus the bias, then the
-     * store's epilogue over each channel's run of positions (per value where a run is shorter than a vector, as a fully
-     * connected layer's one position per image): a scalar store per output (a transposed tile's outputs lie one plane
-     * apart).
+     * store's epilogue: along each position's channels before the store where {@link Store#alongChannels}, else over
+     * each channel's run of positions (per value where a run is shorter than a vector, as a fully connected layer's one
+     * position per image): a scalar store per output (a transposed tile's outputs lie one plane apart).
      */
     private static void store(ConvSpec s, Geometry g, Store st, float[] y, float[] bias, int co0, int c0, int c1, long r0, int count,
                               float[] c, int ldc) {
-        if (st.alongChannels()) {
-            // each position's channels are a row of the tile's block: the bias and the epilogue along them, in L1, then
-            // the transposed store alone
+        boolean along = st.alongChannels();
+        if (along) {
+            // each position's channels are a row of the tile's block: the bias and the epilogue along them, in L1; the
+            // transposed store below then only copies
             for (int r = 0; r < count; r++) {
                 st.finishChannels(c, r * ldc, c1 - c0, co0 + c0, bias);
             }
-            for (int done = 0; done < count; ) {
-                long at = r0 + done;
-                int n = (int) (at / g.outVol);
-                int p0 = (int) (at % g.outVol);
-                int len = Math.min(count - done, g.outVol - p0);
-                for (int q = c0; q < c1; q++) {
-                    int plane = st.plane(n, co0 + q) + p0;
-                    int src = done * ldc + q - c0;
-                    for (int i = 0; i < len; i++) {
-                        y[plane + i] = c[src + i * ldc];
-                    }
-                }
-                done += len;
-            }
-            return;
         }
         for (int done = 0; done < count; ) {
             long at = r0 + done;
@@ -222,9 +208,15 @@ final class ChannelGemm {
             int len = Math.min(count - done, g.outVol - p0);
             for (int q = c0; q < c1; q++) {
                 int co = co0 + q;
-                float b = bias == null ? 0f : bias[co];
                 int plane = st.plane(n, co) + p0;
                 int src = done * ldc + q - c0;
+                if (along) {
+                    for (int i = 0; i < len; i++) {
+                        y[plane + i] = c[src + i * ldc];
+                    }
+                    continue;
+                }
+                float b = bias == null ? 0f : bias[co];
                 if (len < Gemm.LANES) {
                     // too short a run for a vector pass: the epilogue per value
                     for (int i = 0; i < len; i++) {

@@ -106,6 +106,11 @@ final class Gemm {
         return WIDE && j + 2 * NR <= n;
     }
 
+    /** The columns of n that {@link #pairColumns} runs as 32-column tiles, from 0 (where {@link #WIDE}). */
+    private static int pairedColumns(int n) {
+        return n / (2 * NR) * (2 * NR);
+    }
+
     /** Rows of each A panel under a tile of {@code h} rows from {@link #step}. */
     private static int panelRows(int h) {
         return h > 6 ? h / 2 : h;
@@ -292,7 +297,7 @@ final class Gemm {
                 h = step(m, mr, i);
                 // the 32-column tiles finish the rows in registers where every row of the step is real
                 Finish inRegisters = fresh && i + h <= m ? finish : null;
-                int finished = inRegisters == null ? 0 : n / (2 * NR) * (2 * NR);
+                int finished = inRegisters == null ? 0 : pairedColumns(n);
                 for (int j = 0; j < n; j += NR) {
                     if (pairColumns(n, j)) {
                         tilesAt(m, k, i, h, 0, k, pa, paOff, pb, pbOff + j * k, pbOff + (j + NR) * k, c, cOff + j, ldc, edge, fresh,
@@ -313,7 +318,7 @@ final class Gemm {
         // from the bias and only write C (no pass over C first); the later blocks add to it. With a finish, the last
         // block's 32-column tiles of steps without padding rows (rows [0, fullRows)) apply it before their store.
         int fullRows = finish == null ? 0 : fullStepRows(m, mr);
-        int pairEnd = finish == null ? 0 : n / (2 * NR) * (2 * NR);
+        int pairEnd = finish == null ? 0 : pairedColumns(n);
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean last = done != null && k0 + KC >= k;

@@ -58,7 +58,7 @@ final class Im2colGemm {
             int yOff = st.plane(n, grp * coutG + m0) + p0;
             int xOff = (n * s.inChannels() + grp * cinG) * g.inVol;
             Gemm.Done done = st.active() ? (row, count, col, width) -> st.finish(y, n, grp * coutG + m0 + row, count, p0 + col, width) : null;
-            Gemm.Finish finish = Gemm.REGISTER_EPILOGUE ? st.inRegisters(grp * coutG + m0) : null;
+            Gemm.Finish finish = st.inRegisters(grp * coutG + m0);
             if (gemmCols > 0) {
                 float[] pb;
                 int pbOff;

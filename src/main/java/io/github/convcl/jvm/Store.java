@@ -22,8 +22,6 @@ final class Store {
     private final float[] scale;
     private final float[] shift;
     private final float[] residual;
-    /** Whether the GEMM tiles can finish this epilogue in registers ({@link #inRegisters}). */
-    private final boolean inRegisters;
 
     private Store(ConvSpec s, float[] scale, float[] shift, float[] residual, int channels, int first) {
         this.epilogue = s.epilogue();
@@ -39,17 +37,6 @@ final class Store {
         this.scale = scale;
         this.shift = shift;
         this.residual = residual;
-        this.inRegisters = active && tileActivation() >= 0 && !epilogue.hasResidual();
-    }
-
-    /** The activation as {@link Gemm.Finish} codes it (0 identity, 1 relu, 2 relu6), -1 for the others. */
-    private int tileActivation() {
-        return switch (epilogue.activation()) {
-            case IDENTITY -> 0;
-            case RELU -> 1;
-            case RELU6 -> 2;
-            default -> -1;
-        };
     }
 
     /**
@@ -58,10 +45,8 @@ final class Store {
      * pass adds: read in the tiles it slowed ResNet-50's residual layers, see docs/performance.md).
      */
     Gemm.Finish inRegisters(int co) {
-        if (!inRegisters) {
-            return null;
-        }
-        return new Gemm.Finish(epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co, tileActivation());
+        int act = registerActivation();
+        return act < 0 ? null : new Gemm.Finish(epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co, act);
     }
 
     /**
@@ -69,7 +54,7 @@ final class Store {
      * (whose values lie along positions, not channels), with the Vector API.
      */
     boolean alongChannels() {
-        return inRegisters && Gemm.VECTOR;
+        return Gemm.VECTOR && registerActivation() >= 0;
     }
 
     /**
@@ -78,7 +63,7 @@ final class Store {
      */
     void finishChannels(float[] v, int at, int len, int co, float[] bias) {
         VectorGemm.epilogueChannels(v, at, len, bias, epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co,
-                tileActivation());
+                registerActivation());
     }
 
     /** The whole output of {@code s}, no epilogue arrays (the spec's epilogue must need none). */
@@ -151,7 +136,6 @@ final class Store {
     }
 
     private Store(Store s, Epilogue e) {
-        this.inRegisters = false;
         this.epilogue = e;
         this.active = !e.isNone();
         this.cout = s.cout;
