@@ -6,9 +6,9 @@ import io.github.convcl.spec.ConvSpec;
 
 /**
  * Convolution as the product {@code Y^T = X_unfolded^T W^T}: output positions are the rows of the register tiles (their
- * unfolded inputs broadcast, 16 positions to a packed panel) and output channels the columns (the weights transposed,
- * packed once into 16-channel panels). A layer of few positions per image (7x7 at batch 1: 49) fills the other
- * orientation's 16-column tiles badly (64 columns computed for 49) and these 6-row tiles well (54 rows for 49), as
+ * unfolded inputs broadcast, 16 or 18 positions to a packed panel, or for a pointwise layer read from the input in
+ * place) and output channels the columns (the weights transposed, packed once into 16-channel panels). A layer of few
+ * positions per image (7x7 at batch 1: 49) fills the other orientation's 16-column tiles badly (64 columns computed for 49) and these 6-row tiles well (54 rows for 49), as
  * long as there are channels for the columns. Positions of all images are rows of one sequence, so a fully connected
  * layer (one position) takes a row per image. Each tile's sums run over the reduction in one order: the same values
  * at every thread count.
@@ -47,33 +47,70 @@ final class ChannelGemm {
                             (t / panels) * bSize + (t % panels) * k * nr);
                 }));
         long rows = (long) s.batch() * g.outVol;
-        int rowPanels = (int) ((rows + ROWS - 1) / ROWS);
+        // A pointwise layer with at least a panel of positions per image reads its input in place: each panel holds
+        // one image's positions, row r of reduction step kk at x[... + kk * inVol + r], where its tiles need no padding
+        // rows (those read past the panel, so such panels are still copied).
+        boolean inPlace = Gemm.VECTOR && s.isPointwise() && groups == 1 && g.outVol >= ROWS;
+        int perImage = (g.outVol + ROWS - 1) / ROWS;
+        int rowPanels = inPlace ? s.batch() * perImage : (int) ((rows + ROWS - 1) / ROWS);
         // blocks of channel panels: enough tasks for every thread
         int want = Parallel.threads() * Thresholds.JAVA_CHANNEL_TASKS_PER_CORE;
         int perBlock = Math.max(pair, Math.min(panels, panels * groups * rowPanels / Math.max(1, want)) / pair * pair);
         int blocks = (panels + perBlock - 1) / perBlock;
-        // every panel of positions packed once, before the products, which read it once per block of channels
+        // every panel of positions packed once (unless read in place), before the products, which read it once per
+        // block of channels
         int aSize = k * ROWS;
         float[] pa = Workspace.get(Workspace.Slot.INPUT, groups * rowPanels * aSize);
         Parallel.forEach(groups * rowPanels, t -> {
-            long r0 = (long) (t % rowPanels) * ROWS;
-            packPositions(g, s, x, t / rowPanels, cinG, r0, (int) Math.min(ROWS, rows - r0), pa, t * aSize,
-                    Workspace.get(Workspace.Slot.BLOCK, ROWS));
+            long r0 = panelStart(inPlace, t % rowPanels, perImage, g.outVol);
+            int count = panelRows(inPlace, r0, rows, g.outVol);
+            if (!inPlace || !exact(count)) {
+                packPositions(g, s, x, t / rowPanels, cinG, r0, count, pa, t * aSize, Workspace.get(Workspace.Slot.BLOCK, ROWS));
+            }
         });
         Parallel.forEach(groups * rowPanels * blocks, t -> {
             int grp = t / (rowPanels * blocks);
             int rp = (t / blocks) % rowPanels;
             int b0 = (t % blocks) * perBlock;
             int b1 = Math.min(panels, b0 + perBlock);
-            long r0 = (long) rp * ROWS;
-            int count = (int) Math.min(ROWS, rows - r0);
+            long r0 = panelStart(inPlace, rp, perImage, g.outVol);
+            int count = panelRows(inPlace, r0, rows, g.outVol);
             int ldc = (b1 - b0) * nr;
             float[] c = Workspace.get(Workspace.Slot.PANELS, ROWS * ldc);
+            float[] a = pa;
+            int aOff = (grp * rowPanels + rp) * aSize;
+            int aStride = ROWS;
+            if (inPlace && exact(count)) {
+                int n = (int) (r0 / g.outVol);
+                a = x;
+                aOff = n * s.inChannels() * g.inVol + (int) (r0 % g.outVol);
+                aStride = g.inVol;
+            }
             for (int j = b0; j < b1; j += pair) {
-                multiply(count, k, pa, (grp * rowPanels + rp) * aSize, pb, grp * bSize + j * k * nr, c, (j - b0) * nr, ldc);
+                multiply(count, k, a, aOff, aStride, pb, grp * bSize + j * k * nr, c, (j - b0) * nr, ldc);
             }
             store(s, g, st, y, bias, grp * coutG, b0 * nr, Math.min(coutG, b1 * nr), r0, count, c, ldc);
         });
+    }
+
+    /** The first position (of the image-major sequence) of row panel {@code rp}: panels within images when in place. */
+    private static long panelStart(boolean inPlace, int rp, int perImage, int outVol) {
+        return inPlace ? (long) (rp / perImage) * outVol + (long) (rp % perImage) * ROWS : (long) rp * ROWS;
+    }
+
+    /** The positions of the panel from {@code r0}: up to {@link #ROWS}, and in place not past its image's last. */
+    private static int panelRows(boolean inPlace, long r0, long rows, int outVol) {
+        long end = inPlace ? (r0 / outVol + 1) * outVol : rows;
+        return (int) Math.min(ROWS, end - r0);
+    }
+
+    /** Whether {@link #tileRows}' tiles cover {@code count} rows exactly (no padding row read past them). */
+    private static boolean exact(int count) {
+        int r = 0;
+        while (r < count) {
+            r += tileRows(count - r);
+        }
+        return r == count;
     }
 
     /**
@@ -126,21 +163,36 @@ final class ChannelGemm {
     }
 
     /**
-     * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * ROWS + r] * pb[bOff + kk * 16 + q]} for the panel's first
-     * {@code count} rows (in tiles of {@link #tileRows} rows) and 16 columns (32 where {@link Gemm#WIDE}: the channel
-     * panel at bOff and the next, {@code k * 16} floats on), the reduction in blocks of {@link #KC} so that each block's
-     * panels stay in L1 across the tiles.
+     * {@code c[r * ldc + cOff + q] = sum_kk pa[aOff + kk * aStride + r] * pb[bOff + kk * 16 + q]} for the panel's
+     * first {@code count} rows (in tiles of {@link #tileRows} rows) and 16 columns (32 where {@link Gemm#WIDE}: the
+     * channel panel at bOff and the next, {@code k * 16} floats on), the reduction in blocks of {@link #KC} so that each
+     * block's panels stay in L1 across the tiles. {@code aStride} is {@link #ROWS} for a packed panel, the input's
+     * positions per channel where the panel is the input itself (tiles with the stride as a parameter).
      */
-    private static void multiply(int count, int k, float[] pa, int aOff, float[] pb, int bOff, float[] c, int cOff, int ldc) {
+    private static void multiply(int count, int k, float[] pa, int aOff, int aStride, float[] pb, int bOff, float[] c, int cOff, int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean fresh = k0 == 0;
             for (int r = 0, h; r < count; r += h) {
                 h = tileRows(count - r);
-                int ai = aOff + k0 * ROWS + r;
+                int ai = aOff + k0 * aStride + r;
                 int bi = bOff + k0 * Gemm.NR;
                 int ci = r * ldc + cOff;
-                if (!Gemm.VECTOR) {
+                if (aStride != ROWS && !Gemm.WIDE) {
+                    if (h == 6) {
+                        VectorGemm.panelTile6x16Strided(kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
+                    } else {
+                        VectorGemm.panelTile4x16Strided(kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
+                    }
+                } else if (aStride != ROWS) {
+                    if (h == 7) {
+                        WideGemm.panelTile7x32Strided(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                    } else if (h == 6) {
+                        WideGemm.panelTile6x32Strided(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                    } else {
+                        WideGemm.panelTile4x32Strided(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                    }
+                } else if (!Gemm.VECTOR) {
                     plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
                 } else if (h == 7) {
                     WideGemm.panelTile7x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);

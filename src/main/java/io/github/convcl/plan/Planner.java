@@ -503,6 +503,9 @@ public final class Planner {
                 >= Thresholds.JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS)) {
             return Algorithm.JAVA_CHANNEL_GEMM;
         }
+        if (channelsInPlace(s)) {
+            return Algorithm.JAVA_CHANNEL_GEMM;
+        }
         if (s.isPointwise() || stridedPointwise(s)) {
             return Algorithm.JAVA_POINTWISE_GEMM;
         }
@@ -514,6 +517,19 @@ public final class Planner {
             return Algorithm.JAVA_DIRECT_GEMM;
         }
         return m == 4 ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_WINOGRAD_F2;
+    }
+
+    /**
+     * A pointwise layer that reduces channels (at least twice as many in as out, and at least
+     * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION} in) on images of at most
+     * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS} positions: the channel-vector GEMM reads its input in
+     * place and stores the output transposed (out x positions scalar stores), where the pointwise GEMM packs the input
+     * (in x positions); with more channels in than out the store is the smaller of the two.
+     */
+    static boolean channelsInPlace(ConvSpec s) {
+        return s.isPointwise() && s.groups() == 1 && s.inChannels() >= 2 * s.outChannels()
+                && s.inChannels() >= Thresholds.JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION
+                && outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS;
     }
 
     /**

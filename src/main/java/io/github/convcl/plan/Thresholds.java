@@ -253,6 +253,10 @@ public final class Thresholds {
      * gathered input: 1024 -> 2048 from 14x14, stride 2, two threads, 1.76 -> 1.29 ms at batch 1, 13.05 -> 8.79 at 8.
      */
     public static final int JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS = 1;
+    /** Java: the fewest input channels of a pointwise layer that the channel-vector GEMM reads in place (see Planner). */
+    public static final int JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION = 480;
+    /** Java: the most positions per image of a pointwise layer that the channel-vector GEMM reads in place (28x28). */
+    public static final int JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS = 28 * 28;
     /**
      * Java row tiles: the most floats (rows x output rows x width) one epilogue call of a task finishes at once (32
      * KiB): enough output rows per call that short rows cost few calls and vector tails, few enough that the block the

@@ -112,6 +112,29 @@ class JavaKernelsTest {
         }
     }
 
+    /**
+     * A pointwise layer with a panel of positions per image or more is read in place by the channel GEMM: panels that
+     * end at each image's last position (3 images of 7x7: 18 + 18 + 13 each), panels whose tiles would pad (an image of
+     * 23 positions ends in a panel of 5, which is copied) beside ones read in place, reductions longer than a block,
+     * channel counts that end in a partial panel, with and without a bias; by default for a reducing layer on 14x14.
+     */
+    @Test
+    void theChannelGemmReadsPointwiseInputInPlace() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(3, 40, 7, 7).outChannels(24).kernel(1).build(),
+                ConvSpec.conv(1).input(2, 24, 23).outChannels(40).kernel(1).bias(false).build(),
+                ConvSpec.conv(1).input(2, 300, 41).outChannels(17).kernel(1).build(),
+                ConvSpec.conv(3).input(2, 16, 2, 3, 4).outChannels(48).kernel(1).build());
+        for (ConvSpec s : specs) {
+            assertOfferedChannelGemm(s);
+            check(s);
+        }
+        ConvSpec reduce = ConvSpec.conv(2).input(2, 512, 14, 14).outChannels(48).kernel(1).build();
+        org.junit.jupiter.api.Assertions.assertEquals(Algorithm.JAVA_CHANNEL_GEMM,
+                Planner.plan(reduce, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)).algorithm());
+        check(reduce);
+    }
+
     private static void assertOfferedChannelGemm(ConvSpec s) {
         org.junit.jupiter.api.Assertions.assertTrue(Planner.applicable(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER))
                 .stream().anyMatch(p -> p.algorithm() == Algorithm.JAVA_CHANNEL_GEMM), "channel GEMM offered for " + s);

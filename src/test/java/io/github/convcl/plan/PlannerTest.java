@@ -96,7 +96,17 @@ class PlannerTest {
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 512, 2, 2).outChannels(512).kernel(3).padding(1).build(), JAVA,
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                // a pointwise layer from at least 480 channels into at most half as many, on at most 28x28: the channel
+                // GEMM stores the (smaller) output transposed rather than packing the input; expanding, the pointwise
                 Arguments.of(ConvSpec.conv(2).input(1, 1024, 4, 4).outChannels(512).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 512, 28, 28).outChannels(128).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 256, 14, 14).outChannels(1024).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 256, 28, 28).outChannels(64).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 512, 56, 56).outChannels(128).kernel(1).build(), JAVA,
                         Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 // a pointwise 7x7 pads its last column tile (49 of 56), a 14x14 hardly (196 of 200); strided 1x1s gather
                 Arguments.of(ConvSpec.conv(2).input(1, 2048, 7, 7).outChannels(512).kernel(1).build(), JAVA,
@@ -104,6 +114,8 @@ class PlannerTest {
                 Arguments.of(ConvSpec.conv(2).input(8, 832, 7, 7).outChannels(48).kernel(1).build(), JAVA,
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 528, 14, 14).outChannels(128).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(1, 528, 14, 14).outChannels(320).kernel(1).build(), JAVA,
                         Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 1024, 14, 14).outChannels(2048).kernel(1).stride(2).build(), JAVA,
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
