@@ -521,15 +521,16 @@ public final class Planner {
 
     /**
      * A pointwise layer that reduces channels (at least twice as many in as out, and at least
-     * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION} in) on images of at most
-     * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS} positions: the channel-vector GEMM reads its input in
-     * place and stores the output transposed (out x positions scalar stores), where the pointwise GEMM packs the input
-     * (in x positions); with more channels in than out the store is the smaller of the two.
+     * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION} in) with at most
+     * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS} output positions in all: the channel-vector GEMM reads
+     * its input in place and stores the output transposed (out x positions scalar stores), where the pointwise GEMM packs
+     * the input (in x positions); with more channels in than out the store is the smaller of the two. With more
+     * positions the pointwise GEMM's wider column tiles win back what its pack costs.
      */
     static boolean channelsInPlace(ConvSpec s) {
         return s.isPointwise() && s.groups() == 1 && s.inChannels() >= 2 * s.outChannels()
                 && s.inChannels() >= Thresholds.JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION
-                && outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS;
+                && s.batch() * outputPositions(s) <= Thresholds.JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS;
     }
 
     /**

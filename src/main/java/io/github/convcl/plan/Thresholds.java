@@ -255,7 +255,10 @@ public final class Thresholds {
     public static final int JAVA_CHANNEL_GEMM_MIN_PADDED_EIGHTHS = 1;
     /** Java: the fewest input channels of a pointwise layer that the channel-vector GEMM reads in place (see Planner). */
     public static final int JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION = 480;
-    /** Java: the most positions per image of a pointwise layer that the channel-vector GEMM reads in place (28x28). */
+    /**
+     * Java: the most output positions (all images) of a reducing pointwise layer that the channel-vector GEMM reads in
+     * place: 28x28 at batch 1 (at batch 8 ResNet-50 and GoogLeNet ran slower with it, docs/performance.md).
+     */
     public static final int JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS = 28 * 28;
     /**
      * Java row tiles: the most floats (rows x output rows x width) one epilogue call of a task finishes at once (32

@@ -116,7 +116,7 @@ class JavaKernelsTest {
      * A pointwise layer with a panel of positions per image or more is read in place by the channel GEMM: panels that
      * end at each image's last position (3 images of 7x7: 18 + 18 + 13 each), panels whose tiles would pad (an image of
      * 23 positions ends in a panel of 5, which is copied) beside ones read in place, reductions longer than a block,
-     * channel counts that end in a partial panel, with and without a bias; by default for a reducing layer on 14x14.
+     * channel counts that end in a partial panel, with and without a bias; by default for a reducing layer on 3 images of 14x14.
      */
     @Test
     void theChannelGemmReadsPointwiseInputInPlace() {
@@ -129,7 +129,7 @@ class JavaKernelsTest {
             assertOfferedChannelGemm(s);
             check(s);
         }
-        ConvSpec reduce = ConvSpec.conv(2).input(2, 512, 14, 14).outChannels(48).kernel(1).build();
+        ConvSpec reduce = ConvSpec.conv(2).input(3, 512, 14, 14).outChannels(48).kernel(1).build();
         org.junit.jupiter.api.Assertions.assertEquals(Algorithm.JAVA_CHANNEL_GEMM,
                 Planner.plan(reduce, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER)).algorithm());
         check(reduce);

@@ -102,6 +102,8 @@ class PlannerTest {
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 512, 28, 28).outChannels(128).kernel(1).build(), JAVA,
                         Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
+                Arguments.of(ConvSpec.conv(2).input(8, 1024, 14, 14).outChannels(256).kernel(1).build(), JAVA,
+                        Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 256, 14, 14).outChannels(1024).kernel(1).build(), JAVA,
                         Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 256, 28, 28).outChannels(64).kernel(1).build(), JAVA,
