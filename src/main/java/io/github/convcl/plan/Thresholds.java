@@ -209,6 +209,11 @@ public final class Thresholds {
      */
     public static final int JAVA_WINOGRAD_STRIDED_MIN_CHANNELS_2D = 256;
     /**
+     * Java: the most output positions (all images) of a stride-2 3x3 that F(2,3) would take (7x7 at batch 1: one slice
+     * of 16 tiles) which runs the channel-vector GEMM instead (docs/performance.md, fifteenth session).
+     */
+    public static final int JAVA_WINOGRAD_STRIDED_MAX_CHANNEL_GEMM_POSITIONS = 64;
+    /**
      * Java Winograd over a 3x3x3 (depth taps as more reduction rows): the same mean, lower because the direct GEMM
      * does less well on 3D layers: 12 into 24 channels (harmonic mean 28.8) 0.73-0.78, 16 into 32 (38.4) 0.68-0.77,
      * 32 into 64 (conv3d_k3, 76.8) 0.36-0.41, 64 into 128 (c3d_k3, 153.6) 0.34-0.38.

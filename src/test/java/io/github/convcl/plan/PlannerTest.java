@@ -144,13 +144,14 @@ class PlannerTest {
                 Arguments.of(ConvSpec.conv(1).input(2, 128, 4096).outChannels(128).kernel(3).padding(4).dilation(4).build(), JAVA,
                         Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
                 Arguments.of(resnet3x3s2(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
-                // stride 2: F(2,3) from 256 channels (ResNet's layer3.0.conv2 and layer4.0.conv2), the direct GEMM below
+                // stride 2: F(2,3) from 256 channels (ResNet's layer3.0.conv2 and layer4.0.conv2 at batch 8), the direct
+                // GEMM below; into 7x7 at batch 1 (one slice of 16 tiles) the channel GEMM
                 Arguments.of(ConvSpec.conv(2).input(1, 256, 28, 28).outChannels(256).kernel(3).stride(2).padding(1).build(), JAVA,
                         Algorithm.JAVA_WINOGRAD_F2, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(8, 512, 14, 14).outChannels(512).kernel(3).stride(2).padding(1).build(), JAVA,
                         Algorithm.JAVA_WINOGRAD_F2, Tuning.NONE),
                 Arguments.of(ConvSpec.conv(2).input(1, 512, 14, 14).outChannels(512).kernel(3).stride(2).padding(1).build(), JAVA,
-                        Algorithm.JAVA_WINOGRAD_F2, Tuning.NONE),
+                        Algorithm.JAVA_CHANNEL_GEMM, Tuning.NONE),
                 Arguments.of(pointwise(), JAVA, Algorithm.JAVA_POINTWISE_GEMM, Tuning.NONE),
                 Arguments.of(depthwise(), JAVA, Algorithm.JAVA_DEPTHWISE, Tuning.NONE),
                 Arguments.of(depthwiseReflect(), JAVA, Algorithm.JAVA_DIRECT_GEMM, Tuning.NONE),
