@@ -17,8 +17,7 @@ final class ChannelGemm {
     /**
      * Positions per packed panel: the rows of three 6-row register tiles (a 4-row tile runs at about half the rate), or
      * of four 4-row ones on the JDK releases whose 6-row tiles spill
-     * ({@link io.github.convcl.plan.Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}). A static final, so a constant to the JIT:
-     * the panel tiles' loops ({@link VectorGemm#panelTile6x16}) step by it and stay counted loops.
+     * ({@link io.github.convcl.plan.Thresholds#JAVA_SIX_ROW_TILES_MAX_JDK}).
      */
     static final int ROWS = io.github.convcl.plan.JavaDirect.sixRowTiles() ? 18 : 16;
 
@@ -50,7 +49,7 @@ final class ChannelGemm {
         // A pointwise layer with at least a panel of positions per image reads its input in place: each panel holds
         // one image's positions, row r of reduction step kk at x[... + kk * inVol + r], where its tiles need no padding
         // rows (those read past the panel, so such panels are still copied).
-        boolean inPlace = Gemm.VECTOR && s.isPointwise() && groups == 1 && g.outVol >= ROWS;
+        boolean inPlace = s.isPointwise() && groups == 1 && g.outVol >= ROWS;
         int perImage = (g.outVol + ROWS - 1) / ROWS;
         int rowPanels = inPlace ? s.batch() * perImage : (int) ((rows + ROWS - 1) / ROWS);
         // blocks of channel panels: enough tasks for every thread
@@ -167,7 +166,7 @@ final class ChannelGemm {
      * first {@code count} rows (in tiles of {@link #tileRows} rows) and 16 columns (32 where {@link Gemm#WIDE}: the
      * channel panel at bOff and the next, {@code k * 16} floats on), the reduction in blocks of {@link #KC} so that each
      * block's panels stay in L1 across the tiles. {@code aStride} is {@link #ROWS} for a packed panel, the input's
-     * positions per channel where the panel is the input itself (tiles with the stride as a parameter).
+     * positions per channel where the panel is the input itself.
      */
     private static void multiply(int count, int k, float[] pa, int aOff, int aStride, float[] pb, int bOff, float[] c, int cOff, int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {
@@ -178,32 +177,18 @@ final class ChannelGemm {
                 int ai = aOff + k0 * aStride + r;
                 int bi = bOff + k0 * Gemm.NR;
                 int ci = r * ldc + cOff;
-                if (aStride != ROWS && !Gemm.WIDE) {
-                    if (h == 6) {
-                        VectorGemm.panelTile6x16Strided(kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
-                    } else {
-                        VectorGemm.panelTile4x16Strided(kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
-                    }
-                } else if (aStride != ROWS) {
-                    if (h == 7) {
-                        WideGemm.panelTile7x32Strided(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
-                    } else if (h == 6) {
-                        WideGemm.panelTile6x32Strided(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
-                    } else {
-                        WideGemm.panelTile4x32Strided(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
-                    }
-                } else if (!Gemm.VECTOR) {
-                    plainTile(h, kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                if (!Gemm.VECTOR) {
+                    plainTile(h, kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
                 } else if (h == 7) {
-                    WideGemm.panelTile7x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                    WideGemm.panelTile7x32(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
                 } else if (Gemm.WIDE && h == 6) {
-                    WideGemm.panelTile6x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                    WideGemm.panelTile6x32(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
                 } else if (Gemm.WIDE) {
-                    WideGemm.panelTile4x32(kb, pa, ai, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
+                    WideGemm.panelTile4x32(kb, pa, ai, aStride, pb, bi, bi + k * Gemm.NR, c, ci, ldc, fresh);
                 } else if (h == 6) {
-                    VectorGemm.panelTile6x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                    VectorGemm.panelTile6x16(kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
                 } else {
-                    VectorGemm.panelTile4x16(kb, pa, ai, pb, bi, c, ci, ldc, fresh);
+                    VectorGemm.panelTile4x16(kb, pa, ai, aStride, pb, bi, c, ci, ldc, fresh);
                 }
             }
         }
@@ -225,12 +210,12 @@ final class ChannelGemm {
     }
 
     /** The tiles of {@link #multiply} without the Vector API: the same products in the same order per output. */
-    private static void plainTile(int h, int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+    private static void plainTile(int h, int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
         for (int r = 0; r < h; r++) {
             for (int q = 0; q < Gemm.NR; q++) {
                 float acc = fresh ? 0f : c[ci + r * ldc + q];
                 for (int kk = 0; kk < k; kk++) {
-                    acc = Math.fma(pa[ai + kk * ROWS + r], pb[bi + kk * Gemm.NR + q], acc);
+                    acc = Math.fma(pa[ai + kk * st + r], pb[bi + kk * Gemm.NR + q], acc);
                 }
                 c[ci + r * ldc + q] = acc;
             }

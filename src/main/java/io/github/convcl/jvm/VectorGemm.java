@@ -101,15 +101,14 @@ final class VectorGemm {
     }
 
     /**
-     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * ChannelGemm.ROWS + r]}:
-     * A's rows are lanes of a packed panel ({@link ChannelGemm}). Starts from zeros when {@code fresh}, else from C.
-     * The panel's stride is a constant (a static final), not a parameter: C2 treats a loop whose index steps by a
-     * variable as no counted loop, and keeps the bounds checks of A's six loads. Every index is computed from the one
-     * loop counter: C2 schedules that loop better than one stepping two pointers (docs/performance.md, twelfth session).
+     * {@code C[6 x 16] (+)= A x B} where row r of A at reduction step kk is {@code pa[ai + kk * st + r]}: A's rows are
+     * lanes of a packed panel ({@link ChannelGemm}) or the input read in place. Starts from zeros when {@code fresh},
+     * else from C. Every index is computed from the one loop counter: C2 schedules that loop better than one stepping
+     * two pointers (docs/performance.md, twelfth session); the stride as a parameter measured as fast as a constant
+     * (fifteenth session).
      */
-    static void panelTile6x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+    static void panelTile6x16(int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
         assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
-        final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
@@ -176,9 +175,8 @@ final class VectorGemm {
     }
 
     /** {@link #panelTile6x16} for 4 rows. */
-    static void panelTile4x16(int k, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+    static void panelTile4x16(int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
         assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
-        final int st = ChannelGemm.ROWS;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
             c00 = FloatVector.zero(AVX2);
@@ -1251,121 +1249,4 @@ final class VectorGemm {
         a2.intoArray(lanes, li + 2 * L);
     }
 
-    /** {@link #panelTile6x16} with row r of A at reduction step kk at {@code pa[ai + kk * st + r]}: the input read in place. */
-    static void panelTile6x16Strided(int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (fresh) {
-            c00 = FloatVector.zero(AVX2);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-            c40 = c00;
-            c41 = c00;
-            c50 = c00;
-            c51 = c00;
-        } else {
-            c00 = FloatVector.fromArray(AVX2, c, ci);
-            c01 = FloatVector.fromArray(AVX2, c, ci + L8);
-            c10 = FloatVector.fromArray(AVX2, c, ci + ldc);
-            c11 = FloatVector.fromArray(AVX2, c, ci + ldc + L8);
-            c20 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc + L8);
-            c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
-            c40 = FloatVector.fromArray(AVX2, c, ci + 4 * ldc);
-            c41 = FloatVector.fromArray(AVX2, c, ci + 4 * ldc + L8);
-            c50 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc);
-            c51 = FloatVector.fromArray(AVX2, c, ci + 5 * ldc + L8);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bi + kk * 16 + L8);
-            int ak = ai + kk * st;
-            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(AVX2, pa[ak + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(AVX2, pa[ak + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L8);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L8);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L8);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L8);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + L8);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + L8);
-    }
-
-    /** {@link #panelTile4x16} with row r of A at reduction step kk at {@code pa[ai + kk * st + r]}: the input read in place. */
-    static void panelTile4x16Strided(int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
-        assert !Gemm.WIDE : "256-bit tile on a 512-bit JVM";
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (fresh) {
-            c00 = FloatVector.zero(AVX2);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-        } else {
-            c00 = FloatVector.fromArray(AVX2, c, ci);
-            c01 = FloatVector.fromArray(AVX2, c, ci + L8);
-            c10 = FloatVector.fromArray(AVX2, c, ci + ldc);
-            c11 = FloatVector.fromArray(AVX2, c, ci + ldc + L8);
-            c20 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(AVX2, c, ci + 2 * ldc + L8);
-            c30 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(AVX2, c, ci + 3 * ldc + L8);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(AVX2, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(AVX2, pb, bi + kk * 16 + L8);
-            int ak = ai + kk * st;
-            FloatVector a = FloatVector.broadcast(AVX2, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(AVX2, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(AVX2, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(AVX2, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L8);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L8);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L8);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L8);
-    }
 }

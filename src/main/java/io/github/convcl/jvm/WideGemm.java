@@ -1029,13 +1029,12 @@ final class WideGemm {
 
     /**
      * {@code C[6 x 32] (+)= A x B} for the channel GEMM ({@link ChannelGemm}): row r of A at reduction step kk is
-     * {@code pa[ai + kk * ChannelGemm.ROWS + r]}, columns 0-15 of B the panel at {@code bi} and 16-31 the one at
-     * {@code bi2} (16 floats a step each). Starts from zeros when {@code fresh}, else from C. The A stride is a
-     * constant, as in {@link VectorGemm#panelTile6x16}, and every index is computed from the one loop counter: C2
-     * schedules that loop better than one stepping three pointers (docs/performance.md, twelfth session).
+     * {@code pa[ai + kk * st + r]} (a packed panel, or the input read in place), columns 0-15 of B the panel at
+     * {@code bi} and 16-31 the one at {@code bi2} (16 floats a step each). Starts from zeros when {@code fresh}, else
+     * from C. Every index is computed from the one loop counter: C2 schedules that loop better than one stepping three
+     * pointers (docs/performance.md, twelfth session).
      */
-    static void panelTile6x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = ChannelGemm.ROWS;
+    static void panelTile6x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
             c00 = FloatVector.zero(S);
@@ -1199,8 +1198,7 @@ final class WideGemm {
      * {@link #panelTile6x32} for 7 rows: the last tile of a panel whose rows would otherwise end in a mostly empty 4-row
      * one ({@link ChannelGemm#tileRows}: 13 as 6 + 7, the last panel of 7x7 positions at batch 1).
      */
-    static void panelTile7x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = ChannelGemm.ROWS;
+    static void panelTile7x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
         if (fresh) {
             c00 = FloatVector.zero(S);
@@ -1276,8 +1274,7 @@ final class WideGemm {
     }
 
     /** {@link #panelTile6x32} for 4 rows. */
-    static void panelTile4x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
-        final int st = ChannelGemm.ROWS;
+    static void panelTile4x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
             c00 = FloatVector.zero(S);
@@ -1325,195 +1322,4 @@ final class WideGemm {
         c31.intoArray(c, ci + 3 * ldc + 16);
     }
 
-    /** {@link #panelTile6x32} with row r of A at reduction step kk at {@code pa[ai + kk * st + r]}: the input read in place. */
-    static void panelTile6x32Strided(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (fresh) {
-            c00 = FloatVector.zero(S);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-            c40 = c00;
-            c41 = c00;
-            c50 = c00;
-            c51 = c00;
-        } else {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + 16);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
-            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + 16);
-            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
-            int ak = ai + kk * st;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ak + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ak + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + 16);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + 16);
-    }
-
-    /** {@link #panelTile7x32} with row r of A at reduction step kk at {@code pa[ai + kk * st + r]}: the input read in place. */
-    static void panelTile7x32Strided(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
-        if (fresh) {
-            c00 = FloatVector.zero(S);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-            c40 = c00;
-            c41 = c00;
-            c50 = c00;
-            c51 = c00;
-            c60 = c00;
-            c61 = c00;
-        } else {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + 16);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
-            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + 16);
-            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
-            c60 = FloatVector.fromArray(S, c, ci + 6 * ldc);
-            c61 = FloatVector.fromArray(S, c, ci + 6 * ldc + 16);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
-            int ak = ai + kk * st;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ak + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ak + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(S, pa[ak + 6]);
-            c60 = a.fma(b0, c60);
-            c61 = a.fma(b1, c61);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + 16);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + 16);
-        c60.intoArray(c, ci + 6 * ldc);
-        c61.intoArray(c, ci + 6 * ldc + 16);
-    }
-
-    /** {@link #panelTile4x32} with row r of A at reduction step kk at {@code pa[ai + kk * st + r]}: the input read in place. */
-    static void panelTile4x32Strided(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (fresh) {
-            c00 = FloatVector.zero(S);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-        } else {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + 16);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
-            int ak = ai + kk * st;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
-    }
 }
