@@ -8,8 +8,8 @@ import io.github.convcl.spec.ConvSpec;
  * Convolution as the product {@code Y^T = X_unfolded^T W^T}: output positions are the rows of the register tiles (their
  * unfolded inputs broadcast, 16 or 18 positions to a packed panel, or for a pointwise layer read from the input in
  * place) and output channels the columns (the weights transposed, packed once into 16-channel panels). A layer of few
- * positions per image (7x7 at batch 1: 49) fills the other orientation's 16-column tiles badly (64 columns computed for 49) and these 6-row tiles well (54 rows for 49), as
- * long as there are channels for the columns. Positions of all images are rows of one sequence, so a fully connected
+ * positions per image (7x7 at batch 1: 49) fills the other orientation's 16-column tiles badly (64 columns computed
+ * for 49) and these 6-row tiles well (54 rows for 49), as long as there are channels for the columns. Positions of all images are rows of one sequence, so a fully connected
  * layer (one position) takes a row per image. Each tile's sums run over the reduction in one order: the same values
  * at every thread count.
  */
@@ -168,7 +168,8 @@ final class ChannelGemm {
      * block's panels stay in L1 across the tiles. {@code aStride} is {@link #ROWS} for a packed panel, the input's
      * positions per channel where the panel is the input itself.
      */
-    private static void multiply(int count, int k, float[] pa, int aOff, int aStride, float[] pb, int bOff, float[] c, int cOff, int ldc) {
+    private static void multiply(int count, int k, float[] pa, int aOff, int aStride, float[] pb, int bOff, float[] c, int cOff,
+                                 int ldc) {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kb = Math.min(KC, k - k0);
             boolean fresh = k0 == 0;
@@ -210,7 +211,8 @@ final class ChannelGemm {
     }
 
     /** The tiles of {@link #multiply} without the Vector API: the same products in the same order per output. */
-    private static void plainTile(int h, int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc, boolean fresh) {
+    private static void plainTile(int h, int k, float[] pa, int ai, int st, float[] pb, int bi, float[] c, int ci, int ldc,
+                                  boolean fresh) {
         for (int r = 0; r < h; r++) {
             for (int q = 0; q < Gemm.NR; q++) {
                 float acc = fresh ? 0f : c[ci + r * ldc + q];

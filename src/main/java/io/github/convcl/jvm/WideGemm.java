@@ -1034,7 +1034,8 @@ final class WideGemm {
      * from C. Every index is computed from the one loop counter: C2 schedules that loop better than one stepping three
      * pointers (docs/performance.md, twelfth session).
      */
-    static void panelTile6x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
+    static void panelTile6x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
+                              boolean fresh) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (fresh) {
             c00 = FloatVector.zero(S);
@@ -1198,7 +1199,8 @@ final class WideGemm {
      * {@link #panelTile6x32} for 7 rows: the last tile of a panel whose rows would otherwise end in a mostly empty 4-row
      * one ({@link ChannelGemm#tileRows}: 13 as 6 + 7, the last panel of 7x7 positions at batch 1).
      */
-    static void panelTile7x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
+    static void panelTile7x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
+                              boolean fresh) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
         if (fresh) {
             c00 = FloatVector.zero(S);
@@ -1274,7 +1276,8 @@ final class WideGemm {
     }
 
     /** {@link #panelTile6x32} for 4 rows. */
-    static void panelTile4x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, boolean fresh) {
+    static void panelTile4x32(int k, float[] pa, int ai, int st, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
+                              boolean fresh) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (fresh) {
             c00 = FloatVector.zero(S);

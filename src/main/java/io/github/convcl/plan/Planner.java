@@ -516,7 +516,8 @@ public final class Planner {
         if (m == 0 || !copyFits(s, javaWinogradImageFloats(s, m))) {
             return Algorithm.JAVA_DIRECT_GEMM;
         }
-        if (javaWinogradStrided(s) && s.batch() * outputPositions(s) <= Thresholds.JAVA_WINOGRAD_STRIDED_MAX_CHANNEL_GEMM_POSITIONS) {
+        if (javaWinogradStrided(s)
+                && s.batch() * outputPositions(s) <= Thresholds.JAVA_WINOGRAD_STRIDED_MAX_CHANNEL_GEMM_POSITIONS) {
             // One slice of 16 tiles streams all 16 transformed weight matrices for itself; the channel GEMM reads the
             // weights once for all of the call's positions (its 6-row tiles cover 49 with 54 rows).
             return Algorithm.JAVA_CHANNEL_GEMM;
