@@ -9,9 +9,9 @@ import io.github.convcl.spec.ConvSpec;
  * unfolded inputs broadcast, 16 or 18 positions to a packed panel, or for a pointwise layer read from the input in
  * place) and output channels the columns (the weights transposed, packed once into 16-channel panels). A layer of few
  * positions per image (7x7 at batch 1: 49) fills the other orientation's 16-column tiles badly (64 columns computed
- * for 49) and these 6-row tiles well (54 rows for 49), as long as there are channels for the columns. Positions of all images are rows of one sequence, so a fully connected
- * layer (one position) takes a row per image. Each tile's sums run over the reduction in one order: the same values
- * at every thread count.
+ * for 49) and these 6-row tiles well (54 rows for 49), as long as there are channels for the columns. Packed, the
+ * positions of all images are rows of one sequence, so a fully connected layer (one position) takes a row per image.
+ * Each tile's sums run over the reduction in one order: the same values at every thread count.
  */
 final class ChannelGemm {
     /**
