@@ -58,7 +58,9 @@ class FusedTest {
             ConvSpec.conv(1).input(2, 4, 21).outChannels(5).kernel(3).dilation(2).build(),
             ConvSpec.conv(3).input(1, 3, 4, 5, 6).outChannels(4).kernel(3).padding(1).build(),
             ConvSpec.convTranspose(2).input(2, 6, 5, 4).outChannels(5).kernel(4).stride(2).padding(1).build(),
-            ConvSpec.convTranspose(2).input(1, 8, 4, 4).outChannels(8).kernel(2).stride(2).build());
+            ConvSpec.convTranspose(2).input(1, 8, 4, 4).outChannels(8).kernel(2).stride(2).build(),
+            // 16 channels into 32, 3x3: the Java Winograd along channels where 512-bit vectors run (partial tiles)
+            ConvSpec.conv(2).input(2, 16, 9, 7).outChannels(32).kernel(3).padding(1).build());
 
     private static final List<Epilogue> EPILOGUES = List.of(
             Epilogue.of(Activation.RELU).affine().residual(),
@@ -127,6 +129,42 @@ class FusedTest {
                 }
             }
         });
+    }
+
+    /**
+     * The Java Winograd along channels with every epilogue, both where it finishes the outputs along the channels
+     * (identity, relu and relu6 after scale and shift, no residual) and where a pass over the planes does (the residual
+     * and the other activations), against the float64 reference. The weights have a trained layer's scale (1 /
+     * sqrt(fan-in)): F(4,3)'s transforms multiply the rounding of sums of 288 unit products past the golden tolerance,
+     * as the NCHW Winograd's do.
+     */
+    @Test
+    void theWinogradAlongChannelsFinishesEveryEpilogue() {
+        Backend b = new JavaBackend();
+        ConvSpec bare = ConvSpec.conv(2).input(2, 32, 10, 9).outChannels(64).kernel(3).padding(1).build();
+        List<Plan> plans = b.applicablePlans(bare).stream().filter(p -> p.algorithm() == io.github.convcl.plan.Algorithm.JAVA_WINOGRAD_CHANNELS)
+                .toList();
+        Assumptions.assumeFalse(plans.isEmpty(), "no 512-bit vectors: the Winograd along channels does not run here");
+        List<Epilogue> all = new ArrayList<>(EPILOGUES);
+        all.add(Epilogue.of(Activation.RELU).affine());
+        all.add(Epilogue.of(Activation.RELU6).affine(false, true));
+        all.add(Epilogue.NONE.affine());
+        Random r = new Random(29);
+        for (Epilogue e : all) {
+            ConvSpec s = bare.withEpilogue(e);
+            float[] x = TestSupport.gaussian(r, s.inputElements());
+            float[] w = TestSupport.gaussian(r, s.weightElements());
+            for (int i = 0; i < w.length; i++) {
+                w[i] /= (float) Math.sqrt(s.inChannels() * 9);
+            }
+            float[] bias = TestSupport.gaussian(r, s.outChannels());
+            float[] scale = e.hasScale() ? TestSupport.gaussian(r, s.outChannels()) : null;
+            float[] shift = e.hasShift() ? TestSupport.gaussian(r, s.outChannels()) : null;
+            float[] residual = e.hasResidual() ? TestSupport.gaussian(r, s.outputElements()) : null;
+            double[] ref = Reference.convolve(s, x, w, bias, scale, shift, residual);
+            float[] y = b.convolveArrays(s, plans.get(0), x, w, bias, scale, shift, residual);
+            TestSupport.assertClose(s + " " + plans.get(0), y, ref);
+        }
     }
 
     /**

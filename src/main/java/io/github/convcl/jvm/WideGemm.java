@@ -1325,4 +1325,76 @@ final class WideGemm {
         c31.intoArray(c, ci + 3 * ldc + 16);
     }
 
+    /**
+     * {@code y[yi + r * 16 + q]} and {@code y[yi + stride + r * 16 + q]} (two 16-channel blocks, {@code stride} apart) =
+     * {@code sum_ci x[xi + (ci / 16) * stride + r * 16 + ci % 16] * w[wi + ci * 32 + q]} for 8 rows r and 32 columns q, the
+     * reduction over {@code blocks} blocks of 16: rows broadcast from 16-channel blocks, columns two vectors of packed
+     * weights ({@link ChannelWinograd}'s products per transformed point; 16 accumulators).
+     */
+    static void channelTile8x32(int blocks, float[] x, int xi, int stride, float[] w, int wi, float[] y, int yi) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z;
+        FloatVector b0 = z;
+        FloatVector a1 = z;
+        FloatVector b1 = z;
+        FloatVector a2 = z;
+        FloatVector b2 = z;
+        FloatVector a3 = z;
+        FloatVector b3 = z;
+        FloatVector a4 = z;
+        FloatVector b4 = z;
+        FloatVector a5 = z;
+        FloatVector b5 = z;
+        FloatVector a6 = z;
+        FloatVector b6 = z;
+        FloatVector a7 = z;
+        FloatVector b7 = z;
+        for (int cb = 0, wk = wi; cb < blocks; cb++) {
+            int xk = xi + cb * stride;
+            for (int c = 0; c < 16; c++, wk += 32) {
+                FloatVector w0 = FloatVector.fromArray(S, w, wk);
+                FloatVector w1 = FloatVector.fromArray(S, w, wk + 16);
+                FloatVector a = FloatVector.broadcast(S, x[xk + c]);
+                a0 = a.fma(w0, a0);
+                b0 = a.fma(w1, b0);
+                a = FloatVector.broadcast(S, x[xk + 16 + c]);
+                a1 = a.fma(w0, a1);
+                b1 = a.fma(w1, b1);
+                a = FloatVector.broadcast(S, x[xk + 32 + c]);
+                a2 = a.fma(w0, a2);
+                b2 = a.fma(w1, b2);
+                a = FloatVector.broadcast(S, x[xk + 48 + c]);
+                a3 = a.fma(w0, a3);
+                b3 = a.fma(w1, b3);
+                a = FloatVector.broadcast(S, x[xk + 64 + c]);
+                a4 = a.fma(w0, a4);
+                b4 = a.fma(w1, b4);
+                a = FloatVector.broadcast(S, x[xk + 80 + c]);
+                a5 = a.fma(w0, a5);
+                b5 = a.fma(w1, b5);
+                a = FloatVector.broadcast(S, x[xk + 96 + c]);
+                a6 = a.fma(w0, a6);
+                b6 = a.fma(w1, b6);
+                a = FloatVector.broadcast(S, x[xk + 112 + c]);
+                a7 = a.fma(w0, a7);
+                b7 = a.fma(w1, b7);
+            }
+        }
+        a0.intoArray(y, yi);
+        a1.intoArray(y, yi + 16);
+        a2.intoArray(y, yi + 32);
+        a3.intoArray(y, yi + 48);
+        a4.intoArray(y, yi + 64);
+        a5.intoArray(y, yi + 80);
+        a6.intoArray(y, yi + 96);
+        a7.intoArray(y, yi + 112);
+        b0.intoArray(y, yi + stride);
+        b1.intoArray(y, yi + stride + 16);
+        b2.intoArray(y, yi + stride + 32);
+        b3.intoArray(y, yi + stride + 48);
+        b4.intoArray(y, yi + stride + 64);
+        b5.intoArray(y, yi + stride + 80);
+        b6.intoArray(y, yi + stride + 96);
+        b7.intoArray(y, yi + stride + 112);
+    }
 }

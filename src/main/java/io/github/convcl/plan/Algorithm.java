@@ -38,6 +38,12 @@ public enum Algorithm {
      * 4 outputs of a 3x3 against 36.
      */
     JAVA_WINOGRAD_F2("winograd F(2,3)", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 2),
+    /**
+     * Java: Winograd F(4,3) with the channels along the vectors (a 2D 3x3, stride 1, no dilation, zero padding, one
+     * group, input channels a multiple of 16 and output channels of 32, 512-bit vectors): each tile's 6x6 points read in
+     * place and transformed for 16 channels at once, the products in register tiles of 8 tiles x 32 output channels.
+     */
+    JAVA_WINOGRAD_CHANNELS("winograd F(4,3) along channels", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 4),
     /** OpenCL: one work-item per output element; handles every convolution and padding mode. */
     CL_DIRECT("direct", Family.CL_DIRECT),
     /** OpenCL: transposed convolution as a gather per output element, no atomics. */

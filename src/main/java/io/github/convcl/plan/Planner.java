@@ -61,7 +61,7 @@ public final class Planner {
     }
 
     public static Plan plan(ConvSpec spec, DeviceFacts device) {
-        Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(spec)) : openClPlan(spec, tuningClasses(spec), device);
+        Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(spec, device)) : openClPlan(spec, tuningClasses(spec), device);
         return p.with(variant(spec, device, p.algorithm(), p.tuning()));
     }
 
@@ -77,7 +77,7 @@ public final class Planner {
                 ConvSpec a = Adjoint.dataSpec(spec);
                 java.util.List<String> keys = new java.util.ArrayList<>(tuningClasses(spec, pass));
                 keys.addAll(tuningClasses(a));
-                Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(a)) : openClPlan(a, keys, device);
+                Plan p = device.kind() == BackendKind.JAVA ? Plan.of(javaAlgorithm(a, device)) : openClPlan(a, keys, device);
                 yield p.with(variant(a, device, p.algorithm(), p.tuning())).forPass(pass);
             }
             case BACKWARD_WEIGHT -> {
@@ -189,7 +189,8 @@ public final class Planner {
      */
     static Variant variant(ConvSpec s, DeviceFacts device, Algorithm a, Tuning t) {
         return switch (a) {
-            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD, JAVA_WINOGRAD_F2 -> JavaDirect.choose(s, device.computeUnits(), device.javaChoices());
+            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD, JAVA_WINOGRAD_F2, JAVA_WINOGRAD_CHANNELS ->
+                    JavaDirect.choose(s, device.computeUnits(), device.javaChoices());
             case JAVA_DEPTHWISE -> JavaDepthwise.choose(s, device.vectorLanes(), device.javaChoices().depthwiseUnpadded());
             default -> a.implicitGemm() ? ClGemm.choose(s, t, device.gemmChoices()) : Variant.DEFAULT;
         };
@@ -259,6 +260,9 @@ public final class Planner {
             }
             if ((javaWinogradShaped(s) || javaWinogradStrided(s)) && copyFits(s, javaWinogradImageFloats(s, 2))) {
                 plans.add(Plan.of(Algorithm.JAVA_WINOGRAD_F2));
+            }
+            if (javaWinogradChannels(s, device)) {
+                plans.add(Plan.of(Algorithm.JAVA_WINOGRAD_CHANNELS));
             }
             return plans;
         }
@@ -486,7 +490,7 @@ public final class Planner {
                 + applicable(s, device));
     }
 
-    private static Algorithm javaAlgorithm(ConvSpec s) {
+    private static Algorithm javaAlgorithm(ConvSpec s, DeviceFacts device) {
         if (s.transposed()) {
             // Per residue where the residues are uneven (GEMM + col2im would do zero taps' work) and each residue's GEMM
             // has a row panel of output channels, or where both channel counts are too small for either GEMM to
@@ -522,7 +526,31 @@ public final class Planner {
             // weights once for all of the call's positions (its 6-row tiles cover 49 with 54 rows).
             return Algorithm.JAVA_CHANNEL_GEMM;
         }
+        if (m == 4 && javaWinogradChannels(s, device) && outputPositions(s) <= Thresholds.JAVA_WINOGRAD_CHANNELS_MAX_POSITIONS) {
+            return Algorithm.JAVA_WINOGRAD_CHANNELS;
+        }
         return m == 4 ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_WINOGRAD_F2;
+    }
+
+    /**
+     * What the Java Winograd along channels computes ({@code jvm.ChannelWinograd}): a 2D 3x3 convolution, stride 1, no
+     * dilation, zero padding, one group, input channels a multiple of 16 and output channels of 32, on 512-bit vectors,
+     * its transformed weights (36 per pair of channels) within {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}, and its
+     * padded input within the direct GEMM's bound (the direct GEMM runs inputs that are not all finite).
+     */
+    public static boolean javaWinogradChannels(ConvSpec s, DeviceFacts device) {
+        if (s.transposed() || s.rank() != 2 || device.vectorLanes() != 16 || s.groups() != 1
+                || s.paddingMode() != io.github.convcl.spec.PaddingMode.ZEROS) {
+            return false;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (s.kernel()[i] != 3 || s.stride()[i] != 1 || s.dilation()[i] != 1) {
+                return false;
+            }
+        }
+        return s.inChannels() % 16 == 0 && s.outChannels() % 32 == 0
+                && 36L * s.inChannels() * s.outChannels() * Float.BYTES <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES
+                && copyFits(s, paddedImageFloats(s));
     }
 
     /**

@@ -214,6 +214,12 @@ public final class Thresholds {
      */
     public static final int JAVA_WINOGRAD_STRIDED_MAX_CHANNEL_GEMM_POSITIONS = 64;
     /**
+     * Java: the most output positions per image of a 3x3 that F(4,3) takes along the channels rather than 8 tiles to a
+     * vector (14x14): there the gathers of its 6x6 points from NCHW planes cost less than the other's phase planes and
+     * lane transposes; from 28x28 on the two measured even or the other faster (docs/performance.md, fifteenth session).
+     */
+    public static final int JAVA_WINOGRAD_CHANNELS_MAX_POSITIONS = 14 * 14;
+    /**
      * Java Winograd over a 3x3x3 (depth taps as more reduction rows): the same mean, lower because the direct GEMM
      * does less well on 3D layers: 12 into 24 channels (harmonic mean 28.8) 0.73-0.78, 16 into 32 (38.4) 0.68-0.77,
      * 32 into 64 (conv3d_k3, 76.8) 0.36-0.41, 64 into 128 (c3d_k3, 153.6) 0.34-0.38.

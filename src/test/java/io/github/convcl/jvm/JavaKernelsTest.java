@@ -135,6 +135,33 @@ class JavaKernelsTest {
         check(reduce);
     }
 
+    /**
+     * The Winograd along channels on every tile shape: planes that end in partial tiles (13x11, 5x7), padding 0, 1 and 2
+     * ("same"), a batch whose tiles share chunks across images, reductions of one and several 16-channel
+     * blocks, several 32-channel output groups, with and without a bias; offered wherever it applies, and the planner's
+     * choice for ResNet-50's 3x3 at 14x14 (at 28x28 the other Winograd).
+     */
+    @Test
+    void theWinogradAlongChannelsCoversTilesPaddingAndImages() {
+        List<ConvSpec> specs = List.of(
+                ConvSpec.conv(2).input(1, 16, 13, 11).outChannels(32).kernel(3).padding(1).build(),
+                ConvSpec.conv(2).input(3, 32, 5, 7).outChannels(64).kernel(3).padding(1).bias(false).build(),
+                ConvSpec.conv(2).input(2, 48, 9, 9).outChannels(96).kernel(3).padding(0).build(),
+                ConvSpec.conv(2).input(1, 16, 6, 10).outChannels(32).kernel(3).padding(2).build(),
+                ConvSpec.conv(2).input(2, 16, 7, 9).outChannels(32).kernel(3).padding(io.github.convcl.spec.Padding.same()).build());
+        DeviceFacts facts = JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER);
+        for (ConvSpec s : specs) {
+            org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE, Planner.applicable(s, facts).stream()
+                    .anyMatch(p -> p.algorithm() == Algorithm.JAVA_WINOGRAD_CHANNELS), "offered for " + s);
+            check(s);
+        }
+        ConvSpec resnet = ConvSpec.conv(2).input(1, 256, 14, 14).outChannels(256).kernel(3).padding(1).bias(false).build();
+        org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE ? Algorithm.JAVA_WINOGRAD_CHANNELS : Algorithm.JAVA_WINOGRAD,
+                Planner.plan(resnet, facts).algorithm());
+        ConvSpec larger = ConvSpec.conv(2).input(1, 128, 28, 28).outChannels(128).kernel(3).padding(1).bias(false).build();
+        org.junit.jupiter.api.Assertions.assertEquals(Algorithm.JAVA_WINOGRAD, Planner.plan(larger, facts).algorithm());
+    }
+
     private static void assertOfferedChannelGemm(ConvSpec s) {
         org.junit.jupiter.api.Assertions.assertTrue(Planner.applicable(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER))
                 .stream().anyMatch(p -> p.algorithm() == Algorithm.JAVA_CHANNEL_GEMM), "channel GEMM offered for " + s);

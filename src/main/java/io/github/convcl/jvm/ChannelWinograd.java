@@ -1,0 +1,205 @@
+// Java Winograd F(4,3) with the channels along the vectors: each tile's points transformed for 16 channels at once.
+package io.github.convcl.jvm;
+
+import io.github.convcl.spec.ConvSpec;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A 3x3, stride 1, no dilation, zero padding, one group, input channels a multiple of 16 and output channels of 32, on
+ * 512-bit vectors (see {@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) with every vector holding
+ * 16 channels of one point, where {@link JavaWinograd} holds 8 tiles of one channel. Per chunk of {@link #CHUNK} tiles
+ * (of all images in turn) a task gathers each tile's 6x6 input points for 16 channels (zeros outside the image),
+ * transforms them in L1 (B^T d B), multiplies the chunk's transformed points by the transformed weights, 36 products of
+ * 8 tiles x 32 output channels register tiles ({@link WideGemm#channelTile8x32}), transforms back (A^T M A), adds the
+ * bias along the channels and scatters the 4x4 outputs of 16 channels to their planes: with an identity, relu or relu6
+ * epilogue without a residual finished along the channels first ({@link Store#finishChannels}), else by a pass over the
+ * planes afterwards. The input is read once and in place; no padded copy, no phase planes.
+ */
+final class ChannelWinograd {
+    /** Tiles per chunk: the rows of one register tile, so that a chunk's transformed points and products stay in L2. */
+    static final int CHUNK = 8;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    /** Channels per output group of the products: two vectors. */
+    private static final int COLS = 32;
+
+    private ChannelWinograd() {
+    }
+
+    /**
+     * Runs {@code s}; false (and nothing written) where the input or the weights hold an infinity or NaN, which the
+     * transforms would spread over whole tiles: the caller then runs another algorithm.
+     */
+    static boolean run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+        int cin = s.inChannels();
+        int cout = s.outChannels();
+        int[] in = s.inputSize();
+        int[] out = s.outputSize();
+        int h = in[0];
+        int wd = in[1];
+        int oh = out[0];
+        int ow = out[1];
+        int py = s.padBefore()[0];
+        int px = s.padBefore()[1];
+        int inVol = h * wd;
+        int outVol = oh * ow;
+        int rows = (oh + 3) / 4;
+        int cols = (ow + 3) / 4;
+        int perImage = rows * cols;
+        int tiles = s.batch() * perImage;
+        int size = 36 * cin * cout;
+        // the transformed weights, then one float: 1 where every weight is finite
+        float[] u = Panels.packed(cache, "winograd channels c" + cin + " o" + cout, size + 1, pu -> {
+            transformWeights(w, cin, cout, pu);
+            pu[size] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
+        });
+        if (u[size] != 1f || !JavaKernels.finite(x, s.inputElements())) {
+            return false;
+        }
+        boolean along = st.alongChannels();
+        int inBlocks = cin / 16;
+        int outBlocks = cout / 16;
+        int groups = cout / COLS;
+        Parallel.forEach((tiles + CHUNK - 1) / CHUNK, chunk -> {
+            float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, 36 * cin * CHUNK);
+            float[] m = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, 36 * cout * CHUNK);
+            float[] p = Workspace.get(Workspace.Slot.BLOCK, 36 * 16);
+            int t0 = chunk * CHUNK;
+            int count = Math.min(CHUNK, tiles - t0);
+            for (int cb = 0; cb < inBlocks; cb++) {
+                for (int r = 0; r < CHUNK; r++) {
+                    // rows past the chunk's last tile repeat it: their products are computed, never stored
+                    int t = t0 + Math.min(r, count - 1);
+                    int n = t / perImage;
+                    int y0 = (t % perImage) / cols * 4 - py;
+                    int x0 = (t % perImage) % cols * 4 - px;
+                    int plane = (n * cin + cb * 16) * inVol;
+                    for (int i = 0; i < 6; i++) {
+                        int iy = y0 + i;
+                        for (int j = 0; j < 6; j++) {
+                            int ix = x0 + j;
+                            int at = (i * 6 + j) * 16;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+                                java.util.Arrays.fill(p, at, at + 16, 0f);
+                            } else {
+                                for (int c = 0, src = plane + iy * wd + ix; c < 16; c++, src += inVol) {
+                                    p[at + c] = x[src];
+                                }
+                            }
+                        }
+                    }
+                    for (int i = 0; i < 6; i++) {
+                        input(p, i * 96, 16);
+                    }
+                    for (int j = 0; j < 6; j++) {
+                        input(p, j * 16, 96);
+                    }
+                    for (int e = 0; e < 36; e++) {
+                        System.arraycopy(p, e * 16, v, ((e * inBlocks + cb) * CHUNK + r) * 16, 16);
+                    }
+                }
+            }
+            for (int e = 0; e < 36; e++) {
+                for (int g = 0; g < groups; g++) {
+                    WideGemm.channelTile8x32(inBlocks, v, e * cin * CHUNK, CHUNK * 16, u, (e * groups + g) * cin * COLS, m,
+                            e * cout * CHUNK + g * 2 * CHUNK * 16);
+                }
+            }
+            for (int ob = 0; ob < outBlocks; ob++) {
+                int co = ob * 16;
+                for (int r = 0; r < count; r++) {
+                    int t = t0 + r;
+                    int n = t / perImage;
+                    int oy0 = (t % perImage) / cols * 4;
+                    int ox0 = (t % perImage) % cols * 4;
+                    for (int e = 0; e < 36; e++) {
+                        System.arraycopy(m, ((e * outBlocks + ob) * CHUNK + r) * 16, p, e * 16, 16);
+                    }
+                    for (int i = 0; i < 6; i++) {
+                        output(p, i * 96, 16);
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        output(p, j * 16, 96);
+                    }
+                    for (int i = 0; i < 4 && oy0 + i < oh; i++) {
+                        for (int j = 0; j < 4 && ox0 + j < ow; j++) {
+                            int at = (i * 6 + j) * 16;
+                            if (along) {
+                                st.finishChannels(p, at, 16, co, bias);
+                            } else if (bias != null) {
+                                FloatVector.fromArray(S, p, at).add(FloatVector.fromArray(S, bias, co)).intoArray(p, at);
+                            }
+                            int pos = (oy0 + i) * ow + ox0 + j;
+                            for (int c = 0; c < 16; c++) {
+                                y[st.plane(n, co + c) + pos] = p[at + c];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        if (!along && st.active()) {
+            Parallel.forEach(s.batch() * cout, q -> st.finish(y, q / cout, q % cout, 0, outVol));
+        }
+        return true;
+    }
+
+    /** d -> B^T d along one dimension: the six points {@code v[o + k * step]}, 16 channels each. */
+    private static void input(float[] v, int o, int step) {
+        FloatVector d0 = FloatVector.fromArray(S, v, o);
+        FloatVector d1 = FloatVector.fromArray(S, v, o + step);
+        FloatVector d2 = FloatVector.fromArray(S, v, o + 2 * step);
+        FloatVector d3 = FloatVector.fromArray(S, v, o + 3 * step);
+        FloatVector d4 = FloatVector.fromArray(S, v, o + 4 * step);
+        FloatVector d5 = FloatVector.fromArray(S, v, o + 5 * step);
+        d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v, o);
+        d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, o + step);
+        d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, o + 2 * step);
+        d4.sub(d2).add(d3.sub(d1).mul(2f)).intoArray(v, o + 3 * step);
+        d4.sub(d2).sub(d3.sub(d1).mul(2f)).intoArray(v, o + 4 * step);
+        d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(v, o + 5 * step);
+    }
+
+    /** M -> A^T M along one dimension: six points into four outputs, {@code v[o + k * step]}. */
+    private static void output(float[] v, int o, int step) {
+        FloatVector m0 = FloatVector.fromArray(S, v, o);
+        FloatVector m1 = FloatVector.fromArray(S, v, o + step);
+        FloatVector m2 = FloatVector.fromArray(S, v, o + 2 * step);
+        FloatVector m3 = FloatVector.fromArray(S, v, o + 3 * step);
+        FloatVector m4 = FloatVector.fromArray(S, v, o + 4 * step);
+        FloatVector m5 = FloatVector.fromArray(S, v, o + 5 * step);
+        FloatVector a = m1.add(m2);
+        FloatVector b = m1.sub(m2);
+        FloatVector c = m3.add(m4);
+        FloatVector d = m3.sub(m4);
+        m0.add(a).add(c).intoArray(v, o);
+        b.add(d.mul(2f)).intoArray(v, o + step);
+        a.add(c.mul(4f)).intoArray(v, o + 2 * step);
+        b.add(d.mul(8f)).add(m5).intoArray(v, o + 3 * step);
+    }
+
+    /** G g G^T of each 3x3 (in double), at {@code u[((point * (cout / 32) + co / 32) * cin + ci) * 32 + co % 32]}. */
+    private static void transformWeights(float[] w, int cin, int cout, float[] u) {
+        double[][] g = {{0.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
+            {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+        int groups = cout / COLS;
+        Parallel.forEach(cout, co -> {
+            double[] gw = new double[18];
+            for (int ci = 0; ci < cin; ci++) {
+                int k = (co * cin + ci) * 9;
+                // G g first (6 x 3), then (G g) G^T
+                for (int i = 0; i < 6; i++) {
+                    for (int b = 0; b < 3; b++) {
+                        gw[i * 3 + b] = g[i][0] * w[k + b] + g[i][1] * w[k + 3 + b] + g[i][2] * w[k + 6 + b];
+                    }
+                }
+                for (int i = 0; i < 6; i++) {
+                    for (int j = 0; j < 6; j++) {
+                        double sum = gw[i * 3] * g[j][0] + gw[i * 3 + 1] * g[j][1] + gw[i * 3 + 2] * g[j][2];
+                        u[(((i * 6 + j) * groups + co / COLS) * cin + ci) * COLS + co % COLS] = (float) sum;
+                    }
+                }
+            }
+        });
+    }
+}
