@@ -62,6 +62,12 @@ public final class RandomSpecs {
             rank = 1 + rnd.nextInt(2);
             groups = 1;
         }
+        // a 2D 3x3 at stride 1 with channels in 16s into 32s: the Java Winograd along channels (ChannelWinograd)
+        boolean channelBlocks = !transposed && !depthwise && !manyGroups && !wide && rnd.nextInt(12) == 0;
+        if (channelBlocks) {
+            rank = 2;
+            groups = 1;
+        }
         if (depthwise) {
             cin = 1 + rnd.nextInt(6);
             groups = cin;
@@ -73,6 +79,9 @@ public final class RandomSpecs {
         } else if (wide) {
             cin = 1 + rnd.nextInt(8);
             cout = 96 + rnd.nextInt(505);
+        } else if (channelBlocks) {
+            cin = 16 * (1 + rnd.nextInt(3));
+            cout = 32 * (1 + rnd.nextInt(2));
         } else {
             cin = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
             cout = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
@@ -93,9 +102,9 @@ public final class RandomSpecs {
                 size = SIZES[rnd.nextInt(SIZES.length)] + (rank == 1 ? rnd.nextInt(20) : 0);
             } while (size > maxSize);
             in[i + 2] = size;
-            k[i] = wide ? pick(1, 1, 3) : pick(1, 1, 2, 3, 3, 4, 5);
-            s[i] = pick(1, 1, 1, 2, 3);
-            d[i] = pick(1, 1, 1, 2, 3);
+            k[i] = channelBlocks ? 3 : wide ? pick(1, 1, 3) : pick(1, 1, 2, 3, 3, 4, 5);
+            s[i] = channelBlocks ? 1 : pick(1, 1, 1, 2, 3);
+            d[i] = channelBlocks ? 1 : pick(1, 1, 1, 2, 3);
             p[i] = rnd.nextInt(4);
             op[i] = rnd.nextInt(Math.max(s[i], d[i]));
         }
