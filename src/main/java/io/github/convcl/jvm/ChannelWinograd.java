@@ -7,14 +7,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A 3x3, stride 1, no dilation, zero padding, one group, input channels a multiple of 16 and output channels of 32, on
- * 512-bit vectors (see {@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) with every vector holding
- * 16 channels of one point, where {@link JavaWinograd} holds 8 tiles of one channel. Per chunk of {@link #CHUNK} tiles
- * (of all images in turn) a task gathers each tile's 6x6 input points for 16 channels (zeros outside the image),
- * transforms them in L1 (B^T d B), multiplies the chunk's transformed points by the transformed weights, 36 products of
- * 8 tiles x 32 output channels register tiles ({@link WideGemm#channelTile8x32}), transforms back (A^T M A), adds the
- * bias along the channels and scatters the 4x4 outputs of 16 channels to their planes: with an identity, relu or relu6
- * epilogue without a residual finished along the channels first ({@link Store#finishChannels}), else by a pass over the
- * planes afterwards. The input is read once and in place; no padded copy, no phase planes.
+ * 512-bit vectors (see {@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) or F(2,3) with every vector
+ * holding 16 channels of one point, where {@link JavaWinograd} holds 8 tiles of one channel. Per chunk of
+ * {@link #CHUNK} tiles (of all images in turn) a task gathers each tile's 6x6 (4x4) input points for 16 channels (zeros
+ * outside the image), transforms them in L1 (B^T d B), multiplies the chunk's 36 (16) transformed points by the
+ * transformed weights in register tiles of 8 tiles x 32 output channels ({@link WideGemm#channelTile8x32}), transforms
+ * back (A^T M A), adds the bias along the channels and scatters the 4x4 (2x2) outputs of 16 channels to their planes:
+ * with an identity, relu or relu6 epilogue without a residual finished along the channels first
+ * ({@link Store#finishChannels}), else by a pass over the planes afterwards. The input is read once and in place; no
+ * padded copy, no phase planes.
  */
 final class ChannelWinograd {
     /** Tiles per chunk: the rows of one register tile, so that a chunk's transformed points and products stay in L2. */
@@ -30,7 +31,12 @@ final class ChannelWinograd {
      * Runs {@code s}; false (and nothing written) where the input or the weights hold an infinity or NaN, which the
      * transforms would spread over whole tiles: the caller then runs another algorithm.
      */
-    static boolean run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+    static boolean run(ConvSpec s, int tile, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+        if (tile != 2 && tile != 4) {
+            throw new IllegalArgumentException("Winograd tile m = " + tile + ": F(4,3) and F(2,3) run along channels");
+        }
+        int a = tile + 2; // points per dimension
+        int points = a * a;
         int cin = s.inChannels();
         int cout = s.outChannels();
         int[] in = s.inputSize();
@@ -43,14 +49,14 @@ final class ChannelWinograd {
         int px = s.padBefore()[1];
         int inVol = h * wd;
         int outVol = oh * ow;
-        int rows = (oh + 3) / 4;
-        int cols = (ow + 3) / 4;
+        int rows = (oh + tile - 1) / tile;
+        int cols = (ow + tile - 1) / tile;
         int perImage = rows * cols;
         int tiles = s.batch() * perImage;
-        int size = 36 * cin * cout;
+        int size = points * cin * cout;
         // the transformed weights, then one float: 1 where every weight is finite
-        float[] u = Panels.packed(cache, "winograd channels c" + cin + " o" + cout, size + 1, pu -> {
-            transformWeights(w, cin, cout, pu);
+        float[] u = Panels.packed(cache, "winograd" + tile + " channels c" + cin + " o" + cout, size + 1, pu -> {
+            transformWeights(tile, w, cin, cout, pu);
             pu[size] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
         });
         if (u[size] != 1f || !JavaKernels.finite(x, s.inputElements())) {
@@ -61,9 +67,9 @@ final class ChannelWinograd {
         int outBlocks = cout / 16;
         int groups = cout / COLS;
         Parallel.forEach((tiles + CHUNK - 1) / CHUNK, chunk -> {
-            float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, 36 * cin * CHUNK);
-            float[] m = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, 36 * cout * CHUNK);
-            float[] p = Workspace.get(Workspace.Slot.BLOCK, 36 * 16);
+            float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, points * cin * CHUNK);
+            float[] m = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, points * cout * CHUNK);
+            float[] p = Workspace.get(Workspace.Slot.BLOCK, points * 16);
             int t0 = chunk * CHUNK;
             int count = Math.min(CHUNK, tiles - t0);
             for (int cb = 0; cb < inBlocks; cb++) {
@@ -71,14 +77,14 @@ final class ChannelWinograd {
                     // rows past the chunk's last tile repeat it: their products are computed, never stored
                     int t = t0 + Math.min(r, count - 1);
                     int n = t / perImage;
-                    int y0 = (t % perImage) / cols * 4 - py;
-                    int x0 = (t % perImage) % cols * 4 - px;
+                    int y0 = (t % perImage) / cols * tile - py;
+                    int x0 = (t % perImage) % cols * tile - px;
                     int plane = (n * cin + cb * 16) * inVol;
-                    for (int i = 0; i < 6; i++) {
+                    for (int i = 0; i < a; i++) {
                         int iy = y0 + i;
-                        for (int j = 0; j < 6; j++) {
+                        for (int j = 0; j < a; j++) {
                             int ix = x0 + j;
-                            int at = (i * 6 + j) * 16;
+                            int at = (i * a + j) * 16;
                             if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
                                 java.util.Arrays.fill(p, at, at + 16, 0f);
                             } else {
@@ -88,18 +94,18 @@ final class ChannelWinograd {
                             }
                         }
                     }
-                    for (int i = 0; i < 6; i++) {
-                        input(p, i * 96, 16);
+                    for (int i = 0; i < a; i++) {
+                        input(a, p, i * a * 16, 16);
                     }
-                    for (int j = 0; j < 6; j++) {
-                        input(p, j * 16, 96);
+                    for (int j = 0; j < a; j++) {
+                        input(a, p, j * 16, a * 16);
                     }
-                    for (int e = 0; e < 36; e++) {
+                    for (int e = 0; e < points; e++) {
                         System.arraycopy(p, e * 16, v, ((e * inBlocks + cb) * CHUNK + r) * 16, 16);
                     }
                 }
             }
-            for (int e = 0; e < 36; e++) {
+            for (int e = 0; e < points; e++) {
                 for (int g = 0; g < groups; g++) {
                     WideGemm.channelTile8x32(inBlocks, v, e * cin * CHUNK, CHUNK * 16, u, (e * groups + g) * cin * COLS, m,
                             e * cout * CHUNK + g * 2 * CHUNK * 16);
@@ -110,20 +116,20 @@ final class ChannelWinograd {
                 for (int r = 0; r < count; r++) {
                     int t = t0 + r;
                     int n = t / perImage;
-                    int oy0 = (t % perImage) / cols * 4;
-                    int ox0 = (t % perImage) % cols * 4;
-                    for (int e = 0; e < 36; e++) {
+                    int oy0 = (t % perImage) / cols * tile;
+                    int ox0 = (t % perImage) % cols * tile;
+                    for (int e = 0; e < points; e++) {
                         System.arraycopy(m, ((e * outBlocks + ob) * CHUNK + r) * 16, p, e * 16, 16);
                     }
-                    for (int i = 0; i < 6; i++) {
-                        output(p, i * 96, 16);
+                    for (int i = 0; i < a; i++) {
+                        output(a, p, i * a * 16, 16);
                     }
-                    for (int j = 0; j < 4; j++) {
-                        output(p, j * 16, 96);
+                    for (int j = 0; j < tile; j++) {
+                        output(a, p, j * 16, a * 16);
                     }
-                    for (int i = 0; i < 4 && oy0 + i < oh; i++) {
-                        for (int j = 0; j < 4 && ox0 + j < ow; j++) {
-                            int at = (i * 6 + j) * 16;
+                    for (int i = 0; i < tile && oy0 + i < oh; i++) {
+                        for (int j = 0; j < tile && ox0 + j < ow; j++) {
+                            int at = (i * a + j) * 16;
                             if (along) {
                                 st.finishChannels(p, at, 16, co, bias);
                             } else if (bias != null) {
@@ -144,12 +150,19 @@ final class ChannelWinograd {
         return true;
     }
 
-    /** d -> B^T d along one dimension: the six points {@code v[o + k * step]}, 16 channels each. */
-    private static void input(float[] v, int o, int step) {
+    /** d -> B^T d along one dimension: the {@code a} points {@code v[o + k * step]} (4: F(2,3), 6: F(4,3)), 16 channels each. */
+    private static void input(int a, float[] v, int o, int step) {
         FloatVector d0 = FloatVector.fromArray(S, v, o);
         FloatVector d1 = FloatVector.fromArray(S, v, o + step);
         FloatVector d2 = FloatVector.fromArray(S, v, o + 2 * step);
         FloatVector d3 = FloatVector.fromArray(S, v, o + 3 * step);
+        if (a == 4) {
+            d0.sub(d2).intoArray(v, o);
+            d1.add(d2).intoArray(v, o + step);
+            d2.sub(d1).intoArray(v, o + 2 * step);
+            d1.sub(d3).intoArray(v, o + 3 * step);
+            return;
+        }
         FloatVector d4 = FloatVector.fromArray(S, v, o + 4 * step);
         FloatVector d5 = FloatVector.fromArray(S, v, o + 5 * step);
         d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v, o);
@@ -160,43 +173,53 @@ final class ChannelWinograd {
         d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(v, o + 5 * step);
     }
 
-    /** M -> A^T M along one dimension: six points into four outputs, {@code v[o + k * step]}. */
-    private static void output(float[] v, int o, int step) {
+    /** M -> A^T M along one dimension: {@code a} points into {@code a - 2} outputs, {@code v[o + k * step]}. */
+    private static void output(int a, float[] v, int o, int step) {
         FloatVector m0 = FloatVector.fromArray(S, v, o);
         FloatVector m1 = FloatVector.fromArray(S, v, o + step);
         FloatVector m2 = FloatVector.fromArray(S, v, o + 2 * step);
         FloatVector m3 = FloatVector.fromArray(S, v, o + 3 * step);
+        if (a == 4) {
+            m0.add(m1).add(m2).intoArray(v, o);
+            m1.sub(m2).sub(m3).intoArray(v, o + step);
+            return;
+        }
         FloatVector m4 = FloatVector.fromArray(S, v, o + 4 * step);
         FloatVector m5 = FloatVector.fromArray(S, v, o + 5 * step);
-        FloatVector a = m1.add(m2);
-        FloatVector b = m1.sub(m2);
-        FloatVector c = m3.add(m4);
-        FloatVector d = m3.sub(m4);
-        m0.add(a).add(c).intoArray(v, o);
-        b.add(d.mul(2f)).intoArray(v, o + step);
-        a.add(c.mul(4f)).intoArray(v, o + 2 * step);
-        b.add(d.mul(8f)).add(m5).intoArray(v, o + 3 * step);
+        FloatVector sum = m1.add(m2);
+        FloatVector dif = m1.sub(m2);
+        FloatVector sum2 = m3.add(m4);
+        FloatVector dif2 = m3.sub(m4);
+        m0.add(sum).add(sum2).intoArray(v, o);
+        dif.add(dif2.mul(2f)).intoArray(v, o + step);
+        sum.add(sum2.mul(4f)).intoArray(v, o + 2 * step);
+        dif.add(dif2.mul(8f)).add(m5).intoArray(v, o + 3 * step);
     }
 
-    /** G g G^T of each 3x3 (in double), at {@code u[((point * (cout / 32) + co / 32) * cin + ci) * 32 + co % 32]}. */
-    private static void transformWeights(float[] w, int cin, int cout, float[] u) {
-        double[][] g = {{0.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
-            {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+    /**
+     * G g G^T of each 3x3 (in double), at {@code u[((point * (cout / 32) + co / 32) * cin + ci) * 32 + co % 32]}: G the 4x3
+     * of F(2,3) or the 6x3 of F(4,3).
+     */
+    private static void transformWeights(int tile, float[] w, int cin, int cout, float[] u) {
+        double[][] g = tile == 2 ? new double[][] {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+                : new double[][] {{0.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
+                    {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+        int a = g.length;
         int groups = cout / COLS;
         Parallel.forEach(cout, co -> {
-            double[] gw = new double[18];
+            double[] gw = new double[a * 3];
             for (int ci = 0; ci < cin; ci++) {
                 int k = (co * cin + ci) * 9;
-                // G g first (6 x 3), then (G g) G^T
-                for (int i = 0; i < 6; i++) {
+                // G g first (a x 3), then (G g) G^T
+                for (int i = 0; i < a; i++) {
                     for (int b = 0; b < 3; b++) {
                         gw[i * 3 + b] = g[i][0] * w[k + b] + g[i][1] * w[k + 3 + b] + g[i][2] * w[k + 6 + b];
                     }
                 }
-                for (int i = 0; i < 6; i++) {
-                    for (int j = 0; j < 6; j++) {
+                for (int i = 0; i < a; i++) {
+                    for (int j = 0; j < a; j++) {
                         double sum = gw[i * 3] * g[j][0] + gw[i * 3 + 1] * g[j][1] + gw[i * 3 + 2] * g[j][2];
-                        u[(((i * 6 + j) * groups + co / COLS) * cin + ci) * COLS + co % COLS] = (float) sum;
+                        u[(((i * a + j) * groups + co / COLS) * cin + ci) * COLS + co % COLS] = (float) sum;
                     }
                 }
             }

@@ -76,7 +76,8 @@ public final class JavaKernels {
             case JAVA_WINOGRAD -> {
                 // Winograd's transforms spread one non-finite input over its whole tile (and make NaN of an infinity):
                 // such inputs run the direct GEMM, which keeps them inside their receptive field.
-                boolean ran = algorithm == Algorithm.JAVA_WINOGRAD_CHANNELS ? ChannelWinograd.run(s, x, w, bias, y, cache, st)
+                boolean channels = algorithm == Algorithm.JAVA_WINOGRAD_CHANNELS || algorithm == Algorithm.JAVA_WINOGRAD_F2_CHANNELS;
+                boolean ran = channels ? ChannelWinograd.run(s, algorithm.winogradTile(), x, w, bias, y, cache, st)
                         : JavaWinograd.run(s, algorithm.winogradTile(), x, w, bias, y, cache, st);
                 if (!ran) {
                     DirectGemm.run(s, (JavaDirect) plan.variant(), x, w, bias, y, cache, st);

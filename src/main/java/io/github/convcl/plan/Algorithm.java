@@ -44,6 +44,8 @@ public enum Algorithm {
      * place and transformed for 16 channels at once, the products in register tiles of 8 tiles x 32 output channels.
      */
     JAVA_WINOGRAD_CHANNELS("winograd F(4,3) along channels", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 4),
+    /** {@link #JAVA_WINOGRAD_CHANNELS} with F(2,3) tiles (4x4 points, 2x2 outputs): for 7x7 planes. */
+    JAVA_WINOGRAD_F2_CHANNELS("winograd F(2,3) along channels", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 2),
     /** OpenCL: one work-item per output element; handles every convolution and padding mode. */
     CL_DIRECT("direct", Family.CL_DIRECT),
     /** OpenCL: transposed convolution as a gather per output element, no atomics. */

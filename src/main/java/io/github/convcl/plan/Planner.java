@@ -189,7 +189,7 @@ public final class Planner {
      */
     static Variant variant(ConvSpec s, DeviceFacts device, Algorithm a, Tuning t) {
         return switch (a) {
-            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD, JAVA_WINOGRAD_F2, JAVA_WINOGRAD_CHANNELS ->
+            case JAVA_DIRECT_GEMM, JAVA_WINOGRAD, JAVA_WINOGRAD_F2, JAVA_WINOGRAD_CHANNELS, JAVA_WINOGRAD_F2_CHANNELS ->
                     JavaDirect.choose(s, device.computeUnits(), device.javaChoices());
             case JAVA_DEPTHWISE -> JavaDepthwise.choose(s, device.vectorLanes(), device.javaChoices().depthwiseUnpadded());
             default -> a.implicitGemm() ? ClGemm.choose(s, t, device.gemmChoices()) : Variant.DEFAULT;
@@ -263,6 +263,7 @@ public final class Planner {
             }
             if (javaWinogradChannels(s, device)) {
                 plans.add(Plan.of(Algorithm.JAVA_WINOGRAD_CHANNELS));
+                plans.add(Plan.of(Algorithm.JAVA_WINOGRAD_F2_CHANNELS));
             }
             return plans;
         }
@@ -526,8 +527,8 @@ public final class Planner {
             // weights once for all of the call's positions (its 6-row tiles cover 49 with 54 rows).
             return Algorithm.JAVA_CHANNEL_GEMM;
         }
-        if (m == 4 && javaWinogradChannels(s, device) && outputPositions(s) <= Thresholds.JAVA_WINOGRAD_CHANNELS_MAX_POSITIONS) {
-            return Algorithm.JAVA_WINOGRAD_CHANNELS;
+        if (javaWinogradChannels(s, device) && outputPositions(s) <= Thresholds.JAVA_WINOGRAD_CHANNELS_MAX_POSITIONS) {
+            return m == 4 ? Algorithm.JAVA_WINOGRAD_CHANNELS : Algorithm.JAVA_WINOGRAD_F2_CHANNELS;
         }
         return m == 4 ? Algorithm.JAVA_WINOGRAD : Algorithm.JAVA_WINOGRAD_F2;
     }

@@ -136,10 +136,10 @@ class JavaKernelsTest {
     }
 
     /**
-     * The Winograd along channels on every tile shape: planes that end in partial tiles (13x11, 5x7), padding 0, 1 and 2
+     * The Winograds along channels (F(4,3) and F(2,3), both offered) on every tile shape: planes that end in partial tiles (13x11, 5x7), padding 0, 1 and 2
      * ("same"), a batch whose tiles share chunks across images, reductions of one and several 16-channel
      * blocks, several 32-channel output groups, with and without a bias; offered wherever it applies, and the planner's
-     * choice for ResNet-50's 3x3 at 14x14 (at 28x28 the other Winograd).
+     * choice for ResNet-50's 3x3 at 14x14 (at 28x28 the other Winograd) and F(2,3) for a 7x7.
      */
     @Test
     void theWinogradAlongChannelsCoversTilesPaddingAndImages() {
@@ -160,6 +160,9 @@ class JavaKernelsTest {
                 Planner.plan(resnet, facts).algorithm());
         ConvSpec larger = ConvSpec.conv(2).input(1, 128, 28, 28).outChannels(128).kernel(3).padding(1).bias(false).build();
         org.junit.jupiter.api.Assertions.assertEquals(Algorithm.JAVA_WINOGRAD, Planner.plan(larger, facts).algorithm());
+        ConvSpec small = ConvSpec.conv(2).input(1, 160, 7, 7).outChannels(320).kernel(3).padding(1).bias(false).build();
+        org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE ? Algorithm.JAVA_WINOGRAD_F2_CHANNELS : Algorithm.JAVA_WINOGRAD_F2,
+                Planner.plan(small, facts).algorithm());
     }
 
     private static void assertOfferedChannelGemm(ConvSpec s) {
