@@ -151,9 +151,14 @@ class JavaKernelsTest {
                 ConvSpec.conv(2).input(2, 16, 7, 9).outChannels(32).kernel(3).padding(io.github.convcl.spec.Padding.same()).build());
         DeviceFacts facts = JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER);
         for (ConvSpec s : specs) {
-            org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE, Planner.applicable(s, facts).stream()
-                    .anyMatch(p -> p.algorithm() == Algorithm.JAVA_WINOGRAD_CHANNELS), "offered for " + s);
+            List<io.github.convcl.plan.Plan> channels = Planner.applicable(s, facts).stream()
+                    .filter(p -> p.algorithm() == Algorithm.JAVA_WINOGRAD_CHANNELS || p.algorithm() == Algorithm.JAVA_WINOGRAD_F2_CHANNELS)
+                    .toList();
+            org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE ? 2 : 0, channels.size(), "offered for " + s);
             check(s);
+            // the Winograd plans' promise (docs/precision.md): within 1e-5 sum|w*x| per output, on standard-normal data
+            io.github.convcl.TestSupport.assertPlansMatchReference(new JavaBackend(), "along channels " + s, s, channels,
+                    io.github.convcl.TestSupport.WINOGRAD_RELATIVE);
         }
         ConvSpec resnet = ConvSpec.conv(2).input(1, 256, 14, 14).outChannels(256).kernel(3).padding(1).bias(false).build();
         org.junit.jupiter.api.Assertions.assertEquals(Gemm.WIDE ? Algorithm.JAVA_WINOGRAD_CHANNELS : Algorithm.JAVA_WINOGRAD,
