@@ -6,8 +6,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A 3x3, stride 1, no dilation, zero padding, one group, input channels a multiple of 16 and output channels of 32, on
- * 512-bit vectors (see {@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) or F(2,3) with every vector
+ * A 3x3, stride 1, no dilation, zero padding, one group, input and output channels in multiples of 16 (the output's
+ * padded to a last group of 32 with zero weights), on 512-bit vectors (see {@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) or F(2,3) with every vector
  * holding 16 channels of one point, where {@link JavaWinograd} holds 8 tiles of one channel. Per chunk of
  * {@link #CHUNK} tiles (of all images in turn) a task gathers each tile's 6x6 (4x4) input points for 16 channels (zeros
  * outside the image), transforms them in L1 (B^T d B), multiplies the chunk's 36 (16) transformed points by the
@@ -53,10 +53,13 @@ final class ChannelWinograd {
         int cols = (ow + tile - 1) / tile;
         int perImage = rows * cols;
         int tiles = s.batch() * perImage;
-        int size = points * cin * cout;
+        // the output channels padded to a whole last group of 32 (zero weights), so that every product is a 32-wide tile
+        int groups = (cout + COLS - 1) / COLS;
+        int padded = groups * COLS;
+        int size = points * cin * padded;
         // the transformed weights, then one float: 1 where every weight is finite
         float[] u = Panels.packed(cache, "winograd" + tile + " channels c" + cin + " o" + cout, size + 1, pu -> {
-            transformWeights(tile, w, cin, cout, pu);
+            transformWeights(tile, w, cin, cout, padded, pu);
             pu[size] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
         });
         if (u[size] != 1f || !JavaKernels.finite(x, s.inputElements())) {
@@ -65,10 +68,10 @@ final class ChannelWinograd {
         boolean along = st.alongChannels();
         int inBlocks = cin / 16;
         int outBlocks = cout / 16;
-        int groups = cout / COLS;
+        int paddedBlocks = padded / 16;
         Parallel.forEach((tiles + CHUNK - 1) / CHUNK, chunk -> {
             float[] v = Workspace.get(Workspace.Slot.WINOGRAD_INPUT, points * cin * CHUNK);
-            float[] m = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, points * cout * CHUNK);
+            float[] m = Workspace.get(Workspace.Slot.WINOGRAD_PRODUCTS, points * padded * CHUNK);
             float[] p = Workspace.get(Workspace.Slot.BLOCK, points * 16);
             int t0 = chunk * CHUNK;
             int count = Math.min(CHUNK, tiles - t0);
@@ -108,7 +111,7 @@ final class ChannelWinograd {
             for (int e = 0; e < points; e++) {
                 for (int g = 0; g < groups; g++) {
                     WideGemm.channelTile8x32(inBlocks, v, e * cin * CHUNK, CHUNK * 16, u, (e * groups + g) * cin * COLS, m,
-                            e * cout * CHUNK + g * 2 * CHUNK * 16);
+                            e * padded * CHUNK + g * 2 * CHUNK * 16);
                 }
             }
             for (int ob = 0; ob < outBlocks; ob++) {
@@ -119,7 +122,7 @@ final class ChannelWinograd {
                     int oy0 = (t % perImage) / cols * tile;
                     int ox0 = (t % perImage) % cols * tile;
                     for (int e = 0; e < points; e++) {
-                        System.arraycopy(m, ((e * outBlocks + ob) * CHUNK + r) * 16, p, e * 16, 16);
+                        System.arraycopy(m, ((e * paddedBlocks + ob) * CHUNK + r) * 16, p, e * 16, 16);
                     }
                     for (int i = 0; i < a; i++) {
                         output(a, p, i * a * 16, 16);
@@ -197,15 +200,16 @@ final class ChannelWinograd {
     }
 
     /**
-     * G g G^T of each 3x3 (in double), at {@code u[((point * (cout / 32) + co / 32) * cin + ci) * 32 + co % 32]}: G the 4x3
-     * of F(2,3) or the 6x3 of F(4,3).
+     * G g G^T of each 3x3 (in double), at {@code u[((point * (padded / 32) + co / 32) * cin + ci) * 32 + co % 32]}, zeros
+     * for the channels from cout to padded: G the 4x3 of F(2,3) or the 6x3 of F(4,3).
      */
-    private static void transformWeights(int tile, float[] w, int cin, int cout, float[] u) {
+    private static void transformWeights(int tile, float[] w, int cin, int cout, int padded, float[] u) {
         double[][] g = tile == 2 ? new double[][] {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
                 : new double[][] {{0.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
                     {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
         int a = g.length;
-        int groups = cout / COLS;
+        int groups = padded / COLS;
+        java.util.Arrays.fill(u, 0, a * a * cin * padded, 0f);
         Parallel.forEach(cout, co -> {
             double[] gw = new double[a * 3];
             for (int ci = 0; ci < cin; ci++) {

@@ -40,7 +40,7 @@ public enum Algorithm {
     JAVA_WINOGRAD_F2("winograd F(2,3)", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 2),
     /**
      * Java: Winograd F(4,3) with the channels along the vectors (a 2D 3x3, stride 1, no dilation, zero padding, one
-     * group, input channels a multiple of 16 and output channels of 32, 512-bit vectors): each tile's 6x6 points read in
+     * group, input and output channels in multiples of 16, 512-bit vectors): each tile's 6x6 points read in
      * place and transformed for 16 channels at once, the products in register tiles of 8 tiles x 32 output channels.
      */
     JAVA_WINOGRAD_CHANNELS("winograd F(4,3) along channels", Family.JAVA_WINOGRAD, MicroKernel.FMA, Staging.REGISTERS, 4),

@@ -535,8 +535,8 @@ public final class Planner {
 
     /**
      * What the Java Winograd along channels computes ({@code jvm.ChannelWinograd}): a 2D 3x3 convolution, stride 1, no
-     * dilation, zero padding, one group, input channels a multiple of 16 and output channels of 32, on 512-bit vectors,
-     * its transformed weights (36 per pair of channels) within {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}, and its
+     * dilation, zero padding, one group, input and output channels in multiples of 16, on 512-bit vectors, its
+     * transformed weights (36 per pair of channels, the output channels padded to 32s) within {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}, and its
      * padded input within the direct GEMM's bound (the direct GEMM runs inputs that are not all finite).
      */
     public static boolean javaWinogradChannels(ConvSpec s, DeviceFacts device) {
@@ -549,8 +549,8 @@ public final class Planner {
                 return false;
             }
         }
-        return s.inChannels() % 16 == 0 && s.outChannels() % 32 == 0
-                && 36L * s.inChannels() * s.outChannels() * Float.BYTES <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES
+        return s.inChannels() % 16 == 0 && s.outChannels() % 16 == 0
+                && 36L * s.inChannels() * (s.outChannels() + 16) * Float.BYTES <= Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES
                 && copyFits(s, paddedImageFloats(s));
     }
 

@@ -138,7 +138,7 @@ class JavaKernelsTest {
     /**
      * The Winograds along channels (F(4,3) and F(2,3), both offered) on every tile shape: planes that end in partial tiles (13x11, 5x7), padding 0, 1 and 2
      * ("same"), a batch whose tiles share chunks across images, reductions of one and several 16-channel
-     * blocks, several 32-channel output groups, with and without a bias; offered wherever it applies, and the planner's
+     * blocks, several 32-channel output groups and a last one of 16, with and without a bias; offered wherever it applies, and the planner's
      * choice for ResNet-50's 3x3 at 14x14 (at 28x28 the other Winograd) and F(2,3) for a 7x7.
      */
     @Test
@@ -148,7 +148,10 @@ class JavaKernelsTest {
                 ConvSpec.conv(2).input(3, 32, 5, 7).outChannels(64).kernel(3).padding(1).bias(false).build(),
                 ConvSpec.conv(2).input(2, 48, 9, 9).outChannels(96).kernel(3).padding(0).build(),
                 ConvSpec.conv(2).input(1, 16, 6, 10).outChannels(32).kernel(3).padding(2).build(),
-                ConvSpec.conv(2).input(2, 16, 7, 9).outChannels(32).kernel(3).padding(io.github.convcl.spec.Padding.same()).build());
+                ConvSpec.conv(2).input(2, 16, 7, 9).outChannels(32).kernel(3).padding(io.github.convcl.spec.Padding.same()).build(),
+                // 48 output channels: a last group of 16 real and 16 zero-weight channels
+                ConvSpec.conv(2).input(2, 32, 10, 7).outChannels(48).kernel(3).padding(1).build(),
+                ConvSpec.conv(2).input(1, 16, 6, 6).outChannels(16).kernel(3).padding(1).bias(false).build());
         DeviceFacts facts = JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER);
         for (ConvSpec s : specs) {
             List<io.github.convcl.plan.Plan> channels = Planner.applicable(s, facts).stream()
