@@ -132,11 +132,11 @@ class FusedTest {
     }
 
     /**
-     * The Java Winograds along channels (F(4,3) and F(2,3)) with every epilogue, both where it finishes the outputs along the channels
-     * (identity, relu and relu6 after scale and shift, no residual) and where a pass over the planes does (the residual
-     * and the other activations), against the float64 reference. The weights have a trained layer's scale (1 /
-     * sqrt(fan-in)): F(4,3)'s transforms multiply the rounding of sums of 288 unit products past the golden tolerance,
-     * as the NCHW Winograd's do.
+     * The Java Winograds along channels (F(4,3) and F(2,3)) with every epilogue, both where it finishes the outputs
+     * along the channels (identity, relu and relu6 after scale and shift, no residual) and where a pass over the planes
+     * does (the residual and the other activations), against the float64 reference. The weights have a trained layer's
+     * scale (1 / sqrt(fan-in)): F(4,3)'s transforms multiply the rounding of sums of 288 unit products past the golden
+     * tolerance, as the NCHW Winograd's do.
      */
     @Test
     void theWinogradAlongChannelsFinishesEveryEpilogue() {

@@ -1,4 +1,4 @@
-// Java Winograd F(4,3) with the channels along the vectors: each tile's points transformed for 16 channels at once.
+// Java Winograd F(4,3) and F(2,3) with the channels along the vectors: a tile's points transformed 16 channels at once.
 package io.github.convcl.jvm;
 
 import io.github.convcl.spec.ConvSpec;
@@ -7,15 +7,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A 3x3, stride 1, no dilation, zero padding, one group, input and output channels in multiples of 16 (the output's
- * padded to a last group of 32 with zero weights), on 512-bit vectors (see {@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) or F(2,3) with every vector
- * holding 16 channels of one point, where {@link JavaWinograd} holds 8 tiles of one channel. Per chunk of
- * {@link #CHUNK} tiles (of all images in turn) a task gathers each tile's 6x6 (4x4) input points for 16 channels (zeros
- * outside the image), transforms them in L1 (B^T d B), multiplies the chunk's 36 (16) transformed points by the
- * transformed weights in register tiles of 8 tiles x 32 output channels ({@link WideGemm#channelTile8x32}), transforms
- * back (A^T M A), adds the bias along the channels and scatters the 4x4 (2x2) outputs of 16 channels to their planes:
- * with an identity, relu or relu6 epilogue without a residual finished along the channels first
- * ({@link Store#finishChannels}), else by a pass over the planes afterwards. The input is read once and in place; no
- * padded copy, no phase planes.
+ * padded to a last group of 32 with zero weights), on 512-bit vectors
+ * ({@link io.github.convcl.plan.Planner#javaWinogradChannels}): F(4,3) or F(2,3) with every vector holding 16 channels
+ * of one point, where {@link JavaWinograd} holds 8 tiles of one channel. Per chunk of {@link #CHUNK} tiles (of all
+ * images in turn) a task gathers each tile's 6x6 (4x4) input points for 16 channels (zeros outside the image),
+ * transforms them in L1 (B^T d B), multiplies the chunk's 36 (16) transformed points by the transformed weights in
+ * register tiles of 8 tiles x 32 output channels ({@link WideGemm#channelTile8x32}), transforms back (A^T M A), adds
+ * the bias along the channels and scatters the 4x4 (2x2) outputs of 16 channels to their planes: with an identity, relu
+ * or relu6 epilogue without a residual finished along the channels first ({@link Store#finishChannels}), else by a pass
+ * over the planes afterwards. The input is read once and in place; no padded copy, no phase planes.
  */
 final class ChannelWinograd {
     /** Tiles per chunk: the rows of one register tile, so that a chunk's transformed points and products stay in L2. */
@@ -53,7 +53,7 @@ final class ChannelWinograd {
         int cols = (ow + tile - 1) / tile;
         int perImage = rows * cols;
         int tiles = s.batch() * perImage;
-        // the output channels padded to a whole last group of 32 (zero weights), so that every product is a 32-wide tile
+        // the output channels padded to a whole last group of 32 (zero weights): every product is a 32-wide tile
         int groups = (cout + COLS - 1) / COLS;
         int padded = groups * COLS;
         int size = points * cin * padded;
@@ -110,8 +110,8 @@ final class ChannelWinograd {
             }
             for (int e = 0; e < points; e++) {
                 for (int g = 0; g < groups; g++) {
-                    WideGemm.channelTile8x32(inBlocks, v, e * cin * CHUNK, CHUNK * 16, u, (e * groups + g) * cin * COLS, m,
-                            e * padded * CHUNK + g * 2 * CHUNK * 16);
+                    WideGemm.channelTile8x32(inBlocks, v, e * cin * CHUNK, CHUNK * 16, u, (e * groups + g) * cin * COLS,
+                            m, e * padded * CHUNK + g * 2 * CHUNK * 16);
                 }
             }
             for (int ob = 0; ob < outBlocks; ob++) {
@@ -136,11 +136,13 @@ final class ChannelWinograd {
                             if (along) {
                                 st.finishChannels(p, at, 16, co, bias);
                             } else if (bias != null) {
-                                FloatVector.fromArray(S, p, at).add(FloatVector.fromArray(S, bias, co)).intoArray(p, at);
+                                FloatVector.fromArray(S, p, at).add(FloatVector.fromArray(S, bias, co))
+                                        .intoArray(p, at);
                             }
-                            int pos = (oy0 + i) * ow + ox0 + j;
-                            for (int c = 0; c < 16; c++) {
-                                y[st.plane(n, co + c) + pos] = p[at + c];
+                            // channel co + c's plane lies c planes after channel co's
+                            int dst = st.plane(n, co) + (oy0 + i) * ow + ox0 + j;
+                            for (int c = 0; c < 16; c++, dst += outVol) {
+                                y[dst] = p[at + c];
                             }
                         }
                     }
@@ -153,7 +155,7 @@ final class ChannelWinograd {
         return true;
     }
 
-    /** d -> B^T d along one dimension: the {@code a} points {@code v[o + k * step]} (4: F(2,3), 6: F(4,3)), 16 channels each. */
+    /** d -> B^T d along one dimension: the {@code a} points {@code v[o + k * step]} (4: F(2,3), 6: F(4,3)). */
     private static void input(int a, float[] v, int o, int step) {
         FloatVector d0 = FloatVector.fromArray(S, v, o);
         FloatVector d1 = FloatVector.fromArray(S, v, o + step);
@@ -200,13 +202,13 @@ final class ChannelWinograd {
     }
 
     /**
-     * G g G^T of each 3x3 (in double), at {@code u[((point * (padded / 32) + co / 32) * cin + ci) * 32 + co % 32]}, zeros
-     * for the channels from cout to padded: G the 4x3 of F(2,3) or the 6x3 of F(4,3).
+     * G g G^T of each 3x3 (in double), at {@code u[((point * (padded / 32) + co / 32) * cin + ci) * 32 + co % 32]},
+     * zeros for the channels from cout to padded: G the 4x3 of F(2,3) or the 6x3 of F(4,3).
      */
     private static void transformWeights(int tile, float[] w, int cin, int cout, int padded, float[] u) {
         double[][] g = tile == 2 ? new double[][] {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
-                : new double[][] {{0.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
-                    {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+                : new double[][] {{0.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+                    {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
         int a = g.length;
         int groups = padded / COLS;
         java.util.Arrays.fill(u, 0, a * a * cin * padded, 0f);

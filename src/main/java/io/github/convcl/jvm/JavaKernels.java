@@ -76,7 +76,8 @@ public final class JavaKernels {
             case JAVA_WINOGRAD -> {
                 // Winograd's transforms spread one non-finite input over its whole tile (and make NaN of an infinity):
                 // such inputs run the direct GEMM, which keeps them inside their receptive field.
-                boolean channels = algorithm == Algorithm.JAVA_WINOGRAD_CHANNELS || algorithm == Algorithm.JAVA_WINOGRAD_F2_CHANNELS;
+                boolean channels = algorithm == Algorithm.JAVA_WINOGRAD_CHANNELS
+                        || algorithm == Algorithm.JAVA_WINOGRAD_F2_CHANNELS;
                 boolean ran = channels ? ChannelWinograd.run(s, algorithm.winogradTile(), x, w, bias, y, cache, st)
                         : JavaWinograd.run(s, algorithm.winogradTile(), x, w, bias, y, cache, st);
                 if (!ran) {

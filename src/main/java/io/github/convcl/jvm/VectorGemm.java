@@ -1248,5 +1248,4 @@ final class VectorGemm {
         a1.intoArray(lanes, li + L);
         a2.intoArray(lanes, li + 2 * L);
     }
-
 }

@@ -536,8 +536,9 @@ public final class Planner {
     /**
      * What the Java Winograd along channels computes ({@code jvm.ChannelWinograd}): a 2D 3x3 convolution, stride 1, no
      * dilation, zero padding, one group, input and output channels in multiples of 16, on 512-bit vectors, its
-     * transformed weights (36 per pair of channels, the output channels padded to 32s) within {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}, and its
-     * padded input within the direct GEMM's bound (the direct GEMM runs inputs that are not all finite).
+     * transformed weights (36 per pair of channels, the output channels padded to 32s) within
+     * {@link Thresholds#JAVA_WINOGRAD_MAX_WEIGHT_BYTES}, and its padded input within the direct GEMM's bound (the direct
+     * GEMM runs inputs that are not all finite).
      */
     public static boolean javaWinogradChannels(ConvSpec s, DeviceFacts device) {
         if (s.transposed() || s.rank() != 2 || device.vectorLanes() != 16 || s.groups() != 1

@@ -136,10 +136,11 @@ class JavaKernelsTest {
     }
 
     /**
-     * The Winograds along channels (F(4,3) and F(2,3), both offered) on every tile shape: planes that end in partial tiles (13x11, 5x7), padding 0, 1 and 2
-     * ("same"), a batch whose tiles share chunks across images, reductions of one and several 16-channel
-     * blocks, several 32-channel output groups and a last one of 16, with and without a bias; offered wherever it applies, and the planner's
-     * choice for ResNet-50's 3x3 at 14x14 (at 28x28 the other Winograd) and F(2,3) for a 7x7.
+     * The Winograds along channels (F(4,3) and F(2,3), both offered) on every tile shape: planes that end in partial
+     * tiles (13x11, 5x7), padding 0, 1 and 2 ("same"), a batch whose tiles share chunks across images, reductions of
+     * one and several 16-channel blocks, several 32-channel output groups and a last one of 16, with and without a
+     * bias; offered wherever it applies, and the planner's choice for ResNet-50's 3x3 at 14x14 (at 28x28 the other
+     * Winograd) and F(2,3) for a 7x7.
      */
     @Test
     void theWinogradAlongChannelsCoversTilesPaddingAndImages() {
