@@ -62,7 +62,8 @@ public final class RandomSpecs {
             rank = 1 + rnd.nextInt(2);
             groups = 1;
         }
-        // a 2D 3x3 at stride 1 with channels in 16s into 32s: the Java Winograd along channels (ChannelWinograd)
+        // a 2D 3x3 at stride 1 with channels in 16s: the Java Winograds along channels (ChannelWinograd; 16 and 48 output
+        // channels end in a group of 32 padded with zero weights)
         boolean channelBlocks = !transposed && !depthwise && !manyGroups && !wide && rnd.nextInt(12) == 0;
         if (channelBlocks) {
             rank = 2;
@@ -81,7 +82,7 @@ public final class RandomSpecs {
             cout = 96 + rnd.nextInt(505);
         } else if (channelBlocks) {
             cin = 16 * (1 + rnd.nextInt(3));
-            cout = 32 * (1 + rnd.nextInt(2));
+            cout = 16 * (1 + rnd.nextInt(4));
         } else {
             cin = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
             cout = groups * (1 + rnd.nextInt(rank == 3 ? 3 : 6));
