@@ -12,6 +12,7 @@ import io.github.convcl.jvm.JavaKernels;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.AdamStep;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Layout;
 import io.github.convcl.spec.PoolSpec;
 import io.github.convcl.spec.Precision;
 import io.github.convcl.spec.Shapes;
@@ -178,11 +179,46 @@ public final class ConvCL implements AutoCloseable {
 
     /** An uninitialised tensor of the given shape. */
     public Tensor empty(int... shape) {
+        return empty(Layout.NCHW, shape);
+    }
+
+    /**
+     * An uninitialised tensor of the given shape, kept in {@code layout} on the device. Its values read and write in
+     * NCHW order as any tensor's; convolutions (input, output, residual) and pools take it, and the backend's kernels
+     * on that layout read it without a reorder. {@link Layout#NCHW16C} needs a backend that {@link #supports} it, a
+     * shape (N, C, spatial...) and C a multiple of 16.
+     *
+     * @throws IllegalArgumentException when the backend does not hold the layout or the shape does not fit it
+     */
+    public Tensor empty(Layout layout, int... shape) {
+        Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(shape, "shape");
         ensureOpen();
         long n = Shapes.elements("tensor", shape);
+        if (layout != Layout.NCHW) {
+            if (!backend.supports(layout)) {
+                throw new IllegalArgumentException("layout " + layout + " is not held by " + backend.device() + "; it holds NCHW tensors");
+            }
+            if (shape.length < 3 || shape[1] % Layout.BLOCK != 0) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " in layout " + layout
+                        + ": it needs (N, C, spatial...) with C a multiple of " + Layout.BLOCK);
+            }
+        }
         checkAllocation("tensor", shape, n);
-        return new Tensor(this, shape, backend.allocate(n));
+        return new Tensor(this, shape, backend.allocate(n, layout));
+    }
+
+    /**
+     * The layout this runtime's kernels run fastest on for activations with channels in 16s: {@link Layout#NCHW16C} on
+     * the Java backend with 512-bit vectors, else NCHW. Networks keep their activations in it.
+     */
+    public Layout preferredLayout() {
+        return backend.preferredLayout();
+    }
+
+    /** Whether this runtime's backend holds tensors in {@code layout} ({@link #empty(Layout, int...)}). */
+    public boolean supports(Layout layout) {
+        return backend.supports(Objects.requireNonNull(layout, "layout"));
     }
 
     private void checkAllocation(String what, int[] shape, long n) {
@@ -283,7 +319,7 @@ public final class ConvCL implements AutoCloseable {
             throw new IllegalArgumentException(name + " tensor " + Arrays.toString(t.shape()) + " was given but the epilogue " + ep + " has no " + name);
         }
         if (t != null) {
-            checkTensor(name, t, shape);
+            checkTensor(name, t, shape, name.equals("residual"));
         }
     }
 
@@ -345,7 +381,7 @@ public final class ConvCL implements AutoCloseable {
     /** Average pool of {@code input} into {@code output} (of the output shape). */
     public void avgPool(PoolSpec spec, Tensor input, Tensor output) {
         checkAvgPool(spec, input);
-        checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape());
+        checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape(), true);
         distinct("input", input, "output", output);
         backend.avgPool(spec, input.buffer(), output.buffer());
     }
@@ -353,12 +389,12 @@ public final class ConvCL implements AutoCloseable {
     /** {@code adaptive_avg_pool(input, 1)}: the mean of each plane, a new tensor (N, C, 1...). */
     public Tensor globalAvgPool(Tensor input) {
         Objects.requireNonNull(input, "input");
-        checkUsable("input", input);
+        checkUsable("input", input, true);
         return avgPool(PoolSpec.globalAvgPool(input.shape()), input);
     }
 
     private void checkAvgPool(PoolSpec spec, Tensor input) {
-        checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        checkPool(spec, input, "input", spec == null ? null : spec.inputShape(), true);
         if (!spec.average()) {
             throw new IllegalArgumentException("spec " + spec + " is a max-pool; avgPool takes PoolSpec.avgPool or PoolSpec.globalAvgPool");
         }
@@ -366,7 +402,7 @@ public final class ConvCL implements AutoCloseable {
 
     /** max-pool of {@code input} ({@code torch.nn.functional.max_pool2d} and its kin): a new tensor of the output shape. */
     public Tensor maxPool(PoolSpec spec, Tensor input) {
-        checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        checkPool(spec, input, "input", spec == null ? null : spec.inputShape(), true);
         checkMax(spec);
         return into(spec.outputShape(), y -> backend.maxPool(spec, input.buffer(), y.buffer(), null));
     }
@@ -376,9 +412,9 @@ public final class ConvCL implements AutoCloseable {
      * flat position within its input plane ({@code return_indices=True}).
      */
     public void maxPool(PoolSpec spec, Tensor input, Tensor output, Tensor indices) {
-        checkPool(spec, input, "input", spec == null ? null : spec.inputShape());
+        checkPool(spec, input, "input", spec == null ? null : spec.inputShape(), indices == null);
         checkMax(spec);
-        checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape());
+        checkTensor("output", Objects.requireNonNull(output, "output"), spec.outputShape(), indices == null);
         if (indices != null) {
             checkTensor("indices", indices, spec.outputShape());
             distinct("output", output, "indices", indices);
@@ -422,8 +458,12 @@ public final class ConvCL implements AutoCloseable {
     }
 
     private void checkPool(PoolSpec spec, Tensor t, String name, int[] shape) {
+        checkPool(spec, t, name, shape, false);
+    }
+
+    private void checkPool(PoolSpec spec, Tensor t, String name, int[] shape, boolean anyLayout) {
         Objects.requireNonNull(spec, "spec");
-        checkTensor(name, Objects.requireNonNull(t, name), shape);
+        checkTensor(name, Objects.requireNonNull(t, name), shape, anyLayout);
     }
 
     private static void checkMax(PoolSpec spec) {
@@ -541,7 +581,7 @@ public final class ConvCL implements AutoCloseable {
     private Tensor derived(ConvSpec.Builder b, Tensor input, Tensor weight, Tensor bias, Consumer<ConvSpec.Builder> options) {
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(weight, "weight");
-        checkUsable("input", input);
+        checkUsable("input", input, true);
         checkUsable("weight", weight);
         b.input(input.shape()).weightShape(weight.shape()).bias(bias != null);
         if (options != null) {
@@ -555,7 +595,7 @@ public final class ConvCL implements AutoCloseable {
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(weight, "weight");
         ensureOpen();
-        checkTensor("input", input, spec.inputShape());
+        checkTensor("input", input, spec.inputShape(), true);
         checkTensor("weight", weight, spec.weightShape());
         if (spec.hasBias()) {
             if (bias == null) {
@@ -568,7 +608,12 @@ public final class ConvCL implements AutoCloseable {
     }
 
     private void checkTensor(String name, Tensor t, int[] expected) {
-        checkUsable(name, t);
+        checkTensor(name, t, expected, false);
+    }
+
+    /** As {@link #checkTensor(String, Tensor, int[])}; {@code anyLayout} accepts a channel-blocked tensor too. */
+    private void checkTensor(String name, Tensor t, int[] expected, boolean anyLayout) {
+        checkUsable(name, t, anyLayout);
         if (!Arrays.equals(t.shape(), expected)) {
             throw new IllegalArgumentException(name + " shape " + Arrays.toString(t.shape()) + " does not match " + Arrays.toString(expected)
                     + " expected by the spec");
@@ -576,9 +621,21 @@ public final class ConvCL implements AutoCloseable {
     }
 
     void checkUsable(String name, Tensor t) {
+        checkUsable(name, t, false);
+    }
+
+    /**
+     * An open tensor of this runtime and no channel view; unless {@code anyLayout}, in {@link Layout#NCHW} (only
+     * convolutions' inputs, outputs and residuals, and pools' inputs and outputs, take other layouts).
+     */
+    void checkUsable(String name, Tensor t, boolean anyLayout) {
         checkView(name, t);
         if (t.isView()) {
             throw new IllegalArgumentException(name + " " + t + " is a channel view: only a convolution's output may be one");
+        }
+        if (!anyLayout && t.layout() != Layout.NCHW) {
+            throw new IllegalArgumentException(name + " " + t + " has layout " + t.layout()
+                    + ": this operation takes NCHW tensors (convolution inputs, outputs and residuals, and pools, take any layout)");
         }
     }
 

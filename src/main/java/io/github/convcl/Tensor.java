@@ -2,6 +2,7 @@
 package io.github.convcl;
 
 import io.github.convcl.backend.DeviceBuffer;
+import io.github.convcl.spec.Layout;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -41,7 +42,7 @@ public final class Tensor implements AutoCloseable {
      *                                  is outside its channels
      */
     public Tensor channels(int first, int count) {
-        owner.checkUsable("tensor", this);
+        owner.checkUsable("tensor", this, true);
         if (parent != null) {
             throw new IllegalArgumentException("tensor " + this + " is already a channel view; take the slice of the tensor it views");
         }
@@ -52,9 +53,18 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("channels first=" + first + ", count=" + count + " are outside the " + shape[1]
                     + " channels of tensor " + Arrays.toString(shape));
         }
+        if (layout() != Layout.NCHW && (first % Layout.BLOCK != 0 || count % Layout.BLOCK != 0)) {
+            throw new IllegalArgumentException("channels first=" + first + ", count=" + count + " of tensor " + this + " in layout "
+                    + layout() + ": a view of it takes whole blocks, first and count multiples of " + Layout.BLOCK);
+        }
         int[] s = shape.clone();
         s[1] = count;
         return new Tensor(owner, s, buffer, this, first);
+    }
+
+    /** How the backend keeps the values ({@link ConvCL#empty(Layout, int...)}); they read and write in NCHW order all the same. */
+    public Layout layout() {
+        return buffer.layout();
     }
 
     /** Whether this is a channel slice of another tensor ({@link #channels}). */
@@ -108,19 +118,30 @@ public final class Tensor implements AutoCloseable {
             for (int n = 0; n < shape[0]; n++) {
                 owner.backend().read(buffer, n * image + (long) first * (run / shape[1]), FloatBuffer.wrap(a, n * run, run));
             }
-            return a;
+            return layout().convert(a, Layout.NCHW, shape[0], shape[1], run / shape[1]);
         }
         read(FloatBuffer.wrap(a));
         return a;
     }
 
-    /** Downloads {@code dst.remaining()} values (at most {@link #elements()}) into {@code dst}. */
+    /** Downloads {@code dst.remaining()} values (at most {@link #elements()}, in NCHW order) into {@code dst}. */
     public void read(FloatBuffer dst) {
-        owner.checkUsable("tensor", this);
+        owner.checkUsable("tensor", this, true);
         if (dst.remaining() > elements()) {
             throw new IllegalArgumentException("destination has " + dst.remaining() + " floats remaining, the tensor " + elements());
         }
-        owner.backend().read(buffer, 0, dst);
+        if (layout() == Layout.NCHW) {
+            owner.backend().read(buffer, 0, dst);
+            return;
+        }
+        float[] raw = new float[Math.toIntExact(elements())];
+        owner.backend().read(buffer, 0, FloatBuffer.wrap(raw));
+        dst.put(layout().convert(raw, Layout.NCHW, shape[0], shape[1], imageVolume()), 0, dst.remaining());
+    }
+
+    /** Positions per channel: the product of the spatial dimensions. */
+    private int imageVolume() {
+        return Math.toIntExact(elements() / ((long) shape[0] * shape[1]));
     }
 
     /** Uploads {@code src} (exactly {@link #elements()} values). */
@@ -128,13 +149,19 @@ public final class Tensor implements AutoCloseable {
         write(FloatBuffer.wrap(src));
     }
 
-    /** Uploads {@code src.remaining()} values (exactly {@link #elements()}). */
+    /** Uploads {@code src.remaining()} values (exactly {@link #elements()}, in NCHW order). */
     public void write(FloatBuffer src) {
-        owner.checkUsable("tensor", this);
+        owner.checkUsable("tensor", this, true);
         if (src.remaining() != elements()) {
             throw new IllegalArgumentException("source has " + src.remaining() + " floats, tensor " + Arrays.toString(shape) + " holds " + elements());
         }
-        owner.backend().write(buffer, 0, src);
+        if (layout() == Layout.NCHW) {
+            owner.backend().write(buffer, 0, src);
+            return;
+        }
+        float[] values = new float[src.remaining()];
+        src.get(values);
+        owner.backend().write(buffer, 0, FloatBuffer.wrap(Layout.NCHW.convert(values, layout(), shape[0], shape[1], imageVolume())));
     }
 
     @Override
@@ -146,7 +173,7 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tensor" + Arrays.toString(shape) + (parent == null ? "" : " (channels " + first + ".." + (first + shape[1] - 1)
+        return "Tensor" + Arrays.toString(shape) + (layout() == Layout.NCHW ? "" : " " + layout()) + (parent == null ? "" : " (channels " + first + ".." + (first + shape[1] - 1)
                 + " of " + Arrays.toString(parent.shape) + ")") + (isClosed() ? " (closed)" : "");
     }
 }

@@ -23,6 +23,27 @@ public interface Backend extends LayerOps, AutoCloseable {
 
     DeviceBuffer allocate(long elements);
 
+    /** Whether tensors in {@code layout} can live here ({@link #allocate(long, io.github.convcl.spec.Layout)}). */
+    default boolean supports(io.github.convcl.spec.Layout layout) {
+        return layout == io.github.convcl.spec.Layout.NCHW;
+    }
+
+    /** The layout this backend's kernels run fastest on for activations with channels in 16s (NCHW unless it has better). */
+    default io.github.convcl.spec.Layout preferredLayout() {
+        return io.github.convcl.spec.Layout.NCHW;
+    }
+
+    /**
+     * A buffer for a tensor kept in {@code layout}: the operations that read or write it follow the layout. Only for a
+     * layout this backend {@link #supports}.
+     */
+    default DeviceBuffer allocate(long elements, io.github.convcl.spec.Layout layout) {
+        if (!supports(layout)) {
+            throw new IllegalArgumentException("layout " + layout + " is not held by " + device());
+        }
+        return allocate(elements);
+    }
+
     /** Copies {@code src.remaining()} floats into {@code dst} at element {@code offset}. */
     void write(DeviceBuffer dst, long offset, FloatBuffer src);
 

@@ -4,10 +4,22 @@ package io.github.convcl.backend;
 /** Storage for {@code elements} floats owned by one backend; closing it releases the memory once. */
 public abstract class DeviceBuffer implements AutoCloseable {
     private final long elements;
+    private final io.github.convcl.spec.Layout layout;
     private volatile boolean closed;
 
     protected DeviceBuffer(long elements) {
+        this(elements, io.github.convcl.spec.Layout.NCHW);
+    }
+
+    /** Storage whose tensor keeps its values in {@code layout} ({@link Backend#allocate(long, io.github.convcl.spec.Layout)}). */
+    protected DeviceBuffer(long elements, io.github.convcl.spec.Layout layout) {
         this.elements = elements;
+        this.layout = layout;
+    }
+
+    /** The order of the values of the tensor this buffer holds: what the backend's operations read and write. */
+    public final io.github.convcl.spec.Layout layout() {
+        return layout;
     }
 
     public final long elements() {

@@ -9,9 +9,11 @@ import io.github.convcl.nn.Block;
 import io.github.convcl.nn.Bottleneck;
 import io.github.convcl.nn.ConvBn;
 import io.github.convcl.nn.Inception;
+import io.github.convcl.nn.Network;
 import io.github.convcl.nn.Trace;
 import io.github.convcl.nn.Weights;
 import io.github.convcl.plan.Plan;
+import io.github.convcl.spec.Layout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,58 +56,83 @@ public final class BlockCases {
 
     /**
      * Every case on {@code cl} with the planner's plans; with {@code allPlans} also rounds in which each convolution
-     * runs its i-th applicable plan (i modulo its count), until every plan of every convolution has run once.
+     * runs its i-th applicable plan (i modulo its count), until every plan of every convolution has run once. Where the
+     * backend holds channel-blocked tensors, each bottleneck runs once more with its input, output and own tensors in
+     * {@link Layout#NCHW16C} (named "... [NCHW16c]").
      */
     public List<GoldenRunner.Result> run(ConvCL cl, boolean allPlans) {
         List<GoldenRunner.Result> results = new ArrayList<>();
         for (JsonNode c : root.get("cases")) {
-            String name = c.path("name").asText("unnamed");
-            try (Block block = build(cl, c); Tensor x = cl.tensor(array(c, "input").data(), ints(c, "input_shape"));
-                 Tensor y = cl.empty(block.outputShape())) {
-                Npy expected = array(c, "expected");
-                if (!java.util.Arrays.equals(expected.shape(), block.outputShape())) {
-                    results.add(new GoldenRunner.Result(name, false, "output shape " + java.util.Arrays.toString(block.outputShape())
-                            + " != expected " + java.util.Arrays.toString(expected.shape())));
-                    continue;
-                }
-                double tolerance = c.path("tolerance").asDouble(GoldenCase.DEFAULT_TOLERANCE);
-                block.forward(x, y, Trace.OFF);
-                results.add(GoldenRunner.compare(name, y.toArray(), expected.data(), tolerance));
-                if (!allPlans) {
-                    continue;
-                }
-                List<List<Plan>> plans = new ArrayList<>();
-                int rounds = 0;
-                for (ConvBn conv : block.convolutions()) {
-                    List<Plan> p = cl.backend().applicablePlans(conv.spec().precisionSet() || cl.precision() == io.github.convcl.spec.Precision.FP32
-                            ? conv.spec() : conv.spec().withPrecision(cl.precision()));
-                    plans.add(p);
-                    rounds = Math.max(rounds, p.size());
-                }
-                for (int r = 0; r < rounds; r++) {
-                    StringBuilder used = new StringBuilder();
-                    for (int i = 0; i < plans.size(); i++) {
-                        Plan p = plans.get(i).get(r % plans.get(i).size());
-                        block.convolutions().get(i).force(p);
-                        used.append(i == 0 ? "" : ", ").append(block.convolutions().get(i).name()).append(": ").append(p);
-                    }
-                    try {
-                        block.forward(x, y, Trace.OFF);
-                        GoldenRunner.Result res = GoldenRunner.compare(name + " [round " + (r + 1) + "]", y.toArray(), expected.data(), tolerance);
-                        results.add(res.passed() ? res : new GoldenRunner.Result(res.name(), false, res.detail() + " with " + used));
-                    } catch (RuntimeException ex) {
-                        results.add(new GoldenRunner.Result(name + " [round " + (r + 1) + "]", false, ex + " with " + used));
-                    }
-                }
-            } catch (IOException | RuntimeException ex) {
-                results.add(new GoldenRunner.Result(name, false, ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+            run(cl, c, Layout.NCHW, allPlans, results);
+            int[] in = GoldenCase.ints(c.path("input_shape"));
+            if (cl.supports(Layout.NCHW16C) && c.path("kind").asText().equals("bottleneck") && in.length == 4
+                    && in[1] % Layout.BLOCK == 0) {
+                run(cl, c, Layout.NCHW16C, false, results);
             }
         }
         return results;
     }
 
-    /** The block a case describes, its parameters read from the case's arrays. */
-    Block build(ConvCL cl, JsonNode c) throws IOException {
+    /** One case with its tensors in {@code layout} (where their channels allow it). */
+    private void run(ConvCL cl, JsonNode c, Layout layout, boolean allPlans, List<GoldenRunner.Result> results) {
+        String name = c.path("name").asText("unnamed") + (layout == Layout.NCHW ? "" : " [" + layout + "]");
+        try (Block block = build(cl, c, layout); Tensor x = input(cl, c, layout);
+             Tensor y = cl.empty(Network.layoutFor(layout, block.outputShape()), block.outputShape())) {
+            Npy expected = array(c, "expected");
+            if (!java.util.Arrays.equals(expected.shape(), block.outputShape())) {
+                results.add(new GoldenRunner.Result(name, false, "output shape " + java.util.Arrays.toString(block.outputShape())
+                        + " != expected " + java.util.Arrays.toString(expected.shape())));
+                return;
+            }
+            double tolerance = c.path("tolerance").asDouble(GoldenCase.DEFAULT_TOLERANCE);
+            block.forward(x, y, Trace.OFF);
+            results.add(GoldenRunner.compare(name, y.toArray(), expected.data(), tolerance));
+            if (!allPlans) {
+                return;
+            }
+            List<List<Plan>> plans = new ArrayList<>();
+            int rounds = 0;
+            for (ConvBn conv : block.convolutions()) {
+                List<Plan> p = cl.backend().applicablePlans(conv.spec().precisionSet() || cl.precision() == io.github.convcl.spec.Precision.FP32
+                        ? conv.spec() : conv.spec().withPrecision(cl.precision()));
+                plans.add(p);
+                rounds = Math.max(rounds, p.size());
+            }
+            for (int r = 0; r < rounds; r++) {
+                StringBuilder used = new StringBuilder();
+                for (int i = 0; i < plans.size(); i++) {
+                    Plan p = plans.get(i).get(r % plans.get(i).size());
+                    block.convolutions().get(i).force(p);
+                    used.append(i == 0 ? "" : ", ").append(block.convolutions().get(i).name()).append(": ").append(p);
+                }
+                try {
+                    block.forward(x, y, Trace.OFF);
+                    GoldenRunner.Result res = GoldenRunner.compare(name + " [round " + (r + 1) + "]", y.toArray(), expected.data(), tolerance);
+                    results.add(res.passed() ? res : new GoldenRunner.Result(res.name(), false, res.detail() + " with " + used));
+                } catch (RuntimeException ex) {
+                    results.add(new GoldenRunner.Result(name + " [round " + (r + 1) + "]", false, ex + " with " + used));
+                }
+            }
+        } catch (IOException | RuntimeException ex) {
+            results.add(new GoldenRunner.Result(name, false, ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+        }
+    }
+
+    /** The case's input in {@code layout} (where its channels allow it). */
+    private Tensor input(ConvCL cl, JsonNode c, Layout layout) throws IOException {
+        int[] shape = ints(c, "input_shape");
+        Tensor x = cl.empty(Network.layoutFor(layout, shape), shape);
+        try {
+            x.write(array(c, "input").data());
+            return x;
+        } catch (RuntimeException | IOException e) {
+            x.close();
+            throw e;
+        }
+    }
+
+    /** The block a case describes, its parameters read from the case's arrays, its own tensors in {@code layout}. */
+    Block build(ConvCL cl, JsonNode c, Layout layout) throws IOException {
         int[] input = ints(c, "input_shape");
         Map<String, float[]> arrays = new HashMap<>();
         JsonNode files = c.path("arrays");
@@ -121,7 +148,7 @@ public final class BlockCases {
                 if (inplanes != input[1]) {
                     throw new IllegalArgumentException("inplanes=" + inplanes + " does not match the input's " + input[1] + " channels");
                 }
-                yield new Bottleneck(cl, w, "", input, integer(c, "planes"), integer(c, "stride"));
+                yield new Bottleneck(cl, w, "", input, integer(c, "planes"), integer(c, "stride"), layout);
             }
             case "inception" -> {
                 int in = integer(c, "in_channels");

@@ -32,6 +32,15 @@ final class ChannelWinograd {
      * transforms would spread over whole tiles: the caller then runs another algorithm.
      */
     static boolean run(ConvSpec s, int tile, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+        return run(s, tile, x, w, bias, y, cache, st, false);
+    }
+
+    /**
+     * As {@link #run(ConvSpec, int, float[], float[], float[], float[], PackCache, Store)}, with {@code blocked} the
+     * input, output and residual in {@link io.github.convcl.spec.Layout#NCHW16C}: a point's 16 channels are then
+     * one load and each output's one store, and the whole epilogue is applied per position along the channels.
+     */
+    static boolean run(ConvSpec s, int tile, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st, boolean blocked) {
         if (tile != 2 && tile != 4) {
             throw new IllegalArgumentException("Winograd tile m = " + tile + ": F(4,3) and F(2,3) run along channels");
         }
@@ -90,6 +99,8 @@ final class ChannelWinograd {
                             int at = (i * a + j) * 16;
                             if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
                                 java.util.Arrays.fill(p, at, at + 16, 0f);
+                            } else if (blocked) {
+                                FloatVector.fromArray(S, x, plane + (iy * wd + ix) * 16).intoArray(p, at);
                             } else {
                                 for (int c = 0, src = plane + iy * wd + ix; c < 16; c++, src += inVol) {
                                     p[at + c] = x[src];
@@ -139,8 +150,16 @@ final class ChannelWinograd {
                                 FloatVector.fromArray(S, p, at).add(FloatVector.fromArray(S, bias, co))
                                         .intoArray(p, at);
                             }
+                            int pos = (oy0 + i) * ow + ox0 + j;
+                            if (blocked) {
+                                FloatVector.fromArray(S, p, at).intoArray(y, st.plane(n, co) + pos * 16);
+                                if (!along) {
+                                    st.finishBlock(y, st.plane(n, co) + pos * 16, n, co, pos);
+                                }
+                                continue;
+                            }
                             // channel co + c's plane lies c planes after channel co's
-                            int dst = st.plane(n, co) + (oy0 + i) * ow + ox0 + j;
+                            int dst = st.plane(n, co) + pos;
                             for (int c = 0; c < 16; c++, dst += outVol) {
                                 y[dst] = p[at + c];
                             }
@@ -149,7 +168,7 @@ final class ChannelWinograd {
                 }
             }
         });
-        if (!along && st.active()) {
+        if (!along && !blocked && st.active()) {
             Parallel.forEach(s.batch() * cout, q -> st.finish(y, q / cout, q % cout, 0, outVol));
         }
         return true;

@@ -8,6 +8,7 @@ import io.github.convcl.backend.DeviceBuffer;
 import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Planner;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Layout;
 import io.github.convcl.spec.Shapes;
 import java.nio.FloatBuffer;
 
@@ -88,7 +89,31 @@ public final class JavaBackend implements Backend {
 
     @Override
     public DeviceBuffer allocate(long elements) {
-        return new HeapBuffer(elements);
+        return new HeapBuffer(elements, Layout.NCHW);
+    }
+
+    /** Both layouts: {@link Layout#NCHW16C} runs blocked kernels where they exist (see {@link #prefers}), else a reorder. */
+    @Override
+    public boolean supports(Layout layout) {
+        return true;
+    }
+
+    @Override
+    public DeviceBuffer allocate(long elements, Layout layout) {
+        return new HeapBuffer(elements, layout);
+    }
+
+    @Override
+    public Layout preferredLayout() {
+        return prefers(Layout.NCHW16C) ? Layout.NCHW16C : Layout.NCHW;
+    }
+
+    /**
+     * Whether this JVM's kernels run faster on {@code layout} than on NCHW for a network whose activations have
+     * channels in 16s: {@link Layout#NCHW16C} with 512-bit vectors, where its pointwise and Winograd kernels exist.
+     */
+    public static boolean prefers(Layout layout) {
+        return layout == Layout.NCHW16C && Gemm.VECTOR && Gemm.LANES == 16;
     }
 
     @Override
@@ -107,12 +132,26 @@ public final class JavaBackend implements Backend {
     @Override
     public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, io.github.convcl.backend.OutputStage stage,
                          DeviceBuffer out) {
-        run(Planner.plan(spec, facts()), spec, in, weight, bias, stage, out);
+        run(blocked(in, out, stage) ? null : Planner.plan(spec, facts()), spec, in, weight, bias, stage, out);
+    }
+
+    /** Whether an operand is channel-blocked: the call then takes the blocked kernels' choice ({@code Blocked}). */
+    private static boolean blocked(DeviceBuffer in, DeviceBuffer out, io.github.convcl.backend.OutputStage stage) {
+        return in.layout() != Layout.NCHW || out.layout() != Layout.NCHW
+                || (stage.residual() != null && stage.residual().layout() != Layout.NCHW);
     }
 
     private void run(io.github.convcl.plan.Plan p, ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias,
                      io.github.convcl.backend.OutputStage stage, DeviceBuffer out) {
         ((HeapBuffer) out).written();
+        Layout rl = stage.residual() == null ? Layout.NCHW : stage.residual().layout();
+        if (in.layout() != Layout.NCHW || out.layout() != Layout.NCHW || rl != Layout.NCHW) {
+            Blocked.convolve(p, spec, facts(), data(in), in.layout(), data(weight), bias == null ? null : data(bias), (HeapBuffer) weight,
+                    array(stage.scale()), array(stage.shift()), array(stage.residual()), rl, stage.channels(spec), stage.first(), data(out),
+                    out.layout());
+            ((HeapBuffer) out).written();
+            return;
+        }
         Store st = Store.of(spec, array(stage.scale()), array(stage.shift()), array(stage.residual()), stage.channels(spec), stage.first());
         JavaKernels.run(p, spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight, st);
         ((HeapBuffer) out).written();
@@ -222,11 +261,19 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void maxPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out, DeviceBuffer indices) {
+        if (in.layout() != Layout.NCHW || out.layout() != Layout.NCHW) {
+            writing(() -> Blocked.maxPool(s, data(in), in.layout(), data(out), out.layout()), out, null);
+            return;
+        }
         writing(() -> Layers.maxPool(s, data(in), data(out), indices == null ? null : data(indices)), out, indices);
     }
 
     @Override
     public void avgPool(io.github.convcl.spec.PoolSpec s, DeviceBuffer in, DeviceBuffer out) {
+        if (in.layout() != Layout.NCHW || out.layout() != Layout.NCHW) {
+            writing(() -> Blocked.avgPool(s, data(in), in.layout(), data(out), out.layout()), out, null);
+            return;
+        }
         writing(() -> Layers.avgPool(s, data(in), data(out)), out, null);
     }
 
@@ -309,8 +356,8 @@ public final class JavaBackend implements Backend {
         private record Packed(String key, long version, float[] panels) {
         }
 
-        HeapBuffer(long elements) {
-            super(elements);
+        HeapBuffer(long elements, Layout layout) {
+            super(elements, layout);
             data = new float[Math.toIntExact(elements)];
         }
 

@@ -76,6 +76,30 @@ final class Store {
         return new Store(s, scale, shift, residual, channels, first);
     }
 
+    /** The residual the epilogue reads (null without one). */
+    float[] residualArray() {
+        return residual;
+    }
+
+    /**
+     * The epilogue over one position of a channel-blocked output: {@code y[at, at + 16)} hold conv + bias of channels
+     * [co, co + 16) at position {@code pos} of image n; the residual is read in the same layout.
+     */
+    void finishBlock(float[] y, int at, int n, int co, int pos) {
+        if (!active) {
+            return;
+        }
+        int r = (n * cout + co) * outVol + pos * 16;
+        Activation f = epilogue.activation();
+        for (int c = 0; c < 16; c++) {
+            float t = Math.fma(y[at + c], scaleOf(co + c), shiftOf(co + c));
+            if (epilogue.hasResidual()) {
+                t += residual[r + c];
+            }
+            y[at + c] = f.apply(t, epilogue.slope());
+        }
+    }
+
     /** Whether {@link #finish} changes anything (an epilogue other than none). */
     boolean active() {
         return active;

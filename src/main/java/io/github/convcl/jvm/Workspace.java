@@ -30,7 +30,13 @@ final class Workspace {
         /** grad_input: the adjoint's output before it is folded or cropped into the input's gradient, on the calling thread. */
         ADJOINT_OUTPUT,
         /** A strided pointwise layer's input at its strided positions, gathered on the calling thread's call. */
-        GATHERED
+        GATHERED,
+        /** A channel-blocked operand's input reordered to NCHW for a kernel without a blocked form, on the calling thread. */
+        LAYOUT_INPUT,
+        /** A channel-blocked operand's residual reordered to NCHW, on the calling thread. */
+        LAYOUT_RESIDUAL,
+        /** An NCHW output before it is reordered into a channel-blocked tensor, on the calling thread. */
+        LAYOUT_OUTPUT
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);

@@ -6,6 +6,7 @@ import io.github.convcl.Tensor;
 import io.github.convcl.spec.Activation;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Epilogue;
+import io.github.convcl.spec.Layout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,8 +32,16 @@ public final class Bottleneck implements Block {
     private final Tensor t2;
     private final Tensor shortcut;
 
-    /** For inputs of {@code input} = (N, inplanes, H, W). */
+    /** For inputs of {@code input} = (N, inplanes, H, W), its own tensors in NCHW. */
     public Bottleneck(ConvCL cl, Weights w, String prefix, int[] input, int planes, int stride) {
+        this(cl, w, prefix, input, planes, stride, Layout.NCHW);
+    }
+
+    /**
+     * For inputs of {@code input} = (N, inplanes, H, W), its own tensors (between its convolutions) kept in
+     * {@code layout} where their channels allow it ({@link Network#layoutFor}); inputs and outputs may be in any layout.
+     */
+    public Bottleneck(ConvCL cl, Weights w, String prefix, int[] input, int planes, int stride, Layout layout) {
         this.cl = cl;
         this.input = input.clone();
         int inplanes = input[1];
@@ -49,13 +58,13 @@ public final class Bottleneck implements Block {
             ConvSpec d = ConvSpec.conv(2).input(input).outChannels(4 * planes).kernel(1).stride(stride).bias(false)
                     .epilogue(Epilogue.NONE.affine()).build();
             this.downsample = new ConvBn(cl, w, prefix + "downsample.0", d);
-            this.shortcut = cl.empty(d.outputShape());
+            this.shortcut = cl.empty(Network.layoutFor(layout, d.outputShape()), d.outputShape());
         } else {
             this.downsample = null;
             this.shortcut = null;
         }
-        this.t1 = cl.empty(c1.outputShape());
-        this.t2 = cl.empty(c2.outputShape());
+        this.t1 = cl.empty(Network.layoutFor(layout, c1.outputShape()), c1.outputShape());
+        this.t2 = cl.empty(Network.layoutFor(layout, c2.outputShape()), c2.outputShape());
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.github.convcl.Tensor;
 import io.github.convcl.spec.Activation;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Epilogue;
+import io.github.convcl.spec.Layout;
 import io.github.convcl.spec.PoolSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +30,22 @@ public final class Network implements AutoCloseable {
     private final List<Block> blocks = new ArrayList<>();
     private final List<Tensor> outputs = new ArrayList<>();
     private final ConvCL cl;
+    /** The layout of the activations between blocks, where their channels allow it ({@link #layoutFor}). */
+    private final Layout layout;
 
-    private Network(ConvCL cl, String name, int[] input) {
+    private Network(ConvCL cl, String name, int[] input, Layout layout) {
         this.cl = cl;
         this.name = name;
         this.input = input.clone();
+        this.layout = layout;
+    }
+
+    /**
+     * {@code layout} for a tensor of {@code shape} where it can hold it ((N, C, spatial...) with C in 16s for
+     * {@link Layout#NCHW16C}), else NCHW.
+     */
+    public static Layout layoutFor(Layout layout, int[] shape) {
+        return layout == Layout.NCHW16C && (shape.length < 3 || shape[1] % Layout.BLOCK != 0) ? Layout.NCHW : layout;
     }
 
     /** The networks {@link #build} knows. */
@@ -54,7 +66,15 @@ public final class Network implements AutoCloseable {
      * pool, fc 2048 -> 1000.
      */
     public static Network resnet50(ConvCL cl, int batch, Weights w) {
-        Network n = new Network(cl, "resnet50", new int[] {batch, 3, 224, 224});
+        return resnet50(cl, batch, w, cl.preferredLayout());
+    }
+
+    /**
+     * {@link #resnet50(ConvCL, int, Weights)} with its activations (from the stem's output to the pooled features) in
+     * {@code layout}, one the runtime {@link ConvCL#supports}; input and logits are NCHW either way.
+     */
+    public static Network resnet50(ConvCL cl, int batch, Weights w, Layout layout) {
+        Network n = new Network(cl, "resnet50", new int[] {batch, 3, 224, 224}, layout);
         try {
             n.add(conv(cl, w, "conv1", n.last(), 64, 7, 2, 3, Epilogue.of(Activation.RELU).affine()));
             n.add(new Pool(cl, PoolSpec.maxPool(n.last(), new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false)));
@@ -63,7 +83,7 @@ public final class Network implements AutoCloseable {
                 int planes = 64 << stage;
                 for (int b = 0; b < blocks[stage]; b++) {
                     int stride = stage > 0 && b == 0 ? 2 : 1;
-                    n.add(new Bottleneck(cl, w, "layer" + (stage + 1) + "." + b + ".", n.last(), planes, stride));
+                    n.add(new Bottleneck(cl, w, "layer" + (stage + 1) + "." + b + ".", n.last(), planes, stride, n.layout));
                 }
             }
             n.classifier(cl, w);
@@ -80,7 +100,7 @@ public final class Network implements AutoCloseable {
      * max-pool, 4a-4e, max-pool 2x2/2, 5a, 5b, global average pool, fc 1024 -> 1000.
      */
     public static Network googlenet(ConvCL cl, int batch, Weights w) {
-        Network n = new Network(cl, "googlenet", new int[] {batch, 3, 224, 224});
+        Network n = new Network(cl, "googlenet", new int[] {batch, 3, 224, 224}, Layout.NCHW);
         try {
             Epilogue basic = Epilogue.of(Activation.RELU).affine();
             n.add(conv(cl, w, "conv1.conv", n.last(), 64, 7, 2, 3, basic));
@@ -129,7 +149,14 @@ public final class Network implements AutoCloseable {
 
     private void add(Block b) {
         blocks.add(b);
-        outputs.add(cl.empty(b.outputShape()));
+        // the classifier's output, the network's, is NCHW for the caller
+        boolean classifier = b instanceof Single s && s.conv().name().equals("fc");
+        outputs.add(cl.empty(classifier ? Layout.NCHW : layoutFor(layout, b.outputShape()), b.outputShape()));
+    }
+
+    /** The layout of the activations between blocks where their channels allow it (the runtime's preferred one for ResNet-50). */
+    public Layout layout() {
+        return layout;
     }
 
     /** The shape the last block added writes: the next one's input. */

@@ -1,0 +1,210 @@
+// The Java backend's operations on channel-blocked tensors (NCHW16c): kernels where they exist, a reorder otherwise.
+package io.github.convcl.jvm;
+
+import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.DeviceFacts;
+import io.github.convcl.plan.Plan;
+import io.github.convcl.plan.Planner;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Layout;
+import io.github.convcl.spec.PoolSpec;
+
+/**
+ * Convolutions and pools whose operands are {@link Layout#NCHW16C}. Block k of image n of a tensor of C channels and
+ * V positions starts where its first channel's plane would in NCHW, (n C + 16 k) V, so a channel slice in 16s of a
+ * blocked tensor is the same run of memory as in NCHW, and {@link Store#plane} names a block's start.
+ *
+ * <p>Kernels on blocked tensors, with 512-bit vectors and both input and output (and residual) blocked: a pointwise
+ * layer of any stride ({@link BlockedGemm}) and a 3x3 stride-1 layer, Winograd along channels
+ * ({@link ChannelWinograd}), which reads and writes a position's 16 channels as one vector. Everything else is
+ * reordered: the blocked operands to NCHW scratch, the planner's (or the given) plan there, the output back.
+ */
+final class Blocked {
+    private Blocked() {
+    }
+
+    /**
+     * {@code y = epilogue(conv(x, w) + bias)} of {@code s}, each of x, y and the residual in its layout; {@code plan}
+     * null: the blocked kernel where one applies, else the planner's plan on NCHW.
+     */
+    static void convolve(Plan plan, ConvSpec s, DeviceFacts facts, float[] x, Layout xl, float[] w, float[] bias, PackCache cache,
+                         float[] scale, float[] shift, float[] residual, Layout rl, int channels, int first, float[] y, Layout yl) {
+        boolean blocked = xl == Layout.NCHW16C && yl == Layout.NCHW16C && (residual == null || rl == Layout.NCHW16C);
+        if (plan == null && blocked && kernels(s, facts)) {
+            Store st = Store.of(s, scale, shift, residual, channels, first);
+            if (s.isPointwise()) {
+                BlockedGemm.pointwise(s, x, w, bias, cache, st, y);
+                return;
+            }
+            if (Planner.javaWinogradChannels(s, facts)) {
+                Algorithm a = Planner.plan(s, facts).algorithm();
+                int tile = a == Algorithm.JAVA_WINOGRAD_F2 || a == Algorithm.JAVA_WINOGRAD_F2_CHANNELS ? 2 : 4;
+                if (ChannelWinograd.run(s, tile, x, w, bias, y, cache, st, true)) {
+                    return;
+                }
+            }
+        }
+        Plan p = plan == null ? Planner.plan(s, facts) : plan;
+        int cout = s.outChannels();
+        int outVol = volume(s.outputSize());
+        float[] xs = xl == Layout.NCHW ? x : reorder(Workspace.Slot.LAYOUT_INPUT, x, s.batch(), s.inChannels(), volume(s.inputSize()));
+        float[] rs = residual == null || rl == Layout.NCHW ? residual
+                : reorder(Workspace.Slot.LAYOUT_RESIDUAL, residual, s.batch(), cout, outVol);
+        if (yl == Layout.NCHW) {
+            JavaKernels.run(p, s, xs, w, bias, y, cache, Store.of(s, scale, shift, rs, channels, first));
+            return;
+        }
+        float[] ys = Workspace.get(Workspace.Slot.LAYOUT_OUTPUT, Math.toIntExact(s.outputElements()));
+        JavaKernels.run(p, s, xs, w, bias, ys, cache, Store.of(s, scale, shift, rs, cout, 0));
+        Parallel.forEach(s.batch() * (cout / Layout.BLOCK), q -> {
+            int n = q / (cout / Layout.BLOCK);
+            int c = q % (cout / Layout.BLOCK) * Layout.BLOCK;
+            Layout.copyBlock(ys, (n * cout + c) * outVol, y, (n * channels + first + c) * outVol, outVol, true);
+        });
+    }
+
+    /**
+     * Whether a blocked kernel may run {@code s}: 512-bit vectors, a 2D convolution (not transposed) of one group,
+     * channels in 16s, no dilation, zero padding; {@link #convolve} then picks a kernel by the kernel size.
+     */
+    static boolean kernels(ConvSpec s, DeviceFacts facts) {
+        if (facts.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1
+                || s.inChannels() % Layout.BLOCK != 0 || s.outChannels() % Layout.BLOCK != 0) {
+            return false;
+        }
+        if (s.isPointwise()) {
+            return s.padBefore()[0] == 0 && s.padBefore()[1] == 0 && s.padAfter()[0] == 0 && s.padAfter()[1] == 0;
+        }
+        return Planner.javaWinogradChannels(s, facts);
+    }
+
+    /** A blocked tensor's values in NCHW order, in this thread's scratch {@code slot}. */
+    private static float[] reorder(Workspace.Slot slot, float[] blocked, int batch, int channels, int vol) {
+        float[] out = Workspace.get(slot, batch * channels * vol);
+        Parallel.forEach(batch * (channels / Layout.BLOCK), q -> {
+            int at = q * Layout.BLOCK * vol;
+            Layout.copyBlock(out, at, blocked, at, vol, false);
+        });
+        return out;
+    }
+
+    /** The product of {@code size}. */
+    static int volume(int[] size) {
+        int v = 1;
+        for (int d : size) {
+            v = Math.multiplyExact(v, d);
+        }
+        return v;
+    }
+
+    /** max-pool of {@code s} (no indices) with input and output in their layouts. */
+    static void maxPool(PoolSpec s, float[] x, Layout xl, float[] y, Layout yl) {
+        if (xl == Layout.NCHW16C && yl == Layout.NCHW16C && s.rank() == 2) {
+            pool2d(s, x, y);
+            return;
+        }
+        relaid(s, x, xl, y, yl, (xs, ys) -> Layers.maxPool(s, xs, ys, null));
+    }
+
+    /** Average pool of {@code s} with input and output in their layouts. */
+    static void avgPool(PoolSpec s, float[] x, Layout xl, float[] y, Layout yl) {
+        int outVol = volume(s.outputSize());
+        if (xl == Layout.NCHW16C && outVol == 1 && isGlobal(s)) {
+            // (N, C, 1...) lies the same in both layouts
+            globalAverage(s, x, y);
+            return;
+        }
+        relaid(s, x, xl, y, yl, (xs, ys) -> Layers.avgPool(s, xs, ys));
+    }
+
+    /** Whether {@code s}'s one window covers the whole input with nothing padded (a global average). */
+    private static boolean isGlobal(PoolSpec s) {
+        for (int i = 0; i < s.rank(); i++) {
+            if (s.kernel()[i] != s.inputSize()[i] || s.padding()[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs an NCHW pool on NCHW copies of the blocked operands. */
+    private static void relaid(PoolSpec s, float[] x, Layout xl, float[] y, Layout yl, java.util.function.BiConsumer<float[], float[]> pool) {
+        int c = s.channels();
+        float[] xs = xl == Layout.NCHW ? x : reorder(Workspace.Slot.LAYOUT_INPUT, x, s.batch(), c, volume(s.inputSize()));
+        if (yl == Layout.NCHW) {
+            pool.accept(xs, y);
+            return;
+        }
+        int outVol = volume(s.outputSize());
+        float[] ys = Workspace.get(Workspace.Slot.LAYOUT_OUTPUT, s.batch() * c * outVol);
+        pool.accept(xs, ys);
+        Parallel.forEach(s.batch() * (c / Layout.BLOCK), q -> {
+            int at = q * Layout.BLOCK * outVol;
+            Layout.copyBlock(ys, at, y, at, outVol, true);
+        });
+    }
+
+    /**
+     * A 2D max-pool on blocked tensors: each output position's 16 channels as the maximum over the window's taps inside
+     * the input (NaN wins, as in PyTorch), one task per block row of output.
+     */
+    private static void pool2d(PoolSpec s, float[] x, float[] y) {
+        int h = s.inputSize()[0];
+        int wd = s.inputSize()[1];
+        int oh = s.outputSize()[0];
+        int ow = s.outputSize()[1];
+        int[] k = s.kernel();
+        int[] st = s.stride();
+        int[] p = s.padding();
+        int[] d = s.dilation();
+        int blocks = s.batch() * s.channels() / Layout.BLOCK;
+        if (Gemm.VECTOR && Gemm.LANES == Layout.BLOCK) {
+            BlockedGemm.maxPool2d(s, x, y);
+            return;
+        }
+        Parallel.forEach(blocks * oh, task -> {
+            int b = task / oh;
+            int oy = task % oh;
+            float[] m = new float[Layout.BLOCK];
+            int in = b * h * wd * Layout.BLOCK;
+            for (int ox = 0; ox < ow; ox++) {
+                java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+                for (int ky = 0; ky < k[0]; ky++) {
+                    int iy = oy * st[0] - p[0] + ky * d[0];
+                    if (iy < 0 || iy >= h) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < k[1]; kx++) {
+                        int ix = ox * st[1] - p[1] + kx * d[1];
+                        if (ix < 0 || ix >= wd) {
+                            continue;
+                        }
+                        int at = in + (iy * wd + ix) * Layout.BLOCK;
+                        for (int c = 0; c < Layout.BLOCK; c++) {
+                            float v = x[at + c];
+                            m[c] = v > m[c] || v != v ? v : m[c];
+                        }
+                    }
+                }
+                System.arraycopy(m, 0, y, ((b * oh + oy) * ow + ox) * Layout.BLOCK, Layout.BLOCK);
+            }
+        });
+    }
+
+    /** Each channel's mean over its positions, summed in position order, from a blocked input into (N, C, 1...). */
+    private static void globalAverage(PoolSpec s, float[] x, float[] y) {
+        int vol = volume(s.inputSize());
+        int blocks = s.batch() * s.channels() / Layout.BLOCK;
+        Parallel.forEach(blocks, b -> {
+            float[] sum = new float[Layout.BLOCK];
+            for (int q = 0, at = b * vol * Layout.BLOCK; q < vol; q++, at += Layout.BLOCK) {
+                for (int c = 0; c < Layout.BLOCK; c++) {
+                    sum[c] += x[at + c];
+                }
+            }
+            for (int c = 0; c < Layout.BLOCK; c++) {
+                y[b * Layout.BLOCK + c] = sum[c] / vol;
+            }
+        });
+    }
+}

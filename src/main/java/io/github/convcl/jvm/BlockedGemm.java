@@ -1,0 +1,343 @@
+// The pointwise convolution on channel-blocked tensors: 8 positions x 32 output channels per register tile.
+package io.github.convcl.jvm;
+
+import io.github.convcl.spec.Activation;
+import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Epilogue;
+import io.github.convcl.spec.Layout;
+import io.github.convcl.spec.PoolSpec;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A 1x1 convolution, no padding, any stride, one group, with input, output and residual in {@link Layout#NCHW16C}, on
+ * 512-bit vectors. A position's 16 input channels lie together, so a register tile broadcasts each input channel of 8
+ * positions and multiplies it by 32 output channels of packed weights: the input is read in place, nothing is packed but
+ * the weights (once per weight version), and the tile's 16 result vectors are the output's own blocks. The whole
+ * epilogue (bias, scale, shift, residual, relu or relu6) is applied to them before their one store; other activations
+ * follow over the tile's values while they are in L1. A strided layer first gathers its input's strided positions.
+ */
+final class BlockedGemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    /** Positions per register tile. */
+    private static final int ROWS = 8;
+    /** Output channels per register tile: two vectors. */
+    private static final int COLS = 32;
+    /** Positions per task: two tiles, so that a 7x7 layer still spreads over the threads by its channel groups. */
+    private static final int SPAN = 16;
+
+    private BlockedGemm() {
+    }
+
+    /** The per-channel multiplier and addend that bias, scale and shift fold into, and how the epilogue ends. */
+    private record Finish(float[] mul, float[] add, float[] residual, float low, float high, boolean rest, Activation activation,
+                          float slope) {
+    }
+
+    static void pointwise(ConvSpec s, float[] x, float[] w, float[] bias, PackCache cache, Store st, float[] y) {
+        int cin = s.inChannels();
+        int cout = s.outChannels();
+        int groups = (cout + COLS - 1) / COLS;
+        int padded = groups * COLS;
+        int outVol = Blocked.volume(s.outputSize());
+        int inVol = Blocked.volume(s.inputSize());
+        float[] u = Panels.packed(cache, "blocked pointwise c" + cin + " o" + cout, cin * padded, pu -> {
+            java.util.Arrays.fill(pu, 0f);
+            for (int co = 0; co < cout; co++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    pu[((co / COLS) * cin + ci) * COLS + co % COLS] = w[co * cin + ci];
+                }
+            }
+        });
+        Finish f = finish(s, bias, st, padded);
+        float[] in = x;
+        int vol = inVol;
+        if (s.stride()[0] != 1 || s.stride()[1] != 1) {
+            in = gather(s, x);
+            vol = outVol;
+        }
+        float[] src = in;
+        int xVol = vol;
+        int chunks = (outVol + SPAN - 1) / SPAN;
+        int blocks = cin / Layout.BLOCK;
+        Parallel.forEach(s.batch() * chunks * groups, task -> {
+            int g = task % groups;
+            int chunk = task / groups % chunks;
+            int n = task / groups / chunks;
+            int end = Math.min(outVol, (chunk + 1) * SPAN);
+            boolean half = (g + 1) * COLS > cout;
+            int xb = n * cin * xVol;
+            int yb = st.plane(n, g * COLS);
+            int rb = (n * cout + g * COLS) * outVol;
+            int at = chunk * SPAN;
+            for (; at + ROWS <= end; at += ROWS) {
+                tile8(blocks, src, xb + at * 16, xVol * 16, u, g * cin * COLS, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+            }
+            for (; at < end; at++) {
+                tile1(blocks, src, xb + at * 16, xVol * 16, u, g * cin * COLS, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+            }
+        });
+    }
+
+    /**
+     * A 2D max-pool (no indices) on blocked tensors, a position's 16 channels per vector: the maximum over the window's
+     * taps inside the input, NaN winning as in PyTorch ({@code max} keeps a NaN lane). One task per output row of a block.
+     */
+    static void maxPool2d(PoolSpec s, float[] x, float[] y) {
+        int h = s.inputSize()[0];
+        int wd = s.inputSize()[1];
+        int oh = s.outputSize()[0];
+        int ow = s.outputSize()[1];
+        int[] k = s.kernel();
+        int[] st = s.stride();
+        int[] p = s.padding();
+        int[] d = s.dilation();
+        int blocks = s.batch() * s.channels() / Layout.BLOCK;
+        Parallel.forEach(blocks * oh, task -> {
+            int b = task / oh;
+            int oy = task % oh;
+            int in = b * h * wd * Layout.BLOCK;
+            int out = (b * oh + oy) * ow * Layout.BLOCK;
+            for (int ox = 0; ox < ow; ox++) {
+                FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (int ky = 0; ky < k[0]; ky++) {
+                    int iy = oy * st[0] - p[0] + ky * d[0];
+                    if (iy < 0 || iy >= h) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < k[1]; kx++) {
+                        int ix = ox * st[1] - p[1] + kx * d[1];
+                        if (ix >= 0 && ix < wd) {
+                            m = m.max(FloatVector.fromArray(S, x, in + (iy * wd + ix) * Layout.BLOCK));
+                        }
+                    }
+                }
+                m.intoArray(y, out + ox * Layout.BLOCK);
+            }
+        });
+    }
+
+    /** The input at the layer's strided positions, blocked, in this thread's scratch. */
+    private static float[] gather(ConvSpec s, float[] x) {
+        int h = s.inputSize()[0];
+        int wd = s.inputSize()[1];
+        int oh = s.outputSize()[0];
+        int ow = s.outputSize()[1];
+        int sy = s.stride()[0];
+        int sx = s.stride()[1];
+        int blocks = s.batch() * s.inChannels() / Layout.BLOCK;
+        float[] g = Workspace.get(Workspace.Slot.GATHERED, blocks * oh * ow * Layout.BLOCK);
+        Parallel.forEach(blocks, b -> {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    FloatVector.fromArray(S, x, ((b * h + oy * sy) * wd + ox * sx) * Layout.BLOCK)
+                            .intoArray(g, ((b * oh + oy) * ow + ox) * Layout.BLOCK);
+                }
+            }
+        });
+        return g;
+    }
+
+    /** The epilogue of {@code st} with {@code bias} folded into per-channel multipliers and addends (padded channels 0). */
+    private static Finish finish(ConvSpec s, float[] bias, Store st, int padded) {
+        Epilogue e = s.epilogue();
+        float[] mul = new float[padded];
+        float[] add = new float[padded];
+        for (int c = 0; c < s.outChannels(); c++) {
+            float a = st.scaleOf(c);
+            float b = st.shiftOf(c);
+            mul[c] = a;
+            add[c] = bias == null || bias[c] == 0f ? b : Math.fma(bias[c], a, b);
+        }
+        Activation act = e.activation();
+        boolean clamp = act == Activation.RELU || act == Activation.RELU6;
+        return new Finish(mul, add, e.hasResidual() ? st.residualArray() : null, clamp ? 0f : Float.NEGATIVE_INFINITY,
+                act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY, !clamp && act != Activation.IDENTITY, act, e.slope());
+    }
+
+    /** The other activations over {@code rows} stored positions of the tile's blocks (one, or two {@code ys} apart). */
+    private static void activateRest(Finish f, float[] y, int yi, int ys, int rows, boolean half) {
+        if (f.rest) {
+            Store.activate(f.activation, f.slope, y, yi, rows * 16);
+            if (!half) {
+                Store.activate(f.activation, f.slope, y, yi + ys, rows * 16);
+            }
+        }
+    }
+
+    /**
+     * One position x 32 output channels: input channels at {@code x[xi + cb * xs + c]}, weights
+     * {@code u[ui + ci * 32 + q]}, stored at {@code y[yi]} and {@code y[yi + ys]} (only the first with {@code half}),
+     * the residual read at {@code ri} and {@code ri + ys}.
+     */
+    private static void tile1(int blocks, float[] x, int xi, int xs, float[] u, int ui, float[] y, int yi, int ri, int ys, Finish f,
+                              int co, boolean half) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = c0;
+        for (int cb = 0, wk = ui; cb < blocks; cb++) {
+            for (int c = 0; c < 16; c++, wk += COLS) {
+                FloatVector a = FloatVector.broadcast(S, x[xi + cb * xs + c]);
+                c0 = a.fma(FloatVector.fromArray(S, u, wk), c0);
+                c1 = a.fma(FloatVector.fromArray(S, u, wk + 16), c1);
+            }
+        }
+        c0 = c0.fma(FloatVector.fromArray(S, f.mul, co), FloatVector.fromArray(S, f.add, co));
+        c1 = c1.fma(FloatVector.fromArray(S, f.mul, co + 16), FloatVector.fromArray(S, f.add, co + 16));
+        if (f.residual != null) {
+            c0 = c0.add(FloatVector.fromArray(S, f.residual, ri));
+            c1 = c1.add(FloatVector.fromArray(S, f.residual, ri + ys));
+        }
+        c0.max(f.low).min(f.high).intoArray(y, yi);
+        if (!half) {
+            c1.max(f.low).min(f.high).intoArray(y, yi + ys);
+        }
+        activateRest(f, y, yi, ys, 1, half);
+    }
+
+    /** {@link #tile1} for 8 consecutive positions (16 floats apart). The stores are spelled out so that no vector is boxed. */
+    private static void tile8(int blocks, float[] x, int xi, int xs, float[] u, int ui, float[] y, int yi, int ri, int ys, Finish f,
+                              int co, boolean half) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z;
+        FloatVector b0 = z;
+        FloatVector a1 = z;
+        FloatVector b1 = z;
+        FloatVector a2 = z;
+        FloatVector b2 = z;
+        FloatVector a3 = z;
+        FloatVector b3 = z;
+        FloatVector a4 = z;
+        FloatVector b4 = z;
+        FloatVector a5 = z;
+        FloatVector b5 = z;
+        FloatVector a6 = z;
+        FloatVector b6 = z;
+        FloatVector a7 = z;
+        FloatVector b7 = z;
+        for (int cb = 0, wk = ui; cb < blocks; cb++) {
+            int xk = xi + cb * xs;
+            for (int c = 0; c < 16; c++, wk += COLS) {
+                FloatVector w0 = FloatVector.fromArray(S, u, wk);
+                FloatVector w1 = FloatVector.fromArray(S, u, wk + 16);
+                FloatVector a = FloatVector.broadcast(S, x[xk + c]);
+                a0 = a.fma(w0, a0);
+                b0 = a.fma(w1, b0);
+                a = FloatVector.broadcast(S, x[xk + 16 + c]);
+                a1 = a.fma(w0, a1);
+                b1 = a.fma(w1, b1);
+                a = FloatVector.broadcast(S, x[xk + 32 + c]);
+                a2 = a.fma(w0, a2);
+                b2 = a.fma(w1, b2);
+                a = FloatVector.broadcast(S, x[xk + 48 + c]);
+                a3 = a.fma(w0, a3);
+                b3 = a.fma(w1, b3);
+                a = FloatVector.broadcast(S, x[xk + 64 + c]);
+                a4 = a.fma(w0, a4);
+                b4 = a.fma(w1, b4);
+                a = FloatVector.broadcast(S, x[xk + 80 + c]);
+                a5 = a.fma(w0, a5);
+                b5 = a.fma(w1, b5);
+                a = FloatVector.broadcast(S, x[xk + 96 + c]);
+                a6 = a.fma(w0, a6);
+                b6 = a.fma(w1, b6);
+                a = FloatVector.broadcast(S, x[xk + 112 + c]);
+                a7 = a.fma(w0, a7);
+                b7 = a.fma(w1, b7);
+            }
+        }
+        FloatVector m = FloatVector.fromArray(S, f.mul, co);
+        FloatVector t = FloatVector.fromArray(S, f.add, co);
+        float[] res = f.residual;
+        float lo = f.low;
+        float hi = f.high;
+        a0 = a0.fma(m, t);
+        if (res != null) {
+            a0 = a0.add(FloatVector.fromArray(S, res, ri));
+        }
+        a0.max(lo).min(hi).intoArray(y, yi);
+        a1 = a1.fma(m, t);
+        if (res != null) {
+            a1 = a1.add(FloatVector.fromArray(S, res, ri + 16));
+        }
+        a1.max(lo).min(hi).intoArray(y, yi + 16);
+        a2 = a2.fma(m, t);
+        if (res != null) {
+            a2 = a2.add(FloatVector.fromArray(S, res, ri + 32));
+        }
+        a2.max(lo).min(hi).intoArray(y, yi + 32);
+        a3 = a3.fma(m, t);
+        if (res != null) {
+            a3 = a3.add(FloatVector.fromArray(S, res, ri + 48));
+        }
+        a3.max(lo).min(hi).intoArray(y, yi + 48);
+        a4 = a4.fma(m, t);
+        if (res != null) {
+            a4 = a4.add(FloatVector.fromArray(S, res, ri + 64));
+        }
+        a4.max(lo).min(hi).intoArray(y, yi + 64);
+        a5 = a5.fma(m, t);
+        if (res != null) {
+            a5 = a5.add(FloatVector.fromArray(S, res, ri + 80));
+        }
+        a5.max(lo).min(hi).intoArray(y, yi + 80);
+        a6 = a6.fma(m, t);
+        if (res != null) {
+            a6 = a6.add(FloatVector.fromArray(S, res, ri + 96));
+        }
+        a6.max(lo).min(hi).intoArray(y, yi + 96);
+        a7 = a7.fma(m, t);
+        if (res != null) {
+            a7 = a7.add(FloatVector.fromArray(S, res, ri + 112));
+        }
+        a7.max(lo).min(hi).intoArray(y, yi + 112);
+        if (half) {
+            activateRest(f, y, yi, ys, ROWS, true);
+            return;
+        }
+        m = FloatVector.fromArray(S, f.mul, co + 16);
+        t = FloatVector.fromArray(S, f.add, co + 16);
+        yi += ys;
+        ri += ys;
+        b0 = b0.fma(m, t);
+        if (res != null) {
+            b0 = b0.add(FloatVector.fromArray(S, res, ri));
+        }
+        b0.max(lo).min(hi).intoArray(y, yi);
+        b1 = b1.fma(m, t);
+        if (res != null) {
+            b1 = b1.add(FloatVector.fromArray(S, res, ri + 16));
+        }
+        b1.max(lo).min(hi).intoArray(y, yi + 16);
+        b2 = b2.fma(m, t);
+        if (res != null) {
+            b2 = b2.add(FloatVector.fromArray(S, res, ri + 32));
+        }
+        b2.max(lo).min(hi).intoArray(y, yi + 32);
+        b3 = b3.fma(m, t);
+        if (res != null) {
+            b3 = b3.add(FloatVector.fromArray(S, res, ri + 48));
+        }
+        b3.max(lo).min(hi).intoArray(y, yi + 48);
+        b4 = b4.fma(m, t);
+        if (res != null) {
+            b4 = b4.add(FloatVector.fromArray(S, res, ri + 64));
+        }
+        b4.max(lo).min(hi).intoArray(y, yi + 64);
+        b5 = b5.fma(m, t);
+        if (res != null) {
+            b5 = b5.add(FloatVector.fromArray(S, res, ri + 80));
+        }
+        b5.max(lo).min(hi).intoArray(y, yi + 80);
+        b6 = b6.fma(m, t);
+        if (res != null) {
+            b6 = b6.add(FloatVector.fromArray(S, res, ri + 96));
+        }
+        b6.max(lo).min(hi).intoArray(y, yi + 96);
+        b7 = b7.fma(m, t);
+        if (res != null) {
+            b7 = b7.add(FloatVector.fromArray(S, res, ri + 112));
+        }
+        b7.max(lo).min(hi).intoArray(y, yi + 112);
+        activateRest(f, y, yi - ys, ys, ROWS, false);
+    }
+}
