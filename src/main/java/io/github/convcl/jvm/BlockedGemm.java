@@ -185,10 +185,12 @@ final class BlockedGemm {
         c1 = c1.fma(FloatVector.fromArray(S, f.mul, co + 16), FloatVector.fromArray(S, f.add, co + 16));
         if (f.residual != null) {
             c0 = c0.add(FloatVector.fromArray(S, f.residual, ri));
-            c1 = c1.add(FloatVector.fromArray(S, f.residual, ri + ys));
         }
         c0.max(f.low).min(f.high).intoArray(y, yi);
         if (!half) {
+            if (f.residual != null) {
+                c1 = c1.add(FloatVector.fromArray(S, f.residual, ri + ys));
+            }
             c1.max(f.low).min(f.high).intoArray(y, yi + ys);
         }
         activateRest(f, y, yi, ys, 1, half);
