@@ -118,7 +118,7 @@ public final class Tensor implements AutoCloseable {
             for (int n = 0; n < shape[0]; n++) {
                 owner.backend().read(buffer, n * image + (long) first * (run / shape[1]), FloatBuffer.wrap(a, n * run, run));
             }
-            return layout().convert(a, Layout.NCHW, shape[0], shape[1], run / shape[1]);
+            return layout().convert(a, Layout.NCHW, shape[0], shape[1], imageVolume());
         }
         read(FloatBuffer.wrap(a));
         return a;
@@ -141,7 +141,11 @@ public final class Tensor implements AutoCloseable {
 
     /** Positions per channel: the product of the spatial dimensions. */
     private int imageVolume() {
-        return Math.toIntExact(elements() / ((long) shape[0] * shape[1]));
+        long v = 1;
+        for (int i = 2; i < shape.length; i++) {
+            v *= shape[i];
+        }
+        return Math.toIntExact(v);
     }
 
     /** Uploads {@code src} (exactly {@link #elements()} values). */

@@ -10,6 +10,7 @@ import io.github.convcl.golden.RandomSpecs;
 import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.Reference;
 import io.github.convcl.spec.ConvSpec;
+import io.github.convcl.spec.Layout;
 import io.github.convcl.spec.Padding;
 import io.github.convcl.spec.PaddingMode;
 import java.nio.file.Path;
@@ -129,16 +130,22 @@ final class FuzzCommand implements Callable<Integer> {
                         } else {
                             plans.addAll(cl.backend().applicablePlans(spec));
                         }
-                        for (io.github.convcl.plan.Plan plan : plans) {
+                        // and once more with input, output and residual channel-blocked where the backend holds them
+                        boolean blocks = !backward && blockable(cl, spec);
+                        for (int k = 0; k < plans.size() + (blocks ? 1 : 0); k++) {
+                            boolean inBlocks = k == plans.size();
+                            io.github.convcl.plan.Plan plan = inBlocks ? null : plans.get(k);
+                            Layout layout = inBlocks ? Layout.NCHW16C : Layout.NCHW;
                             GoldenRunner.Result res = backward ? backward(cl, plan, name, spec, x, w, gy, grads)
-                                    : epi != null ? epi.run(cl, plan, name, x, w, b, expected, fusedLimit)
-                                    : run(cl, plan, name, spec, x, w, b, expected);
+                                    : epi != null ? epi.run(cl, plan, layout, name, x, w, b, expected, fusedLimit)
+                                    : run(cl, plan, layout, name, spec, x, w, b, expected);
                             if (res.passed()) {
                                 passed++;
                                 continue;
                             }
                             failed++;
-                            System.out.printf("FAIL %s [%s%s] %s: %s%n", name, where, plan == null ? "" : " " + plan, spec, res.detail());
+                            System.out.printf("FAIL %s [%s%s] %s: %s%n", name, where, plan == null ? inBlocks ? " " + layout : "" : " " + plan, spec,
+                                    res.detail());
                             if (!written) {
                                 write(name, spec, x, w, b, expected, epi);
                                 written = true;
@@ -155,11 +162,30 @@ final class FuzzCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
-    /** One run of a case: the planner's choice when {@code plan} is null. */
-    private static GoldenRunner.Result run(ConvCL cl, io.github.convcl.plan.Plan plan, String name, ConvSpec spec, float[] x, float[] w,
-                                           float[] b, float[] expected) {
+    /** Whether {@code cl} holds channel-blocked tensors and the layer's input and output can be ones. */
+    private static boolean blockable(ConvCL cl, ConvSpec s) {
+        return cl.supports(Layout.NCHW16C) && s.inChannels() % Layout.BLOCK == 0 && s.outChannels() % Layout.BLOCK == 0;
+    }
+
+    /**
+     * One run of a case: the planner's choice when {@code plan} is null; with {@link Layout#NCHW16C} the planner's choice
+     * on channel-blocked input and output.
+     */
+    private static GoldenRunner.Result run(ConvCL cl, io.github.convcl.plan.Plan plan, Layout layout, String name, ConvSpec spec, float[] x,
+                                           float[] w, float[] b, float[] expected) {
         try {
-            float[] y = plan == null ? cl.convolve(spec, x, w, b) : cl.backend().convolveArrays(spec, plan, x, w, b);
+            float[] y;
+            if (layout != Layout.NCHW) {
+                try (io.github.convcl.Tensor tx = cl.empty(layout, spec.inputShape()); io.github.convcl.Tensor tw = cl.tensor(w, spec.weightShape());
+                     io.github.convcl.Tensor tb = b == null ? null : cl.tensor(b, spec.outChannels());
+                     io.github.convcl.Tensor ty = cl.empty(layout, spec.outputShape())) {
+                    tx.write(x);
+                    cl.conv(spec, tx, tw, tb, ty);
+                    y = ty.toArray();
+                }
+            } else {
+                y = plan == null ? cl.convolve(spec, x, w, b) : cl.backend().convolveArrays(spec, plan, x, w, b);
+            }
             return GoldenRunner.compare(name, y, expected, io.github.convcl.golden.GoldenCase.DEFAULT_TOLERANCE);
         } catch (RuntimeException e) {
             return new GoldenRunner.Result(name, false, e.toString());
@@ -279,24 +305,32 @@ final class FuzzCommand implements Callable<Integer> {
             return tolerance * Math.max(yMax, e.activation().maxSlope(e.slope()) * zMax);
         }
 
-        /** One run: {@code plan} (null: the planner's, into a channel slice of a larger tensor), within {@code limit}. */
-        GoldenRunner.Result run(ConvCL cl, io.github.convcl.plan.Plan plan, String name, float[] x, float[] w, float[] b, float[] expected,
-                                double limit) {
+        /**
+         * One run: {@code plan} (null: the planner's, into a channel slice of a larger tensor; with {@link Layout#NCHW16C}
+         * input, residual and the larger tensor channel-blocked, the slice in whole blocks), within {@code limit}.
+         */
+        GoldenRunner.Result run(ConvCL cl, io.github.convcl.plan.Plan plan, Layout layout, String name, float[] x, float[] w, float[] b,
+                                float[] expected, double limit) {
             try {
                 if (plan != null) {
                     float[] y = cl.backend().convolveArrays(spec, plan, x, w, b, scale, shift, residual);
                     return GoldenRunner.compareWithin(name, y, expected, limit);
                 }
+                int unit = layout == Layout.NCHW ? 1 : Layout.BLOCK;
                 int[] whole = spec.outputShape();
-                whole[1] += before + after;
+                whole[1] += (before + after) * unit;
                 int[] ch = {spec.outChannels()};
-                try (io.github.convcl.Tensor tx = cl.tensor(x, spec.inputShape()); io.github.convcl.Tensor tw = cl.tensor(w, spec.weightShape());
+                try (io.github.convcl.Tensor tx = cl.empty(layout, spec.inputShape()); io.github.convcl.Tensor tw = cl.tensor(w, spec.weightShape());
                      io.github.convcl.Tensor tb = b == null ? null : cl.tensor(b, ch);
                      io.github.convcl.Tensor ts = scale == null ? null : cl.tensor(scale, ch);
                      io.github.convcl.Tensor tt = shift == null ? null : cl.tensor(shift, ch);
-                     io.github.convcl.Tensor tr = residual == null ? null : cl.tensor(residual, spec.outputShape());
-                     io.github.convcl.Tensor out = cl.empty(whole)) {
-                    io.github.convcl.Tensor slice = out.channels(before, spec.outChannels());
+                     io.github.convcl.Tensor tr = residual == null ? null : cl.empty(layout, spec.outputShape());
+                     io.github.convcl.Tensor out = cl.empty(layout, whole)) {
+                    tx.write(x);
+                    if (tr != null) {
+                        tr.write(residual);
+                    }
+                    io.github.convcl.Tensor slice = out.channels(before * unit, spec.outChannels());
                     cl.conv(spec, tx, tw, tb, new io.github.convcl.EpilogueInputs(ts, tt, tr), slice);
                     return GoldenRunner.compareWithin(name, slice.toArray(), expected, limit);
                 }
