@@ -62,17 +62,19 @@ public final class RandomSpecs {
             rank = 1 + rnd.nextInt(2);
             groups = 1;
         }
-        // a 2D 3x3 at stride 1, or a pointwise layer at stride 1 or 2 unpadded, with channels in 16s: the Java Winograds
+        // a 2D layer with channels in 16s, often a 3x3 at stride 1 or an unpadded pointwise layer: the Java Winograds
         // along channels (ChannelWinograd; 16 and 48 output channels end in a group of 32 padded with zero weights) and the
-        // kernels on channel-blocked tensors (fuzz runs these layers in NCHW16c too)
+        // kernels on channel-blocked tensors, pointwise and direct (fuzz runs these layers in NCHW16c too)
         boolean channelBlocks = !transposed && !depthwise && !manyGroups && !wide && rnd.nextInt(12) == 0;
         int blockKernel = 3;
         int blockStride = 1;
+        int blockDilation = 1;
         if (channelBlocks) {
             rank = 2;
             groups = 1;
-            blockKernel = pick(3, 3, 1);
-            blockStride = blockKernel == 1 ? pick(1, 2) : 1;
+            blockKernel = pick(3, 3, 3, 1, 1, 2, 5);
+            blockStride = pick(1, 1, 2);
+            blockDilation = pick(1, 1, 1, 2);
         }
         if (depthwise) {
             cin = 1 + rnd.nextInt(6);
@@ -110,8 +112,8 @@ public final class RandomSpecs {
             in[i + 2] = size;
             k[i] = channelBlocks ? blockKernel : wide ? pick(1, 1, 3) : pick(1, 1, 2, 3, 3, 4, 5);
             s[i] = channelBlocks ? blockStride : pick(1, 1, 1, 2, 3);
-            d[i] = channelBlocks ? 1 : pick(1, 1, 1, 2, 3);
-            p[i] = channelBlocks && blockKernel == 1 ? 0 : rnd.nextInt(4);
+            d[i] = channelBlocks ? blockDilation : pick(1, 1, 1, 2, 3);
+            p[i] = channelBlocks && blockKernel == 1 ? pick(0, 0, 1) : rnd.nextInt(4);
             op[i] = rnd.nextInt(Math.max(s[i], d[i]));
         }
         ConvSpec.Builder b = transposed ? ConvSpec.convTranspose(rank) : ConvSpec.conv(rank);

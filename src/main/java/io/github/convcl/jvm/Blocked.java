@@ -14,10 +14,12 @@ import io.github.convcl.spec.PoolSpec;
  * V positions starts where its first channel's plane would in NCHW, (n C + 16 k) V, so a channel slice in 16s of a
  * blocked tensor is the same run of memory as in NCHW, and {@link Store#plane} names a block's start.
  *
- * <p>Kernels on blocked tensors, with 512-bit vectors and both input and output (and residual) blocked: a pointwise
- * layer of any stride ({@link BlockedGemm}) and a 3x3 stride-1 layer, Winograd along channels
- * ({@link ChannelWinograd}), which reads and writes a position's 16 channels as one vector. Everything else is
- * reordered: the blocked operands to NCHW scratch, the planner's (or the given) plan there, the output back.
+ * <p>Kernels on blocked tensors, with 512-bit vectors and input, output (and residual) blocked, for a 2D convolution
+ * of one group with zero padding: an unpadded pointwise layer of any stride ({@link BlockedGemm#pointwise}), a 3x3
+ * stride-1 layer by Winograd along channels ({@link ChannelWinograd}, which reads and writes a position's 16 channels
+ * as one vector), and any other such layer by {@link BlockedGemm#direct}. Everything else (a given plan, a mix of
+ * layouts, 1D and 3D, groups, transposed, other padding modes) is reordered: the blocked operands to NCHW scratch, the
+ * planner's (or the given) plan there, the output back.
  */
 final class Blocked {
     private Blocked() {
@@ -32,7 +34,7 @@ final class Blocked {
         boolean blocked = xl == Layout.NCHW16C && yl == Layout.NCHW16C && (residual == null || rl == Layout.NCHW16C);
         if (plan == null && blocked && kernels(s, facts)) {
             Store st = Store.of(s, scale, shift, residual, channels, first);
-            if (s.isPointwise()) {
+            if (s.isPointwise() && unpadded(s)) {
                 BlockedGemm.pointwise(s, x, w, bias, cache, st, y);
                 return;
             }
@@ -43,6 +45,9 @@ final class Blocked {
                     return;
                 }
             }
+            // the direct kernel also takes what the Winograd refuses: inputs or weights that are not all finite
+            BlockedGemm.direct(s, x, w, bias, cache, st, y);
+            return;
         }
         Plan p = plan == null ? Planner.plan(s, facts) : plan;
         int cout = s.outChannels();
@@ -65,17 +70,23 @@ final class Blocked {
 
     /**
      * Whether a blocked kernel may run {@code s}: 512-bit vectors, a 2D convolution (not transposed) of one group,
-     * channels in 16s, no dilation, zero padding; {@link #convolve} then picks a kernel by the kernel size.
+     * channels in 16s, zero padding, packed weights within the Winograd's bound; {@link #convolve} then picks the kernel.
      */
     static boolean kernels(ConvSpec s, DeviceFacts facts) {
         if (facts.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1
                 || s.inChannels() % Layout.BLOCK != 0 || s.outChannels() % Layout.BLOCK != 0) {
             return false;
         }
-        if (s.isPointwise()) {
-            return s.padBefore()[0] == 0 && s.padBefore()[1] == 0 && s.padAfter()[0] == 0 && s.padAfter()[1] == 0;
-        }
-        return Planner.javaWinogradChannels(s, facts);
+        return s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS
+                && (long) s.weightElements() / s.outChannels() * (s.outChannels() + COLS_PAD) * Float.BYTES
+                <= io.github.convcl.plan.Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
+    }
+
+    /** Output channels a blocked kernel's packed weights may add: the last group of 32 padded with zero weights. */
+    private static final int COLS_PAD = 16;
+
+    private static boolean unpadded(ConvSpec s) {
+        return s.padBefore()[0] == 0 && s.padBefore()[1] == 0 && s.padAfter()[0] == 0 && s.padAfter()[1] == 0;
     }
 
     /** A blocked tensor's values in NCHW order, in this thread's scratch {@code slot}. */

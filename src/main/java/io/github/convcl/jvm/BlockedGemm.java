@@ -80,6 +80,87 @@ final class BlockedGemm {
     }
 
     /**
+     * Any other 2D convolution of one group with zero padding on blocked tensors (a strided 3x3, a 5x5, a dilated layer):
+     * per task an image's run of positions for one group of 32 output channels; per 8 positions the patches they read
+     * (every tap's 16-channel blocks, zeros where a tap falls in the padding) are copied to a scratch laid out as a
+     * pointwise layer's input of taps x channels, and the pointwise tile runs on it with the weights packed per tap.
+     */
+    static void direct(ConvSpec s, float[] x, float[] w, float[] bias, PackCache cache, Store st, float[] y) {
+        int cin = s.inChannels();
+        int cout = s.outChannels();
+        int groups = (cout + COLS - 1) / COLS;
+        int padded = groups * COLS;
+        int kh = s.kernel()[0];
+        int kw = s.kernel()[1];
+        int taps = kh * kw;
+        int reduction = taps * cin;
+        float[] u = Panels.packed(cache, "blocked direct c" + cin + " o" + cout + " k" + kh + "x" + kw, reduction * padded, pu -> {
+            java.util.Arrays.fill(pu, 0f);
+            for (int co = 0; co < cout; co++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int t = 0; t < taps; t++) {
+                        pu[((co / COLS) * reduction + t * cin + ci) * COLS + co % COLS] = w[(co * cin + ci) * taps + t];
+                    }
+                }
+            }
+        });
+        Finish f = finish(s, bias, st, padded);
+        int h = s.inputSize()[0];
+        int wd = s.inputSize()[1];
+        int ow = s.outputSize()[1];
+        int inVol = h * wd;
+        int outVol = Blocked.volume(s.outputSize());
+        int[] str = s.stride();
+        int[] dil = s.dilation();
+        int[] pad = s.padBefore();
+        int blocks = cin / Layout.BLOCK;
+        int span = 4 * ROWS;
+        int chunks = (outVol + span - 1) / span;
+        Parallel.forEach(s.batch() * groups * chunks, task -> {
+            int chunk = task % chunks;
+            int g = task / chunks % groups;
+            int n = task / chunks / groups;
+            boolean half = (g + 1) * COLS > cout;
+            float[] v = Workspace.get(Workspace.Slot.BLOCK, reduction * ROWS);
+            int yb = st.plane(n, g * COLS);
+            int rb = (n * cout + g * COLS) * outVol;
+            int end = Math.min(outVol, (chunk + 1) * span);
+            for (int at = chunk * span; at < end; at += ROWS) {
+                int count = Math.min(ROWS, end - at);
+                for (int r = 0; r < count; r++) {
+                    int oy = (at + r) / ow;
+                    int ox = (at + r) % ow;
+                    for (int ky = 0, t = 0; ky < kh; ky++) {
+                        int iy = oy * str[0] - pad[0] + ky * dil[0];
+                        for (int kx = 0; kx < kw; kx++, t++) {
+                            int ix = ox * str[1] - pad[1] + kx * dil[1];
+                            boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
+                            int src = n * cin * inVol + (iy * wd + ix) * Layout.BLOCK;
+                            for (int cb = 0; cb < blocks; cb++) {
+                                int dst = ((t * blocks + cb) * ROWS + r) * Layout.BLOCK;
+                                if (inside) {
+                                    FloatVector.fromArray(S, x, src + cb * inVol * Layout.BLOCK).intoArray(v, dst);
+                                } else {
+                                    FloatVector.zero(S).intoArray(v, dst);
+                                }
+                            }
+                        }
+                    }
+                }
+                int ui = g * reduction * COLS;
+                if (count == ROWS) {
+                    tile8(taps * blocks, v, 0, ROWS * 16, u, ui, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+                } else {
+                    for (int r = 0; r < count; r++) {
+                        tile1(taps * blocks, v, r * 16, ROWS * 16, u, ui, y, yb + (at + r) * 16, rb + (at + r) * 16, outVol * 16, f,
+                                g * COLS, half);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * A 2D max-pool (no indices) on blocked tensors, a position's 16 channels per vector: the maximum over the window's
      * taps inside the input, NaN winning as in PyTorch ({@code max} keeps a NaN lane). One task per output row of a block.
      */
