@@ -76,7 +76,8 @@ public final class Network implements AutoCloseable {
     public static Network resnet50(ConvCL cl, int batch, Weights w, Layout layout) {
         Network n = new Network(cl, "resnet50", new int[] {batch, 3, 224, 224}, layout);
         try {
-            n.add(conv(cl, w, "conv1", n.last(), 64, 7, 2, 3, Epilogue.of(Activation.RELU).affine()));
+            // the stem's output stays NCHW: its kernel writes NCHW, and the max-pool reorders a quarter as much
+            n.add(conv(cl, w, "conv1", n.last(), 64, 7, 2, 3, Epilogue.of(Activation.RELU).affine()), Layout.NCHW);
             n.add(new Pool(cl, PoolSpec.maxPool(n.last(), new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, false)));
             int[] blocks = {3, 4, 6, 3};
             for (int stage = 0; stage < 4; stage++) {
@@ -148,10 +149,14 @@ public final class Network implements AutoCloseable {
     }
 
     private void add(Block b) {
-        blocks.add(b);
         // the classifier's output, the network's, is NCHW for the caller
         boolean classifier = b instanceof Single s && s.conv().name().equals("fc");
-        outputs.add(cl.empty(classifier ? Layout.NCHW : layoutFor(layout, b.outputShape()), b.outputShape()));
+        add(b, classifier ? Layout.NCHW : layoutFor(layout, b.outputShape()));
+    }
+
+    private void add(Block b, Layout output) {
+        blocks.add(b);
+        outputs.add(cl.empty(output, b.outputShape()));
     }
 
     /** The layout of the activations between blocks where their channels allow it (the runtime's preferred one for ResNet-50). */
