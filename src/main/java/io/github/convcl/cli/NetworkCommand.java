@@ -76,8 +76,8 @@ final class NetworkCommand implements Callable<Integer> {
         try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend);
              Network net = Network.build(model, cl, batch, Weights.random(seed));
              Tensor x = cl.tensor(image, net.inputShape())) {
-            System.out.printf("%s batch %d on %s (%s), %d convolutions%n", model, batch, cl.backendKind().id(), cl.device(),
-                    net.convolutions().size());
+            System.out.printf("%s batch %d on %s (%s), %d convolutions, activations in %s%n", model, batch, cl.backendKind().id(),
+                    cl.device(), net.convolutions().size(), net.layout());
             // as each bench layer: past the fixed time, on until the forwards are steady and the JIT has gone quiet
             // (the first forward alone compiles for seconds, and C2 compiles the rarer layers' paths for longer)
             BenchCommand.warmUp(() -> {
@@ -125,7 +125,7 @@ final class NetworkCommand implements Callable<Integer> {
             if (json != null) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("model", model).put("batch", batch).put("backend", cl.backendKind().id()).put("device", cl.device())
-                        .put("threads", JavaBackend.threads()).put("ms", median).put("images_per_second", batch / median * 1e3);
+                        .put("threads", JavaBackend.threads()).put("layout", net.layout().toString()).put("ms", median).put("images_per_second", batch / median * 1e3);
                 if (tile > 0) {
                     o.put("core_check_gflops", tile).put("fma_check_gflops", fma);
                 }
