@@ -51,6 +51,10 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
     long seed;
 
+    @Option(names = "--layout", paramLabel = "L", description = "activations of resnet50 in NCHW or NCHW16C (default: the "
+            + "runtime's preferred layout, NCHW16C on the Java backend with 512-bit vectors); googlenet runs NCHW")
+    String layout;
+
     @Option(names = "--top", paramLabel = "N", defaultValue = "0", description = "also print the N slowest steps by name")
     int top;
 
@@ -72,9 +76,11 @@ final class NetworkCommand implements Callable<Integer> {
         if (threads != null) {
             JavaBackend.setThreads(threads);
         }
+        io.github.convcl.spec.Layout chosen = layout == null ? null : parseLayout(layout);
         float[] image = input(seed, (long) batch * 3 * 224 * 224);
         try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend);
-             Network net = Network.build(model, cl, batch, Weights.random(seed));
+             Network net = chosen == null ? Network.build(model, cl, batch, Weights.random(seed))
+                     : Network.build(model, cl, batch, Weights.random(seed), chosen);
              Tensor x = cl.tensor(image, net.inputShape())) {
             System.out.printf("%s batch %d on %s (%s), %d convolutions, activations in %s%n", model, batch, cl.backendKind().id(),
                     cl.device(), net.convolutions().size(), net.layout());
@@ -138,6 +144,15 @@ final class NetworkCommand implements Callable<Integer> {
     }
 
     /** The same network, weights and input on the Java backend. */
+    private static io.github.convcl.spec.Layout parseLayout(String text) {
+        for (io.github.convcl.spec.Layout l : io.github.convcl.spec.Layout.values()) {
+            if (l.name().equalsIgnoreCase(text)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("--layout " + text + " is not one of NCHW, NCHW16C");
+    }
+
     private float[] javaOutput(float[] image) {
         try (ConvCL java = ConvCL.open("java"); Network net = Network.build(model, java, batch, Weights.random(seed));
              Tensor x = java.tensor(image, net.inputShape())) {

@@ -2,6 +2,7 @@
 package io.github.convcl.jvm;
 
 import io.github.convcl.spec.Activation;
+import io.github.convcl.plan.Thresholds;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Epilogue;
 import io.github.convcl.spec.Layout;
@@ -23,8 +24,10 @@ final class BlockedGemm {
     private static final int ROWS = 8;
     /** Output channels per register tile: two vectors. */
     private static final int COLS = 32;
-    /** Positions per task: two tiles, so that a 7x7 layer still spreads over the threads by its channel groups. */
+    /** The fewest positions per task: two tiles, so that a 7x7 layer still spreads over the threads by its channel groups. */
     private static final int SPAN = 16;
+    /** The most positions per task: runs of 16 KiB per output block. */
+    private static final int MAX_SPAN = 256;
 
     private BlockedGemm() {
     }
@@ -58,23 +61,34 @@ final class BlockedGemm {
         }
         float[] src = in;
         int xVol = vol;
-        int chunks = (outVol + SPAN - 1) / SPAN;
+        // Tasks of a run of an image's positions and a range of the channel groups, about four per thread: each group's
+        // tiles then write its output blocks (and read its residual blocks) in runs of up to MAX_SPAN positions, which
+        // the hardware prefetches from memory, while the run's input stays in L2 for every group.
+        int target = Thresholds.JAVA_CLAIMS_PER_THREAD * Parallel.threads();
+        int perImage = Math.max(1, (target + s.batch() - 1) / s.batch());
+        int span = Math.min(MAX_SPAN, Math.max(SPAN, (outVol + perImage - 1) / perImage + ROWS - 1) / ROWS * ROWS);
+        int chunks = (outVol + span - 1) / span;
+        int parts = Math.max(1, Math.min(groups, (target + s.batch() * chunks - 1) / (s.batch() * chunks)));
+        int perPart = (groups + parts - 1) / parts;
         int blocks = cin / Layout.BLOCK;
-        Parallel.forEach(s.batch() * chunks * groups, task -> {
-            int g = task % groups;
-            int chunk = task / groups % chunks;
-            int n = task / groups / chunks;
-            int end = Math.min(outVol, (chunk + 1) * SPAN);
-            boolean half = (g + 1) * COLS > cout;
+        Parallel.forEach(s.batch() * chunks * parts, task -> {
+            int part = task % parts;
+            int chunk = task / parts % chunks;
+            int n = task / parts / chunks;
+            int end = Math.min(outVol, (chunk + 1) * span);
             int xb = n * cin * xVol;
-            int yb = st.plane(n, g * COLS);
-            int rb = (n * cout + g * COLS) * outVol;
-            int at = chunk * SPAN;
-            for (; at + ROWS <= end; at += ROWS) {
-                tile8(blocks, src, xb + at * 16, xVol * 16, u, g * cin * COLS, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
-            }
-            for (; at < end; at++) {
-                tile1(blocks, src, xb + at * 16, xVol * 16, u, g * cin * COLS, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+            for (int g = part * perPart; g < Math.min(groups, (part + 1) * perPart); g++) {
+                boolean half = (g + 1) * COLS > cout;
+                int yb = st.plane(n, g * COLS);
+                int rb = (n * cout + g * COLS) * outVol;
+                int ui = g * cin * COLS;
+                int at = chunk * span;
+                for (; at + ROWS <= end; at += ROWS) {
+                    tile8(blocks, src, xb + at * 16, xVol * 16, u, ui, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+                }
+                for (; at < end; at++) {
+                    tile1(blocks, src, xb + at * 16, xVol * 16, u, ui, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+                }
             }
         });
     }

@@ -53,8 +53,21 @@ public final class Network implements AutoCloseable {
 
     /** {@link #resnet50} or {@link #googlenet} by name. */
     public static Network build(String model, ConvCL cl, int batch, Weights w) {
+        return build(model, cl, batch, w, cl.preferredLayout());
+    }
+
+    /**
+     * {@link #build(String, ConvCL, int, Weights)} with ResNet-50's activations in {@code layout} (one the runtime
+     * {@link ConvCL#supports}); GoogLeNet keeps NCHW.
+     *
+     * @throws IllegalArgumentException when the runtime does not hold the layout
+     */
+    public static Network build(String model, ConvCL cl, int batch, Weights w, Layout layout) {
+        if (!cl.supports(layout)) {
+            throw new IllegalArgumentException("layout=" + layout + " is not held by " + cl.device());
+        }
         return switch (model) {
-            case "resnet50" -> resnet50(cl, batch, w);
+            case "resnet50" -> resnet50(cl, batch, w, layout);
             case "googlenet" -> googlenet(cl, batch, w);
             default -> throw new IllegalArgumentException("model=" + model + " is not one of " + MODELS);
         };
