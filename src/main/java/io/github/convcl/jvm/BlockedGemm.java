@@ -38,6 +38,9 @@ final class BlockedGemm {
     }
 
     static void pointwise(ConvSpec s, float[] x, float[] w, float[] bias, PackCache cache, Store st, float[] y) {
+        if (s.batch() == 0) {
+            return;
+        }
         int cin = s.inChannels();
         int cout = s.outChannels();
         int groups = (cout + COLS - 1) / COLS;
