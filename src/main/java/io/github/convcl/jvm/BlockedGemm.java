@@ -64,7 +64,7 @@ final class BlockedGemm {
         }
         float[] src = in;
         int xVol = vol;
-        // Tasks of a run of an image's positions and a range of the channel groups, about four per thread: each group's
+        // Tasks of a run of an image's positions and a range of the channel groups, about eight per thread: each group's
         // tiles then write its output blocks (and read its residual blocks) in runs of up to MAX_SPAN positions, which
         // the hardware prefetches from memory, while the run's input stays in L2 for every group.
         int target = Thresholds.JAVA_CLAIMS_PER_THREAD * Parallel.threads();
