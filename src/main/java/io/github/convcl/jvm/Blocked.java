@@ -110,8 +110,8 @@ final class Blocked {
 
     /** max-pool of {@code s} (no indices) with input and output in their layouts. */
     static void maxPool(PoolSpec s, float[] x, Layout xl, float[] y, Layout yl) {
-        if (xl == Layout.NCHW16C && yl == Layout.NCHW16C && s.rank() == 2) {
-            pool2d(s, x, y);
+        if (xl == Layout.NCHW16C && yl == Layout.NCHW16C && s.rank() == 2 && Gemm.VECTOR && Gemm.LANES == Layout.BLOCK) {
+            BlockedGemm.maxPool2d(s, x, y);
             return;
         }
         relaid(s, x, xl, y, yl, (xs, ys) -> Layers.maxPool(s, xs, ys, null));
@@ -152,53 +152,6 @@ final class Blocked {
         Parallel.forEach(s.batch() * (c / Layout.BLOCK), q -> {
             int at = q * Layout.BLOCK * outVol;
             Layout.copyBlock(ys, at, y, at, outVol, true);
-        });
-    }
-
-    /**
-     * A 2D max-pool on blocked tensors: each output position's 16 channels as the maximum over the window's taps inside
-     * the input (NaN wins, as in PyTorch), one task per block row of output.
-     */
-    private static void pool2d(PoolSpec s, float[] x, float[] y) {
-        int h = s.inputSize()[0];
-        int wd = s.inputSize()[1];
-        int oh = s.outputSize()[0];
-        int ow = s.outputSize()[1];
-        int[] k = s.kernel();
-        int[] st = s.stride();
-        int[] p = s.padding();
-        int[] d = s.dilation();
-        int blocks = s.batch() * s.channels() / Layout.BLOCK;
-        if (Gemm.VECTOR && Gemm.LANES == Layout.BLOCK) {
-            BlockedGemm.maxPool2d(s, x, y);
-            return;
-        }
-        Parallel.forEach(blocks * oh, task -> {
-            int b = task / oh;
-            int oy = task % oh;
-            float[] m = new float[Layout.BLOCK];
-            int in = b * h * wd * Layout.BLOCK;
-            for (int ox = 0; ox < ow; ox++) {
-                java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
-                for (int ky = 0; ky < k[0]; ky++) {
-                    int iy = oy * st[0] - p[0] + ky * d[0];
-                    if (iy < 0 || iy >= h) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < k[1]; kx++) {
-                        int ix = ox * st[1] - p[1] + kx * d[1];
-                        if (ix < 0 || ix >= wd) {
-                            continue;
-                        }
-                        int at = in + (iy * wd + ix) * Layout.BLOCK;
-                        for (int c = 0; c < Layout.BLOCK; c++) {
-                            float v = x[at + c];
-                            m[c] = v > m[c] || v != v ? v : m[c];
-                        }
-                    }
-                }
-                System.arraycopy(m, 0, y, ((b * oh + oy) * ow + ox) * Layout.BLOCK, Layout.BLOCK);
-            }
         });
     }
 
