@@ -178,37 +178,59 @@ final class BlockedGemm {
     }
 
     /**
-     * A 2D max-pool (no indices) on blocked tensors, a position's 16 channels per vector: the maximum over the window's
-     * taps inside the input, NaN winning as in PyTorch ({@code max} keeps a NaN lane). One task per output row of a block.
+     * A 2D max-pool (no indices) on blocked tensors, a position's 16 channels per vector: per output row of a block
+     * (one task) the maximum of the window's rows inside the input for every column, then of each window's columns
+     * inside the input along that row; NaN wins as in PyTorch ({@code max} keeps a NaN lane). PyTorch's output sizes
+     * leave every window at least one tap inside the input.
      */
     static void maxPool2d(PoolSpec s, float[] x, float[] y) {
         int h = s.inputSize()[0];
         int wd = s.inputSize()[1];
         int oh = s.outputSize()[0];
         int ow = s.outputSize()[1];
-        int[] k = s.kernel();
-        int[] st = s.stride();
-        int[] p = s.padding();
-        int[] d = s.dilation();
+        int ky = s.kernel()[0];
+        int kx = s.kernel()[1];
+        int sy = s.stride()[0];
+        int sx = s.stride()[1];
+        int py = s.padding()[0];
+        int px = s.padding()[1];
+        int dy = s.dilation()[0];
+        int dx = s.dilation()[1];
         int blocks = s.batch() * s.channels() / Layout.BLOCK;
         Parallel.forEach(blocks * oh, task -> {
             int b = task / oh;
             int oy = task % oh;
             int in = b * h * wd * Layout.BLOCK;
             int out = (b * oh + oy) * ow * Layout.BLOCK;
+            // the window's rows inside the input, [t0, t1): their maximum per column first, in this thread's scratch
+            int y0 = oy * sy - py;
+            int t0 = Math.min(ky, Math.max(0, (-y0 + dy - 1) / dy));
+            int t1 = Math.max(t0, Math.min(ky, Math.floorDiv(h - 1 - y0, dy) + 1));
+            if (t0 == t1) {
+                java.util.Arrays.fill(y, out, out + ow * Layout.BLOCK, Float.NEGATIVE_INFINITY); // no row inside: none taken
+                return;
+            }
+            float[] col = Workspace.get(Workspace.Slot.BLOCK, wd * Layout.BLOCK);
+            int first = in + (y0 + t0 * dy) * wd * Layout.BLOCK;
+            for (int i = 0; i < wd * Layout.BLOCK; i += Layout.BLOCK) {
+                FloatVector m = FloatVector.fromArray(S, x, first + i);
+                for (int t = t0 + 1, at = first + dy * wd * Layout.BLOCK + i; t < t1; t++, at += dy * wd * Layout.BLOCK) {
+                    m = m.max(FloatVector.fromArray(S, x, at));
+                }
+                m.intoArray(col, i);
+            }
+            // then each output's columns inside the input, [u0, u1), along the row
             for (int ox = 0; ox < ow; ox++) {
-                FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                for (int ky = 0; ky < k[0]; ky++) {
-                    int iy = oy * st[0] - p[0] + ky * d[0];
-                    if (iy < 0 || iy >= h) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < k[1]; kx++) {
-                        int ix = ox * st[1] - p[1] + kx * d[1];
-                        if (ix >= 0 && ix < wd) {
-                            m = m.max(FloatVector.fromArray(S, x, in + (iy * wd + ix) * Layout.BLOCK));
-                        }
-                    }
+                int x0 = ox * sx - px;
+                int u0 = Math.min(kx, Math.max(0, (-x0 + dx - 1) / dx));
+                int u1 = Math.max(u0, Math.min(kx, Math.floorDiv(wd - 1 - x0, dx) + 1));
+                if (u0 == u1) {
+                    FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).intoArray(y, out + ox * Layout.BLOCK);
+                    continue;
+                }
+                FloatVector m = FloatVector.fromArray(S, col, (x0 + u0 * dx) * Layout.BLOCK);
+                for (int u = u0 + 1; u < u1; u++) {
+                    m = m.max(FloatVector.fromArray(S, col, (x0 + u * dx) * Layout.BLOCK));
                 }
                 m.intoArray(y, out + ox * Layout.BLOCK);
             }
