@@ -220,6 +220,52 @@ class BlockedLayoutTest {
         }
     }
 
+    /** GoogLeNet blocked: Inception outputs in whole blocks, 24-channel reductions left NCHW, ceil-mode pools. */
+    @Test
+    void googLeNetInBlockedLayoutMatchesNchw() {
+        float[] image = TestSupport.gaussian(new Random(8), 3L * 224 * 224);
+        try (ConvCL cl = ConvCL.open("java");
+             io.github.convcl.nn.Network a = io.github.convcl.nn.Network.googlenet(cl, 1, io.github.convcl.nn.Weights.random(4), Layout.NCHW);
+             io.github.convcl.nn.Network b = io.github.convcl.nn.Network.googlenet(cl, 1, io.github.convcl.nn.Weights.random(4), Layout.NCHW16C);
+             Tensor x = cl.tensor(image, a.inputShape())) {
+            float[] ya = a.forward(x, io.github.convcl.nn.Trace.OFF).toArray();
+            float[] yb = b.forward(x, io.github.convcl.nn.Trace.OFF).toArray();
+            io.github.convcl.golden.GoldenRunner.Result res = io.github.convcl.golden.GoldenRunner.compare("googlenet", yb, ya, 1e-4);
+            assertTrue(res.passed(), res.detail());
+        }
+    }
+
+    /** Inception blocks whose slices are and are not in whole blocks, blocked against NCHW (input in either layout). */
+    @Test
+    void inceptionBlocksInEitherLayoutMatch() {
+        int[][] params = {{16, 32, 32, 16, 16, 32}, {10, 16, 24, 8, 16, 16}};
+        int[] shape = {2, 48, 9, 9};
+        float[] input = TestSupport.gaussian(new Random(9), 2L * 48 * 81);
+        try (ConvCL cl = ConvCL.open("java")) {
+            for (int[] p : params) {
+                float[] expected = null;
+                for (Layout layout : Layout.values()) {
+                    try (io.github.convcl.nn.Inception block = new io.github.convcl.nn.Inception(cl, io.github.convcl.nn.Weights.random(6), "",
+                            shape, p[0], p[1], p[2], p[3], p[4], p[5], layout);
+                         Tensor x = cl.empty(layout, shape);
+                         Tensor y = cl.empty(block.holds(layout) ? io.github.convcl.nn.Network.layoutFor(layout, block.outputShape())
+                                 : Layout.NCHW, block.outputShape())) {
+                        x.write(input);
+                        block.forward(x, y, io.github.convcl.nn.Trace.OFF);
+                        if (expected == null) {
+                            expected = y.toArray();
+                            continue;
+                        }
+                        io.github.convcl.golden.GoldenRunner.Result r = io.github.convcl.golden.GoldenRunner.compare(
+                                java.util.Arrays.toString(p) + " " + layout, y.toArray(), expected, 1e-5);
+                        assertTrue(r.passed(), r.detail());
+                        assertEquals(p[0] == 16, block.holds(layout), java.util.Arrays.toString(p));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void blockedTensorsAreRefusedWhereTheyCannotGo() {
         try (ConvCL cl = ConvCL.open("java")) {

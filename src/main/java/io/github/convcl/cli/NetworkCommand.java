@@ -51,8 +51,8 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
     long seed;
 
-    @Option(names = "--layout", paramLabel = "L", description = "activations of resnet50 in NCHW or NCHW16C (default: the "
-            + "runtime's preferred layout, NCHW16C on the Java backend with 512-bit vectors); googlenet runs NCHW")
+    @Option(names = "--layout", paramLabel = "L", description = "the network's activations in NCHW or NCHW16C (default: the "
+            + "runtime's preferred layout, NCHW16C on the Java backend with 512-bit vectors)")
     String layout;
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "0", description = "also print the N slowest steps by name")

@@ -57,16 +57,15 @@ public final class BlockCases {
     /**
      * Every case on {@code cl} with the planner's plans; with {@code allPlans} also rounds in which each convolution
      * runs its i-th applicable plan (i modulo its count), until every plan of every convolution has run once. Where the
-     * backend holds channel-blocked tensors, each bottleneck runs once more with its input, output and own tensors in
-     * {@link Layout#NCHW16C} (named "... [NCHW16c]").
+     * backend holds channel-blocked tensors, each block runs once more with its input, output and own tensors in
+     * {@link Layout#NCHW16C} where their channels allow it (named "... [NCHW16c]").
      */
     public List<GoldenRunner.Result> run(ConvCL cl, boolean allPlans) {
         List<GoldenRunner.Result> results = new ArrayList<>();
         for (JsonNode c : root.get("cases")) {
             run(cl, c, Layout.NCHW, allPlans, results);
             int[] in = GoldenCase.ints(c.path("input_shape"));
-            if (cl.supports(Layout.NCHW16C) && c.path("kind").asText().equals("bottleneck") && in.length == 4
-                    && in[1] % Layout.BLOCK == 0) {
+            if (cl.supports(Layout.NCHW16C) && in.length == 4) {
                 run(cl, c, Layout.NCHW16C, false, results);
             }
         }
@@ -77,7 +76,8 @@ public final class BlockCases {
     private void run(ConvCL cl, JsonNode c, Layout layout, boolean allPlans, List<GoldenRunner.Result> results) {
         String name = c.path("name").asText("unnamed") + (layout == Layout.NCHW ? "" : " [" + layout + "]");
         try (Block block = build(cl, c, layout); Tensor x = input(cl, c, layout);
-             Tensor y = cl.empty(Network.layoutFor(layout, block.outputShape()), block.outputShape())) {
+             Tensor y = cl.empty(block instanceof Inception i && !i.holds(layout) ? Layout.NCHW
+                     : Network.layoutFor(layout, block.outputShape()), block.outputShape())) {
             Npy expected = array(c, "expected");
             if (!java.util.Arrays.equals(expected.shape(), block.outputShape())) {
                 results.add(new GoldenRunner.Result(name, false, "output shape " + java.util.Arrays.toString(block.outputShape())
@@ -156,7 +156,7 @@ public final class BlockCases {
                     throw new IllegalArgumentException("in_channels=" + in + " does not match the input's " + input[1] + " channels");
                 }
                 yield new Inception(cl, w, "", input, integer(c, "ch1x1"), integer(c, "ch3x3red"), integer(c, "ch3x3"),
-                        integer(c, "ch5x5red"), integer(c, "ch5x5"), integer(c, "pool_proj"));
+                        integer(c, "ch5x5red"), integer(c, "ch5x5"), integer(c, "pool_proj"), layout);
             }
             default -> throw new IllegalArgumentException("kind=" + kind + " is not one of bottleneck, inception");
         };

@@ -6,6 +6,7 @@ import io.github.convcl.Tensor;
 import io.github.convcl.spec.Activation;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Epilogue;
+import io.github.convcl.spec.Layout;
 import io.github.convcl.spec.PoolSpec;
 import java.util.List;
 
@@ -38,9 +39,19 @@ public final class Inception implements Block {
     private final Tensor t4;
     private final int[] first;
 
-    /** For inputs of {@code input} = (N, in_channels, H, W). */
+    /** For inputs of {@code input} = (N, in_channels, H, W), its own tensors in NCHW. */
     public Inception(ConvCL cl, Weights w, String prefix, int[] input, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5,
                      int poolProj) {
+        this(cl, w, prefix, input, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, Layout.NCHW);
+    }
+
+    /**
+     * For inputs of {@code input} = (N, in_channels, H, W), its own tensors (the reductions' outputs and the pooled
+     * input) kept in {@code layout} where their channels allow it ({@link Network#layoutFor}); input and output may be
+     * in any layout, the output in a blocked one only where {@link #holds} it.
+     */
+    public Inception(ConvCL cl, Weights w, String prefix, int[] input, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5,
+                     int poolProj, Layout layout) {
         this.cl = cl;
         this.input = input.clone();
         this.b1 = new ConvBn(cl, w, prefix + "branch1.conv", basic(input, ch1x1, 1));
@@ -53,9 +64,26 @@ public final class Inception implements Block {
         this.output = b1.spec().outputShape();
         this.output[1] = ch1x1 + ch3x3 + ch5x5 + poolProj;
         this.first = new int[] {0, ch1x1, ch1x1 + ch3x3, ch1x1 + ch3x3 + ch5x5};
-        this.t2 = cl.empty(b2a.spec().outputShape());
-        this.t3 = cl.empty(b3a.spec().outputShape());
-        this.t4 = cl.empty(pool.outputShape());
+        this.t2 = cl.empty(Network.layoutFor(layout, b2a.spec().outputShape()), b2a.spec().outputShape());
+        this.t3 = cl.empty(Network.layoutFor(layout, b3a.spec().outputShape()), b3a.spec().outputShape());
+        this.t4 = cl.empty(Network.layoutFor(layout, pool.outputShape()), pool.outputShape());
+    }
+
+    /**
+     * Whether an output tensor in {@code layout} can take the four branches' channel slices: for
+     * {@link Layout#NCHW16C} every branch's first channel and width in whole blocks of 16.
+     */
+    public boolean holds(Layout layout) {
+        if (layout == Layout.NCHW) {
+            return true;
+        }
+        int[] widths = {b1.spec().outChannels(), b2b.spec().outChannels(), b3b.spec().outChannels(), b4.spec().outChannels()};
+        for (int i = 0; i < 4; i++) {
+            if (first[i] % Layout.BLOCK != 0 || widths[i] % Layout.BLOCK != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A BasicConv2d: conv without bias (k x k, padding k / 2), batch norm folded, relu. */

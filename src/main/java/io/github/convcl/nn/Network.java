@@ -58,7 +58,7 @@ public final class Network implements AutoCloseable {
 
     /**
      * {@link #build(String, ConvCL, int, Weights)} with ResNet-50's activations in {@code layout} (one the runtime
-     * {@link ConvCL#supports}); GoogLeNet keeps NCHW.
+     * {@link ConvCL#supports}), and GoogLeNet's likewise.
      *
      * @throws IllegalArgumentException when the runtime does not hold the layout
      */
@@ -68,7 +68,7 @@ public final class Network implements AutoCloseable {
         }
         return switch (model) {
             case "resnet50" -> resnet50(cl, batch, w, layout);
-            case "googlenet" -> googlenet(cl, batch, w);
+            case "googlenet" -> googlenet(cl, batch, w, layout);
             default -> throw new IllegalArgumentException("model=" + model + " is not one of " + MODELS);
         };
     }
@@ -114,10 +114,19 @@ public final class Network implements AutoCloseable {
      * max-pool, 4a-4e, max-pool 2x2/2, 5a, 5b, global average pool, fc 1024 -> 1000.
      */
     public static Network googlenet(ConvCL cl, int batch, Weights w) {
-        Network n = new Network(cl, "googlenet", new int[] {batch, 3, 224, 224}, Layout.NCHW);
+        return googlenet(cl, batch, w, cl.preferredLayout());
+    }
+
+    /**
+     * {@link #googlenet(ConvCL, int, Weights)} with its activations (from the first max-pool's output to the pooled
+     * features) in {@code layout}, where their channels allow it; input and logits are NCHW either way.
+     */
+    public static Network googlenet(ConvCL cl, int batch, Weights w, Layout layout) {
+        Network n = new Network(cl, "googlenet", new int[] {batch, 3, 224, 224}, layout);
         try {
             Epilogue basic = Epilogue.of(Activation.RELU).affine();
-            n.add(conv(cl, w, "conv1.conv", n.last(), 64, 7, 2, 3, basic));
+            // the stem's output stays NCHW: its kernel writes NCHW, and the max-pool reorders a quarter as much
+            n.add(conv(cl, w, "conv1.conv", n.last(), 64, 7, 2, 3, basic), Layout.NCHW);
             n.add(maxPoolCeil(cl, n.last(), 3, 2));
             n.add(conv(cl, w, "conv2.conv", n.last(), 64, 1, 1, 0, basic));
             n.add(conv(cl, w, "conv3.conv", n.last(), 192, 3, 1, 1, basic));
@@ -142,7 +151,8 @@ public final class Network implements AutoCloseable {
     }
 
     private void inception(Weights w, String module, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5, int poolProj) {
-        add(new Inception(cl, w, module + ".", last(), ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj));
+        Inception block = new Inception(cl, w, module + ".", last(), ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, layout);
+        add(block, block.holds(layout) ? layoutFor(layout, block.outputShape()) : Layout.NCHW);
     }
 
     /** Global average pool, then fc as a biased 1x1 convolution. */
