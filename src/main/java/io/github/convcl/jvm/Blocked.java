@@ -1,7 +1,7 @@
 // The Java backend's operations on channel-blocked tensors (NCHW16c): kernels where they exist, a reorder otherwise.
 package io.github.convcl.jvm;
 
-import io.github.convcl.plan.Algorithm;
+import io.github.convcl.plan.BlockedKernel;
 import io.github.convcl.plan.DeviceFacts;
 import io.github.convcl.plan.Plan;
 import io.github.convcl.plan.Planner;
@@ -32,21 +32,19 @@ final class Blocked {
     static void convolve(Plan plan, ConvSpec s, DeviceFacts facts, float[] x, Layout xl, float[] w, float[] bias, PackCache cache,
                          float[] scale, float[] shift, float[] residual, Layout rl, int channels, int first, float[] y, Layout yl) {
         boolean blocked = xl == Layout.NCHW16C && yl == Layout.NCHW16C && (residual == null || rl == Layout.NCHW16C);
-        if (plan == null && blocked && kernels(s, facts)) {
+        BlockedKernel kernel = plan == null && blocked ? Planner.javaBlocked(s, facts) : BlockedKernel.REORDER;
+        if (kernel != BlockedKernel.REORDER) {
             Store st = Store.of(s, scale, shift, residual, channels, first);
-            if (s.isPointwise() && unpadded(s)) {
-                BlockedGemm.pointwise(s, x, w, bias, cache, st, y);
-                return;
-            }
-            if (Planner.javaWinogradChannels(s, facts)) {
-                Algorithm a = Planner.plan(s, facts).algorithm();
-                int tile = a == Algorithm.JAVA_WINOGRAD_F2 || a == Algorithm.JAVA_WINOGRAD_F2_CHANNELS ? 2 : 4;
-                if (ChannelWinograd.run(s, tile, x, w, bias, y, cache, st, true)) {
-                    return;
+            switch (kernel) {
+                case POINTWISE -> BlockedGemm.pointwise(s, x, w, bias, cache, st, y);
+                case WINOGRAD_F4, WINOGRAD_F2 -> {
+                    // the direct kernel also takes what the Winograd refuses: inputs or weights that are not all finite
+                    if (!ChannelWinograd.run(s, kernel == BlockedKernel.WINOGRAD_F2 ? 2 : 4, x, w, bias, y, cache, st, true)) {
+                        BlockedGemm.direct(s, x, w, bias, cache, st, y);
+                    }
                 }
+                default -> BlockedGemm.direct(s, x, w, bias, cache, st, y);
             }
-            // the direct kernel also takes what the Winograd refuses: inputs or weights that are not all finite
-            BlockedGemm.direct(s, x, w, bias, cache, st, y);
             return;
         }
         Plan p = plan == null ? Planner.plan(s, facts) : plan;
@@ -66,27 +64,6 @@ final class Blocked {
             int c = q % (cout / Layout.BLOCK) * Layout.BLOCK;
             Layout.copyBlock(ys, (n * cout + c) * outVol, y, (n * channels + first + c) * outVol, outVol, true);
         });
-    }
-
-    /**
-     * Whether a blocked kernel may run {@code s}: 512-bit vectors, a 2D convolution (not transposed) of one group,
-     * channels in 16s, zero padding, packed weights within the Winograd's bound; {@link #convolve} then picks the kernel.
-     */
-    static boolean kernels(ConvSpec s, DeviceFacts facts) {
-        if (facts.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1
-                || s.inChannels() % Layout.BLOCK != 0 || s.outChannels() % Layout.BLOCK != 0) {
-            return false;
-        }
-        return s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS
-                && (long) s.weightElements() / s.outChannels() * (s.outChannels() + COLS_PAD) * Float.BYTES
-                <= io.github.convcl.plan.Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES;
-    }
-
-    /** Output channels a blocked kernel's packed weights may add: the last group of 32 padded with zero weights. */
-    private static final int COLS_PAD = 16;
-
-    private static boolean unpadded(ConvSpec s) {
-        return s.padBefore()[0] == 0 && s.padBefore()[1] == 0 && s.padAfter()[0] == 0 && s.padAfter()[1] == 0;
     }
 
     /** A blocked tensor's values in NCHW order, in this thread's scratch {@code slot}. */

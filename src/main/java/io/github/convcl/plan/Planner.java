@@ -556,6 +556,31 @@ public final class Planner {
     }
 
     /**
+     * The Java kernel for {@code s} when its input, output and residual are channel-blocked (NCHW16c): with 512-bit
+     * vectors, a 2D convolution (not transposed) of one group, channels in 16s and zero padding, an unpadded pointwise
+     * layer runs {@link BlockedKernel#POINTWISE}, a layer the Winograd along channels takes runs it in the tile size the
+     * NCHW planner would give ({@link #javaWinogradChannels}), and any other one {@link BlockedKernel#DIRECT} while
+     * its packed weights stay within the Winograd's bound; everything else {@link BlockedKernel#REORDER}.
+     */
+    public static BlockedKernel javaBlocked(ConvSpec s, DeviceFacts device) {
+        if (device.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1 || s.inChannels() % 16 != 0
+                || s.outChannels() % 16 != 0 || s.paddingMode() != io.github.convcl.spec.PaddingMode.ZEROS
+                || s.weightElements() / s.outChannels() * (s.outChannels() + 16L) * Float.BYTES > Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES) {
+            return BlockedKernel.REORDER;
+        }
+        if (s.kernel()[0] == 1 && s.kernel()[1] == 1 && s.padBefore()[0] == 0 && s.padBefore()[1] == 0 && s.padAfter()[0] == 0
+                && s.padAfter()[1] == 0) {
+            return BlockedKernel.POINTWISE;
+        }
+        if (javaWinogradChannels(s, device)) {
+            Algorithm a = plan(s, device).algorithm();
+            return a == Algorithm.JAVA_WINOGRAD_F2 || a == Algorithm.JAVA_WINOGRAD_F2_CHANNELS ? BlockedKernel.WINOGRAD_F2
+                    : BlockedKernel.WINOGRAD_F4;
+        }
+        return BlockedKernel.DIRECT;
+    }
+
+    /**
      * A pointwise layer that reduces channels (at least twice as many in as out, and at least
      * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MIN_REDUCTION} in) with at most
      * {@link Thresholds#JAVA_CHANNEL_GEMM_IN_PLACE_MAX_POSITIONS} output positions in all: the channel-vector GEMM reads

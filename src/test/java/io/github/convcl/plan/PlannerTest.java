@@ -376,4 +376,34 @@ class PlannerTest {
         assertEquals(0, Planner.paddedEighths(36)); // 40: 4 of 40
         assertEquals(0, Planner.paddedEighths(50)); // 56: 6 of 56
     }
+
+    /** The Java kernels on channel-blocked operands, per layer: ResNet-50's, and the cases that are reordered. */
+    @Test
+    void blockedLayersTakeTheirKernelByShape() {
+        DeviceFacts wide = DeviceFacts.java(2, 16, io.github.convcl.config.Settings.JavaChoices.PLANNER);
+        DeviceFacts narrow = DeviceFacts.java(2, 8, io.github.convcl.config.Settings.JavaChoices.PLANNER);
+        ConvSpec reduce = ConvSpec.conv(2).input(1, 256, 56, 56).outChannels(64).kernel(1).bias(false).build();
+        ConvSpec downsample = ConvSpec.conv(2).input(1, 256, 56, 56).outChannels(512).kernel(1).stride(2).bias(false).build();
+        ConvSpec layer4 = ConvSpec.conv(2).input(1, 512, 7, 7).outChannels(512).kernel(3).padding(1).bias(false).build();
+        ConvSpec strided = ConvSpec.conv(2).input(1, 128, 56, 56).outChannels(128).kernel(3).stride(2).padding(1).bias(false).build();
+        Object[][] table = {
+            {reduce, BlockedKernel.POINTWISE},
+            {downsample, BlockedKernel.POINTWISE},
+            {resnet3x3(), BlockedKernel.WINOGRAD_F4},
+            {layer4, BlockedKernel.WINOGRAD_F2},
+            {strided, BlockedKernel.DIRECT},
+            {ConvSpec.conv(2).input(1, 32, 9, 9).outChannels(32).kernel(1).padding(1).build(), BlockedKernel.DIRECT},
+            {dilated(), BlockedKernel.DIRECT},
+            {ConvSpec.conv(2).input(1, 3, 224, 224).outChannels(64).kernel(7).stride(2).padding(3).build(), BlockedKernel.REORDER},
+            {grouped(), BlockedKernel.REORDER},
+            {ConvSpec.convTranspose(2).input(1, 32, 8, 8).outChannels(32).kernel(2).stride(2).build(), BlockedKernel.REORDER},
+            {ConvSpec.conv(2).input(1, 32, 9, 9).outChannels(32).kernel(3).padding(1).paddingMode(PaddingMode.REFLECT).build(),
+                BlockedKernel.REORDER},
+            {ConvSpec.conv(1).input(1, 32, 40).outChannels(32).kernel(3).build(), BlockedKernel.REORDER},
+        };
+        for (Object[] row : table) {
+            assertEquals(row[1], Planner.javaBlocked((ConvSpec) row[0], wide), row[0].toString());
+            assertEquals(BlockedKernel.REORDER, Planner.javaBlocked((ConvSpec) row[0], narrow), "256-bit: " + row[0]);
+        }
+    }
 }
