@@ -17,9 +17,10 @@ import io.github.convcl.spec.PoolSpec;
  * <p>Kernels on blocked tensors, with 512-bit vectors and input, output (and residual) blocked, for a 2D convolution
  * of one group with zero padding: an unpadded pointwise layer of any stride ({@link BlockedGemm#pointwise}), a 3x3
  * stride-1 layer by Winograd along channels ({@link ChannelWinograd}, which reads and writes a position's 16 channels
- * as one vector), and any other such layer by {@link BlockedGemm#direct}. Everything else (a given plan, a mix of
- * layouts, 1D and 3D, groups, transposed, other padding modes) is reordered: the blocked operands to NCHW scratch, the
- * planner's (or the given) plan there, the output back.
+ * as one vector), and any other such layer by {@link BlockedGemm#direct}; the planner picks among them
+ * ({@link Planner#javaBlocked}). Everything else (a given plan, a mix of layouts, 1D and 3D, groups, transposed, other
+ * padding modes) is reordered: the blocked operands to NCHW scratch, the planner's (or the given) plan there, the
+ * output back.
  */
 final class Blocked {
     private Blocked() {

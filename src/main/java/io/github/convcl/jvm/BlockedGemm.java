@@ -1,8 +1,8 @@
-// The pointwise convolution on channel-blocked tensors: 8 positions x 32 output channels per register tile.
+// Convolutions and max-pools on channel-blocked tensors: 8 positions x 32 output channels per register tile.
 package io.github.convcl.jvm;
 
-import io.github.convcl.spec.Activation;
 import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.Activation;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.Epilogue;
 import io.github.convcl.spec.Layout;
@@ -17,6 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the weights (once per weight version), and the tile's 16 result vectors are the output's own blocks. The whole
  * epilogue (bias, scale, shift, residual, relu or relu6) is applied to them before their one store; other activations
  * follow over the tile's values while they are in L1. A strided layer first gathers its input's strided positions.
+ * The same tile runs {@link #direct}'s other layers over their copied taps; {@link #maxPool2d} pools blocked tensors.
  */
 final class BlockedGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
