@@ -303,15 +303,16 @@ public final class ConvCL implements AutoCloseable {
         Objects.requireNonNull(e, "epilogue");
         io.github.convcl.spec.Epilogue ep = spec.epilogue();
         int[] channels = {spec.outChannels()};
-        checkPart("scale", e.scale(), ep.hasScale(), channels, ep);
-        checkPart("shift", e.shift(), ep.hasShift(), channels, ep);
-        checkPart("residual", e.residual(), ep.hasResidual(), spec.outputShape(), ep);
+        checkPart("scale", e.scale(), ep.hasScale(), channels, ep, false);
+        checkPart("shift", e.shift(), ep.hasShift(), channels, ep, false);
+        checkPart("residual", e.residual(), ep.hasResidual(), spec.outputShape(), ep, true);
         if (output != null && e.residual() != null && e.residual().buffer() == output.buffer()) {
             throw new IllegalArgumentException("residual " + e.residual() + " and output " + output + " share memory; they must be distinct");
         }
     }
 
-    private void checkPart(String name, Tensor t, boolean wanted, int[] shape, io.github.convcl.spec.Epilogue ep) {
+    /** One epilogue tensor; {@code anyLayout} for the residual, which is read as the output is written. */
+    private void checkPart(String name, Tensor t, boolean wanted, int[] shape, io.github.convcl.spec.Epilogue ep, boolean anyLayout) {
         if (wanted && t == null) {
             throw new IllegalArgumentException(name + " is null but the epilogue " + ep + " reads one of shape " + Arrays.toString(shape));
         }
@@ -319,7 +320,7 @@ public final class ConvCL implements AutoCloseable {
             throw new IllegalArgumentException(name + " tensor " + Arrays.toString(t.shape()) + " was given but the epilogue " + ep + " has no " + name);
         }
         if (t != null) {
-            checkTensor(name, t, shape, name.equals("residual"));
+            checkTensor(name, t, shape, anyLayout);
         }
     }
 

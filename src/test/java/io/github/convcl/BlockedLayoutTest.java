@@ -207,31 +207,29 @@ class BlockedLayoutTest {
 
     @Test
     void resNet50InBlockedLayoutMatchesNchw() {
-        float[] image = TestSupport.gaussian(new Random(7), 3L * 224 * 224);
-        try (ConvCL cl = ConvCL.open("java");
-             io.github.convcl.nn.Network a = io.github.convcl.nn.Network.resnet50(cl, 1, io.github.convcl.nn.Weights.random(2), Layout.NCHW);
-             io.github.convcl.nn.Network b = io.github.convcl.nn.Network.resnet50(cl, 1, io.github.convcl.nn.Weights.random(2), Layout.NCHW16C);
-             Tensor x = cl.tensor(image, a.inputShape())) {
-            float[] ya = a.forward(x, io.github.convcl.nn.Trace.OFF).toArray();
-            float[] yb = b.forward(x, io.github.convcl.nn.Trace.OFF).toArray();
-            io.github.convcl.golden.GoldenRunner.Result res = io.github.convcl.golden.GoldenRunner.compare("resnet50", yb, ya, 1e-4);
-            assertTrue(res.passed(), res.detail());
-            assertEquals(Layout.NCHW16C, b.layout());
-        }
+        assertBlockedNetworkMatchesNchw("resnet50", 7, 2);
     }
 
     /** GoogLeNet blocked: Inception outputs in whole blocks, 24-channel reductions left NCHW, ceil-mode pools. */
     @Test
     void googLeNetInBlockedLayoutMatchesNchw() {
-        float[] image = TestSupport.gaussian(new Random(8), 3L * 224 * 224);
+        assertBlockedNetworkMatchesNchw("googlenet", 8, 4);
+    }
+
+    /** {@code model} at batch 1 (random image and weights of the seeds) with NCHW16c activations against NCHW ones. */
+    private static void assertBlockedNetworkMatchesNchw(String model, long imageSeed, long weightSeed) {
+        float[] image = TestSupport.gaussian(new Random(imageSeed), 3L * 224 * 224);
         try (ConvCL cl = ConvCL.open("java");
-             io.github.convcl.nn.Network a = io.github.convcl.nn.Network.googlenet(cl, 1, io.github.convcl.nn.Weights.random(4), Layout.NCHW);
-             io.github.convcl.nn.Network b = io.github.convcl.nn.Network.googlenet(cl, 1, io.github.convcl.nn.Weights.random(4), Layout.NCHW16C);
+             io.github.convcl.nn.Network a = io.github.convcl.nn.Network.build(model, cl, 1, io.github.convcl.nn.Weights.random(weightSeed),
+                     Layout.NCHW);
+             io.github.convcl.nn.Network b = io.github.convcl.nn.Network.build(model, cl, 1, io.github.convcl.nn.Weights.random(weightSeed),
+                     Layout.NCHW16C);
              Tensor x = cl.tensor(image, a.inputShape())) {
             float[] ya = a.forward(x, io.github.convcl.nn.Trace.OFF).toArray();
             float[] yb = b.forward(x, io.github.convcl.nn.Trace.OFF).toArray();
-            io.github.convcl.golden.GoldenRunner.Result res = io.github.convcl.golden.GoldenRunner.compare("googlenet", yb, ya, 1e-4);
+            io.github.convcl.golden.GoldenRunner.Result res = io.github.convcl.golden.GoldenRunner.compare(model, yb, ya, 1e-4);
             assertTrue(res.passed(), res.detail());
+            assertEquals(Layout.NCHW16C, b.layout());
         }
     }
 

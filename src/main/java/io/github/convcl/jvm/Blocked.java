@@ -51,30 +51,37 @@ final class Blocked {
         Plan p = plan == null ? Planner.plan(s, facts) : plan;
         int cout = s.outChannels();
         int outVol = volume(s.outputSize());
-        float[] xs = xl == Layout.NCHW ? x : reorder(Workspace.Slot.LAYOUT_INPUT, x, s.batch(), s.inChannels(), volume(s.inputSize()));
+        float[] xs = xl == Layout.NCHW ? x : toNchw(Workspace.Slot.LAYOUT_INPUT, x, s.batch(), s.inChannels(), volume(s.inputSize()));
         float[] rs = residual == null || rl == Layout.NCHW ? residual
-                : reorder(Workspace.Slot.LAYOUT_RESIDUAL, residual, s.batch(), cout, outVol);
+                : toNchw(Workspace.Slot.LAYOUT_RESIDUAL, residual, s.batch(), cout, outVol);
         if (yl == Layout.NCHW) {
             JavaKernels.run(p, s, xs, w, bias, y, cache, Store.of(s, scale, shift, rs, channels, first));
             return;
         }
         float[] ys = Workspace.get(Workspace.Slot.LAYOUT_OUTPUT, Math.toIntExact(s.outputElements()));
         JavaKernels.run(p, s, xs, w, bias, ys, cache, Store.of(s, scale, shift, rs, cout, 0));
-        Parallel.forEach(s.batch() * (cout / Layout.BLOCK), q -> {
-            int n = q / (cout / Layout.BLOCK);
-            int c = q % (cout / Layout.BLOCK) * Layout.BLOCK;
-            Layout.copyBlock(ys, (n * cout + c) * outVol, y, (n * channels + first + c) * outVol, outVol, true);
-        });
+        reorder(ys, y, s.batch(), cout, outVol, channels, first, true);
     }
 
     /** A blocked tensor's values in NCHW order, in this thread's scratch {@code slot}. */
-    private static float[] reorder(Workspace.Slot slot, float[] blocked, int batch, int channels, int vol) {
+    private static float[] toNchw(Workspace.Slot slot, float[] blocked, int batch, int channels, int vol) {
         float[] out = Workspace.get(slot, batch * channels * vol);
-        Parallel.forEach(batch * (channels / Layout.BLOCK), q -> {
-            int at = q * Layout.BLOCK * vol;
-            Layout.copyBlock(out, at, blocked, at, vol, false);
-        });
+        reorder(out, blocked, batch, channels, vol, channels, 0, false);
         return out;
+    }
+
+    /**
+     * Between dense NCHW {@code planes} (images of {@code channels} channels of {@code vol} positions) and channels
+     * [first, first + channels) of the blocked tensor {@code blocks} of {@code total} channels: into the blocks with
+     * {@code toBlocks}, else out of them. One task per block of each image.
+     */
+    private static void reorder(float[] planes, float[] blocks, int batch, int channels, int vol, int total, int first, boolean toBlocks) {
+        int per = channels / Layout.BLOCK;
+        Parallel.forEach(batch * per, q -> {
+            int n = q / per;
+            int c = q % per * Layout.BLOCK;
+            Layout.copyBlock(planes, (n * channels + c) * vol, blocks, (n * total + first + c) * vol, vol, toBlocks);
+        });
     }
 
     /** The product of {@code size}. */
@@ -119,7 +126,7 @@ final class Blocked {
     /** Runs an NCHW pool on NCHW copies of the blocked operands. */
     private static void relaid(PoolSpec s, float[] x, Layout xl, float[] y, Layout yl, java.util.function.BiConsumer<float[], float[]> pool) {
         int c = s.channels();
-        float[] xs = xl == Layout.NCHW ? x : reorder(Workspace.Slot.LAYOUT_INPUT, x, s.batch(), c, volume(s.inputSize()));
+        float[] xs = xl == Layout.NCHW ? x : toNchw(Workspace.Slot.LAYOUT_INPUT, x, s.batch(), c, volume(s.inputSize()));
         if (yl == Layout.NCHW) {
             pool.accept(xs, y);
             return;
@@ -127,10 +134,7 @@ final class Blocked {
         int outVol = volume(s.outputSize());
         float[] ys = Workspace.get(Workspace.Slot.LAYOUT_OUTPUT, s.batch() * c * outVol);
         pool.accept(xs, ys);
-        Parallel.forEach(s.batch() * (c / Layout.BLOCK), q -> {
-            int at = q * Layout.BLOCK * outVol;
-            Layout.copyBlock(ys, at, y, at, outVol, true);
-        });
+        reorder(ys, y, s.batch(), c, outVol, c, 0, true);
     }
 
     /** Each channel's mean over its positions, summed in position order, from a blocked input into (N, C, 1...). */

@@ -33,6 +33,25 @@ final class BlockedGemm {
     private BlockedGemm() {
     }
 
+    /**
+     * The weights w[co][ci][tap] packed under {@code key} as [32-channel group][tap][ci][32], the output channels padded
+     * to a whole last group with zeros: the reduction (tap, input channel) in the order the tiles read the input.
+     */
+    private static float[] packed(PackCache cache, String key, float[] w, int cin, int cout, int taps) {
+        int reduction = taps * cin;
+        int padded = (cout + COLS - 1) / COLS * COLS;
+        return Panels.packed(cache, key, reduction * padded, pu -> {
+            java.util.Arrays.fill(pu, 0f);
+            for (int co = 0; co < cout; co++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int t = 0; t < taps; t++) {
+                        pu[((co / COLS) * reduction + t * cin + ci) * COLS + co % COLS] = w[(co * cin + ci) * taps + t];
+                    }
+                }
+            }
+        });
+    }
+
     /** The per-channel multiplier and addend that bias, scale and shift fold into, and how the epilogue ends. */
     private record Finish(float[] mul, float[] add, float[] residual, float low, float high, boolean rest, Activation activation,
                           float slope) {
@@ -48,23 +67,12 @@ final class BlockedGemm {
         int padded = groups * COLS;
         int outVol = Blocked.volume(s.outputSize());
         int inVol = Blocked.volume(s.inputSize());
-        float[] u = Panels.packed(cache, "blocked pointwise c" + cin + " o" + cout, cin * padded, pu -> {
-            java.util.Arrays.fill(pu, 0f);
-            for (int co = 0; co < cout; co++) {
-                for (int ci = 0; ci < cin; ci++) {
-                    pu[((co / COLS) * cin + ci) * COLS + co % COLS] = w[co * cin + ci];
-                }
-            }
-        });
+        float[] u = packed(cache, "blocked pointwise c" + cin + " o" + cout, w, cin, cout, 1);
         Finish f = finish(s, bias, st, padded);
-        float[] in = x;
-        int vol = inVol;
-        if (s.stride()[0] != 1 || s.stride()[1] != 1) {
-            in = gather(s, x);
-            vol = outVol;
-        }
-        float[] src = in;
-        int xVol = vol;
+        // a strided layer's tiles read its gathered positions, laid out as an unstrided input's
+        boolean strided = s.stride()[0] != 1 || s.stride()[1] != 1;
+        float[] src = strided ? gather(s, x) : x;
+        int xVol = strided ? outVol : inVol;
         // Tasks of a run of an image's positions and a range of the channel groups, about eight per thread: each group's
         // tiles then write its output blocks (and read its residual blocks) in runs of up to MAX_SPAN positions, which
         // the hardware prefetches from memory, while the run's input stays in L2 for every group.
@@ -112,16 +120,7 @@ final class BlockedGemm {
         int kw = s.kernel()[1];
         int taps = kh * kw;
         int reduction = taps * cin;
-        float[] u = Panels.packed(cache, "blocked direct c" + cin + " o" + cout + " k" + kh + "x" + kw, reduction * padded, pu -> {
-            java.util.Arrays.fill(pu, 0f);
-            for (int co = 0; co < cout; co++) {
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int t = 0; t < taps; t++) {
-                        pu[((co / COLS) * reduction + t * cin + ci) * COLS + co % COLS] = w[(co * cin + ci) * taps + t];
-                    }
-                }
-            }
-        });
+        float[] u = packed(cache, "blocked direct c" + cin + " o" + cout + " k" + kh + "x" + kw, w, cin, cout, taps);
         Finish f = finish(s, bias, st, padded);
         int h = s.inputSize()[0];
         int wd = s.inputSize()[1];

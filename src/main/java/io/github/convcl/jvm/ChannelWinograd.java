@@ -152,9 +152,10 @@ final class ChannelWinograd {
                             }
                             int pos = (oy0 + i) * ow + ox0 + j;
                             if (blocked) {
-                                FloatVector.fromArray(S, p, at).intoArray(y, st.plane(n, co) + pos * 16);
+                                int dst = st.plane(n, co) + pos * 16;
+                                FloatVector.fromArray(S, p, at).intoArray(y, dst);
                                 if (!along) {
-                                    st.finishBlock(y, st.plane(n, co) + pos * 16, n, co, pos);
+                                    st.finishBlock(y, dst, n, co, pos);
                                 }
                                 continue;
                             }

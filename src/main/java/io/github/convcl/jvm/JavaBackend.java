@@ -92,7 +92,7 @@ public final class JavaBackend implements Backend {
         return new HeapBuffer(elements, Layout.NCHW);
     }
 
-    /** Both layouts: {@link Layout#NCHW16C} runs blocked kernels where they exist (see {@link #prefers}), else a reorder. */
+    /** Both layouts: {@link Layout#NCHW16C} runs blocked kernels where they exist (see {@link #preferredLayout}), else a reorder. */
     @Override
     public boolean supports(Layout layout) {
         return true;
@@ -103,17 +103,13 @@ public final class JavaBackend implements Backend {
         return new HeapBuffer(elements, layout);
     }
 
+    /**
+     * {@link Layout#NCHW16C} with 512-bit vectors, where the blocked pointwise, Winograd and direct kernels run (a
+     * position's 16 channels are one vector); NCHW otherwise, where a blocked operand would only be reordered.
+     */
     @Override
     public Layout preferredLayout() {
-        return prefers(Layout.NCHW16C) ? Layout.NCHW16C : Layout.NCHW;
-    }
-
-    /**
-     * Whether this JVM's kernels run faster on {@code layout} than on NCHW for a network whose activations have
-     * channels in 16s: {@link Layout#NCHW16C} with 512-bit vectors, where its pointwise and Winograd kernels exist.
-     */
-    public static boolean prefers(Layout layout) {
-        return layout == Layout.NCHW16C && Gemm.VECTOR && Gemm.LANES == 16;
+        return Gemm.VECTOR && Gemm.LANES == Layout.BLOCK ? Layout.NCHW16C : Layout.NCHW;
     }
 
     @Override
@@ -132,15 +128,13 @@ public final class JavaBackend implements Backend {
     @Override
     public void convolve(ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias, io.github.convcl.backend.OutputStage stage,
                          DeviceBuffer out) {
-        run(blocked(in, out, stage) ? null : Planner.plan(spec, facts()), spec, in, weight, bias, stage, out);
+        run(null, spec, in, weight, bias, stage, out);
     }
 
-    /** Whether an operand is channel-blocked: the call then takes the blocked kernels' choice ({@code Blocked}). */
-    private static boolean blocked(DeviceBuffer in, DeviceBuffer out, io.github.convcl.backend.OutputStage stage) {
-        return in.layout() != Layout.NCHW || out.layout() != Layout.NCHW
-                || (stage.residual() != null && stage.residual().layout() != Layout.NCHW);
-    }
-
+    /**
+     * Runs {@code p}, or with null the planner's choice: its NCHW plan, or where an operand is channel-blocked the
+     * blocked kernel it picks ({@code Blocked}).
+     */
     private void run(io.github.convcl.plan.Plan p, ConvSpec spec, DeviceBuffer in, DeviceBuffer weight, DeviceBuffer bias,
                      io.github.convcl.backend.OutputStage stage, DeviceBuffer out) {
         ((HeapBuffer) out).written();
@@ -153,7 +147,8 @@ public final class JavaBackend implements Backend {
             return;
         }
         Store st = Store.of(spec, array(stage.scale()), array(stage.shift()), array(stage.residual()), stage.channels(spec), stage.first());
-        JavaKernels.run(p, spec, data(in), data(weight), bias == null ? null : data(bias), data(out), (HeapBuffer) weight, st);
+        JavaKernels.run(p == null ? Planner.plan(spec, facts()) : p, spec, data(in), data(weight), bias == null ? null : data(bias), data(out),
+                (HeapBuffer) weight, st);
         ((HeapBuffer) out).written();
     }
 

@@ -90,13 +90,8 @@ final class Store {
             return;
         }
         int r = (n * cout + co) * outVol + pos * 16;
-        Activation f = epilogue.activation();
         for (int c = 0; c < 16; c++) {
-            float t = Math.fma(y[at + c], scaleOf(co + c), shiftOf(co + c));
-            if (epilogue.hasResidual()) {
-                t += residual[r + c];
-            }
-            y[at + c] = f.apply(t, epilogue.slope());
+            y[at + c] = finished(co + c, y[at + c], r + c);
         }
     }
 
@@ -120,10 +115,15 @@ final class Store {
         if (!active) {
             return v;
         }
+        return finished(co, v, (n * cout + co) * outVol + pos);
+    }
+
+    /** The active epilogue of channel co's value {@code v} (conv + bias), its residual (if any) at {@code residual[r]}. */
+    private float finished(int co, float v, int r) {
         float a = scaleOf(co);
         float b = shiftOf(co);
         float t = Gemm.VECTOR ? Math.fma(v, a, b) : v * a + b;
-        if (epilogue.hasResidual()) t += residual[(n * cout + co) * outVol + pos];
+        if (epilogue.hasResidual()) t += residual[r];
         return epilogue.activation().apply(t, epilogue.slope());
     }
 

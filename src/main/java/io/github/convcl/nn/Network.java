@@ -159,7 +159,8 @@ public final class Network implements AutoCloseable {
     private void classifier(ConvCL cl, Weights w) {
         add(new Pool(cl, PoolSpec.globalAvgPool(last())));
         ConvSpec fc = ConvSpec.conv(2).input(last()).outChannels(1000).kernel(1).bias(true).build();
-        add(new Single(new ConvBn(cl, w, "fc", fc)));
+        // the logits, the network's output, are NCHW for the caller
+        add(new Single(new ConvBn(cl, w, "fc", fc)), Layout.NCHW);
     }
 
     private static Block conv(ConvCL cl, Weights w, String name, int[] input, int out, int k, int stride, int pad, Epilogue e) {
@@ -172,9 +173,7 @@ public final class Network implements AutoCloseable {
     }
 
     private void add(Block b) {
-        // the classifier's output, the network's, is NCHW for the caller
-        boolean classifier = b instanceof Single s && s.conv().name().equals("fc");
-        add(b, classifier ? Layout.NCHW : layoutFor(layout, b.outputShape()));
+        add(b, layoutFor(layout, b.outputShape()));
     }
 
     private void add(Block b, Layout output) {
