@@ -52,9 +52,29 @@ final class BlockedGemm {
         });
     }
 
-    /** The per-channel multiplier and addend that bias, scale and shift fold into, and how the epilogue ends. */
-    private record Finish(float[] mul, float[] add, float[] residual, float low, float high, boolean rest, Activation activation,
-                          float slope) {
+    /**
+     * The tiles' addend where the epilogue has no residual: negative zeros, which leave every sum as it is (-0 + -0 is
+     * -0, x + -0 is x). The tiles always add a residual: where some layers have one and others not, a branch around the
+     * add makes JDK 17's C2 merge, and then box, the accumulators, which halved the tile's rate in a whole network.
+     */
+    private static final float[] NO_RESIDUAL = negativeZeros(2 * ROWS * Layout.BLOCK);
+
+    private static float[] negativeZeros(int n) {
+        float[] z = new float[n];
+        java.util.Arrays.fill(z, -0f);
+        return z;
+    }
+
+    /**
+     * The per-channel multiplier and addend that bias, scale and shift fold into, and how the epilogue ends; the
+     * residual is {@link #NO_RESIDUAL} when there is none, read at offset 0 for every tile ({@link #residualAt}).
+     */
+    private record Finish(float[] mul, float[] add, float[] residual, boolean hasResidual, float low, float high, boolean rest,
+                          Activation activation, float slope) {
+        /** Where a tile reads its residual: {@code index} into the real one, 0 into {@link #NO_RESIDUAL}. */
+        int residualAt(int index) {
+            return hasResidual ? index : 0;
+        }
     }
 
     static void pointwise(ConvSpec s, float[] x, float[] w, float[] bias, PackCache cache, Store st, float[] y) {
@@ -69,6 +89,7 @@ final class BlockedGemm {
         int inVol = Blocked.volume(s.inputSize());
         float[] u = packed(cache, "blocked pointwise c" + cin + " o" + cout, w, cin, cout, 1);
         Finish f = finish(s, bias, st, padded);
+        int rs = f.residualAt(outVol * 16);
         // a strided layer's tiles read its gathered positions, laid out as an unstrided input's
         boolean strided = s.stride()[0] != 1 || s.stride()[1] != 1;
         float[] src = strided ? gather(s, x) : x;
@@ -89,6 +110,7 @@ final class BlockedGemm {
             int n = task / parts / chunks;
             int end = Math.min(outVol, (chunk + 1) * span);
             int xb = n * cin * xVol;
+            float[] sums = Workspace.get(Workspace.Slot.SUMS, 2 * ROWS * Layout.BLOCK);
             for (int g = part * perPart; g < Math.min(groups, (part + 1) * perPart); g++) {
                 boolean half = (g + 1) * COLS > cout;
                 int yb = st.plane(n, g * COLS);
@@ -96,10 +118,12 @@ final class BlockedGemm {
                 int ui = g * cin * COLS;
                 int at = chunk * span;
                 for (; at + ROWS <= end; at += ROWS) {
-                    tile8(blocks, src, xb + at * 16, xVol * 16, u, ui, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+                    tile8(blocks, src, xb + at * 16, xVol * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16),
+                            rs, f, g * COLS, half);
                 }
                 for (; at < end; at++) {
-                    tile1(blocks, src, xb + at * 16, xVol * 16, u, ui, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+                    tile1(blocks, src, xb + at * 16, xVol * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16),
+                            rs, f, g * COLS, half);
                 }
             }
         });
@@ -127,6 +151,7 @@ final class BlockedGemm {
         int ow = s.outputSize()[1];
         int inVol = h * wd;
         int outVol = Blocked.volume(s.outputSize());
+        int rs = f.residualAt(outVol * 16);
         int[] str = s.stride();
         int[] dil = s.dilation();
         int[] pad = s.padBefore();
@@ -139,6 +164,7 @@ final class BlockedGemm {
             int n = task / chunks / groups;
             boolean half = (g + 1) * COLS > cout;
             float[] v = Workspace.get(Workspace.Slot.BLOCK, reduction * ROWS);
+            float[] sums = Workspace.get(Workspace.Slot.SUMS, 2 * ROWS * Layout.BLOCK);
             int yb = st.plane(n, g * COLS);
             int rb = (n * cout + g * COLS) * outVol;
             int end = Math.min(outVol, (chunk + 1) * span);
@@ -166,11 +192,12 @@ final class BlockedGemm {
                 }
                 int ui = g * reduction * COLS;
                 if (count == ROWS) {
-                    tile8(taps * blocks, v, 0, ROWS * 16, u, ui, y, yb + at * 16, rb + at * 16, outVol * 16, f, g * COLS, half);
+                    tile8(taps * blocks, v, 0, ROWS * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16), rs,
+                            f, g * COLS, half);
                 } else {
                     for (int r = 0; r < count; r++) {
-                        tile1(taps * blocks, v, r * 16, ROWS * 16, u, ui, y, yb + (at + r) * 16, rb + (at + r) * 16, outVol * 16, f,
-                                g * COLS, half);
+                        tile1(taps * blocks, v, r * 16, ROWS * 16, u, ui, sums, y, yb + (at + r) * 16, outVol * 16,
+                                f.residualAt(rb + (at + r) * 16), rs, f, g * COLS, half);
                     }
                 }
             }
@@ -271,8 +298,29 @@ final class BlockedGemm {
         }
         Activation act = e.activation();
         boolean clamp = act == Activation.RELU || act == Activation.RELU6;
-        return new Finish(mul, add, e.hasResidual() ? st.residualArray() : null, clamp ? 0f : Float.NEGATIVE_INFINITY,
+        return new Finish(mul, add, e.hasResidual() ? st.residualArray() : NO_RESIDUAL, e.hasResidual(), clamp ? 0f : Float.NEGATIVE_INFINITY,
                 act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY, !clamp && act != Activation.IDENTITY, act, e.slope());
+    }
+
+    /**
+     * The epilogue of a tile's {@code rows} positions x 32 channels, their sums in {@code sums} ([block][position][16]):
+     * multiplier, addend, residual and clamp per vector, then its one store. The tiles hand their sums over in L1 rather
+     * than finishing them in their registers: with sixteen epilogues spelled out a tile is so large that JDK 17's C2, once
+     * other code has made the Vector API's own methods polymorphic, stops inlining its last stores and boxes them, which
+     * halved the tile's rate in a whole network.
+     */
+    private static void finish(Finish f, float[] sums, int rows, float[] y, int yi, int ys, int ri, int rs, int co, boolean half) {
+        FloatVector lo = FloatVector.broadcast(S, f.low);
+        FloatVector hi = FloatVector.broadcast(S, f.high);
+        for (int b = 0; b < (half ? 1 : 2); b++) {
+            FloatVector m = FloatVector.fromArray(S, f.mul, co + b * 16);
+            FloatVector t = FloatVector.fromArray(S, f.add, co + b * 16);
+            for (int r = 0; r < rows; r++) {
+                FloatVector v = FloatVector.fromArray(S, sums, (b * rows + r) * 16).fma(m, t);
+                v.add(FloatVector.fromArray(S, f.residual, ri + b * rs + r * 16)).max(lo).min(hi).intoArray(y, yi + b * ys + r * 16);
+            }
+        }
+        activateRest(f, y, yi, ys, rows, half);
     }
 
     /** The other activations over {@code rows} stored positions of the tile's blocks (one, or two {@code ys} apart). */
@@ -288,10 +336,10 @@ final class BlockedGemm {
     /**
      * One position x 32 output channels: input channels at {@code x[xi + cb * xs + c]}, weights
      * {@code u[ui + ci * 32 + q]}, stored at {@code y[yi]} and {@code y[yi + ys]} (only the first with {@code half}),
-     * the residual read at {@code ri} and {@code ri + ys}.
+     * the residual read at {@code ri} and {@code ri + rs}.
      */
-    private static void tile1(int blocks, float[] x, int xi, int xs, float[] u, int ui, float[] y, int yi, int ri, int ys, Finish f,
-                              int co, boolean half) {
+    private static void tile1(int blocks, float[] x, int xi, int xs, float[] u, int ui, float[] sums, float[] y, int yi, int ys, int ri,
+                              int rs, Finish f, int co, boolean half) {
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = c0;
         for (int cb = 0, wk = ui; cb < blocks; cb++) {
@@ -301,24 +349,14 @@ final class BlockedGemm {
                 c1 = a.fma(FloatVector.fromArray(S, u, wk + 16), c1);
             }
         }
-        c0 = c0.fma(FloatVector.fromArray(S, f.mul, co), FloatVector.fromArray(S, f.add, co));
-        c1 = c1.fma(FloatVector.fromArray(S, f.mul, co + 16), FloatVector.fromArray(S, f.add, co + 16));
-        if (f.residual != null) {
-            c0 = c0.add(FloatVector.fromArray(S, f.residual, ri));
-        }
-        c0.max(f.low).min(f.high).intoArray(y, yi);
-        if (!half) {
-            if (f.residual != null) {
-                c1 = c1.add(FloatVector.fromArray(S, f.residual, ri + ys));
-            }
-            c1.max(f.low).min(f.high).intoArray(y, yi + ys);
-        }
-        activateRest(f, y, yi, ys, 1, half);
+        c0.intoArray(sums, 0);
+        c1.intoArray(sums, 16);
+        finish(f, sums, 1, y, yi, ys, ri, rs, co, half);
     }
 
     /** {@link #tile1} for 8 consecutive positions (16 floats apart). The stores are spelled out so that no vector is boxed. */
-    private static void tile8(int blocks, float[] x, int xi, int xs, float[] u, int ui, float[] y, int yi, int ri, int ys, Finish f,
-                              int co, boolean half) {
+    private static void tile8(int blocks, float[] x, int xi, int xs, float[] u, int ui, float[] sums, float[] y, int yi, int ys, int ri,
+                              int rs, Finish f, int co, boolean half) {
         FloatVector z = FloatVector.zero(S);
         FloatVector a0 = z;
         FloatVector b0 = z;
@@ -367,99 +405,22 @@ final class BlockedGemm {
                 b7 = a.fma(w1, b7);
             }
         }
-        FloatVector m = FloatVector.fromArray(S, f.mul, co);
-        FloatVector t = FloatVector.fromArray(S, f.add, co);
-        float[] res = f.residual;
-        float lo = f.low;
-        float hi = f.high;
-        a0 = a0.fma(m, t);
-        if (res != null) {
-            a0 = a0.add(FloatVector.fromArray(S, res, ri));
-        }
-        a0.max(lo).min(hi).intoArray(y, yi);
-        a1 = a1.fma(m, t);
-        if (res != null) {
-            a1 = a1.add(FloatVector.fromArray(S, res, ri + 16));
-        }
-        a1.max(lo).min(hi).intoArray(y, yi + 16);
-        a2 = a2.fma(m, t);
-        if (res != null) {
-            a2 = a2.add(FloatVector.fromArray(S, res, ri + 32));
-        }
-        a2.max(lo).min(hi).intoArray(y, yi + 32);
-        a3 = a3.fma(m, t);
-        if (res != null) {
-            a3 = a3.add(FloatVector.fromArray(S, res, ri + 48));
-        }
-        a3.max(lo).min(hi).intoArray(y, yi + 48);
-        a4 = a4.fma(m, t);
-        if (res != null) {
-            a4 = a4.add(FloatVector.fromArray(S, res, ri + 64));
-        }
-        a4.max(lo).min(hi).intoArray(y, yi + 64);
-        a5 = a5.fma(m, t);
-        if (res != null) {
-            a5 = a5.add(FloatVector.fromArray(S, res, ri + 80));
-        }
-        a5.max(lo).min(hi).intoArray(y, yi + 80);
-        a6 = a6.fma(m, t);
-        if (res != null) {
-            a6 = a6.add(FloatVector.fromArray(S, res, ri + 96));
-        }
-        a6.max(lo).min(hi).intoArray(y, yi + 96);
-        a7 = a7.fma(m, t);
-        if (res != null) {
-            a7 = a7.add(FloatVector.fromArray(S, res, ri + 112));
-        }
-        a7.max(lo).min(hi).intoArray(y, yi + 112);
-        if (half) {
-            activateRest(f, y, yi, ys, ROWS, true);
-            return;
-        }
-        m = FloatVector.fromArray(S, f.mul, co + 16);
-        t = FloatVector.fromArray(S, f.add, co + 16);
-        yi += ys;
-        ri += ys;
-        b0 = b0.fma(m, t);
-        if (res != null) {
-            b0 = b0.add(FloatVector.fromArray(S, res, ri));
-        }
-        b0.max(lo).min(hi).intoArray(y, yi);
-        b1 = b1.fma(m, t);
-        if (res != null) {
-            b1 = b1.add(FloatVector.fromArray(S, res, ri + 16));
-        }
-        b1.max(lo).min(hi).intoArray(y, yi + 16);
-        b2 = b2.fma(m, t);
-        if (res != null) {
-            b2 = b2.add(FloatVector.fromArray(S, res, ri + 32));
-        }
-        b2.max(lo).min(hi).intoArray(y, yi + 32);
-        b3 = b3.fma(m, t);
-        if (res != null) {
-            b3 = b3.add(FloatVector.fromArray(S, res, ri + 48));
-        }
-        b3.max(lo).min(hi).intoArray(y, yi + 48);
-        b4 = b4.fma(m, t);
-        if (res != null) {
-            b4 = b4.add(FloatVector.fromArray(S, res, ri + 64));
-        }
-        b4.max(lo).min(hi).intoArray(y, yi + 64);
-        b5 = b5.fma(m, t);
-        if (res != null) {
-            b5 = b5.add(FloatVector.fromArray(S, res, ri + 80));
-        }
-        b5.max(lo).min(hi).intoArray(y, yi + 80);
-        b6 = b6.fma(m, t);
-        if (res != null) {
-            b6 = b6.add(FloatVector.fromArray(S, res, ri + 96));
-        }
-        b6.max(lo).min(hi).intoArray(y, yi + 96);
-        b7 = b7.fma(m, t);
-        if (res != null) {
-            b7 = b7.add(FloatVector.fromArray(S, res, ri + 112));
-        }
-        b7.max(lo).min(hi).intoArray(y, yi + 112);
-        activateRest(f, y, yi - ys, ys, ROWS, false);
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, 16);
+        a2.intoArray(sums, 32);
+        a3.intoArray(sums, 48);
+        a4.intoArray(sums, 64);
+        a5.intoArray(sums, 80);
+        a6.intoArray(sums, 96);
+        a7.intoArray(sums, 112);
+        b0.intoArray(sums, 128);
+        b1.intoArray(sums, 144);
+        b2.intoArray(sums, 160);
+        b3.intoArray(sums, 176);
+        b4.intoArray(sums, 192);
+        b5.intoArray(sums, 208);
+        b6.intoArray(sums, 224);
+        b7.intoArray(sums, 240);
+        finish(f, sums, ROWS, y, yi, ys, ri, rs, co, half);
     }
 }

@@ -27,6 +27,8 @@ final class Workspace {
         LANES,
         /** The GEMM's edge tiles' scratch ({@code Gemm.EDGE} floats). */
         EDGE,
+        /** A channel-blocked register tile's sums, handed to its epilogue. */
+        SUMS,
         /** grad_input: the adjoint's output before it is folded or cropped into the input's gradient, on the calling thread. */
         ADJOINT_OUTPUT,
         /** A strided pointwise layer's input at its strided positions, gathered on the calling thread's call. */
