@@ -31,6 +31,8 @@ public final class Bottleneck implements Block {
     private final Tensor t1;
     private final Tensor t2;
     private final Tensor shortcut;
+    /** Owns t1, t2 and shortcut when the block was built on its own, null when a network's store does. */
+    private final Scratch own;
 
     /** For inputs of {@code input} = (N, inplanes, H, W), its own tensors in NCHW. */
     public Bottleneck(ConvCL cl, Weights w, String prefix, int[] input, int planes, int stride) {
@@ -42,7 +44,14 @@ public final class Bottleneck implements Block {
      * {@code layout} where their channels allow it ({@link Network#layoutFor}); inputs and outputs may be in any layout.
      */
     public Bottleneck(ConvCL cl, Weights w, String prefix, int[] input, int planes, int stride, Layout layout) {
+        this(cl, w, prefix, input, planes, stride, layout, null);
+    }
+
+    /** As above, its temporaries taken from {@code shared} (a network's, which closes them), or its own store when null. */
+    Bottleneck(ConvCL cl, Weights w, String prefix, int[] input, int planes, int stride, Layout layout, Scratch shared) {
         this.cl = cl;
+        this.own = shared == null ? new Scratch(cl) : null;
+        Scratch scratch = shared == null ? own : shared;
         this.input = input.clone();
         int inplanes = input[1];
         Epilogue bnRelu = Epilogue.of(Activation.RELU).affine();
@@ -58,13 +67,13 @@ public final class Bottleneck implements Block {
             ConvSpec d = ConvSpec.conv(2).input(input).outChannels(4 * planes).kernel(1).stride(stride).bias(false)
                     .epilogue(Epilogue.NONE.affine()).build();
             this.downsample = new ConvBn(cl, w, prefix + "downsample.0", d);
-            this.shortcut = cl.empty(Network.layoutFor(layout, d.outputShape()), d.outputShape());
+            this.shortcut = scratch.get("bottleneck.shortcut", Network.layoutFor(layout, d.outputShape()), d.outputShape());
         } else {
             this.downsample = null;
             this.shortcut = null;
         }
-        this.t1 = cl.empty(Network.layoutFor(layout, c1.outputShape()), c1.outputShape());
-        this.t2 = cl.empty(Network.layoutFor(layout, c2.outputShape()), c2.outputShape());
+        this.t1 = scratch.get("bottleneck.conv1", Network.layoutFor(layout, c1.outputShape()), c1.outputShape());
+        this.t2 = scratch.get("bottleneck.conv2", Network.layoutFor(layout, c2.outputShape()), c2.outputShape());
     }
 
     @Override
@@ -104,10 +113,8 @@ public final class Bottleneck implements Block {
         for (ConvBn c : convolutions()) {
             c.close();
         }
-        for (Tensor t : new Tensor[] {t1, t2, shortcut}) {
-            if (t != null) {
-                t.close();
-            }
+        if (own != null) {
+            own.close();
         }
     }
 }

@@ -38,6 +38,8 @@ public final class Inception implements Block {
     private final Tensor t3;
     private final Tensor t4;
     private final int[] first;
+    /** Owns t2, t3 and t4 when the block was built on its own, null when a network's store does. */
+    private final Scratch own;
 
     /** For inputs of {@code input} = (N, in_channels, H, W), its own tensors in NCHW. */
     public Inception(ConvCL cl, Weights w, String prefix, int[] input, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5,
@@ -52,7 +54,15 @@ public final class Inception implements Block {
      */
     public Inception(ConvCL cl, Weights w, String prefix, int[] input, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5,
                      int poolProj, Layout layout) {
+        this(cl, w, prefix, input, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, layout, null);
+    }
+
+    /** As above, its temporaries taken from {@code shared} (a network's, which closes them), or its own store when null. */
+    Inception(ConvCL cl, Weights w, String prefix, int[] input, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5,
+              int poolProj, Layout layout, Scratch shared) {
         this.cl = cl;
+        this.own = shared == null ? new Scratch(cl) : null;
+        Scratch scratch = shared == null ? own : shared;
         this.input = input.clone();
         this.b1 = new ConvBn(cl, w, prefix + "branch1.conv", basic(input, ch1x1, 1));
         this.b2a = new ConvBn(cl, w, prefix + "branch2.0.conv", basic(input, ch3x3red, 1));
@@ -64,9 +74,9 @@ public final class Inception implements Block {
         this.output = b1.spec().outputShape();
         this.output[1] = ch1x1 + ch3x3 + ch5x5 + poolProj;
         this.first = new int[] {0, ch1x1, ch1x1 + ch3x3, ch1x1 + ch3x3 + ch5x5};
-        this.t2 = cl.empty(Network.layoutFor(layout, b2a.spec().outputShape()), b2a.spec().outputShape());
-        this.t3 = cl.empty(Network.layoutFor(layout, b3a.spec().outputShape()), b3a.spec().outputShape());
-        this.t4 = cl.empty(Network.layoutFor(layout, pool.outputShape()), pool.outputShape());
+        this.t2 = scratch.get("inception.branch2", Network.layoutFor(layout, b2a.spec().outputShape()), b2a.spec().outputShape());
+        this.t3 = scratch.get("inception.branch3", Network.layoutFor(layout, b3a.spec().outputShape()), b3a.spec().outputShape());
+        this.t4 = scratch.get("inception.branch4", Network.layoutFor(layout, pool.outputShape()), pool.outputShape());
     }
 
     /**
@@ -123,8 +133,8 @@ public final class Inception implements Block {
         for (ConvBn c : convolutions()) {
             c.close();
         }
-        t2.close();
-        t3.close();
-        t4.close();
+        if (own != null) {
+            own.close();
+        }
     }
 }

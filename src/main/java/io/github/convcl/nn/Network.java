@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * A network as a chain of {@link Block}s for one batch size, every intermediate tensor allocated once on the runtime's
- * device and reused by every {@link #forward}: nothing is copied to the host between layers. Batch norms are folded
+ * device and reused by every {@link #forward}: nothing is copied to the host between layers. Blocks share their
+ * outputs and temporaries where their lifetimes allow ({@link Scratch}). Batch norms are folded
  * into their convolutions' epilogues, and the classifier is a biased 1x1 convolution on the pooled (N, C, 1, 1) tensor,
  * so the output is (N, 1000, 1, 1): torchvision's logits.
  *
@@ -30,6 +31,8 @@ public final class Network implements AutoCloseable {
     private final List<Block> blocks = new ArrayList<>();
     private final List<Tensor> outputs = new ArrayList<>();
     private final ConvCL cl;
+    /** Owns the blocks' outputs and temporaries. */
+    private final Scratch scratch;
     /** The layout of the activations between blocks, where their channels allow it ({@link #layoutFor}). */
     private final Layout layout;
 
@@ -38,6 +41,7 @@ public final class Network implements AutoCloseable {
         this.name = name;
         this.input = input.clone();
         this.layout = layout;
+        this.scratch = new Scratch(cl);
     }
 
     /**
@@ -97,7 +101,7 @@ public final class Network implements AutoCloseable {
                 int planes = 64 << stage;
                 for (int b = 0; b < blocks[stage]; b++) {
                     int stride = stage > 0 && b == 0 ? 2 : 1;
-                    n.add(new Bottleneck(cl, w, "layer" + (stage + 1) + "." + b + ".", n.last(), planes, stride, n.layout));
+                    n.add(new Bottleneck(cl, w, "layer" + (stage + 1) + "." + b + ".", n.last(), planes, stride, n.layout, n.scratch));
                 }
             }
             n.classifier(cl, w);
@@ -151,7 +155,7 @@ public final class Network implements AutoCloseable {
     }
 
     private void inception(Weights w, String module, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5, int poolProj) {
-        Inception block = new Inception(cl, w, module + ".", last(), ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, layout);
+        Inception block = new Inception(cl, w, module + ".", last(), ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, layout, scratch);
         add(block, block.holds(layout) ? layoutFor(layout, block.outputShape()) : Layout.NCHW);
     }
 
@@ -176,14 +180,25 @@ public final class Network implements AutoCloseable {
         add(b, layoutFor(layout, b.outputShape()));
     }
 
+    /**
+     * Appends {@code b} with its output in {@code output}. A block reads only the previous block's output, so outputs
+     * of one shape take turns between two tensors: the one written is never the one read.
+     */
     private void add(Block b, Layout output) {
+        Tensor previous = outputs.isEmpty() ? null : outputs.get(outputs.size() - 1);
+        Tensor out = scratch.get("output", output, b.outputShape());
         blocks.add(b);
-        outputs.add(cl.empty(output, b.outputShape()));
+        outputs.add(out == previous ? scratch.get("output'", output, b.outputShape()) : out);
     }
 
     /** The layout of the activations between blocks where their channels allow it (the runtime's preferred one for ResNet-50). */
     public Layout layout() {
         return layout;
+    }
+
+    /** The layout block {@code i} writes its output in. */
+    Layout outputLayout(int i) {
+        return outputs.get(i).layout();
     }
 
     /** The shape the last block added writes: the next one's input. */
@@ -230,7 +245,7 @@ public final class Network implements AutoCloseable {
     @Override
     public void close() {
         blocks.forEach(Block::close);
-        outputs.forEach(Tensor::close);
+        scratch.close();
     }
 
     /** A block of one convolution. */

@@ -62,6 +62,34 @@ class BlocksTest {
         }
     }
 
+    /**
+     * A network's blocks share their output and temporary tensors ({@link Scratch}): its forward must give the bits of
+     * its blocks run one by one into tensors of their own, and the same bits again on the next forward.
+     */
+    @Test
+    void sharedTensorsGiveTheBlocksOwnResults() {
+        float[] image = TestSupport.gaussian(new Random(7), 3L * 224 * 224);
+        for (String model : Network.MODELS) {
+            try (ConvCL cl = ConvCL.open("java"); Network net = Network.build(model, cl, 1, Weights.random(2));
+                 Tensor x = cl.tensor(image, net.inputShape())) {
+                float[] shared = net.forward(x, Trace.OFF).toArray();
+                List<Tensor> own = new java.util.ArrayList<>();
+                Tensor in = x;
+                List<Block> blocks = net.blocks();
+                for (int i = 0; i < blocks.size(); i++) {
+                    Block b = blocks.get(i);
+                    Tensor out = cl.empty(net.outputLayout(i), b.outputShape());
+                    own.add(out);
+                    b.forward(in, out, Trace.OFF);
+                    in = out;
+                }
+                assertTrue(Arrays.equals(in.toArray(), shared), model + ": shared tensors changed the output");
+                assertTrue(Arrays.equals(net.forward(x, Trace.OFF).toArray(), shared), model + ": a second forward differs");
+                own.forEach(Tensor::close);
+            }
+        }
+    }
+
     @Test
     void aTimingTraceSplitsTheForwardByLayerKind() {
         try (ConvCL cl = ConvCL.open("java"); Network net = Network.resnet50(cl, 1, Weights.random(1));
