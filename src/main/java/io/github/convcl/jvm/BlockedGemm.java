@@ -14,9 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * A 1x1 convolution, no padding, any stride, one group, with input, output and residual in {@link Layout#NCHW16C}, on
  * 512-bit vectors. A position's 16 input channels lie together, so a register tile broadcasts each input channel of 8
  * positions and multiplies it by 32 output channels of packed weights: the input is read in place, nothing is packed but
- * the weights (once per weight version), and the tile's 16 result vectors are the output's own blocks. The whole
- * epilogue (bias, scale, shift, residual, relu or relu6) is applied to them before their one store; other activations
- * follow over the tile's values while they are in L1. A strided layer first gathers its input's strided positions.
+ * the weights (once per weight version), and the tile's 16 result vectors are the output's own blocks. They pass
+ * through a per-thread scratch in L1 to {@link #finish}, which applies the whole epilogue (bias, scale, shift, residual,
+ * relu or relu6) to each before its one store to the output; other activations follow over the tile's stored values.
+ * A strided layer first gathers its input's strided positions.
  * The same tile runs {@link #direct}'s other layers over their copied taps; {@link #maxPool2d} pools blocked tensors.
  */
 final class BlockedGemm {
