@@ -37,8 +37,9 @@ class BlockedLayoutTest {
             ConvSpec.conv(2).input(1, 16, 12, 10).outChannels(32).kernel(3).padding(1).bias(false).build(),
             ConvSpec.conv(2).input(1, 32, 7, 7).outChannels(16).kernel(3).padding(1).build(),
             ConvSpec.conv(2).input(2, 16, 9, 6).outChannels(16).kernel(3).padding(2).bias(false).build(),
-            // reordered: a strided 3x3, groups, padded pointwise, 1D, 3D, transposed, dilation, a 7x7 stem-like layer
+            // the direct kernel: a strided 3x3 (as well as the dilated and the 7x7 layers at the end)
             ConvSpec.conv(2).input(2, 16, 9, 9).outChannels(32).kernel(3).stride(2).padding(1).build(),
+            // reordered: groups, padded pointwise, 1D, 3D, transposed
             ConvSpec.conv(2).input(1, 32, 8, 8).outChannels(16).kernel(3).padding(1).groups(2).build(),
             ConvSpec.conv(2).input(1, 16, 5, 5).outChannels(16).kernel(1).padding(1).build(),
             ConvSpec.conv(1).input(2, 16, 20).outChannels(16).kernel(3).build(),
@@ -76,6 +77,19 @@ class BlockedLayoutTest {
             }
         } finally {
             JavaBackend.setThreads(threads);
+        }
+    }
+
+    /** An empty batch on every blocked kernel: nothing to compute, no task to split, no error. */
+    @Test
+    void anEmptyBatchRunsOnEveryBlockedKernel() {
+        try (ConvCL cl = ConvCL.open("java")) {
+            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(4), LAYERS.get(7), LAYERS.get(14))) {
+                int[] in = base.inputShape();
+                in[0] = 0;
+                ConvSpec s = base.toBuilder().input(in).epilogue(Epilogue.of(Activation.RELU).affine().residual()).build();
+                check(cl, s, Layout.NCHW16C, Layout.NCHW16C, Layout.NCHW16C, false);
+            }
         }
     }
 

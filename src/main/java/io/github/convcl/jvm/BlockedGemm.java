@@ -132,11 +132,14 @@ final class BlockedGemm {
 
     /**
      * Any other 2D convolution of one group with zero padding on blocked tensors (a strided 3x3, a 5x5, a dilated layer):
-     * per task an image's run of positions for one group of 32 output channels; per 8 positions the patches they read
+     * per task an image's run of positions for a range of the 32-channel output groups; per 8 positions the patches they read
      * (every tap's 16-channel blocks, zeros where a tap falls in the padding) are copied to a scratch laid out as a
      * pointwise layer's input of taps x channels, and the pointwise tile runs on it with the weights packed per tap.
      */
     static void direct(ConvSpec s, float[] x, float[] w, float[] bias, PackCache cache, Store st, float[] y) {
+        if (s.batch() == 0) {
+            return;
+        }
         int cin = s.inChannels();
         int cout = s.outChannels();
         int groups = (cout + COLS - 1) / COLS;
@@ -159,15 +162,17 @@ final class BlockedGemm {
         int blocks = cin / Layout.BLOCK;
         int span = 4 * ROWS;
         int chunks = (outVol + span - 1) / span;
-        Parallel.forEach(s.batch() * groups * chunks, task -> {
-            int chunk = task % chunks;
-            int g = task / chunks % groups;
-            int n = task / chunks / groups;
-            boolean half = (g + 1) * COLS > cout;
+        // Tasks of a run of an image's positions and a range of the channel groups, about eight per thread: each run of 8
+        // positions is copied once for all the task's groups.
+        int target = Thresholds.JAVA_CLAIMS_PER_THREAD * Parallel.threads();
+        int parts = Math.max(1, Math.min(groups, (target + s.batch() * chunks - 1) / (s.batch() * chunks)));
+        int perPart = (groups + parts - 1) / parts;
+        Parallel.forEach(s.batch() * chunks * parts, task -> {
+            int part = task % parts;
+            int chunk = task / parts % chunks;
+            int n = task / parts / chunks;
             float[] v = Workspace.get(Workspace.Slot.BLOCK, reduction * ROWS);
             float[] sums = Workspace.get(Workspace.Slot.SUMS, 2 * ROWS * Layout.BLOCK);
-            int yb = st.plane(n, g * COLS);
-            int rb = (n * cout + g * COLS) * outVol;
             int end = Math.min(outVol, (chunk + 1) * span);
             for (int at = chunk * span; at < end; at += ROWS) {
                 int count = Math.min(ROWS, end - at);
@@ -191,14 +196,19 @@ final class BlockedGemm {
                         }
                     }
                 }
-                int ui = g * reduction * COLS;
-                if (count == ROWS) {
-                    tile8(taps * blocks, v, 0, ROWS * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16), rs,
-                            f, g * COLS, half);
-                } else {
-                    for (int r = 0; r < count; r++) {
-                        tile1(taps * blocks, v, r * 16, ROWS * 16, u, ui, sums, y, yb + (at + r) * 16, outVol * 16,
-                                f.residualAt(rb + (at + r) * 16), rs, f, g * COLS, half);
+                for (int g = part * perPart; g < Math.min(groups, (part + 1) * perPart); g++) {
+                    boolean half = (g + 1) * COLS > cout;
+                    int yb = st.plane(n, g * COLS);
+                    int rb = (n * cout + g * COLS) * outVol;
+                    int ui = g * reduction * COLS;
+                    if (count == ROWS) {
+                        tile8(taps * blocks, v, 0, ROWS * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16),
+                                rs, f, g * COLS, half);
+                    } else {
+                        for (int r = 0; r < count; r++) {
+                            tile1(taps * blocks, v, r * 16, ROWS * 16, u, ui, sums, y, yb + (at + r) * 16, outVol * 16,
+                                    f.residualAt(rb + (at + r) * 16), rs, f, g * COLS, half);
+                        }
                     }
                 }
             }
