@@ -102,7 +102,7 @@ final class BlockedGemm {
         int perImage = Math.max(1, (target + s.batch() - 1) / s.batch());
         int span = Math.min(MAX_SPAN, Math.max(SPAN, (outVol + perImage - 1) / perImage + ROWS - 1) / ROWS * ROWS);
         int chunks = (outVol + span - 1) / span;
-        int parts = Math.max(1, Math.min(groups, (target + s.batch() * chunks - 1) / (s.batch() * chunks)));
+        int parts = groupRanges(s.batch() * chunks, groups);
         int perPart = (groups + parts - 1) / parts;
         int blocks = cin / Layout.BLOCK;
         Parallel.forEach(s.batch() * chunks * parts, task -> {
@@ -128,6 +128,15 @@ final class BlockedGemm {
                 }
             }
         });
+    }
+
+    /**
+     * Into how many ranges a kernel splits its {@code groups} of 32 output channels so that its {@code runs} runs of
+     * positions times the ranges make about {@link Thresholds#JAVA_CLAIMS_PER_THREAD} tasks per thread.
+     */
+    private static int groupRanges(int runs, int groups) {
+        int target = Thresholds.JAVA_CLAIMS_PER_THREAD * Parallel.threads();
+        return Math.max(1, Math.min(groups, (target + runs - 1) / runs));
     }
 
     /**
@@ -162,10 +171,8 @@ final class BlockedGemm {
         int blocks = cin / Layout.BLOCK;
         int span = 4 * ROWS;
         int chunks = (outVol + span - 1) / span;
-        // Tasks of a run of an image's positions and a range of the channel groups, about eight per thread: each run of 8
-        // positions is copied once for all the task's groups.
-        int target = Thresholds.JAVA_CLAIMS_PER_THREAD * Parallel.threads();
-        int parts = Math.max(1, Math.min(groups, (target + s.batch() * chunks - 1) / (s.batch() * chunks)));
+        // tasks of a run of an image's positions and a range of the groups: each run of 8 positions copied once for them all
+        int parts = groupRanges(s.batch() * chunks, groups);
         int perPart = (groups + parts - 1) / parts;
         Parallel.forEach(s.batch() * chunks * parts, task -> {
             int part = task % parts;
