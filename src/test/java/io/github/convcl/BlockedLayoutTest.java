@@ -80,6 +80,34 @@ class BlockedLayoutTest {
         }
     }
 
+    /**
+     * Without a residual the blocked tiles add negative zeros in its place, which must leave every value's bits as they
+     * are: zero weights, scale -1 and shift -0 give -0 everywhere ((+0) * -1 + -0), which a +0 in the residual's place
+     * would turn into +0.
+     */
+    @Test
+    void noResidualKeepsNegativeZeros() {
+        try (ConvCL cl = ConvCL.open("java")) {
+            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(7), LAYERS.get(14))) {
+                ConvSpec s = base.toBuilder().bias(false).epilogue(Epilogue.NONE.affine()).build();
+                int[] ch = {s.outChannels()};
+                float[] scale = new float[s.outChannels()];
+                float[] shift = new float[s.outChannels()];
+                java.util.Arrays.fill(scale, -1f);
+                java.util.Arrays.fill(shift, -0f);
+                try (Tensor tx = cl.empty(Layout.NCHW16C, s.inputShape()); Tensor tw = cl.tensor(new float[(int) s.weightElements()],
+                        s.weightShape()); Tensor ts = cl.tensor(scale, ch); Tensor tt = cl.tensor(shift, ch);
+                     Tensor ty = cl.empty(Layout.NCHW16C, s.outputShape())) {
+                    tx.write(TestSupport.gaussian(new Random(3), s.inputElements()));
+                    cl.conv(s, tx, tw, null, new EpilogueInputs(ts, tt, null), ty);
+                    for (float v : ty.toArray()) {
+                        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(v), s + ": " + v);
+                    }
+                }
+            }
+        }
+    }
+
     /** An empty batch on every blocked kernel: nothing to compute, no task to split, no error. */
     @Test
     void anEmptyBatchRunsOnEveryBlockedKernel() {
