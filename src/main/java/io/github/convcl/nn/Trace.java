@@ -17,6 +17,7 @@ public class Trace {
     private final ConvCL cl;
     private final Map<String, Long> nanos = new LinkedHashMap<>();
     private final Map<String, Long> steps = new LinkedHashMap<>();
+    private final Map<String, String> kinds = new LinkedHashMap<>();
 
     private Trace(ConvCL cl) {
         this.cl = cl;
@@ -45,6 +46,7 @@ public class Trace {
         long took = System.nanoTime() - t;
         nanos.merge(kind, took, Long::sum);
         steps.merge(name, took, Long::sum);
+        kinds.put(name, kind);
     }
 
     /** Milliseconds per named step ("layer3.2.conv2 (conv 3x3)"), in the order they ran. */
@@ -52,6 +54,27 @@ public class Trace {
         Map<String, Double> m = new LinkedHashMap<>();
         steps.forEach((k, v) -> m.put(k, v / 1e6));
         return m;
+    }
+
+    /** The kind of each named step ({@link #stepMillis}'s keys). */
+    public Map<String, String> stepKinds() {
+        return new LinkedHashMap<>(kinds);
+    }
+
+    /**
+     * Milliseconds per kind from each named step's fastest time over {@code traces} of the same forward pass: the sum of
+     * minima, which a single pass's time per kind is not on a shared machine (one slow step moves a whole kind).
+     */
+    public static Map<String, Double> fastestPerKind(Iterable<Trace> traces) {
+        Map<String, Double> best = new LinkedHashMap<>();
+        Map<String, String> kindOf = new LinkedHashMap<>();
+        for (Trace t : traces) {
+            t.stepMillis().forEach((name, ms) -> best.merge(name, ms, Math::min));
+            kindOf.putAll(t.kinds);
+        }
+        Map<String, Double> perKind = new LinkedHashMap<>();
+        best.forEach((name, ms) -> perKind.merge(kindOf.get(name), ms, Double::sum));
+        return perKind;
     }
 
     /** Milliseconds per kind, in the order the kinds first ran. */
