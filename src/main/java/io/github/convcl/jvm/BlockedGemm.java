@@ -90,7 +90,6 @@ final class BlockedGemm {
         int inVol = Blocked.volume(s.inputSize());
         float[] u = packed(cache, "blocked pointwise c" + cin + " o" + cout, w, cin, cout, 1);
         Finish f = finish(s, bias, st, padded);
-        int rs = f.residualAt(outVol * 16);
         // a strided layer's tiles read its gathered positions, laid out as an unstrided input's
         boolean strided = s.stride()[0] != 1 || s.stride()[1] != 1;
         float[] src = strided ? gather(s, x) : x;
@@ -113,21 +112,33 @@ final class BlockedGemm {
             int xb = n * cin * xVol;
             float[] sums = Workspace.get(Workspace.Slot.SUMS, 2 * ROWS * Layout.BLOCK);
             for (int g = part * perPart; g < Math.min(groups, (part + 1) * perPart); g++) {
-                boolean half = (g + 1) * COLS > cout;
-                int yb = st.plane(n, g * COLS);
-                int rb = (n * cout + g * COLS) * outVol;
-                int ui = g * cin * COLS;
-                int at = chunk * span;
-                for (; at + ROWS <= end; at += ROWS) {
-                    tile8(blocks, src, xb + at * 16, xVol * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16),
-                            rs, f, g * COLS, half);
-                }
-                for (; at < end; at++) {
-                    tile1(blocks, src, xb + at * 16, xVol * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16),
-                            rs, f, g * COLS, half);
+                for (int at = chunk * span; at < end; at += ROWS) {
+                    positions(blocks, src, xb + at * 16, xVol * 16, u, sums, y, st, f, n, g, at, Math.min(ROWS, end - at), cout, outVol);
                 }
             }
         });
+    }
+
+    /**
+     * Output positions [at, at + count) of image n (at most {@link #ROWS}, 16 floats apart in {@code x} from {@code xi},
+     * their input blocks {@code xs} apart, {@code blocks} of them per position: channels x taps) for the 32 output
+     * channels of group g: one 8-position tile when there are 8, else a one-position tile each.
+     */
+    private static void positions(int blocks, float[] x, int xi, int xs, float[] u, float[] sums, float[] y, Store st, Finish f,
+                                  int n, int g, int at, int count, int cout, int outVol) {
+        boolean half = (g + 1) * COLS > cout;
+        int ui = g * blocks * Layout.BLOCK * COLS;
+        int yi = st.plane(n, g * COLS) + at * 16;
+        int ys = outVol * 16;
+        int ri = f.residualAt((n * cout + g * COLS) * outVol + at * 16);
+        int rs = f.residualAt(ys);
+        if (count == ROWS) {
+            tile8(blocks, x, xi, xs, u, ui, sums, y, yi, ys, ri, rs, f, g * COLS, half);
+            return;
+        }
+        for (int r = 0; r < count; r++) {
+            tile1(blocks, x, xi + r * 16, xs, u, ui, sums, y, yi + r * 16, ys, ri + f.residualAt(r * 16), rs, f, g * COLS, half);
+        }
     }
 
     /**
@@ -164,7 +175,6 @@ final class BlockedGemm {
         int ow = s.outputSize()[1];
         int inVol = h * wd;
         int outVol = Blocked.volume(s.outputSize());
-        int rs = f.residualAt(outVol * 16);
         int[] str = s.stride();
         int[] dil = s.dilation();
         int[] pad = s.padBefore();
@@ -204,19 +214,7 @@ final class BlockedGemm {
                     }
                 }
                 for (int g = part * perPart; g < Math.min(groups, (part + 1) * perPart); g++) {
-                    boolean half = (g + 1) * COLS > cout;
-                    int yb = st.plane(n, g * COLS);
-                    int rb = (n * cout + g * COLS) * outVol;
-                    int ui = g * reduction * COLS;
-                    if (count == ROWS) {
-                        tile8(taps * blocks, v, 0, ROWS * 16, u, ui, sums, y, yb + at * 16, outVol * 16, f.residualAt(rb + at * 16),
-                                rs, f, g * COLS, half);
-                    } else {
-                        for (int r = 0; r < count; r++) {
-                            tile1(taps * blocks, v, r * 16, ROWS * 16, u, ui, sums, y, yb + (at + r) * 16, outVol * 16,
-                                    f.residualAt(rb + (at + r) * 16), rs, f, g * COLS, half);
-                        }
-                    }
+                    positions(taps * blocks, v, 0, ROWS * 16, u, sums, y, st, f, n, g, at, count, cout, outVol);
                 }
             }
         });
