@@ -288,8 +288,7 @@ class BlockedLayoutTest {
                     try (io.github.convcl.nn.Inception block = new io.github.convcl.nn.Inception(cl, io.github.convcl.nn.Weights.random(6), "",
                             shape, p[0], p[1], p[2], p[3], p[4], p[5], layout);
                          Tensor x = cl.empty(layout, shape);
-                         Tensor y = cl.empty(block.holds(layout) ? io.github.convcl.nn.Network.layoutFor(layout, block.outputShape())
-                                 : Layout.NCHW, block.outputShape())) {
+                         Tensor y = cl.empty(block.outputLayout(layout), block.outputShape())) {
                         x.write(input);
                         block.forward(x, y, io.github.convcl.nn.Trace.OFF);
                         if (expected == null) {

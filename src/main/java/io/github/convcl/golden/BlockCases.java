@@ -76,8 +76,7 @@ public final class BlockCases {
     private void run(ConvCL cl, JsonNode c, Layout layout, boolean allPlans, List<GoldenRunner.Result> results) {
         String name = c.path("name").asText("unnamed") + (layout == Layout.NCHW ? "" : " [" + layout + "]");
         try (Block block = build(cl, c, layout); Tensor x = input(cl, c, layout);
-             Tensor y = cl.empty(block instanceof Inception i && !i.holds(layout) ? Layout.NCHW
-                     : Network.layoutFor(layout, block.outputShape()), block.outputShape())) {
+             Tensor y = cl.empty(block.outputLayout(layout), block.outputShape())) {
             Npy expected = array(c, "expected");
             if (!java.util.Arrays.equals(expected.shape(), block.outputShape())) {
                 results.add(new GoldenRunner.Result(name, false, "output shape " + java.util.Arrays.toString(block.outputShape())

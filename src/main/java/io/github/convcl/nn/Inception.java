@@ -96,6 +96,12 @@ public final class Inception implements Block {
         return true;
     }
 
+    /** {@link Block#outputLayout}, and NCHW where the branches' slices would split a block ({@link #holds}). */
+    @Override
+    public Layout outputLayout(Layout preferred) {
+        return holds(preferred) ? Network.layoutFor(preferred, output) : Layout.NCHW;
+    }
+
     /** A BasicConv2d: conv without bias (k x k, padding k / 2), batch norm folded, relu. */
     private static ConvSpec basic(int[] input, int out, int k) {
         return ConvSpec.conv(2).input(input).outChannels(out).kernel(k).padding(k / 2).bias(false)

@@ -155,8 +155,7 @@ public final class Network implements AutoCloseable {
     }
 
     private void inception(Weights w, String module, int ch1x1, int ch3x3red, int ch3x3, int ch5x5red, int ch5x5, int poolProj) {
-        Inception block = new Inception(cl, w, module + ".", last(), ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, layout, scratch);
-        add(block, block.holds(layout) ? layoutFor(layout, block.outputShape()) : Layout.NCHW);
+        add(new Inception(cl, w, module + ".", last(), ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj, layout, scratch));
     }
 
     /** Global average pool, then fc as a biased 1x1 convolution. */
@@ -177,7 +176,7 @@ public final class Network implements AutoCloseable {
     }
 
     private void add(Block b) {
-        add(b, layoutFor(layout, b.outputShape()));
+        add(b, b.outputLayout(layout));
     }
 
     /**
