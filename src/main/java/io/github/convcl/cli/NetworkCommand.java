@@ -55,7 +55,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Option(names = "--layout", paramLabel = "L", description = "the network's activations in NCHW or NCHW16C (default: the "
             + "runtime's preferred layout, NCHW16C on the Java backend with 512-bit vectors)")
-    String layout;
+    io.github.convcl.spec.Layout layout;
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "0", description = "also print the N slowest steps by name")
     int top;
@@ -78,11 +78,10 @@ final class NetworkCommand implements Callable<Integer> {
         if (threads != null) {
             JavaBackend.setThreads(threads);
         }
-        io.github.convcl.spec.Layout chosen = layout == null ? null : parseLayout(layout);
         float[] image = input(seed, (long) batch * 3 * 224 * 224);
         try (ConvCL cl = backend == null ? ConvCL.open() : ConvCL.open(backend);
-             Network net = chosen == null ? Network.build(model, cl, batch, Weights.random(seed))
-                     : Network.build(model, cl, batch, Weights.random(seed), chosen);
+             Network net = layout == null ? Network.build(model, cl, batch, Weights.random(seed))
+                     : Network.build(model, cl, batch, Weights.random(seed), layout);
              Tensor x = cl.tensor(image, net.inputShape())) {
             System.out.printf("%s batch %d on %s (%s), %d convolutions, activations in %s%n", model, batch, cl.backendKind().id(),
                     cl.device(), net.convolutions().size(), net.layout());
@@ -114,10 +113,8 @@ final class NetworkCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "time per layer kind (each step waited for, its fastest of %d forwards):%n", TRACED);
             kinds.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-18s %9.2f ms  %5.1f%%%n", k, v, 100 * v / sum));
             if (top > 0) {
-                Map<String, Double> steps = new java.util.LinkedHashMap<>();
-                traces.forEach(t -> t.stepMillis().forEach((name, v) -> steps.merge(name, v, Math::min)));
                 System.out.println("slowest steps:");
-                steps.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
+                Trace.fastestSteps(traces).entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
                         .forEach(e -> System.out.printf(Locale.ROOT, "  %-40s %9.2f ms%n", e.getKey(), e.getValue()));
             }
             // what the cores delivered around the run: on a shared machine the time moves with them
@@ -152,15 +149,6 @@ final class NetworkCommand implements Callable<Integer> {
     }
 
     /** The same network, weights and input on the Java backend. */
-    private static io.github.convcl.spec.Layout parseLayout(String text) {
-        for (io.github.convcl.spec.Layout l : io.github.convcl.spec.Layout.values()) {
-            if (l.name().equalsIgnoreCase(text)) {
-                return l;
-            }
-        }
-        throw new IllegalArgumentException("--layout " + text + " is not one of NCHW, NCHW16C");
-    }
-
     private float[] javaOutput(float[] image) {
         try (ConvCL java = ConvCL.open("java"); Network net = Network.build(model, java, batch, Weights.random(seed));
              Tensor x = java.tensor(image, net.inputShape())) {

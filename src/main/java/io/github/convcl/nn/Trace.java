@@ -66,15 +66,18 @@ public class Trace {
      * minima, which a single pass's time per kind is not on a shared machine (one slow step moves a whole kind).
      */
     public static Map<String, Double> fastestPerKind(Iterable<Trace> traces) {
-        Map<String, Double> best = new LinkedHashMap<>();
         Map<String, String> kindOf = new LinkedHashMap<>();
-        for (Trace t : traces) {
-            t.stepMillis().forEach((name, ms) -> best.merge(name, ms, Math::min));
-            kindOf.putAll(t.kinds);
-        }
+        traces.forEach(t -> kindOf.putAll(t.kinds));
         Map<String, Double> perKind = new LinkedHashMap<>();
-        best.forEach((name, ms) -> perKind.merge(kindOf.get(name), ms, Double::sum));
+        fastestSteps(traces).forEach((name, ms) -> perKind.merge(kindOf.get(name), ms, Double::sum));
         return perKind;
+    }
+
+    /** Milliseconds per named step, each step's fastest over {@code traces} of the same forward pass, in the order they ran. */
+    public static Map<String, Double> fastestSteps(Iterable<Trace> traces) {
+        Map<String, Double> best = new LinkedHashMap<>();
+        traces.forEach(t -> t.stepMillis().forEach((name, ms) -> best.merge(name, ms, Math::min)));
+        return best;
     }
 
     /** Milliseconds per kind, in the order the kinds first ran. */
