@@ -22,7 +22,8 @@ final class DirectGemm {
      * stride becomes phase planes, see {@link Geometry#padPhases}), and each row of the unfolded matrix is read in
      * place at a fixed offset from the output position's base. Workspace: one padded image.
      */
-    static void run(ConvSpec s, JavaDirect plan, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+    static void run(ConvSpec s, JavaDirect plan, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
+        Store.Folded f = store.fold(bias);
         Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s);
         int cinG = s.inPerGroup();
@@ -30,8 +31,8 @@ final class DirectGemm {
         int reduction = cinG * g.kVol;
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = Panels.packWeights(cache, w, s.groups(), coutG, reduction, mr, aSize);
-        DirectTask task = new DirectTask(s, g, ph, plan, pa, aSize, mr, bias, y, st);
+        float[] pa = Panels.packWeights(cache, w, f.scale(), s.groups(), coutG, reduction, mr, aSize);
+        DirectTask task = new DirectTask(s, g, ph, plan, pa, aSize, mr, f.bias(), y, f.store());
         if (plan.padding() == JavaDirect.Padding.LOCAL) {
             if (plan.layout() == JavaDirect.Layout.ROWS) {
                 task.rowsLocal(x);

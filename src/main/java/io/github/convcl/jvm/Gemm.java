@@ -93,8 +93,8 @@ final class Gemm {
 
     /**
      * Whether the pointwise GEMM's 512-bit 32-column tiles apply a convolution's epilogue without a residual (identity,
-     * relu or relu6 after scale and shift) in registers before their store ({@link Finish}) instead of a pass over the
-     * finished block; {@code -Dconvcl.registerEpilogue=false} turns it off. The same bits either way.
+     * relu or relu6 after scale and shift) as they store ({@link Finish}) instead of a pass over the finished block;
+     * {@code -Dconvcl.registerEpilogue=false} turns it off. The same bits either way.
      */
     static final boolean REGISTER_EPILOGUE = WIDE && JVM.registerEpilogue();
 
@@ -260,16 +260,31 @@ final class Gemm {
     }
 
     /**
-     * An epilogue that the 32-column tiles apply to their sums in registers before their one store: C's row i (of the
-     * product) becomes {@code act(fma(v, scale[at + i], shift[at + i]))} (a null scale is 1, a null shift 0), the operations
-     * and order of {@link Store#finish}'s pass, so the same bits. {@code act} 0 identity, 1 relu, 2 relu6.
+     * An epilogue that the 32-column tiles apply as they store: C's row i (of the product) becomes
+     * {@code act(fma(v, scale[at + i], shift[at + i]))} (a null scale is 1, a null shift 0), the operations and order of
+     * {@link Store#finish}'s pass, so the same bits. {@code act} 0 identity, 1 relu, 2 relu6. A relu alone the tiles
+     * apply in their registers; anything else {@link WideGemm#finishTile} applies to the tile just stored, in L1.
      */
     record Finish(float[] scale, float[] shift, int at, int act) {
+        /** The activation's lower bound: 0 for relu and relu6, none (negative infinity) for the identity. */
+        float low() {
+            return act == 0 ? Float.NEGATIVE_INFINITY : 0f;
+        }
+
+        /** Whether this is a relu and nothing else (no scale or shift left: a kernel folded them, {@link Store#fold}). */
+        boolean reluAlone() {
+            return act == 1 && scale == null && shift == null;
+        }
+
+        /** The activation's upper bound: 6 for relu6, none (positive infinity) otherwise. */
+        float high() {
+            return act == 2 ? 6f : Float.POSITIVE_INFINITY;
+        }
     }
 
     /**
      * As above; with {@code finish} (not null: {@code done} then applies the same epilogue) the 512-bit 32-column tiles
-     * of the last reduction block apply it in registers where their step has no padding rows, and {@code done} hears only
+     * of the last reduction block apply it as they store where their step has no padding rows, and {@code done} hears only
      * of the blocks they did not finish: the epilogue without a second pass over those outputs.
      */
     static void multiplyPacked(int m, int n, int k, int mr, float[] pa, int paOff, float[] pb, int pbOff,
@@ -295,7 +310,7 @@ final class Gemm {
             // as C has) while each slice of B (at most 8 KiB) comes from L2 and the panel of A stays in L1.
             for (int i = 0, h; i < m; i += h) {
                 h = step(m, mr, i);
-                // the 32-column tiles finish the rows in registers where every row of the step is real
+                // the 32-column tiles finish the rows where every row of the step is real
                 Finish inRegisters = fresh && i + h <= m ? finish : null;
                 int finished = inRegisters == null ? 0 : pairedColumns(n);
                 for (int j = 0; j < n; j += NR) {
@@ -539,7 +554,7 @@ final class Gemm {
         panelColumns(from, m, k, mr, k0, kb, pa, paOff, pb, bIdx, bIdx2, c, ci, ldc, edge, fresh, bias, biasOff, null);
     }
 
-    /** As above; {@code finish} (unless null) finishes the steps without padding rows in registers ({@link Finish}). */
+    /** As above; {@code finish} (unless null) finishes the steps without padding rows as they store ({@link Finish}). */
     private static void panelColumns(int from, int m, int k, int mr, int k0, int kb, float[] pa, int paOff, float[] pb, int bIdx,
                                      int bIdx2, float[] c, int ci, int ldc, float[] edge, boolean fresh, float[] bias, int biasOff,
                                      Finish finish) {
@@ -571,13 +586,14 @@ final class Gemm {
                 }
             }
             int aIdx = paOff + p * k + k0 * panel;
-            if (finish != null) {
-                float[] rb = fresh ? edge : null;
-                WideGemm.tileFinished(panel, kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, rb, rowBias, finish, p);
-            } else if (panel == 6) {
-                WideGemm.tile6x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
+            boolean relu = finish != null && finish.reluAlone();
+            if (panel == 6) {
+                WideGemm.tile6x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias, relu);
             } else {
-                WideGemm.tile4x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias);
+                WideGemm.tile4x32(kb, pa, aIdx, pb, bIdx, bIdx2, c, ci + p * ldc, ldc, fresh ? edge : null, rowBias, relu);
+            }
+            if (finish != null && !relu) {
+                WideGemm.finishTile(panel, c, ci + p * ldc, ldc, finish, p);
             }
         }
     }

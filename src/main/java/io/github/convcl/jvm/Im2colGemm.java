@@ -11,7 +11,10 @@ final class Im2colGemm {
     private Im2colGemm() {
     }
 
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, boolean pointwise, PackCache cache, Store st) {
+    static void run(ConvSpec s, float[] x, float[] w, float[] b, float[] y, boolean pointwise, PackCache cache, Store store) {
+        Store.Folded f = store.fold(b);
+        float[] bias = f.bias();
+        Store st = f.store();
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -19,7 +22,7 @@ final class Im2colGemm {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = Panels.packWeights(cache, w, groups, coutG, reduction, mr, aSize);
+        float[] pa = Panels.packWeights(cache, w, f.scale(), groups, coutG, reduction, mr, aSize);
         int nt0 = Panels.columnTile(reduction, g.outVol);
         int mb = Panels.rowBlock(coutG, mr, s.batch() * groups * ((g.outVol + nt0 - 1) / nt0));
         int blocks = (coutG + mb - 1) / mb;
@@ -75,12 +78,11 @@ final class Im2colGemm {
                         y, yOff, g.outVol, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), done, finish);
             }
             if (gemmCols < cols) {
+                // the dot products read the weights as given, so these columns take the epilogue unfolded
                 WideGemm.dotColumns(rows, cols - gemmCols, reduction, w, (grp * coutG + m0) * reduction, x, xOff + p0 + gemmCols, g.inVol,
-                        bias, grp * coutG + m0, y, yOff + gemmCols, g.outVol,
+                        b, grp * coutG + m0, y, yOff + gemmCols, g.outVol,
                         Workspace.get(Workspace.Slot.BLOCK, WideGemm.DOT_COLUMNS * reduction));
-                if (done != null) {
-                    done.block(0, rows, gemmCols, cols - gemmCols);
-                }
+                store.finish(y, n, grp * coutG + m0, rows, p0 + gemmCols, cols - gemmCols);
             }
         });
     }

@@ -346,9 +346,10 @@ public final class JavaBackend implements Backend {
         final float[] data;
         private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
         private volatile Packed packed;
+        private volatile Packed older;
         private volatile Packed adjointPacked;
 
-        private record Packed(String key, long version, float[] panels) {
+        private record Packed(Object key, long version, float[] panels) {
         }
 
         HeapBuffer(long elements, Layout layout) {
@@ -377,14 +378,28 @@ public final class JavaBackend implements Backend {
         }
 
         @Override
-        public float[] get(String key) {
+        public float[] get(Object key) {
+            long at = version.get();
             Packed p = packed;
-            return p != null && p.version == version.get() && p.key.equals(key) ? p.panels : null;
+            if (p != null && p.version == at && p.key.equals(key)) {
+                return p.panels;
+            }
+            Packed q = older;
+            return q != null && q.version == at && q.key.equals(key) ? q.panels : null;
         }
 
+        /**
+         * Keeps the panels as the newest form; the form before it stays beside it while it is current and under another
+         * key, so that weights run both bare and with a folded epilogue ({@code Panels.packWeights}) are not packed anew
+         * on every call.
+         */
         @Override
-        public void put(String key, long at, float[] panels) {
+        public void put(Object key, long at, float[] panels) {
             if (at == version.get()) {
+                Packed p = packed;
+                if (p != null && !p.key.equals(key)) {
+                    older = p.version == at ? p : null;
+                }
                 packed = new Packed(key, at, panels);
             }
         }
@@ -402,7 +417,7 @@ public final class JavaBackend implements Backend {
                 }
 
                 @Override
-                public float[] get(String key) {
+                public float[] get(Object key) {
                     Packed p = adjointPacked;
                     return p != null && p.version == at && at == version.get() && p.key.equals(key) ? p.panels : null;
                 }
@@ -414,7 +429,7 @@ public final class JavaBackend implements Backend {
                 }
 
                 @Override
-                public void put(String key, long packedAt, float[] panels) {
+                public void put(Object key, long packedAt, float[] panels) {
                     if (packedAt == at && at == version.get()) {
                         adjointPacked = new Packed(key, packedAt, panels);
                     }

@@ -42,7 +42,7 @@ public final class JavaBench {
             Arrays.fill(pb, 1e-3f);
             for (int r = 0; r < reps; r++) {
                 if (Gemm.WIDE) {
-                    WideGemm.tile6x32(k, pa, 0, pb, 0, 16 * k, c, 0, 32, null, 0);
+                    WideGemm.tile6x32(k, pa, 0, pb, 0, 16 * k, c, 0, 32, null, 0, false);
                 } else {
                     VectorGemm.tile6x16(k, pa, 0, pb, 0, c, 0, 16, null, 0);
                 }

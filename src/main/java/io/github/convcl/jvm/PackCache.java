@@ -10,12 +10,12 @@ interface PackCache {
     /** The buffer's version: it changes on every write. Read it before packing, pass it to {@link #put}. */
     long version();
 
-    /** The panels packed under {@code key} at the buffer's current version, or null. */
-    float[] get(String key);
+    /** The panels packed under {@code key} (compared by equals) at the buffer's current version, or null. */
+    float[] get(Object key);
 
     /** The array of stale panels, to be packed again in place, when it holds at least {@code size} floats; else null. */
     float[] recycle(int size);
 
     /** Keeps {@code packed} for {@code key}, packed from the buffer at {@code version}. */
-    void put(String key, long version, float[] packed);
+    void put(Object key, long version, float[] packed);
 }

@@ -45,17 +45,54 @@ final class Panels {
      * {@code cache} when it holds them for this geometry, else packed in parallel (and kept there).
      */
     static float[] packWeights(PackCache cache, float[] w, int groups, int coutG, int reduction, int mr, int aSize) {
-        String key = "gemm g" + groups + " m" + coutG + " k" + reduction + " mr" + mr;
-        return packed(cache, key, aSize * groups, pa -> {
+        return packWeights(cache, w, null, groups, coutG, reduction, mr, aSize);
+    }
+
+    /**
+     * As above, each output channel's row multiplied by {@code scale[channel]} unless {@code scale} is null (an epilogue's
+     * scale folded in, {@link Store#fold}); such panels are cached under the scale's values too, so new values repack.
+     */
+    static float[] packWeights(PackCache cache, float[] w, float[] scale, int groups, int coutG, int reduction, int mr, int aSize) {
+        String shape = "gemm g" + groups + " m" + coutG + " k" + reduction + " mr" + mr;
+        return packed(cache, scale == null ? shape : new Scaled(shape, scale), aSize * groups, pa -> {
             int[] starts = Gemm.panelStarts(coutG, mr);
             int panels = starts.length - 1;
-            Parallel.forEach(groups * panels, t -> Gemm.packPanel(coutG, reduction, w, (t / panels) * coutG * reduction, reduction, 1, mr,
-                    starts[t % panels], pa, (t / panels) * aSize));
+            Parallel.forEach(groups * panels, t -> {
+                int grp = t / panels;
+                int i0 = starts[t % panels];
+                Gemm.packPanel(coutG, reduction, w, grp * coutG * reduction, reduction, 1, mr, i0, pa, grp * aSize);
+                if (scale != null) {
+                    int h = Gemm.height(coutG, mr, i0);
+                    scaleRows(pa, grp * aSize + i0 * reduction, reduction, h, Math.min(h, coutG - i0), scale, grp * coutG + i0);
+                }
+            });
         });
     }
 
+    /** Rows [0, rows) of a packed panel {@code h} rows high at {@code pa[at..]} times {@code scale[first + r]}. */
+    private static void scaleRows(float[] pa, int at, int k, int h, int rows, float[] scale, int first) {
+        for (int kk = 0; kk < k; kk++) {
+            for (int r = 0; r < rows; r++) {
+                pa[at + kk * h + r] *= scale[first + r];
+            }
+        }
+    }
+
+    /** A cache key: panels of {@code shape} with rows scaled by these values (compared by value, bit for bit). */
+    private record Scaled(String shape, float[] scale) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Scaled k && k.shape.equals(shape) && java.util.Arrays.equals(k.scale, scale);
+        }
+
+        @Override
+        public int hashCode() {
+            return shape.hashCode() * 31 + java.util.Arrays.hashCode(scale);
+        }
+    }
+
     /** Packed panels of {@code size} floats under {@code key}: cached, or packed by {@code pack} into a reused array. */
-    static float[] packed(PackCache cache, String key, int size, java.util.function.Consumer<float[]> pack) {
+    static float[] packed(PackCache cache, Object key, int size, java.util.function.Consumer<float[]> pack) {
         if (cache == null) {
             float[] pa = Workspace.get(Workspace.Slot.WEIGHTS, size);
             pack.accept(pa);

@@ -40,7 +40,7 @@ final class Store {
     }
 
     /**
-     * The epilogue for a GEMM's tiles to apply in registers to the product whose row 0 is output channel {@code co}:
+     * The epilogue for a GEMM's tiles to apply as they store the product whose row 0 is output channel {@code co}:
      * null where they do not (no epilogue, an activation other than identity, relu and relu6, or a residual, which the
      * pass adds: read in the tiles it slowed ResNet-50's residual layers, see docs/performance.md).
      */
@@ -93,6 +93,38 @@ final class Store {
         for (int c = 0; c < 16; c++) {
             y[at + c] = finished(co + c, y[at + c], r + c);
         }
+    }
+
+    /**
+     * A GEMM kernel's view of this store with the epilogue's scale folded into its packed weights and the shift into its
+     * bias: {@code scale} (null: nothing to fold) multiplies output channel c's weights, {@code bias[c]} is
+     * {@code fma(bias[c], scale[c], shift[c])}, and {@code store} applies what is left (activation, residual). By
+     * linearity {@code conv(x, w * scale) + bias * scale + shift} is {@code (conv(x, w) + bias) * scale + shift} up to
+     * rounding; without the multiply-add per output an identity epilogue costs nothing and relu one vector operation,
+     * which is what oneDNN and ONNX Runtime get by folding a batch norm into the weights.
+     */
+    record Folded(float[] scale, float[] bias, Store store) {
+    }
+
+    /**
+     * This store folded for a kernel that packs its weights ({@link Folded}); unchanged where the epilogue has neither
+     * scale nor shift, or where a scale is not finite (an infinite or NaN scale times a weight is not the scaled sum).
+     */
+    Folded fold(float[] bias) {
+        boolean sc = epilogue.hasScale();
+        if (!sc && !epilogue.hasShift()) {
+            return new Folded(null, bias, this);
+        }
+        float[] scales = sc ? java.util.Arrays.copyOf(scale, cout) : null;
+        float[] folded = new float[cout];
+        for (int c = 0; c < cout; c++) {
+            float a = scaleOf(c);
+            if (!Float.isFinite(a)) {
+                return new Folded(null, bias, this);
+            }
+            folded[c] = bias == null ? shiftOf(c) : Math.fma(bias[c], a, shiftOf(c));
+        }
+        return new Folded(scales, folded, new Store(this, epilogue.affine(false, false)));
     }
 
     /** Whether {@link #finish} changes anything (an epilogue other than none). */

@@ -229,9 +229,12 @@ final class WideGemm {
     /**
      * {@code C[6 x 32] += A x B} for the 6-row panel at {@code ai} and the 16-column B panels at {@code bi} (columns 0-15)
      * and {@code bi2} (16-31); with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead (C is only written).
+     * With {@code relu} each value is stored as {@code max(v, 0)}: the epilogue a kernel that folded scale and shift into
+     * its weights and bias leaves ({@link Store#fold}). The two ways to store are separate runs of stores, so that no
+     * vector is merged at a branch (which JDK 17's C2 may box; see docs/architecture.md).
      */
     static void tile6x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, float[] rb,
-                         int rbOff) {
+                         int rbOff, boolean relu) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (rb == null) {
             c00 = FloatVector.fromArray(S, c, ci);
@@ -283,18 +286,33 @@ final class WideGemm {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + 16);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + 16);
+        if (relu) {
+            c00.max(0f).intoArray(c, ci);
+            c01.max(0f).intoArray(c, ci + 16);
+            c10.max(0f).intoArray(c, ci + ldc);
+            c11.max(0f).intoArray(c, ci + ldc + 16);
+            c20.max(0f).intoArray(c, ci + 2 * ldc);
+            c21.max(0f).intoArray(c, ci + 2 * ldc + 16);
+            c30.max(0f).intoArray(c, ci + 3 * ldc);
+            c31.max(0f).intoArray(c, ci + 3 * ldc + 16);
+            c40.max(0f).intoArray(c, ci + 4 * ldc);
+            c41.max(0f).intoArray(c, ci + 4 * ldc + 16);
+            c50.max(0f).intoArray(c, ci + 5 * ldc);
+            c51.max(0f).intoArray(c, ci + 5 * ldc + 16);
+        } else {
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + 16);
+            c10.intoArray(c, ci + ldc);
+            c11.intoArray(c, ci + ldc + 16);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + 16);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + 16);
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + 16);
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + 16);
+        }
     }
 
     /**
@@ -359,10 +377,11 @@ final class WideGemm {
 
     /**
      * {@code C[4 x 32] += A x B} for the 4-row panel at {@code ai} and the 16-column B panels at {@code bi} (columns 0-15)
-     * and {@code bi2} (16-31); with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead (C is only written).
+     * and {@code bi2} (16-31); with {@code rb} not null {@code C = rb[rbOff + r] + A x B} instead (C is only written);
+     * {@code relu} as {@link #tile6x32}.
      */
     static void tile4x32(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc, float[] rb,
-                         int rbOff) {
+                         int rbOff, boolean relu) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (rb == null) {
             c00 = FloatVector.fromArray(S, c, ci);
@@ -400,239 +419,47 @@ final class WideGemm {
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
+        if (relu) {
+            c00.max(0f).intoArray(c, ci);
+            c01.max(0f).intoArray(c, ci + 16);
+            c10.max(0f).intoArray(c, ci + ldc);
+            c11.max(0f).intoArray(c, ci + ldc + 16);
+            c20.max(0f).intoArray(c, ci + 2 * ldc);
+            c21.max(0f).intoArray(c, ci + 2 * ldc + 16);
+            c30.max(0f).intoArray(c, ci + 3 * ldc);
+            c31.max(0f).intoArray(c, ci + 3 * ldc + 16);
+        } else {
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + 16);
+            c10.intoArray(c, ci + ldc);
+            c11.intoArray(c, ci + ldc + 16);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + 16);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + 16);
+        }
     }
 
     /**
-     * The 32-column tile of a {@code panel}-row A panel (6 or 4; {@link #tile6x32} and {@link #tile4x32}: added into C,
-     * or from the row biases {@code rb}) whose sums {@code finish} completes in registers before the store; {@code row}
-     * is the panel's first row of the product (its scale and shift at {@code finish.at() + row}).
+     * The epilogue of a 32-column tile that {@link #tile6x32} or {@link #tile4x32} has just stored: its {@code rows} rows
+     * at {@code c[ci + r * ldc ..]}, still in L1, become {@code finish}'s values (product row {@code row} first), each row
+     * read, finished and stored once. The tiles apply a relu alone themselves; scale, shift and relu6 spelled out in
+     * their registers made a method so large that JDK 17's C2 compiled it worse whenever another epilogue had run in
+     * the same JVM (see docs/architecture.md). The clamp has no branch, so that no vector is merged.
      */
-    static void tileFinished(int panel, int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
-                             float[] rb, int rbOff, Gemm.Finish finish, int row) {
+    static void finishTile(int rows, float[] c, int ci, int ldc, Gemm.Finish finish, int row) {
+        float[] sc = finish.scale();
+        float[] sh = finish.shift();
+        FloatVector lo = FloatVector.broadcast(S, finish.low());
         int so = finish.at() + row;
-        if (panel == 6) {
-            tile6x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), so, finish.act());
-        } else {
-            tile4x32Finished(k, pa, ai, pb, bi, bi2, c, ci, ldc, rb, rbOff, finish.scale(), finish.shift(), so, finish.act());
+        FloatVector hi = FloatVector.broadcast(S, finish.high());
+        for (int r = 0; r < rows; r++) {
+            FloatVector s = FloatVector.broadcast(S, sc == null ? 1f : sc[so + r]);
+            FloatVector t = FloatVector.broadcast(S, sh == null ? 0f : sh[so + r]);
+            int at = ci + r * ldc;
+            FloatVector.fromArray(S, c, at).fma(s, t).max(lo).min(hi).intoArray(c, at);
+            FloatVector.fromArray(S, c, at + 16).fma(s, t).max(lo).min(hi).intoArray(c, at + 16);
         }
-    }
-
-    /** {@link #tile6x32}, each row finished as {@link Gemm.Finish} says before its store. */
-    private static void tile6x32Finished(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
-                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, int act) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (rb == null) {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + 16);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
-            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + 16);
-            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + 16);
-        } else {
-            c00 = FloatVector.broadcast(S, rb[rbOff]);
-            c01 = c00;
-            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
-            c11 = c10;
-            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
-            c21 = c20;
-            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
-            c31 = c30;
-            c40 = FloatVector.broadcast(S, rb[rbOff + 4]);
-            c41 = c40;
-            c50 = FloatVector.broadcast(S, rb[rbOff + 5]);
-            c51 = c50;
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
-            int ak = ai + kk * 6;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, pa[ak + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, pa[ak + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        // the epilogue of VectorGemm.epilogue, its operations in its order (so the pass's values), spelled out:
-        // vectors handed to a method that is not inlined would be boxed
-        FloatVector s0 = FloatVector.broadcast(S, sc == null ? 1f : sc[so]);
-        FloatVector t0 = FloatVector.broadcast(S, sh == null ? 0f : sh[so]);
-        c00 = c00.fma(s0, t0);
-        c01 = c01.fma(s0, t0);
-        FloatVector s1 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 1]);
-        FloatVector t1 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 1]);
-        c10 = c10.fma(s1, t1);
-        c11 = c11.fma(s1, t1);
-        FloatVector s2 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 2]);
-        FloatVector t2 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 2]);
-        c20 = c20.fma(s2, t2);
-        c21 = c21.fma(s2, t2);
-        FloatVector s3 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 3]);
-        FloatVector t3 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 3]);
-        c30 = c30.fma(s3, t3);
-        c31 = c31.fma(s3, t3);
-        FloatVector s4 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 4]);
-        FloatVector t4 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 4]);
-        c40 = c40.fma(s4, t4);
-        c41 = c41.fma(s4, t4);
-        FloatVector s5 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 5]);
-        FloatVector t5 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 5]);
-        c50 = c50.fma(s5, t5);
-        c51 = c51.fma(s5, t5);
-        if (act != 0) {
-            c00 = c00.max(0f);
-            c01 = c01.max(0f);
-            c10 = c10.max(0f);
-            c11 = c11.max(0f);
-            c20 = c20.max(0f);
-            c21 = c21.max(0f);
-            c30 = c30.max(0f);
-            c31 = c31.max(0f);
-            c40 = c40.max(0f);
-            c41 = c41.max(0f);
-            c50 = c50.max(0f);
-            c51 = c51.max(0f);
-            if (act == 2) {
-                c00 = c00.min(6f);
-                c01 = c01.min(6f);
-                c10 = c10.min(6f);
-                c11 = c11.min(6f);
-                c20 = c20.min(6f);
-                c21 = c21.min(6f);
-                c30 = c30.min(6f);
-                c31 = c31.min(6f);
-                c40 = c40.min(6f);
-                c41 = c41.min(6f);
-                c50 = c50.min(6f);
-                c51 = c51.min(6f);
-            }
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + 16);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + 16);
-    }
-
-    /** {@link #tile4x32}, each row finished as {@link Gemm.Finish} says before its store. */
-    private static void tile4x32Finished(int k, float[] pa, int ai, float[] pb, int bi, int bi2, float[] c, int ci, int ldc,
-                                         float[] rb, int rbOff, float[] sc, float[] sh, int so, int act) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (rb == null) {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + 16);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + 16);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + 16);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + 16);
-        } else {
-            c00 = FloatVector.broadcast(S, rb[rbOff]);
-            c01 = c00;
-            c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
-            c11 = c10;
-            c20 = FloatVector.broadcast(S, rb[rbOff + 2]);
-            c21 = c20;
-            c30 = FloatVector.broadcast(S, rb[rbOff + 3]);
-            c31 = c30;
-        }
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, bi + kk * 16);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bi2 + kk * 16);
-            int ak = ai + kk * 4;
-            FloatVector a = FloatVector.broadcast(S, pa[ak]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, pa[ak + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, pa[ak + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, pa[ak + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-        }
-        // the epilogue of VectorGemm.epilogue, its operations in its order (so the pass's values), spelled out:
-        // vectors handed to a method that is not inlined would be boxed
-        FloatVector s0 = FloatVector.broadcast(S, sc == null ? 1f : sc[so]);
-        FloatVector t0 = FloatVector.broadcast(S, sh == null ? 0f : sh[so]);
-        c00 = c00.fma(s0, t0);
-        c01 = c01.fma(s0, t0);
-        FloatVector s1 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 1]);
-        FloatVector t1 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 1]);
-        c10 = c10.fma(s1, t1);
-        c11 = c11.fma(s1, t1);
-        FloatVector s2 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 2]);
-        FloatVector t2 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 2]);
-        c20 = c20.fma(s2, t2);
-        c21 = c21.fma(s2, t2);
-        FloatVector s3 = FloatVector.broadcast(S, sc == null ? 1f : sc[so + 3]);
-        FloatVector t3 = FloatVector.broadcast(S, sh == null ? 0f : sh[so + 3]);
-        c30 = c30.fma(s3, t3);
-        c31 = c31.fma(s3, t3);
-        if (act != 0) {
-            c00 = c00.max(0f);
-            c01 = c01.max(0f);
-            c10 = c10.max(0f);
-            c11 = c11.max(0f);
-            c20 = c20.max(0f);
-            c21 = c21.max(0f);
-            c30 = c30.max(0f);
-            c31 = c31.max(0f);
-            if (act == 2) {
-                c00 = c00.min(6f);
-                c01 = c01.min(6f);
-                c10 = c10.min(6f);
-                c11 = c11.min(6f);
-                c20 = c20.min(6f);
-                c21 = c21.min(6f);
-                c30 = c30.min(6f);
-                c31 = c31.min(6f);
-            }
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
     }
 
     /**

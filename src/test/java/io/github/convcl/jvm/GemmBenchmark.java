@@ -119,7 +119,7 @@ public class GemmBenchmark {
 
     /** A weight cache of one entry, as a weight tensor keeps its packed (here: transformed) weights between calls. */
     private static final class OneEntry implements PackCache {
-        private String key;
+        private Object key;
         private float[] packed;
 
         @Override
@@ -128,7 +128,7 @@ public class GemmBenchmark {
         }
 
         @Override
-        public float[] get(String k) {
+        public float[] get(Object k) {
             return k.equals(key) ? packed : null;
         }
 
@@ -138,7 +138,7 @@ public class GemmBenchmark {
         }
 
         @Override
-        public void put(String k, long version, float[] p) {
+        public void put(Object k, long version, float[] p) {
             key = k;
             packed = p;
         }

@@ -112,9 +112,9 @@ class WideGemmTest {
                 float[] c = data((h + 1) * ldc);
                 float[] before = c.clone();
                 if (h == 6) {
-                    WideGemm.tile6x32(k, pa, 5, pb, bi, bi2, c, 4, ldc, fresh ? rb : null, 1);
+                    WideGemm.tile6x32(k, pa, 5, pb, bi, bi2, c, 4, ldc, fresh ? rb : null, 1, false);
                 } else {
-                    WideGemm.tile4x32(k, pa, 5, pb, bi, bi2, c, 4, ldc, fresh ? rb : null, 1);
+                    WideGemm.tile4x32(k, pa, 5, pb, bi, bi2, c, 4, ldc, fresh ? rb : null, 1, false);
                 }
                 for (int r = 0; r <= h; r++) {
                     for (int q = 0; q < ldc; q++) {
