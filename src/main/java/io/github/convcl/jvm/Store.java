@@ -273,8 +273,12 @@ final class Store {
                 }
             }
             default -> {
-                for (int i = at; i < at + len; i++) {
-                    y[i] = f.apply(y[i], slope);
+                if (Gemm.VECTOR) {
+                    VectorGemm.activate(f, slope, y, at, len);
+                } else {
+                    for (int i = at; i < at + len; i++) {
+                        y[i] = f.apply(y[i], slope);
+                    }
                 }
             }
         }

@@ -625,6 +625,85 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * Activation {@code f} (other than identity, relu and relu6, which the epilogues apply themselves) over
+     * {@code y[at, at + len)} in float32 vector math: the exponential and tanh as the Vector API's (within an ulp or
+     * two), erf through erfc's Chebyshev fit (relative error under 1.2e-7). The last values, fewer than a vector, go
+     * through a scratch vector, so every value takes the same operations wherever its run starts or ends.
+     */
+    static void activate(io.github.convcl.spec.Activation f, float slope, float[] y, int at, int len) {
+        int full = len / L * L;
+        activateVectors(f, slope, y, at, full / L);
+        if (full < len) {
+            float[] tail = Workspace.get(Workspace.Slot.ACTIVATION_TAIL, L);
+            System.arraycopy(y, at + full, tail, 0, len - full);
+            activateVectors(f, slope, tail, 0, 1);
+            System.arraycopy(tail, 0, y, at + full, len - full);
+        }
+    }
+
+    /**
+     * {@link #activate} over {@code vectors} whole vectors from {@code y[at]}. One loop per activation, each vector
+     * loaded, activated and stored in one iteration: no vector crosses a branch or a call.
+     */
+    private static void activateVectors(io.github.convcl.spec.Activation f, float slope, float[] y, int at, int vectors) {
+        int end = at + vectors * L;
+        switch (f) {
+            case LEAKY_RELU -> {
+                for (int i = at; i < end; i += L) {
+                    FloatVector x = FloatVector.fromArray(S, y, i);
+                    // x >= 0 ? x : x * slope, NaN kept
+                    x.blend(x.mul(slope), x.compare(jdk.incubator.vector.VectorOperators.LT, 0f)).intoArray(y, i);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = at; i < end; i += L) {
+                    FloatVector x = FloatVector.fromArray(S, y, i);
+                    FloatVector one = FloatVector.broadcast(S, 1f);
+                    one.div(one.add(x.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP))).intoArray(y, i);
+                }
+            }
+            case SILU -> {
+                for (int i = at; i < end; i += L) {
+                    FloatVector x = FloatVector.fromArray(S, y, i);
+                    x.div(x.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP).add(1f)).intoArray(y, i);
+                }
+            }
+            case TANH -> {
+                for (int i = at; i < end; i += L) {
+                    FloatVector.fromArray(S, y, i).lanewise(jdk.incubator.vector.VectorOperators.TANH).intoArray(y, i);
+                }
+            }
+            case GELU -> {
+                for (int i = at; i < end; i += L) {
+                    FloatVector x = FloatVector.fromArray(S, y, i);
+                    // x / 2 * (1 + erf(x / sqrt 2)) = x / 2 * erfc(-x / sqrt 2); erfc(z) = 2 - erfc(-z) for z < 0
+                    FloatVector z = x.mul((float) (1 / Math.sqrt(2))).abs();
+                    FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+                    FloatVector p = t.fma(0.17087277f, -0.82215223f);
+                    p = p.fma(t, FloatVector.broadcast(S, 1.48851587f));
+                    p = p.fma(t, FloatVector.broadcast(S, -1.13520398f));
+                    p = p.fma(t, FloatVector.broadcast(S, 0.27886807f));
+                    p = p.fma(t, FloatVector.broadcast(S, -0.18628806f));
+                    p = p.fma(t, FloatVector.broadcast(S, 0.09678418f));
+                    p = p.fma(t, FloatVector.broadcast(S, 0.37409196f));
+                    p = p.fma(t, FloatVector.broadcast(S, 1.00002368f));
+                    p = p.fma(t, FloatVector.broadcast(S, -1.26551223f));
+                    FloatVector e = t.mul(p.sub(z.mul(z)).lanewise(jdk.incubator.vector.VectorOperators.EXP));
+                    FloatVector c = e.blend(FloatVector.broadcast(S, 2f).sub(e), x.compare(jdk.incubator.vector.VectorOperators.GT, 0f));
+                    x.mul(0.5f).mul(c).intoArray(y, i);
+                }
+            }
+            case HARDSWISH -> {
+                for (int i = at; i < end; i += L) {
+                    FloatVector x = FloatVector.fromArray(S, y, i);
+                    x.mul(x.add(3f).max(0f).min(6f)).div(6f).intoArray(y, i);
+                }
+            }
+            default -> throw new IllegalArgumentException("activation=" + f + " is applied by the epilogues themselves");
+        }
+    }
+
     /** {@code d[dOff + i] = max(d[dOff + i], s[sOff + i])} for i &lt; len (NaN kept, as Math.max does). */
     static void maxInto(float[] d, int dOff, float[] s, int sOff, int len) {
         int i = 0;

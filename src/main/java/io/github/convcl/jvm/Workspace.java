@@ -38,7 +38,9 @@ final class Workspace {
         /** A channel-blocked operand's residual reordered to NCHW, on the calling thread. */
         LAYOUT_RESIDUAL,
         /** An NCHW output before it is reordered into a channel-blocked tensor, on the calling thread. */
-        LAYOUT_OUTPUT
+        LAYOUT_OUTPUT,
+        /** The last values of an activation's run, fewer than a vector, while the vector form applies to them. */
+        ACTIVATION_TAIL
     }
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);
