@@ -71,7 +71,7 @@ final class BlockedGemm {
      * residual is {@link #NO_RESIDUAL} when there is none, read at offset 0 for every tile ({@link #residualAt}).
      */
     private record Finish(float[] mul, float[] add, float[] residual, boolean hasResidual, float low, float high, boolean rest,
-                          Activation activation, float slope) {
+                          Activation activation, float slope, int ends) {
         /** Where a tile reads its residual: {@code index} into the real one, 0 into {@link #NO_RESIDUAL}. */
         int residualAt(int index) {
             return hasResidual ? index : 0;
@@ -314,9 +314,21 @@ final class BlockedGemm {
         }
         Activation act = e.activation();
         boolean clamp = act == Activation.RELU || act == Activation.RELU6;
+        int ends = act == Activation.RELU6 ? ENDS_CLAMPED
+                : act == Activation.RELU ? (e.hasResidual() ? ENDS_RESIDUAL_RELU : ENDS_RELU)
+                : e.hasResidual() ? ENDS_CLAMPED : ENDS_PLAIN;
         return new Finish(mul, add, e.hasResidual() ? st.residualArray() : NO_RESIDUAL, e.hasResidual(), clamp ? 0f : Float.NEGATIVE_INFINITY,
-                act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY, !clamp && act != Activation.IDENTITY, act, e.slope());
+                act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY, !clamp && act != Activation.IDENTITY, act, e.slope(), ends);
     }
+
+    /** How a tile's epilogue ends: multiply-add alone (no residual; identity, or an activation {@link #activateRest} applies). */
+    private static final int ENDS_PLAIN = 0;
+    /** ... then relu, no residual. */
+    private static final int ENDS_RELU = 1;
+    /** ... then the residual and relu. */
+    private static final int ENDS_RESIDUAL_RELU = 2;
+    /** ... then the residual (negative zeros where there is none) and the clamp to [low, high]: relu6, or a residual alone. */
+    private static final int ENDS_CLAMPED = 3;
 
     /**
      * The epilogue of a tile's {@code rows} positions x 32 channels, their sums in {@code sums} ([block][position][16]):
@@ -326,9 +338,59 @@ final class BlockedGemm {
      * halved the tile's rate in a whole network.
      */
     private static void finish(Finish f, float[] sums, int rows, float[] y, int yi, int ys, int ri, int rs, int co, boolean half) {
+        // one loop per way of ending, chosen before it: Java's max and min are six instructions each on AVX-512, as much
+        // as the multiply-adds of a 64-channel layer's tile spend on a tenth of its outputs, so none runs where it changes
+        // nothing; and no vector crosses the choice
+        int blocks = half ? 1 : 2;
+        switch (f.ends) {
+            case ENDS_PLAIN -> finishPlain(f, sums, rows, y, yi, ys, co, blocks);
+            case ENDS_RELU -> finishRelu(f, sums, rows, y, yi, ys, co, blocks);
+            case ENDS_RESIDUAL_RELU -> finishResidualRelu(f, sums, rows, y, yi, ys, ri, rs, co, blocks);
+            default -> finishClamped(f, sums, rows, y, yi, ys, ri, rs, co, blocks);
+        }
+        activateRest(f, y, yi, ys, rows, half);
+    }
+
+    /** {@link #finish} ending {@link #ENDS_PLAIN}. */
+    private static void finishPlain(Finish f, float[] sums, int rows, float[] y, int yi, int ys, int co, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            FloatVector m = FloatVector.fromArray(S, f.mul, co + b * 16);
+            FloatVector t = FloatVector.fromArray(S, f.add, co + b * 16);
+            for (int r = 0; r < rows; r++) {
+                FloatVector.fromArray(S, sums, (b * rows + r) * 16).fma(m, t).intoArray(y, yi + b * ys + r * 16);
+            }
+        }
+    }
+
+    /** {@link #finish} ending {@link #ENDS_RELU}. */
+    private static void finishRelu(Finish f, float[] sums, int rows, float[] y, int yi, int ys, int co, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            FloatVector m = FloatVector.fromArray(S, f.mul, co + b * 16);
+            FloatVector t = FloatVector.fromArray(S, f.add, co + b * 16);
+            for (int r = 0; r < rows; r++) {
+                FloatVector.fromArray(S, sums, (b * rows + r) * 16).fma(m, t).max(0f).intoArray(y, yi + b * ys + r * 16);
+            }
+        }
+    }
+
+    /** {@link #finish} ending {@link #ENDS_RESIDUAL_RELU}. */
+    private static void finishResidualRelu(Finish f, float[] sums, int rows, float[] y, int yi, int ys, int ri, int rs, int co,
+                                           int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            FloatVector m = FloatVector.fromArray(S, f.mul, co + b * 16);
+            FloatVector t = FloatVector.fromArray(S, f.add, co + b * 16);
+            for (int r = 0; r < rows; r++) {
+                FloatVector v = FloatVector.fromArray(S, sums, (b * rows + r) * 16).fma(m, t);
+                v.add(FloatVector.fromArray(S, f.residual, ri + b * rs + r * 16)).max(0f).intoArray(y, yi + b * ys + r * 16);
+            }
+        }
+    }
+
+    /** {@link #finish} ending {@link #ENDS_CLAMPED}. */
+    private static void finishClamped(Finish f, float[] sums, int rows, float[] y, int yi, int ys, int ri, int rs, int co, int blocks) {
         FloatVector lo = FloatVector.broadcast(S, f.low);
         FloatVector hi = FloatVector.broadcast(S, f.high);
-        for (int b = 0; b < (half ? 1 : 2); b++) {
+        for (int b = 0; b < blocks; b++) {
             FloatVector m = FloatVector.fromArray(S, f.mul, co + b * 16);
             FloatVector t = FloatVector.fromArray(S, f.add, co + b * 16);
             for (int r = 0; r < rows; r++) {
@@ -336,7 +398,6 @@ final class BlockedGemm {
                 v.add(FloatVector.fromArray(S, f.residual, ri + b * rs + r * 16)).max(lo).min(hi).intoArray(y, yi + b * ys + r * 16);
             }
         }
-        activateRest(f, y, yi, ys, rows, half);
     }
 
     /** The other activations over {@code rows} stored positions of the tile's blocks (one, or two {@code ys} apart). */
