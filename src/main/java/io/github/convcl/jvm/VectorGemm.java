@@ -564,18 +564,30 @@ final class VectorGemm {
         FloatVector va = FloatVector.broadcast(S, a);
         FloatVector vb = FloatVector.broadcast(S, b);
         int i = 0;
-        for (int last = len - L; i <= last; i += L) {
-            FloatVector v = FloatVector.fromArray(S, y, at + i).fma(va, vb);
-            if (res != null) {
-                v = v.add(FloatVector.fromArray(S, res, r + i));
+        int end = len / L * L;
+        // one loop per form, chosen before it, so that no vector is merged at a branch and no max or min (six
+        // instructions each on AVX-512) runs where the activation has none
+        if (res == null && act == 0) {
+            for (; i < end; i += L) {
+                FloatVector.fromArray(S, y, at + i).fma(va, vb).intoArray(y, at + i);
             }
-            if (act != 0) {
-                v = v.max(0f);
-                if (act == 2) {
-                    v = v.min(6f);
-                }
+        } else if (res == null && act == 1) {
+            for (; i < end; i += L) {
+                FloatVector.fromArray(S, y, at + i).fma(va, vb).max(0f).intoArray(y, at + i);
             }
-            v.intoArray(y, at + i);
+        } else if (act == 1) {
+            for (; i < end; i += L) {
+                FloatVector.fromArray(S, y, at + i).fma(va, vb).add(FloatVector.fromArray(S, res, r + i)).max(0f).intoArray(y, at + i);
+            }
+        } else {
+            // relu6, or a residual without relu: the residual (negative zeros where none) and a clamp to [lo, hi]
+            float[] rs = res == null ? NEGATIVE_ZEROS : res;
+            int step = res == null ? 0 : L;
+            FloatVector lo = FloatVector.broadcast(S, act == 0 ? Float.NEGATIVE_INFINITY : 0f);
+            FloatVector hi = FloatVector.broadcast(S, act == 2 ? 6f : Float.POSITIVE_INFINITY);
+            for (int ri = res == null ? 0 : r; i < end; i += L, ri += step) {
+                FloatVector.fromArray(S, y, at + i).fma(va, vb).add(FloatVector.fromArray(S, rs, ri)).max(lo).min(hi).intoArray(y, at + i);
+            }
         }
         for (; i < len; i++) {
             float v = Math.fma(y[at + i], a, b);
@@ -592,25 +604,53 @@ final class VectorGemm {
         }
     }
 
+    /** A vector of negative zeros: what a missing residual adds (it leaves every value's bits as they are). */
+    private static final float[] NEGATIVE_ZEROS = filled(-0f);
+
+    /** A vector of zeros and one of ones: what a missing bias or shift adds, and a missing scale multiplies by. */
+    private static final float[] ZEROS = filled(0f);
+    private static final float[] ONES = filled(1f);
+
+    private static float[] filled(float value) {
+        float[] z = new float[L];
+        java.util.Arrays.fill(z, value);
+        return z;
+    }
+
     /**
      * The epilogue along channels: {@code v[at + i]} holds channel {@code co + i}'s sum (one position) and becomes
      * {@code act(fma(v + bias[co + i], scale[co + i], shift[co + i]))} (a null bias or shift is 0, a null scale 1;
      * {@code act} as {@link #epilogue}), for i &lt; len: per value the operations of {@link #epilogue}, so the same bits.
      */
     static void epilogueChannels(float[] v, int at, int len, float[] bias, float[] scale, float[] shift, int co, int act) {
+        // a missing bias or shift reads zeros, a missing scale ones, from a vector of them (index 0 throughout), and each
+        // activation has a loop of its own: no vector is merged at a branch
+        float[] b = bias == null ? ZEROS : bias;
+        float[] a = scale == null ? ONES : scale;
+        float[] t = shift == null ? ZEROS : shift;
+        int bi = bias == null ? 0 : co;
+        int ai = scale == null ? 0 : co;
+        int ti = shift == null ? 0 : co;
+        int bs = bias == null ? 0 : L;
+        int as = scale == null ? 0 : L;
+        int ts = shift == null ? 0 : L;
         int i = 0;
-        for (int last = len - L; i <= last; i += L) {
-            FloatVector x = FloatVector.fromArray(S, v, at + i);
-            x = x.add(bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, co + i));
-            x = x.fma(scale == null ? FloatVector.broadcast(S, 1f) : FloatVector.fromArray(S, scale, co + i),
-                    shift == null ? FloatVector.zero(S) : FloatVector.fromArray(S, shift, co + i));
-            if (act != 0) {
-                x = x.max(0f);
-                if (act == 2) {
-                    x = x.min(6f);
-                }
+        int end = len / L * L;
+        if (act == 0) {
+            for (; i < end; i += L, bi += bs, ai += as, ti += ts) {
+                FloatVector.fromArray(S, v, at + i).add(FloatVector.fromArray(S, b, bi))
+                        .fma(FloatVector.fromArray(S, a, ai), FloatVector.fromArray(S, t, ti)).intoArray(v, at + i);
             }
-            x.intoArray(v, at + i);
+        } else if (act == 1) {
+            for (; i < end; i += L, bi += bs, ai += as, ti += ts) {
+                FloatVector.fromArray(S, v, at + i).add(FloatVector.fromArray(S, b, bi))
+                        .fma(FloatVector.fromArray(S, a, ai), FloatVector.fromArray(S, t, ti)).max(0f).intoArray(v, at + i);
+            }
+        } else {
+            for (; i < end; i += L, bi += bs, ai += as, ti += ts) {
+                FloatVector.fromArray(S, v, at + i).add(FloatVector.fromArray(S, b, bi))
+                        .fma(FloatVector.fromArray(S, a, ai), FloatVector.fromArray(S, t, ti)).max(0f).min(6f).intoArray(v, at + i);
+            }
         }
         for (; i < len; i++) {
             float x = Math.fma(v[at + i] + (bias == null ? 0f : bias[co + i]), scale == null ? 1f : scale[co + i],
