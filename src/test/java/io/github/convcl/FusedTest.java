@@ -132,6 +132,47 @@ class FusedTest {
     }
 
     /**
+     * The Java GEMM kernels fold the epilogue's scale into their packed weights, kept with the weight tensor beside its
+     * bare panels: one weight tensor run bare, with a scale, with new values written into that scale, with another
+     * scale tensor, and bare again must give each call's own result. Fails if the packed panels were taken for another
+     * scale's (or for the bare weights), or the bare ones for scaled.
+     */
+    @Test
+    void aWeightTensorTakesEachScaleItIsGiven() {
+        Random r = new Random(31);
+        try (ConvCL cl = ConvCL.open("java")) {
+            for (ConvSpec bare : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(4), LAYERS.get(7), LAYERS.get(8), LAYERS.get(10),
+                    LAYERS.get(11))) {
+                ConvSpec fused = bare.withEpilogue(Epilogue.of(Activation.RELU).affine());
+                int[] ch = {bare.outChannels()};
+                float[] x = TestSupport.gaussian(r, bare.inputElements());
+                float[] w = TestSupport.gaussian(r, bare.weightElements());
+                float[] bias = bare.hasBias() ? TestSupport.gaussian(r, bare.outChannels()) : null;
+                float[] shift = TestSupport.gaussian(r, bare.outChannels());
+                float[] first = TestSupport.gaussian(r, bare.outChannels());
+                float[] second = TestSupport.gaussian(r, bare.outChannels());
+                float[] third = TestSupport.gaussian(r, bare.outChannels());
+                try (Tensor tx = cl.tensor(x, bare.inputShape()); Tensor tw = cl.tensor(w, bare.weightShape());
+                     Tensor tb = bias == null ? null : cl.tensor(bias, bare.biasShape()); Tensor ty = cl.empty(bare.outputShape());
+                     Tensor ts = cl.tensor(first, ch); Tensor tt = cl.tensor(shift, ch); Tensor other = cl.tensor(third, ch)) {
+                    cl.conv(bare, tx, tw, tb, ty);
+                    TestSupport.assertClose(bare + " bare", ty.toArray(), Reference.convolve(bare, x, w, bias, null, null, null));
+                    cl.conv(fused, tx, tw, tb, new EpilogueInputs(ts, tt, null), ty);
+                    TestSupport.assertClose(fused + " first scale", ty.toArray(), Reference.convolve(fused, x, w, bias, first, shift, null));
+                    ts.write(second);
+                    cl.conv(fused, tx, tw, tb, new EpilogueInputs(ts, tt, null), ty);
+                    TestSupport.assertClose(fused + " scale rewritten", ty.toArray(),
+                            Reference.convolve(fused, x, w, bias, second, shift, null));
+                    cl.conv(fused, tx, tw, tb, new EpilogueInputs(other, tt, null), ty);
+                    TestSupport.assertClose(fused + " another scale", ty.toArray(), Reference.convolve(fused, x, w, bias, third, shift, null));
+                    cl.conv(bare, tx, tw, tb, ty);
+                    TestSupport.assertClose(bare + " bare again", ty.toArray(), Reference.convolve(bare, x, w, bias, null, null, null));
+                }
+            }
+        }
+    }
+
+    /**
      * The Java Winograds along channels (F(4,3) and F(2,3)) with every epilogue, both where it finishes the outputs
      * along the channels (identity, relu and relu6 after scale and shift, no residual) and where a pass over the planes
      * does (the residual and the other activations), against the float64 reference. The weights have a trained layer's
