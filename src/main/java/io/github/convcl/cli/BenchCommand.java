@@ -88,9 +88,10 @@ final class BenchCommand implements Callable<Integer> {
             + "backward-weight (grad_weight), each from the same grad_output as bench_torch.py --pass")
     String pass;
 
-    @Option(names = "--epilogue", paramLabel = "E", description = "time each layer bare and with the fused epilogue E "
-            + "(for example scale+shift+residual+relu, or relu6) side by side, in alternating rounds, and print fused / bare "
-            + "per layer (the median of the rounds' ratios) with the geometric mean and the worst")
+    @Option(names = "--epilogue", paramLabel = "E[,E...]", description = "time each layer bare and with the fused epilogue "
+            + "E (for example scale+shift+residual+relu, or relu6; several, comma-separated, run in one JVM) side by side, in "
+            + "alternating rounds, and print fused / bare per layer (the median of the rounds' ratios) with the geometric "
+            + "mean and the worst")
     String epilogue;
 
     /**
@@ -120,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
             JavaBackend.setThreads(threads); // a count out of range is refused here, before any layer runs
         }
         try {
-            return epilogue != null ? benchEpilogue(io.github.convcl.spec.Epilogue.parse(epilogue)) : bench();
+            return epilogue != null ? benchEpilogue(epilogue) : bench();
         } finally {
             JavaBackend.setThreads(threadsBefore);
         }
@@ -177,71 +178,113 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Each layer bare and with epilogue {@code e}, device-resident, in {@link #EPILOGUE_ROUNDS} alternating rounds of
-     * --repeats runs each (the machine's drift hits both sides alike); each side's best median. The fused result is
-     * checked against the float64 reference first.
+     * Each layer bare and with each epilogue of {@code list} (comma-separated), device-resident, in
+     * {@link #EPILOGUE_ROUNDS} alternating rounds of --repeats runs per side (the machine's drift hits every side of a
+     * round alike); each fused result is checked against the float64 reference first. Several epilogues run in one
+     * JVM as a network's layers do, so a kernel that compiles worse once it has seen more than one shows it.
      */
-    private int benchEpilogue(io.github.convcl.spec.Epilogue e) throws java.io.IOException {
+    private int benchEpilogue(String list) throws java.io.IOException {
         if (!pass.equals("forward")) {
             throw new IllegalArgumentException("--epilogue times the forward pass; --pass=" + pass + " has none");
         }
+        List<io.github.convcl.spec.Epilogue> epilogues = new ArrayList<>();
+        for (String text : list.split(",")) {
+            epilogues.add(io.github.convcl.spec.Epilogue.parse(text.trim()));
+        }
+        int k = epilogues.size();
         boolean failed = false;
-        List<Double> ratios = new ArrayList<>();
+        List<List<Double>> ratios = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            ratios.add(new ArrayList<>());
+        }
         try (ConvCL cl = select.open()) {
-            System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + "; epilogue " + e);
-            System.out.printf(Locale.ROOT, "%-16s %10s %10s %8s  %s%n", "layer", "bare ms", "fused ms", "ratio", "plan (fused)");
+            System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + "; epilogue " + list);
+            if (k == 1) {
+                System.out.printf(Locale.ROOT, "%-16s %10s %10s %8s  %s%n", "layer", "bare ms", "fused ms", "ratio", "plan (fused)");
+            } else {
+                StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-16s %10s", "layer", "bare ms"));
+                epilogues.forEach(e -> head.append(String.format(Locale.ROOT, "  %" + Math.max(8, e.toString().length()) + "s", e)));
+                System.out.println(head + "  plan (last)");
+            }
             for (Suite.Layer l : select.layers()) {
                 ConvSpec bare = l.spec();
-                ConvSpec fused = bare.withEpilogue(e);
                 RandomSpecs data = new RandomSpecs(l.name().hashCode(), 1);
                 float[] x = data.data(bare.inputElements());
                 float[] w = data.data(bare.weightElements());
                 float[] b = bare.hasBias() ? data.data(bare.outChannels()) : null;
                 float[] sc = data.data(bare.outChannels());
                 float[] sh = data.data(bare.outChannels());
-                float[] res = e.hasResidual() ? data.data(bare.outputElements()) : null;
+                boolean anyResidual = epilogues.stream().anyMatch(io.github.convcl.spec.Epilogue::hasResidual);
+                float[] res = anyResidual ? data.data(bare.outputElements()) : null;
                 int[] ch = {bare.outChannels()};
                 try (Tensor tx = cl.tensor(x, bare.inputShape()); Tensor tw = cl.tensor(w, bare.weightShape());
                      Tensor tb = b == null ? null : cl.tensor(b, bare.biasShape()); Tensor ty = cl.empty(bare.outputShape());
-                     Tensor ts = e.hasScale() ? cl.tensor(sc, ch) : null; Tensor tt = e.hasShift() ? cl.tensor(sh, ch) : null;
+                     Tensor ts = cl.tensor(sc, ch); Tensor tt = cl.tensor(sh, ch);
                      Tensor tr = res == null ? null : cl.tensor(res, bare.outputShape())) {
-                    io.github.convcl.EpilogueInputs in = new io.github.convcl.EpilogueInputs(ts, tt, tr);
-                    cl.conv(fused, tx, tw, tb, in, ty);
-                    double[] ref = Reference.convolve(fused, x, w, b, e.hasScale() ? sc : null, e.hasShift() ? sh : null, res);
-                    io.github.convcl.golden.GoldenRunner.Result check = io.github.convcl.golden.GoldenRunner.compare(l.name(), ty.toArray(),
-                            Reference.toFloat(ref), 1e-4);
-                    failed |= !check.passed();
-                    Runnable runBare = () -> {
+                    List<Runnable> runs = new ArrayList<>();
+                    runs.add(() -> {
                         cl.conv(bare, tx, tw, tb, ty);
                         cl.finish();
-                    };
-                    Runnable runFused = () -> {
+                    });
+                    StringBuilder failures = new StringBuilder();
+                    for (io.github.convcl.spec.Epilogue e : epilogues) {
+                        ConvSpec fused = bare.withEpilogue(e);
+                        io.github.convcl.EpilogueInputs in = new io.github.convcl.EpilogueInputs(e.hasScale() ? ts : null,
+                                e.hasShift() ? tt : null, e.hasResidual() ? tr : null);
                         cl.conv(fused, tx, tw, tb, in, ty);
-                        cl.finish();
-                    };
-                    warmUp(runBare, warmup, warmupMs / 2);
-                    warmUp(runFused, warmup, warmupMs / 2);
-                    double bareMs = Double.MAX_VALUE;
-                    double fusedMs = Double.MAX_VALUE;
-                    double[] roundRatios = new double[EPILOGUE_ROUNDS];
-                    for (int round = 0; round < EPILOGUE_ROUNDS; round++) {
-                        double bareRound = medianOf(runBare);
-                        double fusedRound = medianOf(runFused);
-                        roundRatios[round] = fusedRound / bareRound;
-                        bareMs = Math.min(bareMs, bareRound);
-                        fusedMs = Math.min(fusedMs, fusedRound);
+                        double[] ref = Reference.convolve(fused, x, w, b, e.hasScale() ? sc : null, e.hasShift() ? sh : null,
+                                e.hasResidual() ? res : null);
+                        io.github.convcl.golden.GoldenRunner.Result check = io.github.convcl.golden.GoldenRunner.compare(l.name(),
+                                ty.toArray(), Reference.toFloat(ref), 1e-4);
+                        if (!check.passed()) {
+                            failed = true;
+                            failures.append("  FAIL ").append(e).append(": ").append(check.detail());
+                        }
+                        runs.add(() -> {
+                            cl.conv(fused, tx, tw, tb, in, ty);
+                            cl.finish();
+                        });
                     }
-                    java.util.Arrays.sort(roundRatios);
-                    double ratio = roundRatios[EPILOGUE_ROUNDS / 2];
-                    ratios.add(ratio);
-                    System.out.printf(Locale.ROOT, "%-16s %10.3f %10.3f %8.3f  %s%s%n", l.name(), bareMs, fusedMs, ratio,
-                            cl.plan(fused), check.passed() ? "" : "  FAIL " + check.detail());
+                    for (Runnable run : runs) {
+                        warmUp(run, warmup, warmupMs / (k + 1));
+                    }
+                    double[] best = new double[k + 1];
+                    java.util.Arrays.fill(best, Double.MAX_VALUE);
+                    double[][] roundRatios = new double[k][EPILOGUE_ROUNDS];
+                    for (int round = 0; round < EPILOGUE_ROUNDS; round++) {
+                        double bareRound = medianOf(runs.get(0));
+                        best[0] = Math.min(best[0], bareRound);
+                        for (int i = 0; i < k; i++) {
+                            double fusedRound = medianOf(runs.get(i + 1));
+                            roundRatios[i][round] = fusedRound / bareRound;
+                            best[i + 1] = Math.min(best[i + 1], fusedRound);
+                        }
+                    }
+                    double[] ratio = new double[k];
+                    for (int i = 0; i < k; i++) {
+                        java.util.Arrays.sort(roundRatios[i]);
+                        ratio[i] = roundRatios[i][EPILOGUE_ROUNDS / 2];
+                        ratios.get(i).add(ratio[i]);
+                    }
+                    String plan = cl.plan(bare.withEpilogue(epilogues.get(k - 1))).toString();
+                    if (k == 1) {
+                        System.out.printf(Locale.ROOT, "%-16s %10.3f %10.3f %8.3f  %s%s%n", l.name(), best[0], best[1], ratio[0], plan, failures);
+                    } else {
+                        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-16s %10.3f", l.name(), best[0]));
+                        for (int i = 0; i < k; i++) {
+                            row.append(String.format(Locale.ROOT, "  %" + Math.max(8, epilogues.get(i).toString().length()) + ".3f", ratio[i]));
+                        }
+                        System.out.println(row + "  " + plan + failures);
+                    }
                 }
             }
         }
-        double geo = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0));
-        System.out.printf(Locale.ROOT, "fused / bare over %d layers: geometric mean %.3f, worst %.3f%n", ratios.size(), geo,
-                ratios.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        for (int i = 0; i < k; i++) {
+            List<Double> r = ratios.get(i);
+            double geo = Math.exp(r.stream().mapToDouble(Math::log).average().orElse(0));
+            System.out.printf(Locale.ROOT, "%s / bare over %d layers: geometric mean %.3f, worst %.3f%n", k == 1 ? "fused" : epilogues.get(i),
+                    r.size(), geo, r.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        }
         return failed ? 1 : 0;
     }
 
