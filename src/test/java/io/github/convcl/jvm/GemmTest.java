@@ -114,7 +114,8 @@ class GemmTest {
      * An epilogue finished in the tiles' registers ({@link Gemm.Finish}) gives the bits of the pass over finished blocks
      * that {@code done} runs otherwise, and reaches every output exactly once (scale and shift applied twice or not at
      * all would change the values): fresh and adding products, both loop orders, rows with padding panels, column
-     * tails past the 32-column tiles, without a scale or a shift, identity, relu and relu6.
+     * tails past the 32-column tiles, without a scale or a shift or both (a relu alone then runs in the tiles' own
+     * stores), identity, relu and relu6.
      */
     @org.junit.jupiter.api.Test
     void registerEpilogueGivesThePassesBits() {
@@ -132,29 +133,30 @@ class GemmTest {
                     float[] bias = data(m);
                     float[] scale = data(m + 3);
                     float[] shift = data(m + 3);
-                    for (int variant = 0; variant < 12; variant++) {
+                    for (int variant = 0; variant < 20; variant++) {
                         boolean fresh = variant % 2 == 0;
                         int ldc = variant % 4 < 2 ? n + 3 : 22000;
-                        int act = variant / 4;
-                        int without = variant % 3; // 0: no scale, 1: no shift, 2: both
+                        // 0: no scale, 1: no shift, 2: both, 3: neither (the last eight variants: relu, then relu6)
+                        int without = variant < 12 ? variant % 3 : 3;
+                        int act = variant < 12 ? variant / 4 : variant < 16 ? 1 : 2;
                         float[] start = data(m * ldc);
                         float[] viaPass = start.clone();
                         float[] viaRegisters = start.clone();
                         Gemm.Done pass = (row, count, col, width) -> {
                             for (int r = row; r < row + count; r++) {
-                                VectorGemm.epilogue(viaPass, r * ldc + col, width, without == 0 ? 1f : scale[3 + r],
-                                        without == 1 ? 0f : shift[3 + r], null, 0, act);
+                                VectorGemm.epilogue(viaPass, r * ldc + col, width, without == 0 || without == 3 ? 1f : scale[3 + r],
+                                        without == 1 || without == 3 ? 0f : shift[3 + r], null, 0, act);
                             }
                         };
                         Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 0, viaPass, 0, ldc, null, pass);
                         Gemm.Done rest = (row, count, col, width) -> {
                             for (int r = row; r < row + count; r++) {
-                                VectorGemm.epilogue(viaRegisters, r * ldc + col, width, without == 0 ? 1f : scale[3 + r],
-                                        without == 1 ? 0f : shift[3 + r], null, 0, act);
+                                VectorGemm.epilogue(viaRegisters, r * ldc + col, width, without == 0 || without == 3 ? 1f : scale[3 + r],
+                                        without == 1 || without == 3 ? 0f : shift[3 + r], null, 0, act);
                             }
                         };
                         Gemm.multiplyPacked(m, n, k, mr, pa, 0, pb, 0, fresh, bias, 0, viaRegisters, 0, ldc, null, rest,
-                                new Gemm.Finish(without == 0 ? null : scale, without == 1 ? null : shift, 3, act));
+                                new Gemm.Finish(without == 0 || without == 3 ? null : scale, without == 1 || without == 3 ? null : shift, 3, act));
                         for (int i = 0; i < viaPass.length; i++) {
                             if (Float.floatToRawIntBits(viaPass[i]) != Float.floatToRawIntBits(viaRegisters[i])) {
                                 org.junit.jupiter.api.Assertions.fail("m=" + m + " n=" + n + " k=" + k + " variant " + variant + " at row "
