@@ -90,6 +90,15 @@ final class Store {
             return;
         }
         int r = (n * cout + co) * outVol + pos * 16;
+        if (Gemm.VECTOR) {
+            Activation f = epilogue.activation();
+            VectorGemm.epilogueBlock(y, at, 16, epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co,
+                    epilogue.hasResidual() ? residual : null, r, f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0);
+            if (f != Activation.IDENTITY && f != Activation.RELU && f != Activation.RELU6) {
+                VectorGemm.activate(f, epilogue.slope(), y, at, 16);
+            }
+            return;
+        }
         for (int c = 0; c < 16; c++) {
             y[at + c] = finished(co + c, y[at + c], r + c);
         }

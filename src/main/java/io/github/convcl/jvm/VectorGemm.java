@@ -666,6 +666,37 @@ final class VectorGemm {
     }
 
     /**
+     * The epilogue over one position's channels [co, co + len) of a channel-blocked output, {@code v[at ..]}, that hold
+     * conv + bias: {@code act(fma(v, scale[co + i], shift[co + i]) + res[r + i])} (a null scale is 1, a null shift 0, a
+     * null residual none; {@code act} 0 identity, 1 relu, 2 relu6), per value the operations of {@link Store}'s scalar
+     * form; {@code len} a multiple of the vector length. One loop per form: no vector is merged at a branch.
+     */
+    static void epilogueBlock(float[] v, int at, int len, float[] scale, float[] shift, int co, float[] res, int r, int act) {
+        float[] a = scale == null ? ONES : scale;
+        float[] t = shift == null ? ZEROS : shift;
+        float[] q = res == null ? NEGATIVE_ZEROS : res;
+        int ai = scale == null ? 0 : co;
+        int ti = shift == null ? 0 : co;
+        int qi = res == null ? 0 : r;
+        int as = scale == null ? 0 : L;
+        int ts = shift == null ? 0 : L;
+        int qs = res == null ? 0 : L;
+        if (act == 1) {
+            for (int i = 0; i < len; i += L, ai += as, ti += ts, qi += qs) {
+                FloatVector.fromArray(S, v, at + i).fma(FloatVector.fromArray(S, a, ai), FloatVector.fromArray(S, t, ti))
+                        .add(FloatVector.fromArray(S, q, qi)).max(0f).intoArray(v, at + i);
+            }
+        } else {
+            FloatVector lo = FloatVector.broadcast(S, act == 0 ? Float.NEGATIVE_INFINITY : 0f);
+            FloatVector hi = FloatVector.broadcast(S, act == 2 ? 6f : Float.POSITIVE_INFINITY);
+            for (int i = 0; i < len; i += L, ai += as, ti += ts, qi += qs) {
+                FloatVector.fromArray(S, v, at + i).fma(FloatVector.fromArray(S, a, ai), FloatVector.fromArray(S, t, ti))
+                        .add(FloatVector.fromArray(S, q, qi)).max(lo).min(hi).intoArray(v, at + i);
+            }
+        }
+    }
+
+    /**
      * Activation {@code f} (other than identity, relu and relu6, which the epilogues apply themselves) over
      * {@code y[at, at + len)} in float32 vector math: the exponential and tanh as the Vector API's (within an ulp or
      * two), erf through erfc's Chebyshev fit (relative error under 1.2e-7). The last values, fewer than a vector, go
