@@ -41,16 +41,10 @@ final class Panels {
     }
 
     /**
-     * The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}: from
-     * {@code cache} when it holds them for this geometry, else packed in parallel (and kept there).
-     */
-    static float[] packWeights(PackCache cache, float[] w, int groups, int coutG, int reduction, int mr, int aSize) {
-        return packWeights(cache, w, null, groups, coutG, reduction, mr, aSize);
-    }
-
-    /**
-     * As above, each output channel's row multiplied by {@code scale[channel]} unless {@code scale} is null (an epilogue's
-     * scale folded in, {@link Store#fold}); such panels are cached under the scale's values too, so new values repack.
+     * The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}, each output
+     * channel's row multiplied by {@code scale[channel]} unless {@code scale} is null (an epilogue's scale folded in,
+     * {@link Store#fold}): from {@code cache} when it holds them for this geometry and these scale values (new values
+     * repack), else packed in parallel (and kept there).
      */
     static float[] packWeights(PackCache cache, float[] w, float[] scale, int groups, int coutG, int reduction, int mr, int aSize) {
         String shape = "gemm g" + groups + " m" + coutG + " k" + reduction + " mr" + mr;

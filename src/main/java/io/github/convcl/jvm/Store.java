@@ -92,10 +92,11 @@ final class Store {
         int r = (n * cout + co) * outVol + pos * 16;
         if (Gemm.VECTOR) {
             Activation f = epilogue.activation();
+            int fused = clamp(f);
             VectorGemm.epilogueBlock(y, at, 16, epilogue.hasScale() ? scale : null, epilogue.hasShift() ? shift : null, co,
-                    epilogue.hasResidual() ? residual : null, r, f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0);
-            if (f != Activation.IDENTITY && f != Activation.RELU && f != Activation.RELU6) {
-                VectorGemm.activate(f, epilogue.slope(), y, at, 16);
+                    epilogue.hasResidual() ? residual : null, r, fused);
+            if (fused == 0) {
+                activate(f, epilogue.slope(), y, at, 16);
             }
             return;
         }
@@ -245,13 +246,13 @@ final class Store {
 
     /**
      * {@code v[at, at + len)} of channel co become {@code act((v + bias) * scale + shift + res[r + i])} ({@code res} null:
-     * no residual): one vector pass for relu and relu6, a scalar pass after it for the other activations.
+     * no residual): one vector pass for relu and relu6, the other activations in a pass after it ({@link #activate}).
      */
     private void apply(float[] v, int at, int len, int co, float bias, float[] res, int r) {
         float a = scaleOf(co);
         float b = shiftOf(co);
         Activation f = epilogue.activation();
-        int fused = f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
+        int fused = clamp(f);
         if (Gemm.VECTOR) {
             VectorGemm.epilogue(v, at, len, a, bias == 0f ? b : Math.fma(bias, a, b), res, r, fused);
         } else {
@@ -264,6 +265,11 @@ final class Store {
         if (fused == 0) {
             activate(f, epilogue.slope(), v, at, len);
         }
+    }
+
+    /** The code of the vector epilogues' clamp that applies {@code f}: 1 relu, 2 relu6, 0 none (another activation). */
+    private static int clamp(Activation f) {
+        return f == Activation.RELU ? 1 : f == Activation.RELU6 ? 2 : 0;
     }
 
     /** The activation in place over {@code y[at, at + len)}; the common ones as plain loops the JIT vectorises. */
