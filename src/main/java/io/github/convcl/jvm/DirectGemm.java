@@ -60,6 +60,8 @@ final class DirectGemm {
         final float[] bias;
         final float[] y;
         final Store st;
+        /** Whether the row tiles store the epilogue themselves (a relu alone, {@link Gemm#multiplyRows}), so no pass runs. */
+        final boolean reluInTiles;
         final int cin;
         final int cinG;
         final int coutG;
@@ -81,6 +83,7 @@ final class DirectGemm {
             this.bias = bias;
             this.y = y;
             this.st = st;
+            reluInTiles = Gemm.REGISTER_EPILOGUE && st.reluAlone();
             cin = s.inChannels();
             cinG = s.inPerGroup();
             coutG = s.outPerGroup();
@@ -153,8 +156,10 @@ final class DirectGemm {
                         float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
                         for (int oy = oy0; oy < oy1; oy++) {
                             Gemm.multiplyRows(rows, c0, c1, reduction, mr, pa, grp * aSize + m0 * reduction, xp, xBase + oy * wq, offs,
-                                    bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
-                            finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, c0, c1, width);
+                                    bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch, reluInTiles);
+                            if (!reluInTiles) {
+                                finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, c0, c1, width);
+                            }
                         }
                     });
                     continue;
@@ -214,8 +219,10 @@ final class DirectGemm {
                 float[] scratch = Workspace.get(Workspace.Slot.BLOCK, Gemm.ROWS_SCRATCH);
                 for (int oy = oy0; oy < oy1; oy++) {
                     Gemm.multiplyRows(rows, 0, width, reduction, mr, pa, grp * aSize + m0 * reduction, local, (oy - oy0) * wq, offs,
-                            bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch);
-                    finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, 0, width, width);
+                            bias, grp * coutG + m0, y, yPlane + oy * width, g.outVol, scratch, reluInTiles);
+                    if (!reluInTiles) {
+                        finishRows(st, y, n, grp * coutG + m0, rows, oz * height, oy0, oy, oy1, 0, width, width);
+                    }
                 }
             });
         }

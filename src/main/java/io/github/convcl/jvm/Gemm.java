@@ -3,6 +3,7 @@ package io.github.convcl.jvm;
 
 import io.github.convcl.config.Settings;
 import io.github.convcl.plan.Thresholds;
+import io.github.convcl.spec.Activation;
 
 /**
  * {@code C[M x N] += A[M x K] * B[K x N]} on packed operands, the layout of BLIS-style GEMMs:
@@ -425,12 +426,19 @@ final class Gemm {
      * a time, and a tail of 17 to 31 columns is one 32-column tile written to {@code scratch} and copied: it reads B
      * rows up to 15 columns past c1 - 1 (columns it discards; the padded input's slack covers them). Otherwise it
      * reads no B row past column c1 - 1. {@code bias} may be null (zeros); {@code scratch} holds {@link #ROWS_SCRATCH}
-     * floats.
+     * floats. With {@code relu} every output is stored as {@code max(v, 0)}, the epilogue a kernel that folded scale
+     * and shift into its weights and bias leaves ({@link Store#fold}): the tiles apply it as they store, so that no
+     * pass reads the rows again.
      */
     static void multiplyRows(int m, int c0, int c1, int k, int mr, float[] pa, int paOff, float[] x, int base, int[] offs,
-                             float[] bias, int biasOff, float[] y, int yOff, int ldy, float[] scratch) {
+                             float[] bias, int biasOff, float[] y, int yOff, int ldy, float[] scratch, boolean relu) {
         if (!VECTOR) {
             PlainGemm.multiplyRows(m, c0, c1, k, mr, pa, paOff, x, base, offs, bias, biasOff, y, yOff, ldy);
+            if (relu) {
+                for (int i = 0; i < m; i++) {
+                    Store.activate(Activation.RELU, 0f, y, yOff + i * ldy + c0, c1 - c0);
+                }
+            }
             return;
         }
         int rowBias = 6 * NR;
@@ -445,7 +453,7 @@ final class Gemm {
                 int q0 = Math.min(q, c1 - NR);
                 if (rows == h && WIDE && q + 2 * NR <= c1) {
                     // 32 columns: the step's rows against both 16-column runs
-                    rowTiles32(h, k, pa, aIdx, x, base + q, offs, scratch, rowBias, y, yOff + i * ldy + q, ldy);
+                    rowTiles32(h, k, pa, aIdx, x, base + q, offs, scratch, rowBias, y, yOff + i * ldy + q, ldy, relu);
                     q += NR;
                     continue;
                 }
@@ -453,17 +461,17 @@ final class Gemm {
                     // 17 to 31 columns left: one 32-column tile (rather than two 16-column ones, the second
                     // overlapping), staged in scratch, its first c1 - q columns kept
                     int stage = rowBias + 12;
-                    rowTiles32(h, k, pa, aIdx, x, base + q, offs, scratch, rowBias, scratch, stage, 2 * NR);
+                    rowTiles32(h, k, pa, aIdx, x, base + q, offs, scratch, rowBias, scratch, stage, 2 * NR, relu);
                     for (int r = 0; r < h; r++) {
                         System.arraycopy(scratch, stage + r * 2 * NR, y, yOff + (i + r) * ldy + q, c1 - q);
                     }
                     break;
                 }
                 if (rows == h) {
-                    rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, y, yOff + i * ldy + q0, ldy);
+                    rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, y, yOff + i * ldy + q0, ldy, relu);
                     continue;
                 }
-                rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, scratch, 0, NR);
+                rowTile(h, k, pa, aIdx, x, base + q0, offs, scratch, rowBias, scratch, 0, NR, relu);
                 for (int r = 0; r < rows; r++) {
                     System.arraycopy(scratch, r * NR, y, yOff + (i + r) * ldy + q0, NR);
                 }
@@ -479,44 +487,55 @@ final class Gemm {
      * panel (see {@link #multiplyRows}).
      */
     private static void rowTiles32(int h, int k, float[] pa, int aIdx, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                                   float[] c, int ci, int ldc) {
+                                   float[] c, int ci, int ldc, boolean relu) {
         if (h == 12 && TALL_ROWS) {
-            WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc);
+            WideGemm.rowTile12x32(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc, relu);
             return;
         }
         if (h == 8) {
-            WideGemm.rowTile8x32(k, pa, aIdx, aIdx + 4 * k, x, base, offs, rb, rbOff, c, ci, ldc);
+            WideGemm.rowTile8x32(k, pa, aIdx, aIdx + 4 * k, x, base, offs, rb, rbOff, c, ci, ldc, relu);
             return;
         }
         for (int p = 0, panel = panelRows(h); p < h; p += panel) {
-            rowTile32(panel, k, pa, aIdx + p * k, x, base, offs, rb, rbOff + p, c, ci + p * ldc, ldc);
+            if (panel == 6) {
+                WideGemm.rowTile6x32(k, pa, aIdx + p * k, x, base, offs, rb, rbOff + p, c, ci + p * ldc, ldc, relu);
+            } else {
+                WideGemm.rowTile4x32(k, pa, aIdx + p * k, x, base, offs, rb, rbOff + p, c, ci + p * ldc, ldc, relu);
+            }
         }
     }
 
-    /** The 32-column row tile of one A panel of {@code panel} (6 or 4) rows (see {@link #multiplyRows}). */
-    private static void rowTile32(int panel, int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                                  float[] c, int ci, int ldc) {
-        if (panel == 6) {
-            WideGemm.rowTile6x32(k, pa, ai, x, base, offs, rb, rbOff, c, ci, ldc);
-        } else {
-            WideGemm.rowTile4x32(k, pa, ai, x, base, offs, rb, rbOff, c, ci, ldc);
-        }
-    }
-
+    /**
+     * The 16-column row tile of one {@link #step} of {@code mr} rows (see {@link #multiplyRows}). The 256-bit tiles store
+     * as they are; a relu then runs over the tile just stored, still in L1.
+     */
     private static void rowTile(int mr, int k, float[] pa, int aIdx, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                                float[] c, int ci, int ldc) {
+                                float[] c, int ci, int ldc, boolean relu) {
         if (mr == 12) {
-            WideGemm.rowTile12x16(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc);
-        } else if (mr == 8) {
-            WideGemm.rowTile8x16(k, pa, aIdx, aIdx + 4 * k, x, base, offs, rb, rbOff, c, ci, ldc);
-        } else if (WIDE && mr == 6) {
-            WideGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
-        } else if (WIDE) {
-            WideGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
-        } else if (mr == 6) {
+            WideGemm.rowTile12x16(k, pa, aIdx, aIdx + 6 * k, x, base, offs, rb, rbOff, c, ci, ldc, relu);
+            return;
+        }
+        if (mr == 8) {
+            WideGemm.rowTile8x16(k, pa, aIdx, aIdx + 4 * k, x, base, offs, rb, rbOff, c, ci, ldc, relu);
+            return;
+        }
+        if (WIDE) {
+            if (mr == 6) {
+                WideGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc, relu);
+            } else {
+                WideGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc, relu);
+            }
+            return;
+        }
+        if (mr == 6) {
             VectorGemm.rowTile6x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
         } else {
             VectorGemm.rowTile4x16(k, pa, aIdx, x, base, offs, rb, rbOff, c, ci, ldc);
+        }
+        if (relu) {
+            for (int r = 0; r < mr; r++) {
+                VectorGemm.epilogue(c, ci + r * ldc, NR, 1f, 0f, null, 0, 1);
+            }
         }
     }
 

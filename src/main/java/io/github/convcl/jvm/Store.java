@@ -137,6 +137,15 @@ final class Store {
         return new Folded(scales, folded, new Store(this, epilogue.affine(false, false)));
     }
 
+    /**
+     * Whether what is left of the epilogue is a relu alone (no scale, shift or residual, as after {@link #fold}): the
+     * epilogue the GEMM tiles apply in their own stores.
+     */
+    boolean reluAlone() {
+        return active && epilogue.activation() == Activation.RELU && !epilogue.hasScale() && !epilogue.hasShift()
+                && !epilogue.hasResidual();
+    }
+
     /** Whether {@link #finish} changes anything (an epilogue other than none). */
     boolean active() {
         return active;

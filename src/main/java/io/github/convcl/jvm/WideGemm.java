@@ -144,7 +144,7 @@ final class WideGemm {
      * {@link Gemm#multiplyRows}).
      */
     static void rowTile12x16(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                             float[] c, int ci, int ldc) {
+                             float[] c, int ci, int ldc, boolean relu) {
         FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
         FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
         FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
@@ -174,18 +174,33 @@ final class WideGemm {
             c10 = FloatVector.broadcast(S, pa[a2 + 4]).fma(b, c10);
             c11 = FloatVector.broadcast(S, pa[a2 + 5]).fma(b, c11);
         }
-        c0.intoArray(c, ci);
-        c1.intoArray(c, ci + ldc);
-        c2.intoArray(c, ci + 2 * ldc);
-        c3.intoArray(c, ci + 3 * ldc);
-        c4.intoArray(c, ci + 4 * ldc);
-        c5.intoArray(c, ci + 5 * ldc);
-        c6.intoArray(c, ci + 6 * ldc);
-        c7.intoArray(c, ci + 7 * ldc);
-        c8.intoArray(c, ci + 8 * ldc);
-        c9.intoArray(c, ci + 9 * ldc);
-        c10.intoArray(c, ci + 10 * ldc);
-        c11.intoArray(c, ci + 11 * ldc);
+        if (relu) {
+            c0.max(0f).intoArray(c, ci);
+            c1.max(0f).intoArray(c, ci + ldc);
+            c2.max(0f).intoArray(c, ci + 2 * ldc);
+            c3.max(0f).intoArray(c, ci + 3 * ldc);
+            c4.max(0f).intoArray(c, ci + 4 * ldc);
+            c5.max(0f).intoArray(c, ci + 5 * ldc);
+            c6.max(0f).intoArray(c, ci + 6 * ldc);
+            c7.max(0f).intoArray(c, ci + 7 * ldc);
+            c8.max(0f).intoArray(c, ci + 8 * ldc);
+            c9.max(0f).intoArray(c, ci + 9 * ldc);
+            c10.max(0f).intoArray(c, ci + 10 * ldc);
+            c11.max(0f).intoArray(c, ci + 11 * ldc);
+        } else {
+            c0.intoArray(c, ci);
+            c1.intoArray(c, ci + ldc);
+            c2.intoArray(c, ci + 2 * ldc);
+            c3.intoArray(c, ci + 3 * ldc);
+            c4.intoArray(c, ci + 4 * ldc);
+            c5.intoArray(c, ci + 5 * ldc);
+            c6.intoArray(c, ci + 6 * ldc);
+            c7.intoArray(c, ci + 7 * ldc);
+            c8.intoArray(c, ci + 8 * ldc);
+            c9.intoArray(c, ci + 9 * ldc);
+            c10.intoArray(c, ci + 10 * ldc);
+            c11.intoArray(c, ci + 11 * ldc);
+        }
     }
 
     /**
@@ -194,7 +209,7 @@ final class WideGemm {
      * {@link Gemm#multiplyRows}).
      */
     static void rowTile8x16(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                            float[] c, int ci, int ldc) {
+                            float[] c, int ci, int ldc, boolean relu) {
         FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
         FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
         FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
@@ -216,14 +231,25 @@ final class WideGemm {
             c6 = FloatVector.broadcast(S, pa[a2 + 2]).fma(b, c6);
             c7 = FloatVector.broadcast(S, pa[a2 + 3]).fma(b, c7);
         }
-        c0.intoArray(c, ci);
-        c1.intoArray(c, ci + ldc);
-        c2.intoArray(c, ci + 2 * ldc);
-        c3.intoArray(c, ci + 3 * ldc);
-        c4.intoArray(c, ci + 4 * ldc);
-        c5.intoArray(c, ci + 5 * ldc);
-        c6.intoArray(c, ci + 6 * ldc);
-        c7.intoArray(c, ci + 7 * ldc);
+        if (relu) {
+            c0.max(0f).intoArray(c, ci);
+            c1.max(0f).intoArray(c, ci + ldc);
+            c2.max(0f).intoArray(c, ci + 2 * ldc);
+            c3.max(0f).intoArray(c, ci + 3 * ldc);
+            c4.max(0f).intoArray(c, ci + 4 * ldc);
+            c5.max(0f).intoArray(c, ci + 5 * ldc);
+            c6.max(0f).intoArray(c, ci + 6 * ldc);
+            c7.max(0f).intoArray(c, ci + 7 * ldc);
+        } else {
+            c0.intoArray(c, ci);
+            c1.intoArray(c, ci + ldc);
+            c2.intoArray(c, ci + 2 * ldc);
+            c3.intoArray(c, ci + 3 * ldc);
+            c4.intoArray(c, ci + 4 * ldc);
+            c5.intoArray(c, ci + 5 * ldc);
+            c6.intoArray(c, ci + 6 * ldc);
+            c7.intoArray(c, ci + 7 * ldc);
+        }
     }
 
     /**
@@ -467,7 +493,7 @@ final class WideGemm {
      * x[base + offs[kk] + q]} for 32 columns q, A the 6-row panel at {@code ai} (see {@link Gemm#multiplyRows}).
      */
     static void rowTile6x32(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff, float[] c,
-                            int ci, int ldc) {
+                            int ci, int ldc, boolean relu) {
         FloatVector c00 = FloatVector.broadcast(S, rb[rbOff]);
         FloatVector c01 = c00;
         FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
@@ -504,18 +530,33 @@ final class WideGemm {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + 16);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + 16);
+        if (relu) {
+            c00.max(0f).intoArray(c, ci);
+            c01.max(0f).intoArray(c, ci + 16);
+            c10.max(0f).intoArray(c, ci + ldc);
+            c11.max(0f).intoArray(c, ci + ldc + 16);
+            c20.max(0f).intoArray(c, ci + 2 * ldc);
+            c21.max(0f).intoArray(c, ci + 2 * ldc + 16);
+            c30.max(0f).intoArray(c, ci + 3 * ldc);
+            c31.max(0f).intoArray(c, ci + 3 * ldc + 16);
+            c40.max(0f).intoArray(c, ci + 4 * ldc);
+            c41.max(0f).intoArray(c, ci + 4 * ldc + 16);
+            c50.max(0f).intoArray(c, ci + 5 * ldc);
+            c51.max(0f).intoArray(c, ci + 5 * ldc + 16);
+        } else {
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + 16);
+            c10.intoArray(c, ci + ldc);
+            c11.intoArray(c, ci + ldc + 16);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + 16);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + 16);
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + 16);
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + 16);
+        }
     }
 
     /**
@@ -524,7 +565,7 @@ final class WideGemm {
      * tiles: 8 each).
      */
     static void rowTile8x32(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                            float[] c, int ci, int ldc) {
+                            float[] c, int ci, int ldc, boolean relu) {
         FloatVector c0a = FloatVector.broadcast(S, rb[rbOff + 0]);
         FloatVector c0b = c0a;
         FloatVector c1a = FloatVector.broadcast(S, rb[rbOff + 1]);
@@ -573,22 +614,41 @@ final class WideGemm {
             c7a = a.fma(b0, c7a);
             c7b = a.fma(b1, c7b);
         }
-        c0a.intoArray(c, ci);
-        c0b.intoArray(c, ci + 16);
-        c1a.intoArray(c, ci + ldc);
-        c1b.intoArray(c, ci + ldc + 16);
-        c2a.intoArray(c, ci + 2 * ldc);
-        c2b.intoArray(c, ci + 2 * ldc + 16);
-        c3a.intoArray(c, ci + 3 * ldc);
-        c3b.intoArray(c, ci + 3 * ldc + 16);
-        c4a.intoArray(c, ci + 4 * ldc);
-        c4b.intoArray(c, ci + 4 * ldc + 16);
-        c5a.intoArray(c, ci + 5 * ldc);
-        c5b.intoArray(c, ci + 5 * ldc + 16);
-        c6a.intoArray(c, ci + 6 * ldc);
-        c6b.intoArray(c, ci + 6 * ldc + 16);
-        c7a.intoArray(c, ci + 7 * ldc);
-        c7b.intoArray(c, ci + 7 * ldc + 16);
+        if (relu) {
+            c0a.max(0f).intoArray(c, ci);
+            c0b.max(0f).intoArray(c, ci + 16);
+            c1a.max(0f).intoArray(c, ci + ldc);
+            c1b.max(0f).intoArray(c, ci + ldc + 16);
+            c2a.max(0f).intoArray(c, ci + 2 * ldc);
+            c2b.max(0f).intoArray(c, ci + 2 * ldc + 16);
+            c3a.max(0f).intoArray(c, ci + 3 * ldc);
+            c3b.max(0f).intoArray(c, ci + 3 * ldc + 16);
+            c4a.max(0f).intoArray(c, ci + 4 * ldc);
+            c4b.max(0f).intoArray(c, ci + 4 * ldc + 16);
+            c5a.max(0f).intoArray(c, ci + 5 * ldc);
+            c5b.max(0f).intoArray(c, ci + 5 * ldc + 16);
+            c6a.max(0f).intoArray(c, ci + 6 * ldc);
+            c6b.max(0f).intoArray(c, ci + 6 * ldc + 16);
+            c7a.max(0f).intoArray(c, ci + 7 * ldc);
+            c7b.max(0f).intoArray(c, ci + 7 * ldc + 16);
+        } else {
+            c0a.intoArray(c, ci);
+            c0b.intoArray(c, ci + 16);
+            c1a.intoArray(c, ci + ldc);
+            c1b.intoArray(c, ci + ldc + 16);
+            c2a.intoArray(c, ci + 2 * ldc);
+            c2b.intoArray(c, ci + 2 * ldc + 16);
+            c3a.intoArray(c, ci + 3 * ldc);
+            c3b.intoArray(c, ci + 3 * ldc + 16);
+            c4a.intoArray(c, ci + 4 * ldc);
+            c4b.intoArray(c, ci + 4 * ldc + 16);
+            c5a.intoArray(c, ci + 5 * ldc);
+            c5b.intoArray(c, ci + 5 * ldc + 16);
+            c6a.intoArray(c, ci + 6 * ldc);
+            c6b.intoArray(c, ci + 6 * ldc + 16);
+            c7a.intoArray(c, ci + 7 * ldc);
+            c7b.intoArray(c, ci + 7 * ldc + 16);
+        }
     }
 
     /**
@@ -598,7 +658,7 @@ final class WideGemm {
      * from L2 cost half as much per product (see {@link Gemm#multiplyRows}).
      */
     static void rowTile12x32(int k, float[] pa, int ai, int ai2, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                             float[] c, int ci, int ldc) {
+                             float[] c, int ci, int ldc, boolean relu) {
         FloatVector c0a = FloatVector.broadcast(S, rb[rbOff + 0]);
         FloatVector c0b = c0a;
         FloatVector c1a = FloatVector.broadcast(S, rb[rbOff + 1]);
@@ -667,30 +727,57 @@ final class WideGemm {
             c11a = a.fma(b0, c11a);
             c11b = a.fma(b1, c11b);
         }
-        c0a.intoArray(c, ci);
-        c0b.intoArray(c, ci + 16);
-        c1a.intoArray(c, ci + ldc);
-        c1b.intoArray(c, ci + ldc + 16);
-        c2a.intoArray(c, ci + 2 * ldc);
-        c2b.intoArray(c, ci + 2 * ldc + 16);
-        c3a.intoArray(c, ci + 3 * ldc);
-        c3b.intoArray(c, ci + 3 * ldc + 16);
-        c4a.intoArray(c, ci + 4 * ldc);
-        c4b.intoArray(c, ci + 4 * ldc + 16);
-        c5a.intoArray(c, ci + 5 * ldc);
-        c5b.intoArray(c, ci + 5 * ldc + 16);
-        c6a.intoArray(c, ci + 6 * ldc);
-        c6b.intoArray(c, ci + 6 * ldc + 16);
-        c7a.intoArray(c, ci + 7 * ldc);
-        c7b.intoArray(c, ci + 7 * ldc + 16);
-        c8a.intoArray(c, ci + 8 * ldc);
-        c8b.intoArray(c, ci + 8 * ldc + 16);
-        c9a.intoArray(c, ci + 9 * ldc);
-        c9b.intoArray(c, ci + 9 * ldc + 16);
-        c10a.intoArray(c, ci + 10 * ldc);
-        c10b.intoArray(c, ci + 10 * ldc + 16);
-        c11a.intoArray(c, ci + 11 * ldc);
-        c11b.intoArray(c, ci + 11 * ldc + 16);
+        if (relu) {
+            c0a.max(0f).intoArray(c, ci);
+            c0b.max(0f).intoArray(c, ci + 16);
+            c1a.max(0f).intoArray(c, ci + ldc);
+            c1b.max(0f).intoArray(c, ci + ldc + 16);
+            c2a.max(0f).intoArray(c, ci + 2 * ldc);
+            c2b.max(0f).intoArray(c, ci + 2 * ldc + 16);
+            c3a.max(0f).intoArray(c, ci + 3 * ldc);
+            c3b.max(0f).intoArray(c, ci + 3 * ldc + 16);
+            c4a.max(0f).intoArray(c, ci + 4 * ldc);
+            c4b.max(0f).intoArray(c, ci + 4 * ldc + 16);
+            c5a.max(0f).intoArray(c, ci + 5 * ldc);
+            c5b.max(0f).intoArray(c, ci + 5 * ldc + 16);
+            c6a.max(0f).intoArray(c, ci + 6 * ldc);
+            c6b.max(0f).intoArray(c, ci + 6 * ldc + 16);
+            c7a.max(0f).intoArray(c, ci + 7 * ldc);
+            c7b.max(0f).intoArray(c, ci + 7 * ldc + 16);
+            c8a.max(0f).intoArray(c, ci + 8 * ldc);
+            c8b.max(0f).intoArray(c, ci + 8 * ldc + 16);
+            c9a.max(0f).intoArray(c, ci + 9 * ldc);
+            c9b.max(0f).intoArray(c, ci + 9 * ldc + 16);
+            c10a.max(0f).intoArray(c, ci + 10 * ldc);
+            c10b.max(0f).intoArray(c, ci + 10 * ldc + 16);
+            c11a.max(0f).intoArray(c, ci + 11 * ldc);
+            c11b.max(0f).intoArray(c, ci + 11 * ldc + 16);
+        } else {
+            c0a.intoArray(c, ci);
+            c0b.intoArray(c, ci + 16);
+            c1a.intoArray(c, ci + ldc);
+            c1b.intoArray(c, ci + ldc + 16);
+            c2a.intoArray(c, ci + 2 * ldc);
+            c2b.intoArray(c, ci + 2 * ldc + 16);
+            c3a.intoArray(c, ci + 3 * ldc);
+            c3b.intoArray(c, ci + 3 * ldc + 16);
+            c4a.intoArray(c, ci + 4 * ldc);
+            c4b.intoArray(c, ci + 4 * ldc + 16);
+            c5a.intoArray(c, ci + 5 * ldc);
+            c5b.intoArray(c, ci + 5 * ldc + 16);
+            c6a.intoArray(c, ci + 6 * ldc);
+            c6b.intoArray(c, ci + 6 * ldc + 16);
+            c7a.intoArray(c, ci + 7 * ldc);
+            c7b.intoArray(c, ci + 7 * ldc + 16);
+            c8a.intoArray(c, ci + 8 * ldc);
+            c8b.intoArray(c, ci + 8 * ldc + 16);
+            c9a.intoArray(c, ci + 9 * ldc);
+            c9b.intoArray(c, ci + 9 * ldc + 16);
+            c10a.intoArray(c, ci + 10 * ldc);
+            c10b.intoArray(c, ci + 10 * ldc + 16);
+            c11a.intoArray(c, ci + 11 * ldc);
+            c11b.intoArray(c, ci + 11 * ldc + 16);
+        }
     }
 
     /**
@@ -698,7 +785,7 @@ final class WideGemm {
      * x[base + offs[kk] + q]} for 32 columns q, A the 4-row panel at {@code ai} (see {@link Gemm#multiplyRows}).
      */
     static void rowTile4x32(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff, float[] c,
-                            int ci, int ldc) {
+                            int ci, int ldc, boolean relu) {
         FloatVector c00 = FloatVector.broadcast(S, rb[rbOff]);
         FloatVector c01 = c00;
         FloatVector c10 = FloatVector.broadcast(S, rb[rbOff + 1]);
@@ -725,14 +812,25 @@ final class WideGemm {
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + 16);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + 16);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + 16);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + 16);
+        if (relu) {
+            c00.max(0f).intoArray(c, ci);
+            c01.max(0f).intoArray(c, ci + 16);
+            c10.max(0f).intoArray(c, ci + ldc);
+            c11.max(0f).intoArray(c, ci + ldc + 16);
+            c20.max(0f).intoArray(c, ci + 2 * ldc);
+            c21.max(0f).intoArray(c, ci + 2 * ldc + 16);
+            c30.max(0f).intoArray(c, ci + 3 * ldc);
+            c31.max(0f).intoArray(c, ci + 3 * ldc + 16);
+        } else {
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + 16);
+            c10.intoArray(c, ci + ldc);
+            c11.intoArray(c, ci + ldc + 16);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + 16);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + 16);
+        }
     }
 
     /**
@@ -808,7 +906,7 @@ final class WideGemm {
      * q] = rb[rbOff + r] + sum_kk pa[ai + kk*6 + r] * x[base + offs[kk] + q]} (see {@link Gemm#multiplyRows}).
      */
     static void rowTile6x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                            float[] c, int ci, int ldc) {
+                            float[] c, int ci, int ldc, boolean relu) {
         FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
         FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
         FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
@@ -825,17 +923,26 @@ final class WideGemm {
             c4 = FloatVector.broadcast(S, pa[a + 4]).fma(b, c4);
             c5 = FloatVector.broadcast(S, pa[a + 5]).fma(b, c5);
         }
-        c0.intoArray(c, ci);
-        c1.intoArray(c, ci + ldc);
-        c2.intoArray(c, ci + 2 * ldc);
-        c3.intoArray(c, ci + 3 * ldc);
-        c4.intoArray(c, ci + 4 * ldc);
-        c5.intoArray(c, ci + 5 * ldc);
+        if (relu) {
+            c0.max(0f).intoArray(c, ci);
+            c1.max(0f).intoArray(c, ci + ldc);
+            c2.max(0f).intoArray(c, ci + 2 * ldc);
+            c3.max(0f).intoArray(c, ci + 3 * ldc);
+            c4.max(0f).intoArray(c, ci + 4 * ldc);
+            c5.max(0f).intoArray(c, ci + 5 * ldc);
+        } else {
+            c0.intoArray(c, ci);
+            c1.intoArray(c, ci + ldc);
+            c2.intoArray(c, ci + 2 * ldc);
+            c3.intoArray(c, ci + 3 * ldc);
+            c4.intoArray(c, ci + 4 * ldc);
+            c5.intoArray(c, ci + 5 * ldc);
+        }
     }
 
     /** {@link #rowTile6x16} for a lone 4-row panel. */
     static void rowTile4x16(int k, float[] pa, int ai, float[] x, int base, int[] offs, float[] rb, int rbOff,
-                            float[] c, int ci, int ldc) {
+                            float[] c, int ci, int ldc, boolean relu) {
         FloatVector c0 = FloatVector.broadcast(S, rb[rbOff]);
         FloatVector c1 = FloatVector.broadcast(S, rb[rbOff + 1]);
         FloatVector c2 = FloatVector.broadcast(S, rb[rbOff + 2]);
@@ -848,10 +955,17 @@ final class WideGemm {
             c2 = FloatVector.broadcast(S, pa[a + 2]).fma(b, c2);
             c3 = FloatVector.broadcast(S, pa[a + 3]).fma(b, c3);
         }
-        c0.intoArray(c, ci);
-        c1.intoArray(c, ci + ldc);
-        c2.intoArray(c, ci + 2 * ldc);
-        c3.intoArray(c, ci + 3 * ldc);
+        if (relu) {
+            c0.max(0f).intoArray(c, ci);
+            c1.max(0f).intoArray(c, ci + ldc);
+            c2.max(0f).intoArray(c, ci + 2 * ldc);
+            c3.max(0f).intoArray(c, ci + 3 * ldc);
+        } else {
+            c0.intoArray(c, ci);
+            c1.intoArray(c, ci + ldc);
+            c2.intoArray(c, ci + 2 * ldc);
+            c3.intoArray(c, ci + 3 * ldc);
+        }
     }
 
     /**

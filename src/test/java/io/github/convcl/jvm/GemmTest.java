@@ -200,4 +200,57 @@ class GemmTest {
             }
         }
     }
+
+    /**
+     * The row tiles' own relu ({@link Gemm#multiplyRows} with {@code relu}) gives the bits of the rows stored bare and
+     * then {@link Store#activate}'s relu: every step height, runs of 16 to 112 columns (the 32-column tiles, the 17-31
+     * column staged tile, the overlapping 16-column tail), rows whose sums are -0 and NaN; columns outside the run keep
+     * what they held.
+     */
+    @org.junit.jupiter.api.Test
+    void rowTilesStoreTheRelu() {
+        int[] rows = {4, 5, 6, 8, 12, 13, 20, 24};
+        int[] runs = {16, 20, 28, 32, 45, 64, 112};
+        int width = 150;
+        for (int m : rows) {
+            for (int run : runs) {
+                for (int k : new int[] {7, 75}) {
+                    int mr = Gemm.rowPanel(m);
+                    float[] a = data(m * k);
+                    java.util.Arrays.fill(a, 0, k, 0f); // row 0 sums to its bias, -0 below
+                    float[] pa = new float[Gemm.packedASize(m, k, mr)];
+                    Gemm.packA(m, k, a, 0, k, 1, mr, pa, 0);
+                    int[] offs = new int[k];
+                    for (int kk = 0; kk < k; kk++) {
+                        offs[kk] = random.nextInt(40);
+                    }
+                    float[] x = data(width + 80);
+                    float[] bias = data(m + 2);
+                    bias[2] = -0f;
+                    bias[3] = Float.NaN;
+                    int c0 = 3;
+                    int c1 = c0 + run;
+                    float[] start = data(m * width);
+                    float[] bare = start.clone();
+                    float[] relu = start.clone();
+                    float[] scratch = new float[Gemm.ROWS_SCRATCH];
+                    Gemm.multiplyRows(m, c0, c1, k, mr, pa, 0, x, 1, offs, bias, 2, bare, 0, width, scratch, false);
+                    int negative = 0;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = c0; j < c1; j++) {
+                            negative += bare[i * width + j] < 0f ? 1 : 0;
+                        }
+                        Store.activate(io.github.convcl.spec.Activation.RELU, 0f, bare, i * width + c0, run);
+                    }
+                    Gemm.multiplyRows(m, c0, c1, k, mr, pa, 0, x, 1, offs, bias, 2, relu, 0, width, scratch, true);
+                    org.junit.jupiter.api.Assertions.assertTrue(negative > 0, "no negative sum to clamp");
+                    for (int i = 0; i < bare.length; i++) {
+                        assertEquals(Float.floatToIntBits(bare[i]), Float.floatToIntBits(relu[i]),
+                                "m=" + m + " run=" + run + " k=" + k + " at row " + i / width + " column " + i % width + ": "
+                                        + bare[i] + " against " + relu[i]);
+                    }
+                }
+            }
+        }
+    }
 }

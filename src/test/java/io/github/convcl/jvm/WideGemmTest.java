@@ -76,9 +76,9 @@ class WideGemmTest {
             float[] c = data(2 * h * ldc);
             float[] before = c.clone();
             if (h == 6) {
-                WideGemm.rowTile12x16(k, pa, 0, h * k, x, 11, offs, rb, 0, c, 3, ldc);
+                WideGemm.rowTile12x16(k, pa, 0, h * k, x, 11, offs, rb, 0, c, 3, ldc, false);
             } else {
-                WideGemm.rowTile8x16(k, pa, 0, h * k, x, 11, offs, rb, 0, c, 3, ldc);
+                WideGemm.rowTile8x16(k, pa, 0, h * k, x, 11, offs, rb, 0, c, 3, ldc, false);
             }
             for (int r = 0; r < 2 * h; r++) {
                 for (int q = 0; q < ldc; q++) {
@@ -142,9 +142,9 @@ class WideGemmTest {
             float[] c = data(h * ldc);
             float[] before = c.clone();
             if (h == 6) {
-                WideGemm.rowTile6x32(k, pa, 5, x, 7, offs, rb, 2, c, 6, ldc);
+                WideGemm.rowTile6x32(k, pa, 5, x, 7, offs, rb, 2, c, 6, ldc, false);
             } else {
-                WideGemm.rowTile4x32(k, pa, 5, x, 7, offs, rb, 2, c, 6, ldc);
+                WideGemm.rowTile4x32(k, pa, 5, x, 7, offs, rb, 2, c, 6, ldc, false);
             }
             for (int r = 0; r < h; r++) {
                 for (int q = 0; q < ldc; q++) {
@@ -185,9 +185,9 @@ class WideGemmTest {
                 float[] before = c.clone();
                 boolean fresh = form > 0;
                 if (form == 2 && h == 6) {
-                    WideGemm.rowTile6x16(k, pa, 2, x, 4, offs, rb, 3, c, 6, ldc);
+                    WideGemm.rowTile6x16(k, pa, 2, x, 4, offs, rb, 3, c, 6, ldc, false);
                 } else if (form == 2) {
-                    WideGemm.rowTile4x16(k, pa, 2, x, 4, offs, rb, 3, c, 6, ldc);
+                    WideGemm.rowTile4x16(k, pa, 2, x, 4, offs, rb, 3, c, 6, ldc, false);
                 } else if (h == 6) {
                     WideGemm.tile6x16(k, pa, 2, pb, 1, c, 6, ldc, fresh ? rb : null, 3);
                 } else {
@@ -265,7 +265,7 @@ class WideGemmTest {
         float[] rb = data(14);
         float[] c = data(13 * ldc);
         float[] before = c.clone();
-        WideGemm.rowTile12x32(k, pa, 3, 3 + 6 * k, x, 9, offs, rb, 2, c, 5, ldc);
+        WideGemm.rowTile12x32(k, pa, 3, 3 + 6 * k, x, 9, offs, rb, 2, c, 5, ldc, false);
         assertTrue(Gemm.tallRows("true") && !Gemm.tallRows("false"));
         for (int r = 0; r <= 12; r++) {
             for (int q = 0; q < ldc; q++) {
@@ -297,7 +297,7 @@ class WideGemmTest {
         float[] rb = data(11);
         float[] c = data(9 * ldc);
         float[] before = c.clone();
-        WideGemm.rowTile8x32(k, pa, 6, 6 + 4 * k, x, 4, offs, rb, 3, c, 7, ldc);
+        WideGemm.rowTile8x32(k, pa, 6, 6 + 4 * k, x, 4, offs, rb, 3, c, 7, ldc, false);
         for (int r = 0; r <= 8; r++) {
             for (int q = 0; q < ldc; q++) {
                 int at = r * ldc + q;
