@@ -235,6 +235,7 @@ final class JavaWinograd {
             throw new IllegalArgumentException("Winograd tile m = " + m + ": the Java Winograd has F(4,3) and F(2,3)");
         }
         Layout l = new Layout(s, m);
+        Store.Folded f = store.fold(bias);
         int groups = s.groups();
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -244,10 +245,11 @@ final class JavaWinograd {
         int uSize = Gemm.packedASize(coutG, k, mr);
         // the panels, then one float: 1 where every weight is finite
         int flag = groups * l.classes * uSize;
-        float[] u = Panels.packed(cache, "winograd" + m + " g" + groups + " m" + coutG + " k" + k + " e" + e + " u" + l.classes + " mr" + mr,
-                flag + 1, pu -> {
-            transformWeights(l, w, groups, coutG, cinG, mr, uSize, pu);
-            pu[flag] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
+        String shape = "winograd" + m + " g" + groups + " m" + coutG + " k" + k + " e" + e + " u" + l.classes + " mr" + mr;
+        float[] u = Panels.packed(cache, Panels.key(shape, f.scale()), flag + 1, pu -> {
+            float[] ws = Panels.scaled(w, (int) s.weightElements(), f.scale(), s.outChannels());
+            transformWeights(l, ws, groups, coutG, cinG, mr, uSize, pu);
+            pu[flag] = JavaKernels.finite(ws, s.weightElements()) ? 1f : 0f;
         });
         int perBlock = io.github.convcl.plan.JavaDirect.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
         // With every image in one block the split checks the values it copies, in parallel and while they are in cache,
@@ -281,7 +283,7 @@ final class JavaWinograd {
             boolean split = chunks < Parallel.threads();
             Parallel.forEach(split ? 1 : chunks, t -> {
                 for (int q = split ? 0 : t; q < (split ? chunks : t + 1); q++) {
-                    chunk(l, c, q * chunk, Math.min(chunk, total - q * chunk), u, uSize, mr, xs, bias, y, store, split);
+                    chunk(l, c, q * chunk, Math.min(chunk, total - q * chunk), u, uSize, mr, xs, f.bias(), y, f.store(), split);
                 }
             });
         }
@@ -511,15 +513,20 @@ final class JavaWinograd {
     }
 
     /**
-     * y = A^T Y A (+ bias) for columns [j0, j0 + cols): the valid outputs of each tile. A store that is not the plain
-     * dense output ({@link Store#plain}) takes each output through {@link Store#value} at its place.
+     * y = A^T Y A (+ bias) for columns [j0, j0 + cols): the valid outputs of each tile, with the store's epilogue. A
+     * relu alone the output transform applies as it writes the tiles; an epilogue without a residual runs on the
+     * transformed tiles; one with a residual runs over the outputs once stored ({@link #finishTiles}).
      */
     private static void transformOutput(Layout l, Columns c, int j0, int cols, int width, float[] prod, int yStride, float[] bias,
                                         float[] y, float[] scratch, Store store, int coFrom, int coTo) {
-        boolean plain = store.plain();
-        // Without a residual the epilogue runs on the transformed tiles themselves, before their one store.
-        boolean epilogueOnTiles = Gemm.VECTOR && store.active() && !store.readsResidual();
-        Store placing = epilogueOnTiles ? store.placement() : store;
+        boolean dense = store.dense();
+        // A relu alone (scale and shift folded into the weights and bias) the output transform stores itself; other
+        // epilogues without a residual run on the transformed tiles, before their one store.
+        boolean relu = Gemm.VECTOR && store.reluAlone();
+        boolean epilogueOnTiles = Gemm.VECTOR && store.active() && !store.readsResidual() && !relu;
+        Store placing = epilogueOnTiles || relu ? store.placement() : store;
+        // where each tile lands: at its dense index unless the store is a channel slice or a pass follows
+        boolean placed = !dense || placing.active();
         int coutG = l.s.outPerGroup();
         int ow = l.out[2];
         for (int co = coFrom; co < coTo; co++) {
@@ -530,10 +537,10 @@ final class JavaWinograd {
             for (int j = 0; j < cols; j += LANES) {
                 float add = b;
                 if (Gemm.VECTOR) {
-                    VectorWinograd.outputTiles(l.ay, l.ax, prod, src + j, yStride, b, scratch);
+                    VectorWinograd.outputTiles(l.ay, l.ax, prod, src + j, yStride, b, scratch, relu);
                     add = 0f;
                     if (epilogueOnTiles) {
-                        store.finishValues(scratch, 0, l.e * LANES, co, 0f);
+                        finishOutputs(l, scratch, store, co);
                     }
                 } else {
                     for (int p = 0; p < l.e; p++) {
@@ -547,9 +554,9 @@ final class JavaWinograd {
                     int at = c.out[col] + co * l.outVol;
                     u = t + 1;
                     // the tile's image and position, and its place in the store's output (a channel slice)
-                    int image = plain ? 0 : c.out[col] / (l.s.outChannels() * l.outVol);
-                    int pos = plain ? 0 : c.out[col] % l.outVol;
-                    if (!plain) {
+                    int image = placed ? c.out[col] / (l.s.outChannels() * l.outVol) : 0;
+                    int pos = placed ? c.out[col] % l.outVol : 0;
+                    if (placed) {
                         at = store.plane(image, co) + pos;
                     }
                     if (c.rows[col] == l.my && c.cols[col] == l.mx) {
@@ -573,7 +580,7 @@ final class JavaWinograd {
                                 }
                             }
                         }
-                        if (!plain) {
+                        if (placed) {
                             finishTiles(placing, y, image, co, pos, l.my, (u - t) * l.mx, l.dy * ow, l.dx);
                         }
                         continue;
@@ -584,11 +591,25 @@ final class JavaWinograd {
                             y[row + jj * l.dx] = scratch[(i * l.ax + jj) * LANES + t] + add;
                         }
                     }
-                    if (!plain) {
+                    if (placed) {
                         finishTiles(placing, y, image, co, pos, c.rows[col], c.cols[col], l.dy * ow, l.dx);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The epilogue over the outputs of {@link VectorWinograd#outputTiles}' transformed tiles: row i of the my x mx outputs
+     * at {@code scratch[i * ax * LANES]}, not the rest of the ay x ax points (for F(4,3) 16 of 36 are outputs).
+     */
+    private static void finishOutputs(Layout l, float[] scratch, Store store, int co) {
+        if (l.ax == l.mx) {
+            store.finishValues(scratch, 0, l.my * l.mx * LANES, co, 0f);
+            return;
+        }
+        for (int i = 0; i < l.my; i++) {
+            store.finishValues(scratch, i * l.ax * LANES, l.mx * LANES, co, 0f);
         }
     }
 

@@ -48,7 +48,7 @@ final class Panels {
      */
     static float[] packWeights(PackCache cache, float[] w, float[] scale, int groups, int coutG, int reduction, int mr, int aSize) {
         String shape = "gemm g" + groups + " m" + coutG + " k" + reduction + " mr" + mr;
-        return packed(cache, scale == null ? shape : new Scaled(shape, scale), aSize * groups, pa -> {
+        return packed(cache, key(shape, scale), aSize * groups, pa -> {
             int[] starts = Gemm.panelStarts(coutG, mr);
             int panels = starts.length - 1;
             Parallel.forEach(groups * panels, t -> {
@@ -70,6 +70,30 @@ final class Panels {
                 pa[at + kk * h + r] *= scale[first + r];
             }
         }
+    }
+
+    /** The cache key of packed weights of {@code shape}, each output channel's scaled by {@code scale} (null: none). */
+    static Object key(String shape, float[] scale) {
+        return scale == null ? shape : new Scaled(shape, scale);
+    }
+
+    /**
+     * The first {@code count} weights of {@code w}, {@code cout} output channels of {@code count / cout} each, each
+     * channel's times its {@code scale} (an epilogue's scale folded in, {@link Store#fold}); {@code w} itself where
+     * scale is null.
+     */
+    static float[] scaled(float[] w, int count, float[] scale, int cout) {
+        if (scale == null) {
+            return w;
+        }
+        int per = count / cout;
+        float[] out = new float[count];
+        for (int c = 0; c < cout; c++) {
+            for (int i = c * per; i < (c + 1) * per; i++) {
+                out[i] = w[i] * scale[c];
+            }
+        }
+        return out;
     }
 
     /** A cache key: panels of {@code shape} with rows scaled by these values (compared by value, bit for bit). */

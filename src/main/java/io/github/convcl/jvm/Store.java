@@ -151,6 +151,11 @@ final class Store {
         return active;
     }
 
+    /** Whether the output is the spec's own dense tensor (not a channel slice of a larger one), epilogue or not. */
+    boolean dense() {
+        return first == 0 && channels == cout;
+    }
+
     /** Whether this is the dense output of the spec with no epilogue: what the kernels' fast stores assume. */
     boolean plain() {
         return !active && first == 0 && channels == cout;

@@ -145,15 +145,26 @@ final class VectorWinograd {
      * The output transform of one output channel's L tiles: point p of the products at {@code prod[src + p*yStride]}
      * (L floats); output (i, j) plus {@code bias} goes to {@code t[(i*ax + j)*L]}.
      */
-    static void outputTiles(int ay, int ax, float[] prod, int src, int yStride, float bias, float[] t) {
+    static void outputTiles(int ay, int ax, float[] prod, int src, int yStride, float bias, float[] t, boolean relu) {
         if (ay == 1 || ax == 1) {
-            outputPoints(ay * ax, prod, src, yStride, t, 0, L, bias);
+            if (relu) {
+                outputPointsRelu(ay * ax, prod, src, yStride, t, 0, L, bias);
+            } else {
+                outputPoints(ay * ax, prod, src, yStride, t, 0, L, bias);
+            }
             return;
         }
         for (int a = 0; a < ay; a++) {
             outputPoints(ax, prod, src + a * ax * yStride, yStride, t, a * ax * L, L, 0f);
         }
-        for (int b = 0; b < JavaWinograd.outputs(ax); b++) {
+        int outputs = JavaWinograd.outputs(ax);
+        if (relu) {
+            for (int b = 0; b < outputs; b++) {
+                outputPointsRelu(ay, t, b * L, ax * L, t, b * L, ax * L, bias);
+            }
+            return;
+        }
+        for (int b = 0; b < outputs; b++) {
             outputPoints(ay, t, b * L, ax * L, t, b * L, ax * L, bias);
         }
     }
@@ -169,6 +180,20 @@ final class VectorWinograd {
         }
     }
 
+    /**
+     * {@link #outputPoints} with each output stored as {@code max(v, 0)}: its own methods, so that the transform
+     * without a relu carries no test per store (a flag tested per store cost the bare resnet3x3 3-5%).
+     */
+    private static void outputPointsRelu(int points, float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        if (points == 6) {
+            outputPoints6Relu(in, o, s, out, d, ds, bias);
+        } else if (points == 5) {
+            outputPoints5Relu(in, o, s, out, d, ds, bias);
+        } else {
+            outputPoints4Relu(in, o, s, out, d, ds, bias);
+        }
+    }
+
     /** Five points {@code in[o + i*s]} become two outputs (F(2,3) at stride 2) plus {@code bias} at {@code out[d + i*ds]}. */
     private static void outputPoints5(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
         FloatVector m0 = FloatVector.fromArray(S, in, o);
@@ -180,6 +205,17 @@ final class VectorWinograd {
         m1.add(m2).add(m4).add(bias).intoArray(out, d + ds);
     }
 
+    /** {@link #outputPoints5}, each output's relu stored. */
+    private static void outputPoints5Relu(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        FloatVector m0 = FloatVector.fromArray(S, in, o);
+        FloatVector m1 = FloatVector.fromArray(S, in, o + s);
+        FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
+        FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
+        FloatVector m4 = FloatVector.fromArray(S, in, o + 4 * s);
+        m0.add(m1).add(m3).add(bias).max(0f).intoArray(out, d);
+        m1.add(m2).add(m4).add(bias).max(0f).intoArray(out, d + ds);
+    }
+
     /** Four points {@code in[o + i*s]} become two outputs (F(2,3)'s A^T) plus {@code bias} at {@code out[d + i*ds]}. */
     private static void outputPoints4(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
         FloatVector m0 = FloatVector.fromArray(S, in, o);
@@ -188,6 +224,16 @@ final class VectorWinograd {
         FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
         m0.add(m1).add(m2).add(bias).intoArray(out, d);
         m1.sub(m2).sub(m3).add(bias).intoArray(out, d + ds);
+    }
+
+    /** {@link #outputPoints4}, each output's relu stored. */
+    private static void outputPoints4Relu(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        FloatVector m0 = FloatVector.fromArray(S, in, o);
+        FloatVector m1 = FloatVector.fromArray(S, in, o + s);
+        FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
+        FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
+        m0.add(m1).add(m2).add(bias).max(0f).intoArray(out, d);
+        m1.sub(m2).sub(m3).add(bias).max(0f).intoArray(out, d + ds);
     }
 
     /** Six points {@code in[o + i*s]} become four outputs plus {@code bias} at {@code out[d + i*ds]}. */
@@ -206,6 +252,24 @@ final class VectorWinograd {
         b.add(dd.mul(2f)).add(bias).intoArray(out, d + ds);
         a.add(c.mul(4f)).add(bias).intoArray(out, d + 2 * ds);
         b.add(dd.mul(8f)).add(m5).add(bias).intoArray(out, d + 3 * ds);
+    }
+
+    /** {@link #outputPoints6}, each output's relu stored. */
+    private static void outputPoints6Relu(float[] in, int o, int s, float[] out, int d, int ds, float bias) {
+        FloatVector m0 = FloatVector.fromArray(S, in, o);
+        FloatVector m1 = FloatVector.fromArray(S, in, o + s);
+        FloatVector m2 = FloatVector.fromArray(S, in, o + 2 * s);
+        FloatVector m3 = FloatVector.fromArray(S, in, o + 3 * s);
+        FloatVector m4 = FloatVector.fromArray(S, in, o + 4 * s);
+        FloatVector m5 = FloatVector.fromArray(S, in, o + 5 * s);
+        FloatVector a = m1.add(m2);
+        FloatVector b = m1.sub(m2);
+        FloatVector c = m3.add(m4);
+        FloatVector dd = m3.sub(m4);
+        m0.add(a).add(c).add(bias).max(0f).intoArray(out, d);
+        b.add(dd.mul(2f)).add(bias).max(0f).intoArray(out, d + ds);
+        a.add(c.mul(4f)).add(bias).max(0f).intoArray(out, d + 2 * ds);
+        b.add(dd.mul(8f)).add(m5).add(bias).max(0f).intoArray(out, d + 3 * ds);
     }
 
     /**

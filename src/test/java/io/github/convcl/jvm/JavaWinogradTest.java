@@ -157,8 +157,10 @@ class JavaWinogradTest {
         float[] plainOut = y.clone();
         JavaWinograd.Transforms.output(ay, ax, plainOut);
         float[] vectorOut = new float[e * L];
+        float[] reluOut = new float[e * L];
         if (Gemm.VECTOR) {
-            VectorWinograd.outputTiles(ay, ax, y, 0, L, 0.5f, vectorOut);
+            VectorWinograd.outputTiles(ay, ax, y, 0, L, 0.5f, vectorOut, false);
+            VectorWinograd.outputTiles(ay, ax, y, 0, L, 0.5f, reluOut, true);
         }
         for (int t = 0; t < L; t++) {
             double[][] want = sandwich(atr, y, ay, ax, atr, t);
@@ -169,7 +171,52 @@ class JavaWinogradTest {
                     assertEquals(w, plainOut[at], 1e-5 * (1 + Math.abs(w)), "output, portable, " + i + "," + j);
                     if (Gemm.VECTOR) {
                         assertEquals(w + 0.5, vectorOut[at], 1e-5 * (1 + Math.abs(w)), "output, vector, with bias, " + i + "," + j);
+                        assertEquals(Math.max(vectorOut[at], 0f), reluOut[at], 0f, "output, vector, with bias and relu, " + i + "," + j);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Both Winograds fold the epilogue's scale into their transformed weights, kept with the weight buffer beside the
+     * bare ones: one weight buffer run bare, with a scale, with new values in that scale, and bare again gives each
+     * call's own result (a relu alone then left for the output transform; with a residual, the pass after it). Fails
+     * if the transformed weights were taken for another scale's or for the bare weights.
+     */
+    @Test
+    void theTransformedWeightsTakeEachScaleTheyAreGiven() {
+        ConvSpec bare = ConvSpec.conv(2).input(2, 12, 13, 11).outChannels(14).kernel(3).padding(1).build();
+        java.util.Random r = new java.util.Random(19);
+        float[] x = TestSupport.gaussian(r, bare.inputElements());
+        float[] w = TestSupport.gaussian(r, bare.weightElements());
+        float[] b = TestSupport.gaussian(r, bare.outChannels());
+        float[] shift = TestSupport.gaussian(r, bare.outChannels());
+        float[] res = TestSupport.gaussian(r, bare.outputElements());
+        float[][] scales = {TestSupport.gaussian(r, bare.outChannels()), TestSupport.gaussian(r, bare.outChannels())};
+        JavaBackend be = new JavaBackend();
+        io.github.convcl.backend.DeviceBuffer bx = be.allocate(x.length), bw = be.allocate(w.length), bb = be.allocate(b.length),
+                bs = be.allocate(b.length), bt = be.allocate(b.length), br = be.allocate(res.length), by = be.allocate(bare.outputElements());
+        be.write(bx, 0, java.nio.FloatBuffer.wrap(x));
+        be.write(bw, 0, java.nio.FloatBuffer.wrap(w));
+        be.write(bb, 0, java.nio.FloatBuffer.wrap(b));
+        be.write(bt, 0, java.nio.FloatBuffer.wrap(shift));
+        be.write(br, 0, java.nio.FloatBuffer.wrap(res));
+        float[] y = new float[(int) bare.outputElements()];
+        for (io.github.convcl.spec.Epilogue e : List.of(io.github.convcl.spec.Epilogue.of(io.github.convcl.spec.Activation.RELU).affine(),
+                io.github.convcl.spec.Epilogue.of(io.github.convcl.spec.Activation.RELU).affine().residual())) {
+            ConvSpec fused = bare.withEpilogue(e);
+            io.github.convcl.backend.OutputStage stage = new io.github.convcl.backend.OutputStage(bs, bt, e.hasResidual() ? br : null, 0, 0);
+            for (Algorithm a : WINOGRADS) {
+                for (int call = 0; call < 4; call++) {
+                    float[] scale = scales[call % 2];
+                    boolean withEpilogue = call > 0 && call < 3;
+                    be.write(bs, 0, java.nio.FloatBuffer.wrap(scale));
+                    be.convolve(withEpilogue ? fused : bare, Plan.of(a), bx, bw, bb, withEpilogue ? stage : io.github.convcl.backend.OutputStage.NONE, by);
+                    be.read(by, 0, java.nio.FloatBuffer.wrap(y));
+                    double[] want = withEpilogue ? Reference.convolve(fused, x, w, b, scale, shift, e.hasResidual() ? res : null)
+                            : Reference.convolve(bare, x, w, b);
+                    TestSupport.assertClose(a + " " + e + " call " + call, y, want);
                 }
             }
         }
