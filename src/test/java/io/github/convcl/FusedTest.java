@@ -62,6 +62,10 @@ class FusedTest {
             // 16 channels into 32, 3x3: the Java Winograd along channels where 512-bit vectors run (partial tiles)
             ConvSpec.conv(2).input(2, 16, 9, 7).outChannels(32).kernel(3).padding(1).build());
 
+    /** A transposed convolution the Java planner gives to the GEMM and col2im, each output one tap's (kernel = stride). */
+    private static final ConvSpec TRANSPOSED_GEMM = ConvSpec.convTranspose(3).input(1, 16, 6, 6, 6).outChannels(8).kernel(2).stride(2)
+            .bias(false).build();
+
     private static final List<Epilogue> EPILOGUES = List.of(
             Epilogue.of(Activation.RELU).affine().residual(),
             Epilogue.of(Activation.RELU6).affine(),
@@ -132,17 +136,17 @@ class FusedTest {
     }
 
     /**
-     * The Java GEMM kernels fold the epilogue's scale into their packed weights, kept with the weight tensor beside its
-     * bare panels: one weight tensor run bare, with a scale, with new values written into that scale, with another
-     * scale tensor, and bare again must give each call's own result. Fails if the packed panels were taken for another
-     * scale's (or for the bare weights), or the bare ones for scaled.
+     * The Java GEMM kernels (the transposed one too) fold the epilogue's scale into their packed weights, kept with the
+     * weight tensor beside its bare panels: one weight tensor run bare, with a scale, with new values written into that
+     * scale, with another scale tensor, and bare again must give each call's own result. Fails if the packed panels
+     * were taken for another scale's (or for the bare weights), or the bare ones for scaled.
      */
     @Test
     void aWeightTensorTakesEachScaleItIsGiven() {
         Random r = new Random(31);
         try (ConvCL cl = ConvCL.open("java")) {
             for (ConvSpec bare : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(4), LAYERS.get(7), LAYERS.get(8), LAYERS.get(10),
-                    LAYERS.get(11))) {
+                    LAYERS.get(11), LAYERS.get(13), LAYERS.get(14), TRANSPOSED_GEMM)) {
                 ConvSpec fused = bare.withEpilogue(Epilogue.of(Activation.RELU).affine());
                 int[] ch = {bare.outChannels()};
                 float[] x = TestSupport.gaussian(r, bare.inputElements());

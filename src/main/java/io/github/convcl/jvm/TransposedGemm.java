@@ -9,7 +9,10 @@ final class TransposedGemm {
     private TransposedGemm() {
     }
 
-    static void run(ConvSpec s, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st) {
+    static void run(ConvSpec s, float[] x, float[] w, float[] unfoldedBias, float[] y, PackCache cache, Store unfolded) {
+        Store.Folded f = unfolded.fold(unfoldedBias);
+        float[] bias = f.bias();
+        Store st = f.store();
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -22,13 +25,16 @@ final class TransposedGemm {
         int tail = (coutG - (blocks - 1) * block) * g.kVol;
         int aSize = Math.max(Gemm.packedASize(block * g.kVol, cinG, mr), Gemm.packedASize(tail, cinG, mr));
         String key = "transposed g" + groups + " b" + block + " m" + coutG + " k" + cinG + " t" + g.kVol + " mr" + mr;
-        float[] pa = Panels.packed(cache, key, aSize * groups * blocks, packs -> Parallel.forEach(groups * blocks, t -> {
-            int grp = t / blocks;
-            int cb = t % blocks;
-            int rows = Math.min(block, coutG - cb * block) * g.kVol;
-            // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
-            Gemm.packA(rows, cinG, w, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
-        }));
+        float[] pa = Panels.packed(cache, Panels.key(key, f.scale()), aSize * groups * blocks, packs -> {
+            float[] ws = scaled(s, w, f.scale());
+            Parallel.forEach(groups * blocks, t -> {
+                int grp = t / blocks;
+                int cb = t % blocks;
+                int rows = Math.min(block, coutG - cb * block) * g.kVol;
+                // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
+                Gemm.packA(rows, cinG, ws, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
+            });
+        });
         if (g.tapsDisjoint()) {
             transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr, st);
             return;
@@ -58,6 +64,29 @@ final class TransposedGemm {
     }
 
     /**
+     * The weights of {@code s} ({@code [C_in][C_out/g][taps]}) with output channel c's times {@code scale[c]} (an
+     * epilogue's scale folded in, {@link Store#fold}); {@code w} itself where scale is null.
+     */
+    private static float[] scaled(ConvSpec s, float[] w, float[] scale) {
+        if (scale == null) {
+            return w;
+        }
+        int coutG = s.outPerGroup();
+        int taps = (int) (s.weightElements() / ((long) s.inChannels() * coutG));
+        float[] out = new float[(int) s.weightElements()];
+        for (int ci = 0; ci < s.inChannels(); ci++) {
+            int first = ci / s.inPerGroup() * coutG;
+            for (int co = 0; co < coutG; co++) {
+                float a = scale[first + co];
+                for (int i = (ci * coutG + co) * taps, end = i + taps; i < end; i++) {
+                    out[i] = w[i] * a;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * {@link #transposed} when every output receives exactly one tap (kernel = stride, no padding, dilation or output
      * padding: 2x2 stride-2 upsampling and the like): column tiles write disjoint outputs, so they are tasks of their
      * own; each task packs its input columns once for all channel blocks and writes each product plus the bias straight
@@ -70,6 +99,10 @@ final class TransposedGemm {
         int groups = s.groups();
         int nt = Panels.balancedTile(Panels.columnTile(Math.max(block * g.kVol, cinG), g.inVol), g.inVol, s.batch() * groups);
         int tiles = (g.inVol + nt - 1) / nt;
+        // A relu alone left after the fold the GEMM's tiles apply as they store, the products started from their rows'
+        // biases (row (channel, tap) takes its channel's): no pass over the product block.
+        Gemm.Finish finish = Gemm.VECTOR && st.reluAlone() ? new Gemm.Finish(null, null, 0, 1) : null;
+        float[] rowBias = finish == null || bias == null ? null : repeated(bias, g.kVol);
         Parallel.forEach(s.batch() * groups * tiles, t -> {
             int n = t / (groups * tiles);
             int grp = (t / tiles) % groups;
@@ -81,8 +114,18 @@ final class TransposedGemm {
             for (int cb = 0; cb < blocks; cb++) {
                 int channels = Math.min(block, coutG - cb * block);
                 int rows = channels * g.kVol;
-                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 int c0 = grp * coutG + cb * block;
+                if (finish != null) {
+                    Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, rowBias, c0 * g.kVol,
+                            cols, 0, width, Workspace.get(Workspace.Slot.EDGE, Gemm.EDGE), (row, count, col, w) -> {
+                                for (int r = row; r < row + count; r++) {
+                                    VectorGemm.epilogue(cols, r * width + col, w, 1f, 0f, null, 0, 1);
+                                }
+                            }, finish);
+                    g.place(cols, channels, p0, width, y, st.placement(), n, null, c0);
+                    continue;
+                }
+                Gemm.multiplyPacked(rows, width, cinG, mr, pa, (grp * blocks + cb) * aSize, pb, 0, true, null, 0, cols, 0, width);
                 if (st.active() && !st.readsResidual()) {
                     // the epilogue on each channel's rows of the product, before the one store
                     for (int c = 0; c < channels; c++) {
@@ -94,5 +137,14 @@ final class TransposedGemm {
                 g.place(cols, channels, p0, width, y, st, n, bias, c0);
             }
         });
+    }
+
+    /** Each of {@code v}'s values {@code times} times in a row. */
+    private static float[] repeated(float[] v, int times) {
+        float[] out = new float[v.length * times];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v[i / times];
+        }
+        return out;
     }
 }
