@@ -136,6 +136,34 @@ class FusedTest {
     }
 
     /**
+     * A relu after scale and shift, and a relu alone, on every plan of every layer: after the fold what is left is a
+     * relu, which the Java kernels store themselves (the GEMMs' tiles, the direct GEMM's column copy, the Winograd's
+     * output transform) rather than in a pass; against the float64 reference.
+     */
+    @Test
+    void aReluAloneOnEveryPlanMatchesTheReference() {
+        onEveryBackend(cl -> {
+            Backend b = cl.backend();
+            Random r = new Random(29);
+            for (ConvSpec bare : LAYERS) {
+                for (Plan p : TestSupport.testedPlans(b, bare)) {
+                    for (Epilogue e : List.of(Epilogue.of(Activation.RELU).affine(), Epilogue.of(Activation.RELU))) {
+                        ConvSpec s = bare.withEpilogue(e);
+                        float[] x = TestSupport.gaussian(r, s.inputElements());
+                        float[] w = TestSupport.gaussian(r, s.weightElements());
+                        float[] bias = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                        float[] scale = e.hasScale() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                        float[] shift = e.hasShift() ? TestSupport.gaussian(r, s.outChannels()) : null;
+                        double[] ref = Reference.convolve(s, x, w, bias, scale, shift, null);
+                        float[] y = b.convolveArrays(s, p, x, w, bias, scale, shift, null);
+                        TestSupport.assertClose(s + " " + p + " on " + cl.device(), y, ref);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * The Java GEMM kernels (the transposed one too) fold the epilogue's scale into their packed weights, kept with the
      * weight tensor beside its bare panels: one weight tensor run bare, with a scale, with new values written into that
      * scale, with another scale tensor, and bare again must give each call's own result. Fails if the packed panels

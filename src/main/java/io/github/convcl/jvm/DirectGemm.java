@@ -60,7 +60,10 @@ final class DirectGemm {
         final float[] bias;
         final float[] y;
         final Store st;
-        /** Whether the row tiles store the epilogue themselves (a relu alone, {@link Gemm#multiplyRows}), so no pass runs. */
+        /**
+         * Whether the epilogue is a relu alone that the row tiles ({@link Gemm#multiplyRows}) or the copy out of a column
+         * block ({@link #copyOut}) store themselves, so no pass runs.
+         */
         final boolean reluInTiles;
         final int cin;
         final int cinG;
@@ -178,8 +181,10 @@ final class DirectGemm {
                     int yPlane = st.plane(n, grp * coutG + m0) + oz * height * width;
                     directColumns(rows, len, p0, reduction, mr, pa, grp * aSize + m0 * reduction, xp,
                             ((n - n0) * cin + grp * cinG) * plane + oz * hq * wq + p0, offs, bias, grp * coutG + m0, y, yPlane,
-                            g.outVol, wq, width, inPlace);
-                    finishColumns(st, y, n, grp * coutG + m0, rows, oz * height * width, p0, len, wq, width);
+                            g.outVol, wq, width, inPlace, reluInTiles);
+                    if (inPlace || !reluInTiles) {
+                        finishColumns(st, y, n, grp * coutG + m0, rows, oz * height * width, p0, len, wq, width);
+                    }
                 });
             }
         }
@@ -255,8 +260,10 @@ final class DirectGemm {
                 }
                 int yPlane = st.plane(n, grp * coutG) + oz * height * width;
                 directColumns(coutG, len, p0, reduction, mr, pa, grp * aSize, local, 0, offs, bias, grp * coutG, y, yPlane,
-                        g.outVol, wq, width, inPlace);
-                finishColumns(st, y, n, grp * coutG, coutG, oz * height * width, p0, len, wq, width);
+                        g.outVol, wq, width, inPlace, reluInTiles);
+                if (inPlace || !reluInTiles) {
+                    finishColumns(st, y, n, grp * coutG, coutG, oz * height * width, p0, len, wq, width);
+                }
             });
         }
     }
@@ -297,11 +304,12 @@ final class DirectGemm {
      * One direct-GEMM task's product: {@code rows} output channels (A from {@code aOff}, bias from {@code biasOff}) over
      * phase positions [p0, p0 + len) of one output plane at {@code y[yPlane]}, B rows read at {@code xs[xOff + offs[k]]}.
      * With {@code inPlace} (the positions are the output's own columns) the tiles accumulate into the output, started
-     * from the bias; otherwise into a cleared block that {@link #copyOut} moves to the output.
+     * from the bias; otherwise into a cleared block that {@link #copyOut} moves to the output, as {@code max(v, 0)}
+     * with {@code relu}.
      */
     static void directColumns(int rows, int len, int p0, int reduction, int mr, float[] pa, int aOff, float[] xs, int xOff,
                                       int[] offs, float[] bias, int biasOff, float[] y, int yPlane, int outVol, int wq, int width,
-                                      boolean inPlace) {
+                                      boolean inPlace, boolean relu) {
         float[] scratch = Workspace.get(Workspace.Slot.PANELS, Gemm.DIRECT_SCRATCH);
         if (inPlace) {
             for (int m = 0; m < rows; m++) {
@@ -313,15 +321,16 @@ final class DirectGemm {
         float[] acc = Workspace.get(Workspace.Slot.BLOCK, rows * len);
         java.util.Arrays.fill(acc, 0, rows * len, 0f);
         Gemm.multiplyDirect(rows, len, reduction, mr, pa, aOff, xs, xOff, offs, acc, 0, len, scratch);
-        copyOut(acc, len, p0, wq, width, rows, bias, biasOff, y, yPlane, outVol);
+        copyOut(acc, len, p0, wq, width, rows, bias, biasOff, y, yPlane, outVol, relu);
     }
 
     /**
      * Rows of an accumulator block (row m at {@code acc[m * len]}, column p is phase position p0 + p) to the output:
-     * position P = oy * wq + ox is output (oy, ox), kept where ox &lt; width, plus the row's bias.
+     * position P = oy * wq + ox is output (oy, ox), kept where ox &lt; width, plus the row's bias; with {@code relu}
+     * stored as {@code max(v, 0)}.
      */
     static void copyOut(float[] acc, int len, int p0, int wq, int width, int rows, float[] bias, int biasOff,
-                                float[] y, int yPlane, int outVol) {
+                                float[] y, int yPlane, int outVol, boolean relu) {
         int oyFirst = p0 / wq;
         int oyLast = (p0 + len - 1) / wq;
         for (int m = 0; m < rows; m++) {
@@ -333,8 +342,14 @@ final class DirectGemm {
                 int to = Math.min(p0 + len, oy * wq + width);
                 int src = srcBase + from;
                 int dst = dstBase + oy * width + from - oy * wq;
-                for (int q = 0, end = to - from; q < end; q++) {
-                    y[dst + q] = acc[src + q] + b;
+                if (relu) {
+                    for (int q = 0, end = to - from; q < end; q++) {
+                        y[dst + q] = Math.max(acc[src + q] + b, 0f);
+                    }
+                } else {
+                    for (int q = 0, end = to - from; q < end; q++) {
+                        y[dst + q] = acc[src + q] + b;
+                    }
                 }
             }
         }
