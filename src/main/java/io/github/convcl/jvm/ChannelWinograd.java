@@ -40,10 +40,17 @@ final class ChannelWinograd {
      * input, output and residual in {@link io.github.convcl.spec.Layout#NCHW16C}: a point's 16 channels are then
      * one load and each output's one store, and the whole epilogue is applied per position along the channels.
      */
-    static boolean run(ConvSpec s, int tile, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store st, boolean blocked) {
+    static boolean run(ConvSpec s, int tile, float[] x, float[] w, float[] unfoldedBias, float[] y, PackCache cache, Store unfolded,
+                       boolean blocked) {
         if (tile != 2 && tile != 4) {
             throw new IllegalArgumentException("Winograd tile m = " + tile + ": F(4,3) and F(2,3) run along channels");
         }
+        // On NCHW the epilogue's scale is folded into the transformed weights, its shift into the bias (Store#fold).
+        // Blocked layers are the networks', built with their batch norms already folded into the weights: nothing to
+        // gain there, so their epilogue applies any scale after the transform.
+        Store.Folded f = blocked ? new Store.Folded(null, unfoldedBias, unfolded) : unfolded.fold(unfoldedBias);
+        float[] bias = f.bias();
+        Store st = f.store();
         int a = tile + 2; // points per dimension
         int points = a * a;
         int cin = s.inChannels();
@@ -67,9 +74,10 @@ final class ChannelWinograd {
         int padded = groups * COLS;
         int size = points * cin * padded;
         // the transformed weights, then one float: 1 where every weight is finite
-        float[] u = Panels.packed(cache, "winograd" + tile + " channels c" + cin + " o" + cout, size + 1, pu -> {
-            transformWeights(tile, w, cin, cout, padded, pu);
-            pu[size] = JavaKernels.finite(w, s.weightElements()) ? 1f : 0f;
+        float[] u = Panels.packed(cache, Panels.key("winograd" + tile + " channels c" + cin + " o" + cout, f.scale()), size + 1, pu -> {
+            float[] ws = Panels.scaled(w, (int) s.weightElements(), f.scale(), cout);
+            transformWeights(tile, ws, cin, cout, padded, pu);
+            pu[size] = JavaKernels.finite(ws, s.weightElements()) ? 1f : 0f;
         });
         if (u[size] != 1f || !JavaKernels.finite(x, s.inputElements())) {
             return false;

@@ -179,14 +179,19 @@ class JavaWinogradTest {
     }
 
     /**
-     * Both Winograds fold the epilogue's scale into their transformed weights, kept with the weight buffer beside the
-     * bare ones: one weight buffer run bare, with a scale, with new values in that scale, and bare again gives each
-     * call's own result (a relu alone then left for the output transform; with a residual, the pass after it). Fails
-     * if the transformed weights were taken for another scale's or for the bare weights.
+     * The Winograds (along channels too) fold the epilogue's scale into their transformed weights, kept with the weight
+     * buffer beside the bare ones: one weight buffer run bare, with a scale, with new values in that scale, and bare
+     * again gives each call's own result (a relu alone then left for the output transform; with a residual, the pass
+     * after it). Fails if the transformed weights were taken for another scale's or for the bare weights.
      */
     @Test
     void theTransformedWeightsTakeEachScaleTheyAreGiven() {
-        ConvSpec bare = ConvSpec.conv(2).input(2, 12, 13, 11).outChannels(14).kernel(3).padding(1).build();
+        theTransformedWeightsTakeEachScale(ConvSpec.conv(2).input(2, 12, 13, 11).outChannels(14).kernel(3).padding(1).build());
+        // channels in multiples of 16: the Winograd along channels too, where its 512-bit tiles run
+        theTransformedWeightsTakeEachScale(ConvSpec.conv(2).input(1, 16, 9, 7).outChannels(32).kernel(3).padding(1).build());
+    }
+
+    private static void theTransformedWeightsTakeEachScale(ConvSpec bare) {
         java.util.Random r = new java.util.Random(19);
         float[] x = TestSupport.gaussian(r, bare.inputElements());
         float[] w = TestSupport.gaussian(r, bare.weightElements());
@@ -207,7 +212,11 @@ class JavaWinogradTest {
                 io.github.convcl.spec.Epilogue.of(io.github.convcl.spec.Activation.RELU).affine().residual())) {
             ConvSpec fused = bare.withEpilogue(e);
             io.github.convcl.backend.OutputStage stage = new io.github.convcl.backend.OutputStage(bs, bt, e.hasResidual() ? br : null, 0, 0);
-            for (Algorithm a : WINOGRADS) {
+            List<Algorithm> winograds = be.applicablePlans(bare).stream().map(Plan::algorithm)
+                    .filter(a -> WINOGRADS.contains(a) || a == Algorithm.JAVA_WINOGRAD_CHANNELS || a == Algorithm.JAVA_WINOGRAD_F2_CHANNELS)
+                    .distinct().toList();
+            assertFalse(winograds.isEmpty(), "no Winograd offered for " + bare);
+            for (Algorithm a : winograds) {
                 for (int call = 0; call < 4; call++) {
                     float[] scale = scales[call % 2];
                     boolean withEpilogue = call > 0 && call < 3;
