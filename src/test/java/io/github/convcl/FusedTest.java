@@ -114,22 +114,11 @@ class FusedTest {
     @Test
     void everyEpilogueOnEveryPlanMatchesTheReference() {
         onEveryBackend(cl -> {
-            Backend b = cl.backend();
             Random r = new Random(27);
             int turn = 0;
             for (ConvSpec bare : LAYERS) {
-                for (Plan p : TestSupport.testedPlans(b, bare)) {
-                    Epilogue e = EPILOGUES.get(turn++ % EPILOGUES.size());
-                    ConvSpec s = bare.withEpilogue(e);
-                    float[] x = TestSupport.gaussian(r, s.inputElements());
-                    float[] w = TestSupport.gaussian(r, s.weightElements());
-                    float[] bias = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                    float[] scale = e.hasScale() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                    float[] shift = e.hasShift() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                    float[] residual = e.hasResidual() ? TestSupport.gaussian(r, s.outputElements()) : null;
-                    double[] ref = Reference.convolve(s, x, w, bias, scale, shift, residual);
-                    float[] y = b.convolveArrays(s, p, x, w, bias, scale, shift, residual);
-                    TestSupport.assertClose(s + " " + p + " on " + cl.device(), y, ref);
+                for (Plan p : TestSupport.testedPlans(cl.backend(), bare)) {
+                    matchesTheReference(cl, bare.withEpilogue(EPILOGUES.get(turn++ % EPILOGUES.size())), p, r);
                 }
             }
         });
@@ -143,24 +132,29 @@ class FusedTest {
     @Test
     void aReluAloneOnEveryPlanMatchesTheReference() {
         onEveryBackend(cl -> {
-            Backend b = cl.backend();
             Random r = new Random(29);
             for (ConvSpec bare : LAYERS) {
-                for (Plan p : TestSupport.testedPlans(b, bare)) {
+                for (Plan p : TestSupport.testedPlans(cl.backend(), bare)) {
                     for (Epilogue e : List.of(Epilogue.of(Activation.RELU).affine(), Epilogue.of(Activation.RELU))) {
-                        ConvSpec s = bare.withEpilogue(e);
-                        float[] x = TestSupport.gaussian(r, s.inputElements());
-                        float[] w = TestSupport.gaussian(r, s.weightElements());
-                        float[] bias = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                        float[] scale = e.hasScale() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                        float[] shift = e.hasShift() ? TestSupport.gaussian(r, s.outChannels()) : null;
-                        double[] ref = Reference.convolve(s, x, w, bias, scale, shift, null);
-                        float[] y = b.convolveArrays(s, p, x, w, bias, scale, shift, null);
-                        TestSupport.assertClose(s + " " + p + " on " + cl.device(), y, ref);
+                        matchesTheReference(cl, bare.withEpilogue(e), p, r);
                     }
                 }
             }
         });
+    }
+
+    /** {@code s} on plan {@code p} of {@code cl}'s backend, on data drawn from {@code r}, against the float64 reference. */
+    private static void matchesTheReference(ConvCL cl, ConvSpec s, Plan p, Random r) {
+        Epilogue e = s.epilogue();
+        float[] x = TestSupport.gaussian(r, s.inputElements());
+        float[] w = TestSupport.gaussian(r, s.weightElements());
+        float[] bias = s.hasBias() ? TestSupport.gaussian(r, s.outChannels()) : null;
+        float[] scale = e.hasScale() ? TestSupport.gaussian(r, s.outChannels()) : null;
+        float[] shift = e.hasShift() ? TestSupport.gaussian(r, s.outChannels()) : null;
+        float[] residual = e.hasResidual() ? TestSupport.gaussian(r, s.outputElements()) : null;
+        double[] ref = Reference.convolve(s, x, w, bias, scale, shift, residual);
+        float[] y = cl.backend().convolveArrays(s, p, x, w, bias, scale, shift, residual);
+        TestSupport.assertClose(s + " " + p + " on " + cl.device(), y, ref);
     }
 
     /**
