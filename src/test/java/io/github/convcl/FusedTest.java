@@ -143,6 +143,38 @@ class FusedTest {
         });
     }
 
+    /**
+     * A scale that makes finite weights overflow (weights of 1e30, scale 1e10, inputs of 1e-30 over the fan-in: each
+     * sum at most about 1, times the scale 1e10), or only the sums of a Winograd's weight transform (weights of 3e28),
+     * on every plan: a kernel that folds the scale into its weights would store infinities or NaN, so there the scale
+     * is applied after the products.
+     */
+    @Test
+    void aScaleThatMakesWeightsOverflowIsAppliedAfterTheProducts() {
+        List<ConvSpec> layers = List.of(LAYERS.get(0), LAYERS.get(7), LAYERS.get(8), LAYERS.get(13), LAYERS.get(14), LAYERS.get(15),
+                ConvSpec.conv(2).input(1, 16, 12, 12).outChannels(16).kernel(3).padding(1).build(), TRANSPOSED_GEMM);
+        onEveryBackend(cl -> {
+            for (ConvSpec bare : layers) {
+                for (float weight : new float[] {1e30f, 3e28f}) {
+                    ConvSpec s = bare.withEpilogue(Epilogue.of(Activation.RELU).affine());
+                    float[] x = new float[(int) s.inputElements()];
+                    java.util.Arrays.fill(x, (float) (1e-30 * s.outChannels() / s.weightElements()));
+                    float[] w = new float[(int) s.weightElements()];
+                    java.util.Arrays.fill(w, weight);
+                    float[] bias = s.hasBias() ? new float[s.outChannels()] : null;
+                    float[] scale = new float[s.outChannels()];
+                    java.util.Arrays.fill(scale, 1e10f);
+                    float[] shift = new float[s.outChannels()];
+                    double[] ref = Reference.convolve(s, x, w, bias, scale, shift, null);
+                    for (Plan p : TestSupport.testedPlans(cl.backend(), bare)) {
+                        float[] y = cl.backend().convolveArrays(s, p, x, w, bias, scale, shift, null);
+                        TestSupport.assertClose(s + " " + p + " weights " + weight + " on " + cl.device(), y, ref);
+                    }
+                }
+            }
+        });
+    }
+
     /** {@code s} on plan {@code p} of {@code cl}'s backend, on data drawn from {@code r}, against the float64 reference. */
     private static void matchesTheReference(ConvCL cl, ConvSpec s, Plan p, Random r) {
         Epilogue e = s.epilogue();

@@ -77,7 +77,8 @@ final class ChannelWinograd {
         float[] u = Panels.packed(cache, Panels.key("winograd" + tile + " channels c" + cin + " o" + cout, f.scale()), size + 1, pu -> {
             float[] ws = Panels.scaled(w, (int) s.weightElements(), f.scale(), cout);
             transformWeights(tile, ws, cin, cout, padded, pu);
-            pu[size] = JavaKernels.finite(ws, s.weightElements()) ? 1f : 0f;
+            // the transform sums weights: finite weights, scaled or not, may still give an infinite point
+            pu[size] = JavaKernels.finite(ws, s.weightElements()) && JavaKernels.finite(pu, 0, size) ? 1f : 0f;
         });
         if (u[size] != 1f || !JavaKernels.finite(x, s.inputElements())) {
             return false;

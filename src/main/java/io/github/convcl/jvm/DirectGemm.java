@@ -32,6 +32,10 @@ final class DirectGemm {
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
         float[] pa = Panels.packWeights(cache, w, f.scale(), s.groups(), coutG, reduction, mr, aSize);
+        if (pa == null) {
+            f = store.unfolded(bias);
+            pa = Panels.packWeights(cache, w, null, s.groups(), coutG, reduction, mr, aSize);
+        }
         DirectTask task = new DirectTask(s, g, ph, plan, pa, aSize, mr, f.bias(), y, f.store());
         if (plan.padding() == JavaDirect.Padding.LOCAL) {
             if (plan.layout() == JavaDirect.Layout.ROWS) {

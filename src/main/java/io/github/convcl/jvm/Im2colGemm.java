@@ -13,8 +13,6 @@ final class Im2colGemm {
 
     static void run(ConvSpec s, float[] x, float[] w, float[] b, float[] y, boolean pointwise, PackCache cache, Store store) {
         Store.Folded f = store.fold(b);
-        float[] bias = f.bias();
-        Store st = f.store();
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -22,7 +20,13 @@ final class Im2colGemm {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = Panels.packWeights(cache, w, f.scale(), groups, coutG, reduction, mr, aSize);
+        float[] scaled = Panels.packWeights(cache, w, f.scale(), groups, coutG, reduction, mr, aSize);
+        if (scaled == null) {
+            f = store.unfolded(b);
+        }
+        float[] pa = scaled != null ? scaled : Panels.packWeights(cache, w, null, groups, coutG, reduction, mr, aSize);
+        float[] bias = f.bias();
+        Store st = f.store();
         int nt0 = Panels.columnTile(reduction, g.outVol);
         int mb = Panels.rowBlock(coutG, mr, s.batch() * groups * ((g.outVol + nt0 - 1) / nt0));
         int blocks = (coutG + mb - 1) / mb;

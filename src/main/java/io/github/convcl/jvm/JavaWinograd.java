@@ -249,7 +249,8 @@ final class JavaWinograd {
         float[] u = Panels.packed(cache, Panels.key(shape, f.scale()), flag + 1, pu -> {
             float[] ws = Panels.scaled(w, (int) s.weightElements(), f.scale(), s.outChannels());
             transformWeights(l, ws, groups, coutG, cinG, mr, uSize, pu);
-            pu[flag] = JavaKernels.finite(ws, s.weightElements()) ? 1f : 0f;
+            // the transform sums weights: finite weights, scaled or not, may still give an infinite point
+            pu[flag] = JavaKernels.finite(ws, s.weightElements()) && JavaKernels.finite(pu, 0, flag) ? 1f : 0f;
         });
         int perBlock = io.github.convcl.plan.JavaDirect.imagesPerBlock(s.batch(), (long) s.inChannels() * l.channelFloats);
         // With every image in one block the split checks the values it copies, in parallel and while they are in cache,

@@ -44,11 +44,15 @@ final class Panels {
      * The weights of every group, (C_out/g) x (C_in/g * taps) each, packed as A panels at {@code g * aSize}, each output
      * channel's row multiplied by {@code scale[channel]} unless {@code scale} is null (an epilogue's scale folded in,
      * {@link Store#fold}): from {@code cache} when it holds them for this geometry and these scale values (new values
-     * repack), else packed in parallel (and kept there).
+     * repack), else packed in parallel (and kept there). Null where a finite weight times its scale is not finite: the
+     * scaled sum would then overflow where the sum times the scale need not, and the caller runs unfolded.
      */
     static float[] packWeights(PackCache cache, float[] w, float[] scale, int groups, int coutG, int reduction, int mr, int aSize) {
         String shape = "gemm g" + groups + " m" + coutG + " k" + reduction + " mr" + mr;
-        return packed(cache, key(shape, scale), aSize * groups, pa -> {
+        int size = aSize * groups;
+        // the panels, then one float: 0 where the scale makes a finite weight overflow
+        float[] packed = packed(cache, key(shape, scale), size + 1, pa -> {
+            pa[size] = scale != null && overflows(w, groups * coutG, reduction, scale) ? 0f : 1f;
             int[] starts = Gemm.panelStarts(coutG, mr);
             int panels = starts.length - 1;
             Parallel.forEach(groups * panels, t -> {
@@ -61,6 +65,32 @@ final class Panels {
                 }
             });
         });
+        return packed[size] == 1f ? packed : null;
+    }
+
+    /** Whether some finite value among the first {@code count} of {@code w} is not finite in {@code scaled}. */
+    static boolean overflows(float[] w, float[] scaled, int count) {
+        for (int i = 0; i < count; i++) {
+            if (Float.isFinite(w[i]) && !Float.isFinite(scaled[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether some finite weight of {@code channels} output channels ({@code per} consecutive weights each, channel c's
+     * from {@code c * per}) times its channel's {@code scale} is not finite.
+     */
+    static boolean overflows(float[] w, int channels, int per, float[] scale) {
+        for (int c = 0; c < channels; c++) {
+            for (int i = c * per; i < (c + 1) * per; i++) {
+                if (Float.isFinite(w[i]) && !Float.isFinite(w[i] * scale[c])) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Rows [0, rows) of a packed panel {@code h} rows high at {@code pa[at..]} times {@code scale[first + r]}. */

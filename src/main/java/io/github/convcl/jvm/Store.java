@@ -116,6 +116,11 @@ final class Store {
     record Folded(float[] scale, float[] bias, Store store) {
     }
 
+    /** This store as it is, with {@code bias}, for a kernel that does not fold it ({@link Folded} with no scale). */
+    Folded unfolded(float[] bias) {
+        return new Folded(null, bias, this);
+    }
+
     /**
      * This store folded for a kernel that packs its weights ({@link Folded}); unchanged where the epilogue has neither
      * scale nor shift, or where a scale is not finite (an infinite or NaN scale times a weight is not the scaled sum).
@@ -123,14 +128,14 @@ final class Store {
     Folded fold(float[] bias) {
         boolean sc = epilogue.hasScale();
         if (!sc && !epilogue.hasShift()) {
-            return new Folded(null, bias, this);
+            return unfolded(bias);
         }
         float[] scales = sc ? java.util.Arrays.copyOf(scale, cout) : null;
         float[] folded = new float[cout];
         for (int c = 0; c < cout; c++) {
             float a = scaleOf(c);
             if (!Float.isFinite(a)) {
-                return new Folded(null, bias, this);
+                return unfolded(bias);
             }
             folded[c] = bias == null ? shiftOf(c) : Math.fma(bias[c], a, shiftOf(c));
         }

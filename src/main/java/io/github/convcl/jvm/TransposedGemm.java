@@ -10,9 +10,7 @@ final class TransposedGemm {
     }
 
     static void run(ConvSpec s, float[] x, float[] w, float[] unfoldedBias, float[] y, PackCache cache, Store unfolded) {
-        Store.Folded f = unfolded.fold(unfoldedBias);
-        float[] bias = f.bias();
-        Store st = f.store();
+        Store.Folded folded = unfolded.fold(unfoldedBias);
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -24,17 +22,12 @@ final class TransposedGemm {
         // panels take 18, where a full block of 16 takes 16): each block's slot holds the larger
         int tail = (coutG - (blocks - 1) * block) * g.kVol;
         int aSize = Math.max(Gemm.packedASize(block * g.kVol, cinG, mr), Gemm.packedASize(tail, cinG, mr));
-        String key = "transposed g" + groups + " b" + block + " m" + coutG + " k" + cinG + " t" + g.kVol + " mr" + mr;
-        float[] pa = Panels.packed(cache, Panels.key(key, f.scale()), aSize * groups * blocks, packs -> {
-            float[] ws = scaled(s, w, f.scale());
-            Parallel.forEach(groups * blocks, t -> {
-                int grp = t / blocks;
-                int cb = t % blocks;
-                int rows = Math.min(block, coutG - cb * block) * g.kVol;
-                // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
-                Gemm.packA(rows, cinG, ws, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
-            });
-        });
+        float[] scaled = pack(s, g, w, folded.scale(), cache, block, mr, aSize);
+        // a finite weight that its scale makes overflow: the epilogue is applied after the products instead
+        Store.Folded f = scaled != null ? folded : unfolded.unfolded(unfoldedBias);
+        float[] pa = scaled != null ? scaled : pack(s, g, w, null, cache, block, mr, aSize);
+        float[] bias = f.bias();
+        Store st = f.store();
         if (g.tapsDisjoint()) {
             transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr, st);
             return;
@@ -61,6 +54,33 @@ final class TransposedGemm {
             }
             st.finish(y, n, grp * coutG + cb * block, channels, 0, g.outVol);
         });
+    }
+
+    /**
+     * W^T of every group and channel block packed as A panels ({@code aSize} floats a block), each output channel's
+     * rows times {@code scale} (null: none); from {@code cache} when it holds them for these scale values. Null where a
+     * finite weight times its scale is not finite.
+     */
+    private static float[] pack(ConvSpec s, Geometry g, float[] w, float[] scale, PackCache cache, int block, int mr, int aSize) {
+        int cinG = s.inPerGroup();
+        int coutG = s.outPerGroup();
+        int groups = s.groups();
+        int blocks = (coutG + block - 1) / block;
+        int size = aSize * groups * blocks;
+        String key = "transposed g" + groups + " b" + block + " m" + coutG + " k" + cinG + " t" + g.kVol + " mr" + mr;
+        // the panels, then one float: 0 where the scale makes a finite weight overflow
+        float[] pa = Panels.packed(cache, Panels.key(key, scale), size + 1, packs -> {
+            float[] ws = scaled(s, w, scale);
+            packs[size] = ws != w && Panels.overflows(w, ws, ws.length) ? 0f : 1f;
+            Parallel.forEach(groups * blocks, t -> {
+                int grp = t / blocks;
+                int cb = t % blocks;
+                int rows = Math.min(block, coutG - cb * block) * g.kVol;
+                // Row (channel, tap) of W^T, column ci: W[g*cinG + ci][cb*block + channel][tap].
+                Gemm.packA(rows, cinG, ws, grp * cinG * coutG * g.kVol + cb * block * g.kVol, 1, coutG * g.kVol, mr, packs, t * aSize);
+            });
+        });
+        return pa[size] == 1f ? pa : null;
     }
 
     /**
