@@ -151,7 +151,7 @@ class FusedTest {
      */
     @Test
     void aScaleThatMakesWeightsOverflowIsAppliedAfterTheProducts() {
-        List<ConvSpec> layers = List.of(LAYERS.get(0), LAYERS.get(7), LAYERS.get(8), LAYERS.get(13), LAYERS.get(14), LAYERS.get(15),
+        List<ConvSpec> layers = List.of(LAYERS.get(0), LAYERS.get(7), LAYERS.get(8), LAYERS.get(9), LAYERS.get(13), LAYERS.get(14), LAYERS.get(15),
                 ConvSpec.conv(2).input(1, 16, 12, 12).outChannels(16).kernel(3).padding(1).build(), TRANSPOSED_GEMM);
         onEveryBackend(cl -> {
             for (ConvSpec bare : layers) {

@@ -48,7 +48,7 @@ final class ChannelWinograd {
         // On NCHW the epilogue's scale is folded into the transformed weights, its shift into the bias (Store#fold).
         // Blocked layers are the networks', built with their batch norms already folded into the weights: nothing to
         // gain there, so their epilogue applies any scale after the transform.
-        Store.Folded f = blocked ? new Store.Folded(null, unfoldedBias, unfolded) : unfolded.fold(unfoldedBias);
+        Store.Folded f = blocked ? unfolded.unfolded(unfoldedBias) : unfolded.fold(unfoldedBias);
         float[] bias = f.bias();
         Store st = f.store();
         int a = tile + 2; // points per dimension
