@@ -123,7 +123,9 @@ final class Store {
 
     /**
      * This store folded for a kernel that packs its weights ({@link Folded}); unchanged where the epilogue has neither
-     * scale nor shift, or where a scale is not finite (an infinite or NaN scale times a weight is not the scaled sum).
+     * scale nor shift, where a scale is not finite (an infinite or NaN scale times a weight is not the scaled sum), or
+     * where a finite bias times its scale plus a finite shift is not (the folded bias would overflow where the biased
+     * sum times the scale need not).
      */
     Folded fold(float[] bias) {
         boolean sc = epilogue.hasScale();
@@ -138,6 +140,9 @@ final class Store {
                 return unfolded(bias);
             }
             folded[c] = bias == null ? shiftOf(c) : Math.fma(bias[c], a, shiftOf(c));
+            if (!Float.isFinite(folded[c]) && Float.isFinite(bias == null ? 0f : bias[c]) && Float.isFinite(shiftOf(c))) {
+                return unfolded(bias);
+            }
         }
         return new Folded(scales, folded, new Store(this, epilogue.affine(false, false)));
     }
