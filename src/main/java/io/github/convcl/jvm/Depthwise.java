@@ -11,23 +11,6 @@ final class Depthwise {
     }
 
     /**
-     * Whether some finite weight times its output channel's epilogue scale is not finite: folded into the weights the
-     * scale would then overflow sums that, scaled after, need not.
-     */
-    private static boolean foldOverflows(ConvSpec s, float[] w, Store st) {
-        int per = (int) (s.weightElements() / s.outChannels());
-        for (int co = 0; co < s.outChannels(); co++) {
-            float a = st.scaleOf(co);
-            for (int i = co * per; i < (co + 1) * per; i++) {
-                if (Float.isFinite(w[i]) && !Float.isFinite(w[i] * a)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /**
      * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
      * phase planes, so every tap reads a vector of consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
      * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
@@ -47,7 +30,7 @@ final class Depthwise {
         int extent = (height - 1) * wq + width;
         // the epilogue in the row kernels where it can be (scale and shift folded into the weights and bias, the
         // activation before the store), else a pass over each finished row
-        int act = Gemm.VECTOR && !foldOverflows(s, w, st) ? st.registerActivation() : -1;
+        int act = Gemm.VECTOR && !st.scaleOverflows(w, g.kVol) ? st.registerActivation() : -1;
         if (plan.unpadded()) {
             // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
             Parallel.forEach(s.batch() * cin, t -> {

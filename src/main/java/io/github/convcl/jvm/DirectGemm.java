@@ -23,7 +23,6 @@ final class DirectGemm {
      * place at a fixed offset from the output position's base. Workspace: one padded image.
      */
     static void run(ConvSpec s, JavaDirect plan, float[] x, float[] w, float[] bias, float[] y, PackCache cache, Store store) {
-        Store.Folded f = store.fold(bias);
         Geometry g = new Geometry(s);
         PhasePlanes ph = PhasePlanes.of(s);
         int cinG = s.inPerGroup();
@@ -31,12 +30,10 @@ final class DirectGemm {
         int reduction = cinG * g.kVol;
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] pa = Panels.packWeights(cache, w, f.scale(), s.groups(), coutG, reduction, mr, aSize);
-        if (pa == null) {
-            f = store.unfolded(bias);
-            pa = Panels.packWeights(cache, w, null, s.groups(), coutG, reduction, mr, aSize);
-        }
-        DirectTask task = new DirectTask(s, g, ph, plan, pa, aSize, mr, f.bias(), y, f.store());
+        Store.Packed packed = store.foldInto(bias,
+                scale -> Panels.packWeights(cache, w, scale, s.groups(), coutG, reduction, mr, aSize));
+        Store.Folded f = packed.folded();
+        DirectTask task = new DirectTask(s, g, ph, plan, packed.weights(), aSize, mr, f.bias(), y, f.store());
         if (plan.padding() == JavaDirect.Padding.LOCAL) {
             if (plan.layout() == JavaDirect.Layout.ROWS) {
                 task.rowsLocal(x);

@@ -12,7 +12,6 @@ final class Im2colGemm {
     }
 
     static void run(ConvSpec s, float[] x, float[] w, float[] b, float[] y, boolean pointwise, PackCache cache, Store store) {
-        Store.Folded f = store.fold(b);
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -20,13 +19,11 @@ final class Im2colGemm {
         int groups = s.groups();
         int mr = Gemm.rowPanel(coutG);
         int aSize = Gemm.packedASize(coutG, reduction, mr);
-        float[] scaled = Panels.packWeights(cache, w, f.scale(), groups, coutG, reduction, mr, aSize);
-        if (scaled == null) {
-            f = store.unfolded(b);
-        }
-        float[] pa = scaled != null ? scaled : Panels.packWeights(cache, w, null, groups, coutG, reduction, mr, aSize);
-        float[] bias = f.bias();
-        Store st = f.store();
+        Store.Packed packed = store.foldInto(b,
+                scale -> Panels.packWeights(cache, w, scale, groups, coutG, reduction, mr, aSize));
+        float[] pa = packed.weights();
+        float[] bias = packed.folded().bias();
+        Store st = packed.folded().store();
         int nt0 = Panels.columnTile(reduction, g.outVol);
         int mb = Panels.rowBlock(coutG, mr, s.batch() * groups * ((g.outVol + nt0 - 1) / nt0));
         int blocks = (coutG + mb - 1) / mb;

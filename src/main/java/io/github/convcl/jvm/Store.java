@@ -147,6 +147,29 @@ final class Store {
         return new Folded(scales, folded, new Store(this, epilogue.affine(false, false)));
     }
 
+    /** Weights packed by a kernel that folds this store, and the store they leave ({@link #foldInto}). */
+    record Packed(float[] weights, Folded folded) {
+    }
+
+    /**
+     * This store folded into a kernel's packed weights ({@link #fold}): {@code pack} gives the weights packed times a
+     * scale (null: as they are), or null where a finite weight is not finite once scaled; the kernel then runs with this
+     * store unfolded, as the scaled sum would overflow where the sum times the scale need not.
+     */
+    Packed foldInto(float[] bias, java.util.function.Function<float[], float[]> pack) {
+        Folded f = fold(bias);
+        float[] weights = pack.apply(f.scale());
+        return weights != null ? new Packed(weights, f) : new Packed(pack.apply(null), unfolded(bias));
+    }
+
+    /**
+     * Whether some finite weight of {@code w} ({@code per} consecutive weights an output channel) is not finite once
+     * times its channel's scale: a kernel that folds the scale into its weights itself then leaves it to the pass.
+     */
+    boolean scaleOverflows(float[] w, int per) {
+        return epilogue.hasScale() && Panels.overflows(w, cout, per, scale);
+    }
+
     /**
      * Whether what is left of the epilogue is a relu alone (no scale, shift or residual, as after {@link #fold}): the
      * epilogue the GEMM tiles apply in their own stores.
@@ -168,7 +191,7 @@ final class Store {
 
     /** Whether this is the dense output of the spec with no epilogue: what the kernels' fast stores assume. */
     boolean plain() {
-        return !active && first == 0 && channels == cout;
+        return !active && dense();
     }
 
     /** The destination index of output plane (n, co): its position 0. */

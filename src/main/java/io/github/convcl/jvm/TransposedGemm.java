@@ -10,7 +10,6 @@ final class TransposedGemm {
     }
 
     static void run(ConvSpec s, float[] x, float[] w, float[] unfoldedBias, float[] y, PackCache cache, Store unfolded) {
-        Store.Folded folded = unfolded.fold(unfoldedBias);
         Geometry g = new Geometry(s);
         int cinG = s.inPerGroup();
         int coutG = s.outPerGroup();
@@ -22,12 +21,10 @@ final class TransposedGemm {
         // panels take 18, where a full block of 16 takes 16): each block's slot holds the larger
         int tail = (coutG - (blocks - 1) * block) * g.kVol;
         int aSize = Math.max(Gemm.packedASize(block * g.kVol, cinG, mr), Gemm.packedASize(tail, cinG, mr));
-        float[] scaled = pack(s, g, w, folded.scale(), cache, block, mr, aSize);
-        // a finite weight that its scale makes overflow: the epilogue is applied after the products instead
-        Store.Folded f = scaled != null ? folded : unfolded.unfolded(unfoldedBias);
-        float[] pa = scaled != null ? scaled : pack(s, g, w, null, cache, block, mr, aSize);
-        float[] bias = f.bias();
-        Store st = f.store();
+        Store.Packed packed = unfolded.foldInto(unfoldedBias, scale -> pack(s, g, w, scale, cache, block, mr, aSize));
+        float[] pa = packed.weights();
+        float[] bias = packed.folded().bias();
+        Store st = packed.folded().store();
         if (g.tapsDisjoint()) {
             transposedDisjoint(s, g, x, bias, y, pa, block, blocks, aSize, mr, st);
             return;
