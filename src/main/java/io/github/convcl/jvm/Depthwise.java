@@ -36,23 +36,16 @@ final class Depthwise {
             Parallel.forEach(s.batch() * cin, t -> {
                 int n = t / cin;
                 int ci = t % cin;
-                float[] zero = Workspace.get(Workspace.Slot.BLOCK, width + 2);
-                java.util.Arrays.fill(zero, 0, width + 2, 0f);
-                int src = t * g.inVol;
+                float[] zero = Workspace.get(Workspace.Slot.BLOCK, width);
+                java.util.Arrays.fill(zero, 0, width, 0f);
                 for (int m = 0; m < coutG; m++) {
                     int co = ci * coutG + m;
                     float b = bias == null ? 0f : bias[co];
                     float ea = act < 0 ? 1f : st.scaleOf(co);
                     float eb = act < 0 ? 0f : st.shiftOf(co);
-                    int dst = st.plane(n, co);
-                    for (int oy = 0; oy < height; oy++) {
-                        float[] top = oy > 0 ? x : zero;
-                        float[] bot = oy < height - 1 ? x : zero;
-                        VectorGemm.depthwiseRow3x3(top, oy > 0 ? src + (oy - 1) * width : 1, x, src + oy * width,
-                                bot, oy < height - 1 ? src + (oy + 1) * width : 1, w, co * 9, b, ea, eb, act, y, dst + oy * width, width);
-                        if (act < 0) {
-                            st.finish(y, n, co, oy * width, width);
-                        }
+                    VectorGemm.depthwisePlane3x3(x, t * g.inVol, zero, w, co * 9, b, ea, eb, act, y, st.plane(n, co), width, height);
+                    if (act < 0) {
+                        st.finish(y, n, co, 0, height * width);
                     }
                 }
             });

@@ -1038,18 +1038,29 @@ final class VectorGemm {
         }
     }
 
+    /** Lane i of a vector rearranged by it takes lane i - 1 (lane 0 takes the last lane, then replaced). */
+    private static final jdk.incubator.vector.VectorShuffle<Float> FROM_LEFT =
+            jdk.incubator.vector.VectorShuffle.fromOp(S, i -> (i + L - 1) % L);
+    /** Lane i of a vector rearranged by it takes lane i + 1 (the last lane takes lane 0, then replaced). */
+    private static final jdk.incubator.vector.VectorShuffle<Float> FROM_RIGHT =
+            jdk.incubator.vector.VectorShuffle.fromOp(S, i -> (i + 1) % L);
+    private static final jdk.incubator.vector.VectorMask<Float> FIRST_LANE = jdk.incubator.vector.VectorMask.fromLong(S, 1L);
+    private static final jdk.incubator.vector.VectorMask<Float> LAST_LANE = jdk.incubator.vector.VectorMask.fromLong(S, 1L << (L - 1));
+
     /**
-     * A 3x3 depthwise output row (stride 1, dilation 1, one zero column of padding each side) read from the unpadded
-     * input rows above, at and below it ({@code top}, {@code mid}, {@code bot} at their offsets: a row of x, or a row of
-     * zeros for the padding rows): {@code y[dst + q] = bias + sum w[wOff + 3*ky + kx] * row_ky[q + kx - 1]}, zero
-     * outside [0, width). Columns 1 to width - 2 {@link #L} at a time (the last step overlapping the one before), the two
-     * edge columns alone; {@code width} at least L + 2. A fused epilogue's per-channel {@code scale} and {@code shift}
-     * are folded into the weights and the bias ({@code act(sum (w * scale) x + (bias * scale + shift))}, 1 and 0 without
-     * one) and its relu ({@code act} 1) or relu6 (2) applied before the store: no operation per output beyond the
-     * activation.
+     * A 3x3 depthwise output plane (stride 1, dilation 1, one zero of padding on every side) read from the unpadded
+     * input plane at {@code x[src]}: {@code y[dst + oy*width + q] = bias + sum w[wOff + 3*ky + kx] * x[src + (oy + ky -
+     * 1)*width + q + kx - 1]}, zero outside the plane. {@code zero} holds at least {@code width} zeros and stands for the
+     * rows above and below the plane. Each row is {@link #L} columns a step, the last step ending at the row's end
+     * (overlapping the one before); the first and last step take their outer taps from the vector of the middle taps
+     * moved by one lane with a zero shifted in, so no load leaves the row and every column is a vector lane. {@code
+     * width} at least L. The weights and the bias stay in registers over the whole plane. A fused epilogue's per-channel
+     * {@code scale} and {@code shift} are folded into them ({@code act(sum (w * scale) x + (bias * scale + shift))}, 1
+     * and 0 without one) and its relu ({@code act} 1) or relu6 (2) applied before the store: no operation per output
+     * beyond the activation.
      */
-    static void depthwiseRow3x3(float[] top, int tOff, float[] mid, int mOff, float[] bot, int bOff, float[] w, int wOff,
-                                float bias, float scale, float shift, int act, float[] y, int dst, int width) {
+    static void depthwisePlane3x3(float[] x, int src, float[] zero, float[] w, int wOff, float bias, float scale, float shift,
+                                  int act, float[] y, int dst, int width, int height) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
         FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
         FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
@@ -1059,38 +1070,59 @@ final class VectorGemm {
         FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
         FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
         FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
-        float b0 = Math.fma(bias, scale, shift);
-        FloatVector b = FloatVector.broadcast(S, b0);
-        int last = width - 1 - L;
-        for (int q = 1; ; q += L) {
-            q = Math.min(q, last);
-            FloatVector a = w0.fma(FloatVector.fromArray(S, top, tOff + q - 1), b);
-            FloatVector c = w1.mul(FloatVector.fromArray(S, top, tOff + q));
-            a = w2.fma(FloatVector.fromArray(S, top, tOff + q + 1), a);
-            c = w3.fma(FloatVector.fromArray(S, mid, mOff + q - 1), c);
-            a = w4.fma(FloatVector.fromArray(S, mid, mOff + q), a);
-            c = w5.fma(FloatVector.fromArray(S, mid, mOff + q + 1), c);
-            a = w6.fma(FloatVector.fromArray(S, bot, bOff + q - 1), a);
-            c = w7.fma(FloatVector.fromArray(S, bot, bOff + q), c);
-            a = w8.fma(FloatVector.fromArray(S, bot, bOff + q + 1), a);
-            activate(a.add(c), act).intoArray(y, dst + q);
-            if (q == last) {
-                break;
+        FloatVector b = FloatVector.broadcast(S, Math.fma(bias, scale, shift));
+        int last = width - L;
+        for (int oy = 0; oy < height; oy++) {
+            float[] top = oy > 0 ? x : zero;
+            int t = oy > 0 ? src + (oy - 1) * width : 0;
+            int m = src + oy * width;
+            float[] bot = oy < height - 1 ? x : zero;
+            int o = oy < height - 1 ? src + (oy + 1) * width : 0;
+            int out = dst + oy * width;
+            for (int q = 0; ; q += L) {
+                q = Math.min(q, last);
+                FloatVector ct = FloatVector.fromArray(S, top, t + q);
+                FloatVector cm = FloatVector.fromArray(S, x, m + q);
+                FloatVector cb = FloatVector.fromArray(S, bot, o + q);
+                FloatVector lt;
+                FloatVector lm;
+                FloatVector lb;
+                if (q == 0) {
+                    lt = ct.rearrange(FROM_LEFT).blend(0f, FIRST_LANE);
+                    lm = cm.rearrange(FROM_LEFT).blend(0f, FIRST_LANE);
+                    lb = cb.rearrange(FROM_LEFT).blend(0f, FIRST_LANE);
+                } else {
+                    lt = FloatVector.fromArray(S, top, t + q - 1);
+                    lm = FloatVector.fromArray(S, x, m + q - 1);
+                    lb = FloatVector.fromArray(S, bot, o + q - 1);
+                }
+                FloatVector rt;
+                FloatVector rm;
+                FloatVector rb;
+                if (q == last) {
+                    rt = ct.rearrange(FROM_RIGHT).blend(0f, LAST_LANE);
+                    rm = cm.rearrange(FROM_RIGHT).blend(0f, LAST_LANE);
+                    rb = cb.rearrange(FROM_RIGHT).blend(0f, LAST_LANE);
+                } else {
+                    rt = FloatVector.fromArray(S, top, t + q + 1);
+                    rm = FloatVector.fromArray(S, x, m + q + 1);
+                    rb = FloatVector.fromArray(S, bot, o + q + 1);
+                }
+                FloatVector a = w0.fma(lt, b);
+                FloatVector c = w1.mul(ct);
+                a = w2.fma(rt, a);
+                c = w3.fma(lm, c);
+                a = w4.fma(cm, a);
+                c = w5.fma(rm, c);
+                a = w6.fma(lb, a);
+                c = w7.fma(cb, c);
+                a = w8.fma(rb, a);
+                activate(a.add(c), act).intoArray(y, out + q);
+                if (q == last) {
+                    break;
+                }
             }
         }
-        int e = width - 1;
-        float left = b0;
-        float right = b0;
-        for (int ky = 0; ky < 3; ky++) {
-            float[] r = ky == 0 ? top : ky == 1 ? mid : bot;
-            int o = ky == 0 ? tOff : ky == 1 ? mOff : bOff;
-            left = Math.fma(w[wOff + 3 * ky + 1] * scale, r[o], left);
-            left = Math.fma(w[wOff + 3 * ky + 2] * scale, r[o + 1], left);
-            right = Math.fma(w[wOff + 3 * ky] * scale, r[o + e - 1], right);
-            right = Math.fma(w[wOff + 3 * ky + 1] * scale, r[o + e], right);
-        }
-        y[dst] = activate(left, act);
-        y[dst + e] = activate(right, act);
     }
 
     /** relu (1) or relu6 (2) of a vector; anything else leaves it as it is. */
@@ -1113,7 +1145,7 @@ final class VectorGemm {
      * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
      * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); with the
      * epilogue's scale and shift folded in, {@code act((bias * scale + shift) + sum_t (w[t] * scale) * x[..])} (see
-     * {@link #depthwiseRow3x3}); a row of at least {@link #L} has no scalar tail.
+     * {@link #depthwisePlane3x3}); a row of at least {@link #L} has no scalar tail.
      */
     static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float bias, float scale, float shift, int act, float[] y,
                               int dst, int width) {
