@@ -12,6 +12,7 @@ import io.github.convcl.golden.GoldenRunner;
 import io.github.convcl.golden.GoldenSuite;
 import io.github.convcl.jvm.JavaBackend;
 import io.github.convcl.jvm.Reference;
+import io.github.convcl.plan.Algorithm;
 import io.github.convcl.plan.Plan;
 import io.github.convcl.spec.Activation;
 import io.github.convcl.spec.ConvSpec;
@@ -170,6 +171,49 @@ class FusedTest {
                         float[] y = cl.backend().convolveArrays(s, p, x, w, bias, scale, shift, null);
                         TestSupport.assertClose(s + " " + p + " weights " + weight + " on " + cl.device(), y, ref);
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * A bias that overflows once times its scale where the biased sum does not: inputs of -2^100 under one weight of 1
+     * per output (the center tap of the first input channel), a bias of 2^100, a scale of 2^40. Each biased sum is
+     * exactly 0, so every output is the shift, 0.5; a kernel that folded the scale into its weights and bias would add
+     * +Infinity (the folded bias) to -Infinity (the scaled sum) and store NaN. Depthwise (both kernels) and pointwise,
+     * on every plan but the Winograds: theirs is exact up to rounding, and a rounding of -2^100 times 2^40 is far past
+     * 0.5.
+     */
+    @Test
+    void aBiasThatOverflowsOnceScaledIsAddedBeforeTheScale() {
+        List<ConvSpec> layers = List.of(
+                ConvSpec.conv(2).input(1, 4, 5, 20).outChannels(4).kernel(3).padding(1).groups(4).build(),
+                ConvSpec.conv(2).input(2, 4, 9, 20).outChannels(8).kernel(3).stride(2).padding(1).groups(4).build(),
+                ConvSpec.conv(2).input(1, 8, 6, 6).outChannels(8).kernel(1).build());
+        onEveryBackend(cl -> {
+            for (ConvSpec bare : layers) {
+                ConvSpec s = bare.withEpilogue(Epilogue.of(Activation.RELU).affine());
+                float[] x = new float[(int) s.inputElements()];
+                java.util.Arrays.fill(x, -0x1p100f);
+                float[] w = new float[(int) s.weightElements()];
+                int taps = (int) (s.weightElements() / s.outChannels() / s.inPerGroup());
+                for (int co = 0; co < s.outChannels(); co++) {
+                    w[co * s.inPerGroup() * taps + taps / 2] = 1f;
+                }
+                float[] bias = new float[s.outChannels()];
+                java.util.Arrays.fill(bias, 0x1p100f);
+                float[] scale = new float[s.outChannels()];
+                java.util.Arrays.fill(scale, 0x1p40f);
+                float[] shift = new float[s.outChannels()];
+                java.util.Arrays.fill(shift, 0.5f);
+                double[] ref = Reference.convolve(s, x, w, bias, scale, shift, null);
+                assertEquals(0.5, ref[ref.length - 1]);
+                for (Plan p : TestSupport.testedPlans(cl.backend(), bare)) {
+                    if (p.algorithm().family() == Algorithm.Family.JAVA_WINOGRAD || p.algorithm().family() == Algorithm.Family.CL_WINOGRAD) {
+                        continue;
+                    }
+                    float[] y = cl.backend().convolveArrays(s, p, x, w, bias, scale, shift, null);
+                    TestSupport.assertClose(s + " " + p + " on " + cl.device(), y, ref);
                 }
             }
         });

@@ -28,9 +28,16 @@ final class Depthwise {
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wq + width;
-        // the epilogue in the row kernels where it can be (scale and shift folded into the weights and bias, the
-        // activation before the store), else a pass over each finished row
-        int act = Gemm.VECTOR && !st.scaleOverflows(w, g.kVol) ? st.registerActivation() : -1;
+        // The nine-tap kernels take the epilogue themselves where they can: its scale and shift folded into the weights
+        // and the bias (Store#fold, which leaves them unfolded where the folded bias would overflow), the activation
+        // applied before each store. What is left (a residual, another activation, or the unfolded epilogue) is a pass
+        // over each finished plane.
+        boolean inKernel = Gemm.VECTOR && (plan.unpadded() || g.kVol == 9);
+        Store.Folded f = inKernel && !st.scaleOverflows(w, g.kVol) ? st.fold(bias) : st.unfolded(bias);
+        Store rest = f.store();
+        float[] scales = f.scale();
+        float[] biases = f.bias();
+        int act = inKernel ? rest.activationAlone() : -1;
         if (plan.unpadded()) {
             // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
             Parallel.forEach(s.batch() * cin, t -> {
@@ -40,12 +47,10 @@ final class Depthwise {
                 java.util.Arrays.fill(zero, 0, width, 0f);
                 for (int m = 0; m < coutG; m++) {
                     int co = ci * coutG + m;
-                    float b = bias == null ? 0f : bias[co];
-                    float ea = act < 0 ? 1f : st.scaleOf(co);
-                    float eb = act < 0 ? 0f : st.shiftOf(co);
-                    VectorGemm.depthwisePlane3x3(x, t * g.inVol, zero, w, co * 9, b, ea, eb, act, y, st.plane(n, co), width, height);
+                    VectorGemm.depthwisePlane3x3(x, t * g.inVol, zero, w, co * 9, scales == null ? 1f : scales[co],
+                            biases == null ? 0f : biases[co], act, y, st.plane(n, co), width, height);
                     if (act < 0) {
-                        st.finish(y, n, co, 0, height * width);
+                        rest.finish(y, n, co, 0, height * width);
                     }
                 }
             });
@@ -59,17 +64,16 @@ final class Depthwise {
             float[] acc = Workspace.get(Workspace.Slot.BLOCK, extent);
             for (int m = 0; m < coutG; m++) {
                 int co = ci * coutG + m;
-                float b = bias == null ? 0f : bias[co];
-                float ea = act < 0 ? 1f : st.scaleOf(co);
-                float eb = act < 0 ? 0f : st.shiftOf(co);
+                float b = biases == null ? 0f : biases[co];
+                float a = scales == null ? 1f : scales[co];
                 for (int oz = 0; oz < g.out[0]; oz++) {
                     int dst = st.plane(n, co) + oz * height * width;
                     if (g.kVol == 9 && Gemm.VECTOR) {
                         for (int oy = 0; oy < height; oy++) {
-                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, b, ea, eb, act, y, dst + oy * width, width);
+                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, a, b, act, y, dst + oy * width, width);
                         }
                         if (act < 0) {
-                            st.finish(y, n, co, oz * height * width, height * width);
+                            rest.finish(y, n, co, oz * height * width, height * width);
                         }
                         continue;
                     }

@@ -233,6 +233,14 @@ final class Store {
         };
     }
 
+    /**
+     * {@link #registerActivation} where nothing but the activation is left to apply (no scale or shift, as after
+     * {@link #fold}): a kernel that applies it before its store has no other operation per output; else -1.
+     */
+    int activationAlone() {
+        return epilogue.hasScale() || epilogue.hasShift() ? -1 : registerActivation();
+    }
+
     /** Channel co's scale of the epilogue (1 without one). */
     float scaleOf(int co) {
         return epilogue.hasScale() ? scale[co] : 1f;

@@ -1054,13 +1054,13 @@ final class VectorGemm {
      * rows above and below the plane. Each row is {@link #L} columns a step, the last step ending at the row's end
      * (overlapping the one before); the first and last step take their outer taps from the vector of the middle taps
      * moved by one lane with a zero shifted in, so no load leaves the row and every column is a vector lane. {@code
-     * width} at least L. The weights and the bias stay in registers over the whole plane. A fused epilogue's per-channel
-     * {@code scale} and {@code shift} are folded into them ({@code act(sum (w * scale) x + (bias * scale + shift))}, 1
-     * and 0 without one) and its relu ({@code act} 1) or relu6 (2) applied before the store: no operation per output
+     * width} at least L. The weights and the bias stay in registers over the whole plane. A fused epilogue comes folded
+     * ({@link Store#fold}): each weight is taken times {@code scale} (1 without one), {@code bias} is already the folded
+     * bias, and a relu ({@code act} 1) or relu6 (2) is applied before the store, so no operation per output is left
      * beyond the activation.
      */
-    static void depthwisePlane3x3(float[] x, int src, float[] zero, float[] w, int wOff, float bias, float scale, float shift,
-                                  int act, float[] y, int dst, int width, int height) {
+    static void depthwisePlane3x3(float[] x, int src, float[] zero, float[] w, int wOff, float scale, float bias, int act,
+                                  float[] y, int dst, int width, int height) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
         FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
         FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
@@ -1070,7 +1070,7 @@ final class VectorGemm {
         FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
         FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
         FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
-        FloatVector b = FloatVector.broadcast(S, Math.fma(bias, scale, shift));
+        FloatVector b = FloatVector.broadcast(S, bias);
         int last = width - L;
         for (int oy = 0; oy < height; oy++) {
             float[] top = oy > 0 ? x : zero;
@@ -1143,11 +1143,11 @@ final class VectorGemm {
 
     /**
      * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
-     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); with the
-     * epilogue's scale and shift folded in, {@code act((bias * scale + shift) + sum_t (w[t] * scale) * x[..])} (see
-     * {@link #depthwisePlane3x3}); a row of at least {@link #L} has no scalar tail.
+     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); a fused
+     * epilogue folded as in {@link #depthwisePlane3x3} ({@code act(bias + sum_t (w[t] * scale) * x[..])}); a row of at
+     * least {@link #L} has no scalar tail.
      */
-    static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float bias, float scale, float shift, int act, float[] y,
+    static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float scale, float bias, int act, float[] y,
                               int dst, int width) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
         FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
@@ -1158,8 +1158,7 @@ final class VectorGemm {
         FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
         FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
         FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
-        float b0 = Math.fma(bias, scale, shift);
-        FloatVector b = FloatVector.broadcast(S, b0);
+        FloatVector b = FloatVector.broadcast(S, bias);
         int q = 0;
         // A row of at least L: L columns a step, the last step ending at the row's end (overlapping the one before
         // it, the same values written twice); a shorter row alone.
@@ -1182,7 +1181,7 @@ final class VectorGemm {
             }
         }
         for (; q < width; q++) {
-            float acc = b0;
+            float acc = bias;
             for (int t = 0; t < 9; t++) {
                 acc = Math.fma(w[wOff + t] * scale, x[base + q + offs[t]], acc);
             }
