@@ -69,9 +69,7 @@ final class Depthwise {
                 for (int oz = 0; oz < g.out[0]; oz++) {
                     int dst = st.plane(n, co) + oz * height * width;
                     if (g.kVol == 9 && Gemm.VECTOR) {
-                        for (int oy = 0; oy < height; oy++) {
-                            VectorGemm.depthwiseRow9(xp, oz * hq * wq + oy * wq, offs, w, co * g.kVol, a, b, act, y, dst + oy * width, width);
-                        }
+                        VectorGemm.depthwiseRows9(xp, oz * hq * wq, wq, offs, w, co * g.kVol, a, b, act, y, dst, width, height);
                         if (act < 0) {
                             rest.finish(y, n, co, oz * height * width, height * width);
                         }

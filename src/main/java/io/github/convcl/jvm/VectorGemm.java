@@ -1142,13 +1142,13 @@ final class VectorGemm {
     }
 
     /**
-     * Nine-tap depthwise straight into an output row: {@code y[dst + q] = bias + sum_t w[wOff + t] * x[base + q +
-     * offs[t]]} for q in [0, width), the weights held in registers (no intermediate buffer to copy from); a fused
-     * epilogue folded as in {@link #depthwisePlane3x3} ({@code act(bias + sum_t (w[t] * scale) * x[..])}); a row of at
-     * least {@link #L} has no scalar tail.
+     * Nine-tap depthwise straight into {@code height} output rows: {@code y[dst + r*width + q] = bias + sum_t w[wOff +
+     * t] * x[base + r*rowStride + q + offs[t]]} for q in [0, width), the weights held in registers over all the rows
+     * (no intermediate buffer to copy from); a fused epilogue folded as in {@link #depthwisePlane3x3} ({@code act(bias +
+     * sum_t (w[t] * scale) * x[..])}); a row of at least {@link #L} has no scalar tail.
      */
-    static void depthwiseRow9(float[] x, int base, int[] offs, float[] w, int wOff, float scale, float bias, int act, float[] y,
-                              int dst, int width) {
+    static void depthwiseRows9(float[] x, int base, int rowStride, int[] offs, float[] w, int wOff, float scale, float bias,
+                               int act, float[] y, int dst, int width, int height) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
         FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
         FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
@@ -1159,33 +1159,37 @@ final class VectorGemm {
         FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
         FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
         FloatVector b = FloatVector.broadcast(S, bias);
-        int q = 0;
-        // A row of at least L: L columns a step, the last step ending at the row's end (overlapping the one before
-        // it, the same values written twice); a shorter row alone.
-        for (int last = width - L; width >= L; q += L) {
-            q = Math.min(q, last);
-            int p = base + q;
-            FloatVector a = w0.fma(FloatVector.fromArray(S, x, p + offs[0]), b);
-            FloatVector c = w1.mul(FloatVector.fromArray(S, x, p + offs[1]));
-            a = w2.fma(FloatVector.fromArray(S, x, p + offs[2]), a);
-            c = w3.fma(FloatVector.fromArray(S, x, p + offs[3]), c);
-            a = w4.fma(FloatVector.fromArray(S, x, p + offs[4]), a);
-            c = w5.fma(FloatVector.fromArray(S, x, p + offs[5]), c);
-            a = w6.fma(FloatVector.fromArray(S, x, p + offs[6]), a);
-            c = w7.fma(FloatVector.fromArray(S, x, p + offs[7]), c);
-            a = w8.fma(FloatVector.fromArray(S, x, p + offs[8]), a);
-            activate(a.add(c), act).intoArray(y, dst + q);
-            if (q == last) {
-                q = width;
-                break;
+        for (int r = 0; r < height; r++) {
+            int row = base + r * rowStride;
+            int out = dst + r * width;
+            int q = 0;
+            // A row of at least L: L columns a step, the last step ending at the row's end (overlapping the one
+            // before it, the same values written twice); a shorter row alone.
+            for (int last = width - L; width >= L; q += L) {
+                q = Math.min(q, last);
+                int p = row + q;
+                FloatVector a = w0.fma(FloatVector.fromArray(S, x, p + offs[0]), b);
+                FloatVector c = w1.mul(FloatVector.fromArray(S, x, p + offs[1]));
+                a = w2.fma(FloatVector.fromArray(S, x, p + offs[2]), a);
+                c = w3.fma(FloatVector.fromArray(S, x, p + offs[3]), c);
+                a = w4.fma(FloatVector.fromArray(S, x, p + offs[4]), a);
+                c = w5.fma(FloatVector.fromArray(S, x, p + offs[5]), c);
+                a = w6.fma(FloatVector.fromArray(S, x, p + offs[6]), a);
+                c = w7.fma(FloatVector.fromArray(S, x, p + offs[7]), c);
+                a = w8.fma(FloatVector.fromArray(S, x, p + offs[8]), a);
+                activate(a.add(c), act).intoArray(y, out + q);
+                if (q == last) {
+                    q = width;
+                    break;
+                }
             }
-        }
-        for (; q < width; q++) {
-            float acc = bias;
-            for (int t = 0; t < 9; t++) {
-                acc = Math.fma(w[wOff + t] * scale, x[base + q + offs[t]], acc);
+            for (; q < width; q++) {
+                float acc = bias;
+                for (int t = 0; t < 9; t++) {
+                    acc = Math.fma(w[wOff + t] * scale, x[row + q + offs[t]], acc);
+                }
+                y[out + q] = activate(acc, act);
             }
-            y[dst + q] = activate(acc, act);
         }
     }
 
@@ -1198,7 +1202,7 @@ final class VectorGemm {
         int taps = offs.length;
         int p = 0;
         for (int last = len - L; len >= L; p += L) {
-            p = Math.min(p, last); // the last step ends at len, overlapping the one before (as depthwiseRow9)
+            p = Math.min(p, last); // the last step ends at len, overlapping the one before (as depthwiseRows9)
             FloatVector acc = FloatVector.zero(S);
             for (int t = 0; t < taps; t++) {
                 acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, x, base + p + offs[t]), acc);
