@@ -61,7 +61,12 @@ class FusedTest {
             ConvSpec.convTranspose(2).input(2, 6, 5, 4).outChannels(5).kernel(4).stride(2).padding(1).build(),
             ConvSpec.convTranspose(2).input(1, 8, 4, 4).outChannels(8).kernel(2).stride(2).build(),
             // 16 channels into 32, 3x3: the Java Winograd along channels where 512-bit vectors run (partial tiles)
-            ConvSpec.conv(2).input(2, 16, 9, 7).outChannels(32).kernel(3).padding(1).build());
+            ConvSpec.conv(2).input(2, 16, 9, 7).outChannels(32).kernel(3).padding(1).build(),
+            // depthwise: a 3x3 read unpadded (rows of 18), nine taps along rows of 20 (stride 2, channel multiplier 2),
+            // and 25 taps over the padded plane's run of positions; the narrow 9x10 above takes that run too
+            ConvSpec.conv(2).input(1, 3, 5, 18).outChannels(3).kernel(3).padding(1).groups(3).build(),
+            ConvSpec.conv(2).input(1, 4, 6, 40).outChannels(8).kernel(3).stride(2).padding(1).groups(4).build(),
+            ConvSpec.conv(2).input(2, 4, 7, 9).outChannels(4).kernel(5).padding(2).groups(4).build());
 
     /** A transposed convolution the Java planner gives to the GEMM and col2im, each output one tap's (kernel = stride). */
     private static final ConvSpec TRANSPOSED_GEMM = ConvSpec.convTranspose(3).input(1, 16, 6, 6, 6).outChannels(8).kernel(2).stride(2)

@@ -28,16 +28,18 @@ final class Depthwise {
         int width = g.out[2];
         int height = g.out[1];
         int extent = (height - 1) * wq + width;
-        // The nine-tap kernels take the epilogue themselves where they can: its scale and shift folded into the weights
-        // and the bias (Store#fold, which leaves them unfolded where the folded bias would overflow), the activation
-        // applied before each store. What is left (a residual, another activation, or the unfolded epilogue) is a pass
-        // over each finished plane.
-        boolean inKernel = Gemm.VECTOR && (plan.unpadded() || g.kVol == 9);
-        Store.Folded f = inKernel && !st.scaleOverflows(w, g.kVol) ? st.fold(bias) : st.unfolded(bias);
+        // With the Vector API the kernels take the epilogue themselves where they can: its scale and shift folded into
+        // the weights and the bias (Store#fold, which leaves them unfolded where the folded bias would overflow), the
+        // activation applied before each store. What is left (a residual, another activation, or the unfolded
+        // epilogue) is a pass over each finished plane.
+        Store.Folded f = Gemm.VECTOR && !st.scaleOverflows(w, g.kVol) ? st.fold(bias) : st.unfolded(bias);
         Store rest = f.store();
         float[] scales = f.scale();
         float[] biases = f.bias();
-        int act = inKernel ? rest.activationAlone() : -1;
+        int act = Gemm.VECTOR ? rest.activationAlone() : -1;
+        // nine taps in registers along rows of a vector or more; else the taps over the plane's whole run of positions
+        // (rows and the padding between them), copied out
+        boolean rows9 = Gemm.VECTOR && g.kVol == 9 && width >= Gemm.LANES;
         if (plan.unpadded()) {
             // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
             Parallel.forEach(s.batch() * cin, t -> {
@@ -68,26 +70,24 @@ final class Depthwise {
                 float a = scales == null ? 1f : scales[co];
                 for (int oz = 0; oz < g.out[0]; oz++) {
                     int dst = st.plane(n, co) + oz * height * width;
-                    if (g.kVol == 9 && Gemm.VECTOR) {
+                    if (rows9) {
                         VectorGemm.depthwiseRows9(xp, oz * hq * wq, wq, offs, w, co * g.kVol, a, b, act, y, dst, width, height);
-                        if (act < 0) {
-                            rest.finish(y, n, co, oz * height * width, height * width);
+                    } else if (Gemm.VECTOR) {
+                        VectorGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, a, b, act, acc, extent);
+                        for (int oy = 0; oy < height; oy++) {
+                            System.arraycopy(acc, oy * wq, y, dst + oy * width, width);
                         }
-                        continue;
-                    }
-                    if (Gemm.VECTOR) {
-                        VectorGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
                     } else {
                         PlainGemm.depthwiseSpan(xp, oz * hq * wq, offs, w, co * g.kVol, acc, extent);
-                    }
-                    for (int oy = 0; oy < height; oy++) {
-                        int src = oy * wq;
-                        int d = dst + oy * width;
-                        for (int q = 0; q < width; q++) {
-                            y[d + q] = acc[src + q] + b;
+                        for (int oy = 0; oy < height; oy++) {
+                            for (int q = 0; q < width; q++) {
+                                y[dst + oy * width + q] = acc[oy * wq + q] + b;
+                            }
                         }
                     }
-                    st.finish(y, n, co, oz * height * width, height * width);
+                    if (act < 0) {
+                        rest.finish(y, n, co, oz * height * width, height * width);
+                    }
                 }
             }
         });

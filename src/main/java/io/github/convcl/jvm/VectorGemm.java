@@ -1194,31 +1194,34 @@ final class VectorGemm {
     }
 
     /**
-     * One filter over a run of positions: {@code out[p] = sum_t w[wOff + t] * x[base + p + offs[t]]} for p in [0, len),
-     * {@link #L} positions per step, the taps summed in a register (depthwise convolution on a padded plane); a run
-     * of at least L has no scalar tail.
+     * One filter over a run of positions: {@code out[p] = act(bias + sum_t (w[wOff + t] * scale) * x[base + p +
+     * offs[t]])} for p in [0, len) (a fused epilogue folded as in {@link #depthwisePlane3x3}: {@code scale} 1 and
+     * {@code act} 0 without one), {@link #L} positions per step, the taps summed in a register (depthwise convolution
+     * on a padded plane); a run of at least L has no scalar tail.
      */
-    static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float[] out, int len) {
+    static void depthwiseSpan(float[] x, int base, int[] offs, float[] w, int wOff, float scale, float bias, int act, float[] out,
+                              int len) {
         int taps = offs.length;
+        FloatVector b = FloatVector.broadcast(S, bias);
         int p = 0;
         for (int last = len - L; len >= L; p += L) {
             p = Math.min(p, last); // the last step ends at len, overlapping the one before (as depthwiseRows9)
-            FloatVector acc = FloatVector.zero(S);
+            FloatVector acc = b;
             for (int t = 0; t < taps; t++) {
-                acc = FloatVector.broadcast(S, w[wOff + t]).fma(FloatVector.fromArray(S, x, base + p + offs[t]), acc);
+                acc = FloatVector.broadcast(S, w[wOff + t] * scale).fma(FloatVector.fromArray(S, x, base + p + offs[t]), acc);
             }
-            acc.intoArray(out, p);
+            activate(acc, act).intoArray(out, p);
             if (p == last) {
                 p = len;
                 break;
             }
         }
         for (; p < len; p++) {
-            float acc = 0f;
+            float acc = bias;
             for (int t = 0; t < taps; t++) {
-                acc = Math.fma(w[wOff + t], x[base + p + offs[t]], acc);
+                acc = Math.fma(w[wOff + t] * scale, x[base + p + offs[t]], acc);
             }
-            out[p] = acc;
+            out[p] = activate(acc, act);
         }
     }
 
