@@ -7,6 +7,9 @@ import io.github.convcl.spec.PhasePlanes;
 
 /** Depthwise convolution (one input channel per group, any channel multiplier), one task per image and input channel. */
 final class Depthwise {
+    /** Outputs a task of the narrow-row kernel computes, at least: its planes share one setting of the copies' borders. */
+    private static final int FLAT_TASK = 2048;
+
     private Depthwise() {
     }
 
@@ -40,6 +43,31 @@ final class Depthwise {
         // nine taps in registers along rows of a vector or more; else the taps over the plane's whole run of positions
         // (rows and the padding between them), copied out
         boolean rows9 = Gemm.VECTOR && g.kVol == 9 && width >= Gemm.LANES;
+        if (plan.unpadded() && width < Gemm.LANES) {
+            // rows narrower than a vector (MobileNet's 14x14 and 7x7): each plane as one run of positions, read from
+            // three copies of the input plane with the row ends that the outer taps must not see zeroed; a task takes
+            // a run of planes (about FLAT_TASK outputs), so the copies' borders are written once per task
+            int len = height * width;
+            int planes = s.batch() * cin;
+            int per = Math.max(1, FLAT_TASK / (len * coutG));
+            Parallel.forEach((planes + per - 1) / per, task -> {
+                float[] xb = Workspace.get(Workspace.Slot.INPUT, 3 * (len + 2 * width + 2));
+                for (int t = task * per, end = Math.min(planes, t + per); t < end; t++) {
+                    int n = t / cin;
+                    int ci = t % cin;
+                    VectorGemm.flatCopies(x, t * g.inVol, xb, width, len, t == task * per);
+                    for (int m = 0; m < coutG; m++) {
+                        int co = ci * coutG + m;
+                        VectorGemm.depthwiseFlat3x3(xb, w, co * 9, scales == null ? 1f : scales[co],
+                                biases == null ? 0f : biases[co], act, y, st.plane(n, co), width, len);
+                        if (act < 0) {
+                            rest.finish(y, n, co, 0, len);
+                        }
+                    }
+                }
+            });
+            return;
+        }
         if (plan.unpadded()) {
             // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
             Parallel.forEach(s.batch() * cin, t -> {

@@ -1125,6 +1125,73 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * The copies of one input plane (rows of {@code width}, {@code len} positions) that {@link #depthwiseFlat3x3} reads,
+     * in {@code xb[0, 3 * (len + 2 * width + 2))}: each copy between runs of {@code width + 1} zeros (written once per
+     * buffer with {@code borders}, as no copy writes over them); in the second copy the last column of every row is
+     * zero (what the left taps read), in the third the first column (what the right taps read).
+     */
+    static void flatCopies(float[] x, int src, float[] xb, int width, int len, boolean borders) {
+        int seg = len + 2 * width + 2;
+        for (int k = 0; k < 3; k++) {
+            int at = k * seg;
+            if (borders) {
+                java.util.Arrays.fill(xb, at, at + width + 1, 0f);
+                java.util.Arrays.fill(xb, at + width + 1 + len, at + seg, 0f);
+            }
+            System.arraycopy(x, src, xb, at + width + 1, len);
+        }
+        for (int row = 0; row < len; row += width) {
+            xb[seg + width + 1 + row + width - 1] = 0f;
+            xb[2 * seg + width + 1 + row] = 0f;
+        }
+    }
+
+    /**
+     * A 3x3 depthwise output plane (stride 1, dilation 1, one zero of padding on every side) of any row width, taken as
+     * one run of {@code len} positions (at least {@link #L}) from the copies of the input plane that {@link #flatCopies}
+     * wrote to {@code xb}: the middle taps read the plane itself, the left taps the copy whose rows end in a zero and
+     * the right taps the copy whose rows start with one, so the left tap of a row's first position and the right tap
+     * of its last read zeros where the run holds the neighbouring row's end (the rows above the first and below the
+     * last are the zeros around each copy). No mask per step: each sum is the same as with zero columns. The output
+     * plane {@code y[dst, dst + len)} is written in steps of L, the last one ending at its end; a fused epilogue folded
+     * as in {@link #depthwisePlane3x3}.
+     */
+    static void depthwiseFlat3x3(float[] xb, float[] w, int wOff, float scale, float bias, int act, float[] y, int dst,
+                                 int width, int len) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3] * scale);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4] * scale);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5] * scale);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int seg = len + 2 * width + 2;
+        int last = len - L;
+        for (int p = 0; ; p += L) {
+            p = Math.min(p, last);
+            int c = width + 1 + p;
+            int l = seg + c - 1;
+            int r = 2 * seg + c + 1;
+            FloatVector a = w0.fma(FloatVector.fromArray(S, xb, l - width), b);
+            FloatVector e = w1.mul(FloatVector.fromArray(S, xb, c - width));
+            a = w2.fma(FloatVector.fromArray(S, xb, r - width), a);
+            e = w3.fma(FloatVector.fromArray(S, xb, l), e);
+            a = w4.fma(FloatVector.fromArray(S, xb, c), a);
+            e = w5.fma(FloatVector.fromArray(S, xb, r), e);
+            a = w6.fma(FloatVector.fromArray(S, xb, l + width), a);
+            e = w7.fma(FloatVector.fromArray(S, xb, c + width), e);
+            a = w8.fma(FloatVector.fromArray(S, xb, r + width), a);
+            activate(a.add(e), act).intoArray(y, dst + p);
+            if (p == last) {
+                break;
+            }
+        }
+    }
+
     /** relu (1) or relu6 (2) of a vector; anything else leaves it as it is. */
     private static FloatVector activate(FloatVector v, int act) {
         if (act == 1) {

@@ -6,7 +6,9 @@ import io.github.convcl.spec.PaddingMode;
 
 /**
  * The Java depthwise kernel: {@code unpadded} reads the input rows themselves for a 2D 3x3 with stride 1, dilation 1
- * and one zero of padding per side (rows at least a vector wide), with no padded copy of the plane.
+ * and one zero of padding per side (planes of at least a vector of positions), with no padding columns: rows of a vector
+ * or more are read in place, narrower ones from copies of the plane between zero rows, with the row ends the outer
+ * taps must not see zeroed.
  */
 public record JavaDepthwise(boolean unpadded) implements Variant {
     @Override
@@ -32,13 +34,13 @@ public record JavaDepthwise(boolean unpadded) implements Variant {
 
     /**
      * Whether the unpadded 3x3 reads {@code s}: a 2D 3x3 depthwise layer, stride 1, dilation 1, one zero of padding on
-     * every side, rows at least {@code vectorLanes} wide, with vectors (its loads are whole vectors of a row).
+     * every side, planes of at least {@code vectorLanes} positions, with vectors (its loads and stores are whole vectors).
      */
     static boolean unpaddedShaped(ConvSpec s, int vectorLanes) {
         int[] one = {1, 1};
         return vectorLanes > 0 && s.rank() == 2 && s.paddingMode() == PaddingMode.ZEROS
                 && java.util.Arrays.equals(s.kernel(), new int[] {3, 3}) && java.util.Arrays.equals(s.stride(), one)
                 && java.util.Arrays.equals(s.dilation(), one) && java.util.Arrays.equals(s.padBefore(), one)
-                && java.util.Arrays.equals(s.padAfter(), one) && s.inputSize()[1] >= vectorLanes;
+                && java.util.Arrays.equals(s.padAfter(), one) && (long) s.inputSize()[0] * s.inputSize()[1] >= vectorLanes;
     }
 }

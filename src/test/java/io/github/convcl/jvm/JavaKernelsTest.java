@@ -302,17 +302,20 @@ class JavaKernelsTest {
         // straight into rows, dilated; 25 taps over a run of the padded plane)
         check(ConvSpec.conv(2).input(1, 3, 6, 37).outChannels(6).kernel(3).padding(2).dilation(2).groups(3).build());
         check(ConvSpec.conv(2).input(2, 2, 5, 21).outChannels(2).kernel(5).padding(2).groups(2).build());
-        // 3x3, stride 1, padding 1 of zeros, rows of a vector or more: read from the unpadded input plane (zero rows
-        // above the first and below the last, the edge columns as lanes of the middle taps moved by one). One to
-        // three rows; widths of exactly 8 and 16 (the first step is also the last), one more, and several steps with
-        // an overlapping last one; the unpadded plan is among those checked.
-        int[][] planes = {{1, 8}, {2, 9}, {3, 10}, {1, 16}, {2, 17}, {3, 18}, {4, 20}, {2, 24}, {5, 33}, {3, 40}};
+        // 3x3, stride 1, padding 1 of zeros, planes of a vector of positions or more: rows of a vector or more read
+        // in place (zero rows above the first and below the last, the edge columns as lanes of the middle taps moved
+        // by one), narrower rows as one run of the plane's positions with the row ends masked. One to three rows;
+        // widths of exactly 8 and 16 (the first step is also the last), one more, several steps with an overlapping
+        // last one; narrow planes of exactly 16 positions and more (7x7, 14x14), one of 9 (a vector of 16 lanes:
+        // padded). The unpadded plan is offered exactly where the plane holds a vector.
+        int[][] planes = {{1, 8}, {2, 9}, {3, 10}, {1, 16}, {2, 17}, {3, 18}, {4, 20}, {2, 24}, {5, 33}, {3, 40},
+                {2, 8}, {5, 4}, {3, 6}, {7, 7}, {14, 14}, {1, 9}, {6, 3}};
         for (int[] hw : planes) {
             ConvSpec s = ConvSpec.conv(2).input(hw[1] % 2 + 1, 3, hw[0], hw[1]).outChannels(hw[1] % 3 == 0 ? 6 : 3)
                     .kernel(3).padding(1).groups(3).bias(hw[0] != 2).build();
             boolean unpadded = Planner.applicable(s, JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER))
                     .stream().anyMatch(p -> p.variant() instanceof io.github.convcl.plan.JavaDepthwise d && d.unpadded());
-            org.junit.jupiter.api.Assertions.assertEquals(Gemm.VECTOR && hw[1] >= Gemm.LANES, unpadded, s.toString());
+            org.junit.jupiter.api.Assertions.assertEquals(Gemm.VECTOR && hw[0] * hw[1] >= Gemm.LANES, unpadded, s.toString());
             check(s);
         }
     }

@@ -51,6 +51,9 @@ class SteadyStateAllocationTest {
                 // strided 1x1: the gathered input (800 KB) is a workspace too
                 ConvSpec.conv(2).input(1, 256, 56, 56).outChannels(64).kernel(1).stride(2).bias(false).build(),
                 ConvSpec.conv(2).input(1, 64, 28, 28).outChannels(64).kernel(3).padding(1).groups(64).build(),
+                // depthwise rows narrower than a vector: one run of positions per plane (a vector the JIT boxed per
+                // step would allocate about 590 KB a call here)
+                ConvSpec.conv(2).input(1, 512, 7, 7).outChannels(512).kernel(3).padding(1).groups(512).build(),
                 ConvSpec.convTranspose(2).input(1, 64, 16, 16).outChannels(32).kernel(4).stride(2).padding(1).build(),
                 ConvSpec.conv(3).input(1, 8, 12, 12, 12).outChannels(16).kernel(3).padding(1).build(),
                 // Winograd in one dimension: each channel's row is split into phases through a scratch row
