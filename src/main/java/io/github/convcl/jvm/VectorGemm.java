@@ -1212,7 +1212,7 @@ final class VectorGemm {
      * Nine-tap depthwise straight into {@code height} output rows: {@code y[dst + r*width + q] = bias + sum_t w[wOff +
      * t] * x[base + r*rowStride + q + offs[t]]} for q in [0, width), the weights held in registers over all the rows
      * (no intermediate buffer to copy from); a fused epilogue folded as in {@link #depthwisePlane3x3} ({@code act(bias +
-     * sum_t (w[t] * scale) * x[..])}); a row of at least {@link #L} has no scalar tail.
+     * sum_t (w[t] * scale) * x[..])}); {@code width} at least {@link #L}, so no row has a scalar tail.
      */
     static void depthwiseRows9(float[] x, int base, int rowStride, int[] offs, float[] w, int wOff, float scale, float bias,
                                int act, float[] y, int dst, int width, int height) {
@@ -1226,13 +1226,13 @@ final class VectorGemm {
         FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
         FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
         FloatVector b = FloatVector.broadcast(S, bias);
+        int last = width - L;
         for (int r = 0; r < height; r++) {
             int row = base + r * rowStride;
             int out = dst + r * width;
-            int q = 0;
-            // A row of at least L: L columns a step, the last step ending at the row's end (overlapping the one
-            // before it, the same values written twice); a shorter row alone.
-            for (int last = width - L; width >= L; q += L) {
+            // L columns a step, the last step ending at the row's end (overlapping the one before it, the same values
+            // written twice)
+            for (int q = 0; ; q += L) {
                 q = Math.min(q, last);
                 int p = row + q;
                 FloatVector a = w0.fma(FloatVector.fromArray(S, x, p + offs[0]), b);
@@ -1246,16 +1246,8 @@ final class VectorGemm {
                 a = w8.fma(FloatVector.fromArray(S, x, p + offs[8]), a);
                 activate(a.add(c), act).intoArray(y, out + q);
                 if (q == last) {
-                    q = width;
                     break;
                 }
-            }
-            for (; q < width; q++) {
-                float acc = bias;
-                for (int t = 0; t < 9; t++) {
-                    acc = Math.fma(w[wOff + t] * scale, x[row + q + offs[t]], acc);
-                }
-                y[out + q] = activate(acc, act);
             }
         }
     }
