@@ -7,7 +7,7 @@ import io.github.convcl.spec.PhasePlanes;
 
 /** Depthwise convolution (one input channel per group, any channel multiplier), one task per image and input channel. */
 final class Depthwise {
-    /** Outputs a task of the narrow-row kernel computes, at least: its planes share one setting of the copies' borders. */
+    /** Outputs a task of the unpadded 3x3 computes, at least: its planes share one setting of the copies' borders. */
     private static final int FLAT_TASK = 2048;
 
     private Depthwise() {
@@ -18,7 +18,8 @@ final class Depthwise {
      * phase planes, so every tap reads a vector of consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
      * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
      * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
-     * the batch is made; a plain 3x3 ({@link JavaDepthwise#unpadded()}) reads the input rows themselves, with no padded copy.
+     * the batch is made; a plain 3x3 ({@link JavaDepthwise#unpadded()}) reads each plane as one run of positions, with no
+     * padding columns.
      */
     static void run(ConvSpec s, JavaDepthwise plan, float[] x, float[] w, float[] bias, float[] y, Store st) {
         Geometry g = new Geometry(s);
@@ -43,10 +44,10 @@ final class Depthwise {
         // nine taps in registers along rows of a vector or more; else the taps over the plane's whole run of positions
         // (rows and the padding between them), copied out
         boolean rows9 = Gemm.VECTOR && g.kVol == 9 && width >= Gemm.LANES;
-        if (plan.unpadded() && width < Gemm.LANES) {
-            // rows narrower than a vector (MobileNet's 14x14 and 7x7): each plane as one run of positions, read from
-            // three copies of the input plane with the row ends that the outer taps must not see zeroed; a task takes
-            // a run of planes (about FLAT_TASK outputs), so the copies' borders are written once per task
+        if (plan.unpadded()) {
+            // MobileNet's 3x3: each plane as one run of positions, read from three copies of the input plane with the
+            // row ends that the outer taps must not see zeroed (no padding columns, every row width alike); a task
+            // takes a run of planes (about FLAT_TASK outputs), so the copies' borders are written once per task
             int len = height * width;
             int planes = s.batch() * cin;
             int per = Math.max(1, FLAT_TASK / (len * coutG));
@@ -63,24 +64,6 @@ final class Depthwise {
                         if (act < 0) {
                             rest.finish(y, n, co, 0, len);
                         }
-                    }
-                }
-            });
-            return;
-        }
-        if (plan.unpadded()) {
-            // MobileNet's 3x3: rows read straight from the input, no padded copy of the plane
-            Parallel.forEach(s.batch() * cin, t -> {
-                int n = t / cin;
-                int ci = t % cin;
-                float[] zero = Workspace.get(Workspace.Slot.BLOCK, width);
-                java.util.Arrays.fill(zero, 0, width, 0f);
-                for (int m = 0; m < coutG; m++) {
-                    int co = ci * coutG + m;
-                    VectorGemm.depthwisePlane3x3(x, t * g.inVol, zero, w, co * 9, scales == null ? 1f : scales[co],
-                            biases == null ? 0f : biases[co], act, y, st.plane(n, co), width, height);
-                    if (act < 0) {
-                        rest.finish(y, n, co, 0, height * width);
                     }
                 }
             });

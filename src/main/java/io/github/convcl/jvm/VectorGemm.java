@@ -1038,93 +1038,6 @@ final class VectorGemm {
         }
     }
 
-    /** Lane i of a vector rearranged by it takes lane i - 1 (lane 0 takes the last lane, then replaced). */
-    private static final jdk.incubator.vector.VectorShuffle<Float> FROM_LEFT =
-            jdk.incubator.vector.VectorShuffle.fromOp(S, i -> (i + L - 1) % L);
-    /** Lane i of a vector rearranged by it takes lane i + 1 (the last lane takes lane 0, then replaced). */
-    private static final jdk.incubator.vector.VectorShuffle<Float> FROM_RIGHT =
-            jdk.incubator.vector.VectorShuffle.fromOp(S, i -> (i + 1) % L);
-    private static final jdk.incubator.vector.VectorMask<Float> FIRST_LANE = jdk.incubator.vector.VectorMask.fromLong(S, 1L);
-    private static final jdk.incubator.vector.VectorMask<Float> LAST_LANE = jdk.incubator.vector.VectorMask.fromLong(S, 1L << (L - 1));
-
-    /**
-     * A 3x3 depthwise output plane (stride 1, dilation 1, one zero of padding on every side) read from the unpadded
-     * input plane at {@code x[src]}: {@code y[dst + oy*width + q] = bias + sum w[wOff + 3*ky + kx] * x[src + (oy + ky -
-     * 1)*width + q + kx - 1]}, zero outside the plane. {@code zero} holds at least {@code width} zeros and stands for the
-     * rows above and below the plane. Each row is {@link #L} columns a step, the last step ending at the row's end
-     * (overlapping the one before); the first and last step take their outer taps from the vector of the middle taps
-     * moved by one lane with a zero shifted in, so no load leaves the row and every column is a vector lane. {@code
-     * width} at least L. The weights and the bias stay in registers over the whole plane. A fused epilogue comes folded
-     * ({@link Store#fold}): each weight is taken times {@code scale} (1 without one), {@code bias} is already the folded
-     * bias, and a relu ({@code act} 1) or relu6 (2) is applied before the store, so no operation per output is left
-     * beyond the activation.
-     */
-    static void depthwisePlane3x3(float[] x, int src, float[] zero, float[] w, int wOff, float scale, float bias, int act,
-                                  float[] y, int dst, int width, int height) {
-        FloatVector w0 = FloatVector.broadcast(S, w[wOff] * scale);
-        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1] * scale);
-        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2] * scale);
-        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3] * scale);
-        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4] * scale);
-        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5] * scale);
-        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6] * scale);
-        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7] * scale);
-        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8] * scale);
-        FloatVector b = FloatVector.broadcast(S, bias);
-        int last = width - L;
-        for (int oy = 0; oy < height; oy++) {
-            float[] top = oy > 0 ? x : zero;
-            int t = oy > 0 ? src + (oy - 1) * width : 0;
-            int m = src + oy * width;
-            float[] bot = oy < height - 1 ? x : zero;
-            int o = oy < height - 1 ? src + (oy + 1) * width : 0;
-            int out = dst + oy * width;
-            for (int q = 0; ; q += L) {
-                q = Math.min(q, last);
-                FloatVector ct = FloatVector.fromArray(S, top, t + q);
-                FloatVector cm = FloatVector.fromArray(S, x, m + q);
-                FloatVector cb = FloatVector.fromArray(S, bot, o + q);
-                FloatVector lt;
-                FloatVector lm;
-                FloatVector lb;
-                if (q == 0) {
-                    lt = ct.rearrange(FROM_LEFT).blend(0f, FIRST_LANE);
-                    lm = cm.rearrange(FROM_LEFT).blend(0f, FIRST_LANE);
-                    lb = cb.rearrange(FROM_LEFT).blend(0f, FIRST_LANE);
-                } else {
-                    lt = FloatVector.fromArray(S, top, t + q - 1);
-                    lm = FloatVector.fromArray(S, x, m + q - 1);
-                    lb = FloatVector.fromArray(S, bot, o + q - 1);
-                }
-                FloatVector rt;
-                FloatVector rm;
-                FloatVector rb;
-                if (q == last) {
-                    rt = ct.rearrange(FROM_RIGHT).blend(0f, LAST_LANE);
-                    rm = cm.rearrange(FROM_RIGHT).blend(0f, LAST_LANE);
-                    rb = cb.rearrange(FROM_RIGHT).blend(0f, LAST_LANE);
-                } else {
-                    rt = FloatVector.fromArray(S, top, t + q + 1);
-                    rm = FloatVector.fromArray(S, x, m + q + 1);
-                    rb = FloatVector.fromArray(S, bot, o + q + 1);
-                }
-                FloatVector a = w0.fma(lt, b);
-                FloatVector c = w1.mul(ct);
-                a = w2.fma(rt, a);
-                c = w3.fma(lm, c);
-                a = w4.fma(cm, a);
-                c = w5.fma(rm, c);
-                a = w6.fma(lb, a);
-                c = w7.fma(cb, c);
-                a = w8.fma(rb, a);
-                activate(a.add(c), act).intoArray(y, out + q);
-                if (q == last) {
-                    break;
-                }
-            }
-        }
-    }
-
     /**
      * The copies of one input plane (rows of {@code width}, {@code len} positions) that {@link #depthwiseFlat3x3} reads,
      * in {@code xb[0, 3 * (len + 2 * width + 2))}: each copy between runs of {@code width + 1} zeros (written once per
@@ -1154,8 +1067,10 @@ final class VectorGemm {
      * the right taps the copy whose rows start with one, so the left tap of a row's first position and the right tap
      * of its last read zeros where the run holds the neighbouring row's end (the rows above the first and below the
      * last are the zeros around each copy). No mask per step: each sum is the same as with zero columns. The output
-     * plane {@code y[dst, dst + len)} is written in steps of L, the last one ending at its end; a fused epilogue folded
-     * as in {@link #depthwisePlane3x3}.
+     * plane {@code y[dst, dst + len)} is written in steps of L, the last one ending at its end. The weights and the bias
+     * stay in registers over the whole plane. A fused epilogue comes folded ({@link Store#fold}): each weight is taken
+     * times {@code scale} (1 without one), {@code bias} is already the folded bias, and a relu ({@code act} 1) or relu6
+     * (2) is applied before the store, so no operation per output is left beyond the activation.
      */
     static void depthwiseFlat3x3(float[] xb, float[] w, int wOff, float scale, float bias, int act, float[] y, int dst,
                                  int width, int len) {
@@ -1211,7 +1126,7 @@ final class VectorGemm {
     /**
      * Nine-tap depthwise straight into {@code height} output rows: {@code y[dst + r*width + q] = bias + sum_t w[wOff +
      * t] * x[base + r*rowStride + q + offs[t]]} for q in [0, width), the weights held in registers over all the rows
-     * (no intermediate buffer to copy from); a fused epilogue folded as in {@link #depthwisePlane3x3} ({@code act(bias +
+     * (no intermediate buffer to copy from); a fused epilogue folded as in {@link #depthwiseFlat3x3} ({@code act(bias +
      * sum_t (w[t] * scale) * x[..])}); {@code width} at least {@link #L}, so no row has a scalar tail.
      */
     static void depthwiseRows9(float[] x, int base, int rowStride, int[] offs, float[] w, int wOff, float scale, float bias,
@@ -1254,7 +1169,7 @@ final class VectorGemm {
 
     /**
      * One filter over a run of positions: {@code out[p] = act(bias + sum_t (w[wOff + t] * scale) * x[base + p +
-     * offs[t]])} for p in [0, len) (a fused epilogue folded as in {@link #depthwisePlane3x3}: {@code scale} 1 and
+     * offs[t]])} for p in [0, len) (a fused epilogue folded as in {@link #depthwiseFlat3x3}: {@code scale} 1 and
      * {@code act} 0 without one), {@link #L} positions per step, the taps summed in a register (depthwise convolution
      * on a padded plane); a run of at least L has no scalar tail.
      */

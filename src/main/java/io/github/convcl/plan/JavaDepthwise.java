@@ -1,14 +1,13 @@
-// The Java depthwise kernel's one choice: whether a plain 3x3 reads the input rows unpadded.
+// The Java depthwise kernel's one choice: whether a plain 3x3 reads its input planes without padding columns.
 package io.github.convcl.plan;
 
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PaddingMode;
 
 /**
- * The Java depthwise kernel: {@code unpadded} reads the input rows themselves for a 2D 3x3 with stride 1, dilation 1
- * and one zero of padding per side (planes of at least a vector of positions), with no padding columns: rows of a vector
- * or more are read in place, narrower ones from copies of the plane between zero rows, with the row ends the outer
- * taps must not see zeroed.
+ * The Java depthwise kernel: {@code unpadded} reads each input plane as one run of positions, with no padding columns,
+ * for a 2D 3x3 with stride 1, dilation 1 and one zero of padding per side (planes of at least a vector of positions):
+ * from copies of the plane between zero rows, with the row ends the outer taps must not see zeroed.
  */
 public record JavaDepthwise(boolean unpadded) implements Variant {
     @Override
