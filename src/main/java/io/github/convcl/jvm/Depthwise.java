@@ -1,11 +1,11 @@
-// Java depthwise convolution: one filter per input channel, eight outputs per vector step.
+// Java depthwise convolution: one filter per input channel, a vector of outputs per step.
 package io.github.convcl.jvm;
 
 import io.github.convcl.plan.JavaDepthwise;
 import io.github.convcl.spec.ConvSpec;
 import io.github.convcl.spec.PhasePlanes;
 
-/** Depthwise convolution (one input channel per group, any channel multiplier), one task per image and input channel. */
+/** Depthwise convolution (one input channel per group, any channel multiplier), one task per input plane or run of planes. */
 final class Depthwise {
     /** Outputs a task of the unpadded 3x3 computes, at least: its planes share one setting of the copies' borders. */
     private static final int FLAT_TASK = 2048;
@@ -14,7 +14,7 @@ final class Depthwise {
     }
 
     /**
-     * Depthwise, eight outputs per vector step (positions in padded coordinates; a stride splits the padded plane into
+     * Depthwise, a vector of outputs per step (positions in padded coordinates; a stride splits the padded plane into
      * phase planes, so every tap reads a vector of consecutive values; without the Vector API, {@link PlainGemm#depthwiseSpan}).
      * One task per (image, input channel): it pads that plane into a thread-local buffer (it stays in L1/L2) and
      * computes every output channel of the channel multiplier from it, so the input is read once and no padded copy of
@@ -41,9 +41,6 @@ final class Depthwise {
         float[] scales = f.scale();
         float[] biases = f.bias();
         int act = Gemm.VECTOR ? rest.activationAlone() : -1;
-        // nine taps in registers along rows of a vector or more; else the taps over the plane's whole run of positions
-        // (rows and the padding between them), copied out
-        boolean rows9 = Gemm.VECTOR && g.kVol == 9 && width >= Gemm.LANES;
         if (plan.unpadded()) {
             // MobileNet's 3x3: each plane as one run of positions, read from three copies of the input plane with the
             // row ends that the outer taps must not see zeroed (no padding columns, every row width alike); a task
@@ -69,6 +66,9 @@ final class Depthwise {
             });
             return;
         }
+        // nine taps in registers along rows of a vector or more; else the taps over the plane's whole run of positions
+        // (rows and the padding between them), copied out
+        boolean rows9 = Gemm.VECTOR && g.kVol == 9 && width >= Gemm.LANES;
         Parallel.forEach(s.batch() * cin, t -> {
             int n = t / cin;
             int ci = t % cin;

@@ -175,8 +175,7 @@ final class Store {
      * epilogue the GEMM tiles apply in their own stores.
      */
     boolean reluAlone() {
-        return active && epilogue.activation() == Activation.RELU && !epilogue.hasScale() && !epilogue.hasShift()
-                && !epilogue.hasResidual();
+        return activationAlone() == 1;
     }
 
     /** Whether {@link #finish} changes anything (an epilogue other than none). */
