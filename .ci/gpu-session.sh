@@ -9,6 +9,8 @@
 #                                  # the JSON and tuning files come back together in results.tgz
 #   bash .ci/gpu-session.sh final  # a shorter all for a last few minutes of device time: FP32 (all kernels) and
 #                                  # TF32 tune and bench against cuDNN first, then the FP32 golden check
+#   bash .ci/gpu-session.sh networks       # issue 27: ResNet-50 and GoogLeNet, batch 1 and 8, against PyTorch's
+#   bash .ci/gpu-session.sh networks-tf32  # cuDNN (bench_network.py cuda), TF32 off, then on in both
 # Each tune stops starting layers after its --max-seconds (a layer in progress finishes) and writes its tuning file after
 # every layer, so that each call ends inside the 10-minute limit with what it measured; the log names layers left out.
 # Everything lands in $OUT (at most 8 files come back): log.txt plus the JSON files named below; the tf32 phase (so
@@ -87,8 +89,23 @@ case "$phase" in
     # The tensor-core tile layouts (rows, fragment-ordered, cp.async) per layer, from every tune candidate's time so far
     bash .ci/mma-layouts.sh "$log" | tee "$out/mma-layouts.md"
     ;;
+  networks|networks-tf32)
+    # Issue 27's table: ResNet-50 and GoogLeNet at batch 1 and 8, PyTorch (cuDNN) against `convcl network`, with TF32
+    # off (networks) or on in both (networks-tf32); each network's output is checked against the Java backend's
+    if [ "$phase" = networks ]; then torch_tf32=(); tag=fp32; else torch_tf32=(--tf32); tag=tf32; fi
+    data=$(mktemp -d)
+    for m in resnet50 googlenet; do
+      for b in 1 8; do
+        step python3 .gpu/bench/bench_network.py cuda --model "$m" --batch "$b" "${torch_tf32[@]}" \
+             --json "$data/torch-$m-b$b-$tag.json"
+        step convcl "${tc[@]}" -- network --model "$m" --batch "$b" -b opencl-gpu --precision "$tag" \
+             --json "$data/convcl-$m-b$b-$tag.json"
+        tar czf "$out/networks-$tag.tgz" -C "$data" .
+      done
+    done
+    ;;
   *)
-    echo "unknown phase $phase: check, fp32 or tf32" >&2
+    echo "unknown phase $phase: check, fp32, tf32, all, final, networks or networks-tf32" >&2
     exit 2
     ;;
 esac

@@ -24,8 +24,14 @@ import picocli.CommandLine.Option;
                 + "median time of the whole forward (device-resident input to device-resident output), images per second "
                 + "and the time per layer kind; on a backend other than Java, checks the output against the Java backend's.")
 final class NetworkCommand implements Callable<Integer> {
-    /** The golden rule's tolerance, relative to the largest logit, for the cross-backend check. */
+    /** The cross-backend check's tolerance, relative to the largest logit (at least 1), in FP32. */
     private static final double CHECK_TOLERANCE = 1e-3;
+    /**
+     * The same in TF32: each convolution rounds both operands to 11 significant bits (a relative error of up to 2^-11
+     * per product) and 50 to 60 layers compound it, so the FP32 bound would flag rounding; a wrong kernel still misses
+     * this one by orders of magnitude (docs/precision.md).
+     */
+    private static final double CHECK_TOLERANCE_TF32 = 1e-2;
     /** Traced forwards behind the time per layer kind: each step's fastest counts. */
     private static final int TRACED = 5;
 
@@ -53,6 +59,10 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and input (default 0)")
     long seed;
 
+    @Option(names = "--precision", paramLabel = "P", description = "fp32 or tf32: the runtime's precision (default: "
+            + "convcl.precision, else fp32); in tf32 the check against the Java backend allows 1e-2 of the largest logit")
+    String precision;
+
     @Option(names = "--layout", paramLabel = "L", description = "the network's activations in NCHW or NCHW16C (default: the "
             + "runtime's preferred layout, NCHW16C on the Java backend with 512-bit vectors)")
     io.github.convcl.spec.Layout layout;
@@ -63,7 +73,7 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--no-check", description = "skip the comparison with the Java backend")
     boolean noCheck;
 
-    @Option(names = "--json", paramLabel = "OUT", description = "also write {model, batch, backend, device, threads, ms, "
+    @Option(names = "--json", paramLabel = "OUT", description = "also write {model, batch, backend, device, threads, layout, precision, ms, "
             + "images_per_second, per_kind_ms} to OUT")
     Path json;
 
@@ -75,6 +85,7 @@ final class NetworkCommand implements Callable<Integer> {
         if (!Network.MODELS.contains(model)) {
             throw new IllegalArgumentException("--model " + model + " is not one of " + Network.MODELS);
         }
+        io.github.convcl.spec.Precision requested = precision == null ? null : io.github.convcl.spec.Precision.parse(precision);
         if (threads != null) {
             JavaBackend.setThreads(threads);
         }
@@ -83,8 +94,11 @@ final class NetworkCommand implements Callable<Integer> {
              Network net = layout == null ? Network.build(model, cl, batch, Weights.random(seed))
                      : Network.build(model, cl, batch, Weights.random(seed), layout);
              Tensor x = cl.tensor(image, net.inputShape())) {
-            System.out.printf("%s batch %d on %s (%s), %d convolutions, activations in %s%n", model, batch, cl.backendKind().id(),
-                    cl.device(), net.convolutions().size(), net.layout());
+            if (requested != null) {
+                cl.precision(requested);
+            }
+            System.out.printf("%s batch %d on %s (%s), %d convolutions, activations in %s, %s%n", model, batch, cl.backendKind().id(),
+                    cl.device(), net.convolutions().size(), net.layout(), cl.precision().id());
             // as each bench layer: past the fixed time, on until the forwards are steady and the JIT has gone quiet
             // (the first forward alone compiles for seconds, and C2 compiles the rarer layers' paths for longer)
             BenchCommand.warmUp(() -> {
@@ -129,14 +143,15 @@ final class NetworkCommand implements Callable<Integer> {
             if (!noCheck && !onJava) {
                 float[] y = net.forward(x, Trace.OFF).toArray();
                 float[] expected = javaOutput(image);
-                GoldenRunner.Result r = GoldenRunner.compare("output against the Java backend", y, expected, CHECK_TOLERANCE);
+                GoldenRunner.Result r = GoldenRunner.compare("output against the Java backend", y, expected,
+                        cl.precision() == io.github.convcl.spec.Precision.TF32 ? CHECK_TOLERANCE_TF32 : CHECK_TOLERANCE);
                 System.out.println((r.passed() ? "PASS " : "FAIL ") + r.name() + ": " + r.detail());
                 ok = r.passed();
             }
             if (json != null) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("model", model).put("batch", batch).put("backend", cl.backendKind().id()).put("device", cl.device())
-                        .put("threads", JavaBackend.threads()).put("layout", net.layout().toString()).put("ms", median).put("images_per_second", batch / median * 1e3);
+                        .put("threads", JavaBackend.threads()).put("layout", net.layout().toString()).put("precision", cl.precision().id()).put("ms", median).put("images_per_second", batch / median * 1e3);
                 if (tile > 0) {
                     o.put("core_check_gflops", tile).put("fma_check_gflops", fma);
                 }

@@ -55,6 +55,7 @@ class CliUserErrorTest {
     void networkNamesAnUnknownModelAndABadBatch() throws Exception {
         assertUserError(run("network", "--model", "vgg16", "-b", "java"), "--model vgg16");
         assertUserError(run("network", "--model", "resnet50", "--batch", "0", "-b", "java"), "--batch 0");
+        assertUserError(run("network", "--model", "resnet50", "--precision", "fp16", "-b", "java"), "precision=fp16");
     }
 
     private static Path write(Path file, String text) throws Exception {

@@ -24,6 +24,7 @@ class NetworkCommandTest {
         assertEquals("googlenet", n.get("model").asText());
         assertEquals(1, n.get("batch").asInt());
         assertEquals("java", n.get("backend").asText());
+        assertEquals("fp32", n.get("precision").asText());
         double ms = n.get("ms").asDouble();
         assertTrue(ms > 0 && Double.isFinite(ms), "ms " + ms);
         assertEquals(1000 / ms, n.get("images_per_second").asDouble(), 1e-6 * (1000 / ms));
@@ -40,5 +41,16 @@ class NetworkCommandTest {
             }
         }
         assertEquals(vector, r.out().contains("FMA units alone"), r.out());
+    }
+
+    /** {@code --precision tf32} sets the runtime's precision, which the header line and the record name. */
+    @Test
+    void tf32IsTheRuntimesPrecisionAndOnRecord(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("net.json");
+        CliRun r = CliRun.of("network", "--model", "googlenet", "--batch", "1", "-b", "java", "--repeats", "1", "--warmup-ms", "0",
+                "--precision", "TF32", "--json", json.toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("activations in NCHW") && r.out().contains(", tf32"), r.out());
+        assertEquals("tf32", new ObjectMapper().readTree(Files.readString(json)).get("precision").asText());
     }
 }
