@@ -94,6 +94,11 @@ final class BenchCommand implements Callable<Integer> {
             + "mean and the worst")
     String epilogue;
 
+    @Option(names = "--layout", paramLabel = "L", defaultValue = "NCHW", description = "NCHW (default) or NCHW16C: the "
+            + "layout of each layer's input, output and residual tensors (NCHW16C where the channels are a multiple of 16, "
+            + "else NCHW), forward pass only; the Java backend holds NCHW16C, as oneDNN's blocked anchor holds nChw16c")
+    io.github.convcl.spec.Layout layout;
+
     /**
      * Alternating rounds of bare and fused timing per layer with --epilogue. The ratio is the median of the rounds' own
      * ratios: a slow stretch of the machine then moves both sides of a round alike, where the ratio of each side's best
@@ -116,6 +121,9 @@ final class BenchCommand implements Callable<Integer> {
         if (!java.util.List.of("forward", "backward-data", "backward-weight").contains(pass)) {
             throw new IllegalArgumentException("--pass=" + pass + " is not forward, backward-data or backward-weight");
         }
+        if (layout != io.github.convcl.spec.Layout.NCHW && !pass.equals("forward")) {
+            throw new IllegalArgumentException("--layout " + layout + " applies to the forward pass; --pass=" + pass + " runs NCHW");
+        }
         int threadsBefore = JavaBackend.threads();
         if (threads != null) {
             JavaBackend.setThreads(threads); // a count out of range is refused here, before any layer runs
@@ -133,11 +141,13 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
         try (ConvCL cl = select.open()) {
+            requireLayout(cl);
             OpenClBackend openCl = cl.backend() instanceof OpenClBackend o ? o : null;
             boolean onJava = openCl == null;
             OptionalDouble peak = onJava ? CpuInfo.read().peakGflops(JavaBackend.threads()) : openCl.clDevice().peakGflops();
             System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + (peak.isPresent()
-                    ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) + (onJava ? " (nominal)" : "") : ""));
+                    ? String.format(Locale.ROOT, ", FP32 peak %.1f GFLOP/s", peak.getAsDouble()) + (onJava ? " (nominal)" : "") : "")
+                    + layoutText());
             coreCheckBefore = io.github.convcl.jvm.JavaBench.coreCheckGflops(CORE_CHECK_MS);
             fmaCheckBefore = io.github.convcl.jvm.JavaBench.fmaCheckGflops(CORE_CHECK_MS);
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("bench").setInitialMax(layers.size())
@@ -198,7 +208,8 @@ final class BenchCommand implements Callable<Integer> {
             ratios.add(new ArrayList<>());
         }
         try (ConvCL cl = select.open()) {
-            System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + "; epilogue " + list);
+            requireLayout(cl);
+            System.out.println("backend: " + cl.backendKind().id() + " on " + cl.device() + layoutText() + "; epilogue " + list);
             if (k == 1) {
                 System.out.printf(Locale.ROOT, "%-16s %10s %10s %8s  %s%n", "layer", "bare ms", "fused ms", "ratio", "plan (fused)");
             } else {
@@ -217,10 +228,10 @@ final class BenchCommand implements Callable<Integer> {
                 boolean anyResidual = epilogues.stream().anyMatch(io.github.convcl.spec.Epilogue::hasResidual);
                 float[] res = anyResidual ? data.data(bare.outputElements()) : null;
                 int[] ch = {bare.outChannels()};
-                try (Tensor tx = cl.tensor(x, bare.inputShape()); Tensor tw = cl.tensor(w, bare.weightShape());
-                     Tensor tb = b == null ? null : cl.tensor(b, bare.biasShape()); Tensor ty = cl.empty(bare.outputShape());
+                try (Tensor tx = laidOut(cl, x, bare.inputShape()); Tensor tw = cl.tensor(w, bare.weightShape());
+                     Tensor tb = b == null ? null : cl.tensor(b, bare.biasShape()); Tensor ty = laidOut(cl, null, bare.outputShape());
                      Tensor ts = cl.tensor(sc, ch); Tensor tt = cl.tensor(sh, ch);
-                     Tensor tr = res == null ? null : cl.tensor(res, bare.outputShape())) {
+                     Tensor tr = res == null ? null : laidOut(cl, res, bare.outputShape())) {
                     List<Runnable> runs = new ArrayList<>();
                     runs.add(() -> {
                         cl.conv(bare, tx, tw, tb, ty);
@@ -312,6 +323,43 @@ final class BenchCommand implements Callable<Integer> {
         return nominal;
     }
 
+    /** Refuses --layout where the backend does not hold it, before any layer runs. */
+    private void requireLayout(ConvCL cl) {
+        if (!cl.supports(layout)) {
+            throw new IllegalArgumentException("--layout " + layout + " is not held by the " + cl.backendKind().id()
+                    + " backend; it holds NCHW");
+        }
+    }
+
+    private String layoutText() {
+        return layout == io.github.convcl.spec.Layout.NCHW ? "" : "; tensors in " + layout + " where the channels allow";
+    }
+
+    /** A tensor of {@code shape} in --layout where it can hold the shape (else NCHW), holding {@code values} unless null. */
+    private Tensor laidOut(ConvCL cl, float[] values, int[] shape) {
+        Tensor t = cl.empty(io.github.convcl.nn.Network.layoutFor(layout, shape), shape);
+        if (values != null) {
+            t.write(values);
+        }
+        return t;
+    }
+
+    /**
+     * The kernel that ran: the plan, or with --layout NCHW16C the channel-blocked kernel where input and output are both
+     * blocked and one applies, else the plan on operands reordered to NCHW and back.
+     */
+    private String algorithmText(ConvCL cl, ConvSpec s, io.github.convcl.plan.Plan plan) {
+        if (layout == io.github.convcl.spec.Layout.NCHW) {
+            return plan.toString();
+        }
+        boolean blocked = io.github.convcl.nn.Network.layoutFor(layout, s.inputShape()) == layout
+                && io.github.convcl.nn.Network.layoutFor(layout, s.outputShape()) == layout;
+        io.github.convcl.plan.BlockedKernel k = blocked ? io.github.convcl.plan.Planner.javaBlocked(s, cl.backend().facts())
+                : io.github.convcl.plan.BlockedKernel.REORDER;
+        return k == io.github.convcl.plan.BlockedKernel.REORDER ? plan + " (reordered)"
+                : "blocked " + k.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
     private Row run(ConvCL cl, Suite.Layer l, OptionalDouble peak, JsonNode reference, int warmupMillis) {
         if (!pass.equals("forward")) {
             return runBackward(cl, l, peak, reference, warmupMillis);
@@ -324,8 +372,8 @@ final class BenchCommand implements Callable<Integer> {
         double ms;
         String check;
         boolean ok;
-        try (Tensor tx = cl.tensor(x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
-             Tensor tb = b == null ? null : cl.tensor(b, s.biasShape()); Tensor ty = cl.empty(s.outputShape())) {
+        try (Tensor tx = laidOut(cl, x, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
+             Tensor tb = b == null ? null : cl.tensor(b, s.biasShape()); Tensor ty = laidOut(cl, null, s.outputShape())) {
             cl.conv(s, tx, tw, tb, ty);
             cl.finish();
             float[] y = ty.toArray();
@@ -377,7 +425,7 @@ final class BenchCommand implements Callable<Integer> {
             ref = reference.path("layers").path(l.name()).path("ms").asDouble();
         }
         io.github.convcl.plan.Plan plan = cl.plan(s);
-        return new Row(l.name(), s, plan.toString(), plan.algorithm().microKernel(), ms, median(e2e), gflops,
+        return new Row(l.name(), s, algorithmText(cl, s, plan), plan.algorithm().microKernel(), ms, median(e2e), gflops,
                 peak.isPresent() ? 100 * gflops / peak.getAsDouble() : null, ref, ok, check);
     }
 
@@ -598,6 +646,7 @@ final class BenchCommand implements Callable<Integer> {
     private void writeJson(ConvCL cl, List<Row> rows, JsonNode reference) throws java.io.IOException {
         ObjectNode root = GoldenSuite.json().createObjectNode();
         root.put("backend", cl.backendKind().id());
+        root.put("layout", layout.toString());
         root.put("device", cl.device());
         root.put("java_threads", JavaBackend.threads());
         root.put("batch", select.batch);

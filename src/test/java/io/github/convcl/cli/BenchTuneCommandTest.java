@@ -95,6 +95,39 @@ class BenchTuneCommandTest {
         assertTrue(table.contains("fastest of torch, ort ms") && table.contains("0.300 (ort)"), table);
     }
 
+    /**
+     * --layout NCHW16C: tensors of channels in 16s are blocked, the others stay NCHW; the layers still match the reference,
+     * the algorithm column names the blocked kernel (with 16-lane vectors) or the reordered plan, the JSON the layout (its
+     * refusals: CliUserErrorTest).
+     */
+    @Test
+    void benchTimesTheLayersInTheBlockedLayout(@TempDir Path dir) throws Exception {
+        Path suite = Files.writeString(dir.resolve("suite.json"), """
+                {"format": 1, "layers": [
+                 {"name": "blocked3x3", "op": "conv2d", "batch": {"gpu": 1, "cpu": 1}, "in_channels": 16, "out_channels": 32,
+                  "spatial": [9, 10], "kernel_size": [3, 3], "stride": [1, 1], "padding": [1, 1], "dilation": [1, 1], "groups": 1, "bias": true},
+                 {"name": "rgb", "op": "conv2d", "batch": {"gpu": 1, "cpu": 2}, "in_channels": 3, "out_channels": 16,
+                  "spatial": [11, 11], "kernel_size": [3, 3], "stride": [2, 2], "padding": [1, 1], "dilation": [1, 1], "groups": 1, "bias": false}]}
+                """);
+        Path json = dir.resolve("out.json");
+        CliRun r = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--repeats", "2", "--warmup-ms", "0",
+                "--layout", "NCHW16C", "--json", json.toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("tensors in NCHW16c where the channels allow"), r.out());
+        JsonNode out = new ObjectMapper().readTree(json.toFile());
+        assertEquals("NCHW16c", out.get("layout").asText());
+        JsonNode blocked = out.get("layers").get("blocked3x3");
+        JsonNode rgb = out.get("layers").get("rgb");
+        assertTrue(blocked.get("check").asText().startsWith("ok") && rgb.get("check").asText().startsWith("ok"), out.toString());
+        boolean lanes16 = JavaBackend.vectorBits() == 512;
+        assertEquals(lanes16, blocked.get("algorithm").asText().startsWith("blocked "), blocked.toString());
+        assertTrue(rgb.get("algorithm").asText().endsWith("(reordered)"), rgb.toString());
+        CliRun fused = CliRun.of("bench", "--suite", suite.toString(), "-b", "java", "--layout", "NCHW16C", "--epilogue",
+                "scale+shift+residual+relu", "--layers", "blocked3x3", "--warmup-ms", "0");
+        assertEquals(0, fused.exit(), fused.out());
+        assertTrue(fused.out().contains("fused / bare over 1 layers"), fused.out());
+    }
+
     @Test
     void benchRunsTheJavaBackendOnTheThreadsAskedForAndRestoresTheCount(@TempDir Path dir) throws Exception {
         Path suite = Files.writeString(dir.resolve("suite.json"), SUITE);

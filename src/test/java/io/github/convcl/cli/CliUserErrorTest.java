@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.convcl.TestSupport;
 import io.github.convcl.golden.Npy;
+import io.github.convcl.opencl.OpenCl;
+import io.github.convcl.plan.BackendKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -49,6 +52,22 @@ class CliUserErrorTest {
         String line = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
         assertTrue(line.contains(names), "expected an error naming " + names + ": " + r.err());
         assertFalse(r.err().contains("\tat ") || r.err().contains("Exception in"), r.err());
+    }
+
+    /** bench --layout: only the forward pass, and only on a backend that holds the layout. */
+    @Test
+    void benchRefusesALayoutItCannotTime(@TempDir Path dir) throws Exception {
+        Path suite = write(dir.resolve("suite.json"), """
+                {"format": 1, "layers": [{"name": "l", "op": "conv2d", "batch": {"gpu": 1, "cpu": 1}, "in_channels": 16,
+                 "out_channels": 16, "spatial": [6, 6], "kernel_size": [3, 3], "stride": [1, 1], "padding": [1, 1],
+                 "dilation": [1, 1], "groups": 1, "bias": false}]}
+                """);
+        assertUserError(run("bench", "--suite", suite.toString(), "-b", "java", "--layout", "NCHW16C", "--pass", "backward-data"),
+                "--layout NCHW16c applies to the forward pass");
+        if (TestSupport.openClRequired() || OpenCl.probe().devices().stream().anyMatch(d -> d.kind() == BackendKind.OPENCL_CPU)) {
+            assertUserError(run("bench", "--suite", suite.toString(), "-b", "opencl-cpu", "--layout", "NCHW16C"),
+                    "--layout NCHW16c is not held by the opencl-cpu backend");
+        }
     }
 
     @Test
