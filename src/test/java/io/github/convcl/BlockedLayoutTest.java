@@ -195,6 +195,24 @@ class BlockedLayoutTest {
         return n;
     }
 
+    /** The reorder between the layouts puts every value where {@link Layout#index} says: whole tiles of 16 positions and tails. */
+    @Test
+    void theReorderPlacesEveryValueByTheLayoutsIndex() {
+        for (int vol : new int[] {1, 15, 16, 17, 40, 64, 4096}) {
+            float[] v = TestSupport.gaussian(new Random(vol), 2 * 32 * vol);
+            float[] blocked = Layout.NCHW.convert(v, Layout.NCHW16C, 2, 32, vol);
+            for (int n = 0; n < 2; n++) {
+                for (int c = 0; c < 32; c++) {
+                    for (int q = 0; q < vol; q++) {
+                        int at = (int) Layout.NCHW16C.index(n, c, q, 32, vol);
+                        assertEquals(v[(n * 32 + c) * vol + q], blocked[at], "vol " + vol + " (" + n + ", " + c + ", " + q + ")");
+                    }
+                }
+            }
+            assertArrayEquals(v, Layout.NCHW16C.convert(blocked, Layout.NCHW, 2, 32, vol), "back, vol " + vol);
+        }
+    }
+
     @Test
     void valuesReadAndWriteInNchwOrderWhateverTheLayout() {
         try (ConvCL cl = ConvCL.open("java"); Tensor t = cl.empty(Layout.NCHW16C, 2, 32, 3, 5)) {

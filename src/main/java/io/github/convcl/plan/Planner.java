@@ -560,7 +560,8 @@ public final class Planner {
      * vectors, a 2D convolution (not transposed) of one group, channels in 16s and zero padding, an unpadded pointwise
      * layer runs {@link BlockedKernel#POINTWISE}, a layer the Winograd along channels takes runs it in the tile size the
      * NCHW planner would give ({@link #javaWinogradChannels}), and any other one {@link BlockedKernel#DIRECT} while
-     * its packed weights stay within the Winograd's bound; everything else {@link BlockedKernel#REORDER}.
+     * its packed weights stay within the Winograd's bound, unless it is a dilated layer the NCHW Winograd runs faster
+     * even with the reorders ({@link #dilatedWinogradWins}); everything else {@link BlockedKernel#REORDER}.
      */
     public static BlockedKernel javaBlocked(ConvSpec s, DeviceFacts device) {
         if (device.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1 || s.inChannels() % 16 != 0
@@ -577,7 +578,23 @@ public final class Planner {
             return a == Algorithm.JAVA_WINOGRAD_F2 || a == Algorithm.JAVA_WINOGRAD_F2_CHANNELS ? BlockedKernel.WINOGRAD_F2
                     : BlockedKernel.WINOGRAD_F4;
         }
-        return BlockedKernel.DIRECT;
+        return dilatedWinogradWins(s, device) ? BlockedKernel.REORDER : BlockedKernel.DIRECT;
+    }
+
+    /**
+     * A dilated layer whose NCHW plan is a Winograd (over the phase planes the dilation splits the output into, which
+     * the blocked kernels do not take) with at least {@link Thresholds#JAVA_BLOCKED_DILATED_WINOGRAD_MIN} input
+     * channels x positions per phase plane: the Winograd's fewer multiplications then outweigh reordering the operands
+     * to NCHW and back, where with fewer channels or smaller phase planes the blocked direct kernel is faster.
+     */
+    static boolean dilatedWinogradWins(ConvSpec s, DeviceFacts device) {
+        int[] d = s.dilation();
+        if (d[0] == 1 && d[1] == 1 || plan(s, device).algorithm().family() != Algorithm.Family.JAVA_WINOGRAD) {
+            return false;
+        }
+        int[] out = s.outputSize();
+        long phase = (long) ((out[0] + d[0] - 1) / d[0]) * ((out[1] + d[1] - 1) / d[1]);
+        return s.inPerGroup() * phase >= Thresholds.JAVA_BLOCKED_DILATED_WINOGRAD_MIN;
     }
 
     /**

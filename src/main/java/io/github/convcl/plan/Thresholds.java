@@ -245,6 +245,14 @@ public final class Thresholds {
      */
     public static final long JAVA_WINOGRAD_MAX_WEIGHT_BYTES = 256L << 20;
     /**
+     * Channel-blocked operands of a dilated 3x3 whose NCHW plan is a Winograd: the fewest input channels x positions per
+     * phase plane (the output divided by the dilation) at which the operands are reordered to NCHW for that Winograd
+     * rather than run by the blocked direct kernel. The Winograd's saving grows with the channels (its transforms are
+     * shared by all of them) and with the phase plane (fewer partial tiles), the reorders' cost does not; the boundary
+     * is measured (docs/performance.md, "Channel-blocked tensors").
+     */
+    public static final long JAVA_BLOCKED_DILATED_WINOGRAD_MIN = 1L << 16;
+    /**
      * Java: the most output positions per image for which the channel-vector GEMM (output channels along the vectors,
      * positions of all images as tile rows) is chosen over the GEMMs with positions along the vectors, whose 16-column
      * tiles such layers leave mostly empty. Per call interleaved in one JVM, median of 6 rounds' best, ms, other plan /

@@ -394,6 +394,11 @@ class PlannerTest {
             {strided, BlockedKernel.DIRECT},
             {ConvSpec.conv(2).input(1, 32, 9, 9).outChannels(32).kernel(1).padding(1).build(), BlockedKernel.DIRECT},
             {dilated(), BlockedKernel.DIRECT},
+            // dilated layers the NCHW Winograd takes: reordered for it from 2^16 input channels x phase positions
+            {ConvSpec.conv(2).input(1, 256, 64, 64).outChannels(256).kernel(3).padding(2).dilation(2).build(), BlockedKernel.REORDER},
+            {ConvSpec.conv(2).input(1, 512, 28, 28).outChannels(512).kernel(3).padding(2).dilation(2).build(), BlockedKernel.REORDER},
+            {ConvSpec.conv(2).input(1, 128, 28, 28).outChannels(128).kernel(3).padding(2).dilation(2).build(), BlockedKernel.DIRECT},
+            {ConvSpec.conv(2).input(1, 64, 56, 56).outChannels(64).kernel(3).padding(4).dilation(4).build(), BlockedKernel.DIRECT},
             {ConvSpec.conv(2).input(1, 3, 224, 224).outChannels(64).kernel(7).stride(2).padding(3).build(), BlockedKernel.REORDER},
             {grouped(), BlockedKernel.REORDER},
             {ConvSpec.convTranspose(2).input(1, 32, 8, 8).outChannels(32).kernel(2).stride(2).build(), BlockedKernel.REORDER},
