@@ -39,7 +39,13 @@ class BlockedLayoutTest {
             ConvSpec.conv(2).input(2, 16, 9, 6).outChannels(16).kernel(3).padding(2).bias(false).build(),
             // the direct kernel: a strided 3x3 (as well as the dilated and the 7x7 layers at the end)
             ConvSpec.conv(2).input(2, 16, 9, 9).outChannels(32).kernel(3).stride(2).padding(1).build(),
-            // reordered: groups, padded pointwise, 1D, 3D, transposed
+            // depthwise: 3x3 padded; strided 5x5 with a bias; dilated 3x3 with asymmetric padding; a plane narrower than the kernel
+            ConvSpec.conv(2).input(2, 32, 9, 7).outChannels(32).groups(32).kernel(3).padding(1).bias(false).build(),
+            ConvSpec.conv(2).input(1, 16, 11, 12).outChannels(16).groups(16).kernel(5).stride(2).padding(2).build(),
+            ConvSpec.conv(2).input(1, 48, 10, 9).outChannels(48).groups(48).kernel(3).dilation(2, 3).padding(1, 3).build(),
+            ConvSpec.conv(2).input(1, 16, 2, 3).outChannels(16).groups(16).kernel(5, 3).padding(2, 1).stride(1, 2).build(),
+            // reordered: groups, depthwise with a channel multiplier, padded pointwise, 1D, 3D, transposed
+            ConvSpec.conv(2).input(1, 16, 6, 6).outChannels(32).groups(16).kernel(3).padding(1).build(),
             ConvSpec.conv(2).input(1, 32, 8, 8).outChannels(16).kernel(3).padding(1).groups(2).build(),
             ConvSpec.conv(2).input(1, 16, 5, 5).outChannels(16).kernel(1).padding(1).build(),
             ConvSpec.conv(1).input(2, 16, 20).outChannels(16).kernel(3).build(),
@@ -91,7 +97,7 @@ class BlockedLayoutTest {
         io.github.convcl.plan.DeviceFacts facts = new JavaBackend().facts();
         int checked = 0;
         try (ConvCL cl = ConvCL.open("java")) {
-            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(7), LAYERS.get(14))) {
+            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(7), LAYERS.get(8), LAYERS.get(19))) {
                 ConvSpec s = base.toBuilder().bias(false).epilogue(Epilogue.NONE.affine()).build();
                 if (io.github.convcl.plan.Planner.javaBlocked(s, facts) == io.github.convcl.plan.BlockedKernel.REORDER) {
                     continue;
@@ -120,7 +126,7 @@ class BlockedLayoutTest {
     @Test
     void anEmptyBatchRunsOnEveryBlockedKernel() {
         try (ConvCL cl = ConvCL.open("java")) {
-            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(4), LAYERS.get(7), LAYERS.get(14))) {
+            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(2), LAYERS.get(4), LAYERS.get(7), LAYERS.get(8), LAYERS.get(19))) {
                 int[] in = base.inputShape();
                 in[0] = 0;
                 ConvSpec s = base.toBuilder().input(in).epilogue(Epilogue.of(Activation.RELU).affine().residual()).build();
@@ -132,7 +138,7 @@ class BlockedLayoutTest {
     @Test
     void everyEpilogueFinishesOnTheBlockedKernels() {
         try (ConvCL cl = ConvCL.open("java")) {
-            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(1), LAYERS.get(2), LAYERS.get(4), LAYERS.get(5))) {
+            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(1), LAYERS.get(2), LAYERS.get(4), LAYERS.get(5), LAYERS.get(9))) {
                 for (Activation a : Activation.values()) {
                     Epilogue e = (a == Activation.LEAKY_RELU ? Epilogue.NONE.leakyRelu(0.2f) : Epilogue.of(a)).affine().residual();
                     check(cl, base.toBuilder().epilogue(e).build(), Layout.NCHW16C, Layout.NCHW16C, Layout.NCHW16C, false);

@@ -38,6 +38,7 @@ final class Blocked {
             Store st = Store.of(s, scale, shift, residual, channels, first);
             switch (kernel) {
                 case POINTWISE -> BlockedGemm.pointwise(s, x, w, bias, cache, st, y);
+                case DEPTHWISE -> BlockedGemm.depthwise(s, x, w, bias, cache, st, y);
                 case WINOGRAD_F4, WINOGRAD_F2 -> {
                     // the direct kernel also takes what the Winograd refuses: inputs or weights that are not all finite
                     if (!ChannelWinograd.run(s, kernel == BlockedKernel.WINOGRAD_F2 ? 2 : 4, x, w, bias, y, cache, st, true)) {

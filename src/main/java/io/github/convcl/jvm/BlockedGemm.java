@@ -221,6 +221,190 @@ final class BlockedGemm {
     }
 
     /**
+     * A depthwise layer (one input channel per group, as many outputs as inputs) on blocked tensors: a position's 16
+     * channels are one vector, so each tap is one multiply-add of the input's vector by the tap's 16 weights, with no
+     * copy, mask or padded plane; taps that fall in the padding are left out of the loops. A task takes a run of output
+     * rows of an image's block; their sums go to the blocked kernels' epilogue ({@link #finish}) together.
+     */
+    static void depthwise(ConvSpec s, float[] x, float[] w, float[] bias, PackCache cache, Store st, float[] y) {
+        if (s.batch() == 0) {
+            return;
+        }
+        int c = s.inChannels();
+        int blocks = c / Layout.BLOCK;
+        int kh = s.kernel()[0];
+        int kw = s.kernel()[1];
+        int taps = kh * kw;
+        // [block][tap][16]: a tap's weights for a block's channels, one vector
+        float[] u = Panels.packed(cache, "blocked depthwise c" + c + " k" + kh + "x" + kw, c * taps, pu -> {
+            for (int ch = 0; ch < c; ch++) {
+                for (int t = 0; t < taps; t++) {
+                    pu[((ch / Layout.BLOCK) * taps + t) * Layout.BLOCK + ch % Layout.BLOCK] = w[ch * taps + t];
+                }
+            }
+        });
+        Finish f = finish(s, bias, st, (c + COLS - 1) / COLS * COLS);
+        int h = s.inputSize()[0];
+        int wd = s.inputSize()[1];
+        int oh = s.outputSize()[0];
+        int ow = s.outputSize()[1];
+        int sy = s.stride()[0];
+        int sx = s.stride()[1];
+        int dy = s.dilation()[0];
+        int dx = s.dilation()[1];
+        int py = s.padBefore()[0];
+        int px = s.padBefore()[1];
+        int outVol = oh * ow;
+        // a task takes a run of an image's block's output rows, enough positions to spread the epilogue's set-up
+        int rows = Math.max(1, Math.min(oh, Thresholds.JAVA_BLOCKED_DEPTHWISE_TASK_POSITIONS / ow));
+        int runs = (oh + rows - 1) / rows;
+        Parallel.forEach(s.batch() * blocks * runs, task -> {
+            int oy0 = task % runs * rows;
+            int oy1 = Math.min(oh, oy0 + rows);
+            int b = task / runs % blocks;
+            int n = task / runs / blocks;
+            int in = (n * blocks + b) * h * wd * Layout.BLOCK;
+            int ub = b * taps * Layout.BLOCK;
+            float[] sums = Workspace.get(Workspace.Slot.SUMS, (oy1 - oy0) * ow * Layout.BLOCK);
+            for (int oy = oy0; oy < oy1; oy++) {
+                int so = (oy - oy0) * ow;
+                // the kernel's rows inside the input, [t0, t1)
+                int y0 = oy * sy - py;
+                int t0 = Math.min(kh, Math.max(0, (-y0 + dy - 1) / dy));
+                int t1 = Math.max(t0, Math.min(kh, Math.floorDiv(h - 1 - y0, dy) + 1));
+                // a 3x3 row with every kernel row inside: the columns every tap reaches inside, [a, b3), nine taps in registers
+                int a = 0;
+                int b3 = 0;
+                if (kh == 3 && kw == 3 && t0 == 0 && t1 == 3) {
+                    a = Math.min(ow, Math.max(0, -Math.floorDiv(-px, sx)));
+                    b3 = Math.max(a, Math.min(ow, Math.floorDiv(wd - 1 - (2 * dx - px), sx) + 1));
+                    depthwiseRow3x3(x, in + y0 * wd * Layout.BLOCK, dy * wd * Layout.BLOCK, sx, dx, -px, u, ub, sums, so, a, b3);
+                }
+                if (kh == 3 && kw == 3) {
+                    depthwiseEdges3x3(x, in, h, wd, y0, dy, sx, dx, px, u, ub, sums, so, 0, a);
+                    depthwiseEdges3x3(x, in, h, wd, y0, dy, sx, dx, px, u, ub, sums, so, b3, ow);
+                } else {
+                    depthwiseTaps(x, in, wd, y0, dy, t0, t1, kw, sx, dx, px, u, ub, sums, so, 0, a);
+                    depthwiseTaps(x, in, wd, y0, dy, t0, t1, kw, sx, dx, px, u, ub, sums, so, b3, ow);
+                }
+            }
+            int at = oy0 * ow * Layout.BLOCK;
+            finish(f, sums, (oy1 - oy0) * ow, y, st.plane(n, b * Layout.BLOCK) + at, 0,
+                    f.residualAt((n * c + b * Layout.BLOCK) * outVol + at), 0, b * Layout.BLOCK, true);
+        });
+    }
+
+    /**
+     * {@link #depthwise}'s sums of output columns [c0, c1) of a row (at position {@code so} of the sums), tap by tap over the columns each tap reaches inside
+     * the input (kernel rows [t0, t1) inside), the sums in L1: a vector carried through loops of varying length is one
+     * that JDK 17's C2 boxes.
+     */
+    private static void depthwiseTaps(float[] x, int in, int wd, int y0, int dy, int t0, int t1, int kw, int sx, int dx, int px,
+                                      float[] u, int ub, float[] sums, int so, int c0, int c1) {
+        if (c0 >= c1) {
+            return;
+        }
+        java.util.Arrays.fill(sums, (so + c0) * Layout.BLOCK, (so + c1) * Layout.BLOCK, 0f);
+        for (int ky = t0; ky < t1; ky++) {
+            int row = in + (y0 + ky * dy) * wd * Layout.BLOCK;
+            for (int kx = 0; kx < kw; kx++) {
+                int off = kx * dx - px; // input column ox * sx + off
+                int lo = Math.max(c0, -Math.floorDiv(off, sx));
+                int hi = Math.min(c1, Math.floorDiv(wd - 1 - off, sx) + 1);
+                FloatVector wv = FloatVector.fromArray(S, u, ub + (ky * kw + kx) * Layout.BLOCK);
+                for (int ox = lo; ox < hi; ox++) {
+                    int o = (so + ox) * Layout.BLOCK;
+                    FloatVector.fromArray(S, x, row + (ox * sx + off) * Layout.BLOCK).fma(wv, FloatVector.fromArray(S, sums, o))
+                            .intoArray(sums, o);
+                }
+            }
+        }
+    }
+
+    /** Sixteen zeros: where a 3x3 edge position's tap falls in the padding it reads these instead. */
+    private static final float[] ZERO_BLOCK = new float[Layout.BLOCK];
+
+    /**
+     * {@link #depthwise}'s sums of output columns [c0, c1) of a 3x3 row (at position {@code so} of the sums) whose taps
+     * may fall in the padding: each tap reads its input vector, or {@link #ZERO_BLOCK} where it falls outside, chosen per
+     * tap as an array and an index, so the nine multiply-adds stay one straight run with no vector merged at a branch
+     * (which JDK 17's C2 boxes).
+     */
+    private static void depthwiseEdges3x3(float[] x, int in, int h, int wd, int y0, int dy, int sx, int dx, int px, float[] u, int ub,
+                                          float[] sums, int so, int c0, int c1) {
+        if (c0 >= c1) {
+            return;
+        }
+        FloatVector zero = FloatVector.zero(S);
+        int rs = wd * Layout.BLOCK;
+        boolean in0 = y0 >= 0 && y0 < h;
+        boolean in1 = y0 + dy >= 0 && y0 + dy < h;
+        boolean in2 = y0 + 2 * dy >= 0 && y0 + 2 * dy < h;
+        int row0 = in + y0 * rs;
+        for (int ox = c0; ox < c1; ox++) {
+            int x0 = ox * sx - px;
+            boolean k0 = x0 >= 0 && x0 < wd;
+            boolean k1 = x0 + dx >= 0 && x0 + dx < wd;
+            boolean k2 = x0 + 2 * dx >= 0 && x0 + 2 * dx < wd;
+            int i = row0 + x0 * Layout.BLOCK;
+            int d = dx * Layout.BLOCK;
+            int e = dy * rs;
+            FloatVector acc = zero;
+            acc = tap(x, in0 && k0, i, u, ub, acc);
+            acc = tap(x, in0 && k1, i + d, u, ub + 16, acc);
+            acc = tap(x, in0 && k2, i + 2 * d, u, ub + 32, acc);
+            acc = tap(x, in1 && k0, i + e, u, ub + 48, acc);
+            acc = tap(x, in1 && k1, i + e + d, u, ub + 64, acc);
+            acc = tap(x, in1 && k2, i + e + 2 * d, u, ub + 80, acc);
+            acc = tap(x, in2 && k0, i + 2 * e, u, ub + 96, acc);
+            acc = tap(x, in2 && k1, i + 2 * e + d, u, ub + 112, acc);
+            acc = tap(x, in2 && k2, i + 2 * e + 2 * d, u, ub + 128, acc);
+            acc.intoArray(sums, (so + ox) * Layout.BLOCK);
+        }
+    }
+
+    /** {@code acc} plus the input vector at {@code x[at]} (zeros where {@code inside} is false) times the weights at {@code u[ui]}. */
+    private static FloatVector tap(float[] x, boolean inside, int at, float[] u, int ui, FloatVector acc) {
+        return FloatVector.fromArray(S, inside ? x : ZERO_BLOCK, inside ? at : 0).fma(FloatVector.fromArray(S, u, ui), acc);
+    }
+
+    /**
+     * {@link #depthwise}'s sums of output columns [c0, c1) of a 3x3 row (at position {@code so} of the sums) whose nine taps all fall inside the input: the
+     * kernel's first row at {@code x[row0]}, its rows {@code rowStep} apart, column {@code ox} reading input column
+     * {@code ox * sx + off + kx * dx}; the nine weight vectors stay in registers over the row.
+     */
+    private static void depthwiseRow3x3(float[] x, int row0, int rowStep, int sx, int dx, int off, float[] u, int ub, float[] sums,
+                                        int so, int c0, int c1) {
+        FloatVector w0 = FloatVector.fromArray(S, u, ub);
+        FloatVector w1 = FloatVector.fromArray(S, u, ub + 16);
+        FloatVector w2 = FloatVector.fromArray(S, u, ub + 32);
+        FloatVector w3 = FloatVector.fromArray(S, u, ub + 48);
+        FloatVector w4 = FloatVector.fromArray(S, u, ub + 64);
+        FloatVector w5 = FloatVector.fromArray(S, u, ub + 80);
+        FloatVector w6 = FloatVector.fromArray(S, u, ub + 96);
+        FloatVector w7 = FloatVector.fromArray(S, u, ub + 112);
+        FloatVector w8 = FloatVector.fromArray(S, u, ub + 128);
+        // sums start from +0, as the taps' sums do, so that products of -0 leave +0 (what the epilogue expects)
+        FloatVector zero = FloatVector.zero(S);
+        int r1 = row0 + rowStep;
+        int r2 = r1 + rowStep;
+        int d = dx * Layout.BLOCK;
+        for (int ox = c0; ox < c1; ox++) {
+            int i = (ox * sx + off) * Layout.BLOCK;
+            FloatVector p = FloatVector.fromArray(S, x, row0 + i).fma(w0, zero);
+            FloatVector q = FloatVector.fromArray(S, x, r1 + i).fma(w3, zero);
+            p = FloatVector.fromArray(S, x, row0 + i + d).fma(w1, p);
+            q = FloatVector.fromArray(S, x, r1 + i + d).fma(w4, q);
+            p = FloatVector.fromArray(S, x, row0 + i + 2 * d).fma(w2, p);
+            q = FloatVector.fromArray(S, x, r1 + i + 2 * d).fma(w5, q);
+            p = FloatVector.fromArray(S, x, r2 + i).fma(w6, p);
+            q = FloatVector.fromArray(S, x, r2 + i + d).fma(w7, q);
+            p = FloatVector.fromArray(S, x, r2 + i + 2 * d).fma(w8, p);
+            p.add(q).intoArray(sums, (so + ox) * Layout.BLOCK);
+        }
+    }
+
+    /**
      * A 2D max-pool (no indices) on blocked tensors, a position's 16 channels per vector: per output row of a block
      * (one task) the maximum of the window's rows inside the input for every column, then of each window's columns
      * inside the input along that row; NaN wins as in PyTorch ({@code max} keeps a NaN lane). PyTorch's output sizes

@@ -15,6 +15,8 @@ public enum BlockedKernel {
     WINOGRAD_F2,
     /** Any other 2D layer of one group with zero padding: the taps' blocks copied per 8 positions, the same tile. */
     DIRECT,
+    /** A depthwise layer, as many outputs as inputs, any kernel, stride and dilation: a tap's 16 channels per multiply-add. */
+    DEPTHWISE,
     /** No blocked kernel: reorder to NCHW, run the NCHW plan, reorder the output back. */
     REORDER
 }

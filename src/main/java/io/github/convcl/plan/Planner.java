@@ -557,13 +557,18 @@ public final class Planner {
 
     /**
      * The Java kernel for {@code s} when its input, output and residual are channel-blocked (NCHW16c): with 512-bit
-     * vectors, a 2D convolution (not transposed) of one group, channels in 16s and zero padding, an unpadded pointwise
+     * vectors, a 2D depthwise layer with as many outputs as inputs and zero padding runs {@link BlockedKernel#DEPTHWISE};
+     * a 2D convolution (not transposed) of one group, channels in 16s and zero padding, an unpadded pointwise
      * layer runs {@link BlockedKernel#POINTWISE}, a layer the Winograd along channels takes runs it in the tile size the
      * NCHW planner would give ({@link #javaWinogradChannels}), and any other one {@link BlockedKernel#DIRECT} while
      * its packed weights stay within the Winograd's bound, unless it is a dilated layer the NCHW Winograd runs faster
      * even with the reorders ({@link #dilatedWinogradWins}); everything else {@link BlockedKernel#REORDER}.
      */
     public static BlockedKernel javaBlocked(ConvSpec s, DeviceFacts device) {
+        if (device.vectorLanes() == 16 && !s.transposed() && s.rank() == 2 && s.groups() == s.inChannels() && s.outChannels() == s.inChannels()
+                && s.inChannels() % 16 == 0 && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS) {
+            return BlockedKernel.DEPTHWISE;
+        }
         if (device.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1 || s.inChannels() % 16 != 0
                 || s.outChannels() % 16 != 0 || s.paddingMode() != io.github.convcl.spec.PaddingMode.ZEROS
                 || s.weightElements() / s.outChannels() * (s.outChannels() + 16L) * Float.BYTES > Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES) {

@@ -253,6 +253,11 @@ public final class Thresholds {
      */
     public static final long JAVA_BLOCKED_DILATED_WINOGRAD_MIN = 1L << 16;
     /**
+     * The blocked depthwise kernel: about how many output positions a task takes (whole rows, at least one), so that a
+     * narrow plane's rows share one call of the epilogue and one task's set-up.
+     */
+    public static final int JAVA_BLOCKED_DEPTHWISE_TASK_POSITIONS = 128;
+    /**
      * Java: the most output positions per image for which the channel-vector GEMM (output channels along the vectors,
      * positions of all images as tile rows) is chosen over the GEMMs with positions along the vectors, whose 16-column
      * tiles such layers leave mostly empty. Per call interleaved in one JVM, median of 6 rounds' best, ms, other plan /

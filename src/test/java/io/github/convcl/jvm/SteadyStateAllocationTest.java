@@ -108,6 +108,43 @@ class SteadyStateAllocationTest {
         }
     }
 
+    /** The blocked depthwise kernel: its sums in a workspace, and no vector the JIT boxes (its edges pick arrays, not vectors). */
+    @Test
+    void theBlockedDepthwiseKernelAllocatesNoVectors() {
+        io.github.convcl.plan.DeviceFacts facts = JavaBackend.facts(io.github.convcl.config.Settings.JavaChoices.PLANNER);
+        List<ConvSpec> layers = List.of(
+                ConvSpec.conv(2).input(1, 512, 14, 14).outChannels(512).kernel(3).padding(1).groups(512).build(),
+                ConvSpec.conv(2).input(1, 64, 112, 112).outChannels(64).kernel(3).stride(2).padding(1).groups(64).build(),
+                ConvSpec.conv(2).input(1, 32, 20, 20).outChannels(32).kernel(5).padding(2).groups(32).build());
+        for (ConvSpec s : layers) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Planner.javaBlocked(s, facts) == io.github.convcl.plan.BlockedKernel.DEPTHWISE,
+                    "no blocked kernels without 16-lane vectors");
+            float[] x = new float[(int) s.inputElements()];
+            float[] w = new float[(int) s.weightElements()];
+            float[] y = new float[(int) s.outputElements()];
+            Store st = Store.of(s, null, null, null, s.outChannels(), 0);
+            long start = System.nanoTime();
+            for (int i = 0; ; i++) {
+                long round = allocatedByAllThreads();
+                for (int j = 0; j < 10; j++) {
+                    BlockedGemm.depthwise(s, x, w, null, null, st, y);
+                }
+                long elapsed = System.nanoTime() - start;
+                boolean steady = (allocatedByAllThreads() - round) / 10 < MAX_BYTES_PER_CALL;
+                if (elapsed > 30_000_000_000L || (elapsed > 2_000_000_000L && steady) || (i >= 30 && steady)) {
+                    break;
+                }
+            }
+            int calls = 20;
+            long before = allocatedByAllThreads();
+            for (int i = 0; i < calls; i++) {
+                BlockedGemm.depthwise(s, x, w, null, null, st, y);
+            }
+            long perCall = (allocatedByAllThreads() - before) / calls;
+            org.junit.jupiter.api.Assertions.assertTrue(perCall < MAX_BYTES_PER_CALL, s + " allocated " + perCall + " bytes per call");
+        }
+    }
+
     /**
      * The backward passes reuse their workspaces too: grad_weight with each of its plans, grad_input with the planner's
      * (its adjoint's output, where it is folded or cropped, included), on the backend's own buffers.
