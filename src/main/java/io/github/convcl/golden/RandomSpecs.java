@@ -77,9 +77,12 @@ public final class RandomSpecs {
             blockDilation = pick(1, 1, 1, 2);
         }
         if (depthwise) {
-            cin = 1 + rnd.nextInt(6);
+            // now and then 16 or 32 channels and no multiplier, which fuzz also runs in NCHW16c: the depthwise kernel on
+            // blocked tensors
+            boolean blocks = rnd.nextInt(4) == 0;
+            cin = blocks ? 16 * (1 + rnd.nextInt(2)) : 1 + rnd.nextInt(6);
             groups = cin;
-            cout = cin * pick(1, 1, 2, 3);
+            cout = blocks ? cin : cin * pick(1, 1, 2, 3);
         } else if (manyGroups) {
             groups = pick(8, 16);
             cin = groups * (8 + rnd.nextInt(9));
