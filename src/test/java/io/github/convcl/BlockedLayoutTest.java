@@ -122,6 +122,44 @@ class BlockedLayoutTest {
         assertTrue(checked > 0 || facts.vectorLanes() != 16, "no layer ran on the blocked kernels");
     }
 
+    /**
+     * A bias that overflows once scaled (2^100 x 2^40) on the blocked kernels: added to the sums before the scale, as on
+     * NCHW (the sums are -2^100 here, so the biased sum is 0 and each output is relu(shift) = 0.5, not infinity).
+     */
+    @Test
+    void aBiasThatOverflowsOnceScaledIsAddedBeforeTheScaleOnBlockedKernels() {
+        io.github.convcl.plan.DeviceFacts facts = new JavaBackend().facts();
+        try (ConvCL cl = ConvCL.open("java")) {
+            for (ConvSpec base : List.of(LAYERS.get(0), LAYERS.get(7), LAYERS.get(8))) {
+                ConvSpec s = base.toBuilder().bias(true).epilogue(Epilogue.of(Activation.RELU).affine()).build();
+                int cout = s.outChannels();
+                int per = s.inPerGroup();
+                int taps = (int) (s.weightElements() / cout / per);
+                float[] x = new float[(int) s.inputElements()];
+                java.util.Arrays.fill(x, -0x1p100f);
+                float[] w = new float[(int) s.weightElements()];
+                for (int co = 0; co < cout; co++) {
+                    w[(co * per + co % per) * taps + taps / 2] = 1f; // the centre tap of one input channel
+                }
+                float[] bias = new float[cout];
+                java.util.Arrays.fill(bias, 0x1p100f);
+                float[] scale = new float[cout];
+                java.util.Arrays.fill(scale, 0x1p40f);
+                float[] shift = new float[cout];
+                java.util.Arrays.fill(shift, 0.5f);
+                double[] ref = Reference.convolve(s, x, w, bias, scale, shift, null);
+                int[] ch = {cout};
+                try (Tensor tx = cl.empty(Layout.NCHW16C, s.inputShape()); Tensor tw = cl.tensor(w, s.weightShape());
+                     Tensor tb = cl.tensor(bias, ch); Tensor ts = cl.tensor(scale, ch); Tensor tt = cl.tensor(shift, ch);
+                     Tensor ty = cl.empty(Layout.NCHW16C, s.outputShape())) {
+                    tx.write(x);
+                    cl.conv(s, tx, tw, tb, new EpilogueInputs(ts, tt, null), ty);
+                    TestSupport.assertClose(s + " (" + io.github.convcl.plan.Planner.javaBlocked(s, facts) + ")", ty.toArray(), ref);
+                }
+            }
+        }
+    }
+
     /** An empty batch on every blocked kernel: nothing to compute, no task to split, no error. */
     @Test
     void anEmptyBatchRunsOnEveryBlockedKernel() {

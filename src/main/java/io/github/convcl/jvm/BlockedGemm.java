@@ -71,7 +71,7 @@ final class BlockedGemm {
      * residual is {@link #NO_RESIDUAL} when there is none, read at offset 0 for every tile ({@link #residualAt}).
      */
     private record Finish(float[] mul, float[] add, float[] residual, boolean hasResidual, float low, float high, boolean rest,
-                          Activation activation, float slope, int ends) {
+                          Activation activation, float slope, int ends, float[] bias) {
         /** Where a tile reads its residual: {@code index} into the real one, 0 into {@link #NO_RESIDUAL}. */
         int residualAt(int index) {
             return hasResidual ? index : 0;
@@ -485,16 +485,31 @@ final class BlockedGemm {
         return g;
     }
 
-    /** The epilogue of {@code st} with {@code bias} folded into per-channel multipliers and addends (padded channels 0). */
+    /**
+     * The epilogue of {@code st} with {@code bias} folded into per-channel multipliers and addends (padded channels 0);
+     * unfolded ({@link Finish#bias} added to the sums before the multiplier, the addend the shift alone) where a finite
+     * bias times its scale plus a finite shift is not finite: the folded addend would overflow where the biased sum
+     * times the scale need not (as {@link Store#fold}).
+     */
     private static Finish finish(ConvSpec s, float[] bias, Store st, int padded) {
         Epilogue e = s.epilogue();
         float[] mul = new float[padded];
         float[] add = new float[padded];
+        boolean overflows = false;
         for (int c = 0; c < s.outChannels(); c++) {
             float a = st.scaleOf(c);
             float b = st.shiftOf(c);
             mul[c] = a;
             add[c] = bias == null || bias[c] == 0f ? b : Math.fma(bias[c], a, b);
+            overflows |= !Float.isFinite(add[c]) && Float.isFinite(a) && Float.isFinite(b) && Float.isFinite(bias == null ? 0f : bias[c]);
+        }
+        float[] unfolded = null;
+        if (overflows) {
+            unfolded = new float[padded];
+            for (int c = 0; c < s.outChannels(); c++) {
+                unfolded[c] = bias[c];
+                add[c] = st.shiftOf(c);
+            }
         }
         Activation act = e.activation();
         boolean clamp = act == Activation.RELU || act == Activation.RELU6;
@@ -502,7 +517,7 @@ final class BlockedGemm {
                 : act == Activation.RELU ? (e.hasResidual() ? ENDS_RESIDUAL_RELU : ENDS_RELU)
                 : e.hasResidual() ? ENDS_CLAMPED : ENDS_PLAIN;
         return new Finish(mul, add, e.hasResidual() ? st.residualArray() : NO_RESIDUAL, e.hasResidual(), clamp ? 0f : Float.NEGATIVE_INFINITY,
-                act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY, !clamp && act != Activation.IDENTITY, act, e.slope(), ends);
+                act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY, !clamp && act != Activation.IDENTITY, act, e.slope(), ends, unfolded);
     }
 
     /** How a tile's epilogue ends: multiply-add alone (no residual; identity, or an activation {@link #activateRest} applies). */
@@ -526,6 +541,9 @@ final class BlockedGemm {
         // as the multiply-adds of a 64-channel layer's tile spend on a tenth of its outputs, so none runs where it changes
         // nothing; and no vector crosses the choice
         int blocks = half ? 1 : 2;
+        if (f.bias != null) {
+            addBias(f.bias, sums, rows, co, blocks);
+        }
         switch (f.ends) {
             case ENDS_PLAIN -> finishPlain(f, sums, rows, y, yi, ys, co, blocks);
             case ENDS_RELU -> finishRelu(f, sums, rows, y, yi, ys, co, blocks);
@@ -533,6 +551,17 @@ final class BlockedGemm {
             default -> finishClamped(f, sums, rows, y, yi, ys, ri, rs, co, blocks);
         }
         activateRest(f, y, yi, ys, rows, half);
+    }
+
+    /** The unfolded bias ({@link Finish#bias}) added to the sums of {@code blocks} blocks of {@code rows} positions. */
+    private static void addBias(float[] bias, float[] sums, int rows, int co, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            FloatVector v = FloatVector.fromArray(S, bias, co + b * 16);
+            for (int r = 0; r < rows; r++) {
+                int at = (b * rows + r) * 16;
+                FloatVector.fromArray(S, sums, at).add(v).intoArray(sums, at);
+            }
+        }
     }
 
     /** {@link #finish} ending {@link #ENDS_PLAIN}. */
