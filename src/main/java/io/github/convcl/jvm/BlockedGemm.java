@@ -67,6 +67,21 @@ final class BlockedGemm {
     }
 
     /**
+     * Negative zeros for an epilogue over more positions than a tile's (the depthwise kernel's runs of rows): shared,
+     * read only, replaced by a longer array when a call needs one.
+     */
+    private static volatile float[] wideNoResidual = NO_RESIDUAL;
+
+    private static float[] noResidual(int n) {
+        float[] z = wideNoResidual;
+        if (z.length < n) {
+            z = negativeZeros(n);
+            wideNoResidual = z;
+        }
+        return z;
+    }
+
+    /**
      * The per-channel multiplier and addend that bias, scale and shift fold into, and how the epilogue ends; the
      * residual is {@link #NO_RESIDUAL} when there is none, read at offset 0 for every tile ({@link #residualAt}).
      */
@@ -75,6 +90,11 @@ final class BlockedGemm {
         /** Where a tile reads its residual: {@code index} into the real one, 0 into {@link #NO_RESIDUAL}. */
         int residualAt(int index) {
             return hasResidual ? index : 0;
+        }
+
+        /** This epilogue reading its stand-in residual (without one) from {@code zeros}, for more positions than a tile's. */
+        Finish standIn(float[] zeros) {
+            return hasResidual ? this : new Finish(mul, add, zeros, false, low, high, rest, activation, slope, ends, bias);
         }
     }
 
@@ -243,7 +263,6 @@ final class BlockedGemm {
                 }
             }
         });
-        Finish f = finish(s, bias, st, (c + COLS - 1) / COLS * COLS);
         int h = s.inputSize()[0];
         int wd = s.inputSize()[1];
         int oh = s.outputSize()[0];
@@ -257,6 +276,7 @@ final class BlockedGemm {
         int outVol = oh * ow;
         // a task takes a run of an image's block's output rows, enough positions to spread the epilogue's set-up
         int rows = Math.max(1, Math.min(oh, Thresholds.JAVA_BLOCKED_DEPTHWISE_TASK_POSITIONS / ow));
+        Finish f = finish(s, bias, st, (c + COLS - 1) / COLS * COLS).standIn(noResidual(rows * ow * Layout.BLOCK));
         int runs = (oh + rows - 1) / rows;
         Parallel.forEach(s.batch() * blocks * runs, task -> {
             int oy0 = task % runs * rows;
