@@ -278,6 +278,7 @@ final class BlockedGemm {
         int rows = Math.max(1, Math.min(oh, Thresholds.JAVA_BLOCKED_DEPTHWISE_TASK_POSITIONS / ow));
         Finish f = finish(s, bias, st, (c + COLS - 1) / COLS * COLS).standIn(noResidual(rows * ow * Layout.BLOCK));
         int runs = (oh + rows - 1) / rows;
+        boolean nine = kh == 3 && kw == 3;
         Parallel.forEach(s.batch() * blocks * runs, task -> {
             int oy0 = task % runs * rows;
             int oy1 = Math.min(oh, oy0 + rows);
@@ -292,21 +293,21 @@ final class BlockedGemm {
                 int y0 = oy * sy - py;
                 int t0 = Math.min(kh, Math.max(0, (-y0 + dy - 1) / dy));
                 int t1 = Math.max(t0, Math.min(kh, Math.floorDiv(h - 1 - y0, dy) + 1));
-                // a 3x3 row with every kernel row inside: the columns every tap reaches inside, [a, b3), nine taps in registers
+                if (!nine) {
+                    depthwiseTaps(x, in, wd, y0, dy, t0, t1, kw, sx, dx, px, u, ub, sums, so, 0, ow);
+                    continue;
+                }
+                // a 3x3 row with every kernel row inside: the columns every tap reaches inside, [a, b3), nine taps in
+                // registers; the columns on either side, and every column of the other rows, by the edge taps
                 int a = 0;
                 int b3 = 0;
-                if (kh == 3 && kw == 3 && t0 == 0 && t1 == 3) {
+                if (t0 == 0 && t1 == 3) {
                     a = Math.min(ow, Math.max(0, -Math.floorDiv(-px, sx)));
                     b3 = Math.max(a, Math.min(ow, Math.floorDiv(wd - 1 - (2 * dx - px), sx) + 1));
                     depthwiseRow3x3(x, in + y0 * wd * Layout.BLOCK, dy * wd * Layout.BLOCK, sx, dx, -px, u, ub, sums, so, a, b3);
                 }
-                if (kh == 3 && kw == 3) {
-                    depthwiseEdges3x3(x, in, h, wd, y0, dy, sx, dx, px, u, ub, sums, so, 0, a);
-                    depthwiseEdges3x3(x, in, h, wd, y0, dy, sx, dx, px, u, ub, sums, so, b3, ow);
-                } else {
-                    depthwiseTaps(x, in, wd, y0, dy, t0, t1, kw, sx, dx, px, u, ub, sums, so, 0, a);
-                    depthwiseTaps(x, in, wd, y0, dy, t0, t1, kw, sx, dx, px, u, ub, sums, so, b3, ow);
-                }
+                depthwiseEdges3x3(x, in, h, wd, y0, dy, sx, dx, px, u, ub, sums, so, 0, a);
+                depthwiseEdges3x3(x, in, h, wd, y0, dy, sx, dx, px, u, ub, sums, so, b3, ow);
             }
             int at = oy0 * ow * Layout.BLOCK;
             finish(f, sums, (oy1 - oy0) * ow, y, st.plane(n, b * Layout.BLOCK) + at, 0,
@@ -361,14 +362,14 @@ final class BlockedGemm {
         boolean in1 = y0 + dy >= 0 && y0 + dy < h;
         boolean in2 = y0 + 2 * dy >= 0 && y0 + 2 * dy < h;
         int row0 = in + y0 * rs;
+        int d = dx * Layout.BLOCK;
+        int e = dy * rs;
         for (int ox = c0; ox < c1; ox++) {
             int x0 = ox * sx - px;
             boolean k0 = x0 >= 0 && x0 < wd;
             boolean k1 = x0 + dx >= 0 && x0 + dx < wd;
             boolean k2 = x0 + 2 * dx >= 0 && x0 + 2 * dx < wd;
             int i = row0 + x0 * Layout.BLOCK;
-            int d = dx * Layout.BLOCK;
-            int e = dy * rs;
             FloatVector acc = zero;
             acc = tap(x, in0 && k0, i, u, ub, acc);
             acc = tap(x, in0 && k1, i + d, u, ub + 16, acc);
@@ -507,9 +508,8 @@ final class BlockedGemm {
 
     /**
      * The epilogue of {@code st} with {@code bias} folded into per-channel multipliers and addends (padded channels 0);
-     * unfolded ({@link Finish#bias} added to the sums before the multiplier, the addend the shift alone) where a finite
-     * bias times its scale plus a finite shift is not finite: the folded addend would overflow where the biased sum
-     * times the scale need not (as {@link Store#fold}).
+     * unfolded ({@link Finish#bias} added to the sums before the multiplier, the addend the shift alone) where a folded
+     * addend overflows ({@link Store#foldOverflows}), as {@link Store#fold} does.
      */
     private static Finish finish(ConvSpec s, float[] bias, Store st, int padded) {
         Epilogue e = s.epilogue();
@@ -521,7 +521,7 @@ final class BlockedGemm {
             float b = st.shiftOf(c);
             mul[c] = a;
             add[c] = bias == null || bias[c] == 0f ? b : Math.fma(bias[c], a, b);
-            overflows |= !Float.isFinite(add[c]) && Float.isFinite(a) && Float.isFinite(b) && Float.isFinite(bias == null ? 0f : bias[c]);
+            overflows |= Store.foldOverflows(bias == null ? 0f : bias[c], a, b, add[c]);
         }
         float[] unfolded = null;
         if (overflows) {

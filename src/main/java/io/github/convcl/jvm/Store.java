@@ -140,11 +140,20 @@ final class Store {
                 return unfolded(bias);
             }
             folded[c] = bias == null ? shiftOf(c) : Math.fma(bias[c], a, shiftOf(c));
-            if (!Float.isFinite(folded[c]) && Float.isFinite(bias == null ? 0f : bias[c]) && Float.isFinite(shiftOf(c))) {
+            if (foldOverflows(bias == null ? 0f : bias[c], a, shiftOf(c), folded[c])) {
                 return unfolded(bias);
             }
         }
         return new Folded(scales, folded, new Store(this, epilogue.affine(false, false)));
+    }
+
+    /**
+     * Whether {@code folded}, a bias folded into its scale and shift ({@code fma(bias, scale, shift)}), is not finite where
+     * all three are: the folded bias overflows where the biased sum times the scale need not, so the kernel adds the bias
+     * before the scale instead.
+     */
+    static boolean foldOverflows(float bias, float scale, float shift, float folded) {
+        return !Float.isFinite(folded) && Float.isFinite(bias) && Float.isFinite(scale) && Float.isFinite(shift);
     }
 
     /** Weights packed by a kernel that folds this store, and the store they leave ({@link #foldInto}). */

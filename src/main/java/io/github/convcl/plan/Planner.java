@@ -565,12 +565,14 @@ public final class Planner {
      * even with the reorders ({@link #dilatedWinogradWins}); everything else {@link BlockedKernel#REORDER}.
      */
     public static BlockedKernel javaBlocked(ConvSpec s, DeviceFacts device) {
-        if (device.vectorLanes() == 16 && !s.transposed() && s.rank() == 2 && s.groups() == s.inChannels() && s.outChannels() == s.inChannels()
-                && s.inChannels() % 16 == 0 && s.paddingMode() == io.github.convcl.spec.PaddingMode.ZEROS) {
+        if (device.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.inChannels() % 16 != 0 || s.outChannels() % 16 != 0
+                || s.paddingMode() != io.github.convcl.spec.PaddingMode.ZEROS) {
+            return BlockedKernel.REORDER;
+        }
+        if (s.groups() == s.inChannels() && s.outChannels() == s.inChannels()) {
             return BlockedKernel.DEPTHWISE;
         }
-        if (device.vectorLanes() != 16 || s.transposed() || s.rank() != 2 || s.groups() != 1 || s.inChannels() % 16 != 0
-                || s.outChannels() % 16 != 0 || s.paddingMode() != io.github.convcl.spec.PaddingMode.ZEROS
+        if (s.groups() != 1
                 || s.weightElements() / s.outChannels() * (s.outChannels() + 16L) * Float.BYTES > Thresholds.JAVA_WINOGRAD_MAX_WEIGHT_BYTES) {
             return BlockedKernel.REORDER;
         }
